@@ -1,0 +1,10 @@
+import type { GenerateInput, GenerateOpts } from "../model/types.ts"
+
+/** A validated chat request: what to generate, how, and how the client wants it delivered. */
+export interface ChatCall {
+  readonly input: GenerateInput
+  readonly opts: GenerateOpts & { readonly model: string }
+  readonly stream: boolean
+  /** `stream_options.include_usage`: send the usage chunk before `[DONE]`. */
+  readonly includeUsage: boolean
+}

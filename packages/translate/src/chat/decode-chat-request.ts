@@ -1,0 +1,129 @@
+import { Result, Schema } from "effect"
+import type { GatewayError } from "../errors/gateway-error.ts"
+import { invalidRequest } from "../errors/gateway-error.ts"
+import type * as Model from "../model/types.ts"
+import { fail, succeed, type Outcome } from "../outcome.ts"
+import * as Wire from "../wire/chat-request.ts"
+import { schemaIssueToError } from "../wire/schema-issue-to-error.ts"
+import type { ChatCall } from "./chat-call.ts"
+import { dispositionOf } from "./field-dispositions.ts"
+import { messageFromOpenAI } from "./message-from-openai.ts"
+import { responseFormatFromOpenAI } from "./map-response-format.ts"
+import { toolChoiceFromOpenAI } from "./map-tool-choice.ts"
+import { toolFromOpenAI } from "./map-tool.ts"
+
+const decodeModelled = Schema.decodeUnknownResult(Wire.ChatRequest)
+const modelledFields: ReadonlySet<string> = new Set(Object.keys(Wire.ChatRequestFields))
+const strict = { errors: "first", onExcessProperty: "error" } as const
+
+/**
+ * An OpenAI chat request body (already JSON-parsed) to a ChatCall, validating every
+ * field per the disposition table. A refusal is a 400 whose `param` names the first
+ * failing path, e.g. `messages[2].content`.
+ */
+export function decodeChatRequest(body: unknown): Outcome<ChatCall> {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    return fail(invalidRequest("The request body must be a JSON object.", null, "invalid_body"))
+  }
+  const modelled: Array<[string, unknown]> = []
+  const passthrough: Array<[string, unknown]> = []
+  for (const [field, value] of Object.entries(body)) {
+    if (modelledFields.has(field)) {
+      modelled.push([field, value])
+      continue
+    }
+    const disposition = dispositionOf(field)
+    if (disposition === undefined) {
+      passthrough.push([field, value]) // a provider extension, not an OpenAI field
+      continue
+    }
+    switch (disposition.kind) {
+      case "supported":
+        // Every supported field is modelled; the table test keeps the two in step.
+        return fail(invalidRequest(`Parameter '${field}' is not handled.`, field))
+      case "rejected":
+        if (value !== null) return fail(invalidRequest(`Parameter '${field}' is not supported by this gateway: ${disposition.note}.`, field, "unsupported_parameter"))
+        continue
+      case "passthrough": {
+        const checked = Schema.decodeUnknownResult(disposition.schema)(value, strict)
+        if (Result.isFailure(checked)) return fail(schemaIssueToError(checked.failure.issue, [field]))
+        passthrough.push([field, value])
+        continue
+      }
+      default: {
+        const unreachable: never = disposition
+        return unreachable
+      }
+    }
+  }
+  // fromEntries defines own properties, so a key named "__proto__" stays data.
+  const decoded = decodeModelled(Object.fromEntries(modelled), strict)
+  if (Result.isFailure(decoded)) return fail(schemaIssueToError(decoded.failure.issue))
+  const request = decoded.success
+  const refused = checkRestrictedValues(request) ?? checkToolChoice(request)
+  if (refused !== undefined) return fail(refused)
+  return succeed(toChatCall(request, Object.fromEntries(passthrough)))
+}
+
+function checkRestrictedValues(request: Wire.ChatRequest): GatewayError | undefined {
+  for (const field of ["n", "modalities", "logprobs", "top_logprobs"] as const) {
+    const value = request[field]
+    if (value === undefined || value === null) continue
+    const disposition = dispositionOf(field)
+    if (disposition?.kind !== "supported" || disposition.only === undefined) continue
+    if (!disposition.only.some((allowed) => JSON.stringify(allowed) === JSON.stringify(value))) {
+      return invalidRequest(disposition.onlyMessage ?? `Unsupported value for '${field}'.`, field, "unsupported_value")
+    }
+  }
+  if (request.stream_options?.include_obfuscation === true) {
+    return invalidRequest(
+      "stream_options.include_obfuscation is not supported: the gateway re-encodes chunks and adds no obfuscation padding.",
+      "stream_options.include_obfuscation",
+      "unsupported_value",
+    )
+  }
+  return undefined
+}
+
+function checkToolChoice(request: Wire.ChatRequest): GatewayError | undefined {
+  const choice = request.tool_choice
+  if (choice === undefined || choice === "none" || choice === "auto") return undefined
+  const tools = request.tools ?? []
+  if (tools.length === 0) return invalidRequest("tool_choice requires tools to be specified.", "tool_choice")
+  if (typeof choice === "string") return undefined
+  if (!tools.some((tool) => tool.function.name === choice.function.name)) {
+    return invalidRequest(`tool_choice names the function '${choice.function.name}', which is not in tools.`, "tool_choice.function.name")
+  }
+  return undefined
+}
+
+type MutableOpts = { -readonly [K in keyof Model.GenerateOpts]: Model.GenerateOpts[K] }
+
+function toChatCall(request: Wire.ChatRequest, passthrough: Record<string, unknown>): ChatCall {
+  const opts: MutableOpts = {}
+  if (request.temperature != null) opts.temperature = request.temperature
+  if (request.top_p != null) opts.topP = request.top_p
+  if (request.max_tokens != null) opts.maxTokens = request.max_tokens
+  if (request.max_completion_tokens != null) opts.maxCompletionTokens = request.max_completion_tokens
+  if (request.stop != null) opts.stop = request.stop
+  if (request.seed != null) opts.seed = request.seed
+  if (request.presence_penalty != null) opts.presencePenalty = request.presence_penalty
+  if (request.frequency_penalty != null) opts.frequencyPenalty = request.frequency_penalty
+  if (request.user !== undefined) opts.user = request.user
+  if (request.metadata != null) opts.metadata = request.metadata
+  if (request.reasoning_effort != null) opts.reasoningEffort = request.reasoning_effort
+  if (request.tool_choice !== undefined) opts.toolChoice = toolChoiceFromOpenAI(request.tool_choice)
+  if (request.parallel_tool_calls !== undefined) opts.parallelToolCalls = request.parallel_tool_calls
+  if (request.response_format !== undefined) opts.responseFormat = responseFormatFromOpenAI(request.response_format)
+  if (Object.keys(passthrough).length > 0) opts.passthrough = passthrough
+
+  const messages = request.messages.map(messageFromOpenAI)
+  const input: Model.GenerateInput =
+    request.tools === undefined ? { messages } : { messages, tools: request.tools.map(toolFromOpenAI) }
+  return {
+    input,
+    opts: { ...opts, model: request.model },
+    stream: request.stream === true,
+    includeUsage: request.stream === true && request.stream_options?.include_usage === true,
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Every field of OpenAI's CreateChatCompletionRequest, with what the gateway does
+ * with it. Nothing is silently dropped:
+ * - supported: decoded and mapped into GenerateInput/GenerateOpts (some only for the
+ *   values listed in `only`; other values are a 400 naming the field);
+ * - passthrough: type-checked, then forwarded verbatim under its wire name to
+ *   OpenAI-compatible backends (`GenerateOpts.passthrough`); a backend that cannot
+ *   honour it rejects it with a 400;
+ * - rejected: a 400 naming the field unless its value is null, because honouring it
+ *   would need a response shape the gateway does not return.
+ * Keys that are not OpenAI fields at all are provider extensions (vLLM's `top_k`,
+ * …) and are passed through like `passthrough` fields, untyped.
+ * A test checks this table against the official spec so a new field cannot slip by.
+ */
+import { Schema } from "effect"
+
+export type FieldDisposition =
+  | {
+      readonly kind: "supported"
+      readonly note: string
+      /** When set, only these values (deep-equal, null always allowed) are accepted. */
+      readonly only?: readonly unknown[]
+      readonly onlyMessage?: string
+    }
+  | { readonly kind: "passthrough"; readonly note: string; readonly schema: Schema.ConstraintDecoder<unknown> }
+  | { readonly kind: "rejected"; readonly note: string }
+
+const supported = (note: string, only?: readonly unknown[], onlyMessage?: string): FieldDisposition =>
+  only === undefined || onlyMessage === undefined ? { kind: "supported", note } : { kind: "supported", note, only, onlyMessage }
+const passthrough = (note: string, schema: Schema.ConstraintDecoder<unknown>): FieldDisposition => ({ kind: "passthrough", note, schema })
+const rejected = (note: string): FieldDisposition => ({ kind: "rejected", note })
+
+const nullableString = Schema.NullOr(Schema.String)
+
+export const chatRequestFieldDispositions = {
+  model: supported("routed to a configured logical model or a backend's advertised model"),
+  messages: supported("all roles (system, developer, user, assistant, tool) and parts (text, image_url, input_audio, file, refusal)"),
+  stream: supported("server-sent events, decided by this field only"),
+  stream_options: supported(
+    "include_usage adds the usage chunk; include_obfuscation:true is refused because the gateway re-encodes chunks and adds no padding",
+  ),
+  temperature: supported("GenerateOpts.temperature"),
+  top_p: supported("GenerateOpts.topP"),
+  n: supported("one choice per request", [1], "Only n=1 is supported: the gateway returns one choice per request."),
+  stop: supported("GenerateOpts.stop"),
+  max_tokens: supported("GenerateOpts.maxTokens (legacy)"),
+  max_completion_tokens: supported("GenerateOpts.maxCompletionTokens"),
+  presence_penalty: supported("GenerateOpts.presencePenalty"),
+  frequency_penalty: supported("GenerateOpts.frequencyPenalty"),
+  seed: supported("GenerateOpts.seed"),
+  user: supported("GenerateOpts.user"),
+  metadata: supported("GenerateOpts.metadata"),
+  tools: supported("function tools; custom (grammar) tools are refused with a 400"),
+  tool_choice: supported("none, auto, required and a named function; allowed_tools and custom are refused"),
+  parallel_tool_calls: supported("GenerateOpts.parallelToolCalls"),
+  response_format: supported("text, json_object and json_schema (name, description, schema, strict kept)"),
+  reasoning_effort: supported("GenerateOpts.reasoningEffort"),
+  modalities: supported("text output only", [["text"]], 'Only modalities ["text"] is supported: the gateway does not return audio.'),
+  logprobs: supported("not returned", [false], "logprobs are not supported by this gateway; omit logprobs or set it to false."),
+  top_logprobs: supported("not returned", [0], "top_logprobs is not supported by this gateway; omit it."),
+  logit_bias: passthrough("token ids are provider-specific", Schema.NullOr(Schema.Record(Schema.String, Schema.Number))),
+  store: passthrough("provider-side storage", Schema.NullOr(Schema.Boolean)),
+  service_tier: passthrough("provider-side scheduling; the tier used is echoed back", nullableString),
+  verbosity: passthrough("provider-side", nullableString),
+  prompt_cache_key: passthrough("provider-side prompt caching", nullableString),
+  prompt_cache_retention: passthrough("provider-side prompt caching", nullableString),
+  prompt_cache_options: passthrough("provider-side prompt caching", Schema.NullOr(Schema.Record(Schema.String, Schema.Unknown))),
+  safety_identifier: passthrough("provider-side abuse detection", nullableString),
+  prediction: passthrough("predicted outputs only change latency", Schema.NullOr(Schema.Record(Schema.String, Schema.Unknown))),
+  audio: rejected("audio output is not returned by the gateway"),
+  web_search_options: rejected("web search annotations are not returned by the gateway"),
+  moderation: rejected("moderation results are not returned by the gateway"),
+  functions: rejected("deprecated: use tools"),
+  function_call: rejected("deprecated: use tool_choice"),
+} as const satisfies Record<string, FieldDisposition>
+
+export type ChatRequestFieldName = keyof typeof chatRequestFieldDispositions
+
+const dispositionsByField: ReadonlyMap<string, FieldDisposition> = new Map(Object.entries(chatRequestFieldDispositions))
+
+export function dispositionOf(field: string): FieldDisposition | undefined {
+  return dispositionsByField.get(field)
+}

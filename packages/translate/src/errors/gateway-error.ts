@@ -1,0 +1,115 @@
+/**
+ * One tagged union of every reason the gateway can fail a request for. Each reason
+ * carries only data that is safe to show a client: messages from our own code or
+ * from an upstream's answer about the client's request, never stacks, internal
+ * messages or keys. `detail` is for operators' logs only and never reaches a client.
+ * `toOpenAIError` turns any reason into the wire envelope.
+ */
+export type GatewayError =
+  | { readonly _tag: "InvalidRequest"; readonly message: string; readonly param?: string | null; readonly code?: string | null }
+  | { readonly _tag: "UnsupportedMediaType"; readonly contentType: string | null }
+  | { readonly _tag: "Authentication"; readonly kind: "missing" | "malformed" | "invalid" | "expired" }
+  | { readonly _tag: "PermissionDenied"; readonly message?: string }
+  | { readonly _tag: "NotFound"; readonly method: string; readonly path: string }
+  | { readonly _tag: "MethodNotAllowed"; readonly method: string; readonly path: string; readonly allowed: readonly string[] }
+  | { readonly _tag: "ModelNotFound"; readonly model: string | null }
+  | { readonly _tag: "Conflict"; readonly message: string }
+  | { readonly _tag: "PayloadTooLarge"; readonly limitBytes: number }
+  | { readonly _tag: "RateLimited"; readonly retryAfterMs?: number; readonly message?: string }
+  | { readonly _tag: "QuotaExhausted"; readonly message?: string }
+  | { readonly _tag: "ContextLengthExceeded"; readonly message: string; readonly param?: string | null }
+  | { readonly _tag: "ContentFiltered"; readonly message?: string }
+  | { readonly _tag: "UpstreamError"; readonly upstreamStatus?: number; readonly code?: string; readonly detail?: string }
+  | { readonly _tag: "UpstreamTimeout"; readonly phase: "connect" | "first_byte" | "idle" | "total" }
+  | { readonly _tag: "UpstreamUnavailable"; readonly retryAfterMs?: number }
+  | { readonly _tag: "Cancelled" }
+  | { readonly _tag: "Internal"; readonly detail?: string }
+
+export type GatewayErrorTag = GatewayError["_tag"]
+
+/** Whether a client may usefully send the same request again. */
+export function isRetryable(error: GatewayError): boolean {
+  switch (error._tag) {
+    case "RateLimited":
+    case "Conflict":
+    case "UpstreamError":
+    case "UpstreamTimeout":
+    case "UpstreamUnavailable":
+    case "Internal":
+      return true
+    case "InvalidRequest":
+    case "UnsupportedMediaType":
+    case "Authentication":
+    case "PermissionDenied":
+    case "NotFound":
+    case "MethodNotAllowed":
+    case "ModelNotFound":
+    case "PayloadTooLarge":
+    case "QuotaExhausted":
+    case "ContextLengthExceeded":
+    case "ContentFiltered":
+    case "Cancelled":
+      return false
+    default: {
+      const unreachable: never = error
+      return unreachable
+    }
+  }
+}
+
+/** Narrow an unknown thrown value to a GatewayError (backends throw them as values). */
+export function isGatewayError(value: unknown): value is GatewayError {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    "_tag" in value &&
+    typeof value._tag === "string" &&
+    gatewayErrorTags.has(value._tag)
+  )
+}
+
+const gatewayErrorTags: ReadonlySet<string> = new Set<GatewayErrorTag>([
+  "InvalidRequest",
+  "UnsupportedMediaType",
+  "Authentication",
+  "PermissionDenied",
+  "NotFound",
+  "MethodNotAllowed",
+  "ModelNotFound",
+  "Conflict",
+  "PayloadTooLarge",
+  "RateLimited",
+  "QuotaExhausted",
+  "ContextLengthExceeded",
+  "ContentFiltered",
+  "UpstreamError",
+  "UpstreamTimeout",
+  "UpstreamUnavailable",
+  "Cancelled",
+  "Internal",
+])
+
+/**
+ * A GatewayError that can be thrown and caught across package copies: identity is the
+ * `_tag` shape, not `instanceof`.
+ */
+export class GatewayFailure extends Error {
+  readonly reason: GatewayError
+  constructor(reason: GatewayError) {
+    super(reason._tag)
+    this.name = "GatewayFailure"
+    this.reason = reason
+  }
+  static reasonOf(value: unknown): GatewayError | undefined {
+    if (isGatewayError(value)) return value
+    if (typeof value === "object" && value !== null && "reason" in value && isGatewayError(value.reason)) return value.reason
+    return undefined
+  }
+}
+
+export const invalidRequest = (message: string, param: string | null = null, code: string | null = null): GatewayError => ({
+  _tag: "InvalidRequest",
+  message,
+  param,
+  code,
+})

@@ -1,0 +1,188 @@
+/**
+ * The internal model interface: what the gateway's backends speak.
+ *
+ * A superset of Harper 5's `scope.models` types (GenerateInput, GenerateOpts,
+ * GenerateResult, GenerateChunk, TokenUsage, EmbedOpts) so a Harper 5 backend and
+ * ours can meet. Where we differ, it is to lose nothing an OpenAI client sent or
+ * expects back:
+ * - message content may be parts (images, audio, files), not only a string;
+ * - tool-call arguments stay the model's raw JSON text (re-serialising changes bytes,
+ *   and invalid JSON from a model must reach the client as it was);
+ * - stream chunks carry tool-call deltas with `index`, reasoning text and usage;
+ * - finish reasons keep the upstream's raw value beside the normalised one, and an
+ *   unknown reason normalises to `other`, never to `stop`.
+ */
+
+export type TextPart = { readonly type: "text"; readonly text: string }
+export type ImagePart = { readonly type: "image"; readonly url: string; readonly detail?: "auto" | "low" | "high" }
+export type AudioPart = { readonly type: "audio"; readonly data: string; readonly format: "wav" | "mp3" }
+export type FilePart = {
+  readonly type: "file"
+  readonly filename?: string
+  readonly fileData?: string
+  readonly fileId?: string
+}
+export type RefusalPart = { readonly type: "refusal"; readonly refusal: string }
+
+export type UserContentPart = TextPart | ImagePart | AudioPart | FilePart
+export type AssistantContentPart = TextPart | RefusalPart
+
+export interface ToolCall {
+  readonly id: string
+  readonly name: string
+  /** The arguments exactly as the model produced them: JSON text, not re-serialised. */
+  readonly arguments: string
+}
+
+export type SystemMessage = {
+  readonly role: "system" | "developer"
+  readonly content: string | readonly TextPart[]
+  readonly name?: string
+}
+export type UserMessage = {
+  readonly role: "user"
+  readonly content: string | readonly UserContentPart[]
+  readonly name?: string
+}
+export type AssistantMessage = {
+  readonly role: "assistant"
+  readonly content: string | readonly AssistantContentPart[] | null
+  readonly name?: string
+  readonly refusal?: string | null
+  readonly toolCalls?: readonly ToolCall[]
+}
+export type ToolMessage = {
+  readonly role: "tool"
+  readonly content: string | readonly TextPart[]
+  readonly toolCallId: string
+}
+export type Message = SystemMessage | UserMessage | AssistantMessage | ToolMessage
+
+export interface ToolDef {
+  readonly name: string
+  readonly description?: string
+  /** JSON Schema, passed through untouched. */
+  readonly parameters?: Readonly<Record<string, unknown>>
+  readonly strict?: boolean | null
+}
+
+export type ToolChoice = "auto" | "none" | "required" | { readonly type: "function"; readonly name: string }
+
+export type ResponseFormat =
+  | { readonly type: "text" }
+  | { readonly type: "json_object" }
+  | {
+      readonly type: "json_schema"
+      readonly name: string
+      readonly description?: string
+      readonly schema?: Readonly<Record<string, unknown>>
+      readonly strict?: boolean | null
+    }
+
+export interface GenerateInput {
+  readonly messages: readonly Message[]
+  readonly tools?: readonly ToolDef[]
+}
+
+export type ReasoningEffort = "none" | "minimal" | "low" | "medium" | "high" | "xhigh" | "max"
+
+/**
+ * Generation options. Every field an OpenAI client may set has a home here, or in
+ * `passthrough` (fields only an OpenAI-compatible upstream understands, forwarded
+ * verbatim under their wire names; see the field-disposition table).
+ */
+export interface GenerateOpts {
+  /** Logical model name, as the client asked for it; routing resolves it. */
+  readonly model?: string
+  readonly temperature?: number
+  readonly topP?: number
+  /** The client's legacy `max_tokens`. */
+  readonly maxTokens?: number
+  /** The client's `max_completion_tokens` (includes reasoning tokens). */
+  readonly maxCompletionTokens?: number
+  readonly stop?: string | readonly string[]
+  readonly seed?: number
+  readonly presencePenalty?: number
+  readonly frequencyPenalty?: number
+  readonly user?: string
+  readonly metadata?: Readonly<Record<string, string>>
+  readonly reasoningEffort?: ReasoningEffort
+  readonly toolChoice?: ToolChoice
+  readonly parallelToolCalls?: boolean
+  readonly responseFormat?: ResponseFormat
+  readonly passthrough?: Readonly<Record<string, unknown>>
+  readonly signal?: AbortSignal
+}
+
+export type FinishReason = "stop" | "length" | "tool_calls" | "content_filter" | "other"
+
+export interface TokenUsage {
+  readonly promptTokens?: number
+  readonly completionTokens?: number
+  /** As the upstream reported it: some providers count reasoning outside prompt + completion. */
+  readonly totalTokens?: number
+  readonly cachedTokens?: number
+  readonly reasoningTokens?: number
+  readonly embeddingTokens?: number
+  readonly latencyMs?: number
+  readonly gpuMs?: number
+}
+
+export interface GenerateResult {
+  readonly content: string
+  readonly toolCalls?: readonly ToolCall[]
+  readonly finishReason: FinishReason
+  /** The upstream's own finish reason, when it had one. */
+  readonly rawFinishReason?: string
+  readonly refusal?: string
+  /** Reasoning text some providers return beside the answer (`reasoning_content`). */
+  readonly reasoning?: string
+  readonly usage?: TokenUsage
+  /** Identity the upstream gave the completion. */
+  readonly id?: string
+  readonly model?: string
+  readonly created?: number
+  readonly systemFingerprint?: string
+  readonly serviceTier?: string
+}
+
+export interface ToolCallDelta {
+  /** Position of the call in the message; fragments of one call share it. */
+  readonly index: number
+  readonly id?: string
+  readonly name?: string
+  readonly argumentsDelta?: string
+}
+
+export interface GenerateChunk {
+  readonly deltaContent?: string
+  readonly deltaReasoning?: string
+  readonly deltaRefusal?: string
+  readonly deltaToolCalls?: readonly ToolCallDelta[]
+  readonly finishReason?: FinishReason
+  readonly rawFinishReason?: string
+  readonly usage?: TokenUsage
+  /** Upstream identity, usually on the first chunk. */
+  readonly id?: string
+  readonly model?: string
+  readonly created?: number
+  readonly systemFingerprint?: string
+  readonly serviceTier?: string
+}
+
+export type EmbedInput = string | readonly string[] | readonly number[] | readonly (readonly number[])[]
+
+export interface EmbedOpts {
+  readonly model?: string
+  readonly dimensions?: number
+  readonly user?: string
+  readonly inputType?: "document" | "query"
+  readonly signal?: AbortSignal
+}
+
+export interface EmbedResult {
+  /** One vector per input, in input order. */
+  readonly vectors: readonly Float32Array[]
+  readonly usage?: TokenUsage
+  readonly model?: string
+}

@@ -1,0 +1,56 @@
+import { createParser, type EventSourceMessage } from "eventsource-parser"
+
+export interface SseEvent {
+  readonly event: string | undefined
+  readonly data: string
+  readonly id: string | undefined
+}
+
+export interface SseDecoder {
+  /** Feed bytes as they arrive, split anywhere (even inside a UTF-8 character); returns the events completed. */
+  push(bytes: Uint8Array): readonly SseEvent[]
+  /** The stream ended: returns nothing more, or throws when the bytes left over are not a whole line. */
+  end(): readonly SseEvent[]
+}
+
+/** Per spec: a line longer than this is not an event we can use, and must not grow memory without bound. */
+const DEFAULT_MAX_BUFFER = 16 * 1024 * 1024
+
+/**
+ * Decodes an SSE byte stream into events per the WHATWG spec (LF, CR and CRLF line
+ * ends, comments, multi-line data, `id:` and `retry:`), using eventsource-parser for
+ * the grammar. An event that never saw its blank line when the stream ended is
+ * dropped, as the spec says.
+ */
+export function createSseDecoder(maxBufferSize: number = DEFAULT_MAX_BUFFER): SseDecoder {
+  const text = new TextDecoder("utf-8")
+  let pending: SseEvent[] = []
+  let failure: Error | undefined
+  const parser = createParser({
+    maxBufferSize,
+    onEvent: (message: EventSourceMessage) => {
+      pending.push({ event: message.event, data: message.data, id: message.id })
+    },
+    onError: (error) => {
+      failure = error
+    },
+  })
+  const drain = (): readonly SseEvent[] => {
+    if (failure !== undefined) throw failure
+    const out = pending
+    pending = []
+    return out
+  }
+  return {
+    push(bytes) {
+      parser.feed(text.decode(bytes, { stream: true }))
+      return drain()
+    },
+    end() {
+      const rest = text.decode()
+      if (rest !== "") parser.feed(rest)
+      parser.reset({ consume: false })
+      return drain()
+    },
+  }
+}

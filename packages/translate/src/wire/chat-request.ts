@@ -1,0 +1,189 @@
+/**
+ * OpenAI `CreateChatCompletionRequest` as Effect Schemas: one schema gives the
+ * TypeScript type, the decoder, and the failing path that becomes the error's `param`.
+ *
+ * Nested objects are decoded with `onExcessProperty: "error"` by the request decoder,
+ * so a field we do not model is reported, never silently dropped. Opaque JSON the
+ * gateway never interprets (tool parameter schemas, response schemas, metadata
+ * values, logit bias) is kept verbatim.
+ */
+import { Schema } from "effect"
+
+const JsonObject = Schema.Record(Schema.String, Schema.Unknown)
+
+export const TextPart = Schema.Struct({
+  type: Schema.Literal("text"),
+  text: Schema.String,
+})
+export type TextPart = typeof TextPart.Type
+
+export const ImageUrlPart = Schema.Struct({
+  type: Schema.Literal("image_url"),
+  image_url: Schema.Struct({
+    url: Schema.String,
+    detail: Schema.optionalKey(Schema.Literals(["auto", "low", "high"])),
+  }),
+})
+export type ImageUrlPart = typeof ImageUrlPart.Type
+
+export const InputAudioPart = Schema.Struct({
+  type: Schema.Literal("input_audio"),
+  input_audio: Schema.Struct({
+    data: Schema.String,
+    format: Schema.Literals(["wav", "mp3"]),
+  }),
+})
+export type InputAudioPart = typeof InputAudioPart.Type
+
+export const FilePart = Schema.Struct({
+  type: Schema.Literal("file"),
+  file: Schema.Struct({
+    filename: Schema.optionalKey(Schema.String),
+    file_data: Schema.optionalKey(Schema.String),
+    file_id: Schema.optionalKey(Schema.String),
+  }),
+})
+export type FilePart = typeof FilePart.Type
+
+export const RefusalPart = Schema.Struct({
+  type: Schema.Literal("refusal"),
+  refusal: Schema.String,
+})
+export type RefusalPart = typeof RefusalPart.Type
+
+const nonEmpty = <S extends Schema.Top>(item: S) => Schema.Array(item).check(Schema.isMinLength(1))
+
+const TextContent = Schema.Union([Schema.String, nonEmpty(TextPart)]).annotate({
+  expected: "a string or a non-empty array of text parts",
+})
+
+export const UserContentPart = Schema.Union([TextPart, ImageUrlPart, InputAudioPart, FilePart]).annotate({
+  expected: 'a content part of type "text", "image_url", "input_audio" or "file"',
+})
+export type UserContentPart = typeof UserContentPart.Type
+
+export const AssistantContentPart = Schema.Union([TextPart, RefusalPart]).annotate({
+  expected: 'a content part of type "text" or "refusal"',
+})
+export type AssistantContentPart = typeof AssistantContentPart.Type
+
+export const FunctionToolCall = Schema.Struct({
+  id: Schema.String,
+  type: Schema.Literal("function"),
+  function: Schema.Struct({ name: Schema.String, arguments: Schema.String }),
+})
+export type FunctionToolCall = typeof FunctionToolCall.Type
+
+export const SystemMessage = Schema.Struct({
+  role: Schema.Literal("system"),
+  content: TextContent,
+  name: Schema.optionalKey(Schema.String),
+})
+export const DeveloperMessage = Schema.Struct({
+  role: Schema.Literal("developer"),
+  content: TextContent,
+  name: Schema.optionalKey(Schema.String),
+})
+export const UserMessage = Schema.Struct({
+  role: Schema.Literal("user"),
+  content: Schema.Union([Schema.String, nonEmpty(UserContentPart)]).annotate({
+    expected: "a string or a non-empty array of content parts",
+  }),
+  name: Schema.optionalKey(Schema.String),
+})
+export const AssistantMessage = Schema.Struct({
+  role: Schema.Literal("assistant"),
+  content: Schema.optionalKey(
+    Schema.NullOr(Schema.Union([Schema.String, nonEmpty(AssistantContentPart)])).annotate({
+      expected: "a string, null, or a non-empty array of text or refusal parts",
+    }),
+  ),
+  refusal: Schema.optionalKey(Schema.NullOr(Schema.String)),
+  name: Schema.optionalKey(Schema.String),
+  tool_calls: Schema.optionalKey(Schema.Array(FunctionToolCall)),
+})
+export const ToolMessage = Schema.Struct({
+  role: Schema.Literal("tool"),
+  content: TextContent,
+  tool_call_id: Schema.String,
+})
+
+export const ChatMessage = Schema.Union([SystemMessage, DeveloperMessage, UserMessage, AssistantMessage, ToolMessage])
+export type ChatMessage = typeof ChatMessage.Type
+export type AssistantMessage = typeof AssistantMessage.Type
+
+export const FunctionTool = Schema.Struct({
+  type: Schema.Literal("function"),
+  function: Schema.Struct({
+    name: Schema.String,
+    description: Schema.optionalKey(Schema.String),
+    parameters: Schema.optionalKey(JsonObject),
+    strict: Schema.optionalKey(Schema.NullOr(Schema.Boolean)),
+  }),
+})
+export type FunctionTool = typeof FunctionTool.Type
+
+export const ToolChoice = Schema.Union([
+  Schema.Literals(["none", "auto", "required"]),
+  Schema.Struct({ type: Schema.Literal("function"), function: Schema.Struct({ name: Schema.String }) }),
+]).annotate({ expected: '"none", "auto", "required" or {"type":"function","function":{"name":…}}' })
+export type ToolChoice = typeof ToolChoice.Type
+
+export const ResponseFormat = Schema.Union([
+  Schema.Struct({ type: Schema.Literal("text") }),
+  Schema.Struct({ type: Schema.Literal("json_object") }),
+  Schema.Struct({
+    type: Schema.Literal("json_schema"),
+    json_schema: Schema.Struct({
+      name: Schema.String,
+      description: Schema.optionalKey(Schema.String),
+      schema: Schema.optionalKey(JsonObject),
+      strict: Schema.optionalKey(Schema.NullOr(Schema.Boolean)),
+    }),
+  }),
+]).annotate({ expected: 'a response format of type "text", "json_object" or "json_schema"' })
+export type ResponseFormat = typeof ResponseFormat.Type
+
+export const StreamOptions = Schema.Struct({
+  include_usage: Schema.optionalKey(Schema.Boolean),
+  include_obfuscation: Schema.optionalKey(Schema.Boolean),
+})
+
+const Int = Schema.Int
+const between = (minimum: number, maximum: number) => Schema.Number.check(Schema.isBetween({ minimum, maximum }))
+const nullable = <S extends Schema.Top>(s: S) => Schema.optionalKey(Schema.NullOr(s))
+
+/** The fields the gateway models. Every other top-level key is handled by the disposition table. */
+export const ChatRequestFields = {
+  model: Schema.String,
+  messages: nonEmpty(ChatMessage),
+  stream: nullable(Schema.Boolean),
+  stream_options: nullable(StreamOptions),
+  temperature: nullable(between(0, 2)),
+  top_p: nullable(between(0, 1)),
+  n: nullable(Int.check(Schema.isBetween({ minimum: 1, maximum: 128 }))),
+  stop: nullable(
+    Schema.Union([Schema.String, Schema.Array(Schema.String).check(Schema.isBetweenLength(1, 4))]).annotate({
+      expected: "a string or an array of 1 to 4 strings",
+    }),
+  ),
+  max_tokens: nullable(Int.check(Schema.isGreaterThanOrEqualTo(1))),
+  max_completion_tokens: nullable(Int.check(Schema.isGreaterThanOrEqualTo(1))),
+  presence_penalty: nullable(between(-2, 2)),
+  frequency_penalty: nullable(between(-2, 2)),
+  seed: nullable(Int),
+  logit_bias: nullable(Schema.Record(Schema.String, Schema.Number)),
+  logprobs: nullable(Schema.Boolean),
+  top_logprobs: nullable(Int.check(Schema.isBetween({ minimum: 0, maximum: 20 }))),
+  user: Schema.optionalKey(Schema.String),
+  metadata: nullable(Schema.Record(Schema.String, Schema.String)),
+  tools: Schema.optionalKey(Schema.Array(FunctionTool)),
+  tool_choice: Schema.optionalKey(ToolChoice),
+  parallel_tool_calls: Schema.optionalKey(Schema.Boolean),
+  response_format: Schema.optionalKey(ResponseFormat),
+  reasoning_effort: nullable(Schema.Literals(["none", "minimal", "low", "medium", "high", "xhigh", "max"])),
+  modalities: nullable(Schema.Array(Schema.Literals(["text", "audio"]))),
+} as const
+
+export const ChatRequest = Schema.Struct(ChatRequestFields)
+export type ChatRequest = typeof ChatRequest.Type
