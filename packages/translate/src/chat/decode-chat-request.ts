@@ -56,6 +56,8 @@ export function decodeChatRequest(body: unknown): Outcome<ChatCall> {
       }
     }
   }
+  const unsupportedTool = findUnsupportedTool(body)
+  if (unsupportedTool !== undefined) return fail(unsupportedTool)
   // fromEntries defines own properties, so a key named "__proto__" stays data.
   const decoded = decodeModelled(Object.fromEntries(modelled), strict)
   if (Result.isFailure(decoded)) return fail(schemaIssueToError(decoded.failure.issue))
@@ -63,6 +65,18 @@ export function decodeChatRequest(body: unknown): Outcome<ChatCall> {
   const refused = checkRestrictedValues(request) ?? checkToolChoice(request)
   if (refused !== undefined) return fail(refused)
   return succeed(toChatCall(request, Object.fromEntries(passthrough)))
+}
+
+/** Custom (grammar) tools are an OpenAI type we cannot carry: say so rather than a schema mismatch. */
+function findUnsupportedTool(body: object): GatewayError | undefined {
+  const tools: unknown = "tools" in body ? body.tools : undefined
+  if (!Array.isArray(tools)) return undefined
+  for (const [index, tool] of tools.entries()) {
+    if (typeof tool === "object" && tool !== null && "type" in tool && tool.type !== "function") {
+      return invalidRequest(`Only function tools are supported; tools[${index}] has type ${JSON.stringify(tool.type)}.`, `tools[${index}].type`, "unsupported_value")
+    }
+  }
+  return undefined
 }
 
 function checkRestrictedValues(request: Wire.ChatRequest): GatewayError | undefined {

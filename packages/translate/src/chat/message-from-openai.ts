@@ -15,7 +15,7 @@ export function messageFromOpenAI(message: Wire.ChatMessage): Model.Message {
     case "assistant":
       return assistantFromOpenAI(message)
     case "tool":
-      return { role: "tool", content: message.content, toolCallId: message.tool_call_id }
+      return withName({ role: "tool", content: message.content, toolCallId: message.tool_call_id }, message.name)
     default: {
       const unreachable: never = message
       return unreachable
@@ -61,6 +61,6 @@ export function userPartFromOpenAI(part: Wire.UserContentPart): Model.UserConten
   }
 }
 
-function withName<M extends Model.SystemMessage | Model.UserMessage>(message: M, name: string | undefined): M {
+function withName<M extends Model.SystemMessage | Model.UserMessage | Model.ToolMessage>(message: M, name: string | undefined): M {
   return name === undefined ? message : { ...message, name }
 }

@@ -29,7 +29,7 @@ export function messageToOpenAI(message: Model.Message): Wire.ChatMessage {
       return out
     }
     case "tool":
-      return { role: "tool", content: message.content, tool_call_id: message.toolCallId }
+      return withName({ role: "tool", content: message.content, tool_call_id: message.toolCallId }, message.name)
     default: {
       const unreachable: never = message
       return unreachable

@@ -14,7 +14,7 @@ import { streamLimits, type StreamLimits } from "./stream-limits.ts"
  * `{index, id, type: "function", function: {name, arguments: ""}}` and its arguments
  * follow as fragments under the same `index` (indices 0..n-1 in order of arrival);
  * exactly one chunk has a `finish_reason`; the usage chunk (`choices: []`) comes only
- * when the client asked for it; a stream that ends without a finish reason ends in an
+ * when the client asked for it and the backend reported usage; a stream that ends without a finish reason ends in an
  * error, never in an invented `stop`.
  */
 export type StreamEncoderEvent =
@@ -165,7 +165,8 @@ function encodeToolCallDelta(state: StreamEncoderState, toolDelta: ToolCallDelta
 function encodeEnd(state: StreamEncoderState): Step {
   if (state.phase !== "finished") return protocolError(state, "the model stream ended without a finish reason")
   const outputs: StreamEncoderOutput[] = []
-  if (state.includeUsage) {
+  // Usage nobody reported is left out rather than sent as zeros.
+  if (state.includeUsage && state.usage !== undefined) {
     outputs.push({
       type: "chunk",
       chunk: withMetadata(state, {
@@ -174,7 +175,7 @@ function encodeEnd(state: StreamEncoderState): Step {
         created: state.identity.created,
         model: state.identity.model,
         choices: [],
-        usage: usageToOpenAI(state.usage ?? {}),
+        usage: usageToOpenAI(state.usage),
       }),
     })
   }

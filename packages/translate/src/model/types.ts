@@ -55,6 +55,7 @@ export type ToolMessage = {
   readonly role: "tool"
   readonly content: string | readonly TextPart[]
   readonly toolCallId: string
+  readonly name?: string
 }
 export type Message = SystemMessage | UserMessage | AssistantMessage | ToolMessage
 

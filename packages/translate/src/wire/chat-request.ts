@@ -106,6 +106,8 @@ export const ToolMessage = Schema.Struct({
   role: Schema.Literal("tool"),
   content: TextContent,
   tool_call_id: Schema.String,
+  /** Not in the spec, but LangChain.js sends the tool's name here and OpenAI accepts it. */
+  name: Schema.optionalKey(Schema.String),
 })
 
 export const ChatMessage = Schema.Union([SystemMessage, DeveloperMessage, UserMessage, AssistantMessage, ToolMessage])
@@ -172,7 +174,6 @@ export const ChatRequestFields = {
   presence_penalty: nullable(between(-2, 2)),
   frequency_penalty: nullable(between(-2, 2)),
   seed: nullable(Int),
-  logit_bias: nullable(Schema.Record(Schema.String, Schema.Number)),
   logprobs: nullable(Schema.Boolean),
   top_logprobs: nullable(Int.check(Schema.isBetween({ minimum: 0, maximum: 20 }))),
   user: Schema.optionalKey(Schema.String),

@@ -1,0 +1,142 @@
+import fc from "fast-check"
+import { describe, expect, it } from "vitest"
+import { generateResult } from "../../test/arbitraries.ts"
+import { specValidator } from "../../test/openapi-validator.ts"
+import { streamedAs } from "../../test/stream-chunks.ts"
+import type { GenerateChunk, GenerateResult } from "../model/types.ts"
+import type { ChatCompletionChunkOut } from "../wire/chat-chunk-out.ts"
+import { createSseDecoder } from "../sse/decode-sse.ts"
+import { encodeSseData, SSE_DONE } from "../sse/encode-sse.ts"
+import { collectChunk, collectedResult, initialCollectState } from "./collect-generate-result.ts"
+import { fromChatCompletion } from "./from-chat-completion.ts"
+import { decodeStreamEvent, initialStreamDecoderState } from "./stream-decoder.ts"
+import { encodeStreamEvent, initialStreamEncoderState, type StreamEncoderOutput } from "./stream-encoder.ts"
+import { toChatCompletion } from "./to-chat-completion.ts"
+
+const identity = { id: "chatcmpl-stream", created: 1_770_000_000, model: "gpt-test" }
+const validateChunk = specValidator("CreateChatCompletionStreamResponse")
+
+function encodeAll(chunks: readonly GenerateChunk[], includeUsage: boolean): StreamEncoderOutput[] {
+  let state = initialStreamEncoderState(identity, includeUsage)
+  const outputs: StreamEncoderOutput[] = []
+  for (const chunk of [...chunks.map((c) => ({ type: "chunk" as const, chunk: c })), { type: "end" as const }]) {
+    const [next, out] = encodeStreamEvent(state, chunk)
+    state = next
+    outputs.push(...out)
+  }
+  return outputs
+}
+
+function sseBytes(outputs: readonly StreamEncoderOutput[]): Uint8Array {
+  const text = outputs
+    .map((o) => (o.type === "chunk" ? encodeSseData(o.chunk) : o.type === "done" ? SSE_DONE : encodeSseData({ error: o.error })))
+    .join("")
+  return new TextEncoder().encode(text)
+}
+
+/** The client's side: bytes cut anywhere, SSE-decoded, then the upstream reducer and the fold. */
+function readBack(bytes: Uint8Array, cuts: readonly number[]): GenerateResult | undefined {
+  const sse = createSseDecoder()
+  const points = [0, ...[...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b), bytes.length]
+  let decoder = initialStreamDecoderState()
+  let collected = initialCollectState
+  const feed = (data: string | undefined) => {
+    const [next, outputs] = decodeStreamEvent(decoder, data === undefined ? { type: "end" } : { type: "data", data })
+    decoder = next
+    for (const output of outputs) {
+      if (output.type === "error") throw new Error(JSON.stringify(output.error))
+      collected = collectChunk(collected, output.chunk)
+    }
+  }
+  for (let i = 0; i + 1 < points.length; i++) for (const event of sse.push(bytes.slice(points[i], points[i + 1]))) feed(event.data)
+  for (const event of sse.end()) feed(event.data)
+  feed(undefined)
+  return collectedResult(collected)
+}
+
+describe("the stream encoder (internal chunks -> OpenAI chunks)", () => {
+  it("folds back to the result it was made from, over SSE split anywhere, and agrees with the non-streamed answer", () => {
+    const scenario = generateResult.chain((result) =>
+      fc.record({ result: fc.constant(result), chunks: streamedAs(result), includeUsage: fc.boolean(), cuts: fc.array(fc.nat(), { maxLength: 8 }) }),
+    )
+    fc.assert(
+      fc.property(scenario, ({ result, chunks, includeUsage, cuts }) => {
+        const outputs = encodeAll(chunks, includeUsage)
+        const { usage, ...withoutUsage } = result
+        const expected: GenerateResult = { ...(includeUsage && usage !== undefined ? result : withoutUsage), ...identity }
+        expect(readBack(sseBytes(outputs), cuts)).toEqual(expected)
+        if (includeUsage) {
+          const nonStreamed = fromChatCompletion(JSON.parse(JSON.stringify(toChatCompletion(result, identity))))
+          expect(nonStreamed).toEqual({ ok: true, value: readBack(sseBytes(outputs), []) })
+        }
+      }),
+      { numRuns: 400 },
+    )
+  })
+
+  it("keeps the protocol every strict client checks", () => {
+    const scenario = generateResult.chain((result) => fc.record({ result: fc.constant(result), chunks: streamedAs(result), includeUsage: fc.boolean() }))
+    fc.assert(
+      fc.property(scenario, ({ result, chunks, includeUsage }) => {
+        const outputs = encodeAll(chunks, includeUsage)
+        expect(outputs.at(-1)).toEqual({ type: "done" })
+        const sent: ChatCompletionChunkOut[] = outputs.flatMap((o) => (o.type === "chunk" ? [JSON.parse(JSON.stringify(o.chunk))] : []))
+        expect(outputs.filter((o) => o.type === "error")).toEqual([])
+        for (const chunk of sent) {
+          expect([chunk.id, chunk.created, chunk.model]).toEqual([identity.id, identity.created, identity.model])
+          if (result.finishReason !== "other") expect(validateChunk(chunk)).toEqual([])
+        }
+        const withChoices = sent.filter((c) => c.choices.length > 0)
+        expect(withChoices[0]?.choices[0]?.delta.role).toBe("assistant")
+        expect(withChoices.slice(1).every((c) => c.choices[0]?.delta.role === undefined)).toBe(true)
+        expect(withChoices.filter((c) => c.choices[0]?.finish_reason !== null).length).toBe(1)
+        const usageChunks = sent.filter((c) => c.choices.length === 0)
+        expect(usageChunks.length).toBe(includeUsage && result.usage !== undefined ? 1 : 0)
+        if (usageChunks.length > 0) expect(sent.at(-1)?.usage).toBeDefined()
+        // Each call: announced once with index, id, type, name and empty arguments; indices 0..n-1.
+        const announced: number[] = []
+        for (const chunk of withChoices) {
+          for (const call of chunk.choices[0]?.delta.tool_calls ?? []) {
+            if (call.id !== undefined) {
+              expect(call).toEqual({ index: announced.length, id: call.id, type: "function", function: { name: call.function.name, arguments: "" } })
+              announced.push(call.index)
+            } else {
+              expect(announced).toContain(call.index)
+              expect(Object.keys(call.function)).toEqual(["arguments"])
+            }
+          }
+        }
+        expect(announced.length).toBe(result.toolCalls?.length ?? 0)
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it("ends in an error, not an invented stop, when the backend never finished", () => {
+    const outputs = encodeAll([{ deltaContent: "partial" }], false)
+    expect(outputs.at(-1)).toMatchObject({ type: "error", error: { _tag: "UpstreamError", code: "invalid_upstream_stream" } })
+    expect(outputs.some((o) => o.type === "done")).toBe(false)
+  })
+
+  it("refuses output after the finish reason, and a tool call without a name", () => {
+    expect(encodeAll([{ finishReason: "stop" }, { deltaContent: "late" }], false).at(-1)).toMatchObject({ type: "error" })
+    expect(encodeAll([{ deltaToolCalls: [{ index: 0, id: "c" }] }], false).at(-1)).toMatchObject({ type: "error" })
+  })
+
+  it("bounds tool calls and their arguments", () => {
+    const many = Array.from({ length: 129 }, (_, index): GenerateChunk => ({ deltaToolCalls: [{ index, id: `c${index}`, name: "f" }] }))
+    expect(encodeAll(many, false).at(-1)).toMatchObject({ type: "error" })
+    let state = initialStreamEncoderState(identity, false, { maxToolCalls: 4, maxArgumentCharsPerCall: 10, maxArgumentCharsPerStream: 15 })
+    ;[state] = encodeStreamEvent(state, { type: "chunk", chunk: { deltaToolCalls: [{ index: 0, id: "a", name: "f", argumentsDelta: "1234567890" }] } })
+    const [, outputs] = encodeStreamEvent(state, { type: "chunk", chunk: { deltaToolCalls: [{ index: 0, argumentsDelta: "x" }] } })
+    expect(outputs.at(-1)).toMatchObject({ type: "error" })
+  })
+
+  it("passes a backend error through as the last output, after which nothing is sent", () => {
+    let state = initialStreamEncoderState(identity, true)
+    ;[state] = encodeStreamEvent(state, { type: "chunk", chunk: { deltaContent: "a" } })
+    const [closed, outputs] = encodeStreamEvent(state, { type: "error", error: { _tag: "UpstreamTimeout", phase: "idle" } })
+    expect(outputs).toEqual([{ type: "error", error: { _tag: "UpstreamTimeout", phase: "idle" } }])
+    expect(encodeStreamEvent(closed, { type: "end" })[1]).toEqual([])
+  })
+})

@@ -1,0 +1,165 @@
+import fc from "fast-check"
+import type * as Model from "../src/model/types.ts"
+import type { ChatCall } from "../src/chat/chat-call.ts"
+
+/** Generators for the internal model types, restricted to what the wire can carry losslessly. */
+
+const text = fc.string({ maxLength: 40, unit: "grapheme" })
+const nonEmptyText = fc.string({ minLength: 1, maxLength: 40, unit: "grapheme" })
+const identifier = fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_-]{0,20}$/)
+const count = fc.nat({ max: 1_000_000 })
+
+export const textPart: fc.Arbitrary<Model.TextPart> = fc.record({ type: fc.constant("text" as const), text })
+
+const imagePart: fc.Arbitrary<Model.ImagePart> = fc.oneof(
+  fc.record({ type: fc.constant("image" as const), url: fc.webUrl() }),
+  fc.record({ type: fc.constant("image" as const), url: fc.webUrl(), detail: fc.constantFrom("auto" as const, "low" as const, "high" as const) }),
+)
+const audioPart: fc.Arbitrary<Model.AudioPart> = fc.record({
+  type: fc.constant("audio" as const),
+  data: fc.base64String({ maxLength: 40 }),
+  format: fc.constantFrom("wav" as const, "mp3" as const),
+})
+const filePart: fc.Arbitrary<Model.FilePart> = fc.record(
+  { type: fc.constant("file" as const), filename: text, fileData: fc.base64String({ maxLength: 40 }), fileId: identifier },
+  { requiredKeys: ["type"] },
+)
+const userPart: fc.Arbitrary<Model.UserContentPart> = fc.oneof(textPart, imagePart, audioPart, filePart)
+
+export const jsonArguments: fc.Arbitrary<string> = fc.oneof(
+  fc.jsonValue({ maxDepth: 3 }).map((value) => JSON.stringify({ value })),
+  fc.dictionary(identifier, fc.oneof(fc.string(), fc.integer(), fc.boolean())).map((o) => JSON.stringify(o)),
+  fc.constant("{}"),
+)
+
+export const toolCall: fc.Arbitrary<Model.ToolCall> = fc.record({ id: identifier, name: identifier, arguments: jsonArguments })
+
+export const message: fc.Arbitrary<Model.Message> = fc.oneof(
+  fc.record(
+    { role: fc.constantFrom("system" as const, "developer" as const), content: fc.oneof(text, fc.array(textPart, { minLength: 1, maxLength: 3 })), name: identifier },
+    { requiredKeys: ["role", "content"] },
+  ),
+  fc.record(
+    { role: fc.constant("user" as const), content: fc.oneof(text, fc.array(userPart, { minLength: 1, maxLength: 3 })), name: identifier },
+    { requiredKeys: ["role", "content"] },
+  ),
+  fc.record(
+    {
+      role: fc.constant("assistant" as const),
+      content: fc.oneof(fc.constant(null), text, fc.array(fc.oneof(textPart, fc.record({ type: fc.constant("refusal" as const), refusal: text })), { minLength: 1, maxLength: 3 })),
+      name: identifier,
+      refusal: fc.option(text, { nil: null }),
+      toolCalls: fc.array(toolCall, { maxLength: 3 }),
+    },
+    { requiredKeys: ["role", "content"] },
+  ),
+  fc.record(
+    { role: fc.constant("tool" as const), content: fc.oneof(text, fc.array(textPart, { minLength: 1, maxLength: 2 })), toolCallId: identifier, name: identifier },
+    { requiredKeys: ["role", "content", "toolCallId"] },
+  ),
+)
+
+const jsonObject = fc.dictionary(identifier, fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 })
+
+export const toolDef: fc.Arbitrary<Model.ToolDef> = fc.record(
+  { name: identifier, description: text, parameters: jsonObject, strict: fc.option(fc.boolean(), { nil: null }) },
+  { requiredKeys: ["name"] },
+)
+
+const responseFormat: fc.Arbitrary<Model.ResponseFormat> = fc.oneof(
+  fc.constant({ type: "text" as const }),
+  fc.constant({ type: "json_object" as const }),
+  fc.record(
+    { type: fc.constant("json_schema" as const), name: identifier, description: text, schema: jsonObject, strict: fc.option(fc.boolean(), { nil: null }) },
+    { requiredKeys: ["type", "name"] },
+  ),
+)
+
+/** JSON has no -0, so generated numbers avoid it. */
+const double = (min: number, max: number) => fc.double({ min, max, noNaN: true }).map((x) => x + 0)
+const probability = (max: number) => double(0, max)
+
+/** A ChatCall that is valid on the wire: tool_choice names an existing tool, etc. */
+export const chatCall: fc.Arbitrary<ChatCall> = fc
+  .record({
+    messages: fc.array(message, { minLength: 1, maxLength: 5 }),
+    tools: fc.option(fc.uniqueArray(toolDef, { minLength: 1, maxLength: 3, selector: (t) => t.name }), { nil: undefined }),
+    model: nonEmptyText,
+    stream: fc.boolean(),
+    includeUsage: fc.boolean(),
+    opts: fc.record(
+      {
+        temperature: probability(2),
+        topP: probability(1),
+        maxTokens: fc.integer({ min: 1, max: 100_000 }),
+        maxCompletionTokens: fc.integer({ min: 1, max: 100_000 }),
+        stop: fc.oneof(text, fc.array(text, { minLength: 1, maxLength: 4 })),
+        seed: fc.integer(),
+        presencePenalty: double(-2, 2),
+        frequencyPenalty: double(-2, 2),
+        user: text,
+        metadata: fc.dictionary(identifier, text, { maxKeys: 3 }),
+        reasoningEffort: fc.constantFrom("none" as const, "minimal" as const, "low" as const, "medium" as const, "high" as const),
+        parallelToolCalls: fc.boolean(),
+        responseFormat,
+        passthrough: fc.record({ service_tier: fc.constantFrom("auto", "default"), store: fc.boolean(), top_k: fc.integer({ min: 1, max: 100 }) }, { requiredKeys: [] }),
+      },
+      { requiredKeys: [] },
+    ),
+    toolChoiceKind: fc.constantFrom("absent", "auto", "none", "required", "named"),
+  })
+  .map(({ messages, tools, model, stream, includeUsage, opts, toolChoiceKind }): ChatCall => {
+    const input: Model.GenerateInput = tools === undefined ? { messages } : { messages, tools }
+    let toolChoice: Model.ToolChoice | undefined
+    if (toolChoiceKind === "auto" || toolChoiceKind === "none") toolChoice = toolChoiceKind
+    if (tools !== undefined && toolChoiceKind === "required") toolChoice = "required"
+    if (tools !== undefined && toolChoiceKind === "named" && tools[0] !== undefined) toolChoice = { type: "function", name: tools[0].name }
+    const { passthrough, ...rest } = opts
+    const withPassthrough = passthrough !== undefined && Object.keys(passthrough).length > 0 ? { ...rest, passthrough } : rest
+    const withChoice = toolChoice === undefined ? withPassthrough : { ...withPassthrough, toolChoice }
+    return { input, opts: { ...withChoice, model }, stream, includeUsage: stream && includeUsage }
+  })
+
+export const usage: fc.Arbitrary<Model.TokenUsage> = fc.record(
+  { promptTokens: count, completionTokens: count, totalTokens: count, cachedTokens: count, reasoningTokens: count },
+  { requiredKeys: ["promptTokens", "completionTokens", "totalTokens"] },
+)
+
+const knownFinish = fc.constantFrom("stop" as const, "length" as const, "tool_calls" as const, "content_filter" as const)
+
+/**
+ * A GenerateResult as an upstream would report it. rawFinishReason is what the wire
+ * says; an `other` reason keeps an unknown raw value.
+ */
+export const generateResult: fc.Arbitrary<Model.GenerateResult> = fc
+  .record({
+    content: text,
+    toolCalls: fc.uniqueArray(toolCall, { maxLength: 4, selector: (c) => c.id }),
+    finish: fc.oneof(knownFinish, fc.constantFrom("pause_turn", "refusal_xyz", "max_output")),
+    refusal: fc.option(nonEmptyText, { nil: undefined }),
+    reasoning: fc.option(nonEmptyText, { nil: undefined }),
+    usage: fc.option(usage, { nil: undefined }),
+    systemFingerprint: fc.option(identifier, { nil: undefined }),
+    serviceTier: fc.option(fc.constantFrom("default", "flex"), { nil: undefined }),
+  })
+  .map(({ content, toolCalls, finish, refusal, reasoning, usage, systemFingerprint, serviceTier }) => {
+    const known = finish === "stop" || finish === "length" || finish === "tool_calls" || finish === "content_filter"
+    let result: Model.GenerateResult = { content, finishReason: known ? finish : "other", rawFinishReason: finish }
+    if (toolCalls.length > 0) result = { ...result, toolCalls }
+    if (refusal !== undefined) result = { ...result, refusal }
+    if (reasoning !== undefined) result = { ...result, reasoning }
+    if (usage !== undefined) result = { ...result, usage }
+    if (systemFingerprint !== undefined) result = { ...result, systemFingerprint }
+    if (serviceTier !== undefined) result = { ...result, serviceTier }
+    return result
+  })
+
+/** Cuts a string into 1..n consecutive pieces at arbitrary points. */
+export function splits(textValue: string): fc.Arbitrary<string[]> {
+  return fc.uniqueArray(fc.integer({ min: 1, max: Math.max(1, textValue.length - 1) }), { maxLength: 6 }).map((cuts) => {
+    const points = [0, ...cuts.filter((c) => c < textValue.length).sort((a, b) => a - b), textValue.length]
+    const pieces: string[] = []
+    for (let i = 0; i + 1 < points.length; i++) pieces.push(textValue.slice(points[i], points[i + 1]))
+    return pieces.filter((piece) => piece !== "")
+  })
+}

@@ -1,0 +1,83 @@
+import { readFileSync } from "node:fs"
+import { Ajv2020 } from "ajv/dist/2020.js"
+import type { ValidateFunction } from "ajv"
+import { parse } from "yaml"
+import { openapiPath } from "./shared-dir.ts"
+
+/**
+ * Validates values against schemas of the official OpenAI spec with a real JSON
+ * Schema validator (Ajv, draft 2020-12). The spec is OpenAPI 3.1 with some 3.0
+ * `nullable: true` left in; those become `anyOf [..., null]`. `discriminator` is an
+ * OpenAPI annotation that the `oneOf` beside it already enforces.
+ */
+export type SpecSchemaName =
+  | "CreateChatCompletionRequest"
+  | "CreateChatCompletionResponse"
+  | "CreateChatCompletionStreamResponse"
+  | "CreateEmbeddingRequest"
+  | "CreateEmbeddingResponse"
+  | "ListModelsResponse"
+  | "Model"
+  | "ErrorResponse"
+
+let validators: Map<SpecSchemaName, ValidateFunction> | undefined
+
+export function specValidator(name: SpecSchemaName): (value: unknown) => readonly string[] {
+  validators ??= load()
+  const validate = validators.get(name)
+  if (validate === undefined) throw new Error(`no schema ${name}`)
+  return (value) => {
+    if (validate(value)) return []
+    return (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? ""} ${JSON.stringify(e.params)}`)
+  }
+}
+
+export function specSchemas(): Record<string, unknown> {
+  return loadSpec().components.schemas
+}
+
+let spec: { components: { schemas: Record<string, unknown> } } | undefined
+
+function loadSpec(): { components: { schemas: Record<string, unknown> } } {
+  if (spec !== undefined) return spec
+  const parsed: unknown = parse(readFileSync(openapiPath, "utf8"), { maxAliasCount: -1 })
+  if (!isRecord(parsed) || !isRecord(parsed["components"]) || !isRecord(parsed["components"]["schemas"])) {
+    throw new Error("openapi.yaml has no components.schemas")
+  }
+  spec = { components: { schemas: parsed["components"]["schemas"] } }
+  return spec
+}
+
+function load(): Map<SpecSchemaName, ValidateFunction> {
+  const schemas = normalise(loadSpec().components.schemas)
+  const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false })
+  ajv.addSchema({ $id: "openai", components: { schemas } })
+  const names: SpecSchemaName[] = [
+    "CreateChatCompletionRequest",
+    "CreateChatCompletionResponse",
+    "CreateChatCompletionStreamResponse",
+    "CreateEmbeddingRequest",
+    "CreateEmbeddingResponse",
+    "ListModelsResponse",
+    "Model",
+    "ErrorResponse",
+  ]
+  return new Map(names.map((name) => [name, ajv.compile({ $ref: `openai#/components/schemas/${name}` })]))
+}
+
+function normalise(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(normalise)
+  if (!isRecord(node)) return node
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(node)) {
+    if (key === "discriminator" || key === "nullable" || key.startsWith("x-")) continue
+    out[key] = key === "properties" && isRecord(value)
+      ? Object.fromEntries(Object.entries(value).map(([name, schema]) => [name, normalise(schema)]))
+      : normalise(value)
+  }
+  return node["nullable"] === true ? { anyOf: [out, { type: "null" }] } : out
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+}
