@@ -79,7 +79,7 @@ describe("decodeChatRequest", () => {
   })
 
   it("passes OpenAI passthrough fields and provider extensions through, type-checked", () => {
-    const outcome = decodeChatRequest({ ...minimal, service_tier: "flex", top_k: 40, __proto__: 1, ["__proto__"]: { polluted: true } })
+    const outcome = decodeChatRequest(JSON.parse(`{"model":"m","messages":[{"role":"user","content":"hi"}],"service_tier":"flex","top_k":40,"__proto__":{"polluted":true}}`))
     expect(outcome.ok).toBe(true)
     if (!outcome.ok) return
     expect(outcome.value.opts.passthrough).toMatchObject({ service_tier: "flex", top_k: 40 })

@@ -112,7 +112,9 @@ export function toOpenAIError(error: GatewayError): OpenAIErrorResponse {
     param: string | null,
     headers: Record<string, string> = {},
   ): OpenAIErrorResponse {
-    return { status, body: { error: { message, type, code, param } }, headers }
+    // An upstream may send an empty message; a client always gets a sentence.
+    const text = message.trim() === "" ? `The request failed with HTTP status ${status}.` : message
+    return { status, body: { error: { message: text, type, code, param } }, headers }
   }
 }
 

@@ -3,6 +3,7 @@ import { createParser, type EventSourceMessage } from "eventsource-parser"
 export interface SseEvent {
   readonly event: string | undefined
   readonly data: string
+  /** The last event ID in force when this event was dispatched. */
   readonly id: string | undefined
 }
 
@@ -26,10 +27,15 @@ export function createSseDecoder(maxBufferSize: number = DEFAULT_MAX_BUFFER): Ss
   const text = new TextDecoder("utf-8")
   let pending: SseEvent[] = []
   let failure: Error | undefined
+  // The spec's last-event-ID buffer persists across events until another `id:` sets it.
+  let lastId: string | undefined
   const parser = createParser({
     maxBufferSize,
+    onId: (id) => {
+      lastId = id
+    },
     onEvent: (message: EventSourceMessage) => {
-      pending.push({ event: message.event, data: message.data, id: message.id })
+      pending.push({ event: message.event, data: message.data, id: message.id ?? lastId })
     },
     onError: (error) => {
       failure = error

@@ -1,4 +1,5 @@
 import { Schema } from "effect"
+import { compiled } from "./compile-schema.ts"
 import { Usage } from "./usage.ts"
 
 const OptionalNullableString = Schema.optionalKey(Schema.NullOr(Schema.String))
@@ -46,7 +47,7 @@ export const ChunkChoice = Schema.Struct({
  * `usage: null` on every chunk are read past. Azure's first chunk has empty `id`/`model`
  * and `created: 0`; xAI omits `finish_reason` until the end.
  */
-export const ChatCompletionChunk = Schema.Struct({
+export const ChatCompletionChunk = compiled(Schema.Struct({
   id: Schema.optionalKey(Schema.String),
   created: Schema.optionalKey(Schema.Number),
   model: Schema.optionalKey(Schema.String),
@@ -54,11 +55,11 @@ export const ChatCompletionChunk = Schema.Struct({
   usage: Schema.optionalKey(Schema.NullOr(Usage)),
   system_fingerprint: OptionalNullableString,
   service_tier: OptionalNullableString,
-})
+}))
 export type ChatCompletionChunk = typeof ChatCompletionChunk.Type
 
 /** A mid-stream error frame: `data: {"error": {...}}`. */
-export const StreamErrorFrame = Schema.Struct({
+export const StreamErrorFrame = compiled(Schema.Struct({
   error: Schema.Union([
     Schema.String,
     Schema.Struct({
@@ -68,5 +69,5 @@ export const StreamErrorFrame = Schema.Struct({
       param: Schema.optionalKey(Schema.NullOr(Schema.String)),
     }),
   ]),
-})
+}))
 export type StreamErrorFrame = typeof StreamErrorFrame.Type

@@ -1,4 +1,5 @@
 import { Schema } from "effect"
+import { compiled } from "./compile-schema.ts"
 import { Usage } from "./usage.ts"
 
 const OptionalNullableString = Schema.optionalKey(Schema.NullOr(Schema.String))
@@ -27,7 +28,7 @@ export const CompletionMessage = Schema.Struct({
  * OpenAI `CreateChatCompletionResponse` as upstreams really send it: lenient where
  * providers differ, so it decodes every recorded provider answer.
  */
-export const ChatCompletion = Schema.Struct({
+export const ChatCompletion = compiled(Schema.Struct({
   id: Schema.String,
   object: Schema.optionalKey(Schema.String),
   created: Schema.Number,
@@ -42,5 +43,5 @@ export const ChatCompletion = Schema.Struct({
   usage: Schema.optionalKey(Schema.NullOr(Usage)),
   system_fingerprint: OptionalNullableString,
   service_tier: OptionalNullableString,
-})
+}))
 export type ChatCompletion = typeof ChatCompletion.Type

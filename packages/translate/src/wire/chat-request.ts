@@ -8,6 +8,7 @@
  * values, logit bias) is kept verbatim.
  */
 import { Schema } from "effect"
+import { compiled } from "./compile-schema.ts"
 
 const JsonObject = Schema.Record(Schema.String, Schema.Unknown)
 
@@ -186,5 +187,5 @@ export const ChatRequestFields = {
   modalities: nullable(Schema.Array(Schema.Literals(["text", "audio"]))),
 } as const
 
-export const ChatRequest = Schema.Struct(ChatRequestFields)
+export const ChatRequest = compiled(Schema.Struct(ChatRequestFields))
 export type ChatRequest = typeof ChatRequest.Type

@@ -1,4 +1,5 @@
 import { Schema } from "effect"
+import { compiled } from "./compile-schema.ts"
 
 const MAX_INPUTS = 2048
 const NonEmptyText = Schema.String.check(Schema.isMinLength(1))
@@ -6,7 +7,7 @@ const TokenId = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 const inputs = <S extends Schema.Top>(item: S) => Schema.Array(item).check(Schema.isBetweenLength(1, MAX_INPUTS))
 
 /** OpenAI `CreateEmbeddingRequest`. The spec forbids other keys, and so do we. */
-export const EmbeddingsRequest = Schema.Struct({
+export const EmbeddingsRequest = compiled(Schema.Struct({
   model: Schema.String,
   input: Schema.Union([
     NonEmptyText,
@@ -17,11 +18,11 @@ export const EmbeddingsRequest = Schema.Struct({
   encoding_format: Schema.optionalKey(Schema.Literals(["float", "base64"])),
   dimensions: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))),
   user: Schema.optionalKey(Schema.String),
-})
+}))
 export type EmbeddingsRequest = typeof EmbeddingsRequest.Type
 
 /** OpenAI `CreateEmbeddingResponse` as upstreams send it (`usage` is optional in some). */
-export const EmbeddingsResponse = Schema.Struct({
+export const EmbeddingsResponse = compiled(Schema.Struct({
   object: Schema.optionalKey(Schema.String),
   data: Schema.Array(
     Schema.Struct({
@@ -34,7 +35,7 @@ export const EmbeddingsResponse = Schema.Struct({
   usage: Schema.optionalKey(
     Schema.NullOr(Schema.Struct({ prompt_tokens: Schema.optionalKey(Schema.Number), total_tokens: Schema.optionalKey(Schema.Number) })),
   ),
-})
+}))
 export type EmbeddingsResponse = typeof EmbeddingsResponse.Type
 
 export interface EmbeddingsResponseOut {

@@ -1,0 +1,139 @@
+import { readdirSync, readFileSync } from "node:fs"
+import { join } from "node:path"
+import fc from "fast-check"
+import { describe, expect, it } from "vitest"
+import { specValidator } from "../../test/openapi-validator.ts"
+import { capturesDir, recordedDir } from "../../test/shared-dir.ts"
+import type { EmbedResult } from "../model/types.ts"
+import { decodeEmbeddingsRequest } from "./decode-embeddings-request.ts"
+import type { EmbedCall } from "./embed-call.ts"
+import { embedInputCount } from "./embed-call.ts"
+import { encodeEmbeddingsRequest } from "./encode-embeddings-request.ts"
+import { base64ToFloat32, float32ToBase64 } from "./float32-base64.ts"
+import { fromEmbeddingsResponse } from "./from-embeddings-response.ts"
+import { toEmbeddingsResponse } from "./to-embeddings-response.ts"
+
+const validateRequest = specValidator("CreateEmbeddingRequest")
+const validateResponse = specValidator("CreateEmbeddingResponse")
+
+// JSON has no -0; base64 keeps it, JSON floats cannot.
+const vector = fc.float32Array({ minLength: 1, maxLength: 64, noDefaultInfinity: true, noNaN: true }).map((v) => v.map((x) => x + 0))
+const embedResult: fc.Arbitrary<EmbedResult> = fc.record(
+  {
+    vectors: fc.array(vector, { minLength: 1, maxLength: 8 }),
+    usage: fc.nat({ max: 10_000 }).map((n) => ({ promptTokens: n, embeddingTokens: n, totalTokens: n })),
+    model: fc.string({ minLength: 1 }),
+  },
+  { requiredKeys: ["vectors"] },
+)
+
+const embedCall: fc.Arbitrary<EmbedCall> = fc
+  .record({
+    input: fc.oneof(
+      fc.string({ minLength: 1, unit: "grapheme" }),
+      fc.array(fc.string({ minLength: 1 }), { minLength: 1, maxLength: 5 }),
+      fc.array(fc.nat({ max: 100_000 }), { minLength: 1, maxLength: 5 }),
+      fc.array(fc.array(fc.nat({ max: 100_000 }), { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 5 }),
+    ),
+    model: fc.string({ minLength: 1 }),
+    dimensions: fc.option(fc.integer({ min: 1, max: 4096 }), { nil: undefined }),
+    user: fc.option(fc.string(), { nil: undefined }),
+    encodingFormat: fc.constantFrom("float" as const, "base64" as const),
+  })
+  .map(({ input, model, dimensions, user, encodingFormat }) => ({
+    input,
+    opts: { model, ...(dimensions === undefined ? {} : { dimensions }), ...(user === undefined ? {} : { user }) },
+    encodingFormat,
+  }))
+
+/** Float32 values survive JSON as doubles; compare through Float32Array. */
+const asArrays = (vectors: readonly Float32Array[]) => vectors.map((v) => Array.from(v))
+
+describe("embeddings", () => {
+  it("request round trip: decode(encode(call)) equals call, and the encoding is a valid OpenAI request", () => {
+    fc.assert(
+      fc.property(embedCall, (call) => {
+        const body = JSON.parse(JSON.stringify(encodeEmbeddingsRequest(call)))
+        expect(validateRequest(body)).toEqual([])
+        expect(decodeEmbeddingsRequest(body)).toEqual({ ok: true, value: call })
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it("response round trip in both encodings, data in input order, valid against the spec (floats)", () => {
+    fc.assert(
+      fc.property(embedResult, fc.constantFrom("float" as const, "base64" as const), (result, encoding) => {
+        const wire = JSON.parse(JSON.stringify(toEmbeddingsResponse(result, "m", encoding)))
+        if (encoding === "float") expect(validateResponse(wire)).toEqual([])
+        expect(wire.data.map((d: { index: number }) => d.index)).toEqual(result.vectors.map((_, i) => i))
+        const back = fromEmbeddingsResponse(wire, result.vectors.length)
+        if (!back.ok) throw new Error(JSON.stringify(back.error))
+        expect(asArrays(back.value.vectors)).toEqual(asArrays(result.vectors))
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it("base64 is little-endian float32, as the OpenAI SDK decodes it", () => {
+    expect(float32ToBase64(Float32Array.of(1, -2))).toBe("AACAPwAAAMA=")
+    expect(Array.from(base64ToFloat32("AACAPwAAAMA=") ?? [])).toEqual([1, -2])
+    expect(base64ToFloat32("AACAPw=")).toBeUndefined()
+    expect(base64ToFloat32("AACA")).toBeUndefined() // 3 bytes: not whole float32s
+    fc.assert(
+      fc.property(vector, (v) => {
+        expect(Array.from(base64ToFloat32(float32ToBase64(v)) ?? [])).toEqual(Array.from(v))
+      }),
+    )
+  })
+
+  it("puts an upstream's out-of-order data back in input order and checks the count", () => {
+    const wire = { object: "list", data: [{ index: 1, embedding: [2] }, { index: 0, embedding: [1] }], model: "m" }
+    const back = fromEmbeddingsResponse(wire, 2)
+    expect(back.ok && asArrays(back.value.vectors)).toEqual([[1], [2]])
+    expect(fromEmbeddingsResponse(wire, 3).ok).toBe(false)
+    expect(fromEmbeddingsResponse({ data: [{ index: 0, embedding: [1] }, { index: 0, embedding: [1] }] }, 2).ok).toBe(false)
+  })
+
+  it("reads the recorded OpenAI embeddings response", () => {
+    const body = JSON.parse(readFileSync(join(recordedDir, "openai-embedding.json"), "utf8"))
+    const back = fromEmbeddingsResponse(body, 2)
+    expect(back.ok && back.value.usage).toEqual({ promptTokens: 12, embeddingTokens: 12, totalTokens: 12 })
+    expect(back.ok && back.value.vectors[0]?.[0]).toBeCloseTo(0.0057293195, 8)
+  })
+
+  it("decodes every embeddings request the real clients sent (captures)", () => {
+    let decoded = 0
+    for (const file of readdirSync(capturesDir).filter((f) => f.endsWith(".json") && !f.startsWith("_"))) {
+      const capture: { requests: { path: string; body: unknown }[] } = JSON.parse(readFileSync(join(capturesDir, file), "utf8"))
+      for (const request of capture.requests) {
+        if (request.path !== "/v1/embeddings") continue
+        const outcome = decodeEmbeddingsRequest(request.body)
+        expect(outcome.ok ? "ok" : `${file}: ${JSON.stringify(outcome.error)}`).toBe("ok")
+        decoded++
+      }
+    }
+    expect(decoded).toBeGreaterThan(20)
+  })
+
+  it("refuses bad input with the failing param", () => {
+    const refusal = (body: unknown) => {
+      const outcome = decodeEmbeddingsRequest(body)
+      return outcome.ok ? undefined : outcome.error
+    }
+    expect(refusal({ model: "m", input: [] })).toMatchObject({ param: "input" })
+    expect(refusal({ model: "m", input: "" })).toMatchObject({ param: "input" })
+    expect(refusal({ model: "m", input: Array(2049).fill("x") })).toMatchObject({ param: "input" })
+    expect(refusal({ model: "m", input: "x", encoding_format: "int8" })).toMatchObject({ param: "encoding_format" })
+    expect(refusal({ model: "m", input: "x", dimensions: 0 })).toMatchObject({ param: "dimensions" })
+    expect(refusal({ model: "m", input: "x", extra: 1 })).toMatchObject({ param: "extra" })
+    expect(refusal({ input: "x" })).toMatchObject({ param: "model" })
+  })
+
+  it("counts inputs: a flat token array is one input", () => {
+    expect(embedInputCount("a")).toBe(1)
+    expect(embedInputCount(["a", "b"])).toBe(2)
+    expect(embedInputCount([1, 2, 3])).toBe(1)
+    expect(embedInputCount([[1], [2]])).toBe(2)
+  })
+})
