@@ -1,4 +1,5 @@
 export type * from "./model/types.ts"
+export * from "./model/to-conversation.ts"
 export * from "./outcome.ts"
 
 export * from "./errors/gateway-error.ts"

@@ -1,8 +1,8 @@
-import type { GenerateInput, GenerateOpts } from "../model/types.ts"
+import type { Conversation, GenerateOpts } from "../model/types.ts"
 
 /** A validated chat request: what to generate, how, and how the client wants it delivered. */
 export interface ChatCall {
-  readonly input: GenerateInput
+  readonly input: Conversation
   readonly opts: GenerateOpts & { readonly model: string }
   readonly stream: boolean
   /** `stream_options.include_usage`: send the usage chunk before `[DONE]`. */

@@ -132,7 +132,7 @@ function toChatCall(request: Wire.ChatRequest, passthrough: Record<string, unkno
   if (Object.keys(passthrough).length > 0) opts.passthrough = passthrough
 
   const messages = request.messages.map(messageFromOpenAI)
-  const input: Model.GenerateInput =
+  const input: Model.Conversation =
     request.tools === undefined ? { messages } : { messages, tools: request.tools.map(toolFromOpenAI) }
   return {
     input,

@@ -22,6 +22,10 @@ export function responseFormatFromOpenAI(format: Wire.ResponseFormat): Model.Res
 }
 
 export function responseFormatToOpenAI(format: Model.ResponseFormat): Wire.ResponseFormat {
+  // Harper 5's shorthands: "json" is JSON mode; a bare schema is a strict json_schema named "output", as Harper 5 sends it.
+  if (format === "text") return { type: "text" }
+  if (format === "json") return { type: "json_object" }
+  if (!("type" in format)) return { type: "json_schema", json_schema: { name: "output", schema: format.schema, strict: true } }
   switch (format.type) {
     case "text":
     case "json_object":

@@ -70,6 +70,11 @@ export interface ToolDef {
 export type ToolChoice = "auto" | "none" | "required" | { readonly type: "function"; readonly name: string }
 
 export type ResponseFormat =
+  /** Harper 5's shorthand forms. */
+  | "text"
+  | "json"
+  | { readonly schema: Readonly<Record<string, unknown>> }
+  /** OpenAI's forms, with the client's name, description and strictness kept. */
   | { readonly type: "text" }
   | { readonly type: "json_object" }
   | {
@@ -80,10 +85,14 @@ export type ResponseFormat =
       readonly strict?: boolean | null
     }
 
-export interface GenerateInput {
+/** A conversation with the tools the model may call: what a chat request carries. */
+export interface Conversation {
   readonly messages: readonly Message[]
   readonly tools?: readonly ToolDef[]
 }
+
+/** What a caller may pass to `generate`: Harper 5's three forms. `toConversation` normalises them. */
+export type GenerateInput = string | readonly Message[] | (Conversation & { readonly system?: string })
 
 export type ReasoningEffort = "none" | "minimal" | "low" | "medium" | "high" | "xhigh" | "max"
 
@@ -113,6 +122,11 @@ export interface GenerateOpts {
   readonly responseFormat?: ResponseFormat
   readonly passthrough?: Readonly<Record<string, unknown>>
   readonly signal?: AbortSignal
+  /** Harper 5 facade options, carried for its callers; the translate mappers do not read them. */
+  readonly requires?: readonly string[]
+  readonly adapter?: string
+  readonly toolMode?: "return" | "auto"
+  readonly conversationId?: string
 }
 
 export type FinishReason = "stop" | "length" | "tool_calls" | "content_filter" | "other"
@@ -175,6 +189,7 @@ export type EmbedInput = string | readonly string[] | readonly number[] | readon
 
 export interface EmbedOpts {
   readonly model?: string
+  readonly requires?: readonly string[]
   readonly dimensions?: number
   readonly user?: string
   readonly inputType?: "document" | "query"

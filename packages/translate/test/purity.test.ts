@@ -1,0 +1,30 @@
+import { readdirSync, readFileSync, statSync } from "node:fs"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { describe, expect, it } from "vitest"
+
+/** The package's library code does no IO and reads no clock or randomness: those are parameters. */
+const srcDir = fileURLToPath(new URL("../src", import.meta.url))
+const forbidden = [/from "node:/, /\bfetch\(/, /Date\.now\(/, /new Date\(\)/, /Math\.random\(/, /randomUUID/, /performance\.now/, /process\./, /require\(/, /\bas any\b/, /@ts-ignore/]
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name)
+    if (statSync(path).isDirectory()) return sources(path)
+    return name.endsWith(".ts") && !name.endsWith(".test.ts") ? [path] : []
+  })
+}
+
+describe("packages/translate", () => {
+  it("has no IO, clock, randomness or escape hatches in its library code", () => {
+    const offences = sources(srcDir).flatMap((file) => {
+      const text = readFileSync(file, "utf8")
+      return forbidden.filter((pattern) => pattern.test(text)).map((pattern) => `${file}: ${pattern}`)
+    })
+    expect(offences).toEqual([])
+  })
+
+  it("runs its tests on the project's Node 24", () => {
+    expect(process.versions.node.split(".")[0]).toBe("24")
+  })
+})
