@@ -46,7 +46,7 @@ export function collectChunk(state: CollectState, chunk: GenerateChunk): Collect
     const merged = {
       index: delta.index,
       id: known?.id ?? delta.id,
-      name: (known?.name ?? "") + (known === undefined ? delta.name ?? "" : ""),
+      name: known?.name ?? delta.name ?? "",
       arguments: (known?.arguments ?? "") + (delta.argumentsDelta ?? ""),
     }
     next = {

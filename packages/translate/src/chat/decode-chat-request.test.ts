@@ -1,10 +1,8 @@
-import { readdirSync, readFileSync } from "node:fs"
-import { join } from "node:path"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { chatCall } from "../../test/arbitraries.ts"
 import { specValidator } from "../../test/openapi-validator.ts"
-import { capturesDir } from "../../test/shared-dir.ts"
+import { capturedRequests } from "../../test/captured-requests.ts"
 import { decodeChatRequest } from "./decode-chat-request.ts"
 import { encodeChatRequest } from "./encode-chat-request.ts"
 
@@ -18,17 +16,12 @@ const minimal = { model: "m", messages: [{ role: "user", content: "hi" }] }
 
 describe("decodeChatRequest", () => {
   it("decodes every chat request body the real clients sent (captures)", () => {
-    let decoded = 0
-    for (const file of readdirSync(capturesDir).filter((f) => f.endsWith(".json") && !f.startsWith("_"))) {
-      const capture: { requests: { path: string; body: unknown }[] } = JSON.parse(readFileSync(join(capturesDir, file), "utf8"))
-      for (const request of capture.requests) {
-        if (request.path !== "/v1/chat/completions") continue
-        const outcome = decodeChatRequest(request.body)
-        expect(outcome.ok ? "ok" : `${file}: ${JSON.stringify(outcome.error)}`).toBe("ok")
-        decoded++
-      }
+    const requests = capturedRequests("/v1/chat/completions")
+    for (const { file, body } of requests) {
+      const outcome = decodeChatRequest(body)
+      expect(outcome.ok ? "ok" : `${file}: ${JSON.stringify(outcome.error)}`).toBe("ok")
     }
-    expect(decoded).toBeGreaterThan(400)
+    expect(requests.length).toBeGreaterThan(400)
   })
 
   it("names the failing path in param", () => {
@@ -114,19 +107,15 @@ describe("decodeChatRequest", () => {
   })
 
   it("round-trips the wire side: encode(decode(body)) equals body for lossless bodies (captures)", () => {
-    for (const file of readdirSync(capturesDir).filter((f) => f.startsWith("openai-") && f.endsWith(".json"))) {
-      const capture: { requests: { path: string; body: Record<string, unknown> }[] } = JSON.parse(readFileSync(join(capturesDir, file), "utf8"))
-      for (const request of capture.requests) {
-        if (request.path !== "/v1/chat/completions") continue
-        const outcome = decodeChatRequest(request.body)
-        if (!outcome.ok) throw new Error(file)
-        const body = { ...request.body }
-        // Lossy by design: explicit defaults and stream options on a non-stream call.
-        if (body["stream"] === false) delete body["stream"]
-        if (body["stream"] !== true) delete body["stream_options"]
-        if (body["n"] === 1) delete body["n"]
-        expect(JSON.parse(JSON.stringify(encodeChatRequest(outcome.value)))).toEqual(body)
-      }
+    for (const request of capturedRequests("/v1/chat/completions", "openai-")) {
+      const outcome = decodeChatRequest(request.body)
+      if (!outcome.ok) throw new Error(request.file)
+      const body = { ...request.body }
+      // Lossy by design: explicit defaults and stream options on a non-stream call.
+      if (body["stream"] === false) delete body["stream"]
+      if (body["stream"] !== true) delete body["stream_options"]
+      if (body["n"] === 1) delete body["n"]
+      expect(JSON.parse(JSON.stringify(encodeChatRequest(outcome.value)))).toEqual(body)
     }
   })
 })

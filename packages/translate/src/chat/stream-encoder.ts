@@ -167,37 +167,19 @@ function encodeEnd(state: StreamEncoderState): Step {
   const outputs: StreamEncoderOutput[] = []
   // Usage nobody reported is left out rather than sent as zeros.
   if (state.includeUsage && state.usage !== undefined) {
-    outputs.push({
-      type: "chunk",
-      chunk: withMetadata(state, {
-        id: state.identity.id,
-        object: "chat.completion.chunk",
-        created: state.identity.created,
-        model: state.identity.model,
-        choices: [],
-        usage: usageToOpenAI(state.usage),
-      }),
-    })
+    outputs.push({ type: "chunk", chunk: { ...chunkOf(state, []), usage: usageToOpenAI(state.usage) } })
   }
   outputs.push({ type: "done" })
   return [{ ...state, phase: "closed" }, outputs]
 }
 
 function makeChunk(state: StreamEncoderState, delta: ChunkDeltaOut, finishReason: string | null): StreamEncoderOutput {
-  return {
-    type: "chunk",
-    chunk: withMetadata(state, {
-      id: state.identity.id,
-      object: "chat.completion.chunk",
-      created: state.identity.created,
-      model: state.identity.model,
-      choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
-    }),
-  }
+  return { type: "chunk", chunk: chunkOf(state, [{ index: 0, delta, logprobs: null, finish_reason: finishReason }]) }
 }
 
-function withMetadata(state: StreamEncoderState, chunk: ChatCompletionChunkOut): ChatCompletionChunkOut {
-  let out = chunk
+function chunkOf(state: StreamEncoderState, choices: ChatCompletionChunkOut["choices"]): ChatCompletionChunkOut {
+  const { id, created, model } = state.identity
+  let out: ChatCompletionChunkOut = { id, object: "chat.completion.chunk", created, model, choices }
   if (state.systemFingerprint !== undefined) out = { ...out, system_fingerprint: state.systemFingerprint }
   if (state.serviceTier !== undefined) out = { ...out, service_tier: state.serviceTier }
   return out

@@ -1,9 +1,10 @@
-import { readdirSync, readFileSync } from "node:fs"
+import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { specValidator } from "../../test/openapi-validator.ts"
-import { capturesDir, recordedDir } from "../../test/shared-dir.ts"
+import { capturedRequests } from "../../test/captured-requests.ts"
+import { recordedDir } from "../../test/shared-dir.ts"
 import type { EmbedResult } from "../model/types.ts"
 import { decodeEmbeddingsRequest } from "./decode-embeddings-request.ts"
 import type { EmbedCall } from "./embed-call.ts"
@@ -103,17 +104,12 @@ describe("embeddings", () => {
   })
 
   it("decodes every embeddings request the real clients sent (captures)", () => {
-    let decoded = 0
-    for (const file of readdirSync(capturesDir).filter((f) => f.endsWith(".json") && !f.startsWith("_"))) {
-      const capture: { requests: { path: string; body: unknown }[] } = JSON.parse(readFileSync(join(capturesDir, file), "utf8"))
-      for (const request of capture.requests) {
-        if (request.path !== "/v1/embeddings") continue
-        const outcome = decodeEmbeddingsRequest(request.body)
-        expect(outcome.ok ? "ok" : `${file}: ${JSON.stringify(outcome.error)}`).toBe("ok")
-        decoded++
-      }
+    const requests = capturedRequests("/v1/embeddings")
+    for (const { file, body } of requests) {
+      const outcome = decodeEmbeddingsRequest(body)
+      expect(outcome.ok ? "ok" : `${file}: ${JSON.stringify(outcome.error)}`).toBe("ok")
     }
-    expect(decoded).toBeGreaterThan(20)
+    expect(requests.length).toBeGreaterThan(20)
   })
 
   it("refuses bad input with the failing param", () => {

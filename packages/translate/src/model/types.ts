@@ -143,7 +143,18 @@ export interface TokenUsage {
   readonly gpuMs?: number
 }
 
-export interface GenerateResult {
+/** What the upstream called its completion. */
+export interface UpstreamIdentity {
+  readonly id?: string
+  /** The upstream's model id (often a dated snapshot of what was asked for). */
+  readonly model?: string
+  /** Unix seconds. */
+  readonly created?: number
+  readonly systemFingerprint?: string
+  readonly serviceTier?: string
+}
+
+export interface GenerateResult extends UpstreamIdentity {
   readonly content: string
   readonly toolCalls?: readonly ToolCall[]
   readonly finishReason: FinishReason
@@ -153,12 +164,6 @@ export interface GenerateResult {
   /** Reasoning text some providers return beside the answer (`reasoning_content`). */
   readonly reasoning?: string
   readonly usage?: TokenUsage
-  /** Identity the upstream gave the completion. */
-  readonly id?: string
-  readonly model?: string
-  readonly created?: number
-  readonly systemFingerprint?: string
-  readonly serviceTier?: string
 }
 
 export interface ToolCallDelta {
@@ -169,7 +174,8 @@ export interface ToolCallDelta {
   readonly argumentsDelta?: string
 }
 
-export interface GenerateChunk {
+/** One step of a streamed generation. Identity usually comes on the first chunk. */
+export interface GenerateChunk extends UpstreamIdentity {
   readonly deltaContent?: string
   readonly deltaReasoning?: string
   readonly deltaRefusal?: string
@@ -177,12 +183,6 @@ export interface GenerateChunk {
   readonly finishReason?: FinishReason
   readonly rawFinishReason?: string
   readonly usage?: TokenUsage
-  /** Upstream identity, usually on the first chunk. */
-  readonly id?: string
-  readonly model?: string
-  readonly created?: number
-  readonly systemFingerprint?: string
-  readonly serviceTier?: string
 }
 
 export type EmbedInput = string | readonly string[] | readonly number[] | readonly (readonly number[])[]
