@@ -1,0 +1,130 @@
+/**
+ * Starts and stops a real Harper 4.7 with the gateway plugin: used by the README's
+ * start command and by the integration tests. Data lives under `root`; Harper listens
+ * on loopback only, with MQTT and replication off. The plugin is loaded from this
+ * package's own directory (Node 24 strips its TypeScript types at import).
+ */
+import { spawn, type ChildProcess } from "node:child_process"
+import { mkdirSync, openSync, symlinkSync, writeFileSync, existsSync, rmSync } from "node:fs"
+import { createServer } from "node:net"
+import { dirname, join, resolve } from "node:path"
+import { fileURLToPath } from "node:url"
+import { createRequire } from "node:module"
+
+const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), "..")
+
+export interface HarperOptions {
+  /** Folder for Harper's data, config, logs and the generated application. */
+  readonly root: string
+  readonly httpPort?: number
+  readonly operationsPort?: number
+  readonly admin: { readonly username: string; readonly password: string }
+  /** The gateway plugin's block in the application's config.yaml. */
+  readonly gatewayConfig: Readonly<Record<string, unknown>>
+  readonly threads?: number
+  readonly env?: Readonly<Record<string, string>>
+  /** Where Harper's stdout/stderr go (the banner); its log is `<root>/hdb/log/hdb.log`. */
+  readonly output?: "inherit" | "file"
+}
+
+export interface HarperInstance {
+  readonly pid: number
+  readonly url: string
+  readonly operationsUrl: string
+  readonly logPath: string
+  readonly process: ChildProcess
+  stop(): Promise<void>
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer()
+    probe.once("error", reject)
+    probe.listen(0, "127.0.0.1", () => {
+      const address = probe.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      probe.close(() => resolvePort(port))
+    })
+  })
+}
+
+export async function startHarper(options: HarperOptions): Promise<HarperInstance> {
+  const root = resolve(options.root)
+  const appDir = join(root, "app")
+  const home = join(root, "home")
+  const hdbRoot = join(root, "hdb")
+  mkdirSync(join(appDir, "node_modules"), { recursive: true })
+  mkdirSync(home, { recursive: true })
+  const link = join(appDir, "node_modules", "harper-gateway")
+  if (existsSync(link)) rmSync(link, { force: true, recursive: false })
+  symlinkSync(packageDir, link, "dir")
+  writeFileSync(join(appDir, "package.json"), JSON.stringify({ name: "harper-gateway-app", private: true, type: "module" }))
+  // YAML is a superset of JSON, so the config is written as JSON.
+  writeFileSync(join(appDir, "config.yaml"), JSON.stringify({ rest: true, "harper-gateway": { package: "harper-gateway", ...options.gatewayConfig } }, null, 2))
+
+  const httpPort = options.httpPort ?? (await freePort())
+  const operationsPort = options.operationsPort ?? (await freePort())
+  // harperdb exports only ".", which resolves to its root index.js.
+  const harperBin = join(dirname(createRequire(import.meta.url).resolve("harperdb")), "bin", "harperdb.js")
+  const env: Record<string, string> = {
+    ...filteredEnv(),
+    ...options.env,
+    HOME: home,
+    ROOTPATH: hdbRoot,
+    TC_AGREEMENT: "yes",
+    HDB_ADMIN_USERNAME: options.admin.username,
+    HDB_ADMIN_PASSWORD: options.admin.password,
+    HTTP_PORT: `127.0.0.1:${httpPort}`,
+    OPERATIONSAPI_NETWORK_PORT: `127.0.0.1:${operationsPort}`,
+    MQTT_NETWORK_PORT: "null",
+    MQTT_NETWORK_SECUREPORT: "null",
+    REPLICATION_SECUREPORT: "null",
+    THREADS_COUNT: String(options.threads ?? 1),
+    LOGGING_LEVEL: "warn",
+  }
+  const outputPath = join(root, "harper.out")
+  const stdio = options.output === "inherit" ? "inherit" : ["ignore", openSync(outputPath, "a"), openSync(outputPath, "a")]
+  const child = spawn(process.execPath, [harperBin, "run", appDir], { env, stdio: stdio === "inherit" ? "inherit" : ["ignore", stdio[1], stdio[2]], detached: true })
+  const url = `http://127.0.0.1:${httpPort}`
+  const exited = new Promise<void>((resolveExit) => child.once("exit", () => resolveExit()))
+  const instance: HarperInstance = {
+    pid: child.pid ?? -1,
+    url,
+    operationsUrl: `http://127.0.0.1:${operationsPort}`,
+    logPath: join(hdbRoot, "log", "hdb.log"),
+    process: child,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return
+      child.kill("SIGTERM")
+      const timer = setTimeout(() => child.kill("SIGKILL"), 15_000)
+      await exited
+      clearTimeout(timer)
+    },
+  }
+  const deadline = Date.now() + 90_000
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`Harper exited with code ${child.exitCode} before serving; see ${outputPath} and ${instance.logPath}`)
+    try {
+      const response = await fetch(`${url}/`, { signal: AbortSignal.timeout(2_000) })
+      await response.body?.cancel()
+      break
+    } catch {
+      if (Date.now() > deadline) {
+        await instance.stop()
+        throw new Error(`Harper did not serve ${url} within 90 s; see ${instance.logPath}`)
+      }
+      await new Promise((r) => setTimeout(r, 250))
+    }
+  }
+  return instance
+}
+
+/** The parent's environment without Harper's own config variables, which it would persist. */
+function filteredEnv(): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value === undefined || /^(HDB_|HTTP_|OPERATIONSAPI_|MQTT_|REPLICATION_|THREADS_|ROOTPATH|HARPER_)/.test(key)) continue
+    out[key] = value
+  }
+  return out
+}

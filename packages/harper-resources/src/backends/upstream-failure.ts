@@ -1,0 +1,44 @@
+import { GatewayFailure, type GatewayError } from "@harper-gateway/translate"
+
+/**
+ * An exception from the HTTP client as a reason: undici's own timeouts map to the
+ * phase they measure, refusals and resets to an unavailable upstream, an abort to a
+ * cancellation. Anything already a GatewayFailure passes through.
+ */
+export function upstreamFailure(error: unknown, signal: AbortSignal): GatewayFailure {
+  const known = GatewayFailure.reasonOf(error)
+  if (known !== undefined) return new GatewayFailure(known)
+  if (signal.aborted) return new GatewayFailure({ _tag: "Cancelled" })
+  return new GatewayFailure(reasonOf(error))
+}
+
+function reasonOf(error: unknown): GatewayError {
+  const code = errorCode(error)
+  switch (code) {
+    case "UND_ERR_CONNECT_TIMEOUT":
+      return { _tag: "UpstreamTimeout", phase: "connect" }
+    case "UND_ERR_HEADERS_TIMEOUT":
+      return { _tag: "UpstreamTimeout", phase: "first_byte" }
+    case "UND_ERR_BODY_TIMEOUT":
+      return { _tag: "UpstreamTimeout", phase: "idle" }
+    case "ECONNREFUSED":
+    case "ECONNRESET":
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+    case "EHOSTUNREACH":
+    case "UND_ERR_SOCKET":
+    case "UND_ERR_CLOSED":
+      return { _tag: "UpstreamUnavailable" }
+    default:
+      return { _tag: "UpstreamError", code: "upstream_transport_error", detail: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }
+  }
+}
+
+function errorCode(error: unknown): string | undefined {
+  for (let current: unknown = error, depth = 0; current !== undefined && depth < 4; depth++) {
+    if (typeof current !== "object" || current === null) return undefined
+    if ("code" in current && typeof current.code === "string") return current.code
+    current = "cause" in current ? current.cause : undefined
+  }
+  return undefined
+}

@@ -1,0 +1,64 @@
+import { Result, Schema, SchemaIssue } from "effect"
+
+const PositiveInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
+
+const Timeouts = Schema.Struct({
+  connectMs: Schema.optionalKey(PositiveInt),
+  firstByteMs: Schema.optionalKey(PositiveInt),
+  idleMs: Schema.optionalKey(PositiveInt),
+})
+
+/** One configured model: `models.<kind>.<logical name>`. */
+export const ModelEntry = Schema.Struct({
+  backend: Schema.Literals(["openai", "echo"]),
+  /** The upstream's model id; defaults to the logical name. */
+  model: Schema.optionalKey(Schema.String),
+  baseUrl: Schema.optionalKey(Schema.String),
+  apiKey: Schema.optionalKey(Schema.String),
+  timeouts: Schema.optionalKey(Timeouts),
+  /** Other model ids clients may ask for that route to this entry. */
+  aliases: Schema.optionalKey(Schema.Array(Schema.String)),
+  /** Echo backend: default embedding size. */
+  dimensions: Schema.optionalKey(PositiveInt),
+})
+export type ModelEntry = typeof ModelEntry.Type
+
+export const GatewayConfig = Schema.Struct({
+  models: Schema.optionalKey(
+    Schema.Struct({
+      generative: Schema.optionalKey(Schema.Record(Schema.String, ModelEntry)),
+      embedding: Schema.optionalKey(Schema.Record(Schema.String, ModelEntry)),
+    }),
+  ),
+  accounting: Schema.optionalKey(
+    Schema.Struct({
+      retentionDays: Schema.optionalKey(PositiveInt),
+      flushIntervalMs: Schema.optionalKey(PositiveInt),
+      maxBatch: Schema.optionalKey(PositiveInt),
+    }),
+  ),
+  auth: Schema.optionalKey(
+    Schema.Struct({
+      /** Harper roles, besides super users, allowed to use the gateway. */
+      roles: Schema.optionalKey(Schema.Array(Schema.String)),
+      /** The user-record attribute that names a user's tenant; the username when absent. */
+      tenantAttribute: Schema.optionalKey(Schema.String),
+    }),
+  ),
+  limits: Schema.optionalKey(Schema.Struct({ maxBodyBytes: Schema.optionalKey(PositiveInt) })),
+})
+export type GatewayConfig = typeof GatewayConfig.Type
+
+const decode = Schema.decodeUnknownResult(GatewayConfig)
+const format = SchemaIssue.makeFormatterStandardSchemaV1()
+
+/** The plugin's config block (after `${ENV}` expansion), or a message naming what is wrong. */
+export function readGatewayConfig(block: unknown): { ok: true; config: GatewayConfig } | { ok: false; message: string } {
+  // Harper's own `package` key sits in the same block.
+  const own = typeof block === "object" && block !== null ? Object.fromEntries(Object.entries(block).filter(([key]) => key !== "package")) : {}
+  const decoded = decode(own, { errors: "first", onExcessProperty: "error" })
+  if (Result.isSuccess(decoded)) return { ok: true, config: decoded.success }
+  const issue = format(decoded.failure.issue).issues[0]
+  const path = (issue?.path ?? []).map((segment) => (typeof segment === "object" ? String(segment.key) : String(segment))).join(".")
+  return { ok: false, message: `gateway config ${path === "" ? "" : `at ${path}: `}${issue?.message ?? "is invalid"}` }
+}

@@ -1,0 +1,51 @@
+import { Schema } from "effect"
+import type { ModelCallRecord } from "./accounting/model-call-record.ts"
+import type { GatewayKeyRecord } from "./auth/gateway-keys.ts"
+
+/** What the gateway needs of a Harper table (declared structurally; Harper's generics are loose). */
+export interface TableLike {
+  put(record: object, context?: object): unknown
+  get(id: string): unknown
+  search(query: object): AsyncIterable<unknown>
+  setTTLExpiration(expiration: number): void
+}
+
+export function isTable(value: unknown): value is TableLike {
+  return (
+    typeof value === "object" || typeof value === "function"
+      ? value !== null && ["put", "get", "search", "setTTLExpiration"].every((method) => typeof Reflect.get(value, method) === "function")
+      : false
+  )
+}
+
+/** Puts a batch in one shared context, so Harper commits it as one transaction. */
+export async function writeBatch(table: TableLike, rows: readonly ModelCallRecord[]): Promise<void> {
+  const context = {}
+  await Promise.all(rows.map((row) => table.put({ ...row }, context)))
+}
+
+const KeyRecord = Schema.Struct({
+  id: Schema.String,
+  hash: Schema.String,
+  user: Schema.String,
+  tenant: Schema.optionalKey(Schema.NullOr(Schema.String)),
+  models: Schema.optionalKey(Schema.NullOr(Schema.Array(Schema.String))),
+  name: Schema.optionalKey(Schema.NullOr(Schema.String)),
+  created: Schema.Number,
+  revoked: Schema.optionalKey(Schema.NullOr(Schema.Number)),
+})
+const isKeyRecord = Schema.is(KeyRecord)
+
+export function toKeyRecord(value: unknown): GatewayKeyRecord | undefined {
+  if (!isKeyRecord(value)) return undefined
+  return {
+    id: value.id,
+    hash: value.hash,
+    user: value.user,
+    tenant: value.tenant ?? null,
+    models: value.models ?? null,
+    name: value.name ?? null,
+    created: value.created,
+    revoked: value.revoked ?? null,
+  }
+}

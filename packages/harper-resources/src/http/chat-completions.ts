@@ -1,0 +1,135 @@
+import { randomUUID } from "node:crypto"
+import {
+  decodeChatRequest,
+  encodeSseData,
+  encodeStreamEvent,
+  GatewayFailure,
+  initialStreamEncoderState,
+  SSE_DONE,
+  toChatCompletion,
+  toOpenAIError,
+  type ChatCall,
+  type CompletionIdentity,
+  type GatewayError,
+  type GenerateChunk,
+  type StreamEncoderEvent,
+  type StreamEncoderOutput,
+} from "@harper-gateway/translate"
+import type { Principal } from "../auth/principal.ts"
+import { abortSignalOf } from "./abort-on-close.ts"
+import type { Gateway } from "./gateway.ts"
+import { handleV1, readJsonBody } from "./handle-v1.ts"
+import type { HarperRequest } from "./harper-request.ts"
+import { errorResponse, jsonResponse, type HarperResponse } from "./respond.ts"
+
+const ENDPOINT = "chat.completions"
+
+/** POST /v1/chat/completions: validate, call, map. Streaming is decided by the body's `stream` only. */
+export function chatCompletions(gateway: Gateway, request: HarperRequest, data: unknown): Promise<HarperResponse> {
+  return handleV1(gateway, request, ENDPOINT, async (principal) => {
+    const signal = abortSignalOf(request)
+    const meta = { tenant: principal.tenant, user: principal.user, endpoint: ENDPOINT, signal }
+    const read = await readJsonBody(request, data)
+    if (!read.ok) return rejected(read.error, null, false)
+    const decoded = decodeChatRequest(read.body)
+    if (!decoded.ok) return rejected(decoded.error, modelOf(read.body), streamOf(read.body))
+    const call = decoded.value
+    const refused = checkModelAllowed(principal, call.opts.model)
+    if (refused !== undefined) return rejected(refused, call.opts.model, call.stream)
+    return call.stream ? stream(gateway, call, meta) : complete(gateway, call, meta)
+
+    function rejected(error: GatewayError, model: string | null, streamed: boolean): HarperResponse {
+      gateway.models.recordRejection(meta, model, error, streamed)
+      return errorResponse(error)
+    }
+  })
+}
+
+async function complete(gateway: Gateway, call: ChatCall, meta: Parameters<Gateway["models"]["chat"]>[1]): Promise<HarperResponse> {
+  const { route, result } = await gateway.models.chat(call, meta)
+  const identity = newIdentity(result.model ?? route.upstreamModel)
+  return jsonResponse(200, toChatCompletion(result, identity), { "x-request-id": identity.id })
+}
+
+/**
+ * Errors before the first chunk are ordinary HTTP errors (a 429 stays a 429, and
+ * clients retry it), so the first chunk is awaited before the 200 is committed.
+ */
+async function stream(gateway: Gateway, call: ChatCall, meta: Parameters<Gateway["models"]["chat"]>[1]): Promise<HarperResponse> {
+  const { route, chunks } = gateway.models.chatStream(call, meta)
+  const iterator = chunks[Symbol.asyncIterator]()
+  let first: IteratorResult<GenerateChunk>
+  try {
+    first = await iterator.next()
+  } catch (error) {
+    await iterator.return?.()
+    throw error
+  }
+  const identity = newIdentity(first.done === true ? route.upstreamModel : first.value.model ?? route.upstreamModel)
+  return {
+    status: 200,
+    headers: { "Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no", "x-request-id": identity.id },
+    body: sseBody(first, iterator, identity, call.includeUsage),
+  }
+}
+
+/** The SSE bytes: the encoder reducer's outputs, one `data:` event each; an error ends the stream without [DONE]. */
+async function* sseBody(
+  first: IteratorResult<GenerateChunk>,
+  iterator: AsyncIterator<GenerateChunk>,
+  identity: CompletionIdentity,
+  includeUsage: boolean,
+): AsyncGenerator<string> {
+  let state = initialStreamEncoderState(identity, includeUsage)
+  const emit = (event: StreamEncoderEvent): string => {
+    const [next, outputs] = encodeStreamEvent(state, event)
+    state = next
+    return outputs.map(toSse).join("")
+  }
+  try {
+    let next = first
+    while (next.done !== true) {
+      const text = emit({ type: "chunk", chunk: next.value })
+      if (text !== "") yield text
+      next = await iterator.next()
+    }
+    yield emit({ type: "end" })
+  } catch (error) {
+    yield emit({ type: "error", error: GatewayFailure.reasonOf(error) ?? { _tag: "Internal" } })
+  } finally {
+    // The client left or the stream failed: stop the upstream now.
+    await iterator.return?.()
+  }
+}
+
+function toSse(output: StreamEncoderOutput): string {
+  switch (output.type) {
+    case "chunk":
+      return encodeSseData(output.chunk)
+    case "done":
+      return SSE_DONE
+    case "error":
+      return encodeSseData({ error: toOpenAIError(output.error).body.error })
+    default: {
+      const unreachable: never = output
+      return unreachable
+    }
+  }
+}
+
+export function newIdentity(model: string): CompletionIdentity {
+  return { id: `chatcmpl-${randomUUID().replaceAll("-", "")}`, created: Math.floor(Date.now() / 1000), model }
+}
+
+export function checkModelAllowed(principal: Principal, model: string): GatewayError | undefined {
+  if (principal.allowedModels === undefined || principal.allowedModels.includes(model)) return undefined
+  return { _tag: "PermissionDenied", message: `This API key may not use the model ${JSON.stringify(model)}.` }
+}
+
+function modelOf(body: unknown): string | null {
+  return typeof body === "object" && body !== null && "model" in body && typeof body.model === "string" ? body.model : null
+}
+
+function streamOf(body: unknown): boolean {
+  return typeof body === "object" && body !== null && "stream" in body && body.stream === true
+}

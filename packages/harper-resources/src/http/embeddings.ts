@@ -1,0 +1,29 @@
+import { decodeEmbeddingsRequest, toEmbeddingsResponse, type GatewayError } from "@harper-gateway/translate"
+import { abortSignalOf } from "./abort-on-close.ts"
+import { checkModelAllowed } from "./chat-completions.ts"
+import type { Gateway } from "./gateway.ts"
+import { handleV1, readJsonBody } from "./handle-v1.ts"
+import type { HarperRequest } from "./harper-request.ts"
+import { errorResponse, jsonResponse, type HarperResponse } from "./respond.ts"
+
+const ENDPOINT = "embeddings"
+
+/** POST /v1/embeddings: strings, string arrays and token arrays; float or base64; `dimensions`; input order kept. */
+export function embeddings(gateway: Gateway, request: HarperRequest, data: unknown): Promise<HarperResponse> {
+  return handleV1(gateway, request, ENDPOINT, async (principal) => {
+    const meta = { tenant: principal.tenant, user: principal.user, endpoint: ENDPOINT, signal: abortSignalOf(request) }
+    const rejected = (error: GatewayError, model: string | null): HarperResponse => {
+      gateway.models.recordRejection(meta, model, error, false)
+      return errorResponse(error)
+    }
+    const read = await readJsonBody(request, data)
+    if (!read.ok) return rejected(read.error, null)
+    const decoded = decodeEmbeddingsRequest(read.body)
+    if (!decoded.ok) return rejected(decoded.error, null)
+    const call = decoded.value
+    const refused = checkModelAllowed(principal, call.opts.model)
+    if (refused !== undefined) return rejected(refused, call.opts.model)
+    const { route, result } = await gateway.models.embedCall(call, meta)
+    return jsonResponse(200, toEmbeddingsResponse(result, result.model ?? route.upstreamModel, call.encodingFormat))
+  })
+}

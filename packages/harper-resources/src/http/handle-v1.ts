@@ -1,0 +1,47 @@
+import { GatewayFailure, type GatewayError } from "@harper-gateway/translate"
+import { authenticate } from "../auth/authenticate.ts"
+import type { Principal } from "../auth/principal.ts"
+import type { Gateway } from "./gateway.ts"
+import type { HarperRequest } from "./harper-request.ts"
+import { errorResponse, type HarperResponse } from "./respond.ts"
+
+/**
+ * The frame around every /v1 handler: authenticate and authorise first (before the
+ * body is read), run the handler, add the hooks' headers, and turn anything thrown
+ * into an OpenAI error — an internal one without its message.
+ */
+export async function handleV1(
+  gateway: Gateway,
+  request: HarperRequest,
+  endpoint: string,
+  handler: (principal: Principal) => Promise<HarperResponse>,
+): Promise<HarperResponse> {
+  const auth = await authenticate(request, gateway.auth.settings, gateway.auth.deps).catch((error: unknown): { ok: false; error: GatewayError } => {
+    gateway.logError("gateway authentication failed", error)
+    return { ok: false, error: { _tag: "Internal" } }
+  })
+  if (!auth.ok) return errorResponse(auth.error)
+  let response: HarperResponse
+  try {
+    response = await handler(auth.principal)
+  } catch (error) {
+    const reason = GatewayFailure.reasonOf(error)
+    if (reason === undefined || reason._tag === "Internal") gateway.logError(`gateway ${endpoint} failed`, reason?._tag === "Internal" ? reason.detail : error)
+    response = errorResponse(reason ?? { _tag: "Internal" })
+  }
+  for (const hook of gateway.headerHooks) Object.assign(response.headers, hook(auth.principal, endpoint))
+  return response
+}
+
+/** Harper hands static methods the parsed body as a promise; malformed JSON rejects it. */
+export async function readJsonBody(request: HarperRequest, data: unknown): Promise<{ ok: true; body: unknown } | { ok: false; error: GatewayError }> {
+  const contentType = request.headers.get("content-type") ?? null
+  if (contentType === null || !/^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType)) {
+    return { ok: false, error: { _tag: "UnsupportedMediaType", contentType } }
+  }
+  try {
+    return { ok: true, body: await data }
+  } catch {
+    return { ok: false, error: { _tag: "InvalidRequest", message: "We could not parse the JSON body of your request.", param: null, code: "invalid_json" } }
+  }
+}

@@ -1,0 +1,52 @@
+import { Schema } from "effect"
+
+/**
+ * The parts of Harper 4.7's request object the gateway uses. Harper's own typings are
+ * loose (and `_nodeResponse` is private there), so these are declared structurally and
+ * checked where they enter.
+ */
+export interface HarperHeaders {
+  get(name: string): string | null | undefined
+  set(name: string, value: string): void
+  delete(name: string): void
+}
+
+export interface NodeResponseLike {
+  once(event: "close", listener: () => void): unknown
+  readonly writableFinished: boolean
+}
+
+export interface HarperRequest {
+  readonly method: string
+  readonly pathname: string
+  readonly headers: HarperHeaders
+  readonly user?: unknown
+  readonly data?: unknown
+  readonly _nodeResponse?: NodeResponseLike
+  /** Set by the gateway's runFirst hook: a non-JWT bearer credential moved out of Authorization. */
+  gatewayKey?: string
+  /** Set by the gateway's runFirst hook: the Authorization header was present but not understood. */
+  gatewayAuthMalformed?: boolean
+}
+
+export const HarperUser = Schema.Struct({
+  username: Schema.String,
+  active: Schema.optionalKey(Schema.Boolean),
+  role: Schema.optionalKey(
+    Schema.NullOr(
+      Schema.Struct({
+        role: Schema.optionalKey(Schema.String),
+        permission: Schema.optionalKey(Schema.NullOr(Schema.Struct({ super_user: Schema.optionalKey(Schema.Boolean) }))),
+      }),
+    ),
+  ),
+})
+export type HarperUser = typeof HarperUser.Type
+export const isHarperUser = Schema.is(HarperUser)
+
+/** A string attribute of the user record (e.g. the configured tenant attribute). */
+export function userAttribute(user: unknown, attribute: string): string | undefined {
+  if (typeof user !== "object" || user === null || !(attribute in user)) return undefined
+  const value: unknown = Reflect.get(user, attribute)
+  return typeof value === "string" && value !== "" ? value : undefined
+}

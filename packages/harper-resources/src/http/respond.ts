@@ -1,0 +1,21 @@
+import { toOpenAIError, type GatewayError } from "@harper-gateway/translate"
+
+/**
+ * What a static Resource method returns to Harper. A `body` string is sent as is, so
+ * the gateway's JSON never goes through Harper's content negotiation (an odd Accept
+ * header must not turn an OpenAI answer into CBOR).
+ */
+export interface HarperResponse {
+  readonly status: number
+  readonly headers: Record<string, string>
+  readonly body: string | AsyncIterable<string>
+}
+
+export function jsonResponse(status: number, value: unknown, headers: Readonly<Record<string, string>> = {}): HarperResponse {
+  return { status, headers: { "Content-Type": "application/json", ...headers }, body: JSON.stringify(value) }
+}
+
+export function errorResponse(error: GatewayError, headers: Readonly<Record<string, string>> = {}): HarperResponse {
+  const { status, body, headers: errorHeaders } = toOpenAIError(error)
+  return jsonResponse(status, body, { ...headers, ...errorHeaders })
+}

@@ -1,0 +1,89 @@
+import { toOpenAIError, type GatewayError } from "@harper-gateway/translate"
+import type { HarperRequest } from "./harper-request.ts"
+import { KEY_PREFIX } from "../auth/gateway-keys.ts"
+
+/** Routes the gateway serves, and their methods (for a 405 rather than Harper's bare 404). */
+const V1_ROUTES: readonly { readonly pattern: RegExp; readonly methods: readonly string[] }[] = [
+  { pattern: /^\/v1\/chat\/completions\/?$/, methods: ["POST"] },
+  { pattern: /^\/v1\/embeddings\/?$/, methods: ["POST"] },
+  { pattern: /^\/v1\/models(?:\/.*)?$/, methods: ["GET"] },
+]
+
+export interface ResponseLike {
+  readonly status?: unknown
+  readonly headers?: unknown
+  readonly body?: unknown
+}
+
+/**
+ * Runs before Harper's own authentication on every request (a `runFirst` HTTP hook):
+ * - Harper 401s any `Bearer` that is not one of its JWTs before plugin code runs, so a
+ *   non-JWT bearer on /v1 is moved aside for the gateway to check as an API key;
+ * - every answer under /v1 that is not already OpenAI-shaped JSON (Harper's own 401
+ *   `{"error":"Login failed"}`, its text 404 for unknown paths, wrong methods) is
+ *   replaced by an OpenAI error with the same meaning.
+ */
+export async function guardV1<R extends ResponseLike>(
+  request: HarperRequest,
+  next: (request: HarperRequest) => R | undefined | Promise<R | undefined>,
+): Promise<R | undefined | { status: number; headers: Record<string, string>; body: string }> {
+  if (!request.pathname.startsWith("/v1/") && request.pathname !== "/v1") return next(request)
+  const authorization = request.headers.get("authorization")
+  if (authorization != null) {
+    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization)
+    if (bearer?.[1] !== undefined && !isHarperJwt(bearer[1])) {
+      request.gatewayKey = bearer[1]
+      request.headers.delete("authorization")
+    } else if (bearer === null && !/^Basic\s+\S+\s*$/i.test(authorization)) {
+      request.gatewayAuthMalformed = true
+      request.headers.delete("authorization")
+    }
+  }
+  const response = await next(request)
+  if (response === undefined) return openAIError(404, request)
+  const status = typeof response.status === "number" ? response.status : 200
+  // Harper marks "no layer answered" with status -1 and would then write a text "Not found".
+  if (status < 100) return openAIError(404, request)
+  if (status < 400 || isOpenAIError(response)) return response
+  return openAIError(status, request)
+}
+
+function openAIError(status: number, request: HarperRequest) {
+  const { status: code, body, headers } = toOpenAIError(reasonFor(status, request))
+  return { status: code, headers: { "Content-Type": "application/json", ...headers }, body: JSON.stringify(body) }
+}
+
+/** Harper JWTs are three base64url segments starting with `eyJ`; gateway keys never are. */
+function isHarperJwt(token: string): boolean {
+  return !token.startsWith(KEY_PREFIX) && /^eyJ[\w-]*\.[\w-]+\.[\w-]*$/.test(token)
+}
+
+function reasonFor(status: number, request: HarperRequest): GatewayError {
+  const route = V1_ROUTES.find((candidate) => candidate.pattern.test(request.pathname))
+  if (status === 401) return { _tag: "Authentication", kind: "invalid" }
+  if (status === 403) return { _tag: "PermissionDenied" }
+  if (status === 413) return { _tag: "PayloadTooLarge", limitBytes: 0 }
+  if ((status === 404 || status === 405) && route !== undefined && !route.methods.includes(request.method)) {
+    return { _tag: "MethodNotAllowed", method: request.method, path: request.pathname, allowed: route.methods }
+  }
+  if (status === 404 || status === 405) return { _tag: "NotFound", method: request.method, path: request.pathname }
+  if (status === 503) return { _tag: "UpstreamUnavailable" }
+  if (status >= 500) return { _tag: "Internal" }
+  return { _tag: "InvalidRequest", message: `The request was rejected (HTTP ${status}).`, param: null, code: null }
+}
+
+/** The gateway's own error bodies are JSON strings that start with the envelope; Harper's are not. */
+function isOpenAIError(response: ResponseLike): boolean {
+  const body = "body" in response ? response.body : undefined
+  return typeof body === "string" && body.startsWith('{"error":{"message":') && /json/i.test(headerValue(response.headers, "content-type") ?? "")
+}
+
+function headerValue(headers: unknown, name: string): string | undefined {
+  if (typeof headers !== "object" || headers === null) return undefined
+  if ("get" in headers && typeof headers.get === "function") {
+    const value: unknown = headers.get(name)
+    return typeof value === "string" ? value : undefined
+  }
+  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === name && typeof value === "string") return value
+  return undefined
+}

@@ -1,0 +1,205 @@
+import { randomUUID } from "node:crypto"
+import {
+  GatewayFailure,
+  toConversation,
+  toOpenAIError,
+  type ChatCall,
+  type EmbedCall,
+  type EmbedResult,
+  type GatewayError,
+  type GenerateChunk,
+  type GenerateInput,
+  type GenerateOpts,
+  type GenerateResult,
+  type TokenUsage,
+} from "@harper-gateway/translate"
+import type { CallRecorder } from "../accounting/call-recorder.ts"
+import type { ModelCallRecord } from "../accounting/model-call-record.ts"
+import type { EmbeddingBackend, GenerativeBackend } from "./backend.ts"
+import type { BackendRegistry, ListedModel, ModelRoute } from "./backend-registry.ts"
+
+/** Who is calling, through which endpoint, and the signal that says they left. */
+export interface CallMeta {
+  readonly tenant: string | null
+  readonly user: string | null
+  readonly endpoint: string
+  readonly signal: AbortSignal
+}
+
+export interface ChatStream {
+  readonly route: ModelRoute<GenerativeBackend>
+  readonly chunks: AsyncIterable<GenerateChunk>
+}
+
+/**
+ * The model layer: routing, backend calls and one accounting row per call (success,
+ * error, aborted, or rejected before the call). `generate`, `generateStream` and
+ * `embed` have Harper 5's `scope.models` signatures; the gateway's resources use the
+ * `chat*` / `embedCall` forms, which take validated wire calls.
+ */
+export interface ModelsService {
+  chat(call: ChatCall, meta: CallMeta): Promise<{ readonly route: ModelRoute<GenerativeBackend>; readonly result: GenerateResult }>
+  /** Throws (synchronously) when the model cannot be resolved; the stream's row is written when it ends. */
+  chatStream(call: ChatCall, meta: CallMeta): ChatStream
+  embedCall(call: EmbedCall, meta: CallMeta): Promise<{ readonly route: ModelRoute<EmbeddingBackend>; readonly result: EmbedResult }>
+  /** Records a call refused before any backend ran (bad input after authentication, unknown model). */
+  recordRejection(meta: CallMeta, model: string | null, error: GatewayError, stream: boolean): void
+  models(): readonly ListedModel[]
+  generate(input: GenerateInput, opts?: GenerateOpts): Promise<GenerateResult>
+  generateStream(input: GenerateInput, opts?: GenerateOpts): AsyncIterable<GenerateChunk>
+  embed(input: string | readonly string[], opts?: { readonly model?: string; readonly dimensions?: number; readonly signal?: AbortSignal }): Promise<Float32Array[]>
+}
+
+export function createModelsService(registry: BackendRegistry, recorder: CallRecorder): ModelsService {
+  const start = (meta: CallMeta, logicalModel: string | null, stream: boolean) => ({ meta, logicalModel, stream, time: Date.now(), t0: performance.now() })
+  type Started = ReturnType<typeof start>
+
+  const record = (
+    started: Started,
+    route: { backend: { name: string }; upstreamModel: string } | undefined,
+    outcome: ModelCallRecord["outcome"],
+    usage: TokenUsage | undefined,
+    ttftMs: number | null,
+    error: GatewayError | undefined,
+    tokensEstimated = false,
+  ) => {
+    const response = error === undefined ? undefined : toOpenAIError(error)
+    recorder.record({
+      id: randomUUID(),
+      time: started.time,
+      tenant: started.meta.tenant,
+      user: started.meta.user,
+      endpoint: started.meta.endpoint,
+      logicalModel: started.logicalModel,
+      backend: route?.backend.name ?? null,
+      upstreamModel: route?.upstreamModel ?? null,
+      stream: started.stream,
+      promptTokens: usage?.promptTokens ?? usage?.embeddingTokens ?? null,
+      completionTokens: usage?.completionTokens ?? null,
+      totalTokens: usage?.totalTokens ?? (usage?.promptTokens !== undefined ? usage.promptTokens + (usage.completionTokens ?? 0) : null),
+      cachedTokens: usage?.cachedTokens ?? null,
+      reasoningTokens: usage?.reasoningTokens ?? null,
+      tokensEstimated,
+      latencyMs: Math.round((performance.now() - started.t0) * 1000) / 1000,
+      ttftMs,
+      outcome,
+      errorCode: error === undefined ? null : (response?.body.error.code ?? error._tag),
+      status: response?.status ?? 200,
+    })
+  }
+
+  const reasonOf = (error: unknown, signal: AbortSignal): GatewayError =>
+    signal.aborted ? { _tag: "Cancelled" } : (GatewayFailure.reasonOf(error) ?? { _tag: "Internal", detail: error instanceof Error ? error.stack ?? error.message : String(error) })
+
+  const resolveGenerative = (call: ChatCall, meta: CallMeta, stream: boolean) => {
+    const route = registry.resolveGenerative(call.opts.model)
+    if (route === undefined) {
+      const error: GatewayError = { _tag: "ModelNotFound", model: call.opts.model }
+      record(start(meta, call.opts.model, stream), undefined, "rejected", undefined, null, error)
+      throw new GatewayFailure(error)
+    }
+    return route
+  }
+  const upstreamCall = (call: ChatCall, route: ModelRoute<GenerativeBackend>): ChatCall => ({ ...call, opts: { ...call.opts, model: route.upstreamModel } })
+
+  const service: ModelsService = {
+    async chat(call, meta) {
+      const route = resolveGenerative(call, meta, false)
+      const started = start(meta, route.logicalName, false)
+      try {
+        const result = await route.backend.generate(upstreamCall(call, route), { signal: meta.signal })
+        record(started, route, "success", result.usage, Math.round(performance.now() - started.t0), undefined)
+        return { route, result }
+      } catch (error) {
+        const reason = reasonOf(error, meta.signal)
+        record(started, route, reason._tag === "Cancelled" ? "aborted" : "error", undefined, null, reason)
+        throw new GatewayFailure(reason)
+      }
+    },
+
+    chatStream(call, meta) {
+      const route = resolveGenerative(call, meta, true)
+      const started = start(meta, route.logicalName, true)
+      const source = route.backend.generateStream(upstreamCall(call, route), { signal: meta.signal })
+      async function* accounted(): AsyncGenerator<GenerateChunk> {
+        let usage: TokenUsage | undefined
+        let ttftMs: number | null = null
+        let deltas = 0
+        let outcome: ModelCallRecord["outcome"] = "aborted"
+        let failure: GatewayError | undefined
+        try {
+          for await (const chunk of source) {
+            if (chunk.usage !== undefined) usage = chunk.usage
+            if (chunk.deltaContent !== undefined || chunk.deltaToolCalls !== undefined || chunk.deltaReasoning !== undefined) {
+              ttftMs ??= Math.round(performance.now() - started.t0)
+              deltas++
+            }
+            yield chunk
+          }
+          outcome = "success"
+        } catch (error) {
+          failure = reasonOf(error, meta.signal)
+          outcome = failure._tag === "Cancelled" ? "aborted" : "error"
+          throw new GatewayFailure(failure)
+        } finally {
+          // Left early (client gone) without upstream usage: count what was streamed, one delta ≈ one token.
+          const estimated = usage === undefined && outcome !== "success"
+          record(started, route, outcome, estimated ? { completionTokens: deltas } : usage, ttftMs, outcome === "aborted" ? (failure ?? { _tag: "Cancelled" }) : failure, estimated)
+        }
+      }
+      return { route, chunks: accounted() }
+    },
+
+    async embedCall(call, meta) {
+      const route = registry.resolveEmbedding(call.opts.model)
+      const started = start(meta, route?.logicalName ?? call.opts.model, false)
+      if (route === undefined) {
+        const error: GatewayError = { _tag: "ModelNotFound", model: call.opts.model }
+        record(started, undefined, "rejected", undefined, null, error)
+        throw new GatewayFailure(error)
+      }
+      try {
+        const result = await route.backend.embed({ ...call, opts: { ...call.opts, model: route.upstreamModel } }, { signal: meta.signal })
+        record(started, route, "success", result.usage, Math.round(performance.now() - started.t0), undefined)
+        return { route, result }
+      } catch (error) {
+        const reason = reasonOf(error, meta.signal)
+        record(started, route, reason._tag === "Cancelled" ? "aborted" : "error", undefined, null, reason)
+        throw new GatewayFailure(reason)
+      }
+    },
+
+    recordRejection(meta, model, error, stream) {
+      record(start(meta, model, stream), undefined, "rejected", undefined, null, error)
+    },
+
+    models: () => registry.models(),
+
+    async generate(input, opts = {}) {
+      const { result } = await service.chat(toChatCall(input, opts, false), programmaticMeta("models.generate", opts.signal))
+      return result
+    },
+    generateStream(input, opts = {}) {
+      return service.chatStream(toChatCall(input, opts, true), programmaticMeta("models.generateStream", opts.signal)).chunks
+    },
+    async embed(input, opts = {}) {
+      const call: EmbedCall = {
+        input,
+        opts: { model: opts.model ?? "default", ...(opts.dimensions === undefined ? {} : { dimensions: opts.dimensions }) },
+        encodingFormat: "float",
+      }
+      const { result } = await service.embedCall(call, programmaticMeta("models.embed", opts.signal))
+      return [...result.vectors]
+    },
+  }
+  return service
+}
+
+function toChatCall(input: GenerateInput, opts: GenerateOpts, stream: boolean): ChatCall {
+  return { input: toConversation(input), opts: { ...opts, model: opts.model ?? "default" }, stream, includeUsage: stream }
+}
+
+/** Calls from application code, outside any HTTP request: no tenant, no user. */
+function programmaticMeta(endpoint: string, signal: AbortSignal | undefined): CallMeta {
+  return { tenant: null, user: null, endpoint, signal: signal ?? new AbortController().signal }
+}

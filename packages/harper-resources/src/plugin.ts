@@ -1,0 +1,150 @@
+/**
+ * The Harper plugin: `handleApplication(scope)` runs once per worker thread and
+ * registers the /v1 resources, the runFirst hook that shapes auth and errors, the
+ * accounting writer and the key store. Everything else is plain modules; this file is
+ * the only one that touches Harper's runtime.
+ */
+import { parentPort } from "node:worker_threads"
+import { databases, Resource, server } from "harperdb"
+import { createCallRecorder } from "./accounting/call-recorder.ts"
+import type { GatewayKeyRecord } from "./auth/gateway-keys.ts"
+import { buildRegistry } from "./build-gateway.ts"
+import { expandEnv } from "./config/expand-env.ts"
+import { readGatewayConfig } from "./config/gateway-config.ts"
+import { isTable, toKeyRecord, writeBatch, type TableLike } from "./harper-tables.ts"
+import { chatCompletions } from "./http/chat-completions.ts"
+import { embeddings } from "./http/embeddings.ts"
+import type { Gateway } from "./http/gateway.ts"
+import { gatewayKeys } from "./http/gateway-keys-endpoint.ts"
+import type { HarperRequest } from "./http/harper-request.ts"
+import { models } from "./http/models.ts"
+import type { HarperResponse } from "./http/respond.ts"
+import { guardV1, type ResponseLike } from "./http/v1-guard.ts"
+import { createModelsService, type ModelsService } from "./models/models-service.ts"
+import type { PluginScope } from "./plugin-scope.ts"
+
+export const suppressHandleApplicationWarning = true
+
+/** REST only: no MQTT, WebSocket, GraphQL or MCP exposure of the gateway resources. */
+const REST_ONLY = { rest: true, mqtt: false, ws: false, sse: false, graphql: false, mcp: false } as const
+const KEY_CACHE_MS = 5_000
+
+/** The model facade of this worker, for application code (`import { models } from "@harper-gateway/harper-resources"`). */
+export let gatewayModels: ModelsService | undefined
+
+export function handleApplication(scope: PluginScope): void {
+  const expanded = expandEnv(scope.options.getAll(), process.env)
+  for (const name of new Set(expanded.missing)) scope.logger.error(`gateway config: environment variable ${name} is not set`)
+  const read = readGatewayConfig(expanded.value)
+  if (!read.ok) {
+    scope.logger.error(read.message)
+    throw new Error(read.message)
+  }
+  const config = read.config
+  const { registry, notices } = buildRegistry(config)
+  for (const notice of notices) scope.logger.warn(`gateway: ${notice}`)
+
+  const calls = table("hdb_model_calls")
+  const keys = table("gateway_keys")
+  calls.setTTLExpiration((config.accounting?.retentionDays ?? 90) * 86_400)
+
+  const recorder = createCallRecorder({
+    write: (rows) => writeBatch(calls, rows),
+    flushIntervalMs: config.accounting?.flushIntervalMs ?? 500,
+    maxBatch: config.accounting?.maxBatch ?? 500,
+    onError: (error, pending) => scope.logger.error(`gateway accounting: write failed, ${pending} rows kept for retry`, error),
+  })
+  // Harper asks each worker to shut down before ending it: write what is buffered.
+  parentPort?.on("message", (message: unknown) => {
+    if (typeof message === "object" && message !== null && Reflect.get(message, "type") === "shutdown") void recorder.close()
+  })
+
+  const keyCache = new Map<string, { readonly record: GatewayKeyRecord | undefined; readonly until: number }>()
+  const findKey = async (id: string): Promise<GatewayKeyRecord | undefined> => {
+    const cached = keyCache.get(id)
+    if (cached !== undefined && cached.until > Date.now()) return cached.record
+    const record = toKeyRecord(await keys.get(id))
+    keyCache.set(id, { record, until: Date.now() + KEY_CACHE_MS })
+    return record
+  }
+  const findUser = async (username: string): Promise<unknown> => {
+    try {
+      return await server.getUser(username, null, undefined as never)
+    } catch {
+      return undefined
+    }
+  }
+
+  const service = createModelsService(registry, recorder)
+  gatewayModels = service
+  const gateway: Gateway = {
+    models: service,
+    auth: {
+      settings: { roles: new Set(config.auth?.roles ?? []), tenantAttribute: config.auth?.tenantAttribute ?? "tenant" },
+      deps: { findKey, findUser },
+    },
+    headerHooks: [],
+    logError: (message, error) => scope.logger.error(message, error),
+  }
+  const loadedAt = Math.floor(Date.now() / 1000)
+
+  scope.server.http((request, next) => guardV1(request, (inner) => toResponseLike(next(inner))), { runFirst: true })
+
+  scope.resources.set(
+    "v1/chat/completions",
+    resource("ChatCompletions", {
+      post: (_target, data, request) => chatCompletions(gateway, request, data),
+      // An exact `Accept: text/event-stream` makes Harper call connect() with the body in request.data.
+      connect: (_target, _incoming, request) => chatCompletions(gateway, request, request.data),
+    }),
+    REST_ONLY,
+  )
+  scope.resources.set("v1/embeddings", resource("Embeddings", { post: (_target, data, request) => embeddings(gateway, request, data) }), REST_ONLY)
+  scope.resources.set("v1/models", resource("Models", { get: (target, request) => models(gateway, request, pathnameOf(target), loadedAt) }), REST_ONLY)
+  const keysDeps = { table: keys, findUser, forget: (id: string) => keyCache.delete(id) }
+  scope.resources.set(
+    "gateway/keys",
+    resource("GatewayKeys", {
+      get: (target, request) => gatewayKeys(request, pathnameOf(target), undefined, keysDeps),
+      post: (target, data, request) => gatewayKeys(request, pathnameOf(target), data, keysDeps),
+      delete: (target, request) => gatewayKeys(request, pathnameOf(target), undefined, keysDeps),
+    }),
+    REST_ONLY,
+  )
+}
+
+interface StaticHandlers {
+  readonly get?: (target: unknown, request: HarperRequest) => Promise<HarperResponse>
+  readonly delete?: (target: unknown, request: HarperRequest) => Promise<HarperResponse>
+  readonly post?: (target: unknown, data: unknown, request: HarperRequest) => Promise<HarperResponse>
+  readonly connect?: (target: unknown, incoming: unknown, request: HarperRequest) => Promise<HarperResponse>
+}
+
+/**
+ * A Resource whose static methods are the gateway's handlers. Overriding the statics
+ * takes Harper's raw arguments (body as a promise, unparsed target) and skips its
+ * transaction and permission wrapper: the handlers authenticate themselves.
+ */
+function resource(name: string, handlers: StaticHandlers): typeof Resource {
+  const named = { [name]: class extends Resource {} }[name] ?? class extends Resource {}
+  for (const [method, handler] of Object.entries(handlers)) Object.defineProperty(named, method, { value: handler, writable: true, configurable: true })
+  return named
+}
+
+function table(name: string): TableLike {
+  const database: unknown = Reflect.get(databases, "gateway")
+  const found: unknown = typeof database === "object" && database !== null ? Reflect.get(database, name) : undefined
+  if (!isTable(found)) throw new Error(`gateway: table gateway.${name} is missing (the plugin's schema.graphql did not load)`)
+  return found
+}
+
+/** Static overrides get the raw RequestTarget, whose id is not parsed: `/gpt-4o` for /v1/models/gpt-4o. */
+function pathnameOf(target: unknown): string {
+  const pathname: unknown = typeof target === "object" && target !== null ? Reflect.get(target, "pathname") : undefined
+  return typeof pathname === "string" ? pathname : ""
+}
+
+async function toResponseLike(value: unknown): Promise<ResponseLike | undefined> {
+  const resolved: unknown = await value
+  return typeof resolved === "object" && resolved !== null ? resolved : undefined
+}
