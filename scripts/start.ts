@@ -1,0 +1,111 @@
+/**
+ * The README's start command: boots Harper with the gateway on 127.0.0.1:9926, data in
+ * ./.harper-data. First run: creates the admin user and a first gateway key and keeps
+ * them in .harper-data/credentials.json (readable only by you). Uses the `openai`
+ * backend when OPENAI_BASE_URL is set (OPENAI_API_KEY, OPENAI_MODEL and
+ * OPENAI_EMBEDDING_MODEL optional), else the `echo` development backend. Ctrl-C stops it.
+ */
+import { randomBytes } from "node:crypto"
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { resolve } from "node:path"
+import { startHarper } from "../packages/harper-resources/dev/harper-process.ts"
+
+const root = resolve(import.meta.dirname, "..", ".harper-data")
+const credentialsPath = resolve(root, "credentials.json")
+mkdirSync(root, { recursive: true })
+
+interface Credentials {
+  username: string
+  password: string
+  key?: string
+}
+const credentials: Credentials = existsSync(credentialsPath)
+  ? JSON.parse(readFileSync(credentialsPath, "utf8"))
+  : { username: "admin", password: randomBytes(18).toString("base64url") }
+writeFileSync(credentialsPath, JSON.stringify(credentials, null, 2), { mode: 0o600 })
+
+const upstream = process.env["OPENAI_BASE_URL"]
+const gatewayConfig =
+  upstream === undefined || upstream === ""
+    ? {}
+    : {
+        models: {
+          generative: {
+            default: {
+              backend: "openai",
+              baseUrl: "${OPENAI_BASE_URL}",
+              ...(process.env["OPENAI_API_KEY"] ? { apiKey: "${OPENAI_API_KEY}" } : {}),
+              model: process.env["OPENAI_MODEL"] ?? "gpt-4o-mini",
+            },
+          },
+          embedding: {
+            default: {
+              backend: "openai",
+              baseUrl: "${OPENAI_BASE_URL}",
+              ...(process.env["OPENAI_API_KEY"] ? { apiKey: "${OPENAI_API_KEY}" } : {}),
+              model: process.env["OPENAI_EMBEDDING_MODEL"] ?? "text-embedding-3-small",
+            },
+          },
+        },
+      }
+
+console.log(`Starting Harper with the OpenAI gateway (${upstream ? `openai backend at ${upstream}` : "echo development backend: set OPENAI_BASE_URL for a real one"})…`)
+const harper = await startHarper({
+  root,
+  httpPort: Number(process.env["GATEWAY_PORT"] ?? 9926),
+  operationsPort: Number(process.env["GATEWAY_OPERATIONS_PORT"] ?? 9925),
+  admin: { username: credentials.username, password: credentials.password },
+  gatewayConfig,
+  threads: Number(process.env["GATEWAY_THREADS"] ?? 2),
+})
+
+const basic = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64")}`
+if (credentials.key === undefined) {
+  const response = await fetch(`${harper.url}/gateway/keys`, {
+    method: "POST",
+    headers: { authorization: basic, "content-type": "application/json" },
+    body: JSON.stringify({ user: credentials.username, name: "first key" }),
+  })
+  const created: unknown = await response.json()
+  if (response.status !== 201 || typeof created !== "object" || created === null || !("key" in created) || typeof created.key !== "string") {
+    console.error("Could not create the first gateway key:", created)
+    await harper.stop()
+    process.exit(1)
+  }
+  credentials.key = created.key
+  writeFileSync(credentialsPath, JSON.stringify(credentials, null, 2), { mode: 0o600 })
+}
+
+console.log(`
+Gateway ready at ${harper.url}/v1   (Harper PID ${harper.pid}; logs: ${harper.logPath})
+Admin user: ${credentials.username} (password in ${credentialsPath})
+Gateway key: ${credentials.key}
+
+  curl ${harper.url}/v1/chat/completions \\
+    -H "Authorization: Bearer ${credentials.key}" -H "Content-Type: application/json" \\
+    -d '{"model":"default","messages":[{"role":"user","content":"Hello"}]}'
+
+  import OpenAI from "openai"
+  const client = new OpenAI({ baseURL: "${harper.url}/v1", apiKey: "${credentials.key}" })
+  const answer = await client.chat.completions.create({ model: "default", messages: [{ role: "user", content: "Hello" }] })
+
+More keys: POST ${harper.url}/gateway/keys with Basic auth, body {"user":"<harper user>","tenant":"<tenant>"}.
+Usage rows: SELECT * FROM gateway.hdb_model_calls (operations API at ${harper.operationsUrl}).
+Press Ctrl-C to stop.`)
+
+let stopping = false
+const stop = async () => {
+  if (stopping) return
+  stopping = true
+  console.log("\nStopping Harper…")
+  await harper.stop()
+  process.exit(0)
+}
+process.on("SIGINT", () => void stop())
+process.on("SIGTERM", () => void stop())
+harper.process.once("exit", (code) => {
+  if (!stopping) {
+    console.error(`Harper exited unexpectedly (code ${code}); see ${harper.logPath}`)
+    process.exit(1)
+  }
+})
