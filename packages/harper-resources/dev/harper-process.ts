@@ -83,8 +83,9 @@ export async function startHarper(options: HarperOptions): Promise<HarperInstanc
     LOGGING_LEVEL: "warn",
   }
   const outputPath = join(root, "harper.out")
-  const stdio = options.output === "inherit" ? "inherit" : ["ignore", openSync(outputPath, "a"), openSync(outputPath, "a")]
-  const child = spawn(process.execPath, [harperBin, "run", appDir], { env, stdio: stdio === "inherit" ? "inherit" : ["ignore", stdio[1], stdio[2]], detached: true })
+  const output = options.output === "inherit" ? "inherit" : openSync(outputPath, "a")
+  // Its own process group: a Ctrl-C in the terminal reaches the launcher, which stops Harper cleanly.
+  const child = spawn(process.execPath, [harperBin, "run", appDir], { env, stdio: ["ignore", output, output], detached: true })
   const url = `http://127.0.0.1:${httpPort}`
   const exited = new Promise<void>((resolveExit) => child.once("exit", () => resolveExit()))
   const instance: HarperInstance = {

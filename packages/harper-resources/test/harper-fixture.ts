@@ -1,0 +1,70 @@
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { startHarper, type HarperInstance } from "../dev/harper-process.ts"
+import { startReplayUpstream, type ReplayUpstream } from "./replay-upstream.ts"
+import { Schema } from "effect"
+
+const decodeRows = Schema.decodeUnknownSync(Schema.Array(Schema.Record(Schema.String, Schema.Unknown)))
+
+export const ADMIN = { username: "admin", password: "admin-pw-for-tests" }
+export const UPSTREAM_KEY = "sk-upstream-SECRET-0123456789abcdef"
+
+export interface GatewayFixture {
+  readonly harper: HarperInstance
+  readonly upstream: ReplayUpstream
+  readonly basic: string
+  operation(body: Record<string, unknown>, authorization?: string): Promise<{ status: number; body: unknown }>
+  sql(query: string): Promise<readonly Record<string, unknown>[]>
+  close(): Promise<void>
+}
+
+/** A real Harper with the plugin on free loopback ports, its openai backend pointed at the replay upstream. */
+export async function startGatewayFixture(recordedDir: string): Promise<GatewayFixture> {
+  const upstream = await startReplayUpstream(recordedDir)
+  const root = mkdtempSync(join(tmpdir(), "harper-gateway-test-"))
+  const openai = (model: string) => ({ backend: "openai", baseUrl: "${TEST_UPSTREAM_URL}/v1", apiKey: "${TEST_UPSTREAM_KEY}", model })
+  const harper = await startHarper({
+    root,
+    admin: ADMIN,
+    env: { TEST_UPSTREAM_URL: upstream.url, TEST_UPSTREAM_KEY: UPSTREAM_KEY },
+    gatewayConfig: {
+      models: {
+        generative: {
+          "gpt-4.1-nano": openai("openai-text"),
+          "deepseek-tools": openai("deepseek-tool-call"),
+          "xai-tools": openai("xai-tool-call"),
+          "deepseek-reasoner": openai("deepseek-reasoning"),
+          slow: openai("slow-deepseek-text"),
+          limited: openai("fault-429"),
+          broken: openai("fault-500"),
+          echo: { backend: "echo" },
+        },
+        embedding: { "text-embedding-3-small": openai("text-embedding-3-small") },
+      },
+      auth: { roles: ["gateway_user"] },
+      accounting: { flushIntervalMs: 100 },
+    },
+  })
+  const basic = `Basic ${Buffer.from(`${ADMIN.username}:${ADMIN.password}`).toString("base64")}`
+  const operation = async (request: Record<string, unknown>, authorization = basic) => {
+    const response = await fetch(harper.operationsUrl, { method: "POST", headers: { authorization, "content-type": "application/json" }, body: JSON.stringify(request) })
+    const body: unknown = await response.json()
+    return { status: response.status, body }
+  }
+  return {
+    harper,
+    upstream,
+    basic,
+    operation,
+    async sql(query) {
+      const { body } = await operation({ operation: "sql", sql: query })
+      return decodeRows(body)
+    },
+    async close() {
+      await harper.stop()
+      await upstream.close()
+      rmSync(root, { recursive: true, force: true })
+    },
+  }
+}

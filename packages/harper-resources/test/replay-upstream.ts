@@ -1,0 +1,96 @@
+/**
+ * A local OpenAI-compatible upstream on 127.0.0.1 that replays real recorded provider
+ * responses (../shared/fixtures/recorded/openai-compatible) and records what it got.
+ * The request's `model` picks the recording: `openai-text` streams
+ * openai-text.chunks.txt or answers openai-text.json. Special models:
+ * `slow-<recording>` streams one chunk every 100 ms (for disconnects), `fault-429`
+ * answers a rate limit with retry-after, `fault-500` a server error.
+ */
+import { createServer, type IncomingMessage, type Server } from "node:http"
+import { readFileSync } from "node:fs"
+import { join } from "node:path"
+
+export interface RecordedRequest {
+  readonly path: string
+  readonly headers: IncomingMessage["headers"]
+  readonly body: Record<string, unknown>
+  /** Set when the client closed the connection before the response finished. */
+  closedEarlyAt?: number
+  finishedAt?: number
+}
+
+export interface ReplayUpstream {
+  readonly url: string
+  readonly requests: RecordedRequest[]
+  close(): Promise<void>
+}
+
+export async function startReplayUpstream(recordedDir: string): Promise<ReplayUpstream> {
+  const requests: RecordedRequest[] = []
+  const server: Server = createServer(async (req, res) => {
+    const chunks: Buffer[] = []
+    for await (const chunk of req) chunks.push(chunk)
+    const body: Record<string, unknown> = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}")
+    const recorded: RecordedRequest = { path: req.url ?? "", headers: req.headers, body }
+    requests.push(recorded)
+    res.on("close", () => {
+      if (!res.writableFinished) recorded.closedEarlyAt = Date.now()
+      else recorded.finishedAt = Date.now()
+    })
+    const model = String(body["model"] ?? "")
+    if (model === "fault-429") {
+      res.writeHead(429, { "content-type": "application/json", "retry-after": "3" })
+      res.end(JSON.stringify({ error: { message: "Rate limit reached for requests", type: "requests", code: "rate_limit_exceeded", param: null } }))
+      return
+    }
+    if (model === "fault-500") {
+      res.writeHead(500, { "content-type": "text/plain" })
+      res.end("upstream exploded at /srv/secret/path.py line 12")
+      return
+    }
+    if (req.url === "/v1/embeddings") return embeddings(body, res)
+    const slow = model.startsWith("slow-")
+    const name = slow ? model.slice(5) : model
+    if (body["stream"] === true) {
+      const lines = readFileSync(join(recordedDir, `${name}.chunks.txt`), "utf8").split("\n").filter((line) => line.trim() !== "")
+      res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" })
+      for (const line of lines) {
+        if (res.destroyed) return
+        res.write(`data: ${line}\n\n`)
+        if (slow) await new Promise((r) => setTimeout(r, 100))
+      }
+      res.end("data: [DONE]\n\n")
+      return
+    }
+    res.writeHead(200, { "content-type": "application/json" })
+    res.end(readFileSync(join(recordedDir, `${name}.json`), "utf8"))
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  const address = server.address()
+  const port = typeof address === "object" && address !== null ? address.port : 0
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+}
+
+/** Deterministic vectors (index-based), in the encoding asked for; usage counts inputs. */
+function embeddings(body: Record<string, unknown>, res: import("node:http").ServerResponse): void {
+  const input = body["input"]
+  const inputs = typeof input === "string" ? [input] : Array.isArray(input) && typeof input[0] === "number" ? [input] : Array.isArray(input) ? input : []
+  const dimensions = typeof body["dimensions"] === "number" ? body["dimensions"] : 8
+  const data = inputs.map((_, index) => {
+    const vector = Float32Array.from({ length: dimensions }, (_, d) => index + d / 100)
+    const embedding = body["encoding_format"] === "base64" ? Buffer.from(vector.buffer).toString("base64") : Array.from(vector)
+    return { object: "embedding", index, embedding }
+  })
+  // Out of order on purpose: the gateway must restore input order by index.
+  data.reverse()
+  res.writeHead(200, { "content-type": "application/json" })
+  res.end(JSON.stringify({ object: "list", data, model: "text-embedding-3-small", usage: { prompt_tokens: inputs.length * 2, total_tokens: inputs.length * 2 } }))
+}
