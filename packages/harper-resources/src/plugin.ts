@@ -4,9 +4,11 @@
  * accounting writer and the key store. Everything else is plain modules; this file is
  * the only one that touches Harper's runtime.
  */
-import { parentPort } from "node:worker_threads"
+import { join } from "node:path"
+import { parentPort, threadId } from "node:worker_threads"
 import { databases, Resource, server } from "harperdb"
 import { createCallRecorder } from "./accounting/call-recorder.ts"
+import { leftoverSegments, openJournal, readSegment, removeQuietly } from "./accounting/journal.ts"
 import type { GatewayKeyRecord } from "./auth/gateway-keys.ts"
 import { buildRegistry } from "./build-gateway.ts"
 import { expandEnv } from "./config/expand-env.ts"
@@ -48,13 +50,19 @@ export function handleApplication(scope: PluginScope): void {
   const keys = table("gateway_keys")
   calls.setTTLExpiration((config.accounting?.retentionDays ?? 90) * 86_400)
 
+  // Harper 4.7 exits at once on SIGTERM, so rows are journalled synchronously before they are batched.
+  const journalDir = config.accounting?.journalDir ?? join(process.env["ROOTPATH"] ?? scope.directory, "gateway-accounting")
+  const processPrefix = `${process.pid}-`
+  const journal = openJournal(journalDir, `${processPrefix}${threadId}`)
   const recorder = createCallRecorder({
     write: (rows) => writeBatch(calls, rows),
     flushIntervalMs: config.accounting?.flushIntervalMs ?? 500,
     maxBatch: config.accounting?.maxBatch ?? 500,
     onError: (error, pending) => scope.logger.error(`gateway accounting: write failed, ${pending} rows kept for retry`, error),
+    journal,
   })
-  // Harper asks each worker to shut down before ending it: write what is buffered.
+  void replayLeftovers(journalDir, processPrefix, calls).catch((error: unknown) => scope.logger.error("gateway accounting: replaying the journal failed", error))
+  // When Harper does stop a worker gracefully (restarts), write what is buffered.
   parentPort?.on("message", (message: unknown) => {
     if (typeof message === "object" && message !== null && Reflect.get(message, "type") === "shutdown") void recorder.close()
   })
@@ -129,6 +137,15 @@ function resource(name: string, handlers: StaticHandlers): typeof Resource {
   const named = { [name]: class extends Resource {} }[name] ?? class extends Resource {}
   for (const [method, handler] of Object.entries(handlers)) Object.defineProperty(named, method, { value: handler, writable: true, configurable: true })
   return named
+}
+
+/** Rows a previous run journalled but never stored: written now, then their segments removed. */
+async function replayLeftovers(directory: string, processPrefix: string, calls: TableLike): Promise<void> {
+  for (const segment of leftoverSegments(directory, processPrefix)) {
+    const rows = readSegment(segment)
+    if (rows.length > 0) await writeBatch(calls, rows)
+    removeQuietly(segment)
+  }
 }
 
 function table(name: string): TableLike {

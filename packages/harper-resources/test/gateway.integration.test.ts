@@ -239,6 +239,29 @@ describe("the gateway in a real Harper, against a replaying upstream", () => {
     expect(rows).toEqual([{ outcome: "aborted", completionTokens: expect.any(Number), tokensEstimated: true }])
   })
 
+  it("aborts the upstream request when a client leaves a non-streamed chat or embeddings call", async () => {
+    for (const [path, body, logicalModel] of [
+      ["/v1/chat/completions", { model: "slow-json", messages: [{ role: "user", content: "x" }] }, "slow-json"],
+      ["/v1/embeddings", { model: "slow-embedding", input: "x" }, "slow-embedding"],
+    ] as const) {
+      const controller = new AbortController()
+      const pending = post(path, body, `Bearer ${key}`, { signal: controller.signal }).catch((error: unknown) => error)
+      for (let i = 0; i < 50 && fx.upstream.requests.at(-1)?.body["model"] !== (logicalModel === "slow-json" ? "slow-openai-text" : "slow-embedding"); i++) {
+        await new Promise((r) => setTimeout(r, 20))
+      }
+      const upstreamRequest = fx.upstream.requests.at(-1)
+      const abortedAt = Date.now()
+      controller.abort()
+      await pending
+      for (let i = 0; i < 50 && upstreamRequest?.closedEarlyAt === undefined; i++) await new Promise((r) => setTimeout(r, 20))
+      expect(upstreamRequest?.closedEarlyAt, path).toBeDefined()
+      console.log(`${path}: upstream closed ${(upstreamRequest?.closedEarlyAt ?? 0) - abortedAt} ms after the client disconnected`)
+      await new Promise((r) => setTimeout(r, 300))
+      const rows = await fx.sql(`SELECT outcome, status FROM gateway.hdb_model_calls WHERE logicalModel = '${logicalModel}'`)
+      expect(rows).toEqual([{ outcome: "aborted", status: 499 }])
+    }
+  })
+
   it("writes one accounting row per call, with the tenant and tokens for streamed calls", async () => {
     await new Promise((r) => setTimeout(r, 400))
     const rows = await fx.sql("SELECT * FROM gateway.hdb_model_calls")

@@ -3,7 +3,8 @@
  * responses (../shared/fixtures/recorded/openai-compatible) and records what it got.
  * The request's `model` picks the recording: `openai-text` streams
  * openai-text.chunks.txt or answers openai-text.json. Special models:
- * `slow-<recording>` streams one chunk every 100 ms (for disconnects), `fault-429`
+ * `slow-<recording>` streams one chunk every 100 ms, or waits 3 s before a non-streamed
+ * answer or an embedding (for disconnects), `fault-429`
  * answers a rate limit with retry-after, `fault-500` a server error.
  */
 import { createServer, type IncomingMessage, type Server } from "node:http"
@@ -48,8 +49,10 @@ export async function startReplayUpstream(recordedDir: string): Promise<ReplayUp
       res.end("upstream exploded at /srv/secret/path.py line 12")
       return
     }
-    if (req.url === "/v1/embeddings") return embeddings(body, res)
     const slow = model.startsWith("slow-")
+    if (slow && body["stream"] !== true) await new Promise((r) => setTimeout(r, 3_000))
+    if (res.destroyed) return
+    if (req.url === "/v1/embeddings") return embeddings(body, res)
     const name = slow ? model.slice(5) : model
     if (body["stream"] === true) {
       const lines = readFileSync(join(recordedDir, `${name}.chunks.txt`), "utf8").split("\n").filter((line) => line.trim() !== "")

@@ -1,26 +1,32 @@
+import { Schema } from "effect"
+
+const Count = Schema.NullOr(Schema.Number)
+
 /** One row of `hdb_model_calls`: one model call the gateway accepted or refused. */
-export interface ModelCallRecord {
-  readonly id: string
+export const ModelCallRecord = Schema.Struct({
+  id: Schema.String,
   /** Epoch milliseconds when the call started. */
-  readonly time: number
-  readonly tenant: string | null
-  readonly user: string | null
-  readonly endpoint: string
-  readonly logicalModel: string | null
-  readonly backend: string | null
-  readonly upstreamModel: string | null
-  readonly stream: boolean
-  readonly promptTokens: number | null
-  readonly completionTokens: number | null
-  readonly totalTokens: number | null
-  readonly cachedTokens: number | null
-  readonly reasoningTokens: number | null
+  time: Schema.Number,
+  tenant: Schema.NullOr(Schema.String),
+  user: Schema.NullOr(Schema.String),
+  endpoint: Schema.String,
+  logicalModel: Schema.NullOr(Schema.String),
+  backend: Schema.NullOr(Schema.String),
+  upstreamModel: Schema.NullOr(Schema.String),
+  stream: Schema.Boolean,
+  promptTokens: Count,
+  completionTokens: Count,
+  totalTokens: Count,
+  cachedTokens: Count,
+  reasoningTokens: Count,
   /** True when the counts are the gateway's estimate (a stream cut before the upstream reported usage). */
-  readonly tokensEstimated: boolean
-  readonly latencyMs: number
+  tokensEstimated: Schema.Boolean,
+  latencyMs: Schema.Number,
   /** Time to the first streamed token, or to the answer for a non-streamed call. */
-  readonly ttftMs: number | null
-  readonly outcome: "success" | "error" | "aborted" | "rejected"
-  readonly errorCode: string | null
-  readonly status: number
-}
+  ttftMs: Count,
+  outcome: Schema.Literals(["success", "error", "aborted", "rejected"]),
+  errorCode: Schema.NullOr(Schema.String),
+  status: Schema.Number,
+})
+export type ModelCallRecord = typeof ModelCallRecord.Type
+export const isModelCallRecord = Schema.is(ModelCallRecord)

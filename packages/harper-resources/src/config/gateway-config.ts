@@ -35,6 +35,8 @@ export const GatewayConfig = Schema.Struct({
       retentionDays: Schema.optionalKey(PositiveInt),
       flushIntervalMs: Schema.optionalKey(PositiveInt),
       maxBatch: Schema.optionalKey(PositiveInt),
+      /** Where rows are journalled before they are stored; default `<Harper root>/gateway-accounting`. */
+      journalDir: Schema.optionalKey(Schema.String),
     }),
   ),
   auth: Schema.optionalKey(
