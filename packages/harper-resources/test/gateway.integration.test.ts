@@ -151,6 +151,28 @@ describe("the gateway in a real Harper, against a replaying upstream", () => {
     expect(fx.upstream.requests.at(-1)?.body["input"]).toEqual([[1, 2, 3], [4]])
   })
 
+  it("ends a stream that fails after its first byte with one error event and no [DONE]", async () => {
+    for (const [model, code] of [["stalls", "upstream_timeout"], ["cuts", "upstream_unavailable"]] as const) {
+      const started = Date.now()
+      const response = await post("/v1/chat/completions", { model, stream: true, messages: [{ role: "user", content: "x" }] })
+      expect(response.status).toBe(200)
+      const frames = sseData(await response.text())
+      const last = JSON.parse(frames.at(-1) ?? "{}")
+      expect(frames).not.toContain("[DONE]")
+      expect(frames.filter((f) => f.includes('"error"')).length).toBe(1)
+      expect(validateError(last)).toEqual([])
+      expect(last.error.code, model).toBe(code)
+      expect(frames.length).toBeGreaterThan(2)
+      if (model === "stalls") expect(Date.now() - started).toBeLessThan(5_000)
+    }
+    await new Promise((r) => setTimeout(r, 300))
+    const rows = await fx.sql("SELECT logicalModel, outcome, errorCode FROM gateway.hdb_model_calls WHERE logicalModel = 'stalls' OR logicalModel = 'cuts'")
+    expect([...rows].sort((a, b) => String(a["logicalModel"]).localeCompare(String(b["logicalModel"])))).toEqual([
+      { logicalModel: "cuts", outcome: "error", errorCode: "upstream_unavailable" },
+      { logicalModel: "stalls", outcome: "error", errorCode: "upstream_timeout" },
+    ])
+  })
+
   it("lists and retrieves models, and 404s an unknown one", async () => {
     const headers = { authorization: `Bearer ${key}` }
     const listed: unknown = await (await fetch(`${fx.harper.url}/v1/models`, { headers })).json()

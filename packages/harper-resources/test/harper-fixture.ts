@@ -37,6 +37,8 @@ export async function startGatewayFixture(recordedDir: string): Promise<GatewayF
           "deepseek-reasoner": openai("deepseek-reasoning"),
           slow: openai("slow-deepseek-text"),
           "slow-json": openai("slow-openai-text"),
+          stalls: { ...openai("stall-openai-text"), timeouts: { idleMs: 300 } },
+          cuts: openai("cut-openai-text"),
           limited: openai("fault-429"),
           broken: openai("fault-500"),
           echo: { backend: "echo" },

@@ -4,7 +4,8 @@
  * The request's `model` picks the recording: `openai-text` streams
  * openai-text.chunks.txt or answers openai-text.json. Special models:
  * `slow-<recording>` streams one chunk every 100 ms, or waits 3 s before a non-streamed
- * answer or an embedding (for disconnects), `fault-429`
+ * answer or an embedding (for disconnects), `stall-<recording>` streams five chunks then
+ * goes silent, `cut-<recording>` streams five chunks then drops the connection, `fault-429`
  * answers a rate limit with retry-after, `fault-500` a server error.
  */
 import { createServer, type IncomingMessage, type Server } from "node:http"
@@ -49,16 +50,22 @@ export async function startReplayUpstream(recordedDir: string): Promise<ReplayUp
       res.end("upstream exploded at /srv/secret/path.py line 12")
       return
     }
-    const slow = model.startsWith("slow-")
+    const mode = /^(slow|stall|cut)-/.exec(model)?.[1]
+    const slow = mode === "slow"
     if (slow && body["stream"] !== true) await new Promise((r) => setTimeout(r, 3_000))
     if (res.destroyed) return
     if (req.url === "/v1/embeddings") return embeddings(body, res)
-    const name = slow ? model.slice(5) : model
+    const name = mode === undefined ? model : model.slice(mode.length + 1)
     if (body["stream"] === true) {
       const lines = readFileSync(join(recordedDir, `${name}.chunks.txt`), "utf8").split("\n").filter((line) => line.trim() !== "")
       res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" })
-      for (const line of lines) {
+      for (const [index, line] of lines.entries()) {
         if (res.destroyed) return
+        if (index === 5 && mode === "stall") return // silent until the gateway gives up
+        if (index === 5 && mode === "cut") {
+          await new Promise((r) => setTimeout(r, 50)) // let the first chunks reach the gateway
+          return void res.socket?.destroy()
+        }
         res.write(`data: ${line}\n\n`)
         if (slow) await new Promise((r) => setTimeout(r, 100))
       }
