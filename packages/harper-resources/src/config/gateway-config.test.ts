@@ -1,0 +1,17 @@
+import { describe, expect, it } from "vitest"
+import { readGatewayConfig } from "./gateway-config.ts"
+
+describe("readGatewayConfig", () => {
+  it("reads the plugin block, ignoring Harper's own package key", () => {
+    const read = readGatewayConfig({ package: "harper-gateway", models: { generative: { default: { backend: "echo" } } }, auth: { roles: ["r"] } })
+    expect(read).toEqual({ ok: true, config: { models: { generative: { default: { backend: "echo" } } }, auth: { roles: ["r"] } } })
+  })
+
+  it("names what is wrong", () => {
+    expect(readGatewayConfig({ models: { generative: { default: { backend: "llama" } } } })).toMatchObject({
+      ok: false,
+      message: expect.stringContaining("models.generative.default.backend"),
+    })
+    expect(readGatewayConfig({ modles: {} })).toMatchObject({ ok: false, message: expect.stringContaining("modles") })
+  })
+})

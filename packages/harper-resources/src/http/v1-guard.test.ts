@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest"
+import type { HarperRequest } from "./harper-request.ts"
+import { guardV1 } from "./v1-guard.ts"
+
+function request(pathname: string, authorization?: string, method = "POST"): HarperRequest {
+  const headers = new Map<string, string>(authorization === undefined ? [] : [["authorization", authorization]])
+  return {
+    method,
+    pathname,
+    headers: { get: (n) => headers.get(n), set: (n, v) => void headers.set(n, v), delete: (n) => void headers.delete(n) },
+  }
+}
+
+describe("guardV1", () => {
+  it("moves a non-JWT bearer aside as a gateway key so Harper does not 401 it, and leaves JWTs and Basic to Harper", async () => {
+    const withKey = request("/v1/chat/completions", "Bearer sk-hgw-abc")
+    await guardV1(withKey, () => ({ status: 200 }))
+    expect(withKey.gatewayKey).toBe("sk-hgw-abc")
+    expect(withKey.headers.get("authorization")).toBeUndefined()
+    const withJwt = request("/v1/models", "Bearer eyJhbGciOiJSUzI1NiJ9.eyJ1IjoxfQ.sig")
+    await guardV1(withJwt, () => ({ status: 200 }))
+    expect(withJwt.gatewayKey).toBeUndefined()
+    expect(withJwt.headers.get("authorization")).toMatch(/^Bearer eyJ/)
+    const malformed = request("/v1/models", "Token x")
+    await guardV1(malformed, () => ({ status: 200 }))
+    expect(malformed.gatewayAuthMalformed).toBe(true)
+  })
+
+  it("replaces Harper's own answers under /v1 with OpenAI errors, and leaves other paths alone", async () => {
+    const harper401 = await guardV1(request("/v1/models", "Basic eDp5"), () => ({ status: 401, headers: { "content-type": "application/json" }, body: '{"error":"Login failed"}' }))
+    expect(harper401).toMatchObject({ status: 401, body: expect.stringContaining('"type":"authentication_error"') })
+    const unmatched = await guardV1(request("/v1/nope"), () => ({ status: -1 }))
+    expect(unmatched).toMatchObject({ status: 404, body: expect.stringContaining("Invalid URL (POST /v1/nope)") })
+    const wrongMethod = await guardV1(request("/v1/embeddings", undefined, "GET"), () => ({ status: 405, body: "ClientError" }))
+    expect(wrongMethod).toMatchObject({ status: 405, headers: { allow: "POST" } })
+    const ours = { status: 400, headers: { "Content-Type": "application/json" }, body: '{"error":{"message":"x","type":"t","code":null,"param":null}}' }
+    expect(await guardV1(request("/v1/chat/completions"), () => ours)).toBe(ours)
+    const other = { status: 404, body: "Not found" }
+    expect(await guardV1(request("/Dog/1"), () => other)).toBe(other)
+  })
+})

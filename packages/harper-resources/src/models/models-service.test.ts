@@ -1,0 +1,64 @@
+import { GatewayFailure, type ChatCall, type GenerateChunk } from "@harper-gateway/translate"
+import { describe, expect, it } from "vitest"
+import type { CallRecorder } from "../accounting/call-recorder.ts"
+import type { ModelCallRecord } from "../accounting/model-call-record.ts"
+import { createEchoBackend } from "../backends/echo-backend.ts"
+import type { GenerativeBackend } from "./backend.ts"
+import { createBackendRegistry, type ModelRoute } from "./backend-registry.ts"
+import { createModelsService } from "./models-service.ts"
+
+function setup(backend: GenerativeBackend & ReturnType<typeof createEchoBackend>) {
+  const rows: ModelCallRecord[] = []
+  const recorder: CallRecorder = { record: (row) => void rows.push(row), flush: async () => undefined, close: async () => undefined, pending: () => 0 }
+  const route: ModelRoute<typeof backend> = { kind: "generative", logicalName: "chat", upstreamModel: "up-1", backend }
+  const registry = createBackendRegistry(new Map([["chat", route]]), new Map([["chat", { ...route, kind: "embedding" as const }]]), {
+    generative: new Map([["up-1", "chat"]]),
+    embedding: new Map(),
+  })
+  return { rows, service: createModelsService(registry, recorder) }
+}
+const meta = () => ({ tenant: "t", user: "u", endpoint: "chat.completions", signal: new AbortController().signal })
+const call = (model: string, stream = false): ChatCall => ({ input: { messages: [{ role: "user", content: "one two" }] }, opts: { model }, stream, includeUsage: stream })
+
+describe("the models service", () => {
+  it("routes by logical name or advertised id, sends the upstream id, and records one row per call", async () => {
+    const { rows, service } = setup(createEchoBackend())
+    const byName = await service.chat(call("chat"), meta())
+    expect(byName.result.model).toBe("up-1")
+    await service.chat(call("up-1"), meta())
+    expect(rows.map((r) => [r.logicalModel, r.upstreamModel, r.outcome, r.promptTokens, r.tenant])).toEqual([
+      ["chat", "up-1", "success", 2, "t"],
+      ["chat", "up-1", "success", 2, "t"],
+    ])
+  })
+
+  it("records an unknown model as rejected, a backend failure as error, with the client-facing code", async () => {
+    const failing = { ...createEchoBackend(), generate: async () => Promise.reject(new GatewayFailure({ _tag: "RateLimited", retryAfterMs: 1000 })) }
+    const { rows, service } = setup(failing)
+    await expect(service.chat(call("nope"), meta())).rejects.toMatchObject({ reason: { _tag: "ModelNotFound" } })
+    await expect(service.chat(call("chat"), meta())).rejects.toMatchObject({ reason: { _tag: "RateLimited" } })
+    expect(rows.map((r) => [r.outcome, r.status, r.errorCode])).toEqual([
+      ["rejected", 404, "model_not_found"],
+      ["error", 429, "rate_limit_exceeded"],
+    ])
+  })
+
+  it("accounts a stream when it ends: tokens from the backend's usage, or an estimate when the consumer left early", async () => {
+    const { rows, service } = setup(createEchoBackend())
+    for await (const _ of service.chatStream(call("chat", true), meta()).chunks) void _
+    const early = service.chatStream(call("chat", true), meta()).chunks[Symbol.asyncIterator]()
+    let seen: IteratorResult<GenerateChunk> = await early.next()
+    while (seen.done !== true && seen.value.deltaContent === undefined) seen = await early.next()
+    await early.return?.()
+    expect(rows.map((r) => [r.outcome, r.completionTokens, r.tokensEstimated, r.stream])).toEqual([
+      ["success", 2, false, true],
+      ["aborted", 1, true, true],
+    ])
+  })
+
+  it("offers Harper 5's generate and embed", async () => {
+    const { service } = setup(createEchoBackend())
+    expect((await service.generate("hi there", { model: "chat" })).content).toBe("hi there")
+    expect((await service.embed(["a", "b"], { model: "chat", dimensions: 8 })).map((v) => v.length)).toEqual([8, 8])
+  })
+})
