@@ -16,7 +16,7 @@ import { readGatewayConfig } from "./config/gateway-config.ts"
 import { isTable, toKeyRecord, writeBatch, type TableLike } from "./harper-tables.ts"
 import { chatCompletions } from "./http/chat-completions.ts"
 import { embeddings } from "./http/embeddings.ts"
-import type { Gateway } from "./http/gateway.ts"
+import type { Gateway, ResponseHeaderHook } from "./http/gateway.ts"
 import { gatewayKeys } from "./http/gateway-keys-endpoint.ts"
 import type { HarperRequest } from "./http/harper-request.ts"
 import { models } from "./http/models.ts"
@@ -31,8 +31,18 @@ export const suppressHandleApplicationWarning = true
 const REST_ONLY = { rest: true, mqtt: false, ws: false, sse: false, graphql: false, mcp: false } as const
 const KEY_CACHE_MS = 5_000
 
-/** The model facade of this worker, for application code (`import { models } from "@harper-gateway/harper-resources"`). */
+/** The model facade of this worker, for application code (`import { gatewayModels } from "harper-gateway/src/plugin.ts"`). */
 export let gatewayModels: ModelsService | undefined
+
+const responseHeaderHooks: ResponseHeaderHook[] = []
+
+/**
+ * Adds response headers to every /v1 answer (the pathway for `x-ratelimit-*`): the hook
+ * gets who asked and the endpoint, and returns headers to set.
+ */
+export function addResponseHeaderHook(hook: ResponseHeaderHook): void {
+  responseHeaderHooks.push(hook)
+}
 
 export function handleApplication(scope: PluginScope): void {
   const expanded = expandEnv(scope.options.getAll(), process.env)
@@ -91,7 +101,7 @@ export function handleApplication(scope: PluginScope): void {
       settings: { roles: new Set(config.auth?.roles ?? []), tenantAttribute: config.auth?.tenantAttribute ?? "tenant" },
       deps: { findKey, findUser },
     },
-    headerHooks: [],
+    headerHooks: responseHeaderHooks,
     logError: (message, error) => scope.logger.error(message, error),
   }
   const loadedAt = Math.floor(Date.now() / 1000)

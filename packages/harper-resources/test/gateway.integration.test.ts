@@ -249,7 +249,16 @@ describe("the gateway in a real Harper, against a replaying upstream", () => {
     const controller = new AbortController()
     const response = await post("/v1/chat/completions", { model: "slow", stream: true, messages: [{ role: "user", content: "long" }] }, `Bearer ${key}`, { signal: controller.signal })
     const reader = response.body!.getReader()
-    await reader.read()
+    // The upstream sends a chunk every 100 ms: events arriving spread out proves each is flushed as it comes.
+    const arrivals: number[] = []
+    let received = ""
+    while (arrivals.length < 4) {
+      const { value } = await reader.read()
+      received += new TextDecoder().decode(value)
+      const events = received.split("\n\n").length - 1
+      while (arrivals.length < events) arrivals.push(Date.now())
+    }
+    expect((arrivals.at(-1) ?? 0) - (arrivals[0] ?? 0)).toBeGreaterThanOrEqual(150)
     const upstreamRequest = fx.upstream.requests.at(-1)
     const abortedAt = Date.now()
     controller.abort()

@@ -11,7 +11,7 @@ import { errorResponse, type HarperResponse } from "./respond.ts"
  * into an OpenAI error — an internal one without its message.
  */
 export async function handleV1(
-  gateway: Gateway,
+  gateway: Pick<Gateway, "auth" | "headerHooks" | "logError">,
   request: HarperRequest,
   endpoint: string,
   handler: (principal: Principal) => Promise<HarperResponse>,

@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest"
+import { GatewayFailure } from "@harper-gateway/translate"
+import type { Gateway } from "./gateway.ts"
+import type { HarperRequest } from "./harper-request.ts"
+import { handleV1 } from "./handle-v1.ts"
+import { jsonResponse } from "./respond.ts"
+
+const root = { username: "root", role: { permission: { super_user: true } } }
+function gateway(logged: unknown[]): Pick<Gateway, "auth" | "headerHooks" | "logError"> {
+  return {
+    auth: { settings: { roles: new Set(), tenantAttribute: "tenant" }, deps: { findKey: async () => undefined, findUser: async () => undefined } },
+    headerHooks: [(principal, endpoint) => ({ "x-ratelimit-remaining-requests": `${principal.tenant}:${endpoint}` })],
+    logError: (message, error) => void logged.push([message, error]),
+  }
+}
+const request = (user: unknown): HarperRequest => ({ method: "POST", pathname: "/v1/x", headers: { get: () => undefined, set: () => undefined, delete: () => undefined }, user })
+
+describe("handleV1", () => {
+  it("lets hooks set response headers (the x-ratelimit-* pathway)", async () => {
+    const response = await handleV1(gateway([]), request(root), "chat.completions", async () => jsonResponse(200, {}))
+    expect(response.headers["x-ratelimit-remaining-requests"]).toBe("root:chat.completions")
+  })
+
+  it("answers a thrown reason with its OpenAI error, and anything else with an internal error that hides the message", async () => {
+    const logged: unknown[] = []
+    const limited = await handleV1(gateway(logged), request(root), "e", async () => Promise.reject(new GatewayFailure({ _tag: "RateLimited" })))
+    expect(limited.status).toBe(429)
+    const crashed = await handleV1(gateway(logged), request(root), "e", async () => Promise.reject(new Error("secret internals")))
+    expect(crashed.status).toBe(500)
+    expect(String(crashed.body)).not.toContain("secret")
+    expect(logged.length).toBe(1)
+  })
+
+  it("authenticates before running the handler", async () => {
+    let ran = false
+    const response = await handleV1(gateway([]), request(undefined), "e", async () => {
+      ran = true
+      return jsonResponse(200, {})
+    })
+    expect([response.status, ran]).toEqual([401, false])
+  })
+})
