@@ -102,26 +102,34 @@ export function createModelsService(registry: BackendRegistry, recorder: CallRec
   }
   const upstreamCall = (call: ChatCall, route: ModelRoute<GenerativeBackend>): ChatCall => ({ ...call, opts: { ...call.opts, model: route.upstreamModel } })
 
+  /** One awaited backend call, accounted as success, error or aborted. */
+  const accounted = async <R extends { readonly usage?: TokenUsage }, B extends { readonly name: string }>(
+    started: Started,
+    route: ModelRoute<B>,
+    run: () => Promise<R>,
+  ): Promise<{ readonly route: ModelRoute<B>; readonly result: R }> => {
+    try {
+      const result = await run()
+      record(started, route, "success", result.usage, Math.round(performance.now() - started.t0), undefined)
+      return { route, result }
+    } catch (error) {
+      const reason = reasonOf(error, started.meta.signal)
+      record(started, route, reason._tag === "Cancelled" ? "aborted" : "error", undefined, null, reason)
+      throw new GatewayFailure(reason)
+    }
+  }
+
   const service: ModelsService = {
     async chat(call, meta) {
       const route = resolveGenerative(call, meta, false)
-      const started = start(meta, route.logicalName, false)
-      try {
-        const result = await route.backend.generate(upstreamCall(call, route), { signal: meta.signal })
-        record(started, route, "success", result.usage, Math.round(performance.now() - started.t0), undefined)
-        return { route, result }
-      } catch (error) {
-        const reason = reasonOf(error, meta.signal)
-        record(started, route, reason._tag === "Cancelled" ? "aborted" : "error", undefined, null, reason)
-        throw new GatewayFailure(reason)
-      }
+      return accounted(start(meta, route.logicalName, false), route, () => route.backend.generate(upstreamCall(call, route), { signal: meta.signal }))
     },
 
     chatStream(call, meta) {
       const route = resolveGenerative(call, meta, true)
       const started = start(meta, route.logicalName, true)
       const source = route.backend.generateStream(upstreamCall(call, route), { signal: meta.signal })
-      async function* accounted(): AsyncGenerator<GenerateChunk> {
+      async function* accountedStream(): AsyncGenerator<GenerateChunk> {
         let usage: TokenUsage | undefined
         let ttftMs: number | null = null
         let deltas = 0
@@ -147,7 +155,7 @@ export function createModelsService(registry: BackendRegistry, recorder: CallRec
           record(started, route, outcome, estimated ? { completionTokens: deltas } : usage, ttftMs, outcome === "aborted" ? (failure ?? { _tag: "Cancelled" }) : failure, estimated)
         }
       }
-      return { route, chunks: accounted() }
+      return { route, chunks: accountedStream() }
     },
 
     async embedCall(call, meta) {
@@ -158,15 +166,7 @@ export function createModelsService(registry: BackendRegistry, recorder: CallRec
         record(started, undefined, "rejected", undefined, null, error)
         throw new GatewayFailure(error)
       }
-      try {
-        const result = await route.backend.embed({ ...call, opts: { ...call.opts, model: route.upstreamModel } }, { signal: meta.signal })
-        record(started, route, "success", result.usage, Math.round(performance.now() - started.t0), undefined)
-        return { route, result }
-      } catch (error) {
-        const reason = reasonOf(error, meta.signal)
-        record(started, route, reason._tag === "Cancelled" ? "aborted" : "error", undefined, null, reason)
-        throw new GatewayFailure(reason)
-      }
+      return accounted(started, route, () => route.backend.embed({ ...call, opts: { ...call.opts, model: route.upstreamModel } }, { signal: meta.signal }))
     },
 
     recordRejection(meta, model, error, stream) {
