@@ -1,0 +1,234 @@
+/**
+ * The local OpenAI-compatible upstream the conformance suite's gateway talks to. Plain
+ * chat replays a real recorded provider response (the model name picks the recording,
+ * `gpt-4.1-nano` -> openai-text). Requests a recording cannot answer get an answer
+ * built on a recording's envelope, id, usage and chunk rhythm:
+ * - tools offered (and allowed) -> tool calls; a `weather` tool gets the recorded
+ *   DeepSeek arguments, other tools arguments generated from their JSON Schema; with
+ *   `parallel_tool_calls` not false and several tools, one call per tool (up to 3);
+ * - a tool result as the last turn -> a text answer quoting it;
+ * - `response_format` json_schema -> JSON generated from the schema, json_object -> {"ok":true}.
+ * Embeddings: deterministic vectors in the encoding asked for. `fault-429`/`fault-500`
+ * answer errors. Everything received is recorded.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
+import { readFileSync } from "node:fs"
+import { join } from "node:path"
+
+export interface UpstreamRequest {
+  readonly path: string
+  readonly headers: IncomingMessage["headers"]
+  readonly body: Record<string, unknown>
+  closedEarly: boolean
+}
+
+export interface ConformanceUpstream {
+  readonly url: string
+  readonly requests: UpstreamRequest[]
+  close(): Promise<void>
+}
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
+
+export async function startConformanceUpstream(recordedDir: string): Promise<ConformanceUpstream> {
+  const requests: UpstreamRequest[] = []
+  const recording = (name: string) => readFileSync(join(recordedDir, name), "utf8")
+  const textCompletion = JSON.parse(recording("openai-text.json"))
+  const textChunks = recording("openai-text.chunks.txt").split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l))
+  const deepseekTool = JSON.parse(recording("deepseek-tool-call.json"))
+  const recordedWeatherArgs: string = deepseekTool.choices[0].message.tool_calls[0].function.arguments
+
+  const server = createServer(async (req, res) => {
+    const chunks: Buffer[] = []
+    for await (const chunk of req) chunks.push(chunk)
+    const body: Record<string, unknown> = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}")
+    const recorded: UpstreamRequest = { path: req.url ?? "", headers: req.headers, body, closedEarly: false }
+    requests.push(recorded)
+    res.on("close", () => {
+      if (!res.writableFinished) recorded.closedEarly = true
+    })
+    const model = String(body["model"] ?? "")
+    if (model === "fault-429") return error(res, 429, { "retry-after": "1" }, "Rate limit reached for requests", "rate_limit_exceeded")
+    if (model === "fault-500") return error(res, 500, {}, "The server had an error", null)
+    if (req.url === "/v1/embeddings") return embeddings(body, res)
+    if (model.startsWith("slow-")) return slowStream(res)
+    const answer = answerFor(body, recordedWeatherArgs)
+    if (body["stream"] === true) return stream(res, answer, textChunks, body)
+    const message: Record<string, Json> = { role: "assistant", content: answer.content, refusal: null }
+    if (answer.toolCalls.length > 0) {
+      message["content"] = null
+      message["tool_calls"] = answer.toolCalls.map((call) => ({ id: call.id, type: "function", function: { name: call.name, arguments: call.arguments } }))
+    }
+    const completion = answer.recorded
+      ? textCompletion
+      : { ...textCompletion, choices: [{ index: 0, message, logprobs: null, finish_reason: answer.toolCalls.length > 0 ? "tool_calls" : "stop" }] }
+    res.writeHead(200, { "content-type": "application/json" })
+    res.end(JSON.stringify(completion))
+  })
+
+  async function slowStream(res: ServerResponse) {
+    res.writeHead(200, { "content-type": "text/event-stream" })
+    for (const chunk of textChunks) {
+      if (res.destroyed) return
+      res.write(`data: ${JSON.stringify(chunk)}\n\n`)
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    res.end("data: [DONE]\n\n")
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  const address = server.address()
+  const port = typeof address === "object" && address !== null ? address.port : 0
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+}
+
+interface Answer {
+  readonly recorded: boolean
+  readonly content: string
+  readonly toolCalls: readonly { readonly id: string; readonly name: string; readonly arguments: string }[]
+}
+
+function answerFor(body: Record<string, unknown>, weatherArgs: string): Answer {
+  const messages = Array.isArray(body["messages"]) ? body["messages"] : []
+  const last = messages.at(-1)
+  const tools = Array.isArray(body["tools"]) ? body["tools"] : []
+  const choice = body["tool_choice"]
+  const lastIsToolResult = typeof last === "object" && last !== null && last.role === "tool"
+  if (tools.length > 0 && choice !== "none" && (!lastIsToolResult || choice === "required")) {
+    const named = isRecord(choice) && isRecord(choice["function"]) && typeof choice["function"]["name"] === "string" ? choice["function"]["name"] : undefined
+    const candidates = tools.filter((tool: { function?: { name?: string } }) => named === undefined || tool.function?.name === named)
+    const count = named === undefined && body["parallel_tool_calls"] !== false ? Math.min(3, candidates.length) : 1
+    return {
+      recorded: false,
+      content: "",
+      toolCalls: candidates.slice(0, count).map((tool: { function: { name: string; parameters?: unknown } }, index: number) => ({
+        id: `call_${index}_${messages.length}`,
+        name: tool.function.name,
+        arguments: tool.function.name === "weather" || tool.function.name === "get_weather" ? weatherArgs : JSON.stringify(instanceOf(tool.function.parameters ?? {})),
+      })),
+    }
+  }
+  if (lastIsToolResult) return { recorded: false, content: `Based on the tool: ${String(last.content)}`, toolCalls: [] }
+  const format = body["response_format"]
+  if (typeof format === "object" && format !== null && "type" in format) {
+    const spec = "json_schema" in format && isRecord(format.json_schema) ? format.json_schema : {}
+    if (format.type === "json_schema") return { recorded: false, content: JSON.stringify(instanceOf(spec["schema"] ?? {})), toolCalls: [] }
+    // JSON mode: clients that put the schema in the prompt (the AI SDK's compatible provider) get an instance of it.
+    if (format.type === "json_object") return { recorded: false, content: JSON.stringify(instanceOf(schemaInPrompt(messages) ?? { type: "object", properties: { ok: { type: "boolean" } } })), toolCalls: [] }
+  }
+  return { recorded: true, content: "", toolCalls: [] }
+}
+
+/** The first JSON object in the conversation that looks like a JSON Schema. */
+function schemaInPrompt(messages: readonly unknown[]): unknown {
+  for (const message of messages) {
+    const content = isRecord(message) ? message["content"] : undefined
+    const text = typeof content === "string" ? content : Array.isArray(content) ? content.map((part) => (isRecord(part) && typeof part["text"] === "string" ? part["text"] : "")).join("\n") : ""
+    for (let start = text.indexOf("{"); start !== -1; start = text.indexOf("{", start + 1)) {
+      for (let end = text.lastIndexOf("}"); end > start; end = text.lastIndexOf("}", end - 1)) {
+        try {
+          const candidate: unknown = JSON.parse(text.slice(start, end + 1))
+          if (isRecord(candidate) && ("properties" in candidate || candidate["type"] === "object")) return candidate
+          break
+        } catch {
+          // not this span
+        }
+      }
+    }
+  }
+  return undefined
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+}
+
+/** A value that satisfies a JSON Schema of the kinds clients generate (objects, enums, arrays, primitives). */
+function instanceOf(schema: unknown, root: unknown = schema): Json {
+  if (!isRecord(schema)) return null
+  if (typeof schema["$ref"] === "string") {
+    const path = schema["$ref"].replace(/^#\//, "").split("/")
+    let target: unknown = root
+    for (const key of path) target = isRecord(target) ? target[key] : null
+    return instanceOf(target, root)
+  }
+  if (Array.isArray(schema["enum"]) && schema["enum"].length > 0) return jsonOf(schema["enum"][0])
+  if ("const" in schema) return jsonOf(schema["const"])
+  for (const key of ["anyOf", "oneOf"]) {
+    const options = schema[key]
+    if (Array.isArray(options) && options.length > 0) return instanceOf(options.find((o) => isRecord(o) && o["type"] !== "null") ?? options[0], root)
+  }
+  const type = Array.isArray(schema["type"]) ? schema["type"].find((t) => t !== "null") : schema["type"]
+  switch (type) {
+    case "object": {
+      const properties = isRecord(schema["properties"]) ? schema["properties"] : {}
+      return Object.fromEntries(Object.entries(properties).map(([key, value]) => [key, instanceOf(value, root)]))
+    }
+    case "array":
+      return [instanceOf(schema["items"] ?? {}, root)]
+    case "string":
+      return "San Francisco"
+    case "integer":
+    case "number":
+      return 42
+    case "boolean":
+      return true
+    default:
+      return {}
+  }
+}
+
+function jsonOf(value: unknown): Json {
+  return value === undefined ? null : JSON.parse(JSON.stringify(value))
+}
+
+/** A recorded stream's rhythm and identity, carrying this answer: text in small pieces, tool calls announced then fragmented. */
+function stream(res: ServerResponse, answer: Answer, recorded: Record<string, Json>[], body: Record<string, unknown>): void {
+  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" })
+  if (answer.recorded) {
+    for (const chunk of recorded) res.write(`data: ${JSON.stringify(chunk)}\n\n`)
+    res.end("data: [DONE]\n\n")
+    return
+  }
+  const base = recorded[0] ?? {}
+  const usage = recorded.at(-1)?.["usage"] ?? null
+  const frame = (delta: Json, finish: string | null) => `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], usage: null })}\n\n`
+  res.write(frame({ role: "assistant", content: "", refusal: null }, null))
+  for (const piece of answer.content.match(/.{1,4}/gs) ?? []) res.write(frame({ content: piece }, null))
+  for (const [index, call] of answer.toolCalls.entries()) {
+    res.write(frame({ tool_calls: [{ index, id: call.id, type: "function", function: { name: call.name, arguments: "" } }] }, null))
+    for (const piece of call.arguments.match(/.{1,3}/gs) ?? []) res.write(frame({ tool_calls: [{ index, function: { arguments: piece } }] }, null))
+  }
+  res.write(frame({}, answer.toolCalls.length > 0 ? "tool_calls" : "stop"))
+  const options = body["stream_options"]
+  if (typeof options === "object" && options !== null && "include_usage" in options && options.include_usage === true) {
+    res.write(`data: ${JSON.stringify({ ...base, choices: [], usage })}\n\n`)
+  }
+  res.end("data: [DONE]\n\n")
+}
+
+function embeddings(body: Record<string, unknown>, res: ServerResponse): void {
+  const input = body["input"]
+  const inputs = typeof input === "string" ? [input] : Array.isArray(input) && typeof input[0] === "number" ? [input] : Array.isArray(input) ? input : []
+  const dimensions = typeof body["dimensions"] === "number" ? body["dimensions"] : 16
+  const data = inputs.map((_, index) => {
+    const vector = Float32Array.from({ length: dimensions }, (_, d) => (index + 1) / (d + 2))
+    const embedding = body["encoding_format"] === "base64" ? Buffer.from(vector.buffer).toString("base64") : Array.from(vector)
+    return { object: "embedding", index, embedding }
+  })
+  res.writeHead(200, { "content-type": "application/json" })
+  res.end(JSON.stringify({ object: "list", data, model: "text-embedding-3-small", usage: { prompt_tokens: inputs.length, total_tokens: inputs.length } }))
+}
+
+function error(res: ServerResponse, status: number, headers: Record<string, string>, message: string, code: string | null): void {
+  res.writeHead(status, { "content-type": "application/json", ...headers })
+  res.end(JSON.stringify({ error: { message, type: status === 429 ? "requests" : "server_error", param: null, code } }))
+}

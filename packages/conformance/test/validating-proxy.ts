@@ -1,0 +1,102 @@
+/**
+ * A transparent HTTP proxy between the unmodified clients and the gateway: clients get
+ * the gateway's bytes untouched, and every response body and stream event they
+ * received is validated against the official OpenAI spec on the side.
+ */
+import { createServer, request as httpRequest } from "node:http"
+import { base64ToFloat32, createSseDecoder } from "@harper-gateway/translate"
+import { specValidator, type SpecSchemaName } from "../../translate/test/openapi-validator.ts"
+
+export interface ValidatingProxy {
+  readonly url: string
+  readonly violations: string[]
+  /** How many responses and stream events were validated. */
+  readonly checked: { count: number }
+  close(): Promise<void>
+}
+
+export async function startValidatingProxy(target: string): Promise<ValidatingProxy> {
+  const violations: string[] = []
+  const checked = { count: 0 }
+  const targetUrl = new URL(target)
+  const check = (name: SpecSchemaName, value: unknown, where: string) => {
+    checked.count++
+    for (const problem of specValidator(name)(value)) violations.push(`${where}: ${name} ${problem}`)
+  }
+  const server = createServer((incoming, outgoing) => {
+    const upstream = httpRequest(
+      { host: targetUrl.hostname, port: targetUrl.port, method: incoming.method, path: incoming.url, headers: incoming.headers },
+      (response) => {
+        outgoing.writeHead(response.statusCode ?? 502, response.headers)
+        const where = `${incoming.method} ${incoming.url} -> ${response.statusCode}`
+        const isSse = /text\/event-stream/.test(String(response.headers["content-type"]))
+        const sse = createSseDecoder()
+        const parts: Buffer[] = []
+        response.on("data", (chunk: Buffer) => {
+          outgoing.write(chunk)
+          if (isSse) for (const event of sse.push(chunk)) validateEvent(event.data, where)
+          else parts.push(chunk)
+        })
+        response.on("end", () => {
+          outgoing.end()
+          if (!isSse) validateBody(incoming.url ?? "", response.statusCode ?? 0, Buffer.concat(parts).toString("utf8"), where)
+        })
+      },
+    )
+    upstream.on("error", () => outgoing.destroy())
+    outgoing.on("close", () => {
+      if (!outgoing.writableFinished) upstream.destroy()
+    })
+    incoming.pipe(upstream)
+  })
+
+  function validateEvent(data: string, where: string) {
+    if (data === "[DONE]") return
+    const value: unknown = JSON.parse(data)
+    if (typeof value === "object" && value !== null && "error" in value) check("ErrorResponse", value, `${where} (stream error event)`)
+    else check("CreateChatCompletionStreamResponse", value, `${where} (stream chunk)`)
+  }
+
+  function validateBody(url: string, status: number, text: string, where: string) {
+    let value: unknown
+    try {
+      value = JSON.parse(text)
+    } catch {
+      violations.push(`${where}: body is not JSON: ${text.slice(0, 80)}`)
+      return
+    }
+    if (status >= 400) return check("ErrorResponse", value, where)
+    const path = url.split("?")[0] ?? ""
+    if (path.endsWith("/chat/completions")) return check("CreateChatCompletionResponse", value, where)
+    if (path.endsWith("/embeddings")) return check("CreateEmbeddingResponse", withFloatEmbeddings(value), where)
+    if (/\/models\/?$/.test(path)) return check("ListModelsResponse", value, where)
+    if (/\/models\/.+/.test(path)) return check("Model", value, where)
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  const address = server.address()
+  const port = typeof address === "object" && address !== null ? address.port : 0
+  return {
+    url: `http://127.0.0.1:${port}`,
+    violations,
+    checked,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+}
+
+/** The spec types `embedding` as floats only; a base64 answer is checked after decoding it as the SDK does. */
+function withFloatEmbeddings(value: unknown): unknown {
+  if (typeof value !== "object" || value === null || !("data" in value) || !Array.isArray(value.data)) return value
+  return {
+    ...value,
+    data: value.data.map((item: unknown) =>
+      typeof item === "object" && item !== null && "embedding" in item && typeof item.embedding === "string"
+        ? { ...item, embedding: Array.from(base64ToFloat32(item.embedding) ?? [Number.NaN]) }
+        : item,
+    ),
+  }
+}
