@@ -50,6 +50,8 @@ let proxy: ValidatingProxy
 let root: string
 let key: string
 let deniedKey: string
+/** alice's Harper JWT, minted through the operations API with her password: LangChain uses it as its API key. */
+let aliceJwt: string
 let baseURL: string
 
 async function operation(body: Record<string, unknown>): Promise<unknown> {
@@ -86,6 +88,14 @@ beforeAll(async () => {
   await operation({ operation: "add_user", role: "gateway_user", username: "alice", password: "alice-pw-1", active: true })
   await operation({ operation: "add_user", role: "outsider", username: "mallory", password: "mallory-pw-1", active: true })
   key = await createKey("alice", "acme")
+  const tokens = await fetch(harper.operationsUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ operation: "create_authentication_tokens", username: "alice", password: "alice-pw-1" }),
+  })
+  const minted: unknown = await tokens.json()
+  if (typeof minted !== "object" || minted === null || !("operation_token" in minted) || typeof minted.operation_token !== "string") throw new Error(JSON.stringify(minted))
+  aliceJwt = minted.operation_token
   deniedKey = await createKey("mallory", "evil")
   proxy = await startValidatingProxy(harper.url)
   baseURL = `${proxy.url}/v1`
@@ -291,7 +301,7 @@ describe("openai SDK", () => {
 })
 
 describe("LangChain.js", () => {
-  const chat = () => new ChatOpenAI({ model: MODEL, apiKey: key, configuration: { baseURL } })
+  const chat = () => new ChatOpenAI({ model: MODEL, apiKey: aliceJwt, configuration: { baseURL } })
 
   scenario("langchain", "ChatOpenAI invoke", async () => {
     const message = await chat().invoke("Invent a holiday")
@@ -327,7 +337,7 @@ describe("LangChain.js", () => {
   }
 
   scenario("langchain", "OpenAIEmbeddings embedQuery and embedDocuments (> 512 docs: batched)", async () => {
-    const embeddings = new OpenAIEmbeddings({ model: EMBEDDING_MODEL, apiKey: key, configuration: { baseURL } })
+    const embeddings = new OpenAIEmbeddings({ model: EMBEDDING_MODEL, apiKey: aliceJwt, configuration: { baseURL } })
     expect((await embeddings.embedQuery("hello")).length).toBe(16)
     const before = upstream.requests.filter((r) => r.path === "/v1/embeddings").length
     const vectors = await embeddings.embedDocuments(Array.from({ length: 1100 }, (_, i) => `doc ${i}`))
@@ -468,7 +478,7 @@ describe("what the clients received and what was accounted", () => {
     expect(proxy.violations).toEqual([])
   })
 
-  scenario("all clients", "one accounting row per model call, attributed to the tenant, tokens for streamed calls", async () => {
+  scenario("all clients", "one accounting row per model call, attributed to the caller's tenant, tokens for streamed calls", async () => {
     await new Promise((r) => setTimeout(r, 400))
     const rows = await operation({ operation: "sql", sql: "SELECT tenant, user, stream, outcome, promptTokens, completionTokens, status FROM gateway.hdb_model_calls" })
     if (!Array.isArray(rows)) throw new Error(JSON.stringify(rows))
@@ -476,7 +486,9 @@ describe("what the clients received and what was accounted", () => {
     // Rows = calls that reached a backend + those refused after authentication (bad param, unknown model).
     expect(rows.filter((row) => row.outcome !== "rejected").length).toBe(modelCalls)
     expect(rows.filter((row) => row.outcome === "rejected").length).toBe(2)
-    expect(rows.every((row) => row.tenant === "acme" && row.user === "alice")).toBe(true)
+    // alice's key names tenant acme; her own JWT (LangChain) falls back to her username.
+    expect(rows.every((row) => row.user === "alice" && (row.tenant === "acme" || row.tenant === "alice"))).toBe(true)
+    expect(new Set(rows.map((row) => row.tenant))).toEqual(new Set(["acme", "alice"]))
     const streamed = rows.filter((row) => row.stream === true && row.outcome === "success")
     expect(streamed.length).toBeGreaterThan(5)
     expect(streamed.every((row) => typeof row.completionTokens === "number" && row.completionTokens > 0)).toBe(true)
