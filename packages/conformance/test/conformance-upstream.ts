@@ -14,6 +14,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
+import { listenOnLoopback } from "../../harper-resources/dev/listen-loopback.ts"
 
 export interface UpstreamRequest {
   readonly path: string
@@ -76,17 +77,11 @@ export async function startConformanceUpstream(recordedDir: string): Promise<Con
     res.end("data: [DONE]\n\n")
   }
 
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  const address = server.address()
-  const port = typeof address === "object" && address !== null ? address.port : 0
+  const listening = await listenOnLoopback(server)
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: listening.url,
     requests,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
+    close: listening.close,
   }
 }
 

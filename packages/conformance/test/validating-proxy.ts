@@ -6,6 +6,7 @@
 import { createServer, request as httpRequest } from "node:http"
 import { base64ToFloat32, createSseDecoder } from "@harper-gateway/translate"
 import { specValidator, type SpecSchemaName } from "../../translate/test/openapi-validator.ts"
+import { listenOnLoopback } from "../../harper-resources/dev/listen-loopback.ts"
 
 export interface ValidatingProxy {
   readonly url: string
@@ -73,18 +74,12 @@ export async function startValidatingProxy(target: string): Promise<ValidatingPr
     if (/\/models\/.+/.test(path)) return check("Model", value, where)
   }
 
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  const address = server.address()
-  const port = typeof address === "object" && address !== null ? address.port : 0
+  const listening = await listenOnLoopback(server)
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: listening.url,
     violations,
     checked,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
+    close: listening.close,
   }
 }
 

@@ -11,6 +11,7 @@
 import { createServer, type IncomingMessage, type Server } from "node:http"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
+import { listenOnLoopback } from "../dev/listen-loopback.ts"
 
 export interface RecordedRequest {
   readonly path: string
@@ -75,17 +76,11 @@ export async function startReplayUpstream(recordedDir: string): Promise<ReplayUp
     res.writeHead(200, { "content-type": "application/json" })
     res.end(readFileSync(join(recordedDir, `${name}.json`), "utf8"))
   })
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  const address = server.address()
-  const port = typeof address === "object" && address !== null ? address.port : 0
+  const listening = await listenOnLoopback(server)
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: listening.url,
     requests,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
+    close: listening.close,
   }
 }
 
