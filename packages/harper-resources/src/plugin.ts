@@ -20,7 +20,7 @@ import type { Gateway, ResponseHeaderHook } from "./http/gateway.ts"
 import { gatewayKeys } from "./http/gateway-keys-endpoint.ts"
 import type { HarperRequest } from "./http/harper-request.ts"
 import { models } from "./http/models.ts"
-import type { HarperResponse } from "./http/respond.ts"
+import { jsonResponse, type HarperResponse } from "./http/respond.ts"
 import { guardV1, type ResponseLike } from "./http/v1-guard.ts"
 import { createModelsService, type ModelsService } from "./models/models-service.ts"
 import type { PluginScope } from "./plugin-scope.ts"
@@ -119,6 +119,11 @@ export function handleApplication(scope: PluginScope): void {
   )
   scope.resources.set("v1/embeddings", resource("Embeddings", { post: (_target, data, request) => embeddings(gateway, request, data) }), REST_ONLY)
   scope.resources.set("v1/models", resource("Models", { get: (target, request) => models(gateway, request, pathnameOf(target), loadedAt) }), REST_ONLY)
+  if (config.benchmarkFloor === true) {
+    // A fixed answer the size of a typical completion, through the same static-method path as /v1.
+    const floor = jsonResponse(200, { id: "floor", object: "chat.completion", padding: "x".repeat(1800) })
+    scope.resources.set("bench/floor", resource("BenchFloor", { post: async () => ({ ...floor, headers: { ...floor.headers } }) }), REST_ONLY)
+  }
   const keysDeps = { table: keys, findUser, forget: (id: string) => keyCache.delete(id) }
   scope.resources.set(
     "gateway/keys",

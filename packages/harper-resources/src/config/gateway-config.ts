@@ -48,6 +48,8 @@ export const GatewayConfig = Schema.Struct({
     }),
   ),
   limits: Schema.optionalKey(Schema.Struct({ maxBodyBytes: Schema.optionalKey(PositiveInt) })),
+  /** Benchmarks only: registers POST /bench/floor, a trivial Resource that shows Harper's own per-request cost. */
+  benchmarkFloor: Schema.optionalKey(Schema.Boolean),
 })
 export type GatewayConfig = typeof GatewayConfig.Type
 

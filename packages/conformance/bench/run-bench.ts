@@ -1,0 +1,288 @@
+/**
+ * `pnpm bench`: the gateway's overhead, honestly, on one machine in one run.
+ * Targets: the fake upstream direct (the floor), a bare node:http byte-forwarding
+ * proxy (the limit for any JS gateway), the gateway in Harper (openai backend, auth and
+ * accounting on), a trivial Harper Resource (Harper's own pipeline), and Portkey's
+ * open-source gateway, all against the same upstream. Scenarios: non-stream chat,
+ * streamed chat (a recorded 302-event stream with its usage chunk), embeddings (16
+ * inputs, base64), at concurrency 1 and 32. Then 1,000 concurrent long streams
+ * through the gateway. Prints a table and writes docs/benchmarks.md and .svg.
+ * `--smoke`: a few seconds, c=1, no Portkey, 50 long streams, nothing written.
+ */
+import { execFileSync, spawn, type ChildProcess } from "node:child_process"
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { dirname, join, resolve } from "node:path"
+import { fileURLToPath } from "node:url"
+import { startHarper } from "../../harper-resources/dev/harper-process.ts"
+import { recordedDir } from "../../translate/test/shared-dir.ts"
+
+const here = dirname(fileURLToPath(import.meta.url))
+const smoke = process.argv.includes("--smoke")
+const durationMs = smoke ? 400 : Number(process.env["BENCH_SECONDS"] ?? 5) * 1000
+const concurrencies = smoke ? [1] : [1, 32]
+const longStreams = smoke ? 50 : 1000
+const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100
+
+interface Service {
+  readonly name: string
+  readonly url: string
+  readonly pid: number
+  readonly headers: Record<string, string>
+  readonly paths: { readonly chat: string; readonly embeddings: string }
+  /** Only the non-stream chat scenario applies (the trivial Harper Resource). */
+  readonly chatOnly?: boolean
+  readonly stop: () => Promise<void>
+}
+
+interface Result {
+  readonly target: string
+  readonly scenario: string
+  readonly concurrency: number
+  readonly rps: number
+  readonly p50: number
+  readonly p99: number
+  readonly ttfbP50: number
+  readonly cpuMsPerRequest: number
+  readonly peakRssMb: number
+  readonly errors: number
+}
+
+const started: ChildProcess[] = []
+async function spawnReady(script: string, args: readonly string[], env: Record<string, string> = {}): Promise<{ port: number; child: ChildProcess }> {
+  const child = spawn(process.execPath, [script, ...args], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ...env } })
+  started.push(child)
+  const port = await new Promise<number>((resolvePort, reject) => {
+    let output = ""
+    child.stdout?.on("data", (chunk: Buffer) => {
+      output += chunk.toString()
+      const match = /ready (\d+)/.exec(output)
+      if (match?.[1] !== undefined) resolvePort(Number(match[1]))
+    })
+    child.once("exit", (code) => reject(new Error(`${script} exited with ${code}`)))
+  })
+  return { port, child }
+}
+
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? []
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK
+}
+
+function rssMb(pid: number): number {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))
+    return Number(match?.[1] ?? 0) / 1024
+  } catch {
+    return 0 // the process has gone; the run reports its errors
+  }
+}
+
+async function load(service: Service, path: string, body: string, connections: number, total?: number) {
+  const cpuBefore = cpuSeconds(service.pid)
+  let peak = rssMb(service.pid)
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, rssMb(service.pid))
+  }, 100)
+  const spec = JSON.stringify({ url: service.url, path, headers: { "content-type": "application/json", ...service.headers }, body, connections, durationMs, ...(total === undefined ? {} : { total }) })
+  const output = await new Promise<string>((resolveOutput, reject) => {
+    const child = spawn(process.execPath, [join(here, "load-client.ts"), spec], { stdio: ["ignore", "pipe", "inherit"] })
+    let text = ""
+    child.stdout.on("data", (chunk: Buffer) => (text += chunk.toString()))
+    child.once("exit", (code) => (code === 0 ? resolveOutput(text) : reject(new Error(`load client exited with ${code}`))))
+  })
+  clearInterval(sampler)
+  const cpu = cpuSeconds(service.pid) - cpuBefore
+  const stats: { requests: number; errors: number; incomplete: number; rps: number; p50: number; p99: number; ttfbP50: number } = JSON.parse(output)
+  return { ...stats, cpuMsPerRequest: (cpu * 1000) / Math.max(1, stats.requests), peakRssMb: peak }
+}
+
+const model = "gpt-4.1-nano"
+const bodies = {
+  chat: JSON.stringify({ model, messages: [{ role: "user", content: "Invent a holiday" }] }),
+  stream: JSON.stringify({ model, stream: true, stream_options: { include_usage: true }, messages: [{ role: "user", content: "Invent a holiday" }] }),
+  embeddings: JSON.stringify({ model: "text-embedding-3-small", input: Array.from({ length: 16 }, (_, i) => `document number ${i}`), encoding_format: "base64" }),
+}
+
+async function main(): Promise<void> {
+  const root = mkdtempSync(join(tmpdir(), "harper-gateway-bench-"))
+  const services: Service[] = []
+  try {
+    const upstream = await spawnReady(join(here, "bench-upstream.ts"), [recordedDir])
+    const upstreamUrl = `http://127.0.0.1:${upstream.port}`
+    const stopChild = (child: ChildProcess) => async () => void child.kill()
+    const openaiPaths = { chat: "/v1/chat/completions", embeddings: "/v1/embeddings" }
+    services.push({ name: "upstream (direct)", url: upstreamUrl, pid: upstream.child.pid ?? 0, headers: { authorization: "Bearer sk-upstream" }, paths: openaiPaths, stop: stopChild(upstream.child) })
+
+    const proxy = await spawnReady(join(here, "bare-proxy.ts"), [upstreamUrl])
+    services.push({ name: "bare node:http proxy", url: `http://127.0.0.1:${proxy.port}`, pid: proxy.child.pid ?? 0, headers: { authorization: "Bearer sk-upstream" }, paths: openaiPaths, stop: stopChild(proxy.child) })
+
+    const admin = { username: "admin", password: "bench-admin-pw" }
+    const harper = await startHarper({
+      root,
+      admin,
+      threads: 1,
+      env: { BENCH_UPSTREAM: upstreamUrl },
+      gatewayConfig: {
+        models: {
+          generative: { [model]: { backend: "openai", baseUrl: "${BENCH_UPSTREAM}/v1", apiKey: "sk-upstream", model }, "slow-stream": { backend: "openai", baseUrl: "${BENCH_UPSTREAM}/v1", apiKey: "sk-upstream", model: "slow-stream" } },
+          embedding: { "text-embedding-3-small": { backend: "openai", baseUrl: "${BENCH_UPSTREAM}/v1", apiKey: "sk-upstream", model: "text-embedding-3-small" } },
+        },
+        benchmarkFloor: true,
+      },
+    })
+    const basic = `Basic ${Buffer.from(`${admin.username}:${admin.password}`).toString("base64")}`
+    const created = await fetch(`${harper.url}/gateway/keys`, { method: "POST", headers: { authorization: basic, "content-type": "application/json" }, body: JSON.stringify({ user: "admin", tenant: "bench" }) })
+    const createdBody: unknown = await created.json()
+    const key = typeof createdBody === "object" && createdBody !== null && "key" in createdBody && typeof createdBody.key === "string" ? createdBody.key : ""
+    services.push({ name: "gateway in Harper", url: harper.url, pid: harper.pid, headers: { authorization: `Bearer ${key}` }, paths: openaiPaths, stop: () => harper.stop() })
+    services.push({ name: "trivial Harper Resource", url: harper.url, pid: harper.pid, headers: {}, paths: { chat: "/bench/floor", embeddings: "" }, chatOnly: true, stop: async () => undefined })
+
+    if (!smoke) {
+      const portkey = await startPortkey()
+      services.push({
+        name: "Portkey 1.15.2",
+        url: `http://127.0.0.1:${portkey.port}`,
+        pid: portkey.child.pid ?? 0,
+        headers: { authorization: "Bearer sk-upstream", "x-portkey-provider": "openai", "x-portkey-custom-host": `${upstreamUrl}/v1` },
+        paths: openaiPaths,
+        stop: stopChild(portkey.child),
+      })
+    }
+
+    const results: Result[] = []
+    for (const [scenario, body] of Object.entries(bodies)) {
+      for (const concurrency of concurrencies) {
+        for (const service of services) {
+          if (service.chatOnly === true && scenario !== "chat") continue
+          const path = scenario === "embeddings" ? service.paths.embeddings : service.paths.chat
+          await load(service, path, body, concurrency) // warm-up run, discarded
+          const measured = await load(service, path, body, concurrency)
+          results.push({ target: service.name, scenario, concurrency, ...measured })
+          console.error(`${scenario} c=${concurrency} ${service.name}: ${Math.round(measured.rps)} req/s, p50 ${measured.p50.toFixed(3)} ms, errors ${measured.errors}`)
+        }
+      }
+    }
+
+    // Long streams through the gateway: RSS before, during, after, and every stream complete.
+    const gateway = services.find((s) => s.name === "gateway in Harper")
+    if (gateway === undefined) throw new Error("no gateway")
+    const rssBefore = rssMb(gateway.pid)
+    const long = await load(gateway, "/v1/chat/completions", JSON.stringify({ model: "slow-stream", stream: true, messages: [{ role: "user", content: "long" }] }), longStreams, longStreams)
+    await new Promise((r) => setTimeout(r, smoke ? 500 : 5_000))
+    const rssAfter = rssMb(gateway.pid)
+    const longStreamsResult = { streams: longStreams, completed: long.requests - long.errors - long.incomplete, rssBefore, rssPeak: long.peakRssMb, rssAfter, seconds: 0 }
+
+    const report = renderReport(results, longStreamsResult)
+    console.log(report.text)
+    if (!smoke) {
+      const docs = resolve(here, "..", "..", "..", "docs")
+      mkdirSync(docs, { recursive: true })
+      writeFileSync(join(docs, "benchmarks.md"), report.markdown)
+      writeFileSync(join(docs, "benchmarks.svg"), report.svg)
+    }
+    if (results.some((r) => r.errors > 0) || longStreamsResult.completed !== longStreams) {
+      console.error("some requests failed")
+      process.exitCode = 1
+    }
+  } finally {
+    for (const service of services) await service.stop().catch(() => undefined)
+    for (const child of started) child.kill()
+    rmSync(root, { recursive: true, force: true })
+  }
+}
+
+/** Portkey's OSS gateway with the pins and the one-line fix its own repository applies (see research/anchors.md, Part C). */
+async function startPortkey(): Promise<{ port: number; child: ChildProcess }> {
+  const dir = join(here, "portkey")
+  const serverFile = join(dir, "node_modules", "@hono", "node-server", "dist", "index.mjs")
+  if (!existsSync(join(dir, "node_modules", "@portkey-ai", "gateway"))) {
+    execFileSync("npm", ["ci", "--no-audit", "--no-fund"], { cwd: dir, stdio: "inherit" })
+  }
+  const source = readFileSync(serverFile, "utf8")
+  const unpatched = "return responseViaResponseObject(res, outgoing, options);"
+  if (source.includes(unpatched)) writeFileSync(serverFile, source.replace(unpatched, "return await responseViaResponseObject(res, outgoing, options);"))
+  const port = 18787 + Math.floor(Math.random() * 1000)
+  const child = spawn(process.execPath, [join(dir, "node_modules", "@portkey-ai", "gateway", "build", "start-server.js"), "--headless", `--port=${port}`], {
+    stdio: ["ignore", "ignore", "ignore"],
+    env: { ...process.env, NODE_ENV: "production" },
+  })
+  started.push(child)
+  for (let i = 0; i < 100; i++) {
+    try {
+      await fetch(`http://127.0.0.1:${port}/`)
+      return { port, child }
+    } catch {
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  }
+  throw new Error("Portkey did not start")
+}
+
+interface LongStreams {
+  readonly streams: number
+  readonly completed: number
+  readonly rssBefore: number
+  readonly rssPeak: number
+  readonly rssAfter: number
+}
+
+function renderReport(results: readonly Result[], long: LongStreams): { text: string; markdown: string; svg: string } {
+  const find = (target: string, scenario: string, concurrency: number) => results.find((r) => r.target === target && r.scenario === scenario && r.concurrency === concurrency)
+  const ratio = (value: number | undefined, base: number | undefined) => (value === undefined || base === undefined || base === 0 ? "–" : `${(value / base).toFixed(2)}x`)
+  const header = "| target | scenario | c | req/s | p50 ms | p99 ms | TTFB p50 ms | CPU ms/req | peak RSS MB | req/s vs direct | req/s vs Portkey |"
+  const rows = results.map((r) => {
+    const direct = find("upstream (direct)", r.scenario, r.concurrency)
+    const portkey = find("Portkey 1.15.2", r.scenario, r.concurrency)
+    return `| ${r.target} | ${r.scenario} | ${r.concurrency} | ${Math.round(r.rps)} | ${r.p50.toFixed(3)} | ${r.p99.toFixed(3)} | ${r.scenario === "stream" ? r.ttfbP50.toFixed(3) : "–"} | ${r.cpuMsPerRequest.toFixed(3)} | ${r.peakRssMb.toFixed(0)} | ${ratio(r.rps, direct?.rps)} | ${ratio(r.rps, portkey?.rps)} |`
+  })
+  const gw = (scenario: string, c: number) => find("gateway in Harper", scenario, c)
+  const direct = (scenario: string, c: number) => find("upstream (direct)", scenario, c)
+  const portkey = (scenario: string, c: number) => find("Portkey 1.15.2", scenario, c)
+  const addedP50 = (gw("chat", 1)?.p50 ?? Number.NaN) - (direct("chat", 1)?.p50 ?? Number.NaN)
+  const addedTtfb = (gw("stream", 1)?.ttfbP50 ?? Number.NaN) - (direct("stream", 1)?.ttfbP50 ?? Number.NaN)
+  const perChunkUs = (((gw("stream", 1)?.p50 ?? Number.NaN) - (direct("stream", 1)?.p50 ?? Number.NaN)) / 302) * 1000
+  const floorAdded = (find("trivial Harper Resource", "chat", 1)?.p50 ?? Number.NaN) - (direct("chat", 1)?.p50 ?? Number.NaN)
+  const vsPortkey = (gw("chat", 32)?.rps ?? Number.NaN) / (portkey("chat", 32)?.rps ?? Number.NaN)
+  const verdict = (ok: boolean) => (ok ? "met" : "**missed**")
+  const targets = [
+    `- Throughput at c=32, non-stream, vs Portkey: **${vsPortkey.toFixed(2)}x** (target >= 3x: ${verdict(vsPortkey >= 3)})`,
+    `- Added latency over direct at c=1, non-stream, p50: **${addedP50.toFixed(3)} ms** (target <= 0.5 ms: ${verdict(addedP50 <= 0.5)}); a trivial Harper Resource alone adds ${floorAdded.toFixed(3)} ms`,
+    `- Added time to first byte, streams, c=1: **${addedTtfb.toFixed(3)} ms** (target <= 1 ms: ${verdict(addedTtfb <= 1)}); Portkey adds ${((portkey("stream", 1)?.ttfbP50 ?? Number.NaN) - (direct("stream", 1)?.ttfbP50 ?? Number.NaN)).toFixed(3)} ms`,
+    `- Per-chunk overhead (added stream time at c=1 / 302 events): **${perChunkUs.toFixed(1)} µs** (target <= 50 µs: ${verdict(perChunkUs <= 50)})`,
+    `- ${long.streams} concurrent long streams through the gateway: ${long.completed} completed; Harper RSS ${long.rssBefore.toFixed(0)} MB before, ${long.rssPeak.toFixed(0)} MB peak, ${long.rssAfter.toFixed(0)} MB 5 s after`,
+  ]
+  const table = [header, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|", ...rows].join("\n")
+  const text = `${table}\n\n${targets.join("\n")}`
+  const markdown = `# Benchmarks\n\nGenerated by \`npx -y pnpm@12.21.0 bench\` on ${new Date().toISOString().slice(0, 10)}, ${process.version}, 2 cores shared by the load generator, the upstream and the target. Each figure is ${durationMs / 1000} s after a ${durationMs / 1000} s warm-up; Harper runs 1 worker thread (Portkey is one process, one thread). CPU ms/req is the target process's user+system time divided by requests; the upstream's own cost is in the direct row.\n\n![requests per second at c=32](benchmarks.svg)\n\n${text}\n`
+  return { text, markdown, svg: chart(results) }
+}
+
+/** Bars of requests per second at the highest concurrency, one group per scenario. */
+function chart(results: readonly Result[]): string {
+  const c = Math.max(...results.map((r) => r.concurrency))
+  const scenarios = ["chat", "stream", "embeddings"]
+  const targets = [...new Set(results.map((r) => r.target))]
+  const colors = ["#6b7280", "#9ca3af", "#7c3aed", "#c4b5fd", "#f59e0b"]
+  const max = Math.max(...results.filter((r) => r.concurrency === c).map((r) => r.rps))
+  const width = 760
+  const height = 320
+  const groupWidth = (width - 80) / scenarios.length
+  const barWidth = groupWidth / (targets.length + 1)
+  let bars = ""
+  for (const [g, scenario] of scenarios.entries()) {
+    for (const [t, target] of targets.entries()) {
+      const result = results.find((r) => r.scenario === scenario && r.target === target && r.concurrency === c)
+      if (result === undefined) continue
+      const h = (result.rps / max) * (height - 90)
+      const x = 60 + g * groupWidth + t * barWidth
+      bars += `<rect x="${x.toFixed(1)}" y="${(height - 40 - h).toFixed(1)}" width="${(barWidth - 4).toFixed(1)}" height="${h.toFixed(1)}" fill="${colors[t % colors.length]}"/>`
+      bars += `<text x="${(x + barWidth / 2 - 2).toFixed(1)}" y="${(height - 44 - h).toFixed(1)}" font-size="10" text-anchor="middle">${Math.round(result.rps)}</text>`
+    }
+    bars += `<text x="${(60 + g * groupWidth + (groupWidth - barWidth) / 2).toFixed(1)}" y="${height - 22}" font-size="13" text-anchor="middle">${scenario}</text>`
+  }
+  const legend = targets.map((target, t) => `<rect x="${60 + t * 140}" y="8" width="10" height="10" fill="${colors[t % colors.length]}"/><text x="${74 + t * 140}" y="17" font-size="11">${target}</text>`).join("")
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>${legend}<text x="8" y="40" font-size="11">req/s, c=${c}</text><line x1="55" y1="${height - 40}" x2="${width - 10}" y2="${height - 40}" stroke="#333"/>${bars}</svg>\n`
+}
+
+await main()
