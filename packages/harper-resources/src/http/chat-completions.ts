@@ -73,7 +73,12 @@ async function stream(gateway: Gateway, call: ChatCall, meta: Parameters<Gateway
   }
 }
 
-/** The SSE bytes: the encoder reducer's outputs, one `data:` event each; an error ends the stream without [DONE]. */
+/**
+ * The SSE bytes: the encoder reducer's outputs, one `data:` event each; an error ends
+ * the stream without [DONE]. Events that are ready in the same turn of the event loop
+ * (one upstream network read usually carries many) leave in one write; nothing waits
+ * past the turn, so every event is flushed as soon as the upstream sent it.
+ */
 async function* sseBody(
   first: IteratorResult<GenerateChunk>,
   iterator: AsyncIterator<GenerateChunk>,
@@ -86,20 +91,42 @@ async function* sseBody(
     state = next
     return outputs.map(toSse).join("")
   }
+  let pending = ""
   try {
-    let next = first
-    while (next.done !== true) {
-      const text = emit({ type: "chunk", chunk: next.value })
-      if (text !== "") yield text
-      next = await iterator.next()
+    let step = first
+    while (step.done !== true) {
+      pending += emit({ type: "chunk", chunk: step.value })
+      const next = iterator.next()
+      if (pending !== "" && !(await settlesThisTurn(next))) {
+        yield pending
+        pending = ""
+      }
+      step = await next
     }
-    yield emit({ type: "end" })
+    yield pending + emit({ type: "end" })
   } catch (error) {
-    yield emit({ type: "error", error: GatewayFailure.reasonOf(error) ?? { _tag: "Internal" } })
+    yield pending + emit({ type: "error", error: GatewayFailure.reasonOf(error) ?? { _tag: "Internal" } })
   } finally {
     // The client left or the stream failed: stop the upstream now.
     await iterator.return?.()
   }
+}
+
+/** Whether a promise settles before the event loop moves on (setImmediate runs after this turn's I/O callbacks). */
+function settlesThisTurn(promise: Promise<unknown>): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setImmediate(() => resolve(false))
+    promise.then(
+      () => {
+        clearImmediate(timer)
+        resolve(true)
+      },
+      () => {
+        clearImmediate(timer)
+        resolve(true)
+      },
+    )
+  })
 }
 
 function toSse(output: StreamEncoderOutput): string {
