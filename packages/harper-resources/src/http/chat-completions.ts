@@ -76,8 +76,9 @@ async function stream(gateway: Gateway, call: ChatCall, meta: Parameters<Gateway
 /**
  * The SSE bytes: the encoder reducer's outputs, one `data:` event each; an error ends
  * the stream without [DONE]. Events that are ready in the same turn of the event loop
- * (one upstream network read usually carries many) leave in one write; nothing waits
- * past the turn, so every event is flushed as soon as the upstream sent it.
+ * (one upstream network read usually carries many) leave in one write, except the
+ * first, which leaves at once; nothing waits past the turn, so every event is flushed
+ * as soon as the upstream sent it.
  */
 async function* sseBody(
   first: IteratorResult<GenerateChunk>,
@@ -92,14 +93,19 @@ async function* sseBody(
     return outputs.map(toSse).join("")
   }
   let pending = ""
+  let sentFirst = false
   try {
     let step = first
     while (step.done !== true) {
       pending += emit({ type: "chunk", chunk: step.value })
       const next = iterator.next()
-      if (pending !== "" && !(await settlesThisTurn(next))) {
+      // The first event (the role chunk) leaves at once: time to first byte is what a client feels.
+      if (pending !== "" && (!sentFirst || !(await settlesThisTurn(next)))) {
         yield pending
         pending = ""
+        // Node's HTTP response uncorks on the next tick, which waits for this promise chain: let it go out now.
+        if (!sentFirst) await new Promise((resolve) => setImmediate(resolve))
+        sentFirst = true
       }
       step = await next
     }
