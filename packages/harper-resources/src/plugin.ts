@@ -20,6 +20,7 @@ import type { Gateway, ResponseHeaderHook } from "./http/gateway.ts"
 import { gatewayKeys } from "./http/gateway-keys-endpoint.ts"
 import type { HarperRequest } from "./http/harper-request.ts"
 import { models } from "./http/models.ts"
+import { usage } from "./http/usage.ts"
 import { jsonResponse, type HarperResponse } from "./http/respond.ts"
 import { guardV1, type ResponseLike } from "./http/v1-guard.ts"
 import { createModelsService, type ModelsService } from "./models/models-service.ts"
@@ -119,6 +120,12 @@ export function handleApplication(scope: PluginScope): void {
   )
   scope.resources.set("v1/embeddings", resource("Embeddings", { post: (_target, data, request) => embeddings(gateway, request, data) }), REST_ONLY)
   scope.resources.set("v1/models", resource("Models", { get: (target, request) => models(gateway, request, pathnameOf(target), loadedAt) }), REST_ONLY)
+  const readUsage = async (tenant: string, limit: number): Promise<readonly unknown[]> => {
+    const rows: unknown[] = []
+    for await (const row of calls.search({ conditions: [{ attribute: "tenant", value: tenant }], limit })) rows.push({ ...(typeof row === "object" && row !== null ? row : {}) })
+    return rows
+  }
+  scope.resources.set("v1/gateway/usage", resource("GatewayUsage", { get: (_target, request) => usage(gateway, request, readUsage) }), REST_ONLY)
   if (config.benchmarkFloor === true) {
     // A fixed answer the size of a typical completion, through the same static-method path as /v1.
     const floor = jsonResponse(200, { id: "floor", object: "chat.completion", padding: "x".repeat(1800) })

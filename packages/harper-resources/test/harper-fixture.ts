@@ -20,7 +20,7 @@ export interface GatewayFixture {
 }
 
 /** A real Harper with the plugin on free loopback ports, its openai backend pointed at the replay upstream. */
-export async function startGatewayFixture(recordedDir: string): Promise<GatewayFixture> {
+export async function startGatewayFixture(recordedDir: string, extraModels: (openai: (model: string) => Record<string, unknown>) => Record<string, unknown> = () => ({})): Promise<GatewayFixture> {
   const upstream = await startReplayUpstream(recordedDir)
   const root = mkdtempSync(join(tmpdir(), "harper-gateway-test-"))
   const openai = (model: string) => ({ backend: "openai", baseUrl: "${TEST_UPSTREAM_URL}/v1", apiKey: "${TEST_UPSTREAM_KEY}", model })
@@ -42,6 +42,7 @@ export async function startGatewayFixture(recordedDir: string): Promise<GatewayF
           limited: openai("fault-429"),
           broken: openai("fault-500"),
           echo: { backend: "echo" },
+          ...extraModels(openai),
         },
         embedding: { "text-embedding-3-small": openai("text-embedding-3-small"), "slow-embedding": openai("slow-embedding") },
       },

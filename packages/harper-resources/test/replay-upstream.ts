@@ -6,7 +6,10 @@
  * `slow-<recording>` streams one chunk every 100 ms, or waits 3 s before a non-streamed
  * answer or an embedding (for disconnects), `stall-<recording>` streams five chunks then
  * goes silent, `cut-<recording>` streams five chunks then drops the connection, `fault-429`
- * answers a rate limit with retry-after, `fault-500` a server error.
+ * answers a rate limit with retry-after, `fault-429-plain` one without, `fault-500` a
+ * server error with an internal path in its text, `fault-502`/`fault-503` HTML pages (503
+ * with retry-after), `fault-400-openai` the recorded OpenAI 400, `fault-400-text` a text
+ * 400, `fault-malformed` broken JSON with a 200, `fault-slow-first-byte` waits 1.5 s.
  */
 import { createServer, type IncomingMessage, type Server } from "node:http"
 import { readFileSync } from "node:fs"
@@ -44,6 +47,38 @@ export async function startReplayUpstream(recordedDir: string): Promise<ReplayUp
     if (model === "fault-429") {
       res.writeHead(429, { "content-type": "application/json", "retry-after": "3" })
       res.end(JSON.stringify({ error: { message: "Rate limit reached for requests", type: "requests", code: "rate_limit_exceeded", param: null } }))
+      return
+    }
+    if (model === "fault-429-plain") {
+      res.writeHead(429, { "content-type": "application/json" })
+      res.end(JSON.stringify({ error: { message: "Too many requests", type: "requests", code: "rate_limit_exceeded", param: null } }))
+      return
+    }
+    if (model === "fault-502" || model === "fault-503") {
+      res.writeHead(model === "fault-502" ? 502 : 503, model === "fault-503" ? { "content-type": "text/html", "retry-after": "2" } : { "content-type": "text/html" })
+      res.end("<html><body>Bad gateway at internal-lb-7.example</body></html>")
+      return
+    }
+    if (model === "fault-400-openai") {
+      res.writeHead(400, { "content-type": "application/json" })
+      res.end(readFileSync(join(recordedDir, "reasoning-model-legacy-parameter-error.json"), "utf8"))
+      return
+    }
+    if (model === "fault-400-text") {
+      res.writeHead(400, { "content-type": "text/plain" })
+      res.end("invalid request: temperature too hot")
+      return
+    }
+    if (model === "fault-malformed") {
+      res.writeHead(200, { "content-type": "application/json" })
+      res.end('{"id":"x","choices":[{"message":')
+      return
+    }
+    if (model === "fault-slow-first-byte") {
+      await new Promise((r) => setTimeout(r, 1_500))
+      if (res.destroyed) return
+      res.writeHead(200, { "content-type": "application/json" })
+      res.end(readFileSync(join(recordedDir, "openai-text.json"), "utf8"))
       return
     }
     if (model === "fault-500") {

@@ -27,7 +27,7 @@ describe("guardV1", () => {
   })
 
   it("replaces Harper's own answers under /v1 with OpenAI errors, and leaves other paths alone", async () => {
-    const harper401 = await guardV1(request("/v1/models", "Basic eDp5"), () => ({ status: 401, headers: { "content-type": "application/json" }, body: '{"error":"Login failed"}' }))
+    const harper401 = await guardV1(request("/v1/models", "Basic eDp5", "GET"), () => ({ status: 401, headers: { "content-type": "application/json" }, body: '{"error":"Login failed"}' }))
     expect(harper401).toMatchObject({ status: 401, body: expect.stringContaining('"type":"authentication_error"') })
     const unmatched = await guardV1(request("/v1/nope"), () => ({ status: -1 }))
     expect(unmatched).toMatchObject({ status: 404, body: expect.stringContaining("Invalid URL (POST /v1/nope)") })

@@ -7,6 +7,7 @@ const V1_ROUTES: readonly { readonly pattern: RegExp; readonly methods: readonly
   { pattern: /^\/v1\/chat\/completions\/?$/, methods: ["POST"] },
   { pattern: /^\/v1\/embeddings\/?$/, methods: ["POST"] },
   { pattern: /^\/v1\/models(?:\/.*)?$/, methods: ["GET"] },
+  { pattern: /^\/v1\/gateway\/usage\/?$/, methods: ["GET"] },
 ]
 
 export interface ResponseLike {
@@ -60,12 +61,13 @@ function isHarperJwt(token: string): boolean {
 
 function reasonFor(status: number, request: HarperRequest): GatewayError {
   const route = V1_ROUTES.find((candidate) => candidate.pattern.test(request.pathname))
+  // A wrong method reaches Harper's default handlers, which answer 401/403/404/405 by their own rules: it is a 405.
+  if (route !== undefined && !route.methods.includes(request.method)) {
+    return { _tag: "MethodNotAllowed", method: request.method, path: request.pathname, allowed: route.methods }
+  }
   if (status === 401) return { _tag: "Authentication", kind: "invalid" }
   if (status === 403) return { _tag: "PermissionDenied" }
   if (status === 413) return { _tag: "PayloadTooLarge", limitBytes: 0 }
-  if ((status === 404 || status === 405) && route !== undefined && !route.methods.includes(request.method)) {
-    return { _tag: "MethodNotAllowed", method: request.method, path: request.pathname, allowed: route.methods }
-  }
   if (status === 404 || status === 405) return { _tag: "NotFound", method: request.method, path: request.pathname }
   if (status === 503) return { _tag: "UpstreamUnavailable" }
   if (status >= 500) return { _tag: "Internal" }

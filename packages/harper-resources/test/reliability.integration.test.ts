@@ -1,0 +1,187 @@
+/**
+ * Reliability and security against a real Harper: upstream faults, bad input from
+ * fast-check, tenants' usage isolation, and the upstream key never leaking. `pnpm soak`
+ * runs the same with 10,000 generated requests (SOAK=1).
+ */
+import { readFileSync } from "node:fs"
+import fc from "fast-check"
+import { Schema } from "effect"
+import { Wire } from "@harper-gateway/translate"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { freePort } from "../dev/harper-process.ts"
+import { specValidator } from "../../translate/test/openapi-validator.ts"
+import { recordedDir } from "../../translate/test/shared-dir.ts"
+import { startGatewayFixture, UPSTREAM_KEY, type GatewayFixture } from "./harper-fixture.ts"
+
+const soak = process.env["SOAK"] === "1"
+const validateError = specValidator("ErrorResponse")
+const asError = Schema.decodeUnknownSync(Wire.ErrorBody)
+let fx: GatewayFixture
+let keyA: string
+let keyB: string
+const seenBodies: string[] = []
+
+beforeAll(async () => {
+  const closedPort = await freePort() // nothing listens there: connection refused
+  fx = await startGatewayFixture(recordedDir, (openai) => ({
+    "f-429": openai("fault-429-plain"),
+    "f-502": openai("fault-502"),
+    "f-503": openai("fault-503"),
+    "f-400": openai("fault-400-openai"),
+    "f-400-text": openai("fault-400-text"),
+    "f-malformed": openai("fault-malformed"),
+    "f-slow": { ...openai("fault-slow-first-byte"), timeouts: { firstByteMs: 300 } },
+    "f-refused": { ...openai("x"), baseUrl: `http://127.0.0.1:${closedPort}/v1` },
+  }))
+  // Keys of an ordinary user with the gateway role: a super user may read any tenant.
+  await fx.operation({ operation: "add_role", role: "gateway_user", permission: { super_user: false } })
+  await fx.operation({ operation: "add_user", role: "gateway_user", username: "carol", password: "carol-pw-1", active: true })
+  const create = async (tenant: string) => {
+    const response = await fetch(`${fx.harper.url}/gateway/keys`, { method: "POST", headers: { authorization: fx.basic, "content-type": "application/json" }, body: JSON.stringify({ user: "carol", tenant }) })
+    return Schema.decodeUnknownSync(Schema.Struct({ key: Schema.String }))(await response.json()).key
+  }
+  keyA = await create("tenant-a")
+  keyB = await create("tenant-b")
+}, 180_000)
+
+afterAll(async () => {
+  await fx?.close()
+}, 60_000)
+
+async function chat(model: string, key = keyA, stream = false) {
+  const response = await fetch(`${fx.harper.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+    body: JSON.stringify({ model, stream, messages: [{ role: "user", content: "x" }] }),
+  })
+  const text = await response.text()
+  seenBodies.push(text)
+  return { status: response.status, headers: response.headers, text }
+}
+
+describe("upstream faults", () => {
+  const cases = [
+    { model: "f-refused", status: 503, type: "server_error", code: "upstream_unavailable", retry: true },
+    { model: "broken", status: 502, type: "server_error", code: "upstream_error", retry: false },
+    { model: "f-502", status: 502, type: "server_error", code: "upstream_error", retry: false },
+    { model: "f-503", status: 503, type: "server_error", code: "upstream_unavailable", retry: true, retryAfter: "2" },
+    { model: "limited", status: 429, type: "rate_limit_error", code: "rate_limit_exceeded", retry: true, retryAfter: "3" },
+    { model: "f-429", status: 429, type: "rate_limit_error", code: "rate_limit_exceeded", retry: true, retryAfter: "1" },
+    { model: "f-400", status: 400, type: "invalid_request_error", code: "unsupported_parameter", param: "max_tokens", retry: false },
+    { model: "f-400-text", status: 400, type: "invalid_request_error", code: null, retry: false },
+    // Streamed, the same broken answer is an SSE stream that ends without a finish reason.
+    { model: "f-malformed", status: 502, type: "server_error", code: "invalid_upstream_response", streamCode: "upstream_stream_incomplete", retry: false },
+    { model: "f-slow", status: 504, type: "server_error", code: "upstream_timeout", retry: false },
+  ] as const
+  for (const fault of cases) {
+    it(`${fault.model}: ${fault.status} ${fault.code}, OpenAI-shaped, streamed or not, and accounted`, async () => {
+      for (const stream of [false, true]) {
+        const response = await chat(fault.model, keyA, stream)
+        expect(response.status, `${fault.model} stream=${stream}`).toBe(fault.status)
+        expect(response.headers.get("content-type")).toMatch(/application\/json/)
+        const body: unknown = JSON.parse(response.text)
+        expect(validateError(body)).toEqual([])
+        const error = asError(body).error
+        expect(error.type).toBe(fault.type)
+        const code = stream && "streamCode" in fault ? fault.streamCode : fault.code
+        expect(error.code).toBe(code)
+        if ("param" in fault) expect(error.param).toBe(fault.param)
+        if (fault.retry) {
+          expect(Number(response.headers.get("retry-after"))).toBeGreaterThan(0)
+          expect(Number(response.headers.get("retry-after-ms"))).toBeGreaterThan(0)
+        }
+        if ("retryAfter" in fault) expect(response.headers.get("retry-after")).toBe(fault.retryAfter)
+        expect(response.text).not.toMatch(/internal-lb|\/srv\/secret|sk-upstream/)
+      }
+      await new Promise((r) => setTimeout(r, 250))
+      const rows = await fx.sql(`SELECT stream, outcome, status, errorCode FROM gateway.hdb_model_calls WHERE logicalModel = '${fault.model}'`)
+      // A reason without an OpenAI code is recorded by its name.
+      const recorded = (stream: boolean) => (stream && "streamCode" in fault ? fault.streamCode : fault.code) ?? "InvalidRequest"
+      expect([...rows].sort((x, y) => Number(x["stream"]) - Number(y["stream"]))).toEqual([
+        { stream: false, outcome: "error", status: fault.status, errorCode: recorded(false) },
+        { stream: true, outcome: "error", status: fault.status, errorCode: recorded(true) },
+      ])
+    })
+  }
+})
+
+describe("bad input", () => {
+  const paths = ["/v1/chat/completions", "/v1/embeddings", "/v1/models", "/v1/models/x", "/v1/nope", "/v1/chat", "/v1/gateway/usage"]
+  const methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+  const validChat = { model: "echo", messages: [{ role: "user", content: "hi" }] }
+  const validEmbed = { model: "text-embedding-3-small", input: "hi" }
+  const deep = (depth: number) => "[".repeat(depth) + "]".repeat(depth)
+  const body = fc.oneof(
+    fc.json({ depthSize: "medium" }),
+    // a valid request with one field replaced by an arbitrary value
+    fc.tuple(fc.constantFrom(...Object.keys(validChat), "temperature", "tools", "tool_choice", "stream", "n", "stop", "response_format", "max_tokens"), fc.jsonValue()).map(([field, value]) => JSON.stringify({ ...validChat, [field]: value })),
+    fc.tuple(fc.constantFrom("model", "input", "dimensions", "encoding_format", "user"), fc.jsonValue()).map(([field, value]) => JSON.stringify({ ...validEmbed, [field]: value })),
+    fc.tuple(fc.nat({ max: 200_000 }), fc.constantFrom("content", "model")).map(([size, where]) =>
+      JSON.stringify(where === "model" ? { ...validChat, model: "m".repeat(size) } : { ...validChat, messages: [{ role: "user", content: "x".repeat(size) }] }),
+    ),
+    fc.integer({ min: 100, max: 20_000 }).map(deep),
+    fc.uint8Array({ minLength: 1, maxLength: 64 }).map((bytes) => Buffer.concat([Buffer.from('{"model":"echo","messages":[{"role":"user","content":"'), Buffer.from(bytes), Buffer.from('"}]}')]).toString("latin1")),
+  )
+  const request = fc.record({
+    method: fc.oneof({ weight: 4, arbitrary: fc.constant("POST") }, { weight: 1, arbitrary: fc.constantFrom(...methods) }),
+    path: fc.oneof({ weight: 4, arbitrary: fc.constantFrom("/v1/chat/completions", "/v1/embeddings") }, { weight: 1, arbitrary: fc.constantFrom(...paths) }),
+    contentType: fc.constantFrom("application/json", "text/plain", "application/x-www-form-urlencoded", "application/json; charset=utf-8", ""),
+    body,
+    auth: fc.constantFrom("key", "key", "key", "key", "none", "garbage"),
+  })
+
+  it(`answers every generated request with an OpenAI-shaped 4xx (or a 200), never a 5xx, and keeps serving`, async () => {
+    let cases = 0
+    const statuses: Record<string, number> = {}
+    await fc.assert(
+      fc.asyncProperty(request, async ({ method, path, contentType, body: text, auth }) => {
+        cases++
+        const headers: Record<string, string> = {}
+        if (contentType !== "") headers["content-type"] = contentType
+        if (auth === "key") headers["authorization"] = `Bearer ${keyA}`
+        if (auth === "garbage") headers["authorization"] = "Bearer \u00ff\u00fe garbage"
+        const response = await fetch(`${fx.harper.url}${path}`, { method, headers, ...(method === "GET" ? {} : { body: Buffer.from(text, "latin1") }) }).catch((error: unknown) => error)
+        if (!(response instanceof Response)) throw new Error(`no answer for ${method} ${path}: ${String(response)}`)
+        statuses[`${auth}:${response.status}`] = (statuses[`${auth}:${response.status}`] ?? 0) + 1
+        const answer = await response.text()
+        seenBodies.push(answer.slice(0, 2_000))
+        expect(response.status, `${method} ${path} ${contentType} -> ${answer.slice(0, 200)}`).toBeLessThan(500)
+        if (response.status >= 400) {
+          const parsed: unknown = JSON.parse(answer)
+          expect(validateError(parsed), answer.slice(0, 200)).toEqual([])
+        }
+      }),
+      { numRuns: soak ? 10_000 : 300, ...(soak ? {} : { seed: 20261125 }) },
+    )
+    console.log(`bad input: ${cases} generated requests, statuses ${JSON.stringify(statuses)}`)
+    expect((await chat("echo")).status).toBe(200)
+  }, soak ? 1_800_000 : 180_000)
+})
+
+describe("tenants and secrets", () => {
+  it("shows a tenant its own usage rows and not another tenant's", async () => {
+    await chat("echo", keyA)
+    await chat("echo", keyB)
+    await new Promise((r) => setTimeout(r, 300))
+    const read = async (key: string, query = "") => {
+      const response = await fetch(`${fx.harper.url}/v1/gateway/usage${query}`, { headers: { authorization: `Bearer ${key}` } })
+      return { status: response.status, body: JSON.parse(await response.text()) }
+    }
+    const a = await read(keyA)
+    expect(a.status).toBe(200)
+    expect(a.body.data.length).toBeGreaterThan(0)
+    expect(a.body.data.every((row: { tenant: string }) => row.tenant === "tenant-a")).toBe(true)
+    const b = await read(keyB)
+    expect(b.body.data.every((row: { tenant: string }) => row.tenant === "tenant-b")).toBe(true)
+    expect((await read(keyB, "?tenant=tenant-a")).status).toBe(403)
+    expect((await read(keyB, "?limit=0")).status).toBe(400)
+  })
+
+  it("never lets the upstream key appear in a response, the log or an accounting row", async () => {
+    const rows = await fx.sql("SELECT * FROM gateway.hdb_model_calls")
+    expect(JSON.stringify(rows)).not.toContain(UPSTREAM_KEY)
+    expect(seenBodies.some((body) => body.includes(UPSTREAM_KEY))).toBe(false)
+    expect(seenBodies.length).toBeGreaterThan(100)
+    expect(readFileSync(fx.harper.logPath, "utf8")).not.toContain(UPSTREAM_KEY)
+  })
+})
