@@ -22,7 +22,7 @@ import type { HarperRequest } from "./http/harper-request.ts"
 import { models } from "./http/models.ts"
 import { usage } from "./http/usage.ts"
 import { jsonResponse, type HarperResponse } from "./http/respond.ts"
-import { guardV1, type ResponseLike } from "./http/v1-guard.ts"
+import { DEFAULT_MAX_BODY_BYTES, guardV1, type ResponseLike } from "./http/v1-guard.ts"
 import { createModelsService, type ModelsService } from "./models/models-service.ts"
 import type { PluginScope } from "./plugin-scope.ts"
 
@@ -107,7 +107,8 @@ export function handleApplication(scope: PluginScope): void {
   }
   const loadedAt = Math.floor(Date.now() / 1000)
 
-  scope.server.http((request, next) => guardV1(request, (inner) => toResponseLike(next(inner))), { runFirst: true })
+  const maxBodyBytes = config.limits?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
+  scope.server.http((request, next) => guardV1(request, (inner) => toResponseLike(next(inner)), maxBodyBytes), { runFirst: true })
 
   scope.resources.set(
     "v1/chat/completions",

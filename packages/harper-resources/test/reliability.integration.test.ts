@@ -14,6 +14,11 @@ import { recordedDir } from "../../translate/test/shared-dir.ts"
 import { startGatewayFixture, UPSTREAM_KEY, type GatewayFixture } from "./harper-fixture.ts"
 
 const soak = process.env["SOAK"] === "1"
+
+function rssMb(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))
+  return Number(match?.[1] ?? 0) / 1024
+}
 const validateError = specValidator("ErrorResponse")
 const asError = Schema.decodeUnknownSync(Wire.ErrorBody)
 let fx: GatewayFixture
@@ -156,6 +161,57 @@ describe("bad input", () => {
     console.log(`bad input: ${cases} generated requests, statuses ${JSON.stringify(statuses)}`)
     expect((await chat("echo")).status).toBe(200)
   }, soak ? 1_800_000 : 180_000)
+})
+
+describe("oversized bodies", () => {
+  it("refuses a body over the limit with an OpenAI-shaped 413, and keeps serving", async () => {
+    const huge = JSON.stringify({ model: "echo", messages: [{ role: "user", content: "x".repeat(40 * 1024 * 1024) }] })
+    const response = await fetch(`${fx.harper.url}/v1/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${keyA}`, "content-type": "application/json" }, body: huge }).catch((error: unknown) => error)
+    if (response instanceof Response) {
+      expect(response.status).toBe(413)
+      expect(asError(JSON.parse(await response.text())).error.code).toBe("payload_too_large")
+    } else {
+      // The gateway may close the connection while the client is still sending: that is a refusal too.
+      expect(String(response)).toMatch(/fetch failed|other side closed|EPIPE|ECONNRESET/)
+    }
+    expect((await chat("echo")).status).toBe(200)
+  })
+})
+
+describe("load and accounting integrity", () => {
+  it("answers every request of a mixed concurrent load well-formed, with exactly one accounting row each", async () => {
+    const seconds = soak ? 60 : 3
+    await new Promise((r) => setTimeout(r, 500)) // rows of earlier tests are flushed first
+    const before = await fx.sql("SELECT COUNT(*) AS n FROM gateway.hdb_model_calls")
+    const rssBefore = rssMb(fx.harper.pid)
+    const kinds = ["chat", "stream", "embeddings", "limited", "unknown-model", "bad-param"] as const
+    const made: Record<string, number> = {}
+    const deadline = Date.now() + seconds * 1000
+    const worker = async (index: number) => {
+      for (let i = index; Date.now() < deadline; i++) {
+        const kind = kinds[i % kinds.length] ?? "chat"
+        const [path, body] =
+          kind === "embeddings"
+            ? ["/v1/embeddings", { model: "text-embedding-3-small", input: ["a", "b"] }]
+            : ["/v1/chat/completions", { model: kind === "limited" ? "limited" : kind === "unknown-model" ? "nope" : "gpt-4.1-nano", stream: kind === "stream", messages: [{ role: "user", content: "x" }], ...(kind === "bad-param" ? { temperature: 7 } : {}) }]
+        const response = await fetch(`${fx.harper.url}${path}`, { method: "POST", headers: { authorization: `Bearer ${keyA}`, "content-type": "application/json" }, body: JSON.stringify(body) })
+        const text = await response.text()
+        if (kind === "stream") expect(text.endsWith("data: [DONE]\n\n")).toBe(true)
+        else if (response.status === 200) JSON.parse(text)
+        else expect(validateError(JSON.parse(text))).toEqual([])
+        made[kind] = (made[kind] ?? 0) + 1
+      }
+    }
+    await Promise.all(Array.from({ length: 16 }, (_, i) => worker(i)))
+    const total = Object.values(made).reduce((sum, n) => sum + n, 0)
+    await new Promise((r) => setTimeout(r, 1_000))
+    const after = await fx.sql("SELECT COUNT(*) AS n FROM gateway.hdb_model_calls")
+    const rows = Number(after[0]?.["n"]) - Number(before[0]?.["n"])
+    const rssAfter = rssMb(fx.harper.pid)
+    console.log(`load: ${total} requests in ${seconds} s ${JSON.stringify(made)}; ${rows} new accounting rows; Harper RSS ${rssBefore.toFixed(0)} MB before, ${rssAfter.toFixed(0)} MB after`)
+    expect(rows).toBe(total)
+    expect(rssAfter).toBeLessThan(rssBefore + 200)
+  }, 180_000)
 })
 
 describe("tenants and secrets", () => {

@@ -39,3 +39,17 @@ describe("guardV1", () => {
     expect(await guardV1(request("/Dog/1"), () => other)).toBe(other)
   })
 })
+
+describe("guardV1 body limit", () => {
+  it("refuses a body larger than the limit with a 413 before reading it", async () => {
+    const big = request("/v1/chat/completions")
+    big.headers.set("content-length", String(2_000_000))
+    let reached = false
+    const response = await guardV1(big, () => {
+      reached = true
+      return { status: 200 }
+    }, 1_000_000)
+    expect(reached).toBe(false)
+    expect(response).toMatchObject({ status: 413, body: expect.stringContaining('"code":"payload_too_large"') })
+  })
+})

@@ -2,6 +2,9 @@ import { toOpenAIError, type GatewayError } from "@harper-gateway/translate"
 import type { HarperRequest } from "./harper-request.ts"
 import { KEY_PREFIX } from "../auth/gateway-keys.ts"
 
+/** 2,048 embedding inputs or a few data-URL images fit well below this. */
+export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
+
 /** Routes the gateway serves, and their methods (for a 405 rather than Harper's bare 404). */
 const V1_ROUTES: readonly { readonly pattern: RegExp; readonly methods: readonly string[] }[] = [
   { pattern: /^\/v1\/chat\/completions\/?$/, methods: ["POST"] },
@@ -27,8 +30,15 @@ export interface ResponseLike {
 export async function guardV1<R extends ResponseLike>(
   request: HarperRequest,
   next: (request: HarperRequest) => R | undefined | Promise<R | undefined>,
+  maxBodyBytes: number = DEFAULT_MAX_BODY_BYTES,
 ): Promise<R | undefined | { status: number; headers: Record<string, string>; body: string }> {
   if (!request.pathname.startsWith("/v1/") && request.pathname !== "/v1") return next(request)
+  // Refused before a byte of the body is read or parsed.
+  const length = Number(request.headers.get("content-length") ?? 0)
+  if (length > maxBodyBytes) {
+    const { status, body, headers } = toOpenAIError({ _tag: "PayloadTooLarge", limitBytes: maxBodyBytes })
+    return { status, headers: { "Content-Type": "application/json", connection: "close", ...headers }, body: JSON.stringify(body) }
+  }
   const authorization = request.headers.get("authorization")
   if (authorization != null) {
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization)
@@ -67,7 +77,7 @@ function reasonFor(status: number, request: HarperRequest): GatewayError {
   }
   if (status === 401) return { _tag: "Authentication", kind: "invalid" }
   if (status === 403) return { _tag: "PermissionDenied" }
-  if (status === 413) return { _tag: "PayloadTooLarge", limitBytes: 0 }
+  if (status === 413) return { _tag: "PayloadTooLarge", limitBytes: DEFAULT_MAX_BODY_BYTES }
   if (status === 404 || status === 405) return { _tag: "NotFound", method: request.method, path: request.pathname }
   if (status === 503) return { _tag: "UpstreamUnavailable" }
   if (status >= 500) return { _tag: "Internal" }
