@@ -20,14 +20,18 @@ export interface GatewayFixture {
 }
 
 /** A real Harper with the plugin on free loopback ports, its openai backend pointed at the replay upstream. */
-export async function startGatewayFixture(recordedDir: string, extraModels: (openai: (model: string) => Record<string, unknown>) => Record<string, unknown> = () => ({})): Promise<GatewayFixture> {
+export async function startGatewayFixture(
+  recordedDir: string,
+  extraModels: (openai: (model: string) => Record<string, unknown>) => Record<string, unknown> = () => ({}),
+  extraEnv: Readonly<Record<string, string>> = {},
+): Promise<GatewayFixture> {
   const upstream = await startReplayUpstream(recordedDir)
   const root = mkdtempSync(join(tmpdir(), "harper-gateway-test-"))
   const openai = (model: string) => ({ backend: "openai", baseUrl: "${TEST_UPSTREAM_URL}/v1", apiKey: "${TEST_UPSTREAM_KEY}", model })
   const harper = await startHarper({
     root,
     admin: ADMIN,
-    env: { TEST_UPSTREAM_URL: upstream.url, TEST_UPSTREAM_KEY: UPSTREAM_KEY },
+    env: { ...extraEnv, TEST_UPSTREAM_URL: upstream.url, TEST_UPSTREAM_KEY: UPSTREAM_KEY },
     gatewayConfig: {
       models: {
         generative: {

@@ -37,7 +37,7 @@ beforeAll(async () => {
     "f-malformed": openai("fault-malformed"),
     "f-slow": { ...openai("fault-slow-first-byte"), timeouts: { firstByteMs: 300 } },
     "f-refused": { ...openai("x"), baseUrl: `http://127.0.0.1:${closedPort}/v1` },
-  }))
+  }), { AUTHENTICATION_OPERATIONTOKENTIMEOUT: "3s" }) // Harper JWTs expire fast here, to test an expired one
   // Keys of an ordinary user with the gateway role: a super user may read any tenant.
   await fx.operation({ operation: "add_role", role: "gateway_user", permission: { super_user: false } })
   await fx.operation({ operation: "add_user", role: "gateway_user", username: "carol", password: "carol-pw-1", active: true })
@@ -215,6 +215,19 @@ describe("load and accounting integrity", () => {
 })
 
 describe("tenants and secrets", () => {
+  it("401s an expired Harper JWT, OpenAI-shaped", async () => {
+    const { body } = await fx.operation({ operation: "create_authentication_tokens", username: "carol", password: "carol-pw-1" })
+    const token = Schema.decodeUnknownSync(Schema.Struct({ operation_token: Schema.String }))(body).operation_token
+    const ask = () => fetch(`${fx.harper.url}/v1/models`, { headers: { authorization: `Bearer ${token}` } })
+    expect((await ask()).status).toBe(200)
+    await new Promise((r) => setTimeout(r, 4_000))
+    const expired = await ask()
+    expect(expired.status).toBe(401)
+    const error: unknown = JSON.parse(await expired.text())
+    expect(validateError(error)).toEqual([])
+    expect(asError(error).error.type).toBe("authentication_error")
+  }, 30_000)
+
   it("shows a tenant its own usage rows and not another tenant's", async () => {
     await chat("echo", keyA)
     await chat("echo", keyB)
