@@ -86,9 +86,12 @@ export function handleApplication(scope: PluginScope): void {
     keyCache.set(id, { record, until: Date.now() + KEY_CACHE_MS })
     return record
   }
+  // Harper's `server.getUser(username, null)` fetches a user without a password check; its typings demand a request.
+  const getUser: unknown = Reflect.get(server, "getUser")
   const findUser = async (username: string): Promise<unknown> => {
+    if (!isFunction(getUser)) return undefined
     try {
-      return await server.getUser(username, null, undefined as never)
+      return await Reflect.apply(getUser, server, [username, null])
     } catch {
       return undefined
     }
@@ -169,6 +172,10 @@ async function replayLeftovers(directory: string, processPrefix: string, calls: 
     if (rows.length > 0) await writeBatch(calls, rows)
     removeQuietly(segment)
   }
+}
+
+function isFunction(value: unknown): value is (...args: unknown[]) => unknown {
+  return typeof value === "function"
 }
 
 function table(name: string): TableLike {
