@@ -88,6 +88,10 @@ export async function startHarper(options: HarperOptions): Promise<HarperInstanc
   const child = spawn(process.execPath, [harperBin, "run", appDir], { env, stdio: ["ignore", output, output], detached: true })
   const url = `http://127.0.0.1:${httpPort}`
   const exited = new Promise<void>((resolveExit) => child.once("exit", () => resolveExit()))
+  // Harper runs in its own process group: if whoever started it exits without stopping it, stop it anyway.
+  const orphanGuard = () => void child.kill("SIGTERM")
+  process.once("exit", orphanGuard)
+  void exited.then(() => process.removeListener("exit", orphanGuard))
   const instance: HarperInstance = {
     pid: child.pid ?? -1,
     url,
