@@ -25,27 +25,20 @@ const credentials: Credentials = existsSync(credentialsPath)
 writeFileSync(credentialsPath, JSON.stringify(credentials, null, 2), { mode: 0o600 })
 
 const upstream = process.env["OPENAI_BASE_URL"]
+/** A `default` model on the OpenAI-compatible upstream; the plugin expands the ${ENV} placeholders. */
+const openaiEntry = (model: string) => ({
+  backend: "openai",
+  baseUrl: "${OPENAI_BASE_URL}",
+  ...(process.env["OPENAI_API_KEY"] ? { apiKey: "${OPENAI_API_KEY}" } : {}),
+  model,
+})
 const gatewayConfig =
   upstream === undefined || upstream === ""
     ? {}
     : {
         models: {
-          generative: {
-            default: {
-              backend: "openai",
-              baseUrl: "${OPENAI_BASE_URL}",
-              ...(process.env["OPENAI_API_KEY"] ? { apiKey: "${OPENAI_API_KEY}" } : {}),
-              model: process.env["OPENAI_MODEL"] ?? "gpt-4o-mini",
-            },
-          },
-          embedding: {
-            default: {
-              backend: "openai",
-              baseUrl: "${OPENAI_BASE_URL}",
-              ...(process.env["OPENAI_API_KEY"] ? { apiKey: "${OPENAI_API_KEY}" } : {}),
-              model: process.env["OPENAI_EMBEDDING_MODEL"] ?? "text-embedding-3-small",
-            },
-          },
+          generative: { default: openaiEntry(process.env["OPENAI_MODEL"] ?? "gpt-4o-mini") },
+          embedding: { default: openaiEntry(process.env["OPENAI_EMBEDDING_MODEL"] ?? "text-embedding-3-small") },
         },
       }
 
