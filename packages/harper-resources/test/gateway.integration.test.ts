@@ -1,19 +1,10 @@
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { Schema } from "effect"
-import {
-  base64ToFloat32,
-  decodeStreamEvent,
-  Wire,
-  encodeSseData,
-  encodeStreamEvent,
-  initialStreamDecoderState,
-  initialStreamEncoderState,
-  SSE_DONE,
-  type GenerateChunk,
-} from "@harper-gateway/translate"
+import { base64ToFloat32, encodeSseData, encodeStreamEvent, initialStreamEncoderState, SSE_DONE, Wire } from "@harper-gateway/translate"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { specValidator } from "../../translate/test/openapi-validator.ts"
+import { recordedChunks } from "../../translate/test/recorded-stream.ts"
 import { recordedDir } from "../../translate/test/shared-dir.ts"
 import { startGatewayFixture, UPSTREAM_KEY, type GatewayFixture } from "./harper-fixture.ts"
 
@@ -61,14 +52,7 @@ function sseData(text: string): string[] {
 
 /** What the gateway must send for a recorded upstream stream: translate's reducers over the recording. */
 function expectedSse(recording: string, identity: { id: string; created: number; model: string }, includeUsage: boolean): string {
-  const lines = readFileSync(join(recordedDir, `${recording}.chunks.txt`), "utf8").split("\n").filter((l) => l.trim() !== "")
-  const chunks: GenerateChunk[] = []
-  let decoder = initialStreamDecoderState()
-  for (const data of [...lines, "[DONE]"]) {
-    const [next, outputs] = decodeStreamEvent(decoder, { type: "data", data })
-    decoder = next
-    for (const output of outputs) if (output.type === "chunk") chunks.push(output.chunk)
-  }
+  const chunks = recordedChunks(recording)
   let encoder = initialStreamEncoderState(identity, includeUsage)
   let text = ""
   for (const event of [...chunks.map((chunk) => ({ type: "chunk" as const, chunk })), { type: "end" as const }]) {

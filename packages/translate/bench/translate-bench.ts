@@ -8,9 +8,9 @@ import { decodeChatRequest } from "../src/chat/decode-chat-request.ts"
 import { decodeStreamEvent, initialStreamDecoderState } from "../src/chat/stream-decoder.ts"
 import { encodeStreamEvent, initialStreamEncoderState } from "../src/chat/stream-encoder.ts"
 import { toChatCompletion } from "../src/chat/to-chat-completion.ts"
-import type { GenerateChunk } from "../src/model/types.ts"
 import { encodeSseData } from "../src/sse/encode-sse.ts"
-import { capturesDir, recordedDir } from "../test/shared-dir.ts"
+import { recordedChunks, recordedLines } from "../test/recorded-stream.ts"
+import { capturesDir } from "../test/shared-dir.ts"
 
 const seconds = Number(process.env["BENCH_SECONDS"] ?? "1.5")
 
@@ -35,16 +35,8 @@ const requestBody = capture.requests.at(-1)?.body
 const requestJson = JSON.stringify(requestBody)
 
 // A real upstream stream: the recorded OpenAI text stream (302 chunks).
-const upstreamLines = readFileSync(join(recordedDir, "openai-text.chunks.txt"), "utf8").split("\n").filter((l) => l !== "")
-const internalChunks: GenerateChunk[] = []
-{
-  let state = initialStreamDecoderState()
-  for (const data of [...upstreamLines, "[DONE]"]) {
-    const [next, outputs] = decodeStreamEvent(state, { type: "data", data })
-    state = next
-    for (const output of outputs) if (output.type === "chunk") internalChunks.push(output.chunk)
-  }
-}
+const upstreamLines = recordedLines("openai-text")
+const internalChunks = recordedChunks("openai-text")
 const result = { content: internalChunks.map((c) => c.deltaContent ?? "").join(""), finishReason: "stop" as const, rawFinishReason: "stop", usage: { promptTokens: 16, completionTokens: 300, totalTokens: 316 } }
 const identity = { id: "chatcmpl-bench", created: 1_770_000_000, model: "gpt-4.1-nano" }
 
