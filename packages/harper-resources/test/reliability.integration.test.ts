@@ -3,7 +3,7 @@
  * fast-check, tenants' usage isolation, and the upstream key never leaking. `pnpm soak`
  * runs the same with 10,000 generated requests (SOAK=1).
  */
-import { createSign } from "node:crypto"
+import { createSign, randomBytes } from "node:crypto"
 import { readFileSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"
 import fc from "fast-check"
@@ -171,7 +171,7 @@ describe("oversized bodies", () => {
     const response = await fetch(`${fx.harper.url}/v1/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${keyA}`, "content-type": "application/json" }, body: huge }).catch((error: unknown) => error)
     if (response instanceof Response) {
       expect(response.status).toBe(413)
-      expect(asError(JSON.parse(await response.text())).error.code).toBe("payload_too_large")
+      expect(asError(JSON.parse(await response.text())).error.code).toBe("request_too_large")
     } else {
       // The gateway may close the connection while the client is still sending: that is a refusal too.
       expect(String(response)).toMatch(/fetch failed|other side closed|EPIPE|ECONNRESET/)
@@ -264,5 +264,87 @@ describe("tenants and secrets", () => {
     expect(seenBodies.some((body) => body.includes(UPSTREAM_KEY))).toBe(false)
     expect(seenBodies.length).toBeGreaterThan(100)
     expect(readFileSync(fx.harper.logPath, "utf8")).not.toContain(UPSTREAM_KEY)
+  })
+})
+
+describe("attacks", () => {
+  const json = async (response: Response) => ({ status: response.status, body: JSON.parse(await response.text()) as unknown })
+
+  it("answers a flood of random well-formed keys with 401s and keeps serving (the key cache is bounded: key-cache.test.ts)", async () => {
+    const random = () => `sk-hgw-${randomBytes(6).toString("hex")}-${randomBytes(32).toString("base64url")}`
+    const statuses = new Map<number, number>()
+    let next = 0
+    const flood = 3_000
+    const worker = async () => {
+      while (next < flood) {
+        next++
+        const response = await fetch(`${fx.harper.url}/v1/models`, { headers: { authorization: `Bearer ${random()}` } })
+        const { status, body } = await json(response)
+        statuses.set(status, (statuses.get(status) ?? 0) + 1)
+        expect(validateError(body)).toEqual([])
+      }
+    }
+    const started = Date.now()
+    await Promise.all(Array.from({ length: 32 }, worker))
+    console.log(`key flood: ${flood} random keys in ${Date.now() - started} ms, statuses ${JSON.stringify(Object.fromEntries(statuses))}`)
+    expect([...statuses.keys()]).toEqual([401])
+    expect((await chat("echo")).status).toBe(200)
+  }, 120_000)
+
+  it("keeps a key to its tenant even when its user is a super user; only Harper credentials of a super user may read another tenant", async () => {
+    const created = await fetch(`${fx.harper.url}/gateway/keys`, { method: "POST", headers: { authorization: fx.basic, "content-type": "application/json" }, body: JSON.stringify({ user: "admin", tenant: "t1" }) })
+    const adminKey = Schema.decodeUnknownSync(Schema.Struct({ key: Schema.String }))(await created.json()).key
+    const asKey = await fetch(`${fx.harper.url}/v1/gateway/usage?tenant=tenant-a`, { headers: { authorization: `Bearer ${adminKey}` } })
+    expect(asKey.status).toBe(403)
+    const own = await json(await fetch(`${fx.harper.url}/v1/gateway/usage`, { headers: { authorization: `Bearer ${adminKey}` } }))
+    expect(own).toMatchObject({ status: 200, body: { tenant: "t1" } })
+    const asBasic = await fetch(`${fx.harper.url}/v1/gateway/usage?tenant=tenant-a`, { headers: { authorization: fx.basic } })
+    expect(asBasic.status).toBe(200)
+  })
+
+  it("refuses a key once its user is dropped, and still after a new user takes the same name", async () => {
+    expect((await fx.operation({ operation: "add_user", role: "gateway_user", username: "dave", password: "dave-pw-1", active: true })).status).toBe(200)
+    const created = await fetch(`${fx.harper.url}/gateway/keys`, { method: "POST", headers: { authorization: fx.basic, "content-type": "application/json" }, body: JSON.stringify({ user: "dave" }) })
+    const daveKey = Schema.decodeUnknownSync(Schema.Struct({ key: Schema.String }))(await created.json()).key
+    const ask = async () => json(await fetch(`${fx.harper.url}/v1/models`, { headers: { authorization: `Bearer ${daveKey}` } }))
+    expect((await ask()).status).toBe(200)
+    expect((await fx.operation({ operation: "drop_user", username: "dave" })).status).toBe(200)
+    expect(await ask()).toMatchObject({ status: 401, body: { error: { code: "invalid_api_key" } } })
+    await new Promise((r) => setTimeout(r, 20))
+    expect((await fx.operation({ operation: "add_user", role: "gateway_user", username: "dave", password: "dave-pw-2", active: true })).status).toBe(200)
+    expect(await ask()).toMatchObject({ status: 401, body: { error: { code: "invalid_api_key" } } })
+    const forGhost = await fetch(`${fx.harper.url}/gateway/keys`, { method: "POST", headers: { authorization: fx.basic, "content-type": "application/json" }, body: JSON.stringify({ user: "nobody-by-this-name" }) })
+    expect(await json(forGhost)).toMatchObject({ status: 400, body: { error: { param: "user", code: "unknown_user" } } })
+  })
+
+  it("answers malformed percent-encoding and unknown spellings of /v1 with OpenAI-shaped 4xx, never a 500 or Harper's own body", async () => {
+    const key = { authorization: `Bearer ${keyA}` }
+    const cases: readonly (readonly [string, string, Record<string, string>, number])[] = [
+      ["GET", "/v1/models/%E0", key, 404],
+      ["DELETE", "/gateway/keys/%E0", { authorization: fx.basic }, 400],
+      ["POST", "/v1/chat/completions/extra", key, 404],
+      ["POST", "/v1/embeddings/x/y", key, 404],
+      ["GET", "/V1/models", key, 404],
+      ["GET", "//v1/models", key, 404],
+      ["GET", "/v1%2Fmodels", key, 404],
+      ["GET", "/v1//models", key, 404],
+    ]
+    for (const [method, path, headers, status] of cases) {
+      const response = await fetch(`${fx.harper.url}${path}`, { method, headers: { ...headers, "content-type": "application/json" }, ...(method === "POST" ? { body: JSON.stringify({ model: "echo", messages: [{ role: "user", content: "x" }] }) } : {}) })
+      const answer = await json(response)
+      expect([method, path, answer.status]).toEqual([method, path, status])
+      expect(validateError(answer.body)).toEqual([])
+    }
+  })
+
+  it("lists a tenant's newest usage rows first", async () => {
+    for (let i = 0; i < 3; i++) await chat("echo", keyB)
+    await new Promise((r) => setTimeout(r, 300))
+    const response = await fetch(`${fx.harper.url}/v1/gateway/usage?limit=2`, { headers: { authorization: `Bearer ${keyB}` } })
+    const rows = Schema.decodeUnknownSync(Schema.Struct({ data: Schema.Array(Schema.Struct({ time: Schema.Number })) }))(await response.json()).data
+    const newest = await fx.sql("SELECT MAX(time) AS t FROM gateway.hdb_model_calls WHERE tenant = 'tenant-b'")
+    expect(rows.length).toBe(2)
+    expect(rows[0]?.time).toBe(newest[0]?.["t"])
+    expect((rows[0]?.time ?? 0) >= (rows[1]?.time ?? 0)).toBe(true)
   })
 })

@@ -59,7 +59,9 @@ export const message: fc.Arbitrary<Model.Message> = fc.oneof(
   ),
 )
 
-const jsonObject = fc.dictionary(identifier, fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 })
+/** JSON values as they survive the wire: fc.jsonValue may give -0, which JSON text turns into 0 (this made the round-trip property fail about 1 run in 12). */
+const wireJsonValue = (maxDepth: number) => fc.jsonValue({ maxDepth }).map((value): unknown => JSON.parse(JSON.stringify(value)))
+const jsonObject = fc.dictionary(identifier, wireJsonValue(2), { maxKeys: 4 })
 
 export const toolDef: fc.Arbitrary<Model.ToolDef> = fc.record(
   { name: identifier, description: text, parameters: jsonObject, strict: fc.option(fc.boolean(), { nil: null }) },

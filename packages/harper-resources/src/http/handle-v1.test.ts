@@ -4,6 +4,9 @@ import type { Gateway } from "./gateway.ts"
 import type { HarperRequest } from "./harper-request.ts"
 import { handleV1 } from "./handle-v1.ts"
 import { jsonResponse } from "./respond.ts"
+import { hashKey } from "../auth/gateway-keys.ts"
+
+const key = `sk-hgw-0123456789ab-${"A".repeat(43)}`
 
 const root = { username: "root", role: { permission: { super_user: true } } }
 function gateway(logged: unknown[]): Pick<Gateway, "auth" | "headerHooks" | "logError"> {
@@ -38,5 +41,22 @@ describe("handleV1", () => {
       return jsonResponse(200, {})
     })
     expect([response.status, ran]).toEqual([401, false])
+  })
+
+  it("answers a user store that cannot answer with a retryable 503, not a 401 that blames the key", async () => {
+    const down: Pick<Gateway, "auth" | "headerHooks" | "logError"> = {
+      ...gateway([]),
+      auth: {
+        settings: { roles: new Set(), tenantAttribute: "tenant" },
+        deps: {
+          findKey: async () => ({ id: "k", hash: hashKey(key), user: "u", tenant: null, models: null, name: null, created: 1, revoked: null }),
+          findUser: async () => Promise.reject(new GatewayFailure({ _tag: "Unavailable", detail: "lmdb: read failed" })),
+        },
+      },
+    }
+    const response = await handleV1(down, { ...request(undefined), gatewayKey: key }, "e", async () => jsonResponse(200, {}))
+    expect(response.status).toBe(503)
+    expect(response.headers["retry-after"]).toBeDefined()
+    expect(String(response.body)).not.toContain("lmdb")
   })
 })

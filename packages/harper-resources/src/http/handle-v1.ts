@@ -18,7 +18,8 @@ export async function handleV1(
 ): Promise<HarperResponse> {
   const auth = await authenticate(request, gateway.auth.settings, gateway.auth.deps).catch((error: unknown): { ok: false; error: GatewayError } => {
     gateway.logError("gateway authentication failed", error)
-    return { ok: false, error: { _tag: "Internal" } }
+    // A store that cannot answer is a 503 the client may retry, never a 401 that says its key is wrong.
+    return { ok: false, error: GatewayFailure.reasonOf(error) ?? { _tag: "Internal" } }
   })
   if (!auth.ok) return errorResponse(auth.error)
   let response: HarperResponse

@@ -23,6 +23,8 @@ export type GatewayError =
   | { readonly _tag: "UpstreamTimeout"; readonly phase: "connect" | "first_byte" | "idle" | "total" }
   | { readonly _tag: "UpstreamUnavailable"; readonly retryAfterMs?: number }
   | { readonly _tag: "Cancelled" }
+  /** The gateway's own storage (users, keys) could not answer: retryable, never the client's fault. */
+  | { readonly _tag: "Unavailable"; readonly detail?: string }
   | { readonly _tag: "Internal"; readonly detail?: string }
 
 export type GatewayErrorTag = GatewayError["_tag"]
@@ -35,6 +37,7 @@ export function isRetryable(error: GatewayError): boolean {
     case "UpstreamError":
     case "UpstreamTimeout":
     case "UpstreamUnavailable":
+    case "Unavailable":
     case "Internal":
       return true
     case "InvalidRequest":
@@ -86,6 +89,7 @@ const gatewayErrorTags: ReadonlySet<string> = new Set<GatewayErrorTag>([
   "UpstreamTimeout",
   "UpstreamUnavailable",
   "Cancelled",
+  "Unavailable",
   "Internal",
 ])
 

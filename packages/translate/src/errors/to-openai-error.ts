@@ -62,7 +62,7 @@ export function toOpenAIError(error: GatewayError): OpenAIErrorResponse {
     case "Conflict":
       return make(409, error.message, "invalid_request_error", "conflict", null)
     case "PayloadTooLarge":
-      return make(413, `Request body exceeds the limit of ${error.limitBytes} bytes.`, "invalid_request_error", "payload_too_large", null)
+      return make(413, `Request body exceeds the limit of ${error.limitBytes} bytes.`, "invalid_request_error", "request_too_large", null)
     case "RateLimited":
       return make(
         429,
@@ -96,6 +96,15 @@ export function toOpenAIError(error: GatewayError): OpenAIErrorResponse {
       )
     case "Cancelled":
       return make(499, "The request was cancelled by the client.", "invalid_request_error", "cancelled", null)
+    case "Unavailable":
+      return make(
+        503,
+        "The gateway is temporarily unavailable. Please retry after the delay given in the retry-after header.",
+        "server_error",
+        "service_unavailable",
+        null,
+        retryAfterHeaders(undefined),
+      )
     case "Internal":
       return make(500, "The gateway had an internal error. Please retry.", "server_error", "internal_error", null)
     default: {
