@@ -12,7 +12,7 @@ import { createCallRecorder } from "./accounting/call-recorder.ts"
 import { leftoverSegments, openJournal, readSegment, removeQuietly } from "./accounting/journal.ts"
 import { createKeyCache } from "./auth/key-cache.ts"
 import { buildRegistry } from "./build-gateway.ts"
-import { expandEnv } from "./config/expand-env.ts"
+import { describeMissing, expandEnv } from "./config/expand-env.ts"
 import { readGatewayConfig } from "./config/gateway-config.ts"
 import { isTable, toKeyRecord, writeBatch, type TableLike } from "./harper-tables.ts"
 import { chatCompletions } from "./http/chat-completions.ts"
@@ -47,7 +47,11 @@ export function addResponseHeaderHook(hook: ResponseHeaderHook): void {
 
 export function handleApplication(scope: PluginScope): void {
   const expanded = expandEnv(scope.options.getAll(), process.env)
-  for (const name of new Set(expanded.missing)) scope.logger.error(`gateway config: environment variable ${name} is not set`)
+  if (expanded.missing.length > 0) {
+    const message = describeMissing(expanded.missing)
+    scope.logger.error(message)
+    throw new Error(message)
+  }
   const read = readGatewayConfig(expanded.value)
   if (!read.ok) {
     scope.logger.error(read.message)

@@ -14,6 +14,7 @@ import { freePort } from "../dev/harper-process.ts"
 import { specValidator } from "../../translate/test/openapi-validator.ts"
 import { recordedDir } from "../../translate/test/shared-dir.ts"
 import { startGatewayFixture, UPSTREAM_KEY, type GatewayFixture } from "./harper-fixture.ts"
+import { HOSTILE_LEAKS } from "./replay-upstream.ts"
 
 const soak = process.env["SOAK"] === "1"
 
@@ -39,6 +40,13 @@ beforeAll(async () => {
     "f-malformed": openai("fault-malformed"),
     "f-slow": { ...openai("fault-slow-first-byte"), timeouts: { firstByteMs: 300 } },
     "f-refused": { ...openai("x"), baseUrl: `http://127.0.0.1:${closedPort}/v1` },
+    "h-error-json": openai("hostile-error-json"),
+    "h-error-json-hidden": { ...openai("hostile-error-json"), exposeUpstreamErrors: false },
+    "h-error-html": openai("hostile-error-html"),
+    "h-huge": { ...openai("hostile-huge"), limits: { maxResponseBytes: 1024 * 1024 } },
+    "h-keepalive": { ...openai("hostile-keepalive"), timeouts: { idleMs: 600, totalMs: 20_000 } },
+    "h-deadline": { ...openai("slow-openai-text"), timeouts: { idleMs: 5_000, totalMs: 700 } },
+    "with-extras": { ...openai("openai-text"), extraFields: ["top_k", "service_tier"] },
   }))
   // Keys of an ordinary user with the gateway role: a super user may read any tenant.
   await fx.operation({ operation: "add_role", role: "gateway_user", permission: { super_user: false } })
@@ -178,6 +186,30 @@ describe("oversized bodies", () => {
     }
     expect((await chat("echo")).status).toBe(200)
   })
+})
+
+describe("body limit", () => {
+  it("takes a body above Harper's 10 MB default and below the gateway's 32 MiB, and refuses a larger one sent without Content-Length with a 413", async () => {
+    const body = (size: number) => JSON.stringify({ model: "echo", messages: [{ role: "user", content: "x".repeat(size) }] })
+    const eleven = await fetch(`${fx.harper.url}/v1/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${keyA}`, "content-type": "application/json" }, body: body(11 * 1000 * 1000) })
+    expect(eleven.status).toBe(200)
+    await eleven.text()
+    const bytes = Buffer.from(body(40 * 1024 * 1024))
+    const chunked = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let offset = 0; offset < bytes.length; offset += 1024 * 1024) controller.enqueue(bytes.subarray(offset, offset + 1024 * 1024))
+        controller.close()
+      },
+    })
+    const response = await fetch(`${fx.harper.url}/v1/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${keyA}`, "content-type": "application/json" }, body: chunked, duplex: "half" }).catch((error: unknown) => error)
+    if (response instanceof Response) {
+      expect(response.status).toBe(413)
+      expect(asError(JSON.parse(await response.text())).error.code).toBe("request_too_large")
+    } else {
+      expect(String(response)).toMatch(/fetch failed|other side closed|EPIPE|ECONNRESET/)
+    }
+    expect((await chat("echo")).status).toBe(200)
+  }, 120_000)
 })
 
 describe("load and accounting integrity", () => {
@@ -346,5 +378,81 @@ describe("attacks", () => {
     expect(rows.length).toBe(2)
     expect(rows[0]?.time).toBe(newest[0]?.["t"])
     expect((rows[0]?.time ?? 0) >= (rows[1]?.time ?? 0)).toBe(true)
+  })
+
+  it("forwards only what a model's policy allows: router fields and paid options from a restricted key are refused and never reach the upstream", async () => {
+    const created = await fetch(`${fx.harper.url}/gateway/keys`, { method: "POST", headers: { authorization: fx.basic, "content-type": "application/json" }, body: JSON.stringify({ user: "carol", tenant: "tenant-r", models: ["gpt-4.1-nano"] }) })
+    const restricted = Schema.decodeUnknownSync(Schema.Struct({ key: Schema.String }))(await created.json()).key
+    const send = async (model: string, extra: Record<string, unknown>, stream = false) =>
+      json(await fetch(`${fx.harper.url}/v1/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${restricted}`, "content-type": "application/json" }, body: JSON.stringify({ model, stream, messages: [{ role: "user", content: "x" }], ...extra }) }))
+    const before = fx.upstream.requests.length
+    const refused = [
+      { models: ["openai/gpt-4o", "anthropic/claude-opus"] },
+      { provider: { order: ["OpenAI"], allow_fallbacks: true } },
+      { route: "fallback" },
+      { plugins: [{ id: "web" }] },
+      { transforms: ["middle-out"] },
+      { best_of: 5 },
+      { extra_body: { model: "gpt-4o" } },
+      { service_tier: "priority" },
+      { store: true },
+      { top_k: 40 },
+    ]
+    for (const extra of refused) {
+      for (const stream of [false, true]) {
+        const answer = await send("gpt-4.1-nano", extra, stream)
+        expect([extra, answer.status]).toEqual([extra, 400])
+        expect(answer.body).toMatchObject({ error: { type: "invalid_request_error", param: Object.keys(extra)[0], code: "unsupported_parameter" } })
+      }
+    }
+    expect(fx.upstream.requests.length).toBe(before)
+    // The defaults of the opt-in fields ask for nothing: accepted, and not sent.
+    expect((await send("gpt-4.1-nano", { store: false, service_tier: "auto", logit_bias: { "50256": -100 } })).status).toBe(200)
+    const sent = fx.upstream.requests.at(-1)?.body ?? {}
+    expect(["store" in sent, "service_tier" in sent, sent["logit_bias"]]).toEqual([false, false, { "50256": -100 }])
+    // A model configured for them forwards them (an unrestricted key, since this one may only use gpt-4.1-nano).
+    const allowed = await fetch(`${fx.harper.url}/v1/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${keyA}`, "content-type": "application/json" }, body: JSON.stringify({ model: "with-extras", messages: [{ role: "user", content: "x" }], top_k: 40, service_tier: "priority" }) })
+    expect(allowed.status).toBe(200)
+    expect(fx.upstream.requests.at(-1)?.body).toMatchObject({ top_k: 40, service_tier: "priority" })
+    expect((await send("with-extras", {})).status).toBe(403)
+  })
+
+  it("never passes an upstream's hosts, addresses or credentials to a client; HTML and text get the gateway's own message", async () => {
+    for (const model of ["h-error-json", "h-error-json-hidden", "h-error-html"]) {
+      for (const stream of [false, true]) {
+        const answer = await chat(model, keyA, stream)
+        expect(answer.status).toBe(model === "h-error-html" ? 502 : 400)
+        for (const leak of HOSTILE_LEAKS) expect([model, leak, answer.text.includes(leak)]).toEqual([model, leak, false])
+        const message = asError(JSON.parse(answer.text)).error.message
+        if (model === "h-error-json") expect(message).toContain("refused Authorization: [redacted]")
+        else expect(message).not.toContain("refused")
+      }
+    }
+    expect(readFileSync(fx.harper.logPath, "utf8")).not.toContain("hunter2")
+  })
+
+  it("stops reading an oversized non-streamed answer at the model's limit and answers 502", async () => {
+    const answer = await chat("h-huge")
+    expect(answer.status).toBe(502)
+    expect(asError(JSON.parse(answer.text)).error.code).toBe("upstream_response_too_large")
+    await new Promise((r) => setTimeout(r, 200))
+    const request = fx.upstream.requests.findLast((r) => r.body["model"] === "hostile-huge")
+    console.log(`oversized answer: the upstream wrote ${((request?.bytesWritten ?? 0) / 1024 / 1024).toFixed(1)} MiB of 64 MiB before the gateway hung up (limit 1 MiB)`)
+    expect(request?.bytesWritten ?? 0).toBeLessThan(32 * 1024 * 1024)
+    expect((await chat("echo")).status).toBe(200)
+  })
+
+  it("ends a stream kept open by comments alone at the idle timeout, and an endless one at the total deadline", async () => {
+    for (const [model, phase] of [["h-keepalive", "the stream stalled"], ["h-deadline", "the request took too long"]] as const) {
+      const started = Date.now()
+      const answer = await chat(model, keyA, true)
+      const elapsed = Date.now() - started
+      console.log(`${model}: ended after ${elapsed} ms`)
+      expect(elapsed).toBeLessThan(15_000)
+      const events = answer.text.split("\n\n").filter((event) => event.startsWith("data: "))
+      const last = JSON.parse(events.at(-1)?.slice(6) ?? "{}")
+      expect(last).toMatchObject({ error: { code: "upstream_timeout", message: expect.stringContaining(phase) } })
+      expect(answer.text).not.toContain("[DONE]")
+    }
   })
 })

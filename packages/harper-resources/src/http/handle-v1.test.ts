@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest"
 import { GatewayFailure } from "@harper-gateway/translate"
 import type { Gateway } from "./gateway.ts"
 import type { HarperRequest } from "./harper-request.ts"
-import { handleV1 } from "./handle-v1.ts"
+import { handleV1, readJsonBody } from "./handle-v1.ts"
 import { jsonResponse } from "./respond.ts"
 import { hashKey } from "../auth/gateway-keys.ts"
 
@@ -58,5 +58,11 @@ describe("handleV1", () => {
     expect(response.status).toBe(503)
     expect(response.headers["retry-after"]).toBeDefined()
     expect(String(response.body)).not.toContain("lmdb")
+  })
+
+  it("answers Harper's own refusal of a body too large with a 413, not a JSON parse error", async () => {
+    const tooLarge = Object.assign(new Error("Request body too large, maximum size is 10000000 bytes"), { statusCode: 413 })
+    const read = await readJsonBody({ ...request(root), headers: { get: () => "application/json", set: () => undefined, delete: () => undefined } }, Promise.reject(tooLarge))
+    expect(read).toEqual({ ok: false, error: { _tag: "PayloadTooLarge", limitBytes: 10_000_000 } })
   })
 })

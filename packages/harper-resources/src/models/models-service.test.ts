@@ -10,7 +10,7 @@ import { createModelsService } from "./models-service.ts"
 function setup(backend: GenerativeBackend & ReturnType<typeof createEchoBackend>) {
   const rows: ModelCallRecord[] = []
   const recorder: CallRecorder = { record: (row) => void rows.push(row), flush: async () => undefined, close: async () => undefined, pending: () => 0 }
-  const route: ModelRoute<typeof backend> = { kind: "generative", logicalName: "chat", upstreamModel: "up-1", backend }
+  const route: ModelRoute<typeof backend> = { kind: "generative", logicalName: "chat", upstreamModel: "up-1", backend, extraFields: new Set(["top_k"]) }
   const registry = createBackendRegistry(new Map([["chat", route]]), new Map([["chat", { ...route, kind: "embedding" as const }]]), {
     generative: new Map([["up-1", "chat"]]),
     embedding: new Map(),
@@ -60,5 +60,22 @@ describe("the models service", () => {
     const { service } = setup(createEchoBackend())
     expect((await service.generate("hi there", { model: "chat" })).content).toBe("hi there")
     expect((await service.embed(["a", "b"], { model: "chat", dimensions: 8 })).map((v) => v.length)).toEqual([8, 8])
+  })
+
+  it("forwards only the fields the model's policy allows, and records a refused field as a rejection without calling the backend", async () => {
+    const sent: ChatCall[] = []
+    const echo = createEchoBackend()
+    const { rows, service } = setup({ ...echo, generate: async (call, context) => (sent.push(call), echo.generate(call, context)) })
+    const withFields = (passthrough: Record<string, unknown>): ChatCall => ({ ...call("chat"), opts: { model: "chat", passthrough } })
+    await service.chat(withFields({ top_k: 3, logit_bias: { "5": 1 }, store: false }), meta())
+    expect(sent.map((c) => c.opts.passthrough)).toEqual([{ top_k: 3, logit_bias: { "5": 1 } }])
+    await expect(service.chat(withFields({ provider: { order: ["x"] } }), meta())).rejects.toMatchObject({ reason: { _tag: "InvalidRequest", param: "provider" } })
+    expect(() => service.chatStream({ ...withFields({ service_tier: "priority" }), stream: true }, meta())).toThrow()
+    expect(sent.length).toBe(1)
+    expect(rows.map((r) => [r.outcome, r.status, r.stream])).toEqual([
+      ["success", 200, false],
+      ["rejected", 400, false],
+      ["rejected", 400, true],
+    ])
   })
 })
