@@ -50,6 +50,8 @@ export type AssistantMessage = {
   readonly name?: string
   readonly refusal?: string | null
   readonly toolCalls?: readonly ToolCall[]
+  /** A previous audio answer the model gave, by id (OpenAI's assistant `audio: {id}`). */
+  readonly audio?: { readonly id: string }
 }
 export type ToolMessage = {
   readonly role: "tool"
@@ -67,7 +69,13 @@ export interface ToolDef {
   readonly strict?: boolean | null
 }
 
-export type ToolChoice = "auto" | "none" | "required" | { readonly type: "function"; readonly name: string }
+export type ToolChoice =
+  | "auto"
+  | "none"
+  | "required"
+  | { readonly type: "function"; readonly name: string }
+  /** OpenAI's `allowed_tools`: the tool definitions are kept verbatim (the spec allows any keys in them). */
+  | { readonly type: "allowed_tools"; readonly mode: "auto" | "required"; readonly tools: readonly Readonly<Record<string, unknown>>[] }
 
 export type ResponseFormat =
   /** Harper 5's shorthand forms. */
@@ -120,6 +128,10 @@ export interface GenerateOpts {
   readonly toolChoice?: ToolChoice
   readonly parallelToolCalls?: boolean
   readonly responseFormat?: ResponseFormat
+  /** How many choices to generate; a backend that cannot give more than one refuses n > 1 with a 400 naming `n`. */
+  readonly n?: number
+  readonly logprobs?: boolean
+  readonly topLogprobs?: number
   readonly passthrough?: Readonly<Record<string, unknown>>
   readonly signal?: AbortSignal
   /** Harper 5 facade options, carried for its callers; the translate mappers do not read them. */
