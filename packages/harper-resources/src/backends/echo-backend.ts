@@ -25,7 +25,7 @@ export function createEchoBackend(defaultDimensions: number = ECHO_DEFAULT_DIMEN
     async *generateStream(call: ChatCall, context: BackendContext): AsyncIterable<GenerateChunk> {
       const result = answer(call)
       yield { model: call.opts.model }
-      for (const [index, piece] of words(result.content).entries()) {
+      for (const [index, piece] of words(result.content ?? "").entries()) {
         throwIfAborted(context.signal)
         yield { deltaContent: index === 0 ? piece : ` ${piece}` }
         await Promise.resolve()
