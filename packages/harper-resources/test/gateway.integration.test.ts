@@ -128,7 +128,7 @@ describe("the gateway in a real Harper, against a replaying upstream", () => {
     const body = asEmbeddings(json)
     expect(body.data.map((d) => [d.index, typeof d.embedding === "string" ? -1 : Math.round(d.embedding[0] ?? -1)])).toEqual([[0, 0], [1, 1], [2, 2]])
     expect(body.usage).toEqual({ prompt_tokens: 6, total_tokens: 6 })
-    expect(fx.upstream.requests.at(-1)?.body).toMatchObject({ dimensions: 4, encoding_format: "base64" })
+    expect(fx.upstream.requests.at(-1)?.body).toMatchObject({ dimensions: 4, encoding_format: "float" })
     const base64 = asEmbeddings(await (await post("/v1/embeddings", { model: "text-embedding-3-small", input: [[1, 2, 3], [4]], encoding_format: "base64" })).json())
     const second = base64.data[1]?.embedding
     expect(typeof second === "string" ? Array.from(base64ToFloat32(second) ?? []) : second).toEqual([1, 1.0099999904632568, 1.0199999809265137, 1.0299999713897705, 1.0399999618530273, 1.0499999523162842, 1.059999942779541, 1.0700000524520874])

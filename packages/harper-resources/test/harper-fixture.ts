@@ -24,6 +24,7 @@ export async function startGatewayFixture(
   recordedDir: string,
   extraModels: (openai: (model: string) => Record<string, unknown>) => Record<string, unknown> = () => ({}),
   extraEnv: Readonly<Record<string, string>> = {},
+  extraEmbeddingModels: (openai: (model: string) => Record<string, unknown>) => Record<string, unknown> = () => ({}),
 ): Promise<GatewayFixture> {
   const upstream = await startReplayUpstream(recordedDir)
   const root = mkdtempSync(join(tmpdir(), "harper-gateway-test-"))
@@ -48,7 +49,7 @@ export async function startGatewayFixture(
           echo: { backend: "echo" },
           ...extraModels(openai),
         },
-        embedding: { "text-embedding-3-small": openai("text-embedding-3-small"), "slow-embedding": openai("slow-embedding") },
+        embedding: { "text-embedding-3-small": openai("text-embedding-3-small"), "slow-embedding": openai("slow-embedding"), ...extraEmbeddingModels(openai) },
       },
       auth: { roles: ["gateway_user"] },
       accounting: { flushIntervalMs: 100 },

@@ -13,11 +13,13 @@
  * Hostile ones: `hostile-error-json` / `hostile-error-html` put hosts, addresses and
  * credentials in a 400 JSON / 502 HTML error, `hostile-huge` answers 64 MiB, and
  * `hostile-keepalive` streams one chunk then only `: keepalive` comments, forever.
+ * `fidelity-…` models answer the canned dialects of fidelity-upstream.ts.
  */
 import { createServer, type IncomingMessage, type Server } from "node:http"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { listenOnLoopback } from "../dev/listen-loopback.ts"
+import { answerFidelity } from "./fidelity-upstream.ts"
 
 export interface RecordedRequest {
   readonly path: string
@@ -57,6 +59,7 @@ export async function startReplayUpstream(recordedDir: string): Promise<ReplayUp
       else recorded.finishedAt = Date.now()
     })
     const model = String(body["model"] ?? "")
+    if (model.startsWith("fidelity-")) return answerFidelity(req.url ?? "", body, res)
     if (model === "fault-429") {
       res.writeHead(429, { "content-type": "application/json", "retry-after": "3" })
       res.end(JSON.stringify({ error: { message: "Rate limit reached for requests", type: "requests", code: "rate_limit_exceeded", param: null } }))

@@ -1,5 +1,5 @@
 import type { ChatCall, GenerateChunk } from "@harper-gateway/translate"
-import { collectChunk, collectedResult, initialCollectState } from "@harper-gateway/translate"
+import { collectChunk, collectedResult, GatewayFailure, initialCollectState } from "@harper-gateway/translate"
 import { describe, expect, it } from "vitest"
 import { createEchoBackend } from "./echo-backend.ts"
 import { hashedEmbedding } from "./hashed-embedding.ts"
@@ -29,6 +29,23 @@ describe("the echo backend", () => {
     expect((await echo.generate(call({ tools }), context)).toolCalls).toEqual([{ id: "call_echo_1", name: "lookup", arguments: '{"input":"hello brave new world"}' }])
     expect((await echo.generate(call({ tools }, { toolChoice: { type: "function", name: "other" } }), context)).toolCalls?.[0]?.name).toBe("other")
     expect((await echo.generate(call({ tools }, { toolChoice: "none" }), context)).toolCalls).toBeUndefined()
+  })
+
+  it("refuses n > 1 with a 400 naming n, streamed or not (it cannot make several choices), and accepts n = 1", async () => {
+    const refusal = async (run: () => Promise<unknown>) => {
+      try {
+        await run()
+      } catch (error) {
+        return GatewayFailure.reasonOf(error)
+      }
+      return undefined
+    }
+    const expected = { _tag: "InvalidRequest", param: "n" }
+    expect(await refusal(() => echo.generate(call({}, { n: 2 }), context))).toMatchObject(expected)
+    expect(await refusal(async () => {
+      for await (const _ of echo.generateStream(call({}, { n: 3 }), context)) void _
+    })).toMatchObject(expected)
+    expect((await echo.generate(call({}, { n: 1 }), context)).content).toBe("hello brave new world")
   })
 
   it("answers JSON when a JSON response format is asked for", async () => {

@@ -1,5 +1,5 @@
 import type { ChatCall, EmbedCall, EmbedResult, GenerateChunk, GenerateResult, Message, ToolCall } from "@harper-gateway/translate"
-import { embedInputList, GatewayFailure } from "@harper-gateway/translate"
+import { embedInputList, GatewayFailure, invalidRequest } from "@harper-gateway/translate"
 import type { BackendContext, EmbeddingBackend, GenerativeBackend } from "../models/backend.ts"
 import { hashedEmbedding } from "./hashed-embedding.ts"
 
@@ -8,7 +8,8 @@ import { hashedEmbedding } from "./hashed-embedding.ts"
  * is configured. Chat answers with the last user message's text; when tools are
  * offered (and tool_choice allows) it calls one, with the user's text as `input`;
  * with a JSON response format it answers JSON. It streams word by word. Sampling
- * options and passthrough fields are accepted and have no effect. Token counts are
+ * options and passthrough fields are accepted and have no effect; n > 1 is refused
+ * (400, param `n`). Token counts are
  * whitespace-separated words. Embeddings are hashed-feature vectors (see
  * hashed-embedding.ts). Nothing here is a model: it exists so the gateway, its
  * clients and its tests run without a provider.
@@ -20,9 +21,11 @@ export function createEchoBackend(defaultDimensions: number = ECHO_DEFAULT_DIMEN
     name: "echo",
     async generate(call: ChatCall, context: BackendContext): Promise<GenerateResult> {
       throwIfAborted(context.signal)
+      refuseSeveralChoices(call)
       return answer(call)
     },
     async *generateStream(call: ChatCall, context: BackendContext): AsyncIterable<GenerateChunk> {
+      refuseSeveralChoices(call)
       const result = answer(call)
       yield { model: call.opts.model }
       for (const [index, piece] of words(result.content ?? "").entries()) {
@@ -47,6 +50,12 @@ export function createEchoBackend(defaultDimensions: number = ECHO_DEFAULT_DIMEN
       return { vectors, usage: { promptTokens: tokens, embeddingTokens: tokens, totalTokens: tokens }, model: call.opts.model }
     },
   }
+}
+
+/** One answer is all the echo has: n > 1 is refused rather than answered with one choice the client did not expect. */
+function refuseSeveralChoices(call: ChatCall): void {
+  const n = call.opts.n ?? 1
+  if (n > 1) throw new GatewayFailure(invalidRequest(`This model can only generate one choice; n must be 1 (got ${n}).`, "n", "unsupported_value"))
 }
 
 function answer(call: ChatCall): GenerateResult {

@@ -44,8 +44,10 @@ export const DEFAULT_TIMEOUTS = { connectMs: 10_000, firstByteMs: 120_000, idleM
 
 export const DEFAULT_RESPONSE_LIMITS = {
   maxChatResponseBytes: 16 * 1024 * 1024,
-  // 2,048 inputs of 3,072 dimensions, asked for as base64 (the backend always does): 32 MiB and its JSON.
-  maxEmbeddingsResponseBytes: 48 * 1024 * 1024,
+  // The largest legal answer, 2,048 inputs of 3,072 dimensions, as float JSON (the client's encoding is
+  // asked for): up to ~32 bytes a number where the upstream prints doubles and indents (base64 needs 43 MiB).
+  // Held once as bytes, once parsed; a float client's own answer is as large whatever the upstream sends.
+  maxEmbeddingsResponseBytes: 2048 * 3072 * 32 + 1024 * 1024,
   maxErrorBytes: 64 * 1024,
 } as const
 
@@ -153,8 +155,9 @@ export function createOpenAIBackend(options: OpenAIBackendOptions): GenerativeBa
     },
     embed(call: EmbedCall, context: BackendContext): Promise<EmbedResult> {
       return withDeadline(context, false, async (deadline) => {
-        // base64 is a quarter of the bytes of JSON floats; the client gets the encoding it asked for.
-        const response = await post("/embeddings", encodeEmbeddingsRequest(call, "base64"), deadline)
+        // The client's own encoding: a float client gets the upstream's numbers as printed (asking for
+        // base64 would widen its `0.1` to 0.10000000149011612), a base64 client its text untouched.
+        const response = await post("/embeddings", encodeEmbeddingsRequest(call), deadline)
         return readJson(response, options.maxEmbeddingsResponseBytes, (body) => fromEmbeddingsResponse(body, embedInputCount(call.input)))
       })
     },

@@ -4,7 +4,7 @@ import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { specValidator } from "../../test/openapi-validator.ts"
 import { capturedRequests } from "../../test/captured-requests.ts"
-import { recordedDir } from "../../test/shared-dir.ts"
+import { capturesDir, recordedDir } from "../../test/shared-dir.ts"
 import type { EmbedResult } from "../model/types.ts"
 import { decodeEmbeddingsRequest } from "./decode-embeddings-request.ts"
 import type { EmbedCall } from "./embed-call.ts"
@@ -101,6 +101,55 @@ describe("embeddings", () => {
     const back = fromEmbeddingsResponse(body, 2)
     expect(back.ok && back.value.usage).toEqual({ promptTokens: 12, embeddingTokens: 12, totalTokens: 12 })
     expect(back.ok && back.value.vectors[0]?.[0]).toBeCloseTo(0.0057293195, 8)
+  })
+
+  it("a float client gets exactly the numbers the upstream sent (recorded OpenAI answer)", () => {
+    const text = readFileSync(join(recordedDir, "openai-embedding.json"), "utf8")
+    const body = JSON.parse(text)
+    const back = fromEmbeddingsResponse(body, 2)
+    if (!back.ok) throw new Error(JSON.stringify(back.error))
+    const out = JSON.parse(JSON.stringify(toEmbeddingsResponse(back.value, "m", "float")))
+    expect(out.data.map((d: { embedding: unknown }) => d.embedding)).toEqual(body.data.map((d: { embedding: unknown }) => d.embedding))
+    // The printed text too: 0.0057293195 stays 0.0057293195, not its float32's 0.005729319527745247.
+    expect(JSON.stringify(out)).toContain("0.0057293195,-0.012727811,0.020042092")
+    expect(validateResponse(out)).toEqual([])
+  })
+
+  it("a float client gets 0.1 when the upstream sent 0.1 (the AI SDK capture's answer)", () => {
+    const capture = JSON.parse(readFileSync(join(capturesDir, "aisdk-compat-embed.json"), "utf8"))
+    const upstreamAnswer = capture.requests[0].response.json
+    const back = fromEmbeddingsResponse(upstreamAnswer, 1)
+    if (!back.ok) throw new Error(JSON.stringify(back.error))
+    const text = JSON.stringify(toEmbeddingsResponse(back.value, "test-embed", "float"))
+    expect(text).toContain('"embedding":[0.1,0.11,0.12,0.13]')
+    // Programmatic readers still get float32 vectors.
+    expect(Array.from(back.value.vectors[0] ?? [])).toEqual(Array.from(Float32Array.of(0.1, 0.11, 0.12, 0.13)))
+  })
+
+  it("base64 from the upstream reaches a base64 client as the very same string, and is converted for a float client", () => {
+    const strings = [float32ToBase64(Float32Array.of(0.5, -2)), float32ToBase64(Float32Array.of(1.25))]
+    const wire = { object: "list", data: strings.map((embedding, index) => ({ object: "embedding", index, embedding })), model: "m" }
+    const back = fromEmbeddingsResponse(wire, 2)
+    if (!back.ok) throw new Error(JSON.stringify(back.error))
+    expect(back.value.asSent).toEqual({ encoding: "base64", vectors: strings })
+    expect(toEmbeddingsResponse(back.value, "m", "base64").data.map((d) => d.embedding)).toEqual(strings)
+    expect(toEmbeddingsResponse(back.value, "m", "float").data.map((d) => d.embedding)).toEqual([[0.5, -2], [1.25]])
+    expect(asArrays(back.value.vectors)).toEqual([[0.5, -2], [1.25]])
+  })
+
+  it("refuses base64 that is not whole float32s or not base64 at all, without decoding it", () => {
+    const answer = (embedding: string) => fromEmbeddingsResponse({ data: [{ index: 0, embedding }] }, 1).ok
+    expect(answer("AACAPwAAAMA=")).toBe(true)
+    expect(answer("AACA")).toBe(false)
+    expect(answer("AACAPw=")).toBe(false)
+    expect(answer("AAC*PwAAAMA=")).toBe(false)
+    expect(answer("AACAPwAA=MA")).toBe(false)
+  })
+
+  it("asks the upstream for the client's own encoding", () => {
+    const call: EmbedCall = { input: "x", opts: { model: "m" }, encodingFormat: "float" }
+    expect(encodeEmbeddingsRequest(call).encoding_format).toBe("float")
+    expect(encodeEmbeddingsRequest({ ...call, encodingFormat: "base64" }).encoding_format).toBe("base64")
   })
 
   it("decodes every embeddings request the real clients sent (captures)", () => {

@@ -2,8 +2,8 @@ import type { EmbeddingsRequest } from "../wire/embeddings.ts"
 import type { EmbedCall } from "./embed-call.ts"
 
 /**
- * An EmbedCall as the body an OpenAI-compatible upstream receives. The gateway always
- * asks for base64 (a quarter of the bytes of JSON floats) and converts for the client.
+ * An EmbedCall as the body an OpenAI-compatible upstream receives, in the client's own
+ * encoding unless told otherwise: only then are the upstream's numbers the client's.
  */
 export function encodeEmbeddingsRequest(call: EmbedCall, encodingFormat: "float" | "base64" = call.encodingFormat): EmbeddingsRequest {
   let body: EmbeddingsRequest = { model: call.opts.model, input: call.input, encoding_format: encodingFormat }

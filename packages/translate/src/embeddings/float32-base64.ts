@@ -41,6 +41,14 @@ export function base64ToFloat32(text: string): Float32Array | undefined {
   return out
 }
 
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
+
+/** Whether the text is base64 of a whole number of float32 values, checked without decoding it. */
+export function isFloat32Base64(text: string): boolean {
+  const padding = text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0
+  return text.length % 4 === 0 && ((text.length / 4) * 3 - padding) % 4 === 0 && BASE64.test(text)
+}
+
 function decodeBase64(text: string): Uint8Array | undefined {
   if (native !== undefined) return native.from(text, "base64")
   let binary: string

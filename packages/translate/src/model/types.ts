@@ -294,4 +294,14 @@ export interface EmbedResult {
   readonly vectors: readonly Float32Array[]
   readonly usage?: TokenUsage
   readonly model?: string
+  /**
+   * The vectors exactly as the upstream wrote them, in input order: a client that asked
+   * for the same encoding gets these untouched (float32 vectors would change an
+   * upstream's `0.1` into `0.10000000149011612`, and re-encoding base64 is wasted work).
+   */
+  readonly asSent?: VectorsAsSent
 }
+
+export type VectorsAsSent =
+  | { readonly encoding: "float"; readonly vectors: readonly (readonly number[])[] }
+  | { readonly encoding: "base64"; readonly vectors: readonly string[] }
