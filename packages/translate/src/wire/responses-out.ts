@@ -3,6 +3,7 @@
  * items and the stream events, as plain types (the gateway builds them; tests validate
  * every one against the official spec).
  */
+import type { ServiceTierOut } from "./chat-completion-out.ts"
 import type { ReasoningParam, TextFormat, TextParam } from "./responses-request.ts"
 
 export interface UrlCitationAnnotationOut {
@@ -122,7 +123,7 @@ export interface ResponseOut extends ResponseEcho {
   readonly model: string
   readonly output: readonly OutputItemOut[]
   readonly usage: ResponseUsageOut | null
-  readonly service_tier?: "auto" | "default" | "flex" | "scale" | "priority"
+  readonly service_tier?: ServiceTierOut
 }
 
 type Seq = { readonly sequence_number: number }
