@@ -188,7 +188,6 @@ function toResponsesCall(
     tool_choice: request.tool_choice === undefined ? "auto" : toolChoiceToResponses(toolChoiceFromResponses(request.tool_choice)),
     tools: tools.map(toolToResponses),
     truncation: "disabled",
-    user: request.user ?? null,
     metadata: request.metadata ?? {},
     safety_identifier: stringOrNull(passthrough["safety_identifier"]),
     prompt_cache_key: stringOrNull(passthrough["prompt_cache_key"]),
@@ -196,6 +195,7 @@ function toResponsesCall(
     max_tool_calls: null,
     top_logprobs: 0,
   }
+  const echoed: ResponseEcho = request.user === undefined ? echo : { ...echo, user: request.user }
   return {
     input,
     instructions: request.instructions ?? undefined,
@@ -205,6 +205,6 @@ function toResponsesCall(
     store: request.store ?? true,
     previousResponseId: request.previous_response_id ?? undefined,
     reasoningOutput: summary === null ? "text" : "summary",
-    echo,
+    echo: echoed,
   }
 }

@@ -55,7 +55,7 @@ export interface ResponseState {
   readonly incomplete_details: ResponseOut["incomplete_details"]
   readonly completedAt: number | null
   readonly output: readonly OutputItemOut[]
-  readonly usage: ResponseOut["usage"]
+  readonly usage: ResponseOut["usage"] | null
   readonly serviceTier: string | undefined
   readonly error: ResponseOut["error"]
 }
@@ -72,8 +72,8 @@ export function responseObject(echo: ResponseEcho, identity: ResponseIdentity, s
     incomplete_details: state.incomplete_details,
     model: identity.model,
     output: state.output,
-    usage: state.usage,
     ...echo,
+    ...(state.usage === null || state.usage === undefined ? {} : { usage: state.usage }),
   }
   const tier = serviceTierToOpenAI(state.serviceTier)
   return tier === undefined ? base : { ...base, service_tier: tier }

@@ -101,7 +101,8 @@ export interface ResponseEcho {
   readonly tool_choice: ToolChoiceOut
   readonly tools: readonly FunctionToolOut[]
   readonly truncation: "disabled"
-  readonly user: string | null
+  /** Left out when unset: the spec types it as a string, not null. */
+  readonly user?: string
   readonly metadata: Readonly<Record<string, string>>
   readonly safety_identifier: string | null
   readonly prompt_cache_key: string | null
@@ -122,7 +123,8 @@ export interface ResponseOut extends ResponseEcho {
   readonly incomplete_details: { readonly reason: "max_output_tokens" | "content_filter" } | null
   readonly model: string
   readonly output: readonly OutputItemOut[]
-  readonly usage: ResponseUsageOut | null
+  /** Left out until known: the spec does not allow null. */
+  readonly usage?: ResponseUsageOut
   readonly service_tier?: ServiceTierOut
 }
 
