@@ -26,7 +26,11 @@ export function foldResponseEvent(state: ResponseFoldState, event: ResponseEvent
     const expected = state.sequence === undefined ? 0 : state.sequence + 1
     next = { ...next, sequence: event.sequence_number, outOfOrder: state.outOfOrder + (event.sequence_number === expected ? 0 : 1) }
   }
-  if (event.response !== undefined) return { ...next, response: event.response }
+  if (event.response !== undefined) {
+    // A new response (a recorded multi-step exchange holds several): its items start afresh.
+    const fresh = event.type === "response.created" && state.response !== undefined && state.response.id !== event.response.id
+    return fresh ? { ...next, response: event.response, items: new Map(), texts: new Map() } : { ...next, response: event.response }
+  }
   const index = event.output_index
   if (index === undefined) return next
   switch (event.type) {
