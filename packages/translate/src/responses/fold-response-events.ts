@@ -3,8 +3,9 @@ import type { OutputItemIn, ResponseEventIn, ResponseObjectIn } from "../wire/re
 /**
  * Folds Responses stream events into the Response they describe, as a client does:
  * the last lifecycle snapshot (`response.created` … `response.completed`) gives the
- * envelope; the output is rebuilt from the items themselves (`output_item.done`, or
- * what `added` and the deltas built when an item never finished), by `output_index`,
+ * envelope; the output is rebuilt from the items themselves (the last `output_item.added`
+ * or `.done` of each `output_index`; `texts` keeps what the deltas built, per item and
+ * part, for a reader that needs an unfinished item's text),
  * never copied from the final snapshot (some upstreams send it with `output: []`).
  * Also the reader for an upstream that speaks Responses. Memory: the output itself.
  */
