@@ -19,6 +19,9 @@ export type SpecSchemaName =
   | "ListModelsResponse"
   | "Model"
   | "ErrorResponse"
+  | "CreateResponse"
+  | "Response"
+  | "ResponseStreamEvent"
 
 let validators: Map<SpecSchemaName, ValidateFunction> | undefined
 
@@ -61,6 +64,9 @@ function load(): Map<SpecSchemaName, ValidateFunction> {
     "ListModelsResponse",
     "Model",
     "ErrorResponse",
+    "CreateResponse",
+    "Response",
+    "ResponseStreamEvent",
   ]
   return new Map(names.map((name) => [name, ajv.compile({ $ref: `openai#/components/schemas/${name}` })]))
 }

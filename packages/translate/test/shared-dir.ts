@@ -13,5 +13,6 @@ export const sharedDir = process.env["GATEWAY_SHARED_DIR"] ?? resolve(repoRoot, 
 if (!existsSync(sharedDir)) throw new Error(`shared material not found at ${sharedDir} (set GATEWAY_SHARED_DIR)`)
 
 export const recordedDir = resolve(sharedDir, "fixtures", "recorded", "openai-compatible")
+export const recordedResponsesDir = resolve(sharedDir, "fixtures", "recorded", "openai-responses")
 export const capturesDir = resolve(sharedDir, "research", "captures")
 export const openapiPath = resolve(sharedDir, "openai", "openapi.yaml")

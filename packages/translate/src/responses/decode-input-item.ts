@@ -1,0 +1,70 @@
+import { Result, Schema } from "effect"
+import { invalidRequest } from "../errors/gateway-error.ts"
+import { fail, succeed, type Outcome } from "../outcome.ts"
+import * as Wire from "../wire/responses-request.ts"
+import { schemaIssueToError } from "../wire/schema-issue-to-error.ts"
+
+const strict = { errors: "first", onExcessProperty: "error" } as const
+const decoders = {
+  message: Schema.decodeUnknownResult(Wire.InputMessageItem),
+  function_call: Schema.decodeUnknownResult(Wire.FunctionCallItem),
+  function_call_output: Schema.decodeUnknownResult(Wire.FunctionCallOutputItem),
+  reasoning: Schema.decodeUnknownResult(Wire.ReasoningInputItem),
+  item_reference: Schema.decodeUnknownResult(Wire.ItemReference),
+} as const
+
+/**
+ * One input item, picked by its `type` so a failure names its own path (`input[2].call_id`).
+ * A message may omit `type` (EasyInputMessage), and so may an item reference (`{id}`).
+ * `path` is where the item sits (`["input", 2]`), for the error's `param`.
+ */
+export function decodeInputItem(raw: unknown, path: readonly PropertyKey[]): Outcome<Wire.InputItem> {
+  const where = pathText(path)
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return fail(invalidRequest(`Invalid value for '${where}': expected an input item object.`, where, "invalid_value"))
+  const type: unknown = "type" in raw ? raw.type : undefined
+  const kind = type === undefined || type === null ? ("role" in raw ? "message" : "id" in raw ? "item_reference" : undefined) : type
+  switch (kind) {
+    case "message":
+      return settle(decoders.message(raw, strict), path)
+    case "function_call":
+      return settle(decoders.function_call(raw, strict), path)
+    case "function_call_output":
+      return settle(decoders.function_call_output(raw, strict), path)
+    case "reasoning":
+      return settle(decoders.reasoning(raw, strict), path)
+    case "item_reference":
+      return settle(decoders.item_reference(raw, strict), path)
+    case undefined:
+      return fail(invalidRequest(`Missing required parameter: '${where}.type'.`, `${where}.type`, "missing_required_parameter"))
+    default:
+      return fail(
+        invalidRequest(
+          `Input items of type ${JSON.stringify(kind)} are not supported by this gateway; supported types: ${Wire.inputItemTypes.join(", ")}.`,
+          `${where}.type`,
+          "unsupported_value",
+        ),
+      )
+  }
+}
+
+function settle<T extends Wire.InputItem>(decoded: Result.Result<T, Schema.SchemaError>, path: readonly PropertyKey[]): Outcome<Wire.InputItem> {
+  return Result.isFailure(decoded) ? fail(schemaIssueToError(decoded.failure.issue, path)) : succeed(decoded.success)
+}
+
+/** A stored item (one the gateway kept from an earlier request or response), read back: never a reference. */
+export function decodeStoredItem(raw: unknown): Outcome<Wire.ResponseItem> {
+  const decoded = decodeInputItem(raw, ["item"])
+  if (!decoded.ok) return decoded
+  const item = decoded.value
+  return isReference(item) ? fail(invalidRequest("A stored item cannot be a reference.", "item", "invalid_value")) : succeed(item)
+}
+
+export function isReference(item: Wire.InputItem): item is Wire.ItemReference {
+  return !("role" in item) && (item.type === "item_reference" || item.type === undefined || item.type === null)
+}
+
+function pathText(path: readonly PropertyKey[]): string {
+  let out = ""
+  for (const segment of path) out += typeof segment === "number" ? `[${segment}]` : out === "" ? String(segment) : `.${String(segment)}`
+  return out
+}
