@@ -86,7 +86,7 @@ export async function startHarper(options: HarperOptions): Promise<HarperInstanc
 function writeDevPluginPackage(dir: string): void {
   rmSync(dir, { recursive: true, force: true })
   mkdirSync(dir, { recursive: true })
-  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "harper-gateway", private: true, type: "module" }))
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "harper-gateway", private: true, type: "module", exports: "./plugin.js" }))
   writeFileSync(join(dir, "plugin.js"), `export * from ${JSON.stringify(pathToFileURL(join(packageDir, "src", "plugin.ts")).href)}\n`)
   copyFileSync(join(packageDir, "schema.graphql"), join(dir, "schema.graphql"))
   writeFileSync(join(dir, "config.yaml"), JSON.stringify({ pluginModule: "./plugin.js", graphqlSchema: { files: "schema.graphql" } }, null, 2))
