@@ -75,9 +75,12 @@ beforeAll(async () => {
   tarballs = join(scratch, "tarballs")
   mkdirSync(tarballs)
   const started = Date.now()
-  // The README's commands, with this test's destination.
-  await pnpm(["--dir", "packages/translate", "pack", "--pack-destination", tarballs])
-  await pnpm(["--dir", "packages/harper-resources", "pack", "--pack-destination", tarballs])
+  // The README's commands, with this test's folder as "$APP".
+  for (const dir of ["packages/translate", "packages/harper-resources"]) {
+    const args = ["--dir", dir, "pack", "--pack-destination"]
+    expect(readme).toContain(`npx -y pnpm@${PNPM_VERSION} ${args.join(" ")} "$APP"`)
+    await pnpm([...args, tarballs])
+  }
   console.log(`packed both packages in ${((Date.now() - started) / 1000).toFixed(1)} s`)
 })
 
@@ -91,7 +94,9 @@ describe("the packed file lists", () => {
     const forbidden = /(^|\/)(test|tests|__tests__|fixtures?|dev|bench|src|node_modules|\.harper-data)(\/|$)|\.test\.|\.spec\.|\.tsbuildinfo$|\.ts$(?<!\.d\.ts$)|tsconfig/
     for (const tarball of [TRANSLATE_TARBALL, PLUGIN_TARBALL]) {
       const files = await tarList(join(tarballs, tarball))
-      console.log(`${tarball}: ${files.length} files\n  ${files.filter((file) => !/\/[^/]+\/[^/]+\//.test(file) || file.endsWith("index.js")).join("\n  ")}`)
+      const built = files.filter((file) => file.startsWith("package/dist/"))
+      const kinds = [".js", ".d.ts", ".js.map"].map((kind) => `${built.filter((file) => file.endsWith(kind)).length} *${kind}`)
+      console.log(`${tarball}: ${files.filter((file) => !built.includes(file)).join(", ")}, dist/ (${kinds.join(", ")})`)
       expect(files.filter((file) => forbidden.test(file.replace(/^package\//, "")))).toEqual([])
       expect(files).toEqual(expect.arrayContaining(["package/package.json", "package/README.md"]))
     }
@@ -242,6 +247,7 @@ describe("Using it inside your own Harper (README), from the tarballs", () => {
   test("the plugin is installed from the tarball, not linked, and runs from dist", () => {
     const installed = join(app, "node_modules", "harper-gateway")
     expect(lstatSync(installed).isSymbolicLink()).toBe(false)
+    expect(lstatSync(join(app, "node_modules", "@harper-gateway", "translate")).isSymbolicLink()).toBe(false)
     expect(existsSync(join(installed, "src"))).toBe(false)
     expect(existsSync(join(installed, "dist", "plugin.js"))).toBe(true)
   })
