@@ -1,14 +1,15 @@
 /**
  * Starts and stops a real Harper 4.7 with the gateway plugin: used by the README's
  * start command and by the integration tests. Data lives under `root`; Harper listens
- * on loopback only, with MQTT and replication off. The plugin is loaded from this
- * package's own directory (Node 24 strips its TypeScript types at import).
+ * on loopback only, with MQTT and replication off. The plugin runs from this package's
+ * TypeScript sources (Node 24 strips the types), through a small development package
+ * written into the generated application: the packed package runs dist/ instead.
  */
 import { spawn, type ChildProcess } from "node:child_process"
-import { mkdirSync, openSync, symlinkSync, writeFileSync, existsSync, rmSync } from "node:fs"
+import { copyFileSync, mkdirSync, openSync, rmSync, writeFileSync } from "node:fs"
 import { createServer } from "node:net"
 import { dirname, join, resolve } from "node:path"
-import { fileURLToPath } from "node:url"
+import { fileURLToPath, pathToFileURL } from "node:url"
 import { createRequire } from "node:module"
 import { DEFAULT_MAX_BODY_BYTES } from "../src/http/v1-guard.ts"
 
@@ -49,19 +50,55 @@ export async function freePort(): Promise<number> {
   })
 }
 
+export interface HarperRunOptions {
+  /** Folder for Harper's data, config, logs (`<root>/hdb`) and its HOME. */
+  readonly root: string
+  /** The Harper application to run (its package.json, config.yaml and node_modules). */
+  readonly appDir: string
+  readonly httpPort?: number
+  readonly operationsPort?: number
+  readonly admin: { readonly username: string; readonly password: string }
+  readonly threads?: number
+  readonly env?: Readonly<Record<string, string>>
+  readonly output?: "inherit" | "file"
+  /** Harper's own request body limit (`http.maxRequestBodySize`). */
+  readonly maxRequestBodyBytes?: number
+}
+
+/** Harper with the plugin running from this repository's sources, in a generated application under `root/app`. */
 export async function startHarper(options: HarperOptions): Promise<HarperInstance> {
   const root = resolve(options.root)
   const appDir = join(root, "app")
-  const home = join(root, "home")
-  const hdbRoot = join(root, "hdb")
-  mkdirSync(join(appDir, "node_modules"), { recursive: true })
-  mkdirSync(home, { recursive: true })
-  const link = join(appDir, "node_modules", "harper-gateway")
-  if (existsSync(link)) rmSync(link, { force: true, recursive: false })
-  symlinkSync(packageDir, link, "dir")
+  writeDevPluginPackage(join(appDir, "node_modules", "harper-gateway"))
   writeFileSync(join(appDir, "package.json"), JSON.stringify({ name: "harper-gateway-app", private: true, type: "module" }))
   // YAML is a superset of JSON, so the config is written as JSON.
   writeFileSync(join(appDir, "config.yaml"), JSON.stringify({ rest: true, "harper-gateway": { package: "harper-gateway", ...options.gatewayConfig } }, null, 2))
+  const { gatewayConfig, ...rest } = options
+  // Harper's own body limit made equal to the gateway's, so the documented limit is the one in force.
+  return runHarper({ ...rest, root, appDir, maxRequestBodyBytes: gatewayBodyLimit(gatewayConfig) })
+}
+
+/**
+ * The plugin as Harper finds it at node_modules/harper-gateway, but loading src/plugin.ts:
+ * the package's own config.yaml names dist/ (what is packed), and Node strips types only
+ * outside node_modules, so this module re-exports the sources by their real path.
+ */
+function writeDevPluginPackage(dir: string): void {
+  rmSync(dir, { recursive: true, force: true })
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "harper-gateway", private: true, type: "module", exports: "./plugin.js" }))
+  writeFileSync(join(dir, "plugin.js"), `export * from ${JSON.stringify(pathToFileURL(join(packageDir, "src", "plugin.ts")).href)}\n`)
+  copyFileSync(join(packageDir, "schema.graphql"), join(dir, "schema.graphql"))
+  writeFileSync(join(dir, "config.yaml"), JSON.stringify({ pluginModule: "./plugin.js", graphqlSchema: { files: "schema.graphql" } }, null, 2))
+}
+
+/** Harper on an existing application directory, with a throwaway install under `root`. */
+export async function runHarper(options: HarperRunOptions): Promise<HarperInstance> {
+  const root = resolve(options.root)
+  const appDir = resolve(options.appDir)
+  const home = join(root, "home")
+  const hdbRoot = join(root, "hdb")
+  mkdirSync(home, { recursive: true })
 
   const httpPort = options.httpPort ?? (await freePort())
   const operationsPort = options.operationsPort ?? (await freePort())
@@ -81,8 +118,7 @@ export async function startHarper(options: HarperOptions): Promise<HarperInstanc
     MQTT_NETWORK_SECUREPORT: "null",
     REPLICATION_SECUREPORT: "null",
     THREADS_COUNT: String(options.threads ?? 1),
-    // Harper's own body limit (10 MB by default) made equal to the gateway's, so the documented limit is the one in force.
-    HTTP_MAXREQUESTBODYSIZE: String(gatewayBodyLimit(options.gatewayConfig)),
+    HTTP_MAXREQUESTBODYSIZE: String(options.maxRequestBodyBytes ?? DEFAULT_MAX_BODY_BYTES),
     LOGGING_LEVEL: "warn",
   }
   const outputPath = join(root, "harper.out")
