@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process"
 import { readdirSync, readFileSync, statSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -22,6 +23,13 @@ describe("packages/translate", () => {
       return forbidden.filter((pattern) => pattern.test(text)).map((pattern) => `${file}: ${pattern}`)
     })
     expect(offences).toEqual([])
+  })
+
+  it("loads under Node's strip-only TypeScript, as Harper loads the sources (no parameter properties, enums or namespaces)", () => {
+    // vitest compiles TypeScript fully, so only a plain Node import shows what Node's type stripping refuses.
+    const index = join(srcDir, "index.ts")
+    const printed = execFileSync(process.execPath, ["--input-type=module", "-e", `const m = await import(${JSON.stringify(index)}); console.log(typeof m.decodeChatRequest)`], { encoding: "utf8" })
+    expect(printed.trim()).toBe("function")
   })
 
   it("runs its tests on the project's Node 24", () => {
