@@ -25,6 +25,8 @@ export interface HarperOptions {
   readonly env?: Readonly<Record<string, string>>
   /** Where Harper's stdout/stderr go (the banner); its log is `<root>/hdb/log/hdb.log`. */
   readonly output?: "inherit" | "file"
+  /** Called with Harper's pid as soon as it is spawned, before it loads anything (tests plant files named for it). */
+  readonly onSpawn?: (pid: number) => void
 }
 
 export interface HarperInstance {
@@ -34,6 +36,8 @@ export interface HarperInstance {
   readonly logPath: string
   readonly process: ChildProcess
   stop(): Promise<void>
+  /** SIGKILL to Harper's whole process group (a crash: nothing gets to run), resolved once it has exited. */
+  kill(): Promise<void>
 }
 
 export async function freePort(): Promise<number> {
@@ -86,6 +90,7 @@ export async function startHarper(options: HarperOptions): Promise<HarperInstanc
   const output = options.output === "inherit" ? "inherit" : openSync(outputPath, "a")
   // Its own process group: a Ctrl-C in the terminal reaches the launcher, which stops Harper cleanly.
   const child = spawn(process.execPath, [harperBin, "run", appDir], { env, stdio: ["ignore", output, output], detached: true })
+  if (child.pid !== undefined) options.onSpawn?.(child.pid)
   const url = `http://127.0.0.1:${httpPort}`
   const exited = new Promise<void>((resolveExit) => child.once("exit", () => resolveExit()))
   // Harper runs in its own process group: if whoever started it exits without stopping it, stop it anyway.
@@ -104,6 +109,12 @@ export async function startHarper(options: HarperOptions): Promise<HarperInstanc
       const timer = setTimeout(() => child.kill("SIGKILL"), 15_000)
       await exited
       clearTimeout(timer)
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return
+      // Detached: Harper leads its own process group, so this reaches anything it started too.
+      process.kill(-child.pid, "SIGKILL")
+      await exited
     },
   }
   const deadline = Date.now() + 90_000
