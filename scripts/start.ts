@@ -57,7 +57,8 @@ if (credentials.key === undefined) {
   const response = await fetch(`${harper.url}/gateway/keys`, {
     method: "POST",
     headers: { authorization: basic, "content-type": "application/json" },
-    body: JSON.stringify({ user: credentials.username, name: "first key" }),
+    // The admin's own key, for the admin's own tenant: a key never reads other tenants' usage, whoever its user is.
+    body: JSON.stringify({ user: credentials.username, tenant: credentials.username, name: "the admin's own key" }),
   })
   const created: unknown = await response.json()
   if (response.status !== 201 || typeof created !== "object" || created === null || !("key" in created) || typeof created.key !== "string") {
@@ -72,7 +73,7 @@ if (credentials.key === undefined) {
 console.log(`
 Gateway ready at ${harper.url}/v1   (Harper PID ${harper.pid}; logs: ${harper.logPath})
 Admin user: ${credentials.username} (password in ${credentialsPath})
-Gateway key: ${credentials.key}
+Gateway key (the admin's own, tenant '${credentials.username}'): ${credentials.key}
 
   curl ${harper.url}/v1/chat/completions \\
     -H "Authorization: Bearer ${credentials.key}" -H "Content-Type: application/json" \\

@@ -10,6 +10,7 @@ import { createServer } from "node:net"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { createRequire } from "node:module"
+import { DEFAULT_MAX_BODY_BYTES } from "../src/http/v1-guard.ts"
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), "..")
 
@@ -86,6 +87,8 @@ export async function startHarper(options: HarperOptions): Promise<HarperInstanc
     MQTT_NETWORK_SECUREPORT: "null",
     REPLICATION_SECUREPORT: "null",
     THREADS_COUNT: String(options.threads ?? 1),
+    // Harper's own body limit (10 MB by default) made equal to the gateway's, so the documented limit is the one in force.
+    HTTP_MAXREQUESTBODYSIZE: String(gatewayBodyLimit(options.gatewayConfig)),
     LOGGING_LEVEL: "warn",
   }
   const outputPath = join(root, "harper.out")
@@ -140,6 +143,13 @@ export async function startHarper(options: HarperOptions): Promise<HarperInstanc
     }
   }
   return instance
+}
+
+/** The plugin's `limits.maxBodyBytes`, or its default. */
+function gatewayBodyLimit(config: Readonly<Record<string, unknown>>): number {
+  const limits: unknown = config["limits"]
+  const value: unknown = typeof limits === "object" && limits !== null ? Reflect.get(limits, "maxBodyBytes") : undefined
+  return typeof value === "number" ? value : DEFAULT_MAX_BODY_BYTES
 }
 
 /** The parent's environment without Harper's own config variables, which it would persist. */

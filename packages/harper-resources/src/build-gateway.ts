@@ -1,5 +1,5 @@
 import { createEchoBackend } from "./backends/echo-backend.ts"
-import { createOpenAIBackend, DEFAULT_TIMEOUTS } from "./backends/openai-backend.ts"
+import { createOpenAIBackend, DEFAULT_RESPONSE_LIMITS, DEFAULT_TIMEOUTS } from "./backends/openai-backend.ts"
 import type { ModelEntry, GatewayConfig } from "./config/gateway-config.ts"
 import type { EmbeddingBackend, GenerativeBackend } from "./models/backend.ts"
 import { advertisedAliases, createBackendRegistry, type BackendRegistry, type ModelRoute } from "./models/backend-registry.ts"
@@ -42,6 +42,11 @@ export function buildRegistry(config: GatewayConfig): BuiltRegistry {
           connectMs: entry.timeouts?.connectMs ?? DEFAULT_TIMEOUTS.connectMs,
           firstByteMs: entry.timeouts?.firstByteMs ?? DEFAULT_TIMEOUTS.firstByteMs,
           idleMs: entry.timeouts?.idleMs ?? DEFAULT_TIMEOUTS.idleMs,
+          totalMs: entry.timeouts?.totalMs ?? DEFAULT_TIMEOUTS.totalMs,
+          maxChatResponseBytes: entry.limits?.maxResponseBytes ?? DEFAULT_RESPONSE_LIMITS.maxChatResponseBytes,
+          maxEmbeddingsResponseBytes: entry.limits?.maxResponseBytes ?? DEFAULT_RESPONSE_LIMITS.maxEmbeddingsResponseBytes,
+          maxErrorBytes: entry.limits?.maxErrorBytes ?? DEFAULT_RESPONSE_LIMITS.maxErrorBytes,
+          exposeUpstreamErrors: entry.exposeUpstreamErrors ?? true,
         })
       default: {
         const unreachable: never = entry.backend
@@ -53,7 +58,7 @@ export function buildRegistry(config: GatewayConfig): BuiltRegistry {
     const out = new Map<string, ModelRoute<GenerativeBackend & EmbeddingBackend>>()
     for (const [logicalName, entry] of entries) {
       const backend = build(logicalName, entry)
-      if (backend !== undefined) out.set(logicalName, { kind, logicalName, upstreamModel: entry.model ?? logicalName, backend })
+      if (backend !== undefined) out.set(logicalName, { kind, logicalName, upstreamModel: entry.model ?? logicalName, backend, extraFields: new Set(entry.extraFields ?? []) })
     }
     return out
   }

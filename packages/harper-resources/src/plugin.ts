@@ -6,14 +6,15 @@
  */
 import { join } from "node:path"
 import { parentPort, threadId } from "node:worker_threads"
+import { GatewayFailure } from "@harper-gateway/translate"
 import { databases, Resource, server } from "harperdb"
 import { createCallRecorder } from "./accounting/call-recorder.ts"
 import { openJournal } from "./accounting/journal.ts"
 import { processRunId } from "./accounting/process-run-id.ts"
 import { replayLeftovers } from "./accounting/replay-leftovers.ts"
-import type { GatewayKeyRecord } from "./auth/gateway-keys.ts"
+import { createKeyCache } from "./auth/key-cache.ts"
 import { buildRegistry } from "./build-gateway.ts"
-import { expandEnv } from "./config/expand-env.ts"
+import { describeMissing, expandEnv } from "./config/expand-env.ts"
 import { readGatewayConfig } from "./config/gateway-config.ts"
 import { isTable, toKeyRecord, writeBatch, type TableLike } from "./harper-tables.ts"
 import { chatCompletions } from "./http/chat-completions.ts"
@@ -32,7 +33,6 @@ export const suppressHandleApplicationWarning = true
 
 /** REST only: no MQTT, WebSocket, GraphQL or MCP exposure of the gateway resources. */
 const REST_ONLY = { rest: true, mqtt: false, ws: false, sse: false, graphql: false, mcp: false } as const
-const KEY_CACHE_MS = 5_000
 
 /** The model facade of this worker, for application code (`import { gatewayModels } from "harper-gateway/src/plugin.ts"`). */
 export let gatewayModels: ModelsService | undefined
@@ -49,7 +49,11 @@ export function addResponseHeaderHook(hook: ResponseHeaderHook): void {
 
 export function handleApplication(scope: PluginScope): void {
   const expanded = expandEnv(scope.options.getAll(), process.env)
-  for (const name of new Set(expanded.missing)) scope.logger.error(`gateway config: environment variable ${name} is not set`)
+  if (expanded.missing.length > 0) {
+    const message = describeMissing(expanded.missing)
+    scope.logger.error(message)
+    throw new Error(message)
+  }
   const read = readGatewayConfig(expanded.value)
   if (!read.ok) {
     scope.logger.error(read.message)
@@ -88,23 +92,25 @@ export function handleApplication(scope: PluginScope): void {
     if (typeof message === "object" && message !== null && Reflect.get(message, "type") === "shutdown") void recorder.close()
   })
 
-  const keyCache = new Map<string, { readonly record: GatewayKeyRecord | undefined; readonly until: number }>()
-  const findKey = async (id: string): Promise<GatewayKeyRecord | undefined> => {
-    const cached = keyCache.get(id)
-    if (cached !== undefined && cached.until > Date.now()) return cached.record
-    const record = toKeyRecord(await keys.get(id))
-    keyCache.set(id, { record, until: Date.now() + KEY_CACHE_MS })
-    return record
-  }
+  const keyCache = createKeyCache(async (id) => toKeyRecord(await keys.get(id)))
+  const users = systemTable("hdb_user")
   // Harper's `server.getUser(username, null)` fetches a user without a password check; its typings demand a request.
   const getUser: unknown = Reflect.get(server, "getUser")
   const findUser = async (username: string): Promise<unknown> => {
     if (!isFunction(getUser)) return undefined
+    let stored: unknown
+    let user: unknown
     try {
-      return await Reflect.apply(getUser, server, [username, null])
-    } catch {
-      return undefined
+      // getUser answers `{username}` for a name that does not exist; the user table says whether it does, and since when.
+      stored = await users.get(username)
+      if (typeof stored !== "object" || stored === null) return undefined
+      user = await Reflect.apply(getUser, server, [username, null])
+    } catch (error) {
+      if (statusOf(error) === 401) return undefined // Harper's answer for an inactive user
+      throw new GatewayFailure({ _tag: "Unavailable", detail: error instanceof Error ? error.message : String(error) })
     }
+    if (typeof user !== "object" || user === null || typeof stored !== "object" || stored === null) return undefined
+    return { ...user, createdTime: Reflect.get(stored, "__createdtime__") }
   }
 
   const service = createModelsService(registry, recorder)
@@ -113,7 +119,7 @@ export function handleApplication(scope: PluginScope): void {
     models: service,
     auth: {
       settings: { roles: new Set(config.auth?.roles ?? []), tenantAttribute: config.auth?.tenantAttribute ?? "tenant" },
-      deps: { findKey, findUser },
+      deps: { findKey: keyCache.find, findUser },
     },
     headerHooks: responseHeaderHooks,
     logError: (message, error) => scope.logger.error(message, error),
@@ -136,7 +142,7 @@ export function handleApplication(scope: PluginScope): void {
   scope.resources.set("v1/models", resource("Models", { get: (target, request) => models(gateway, request, pathnameOf(target), loadedAt) }), REST_ONLY)
   const readUsage = async (tenant: string, limit: number): Promise<readonly unknown[]> => {
     const rows: unknown[] = []
-    for await (const row of calls.search({ conditions: [{ attribute: "tenant", value: tenant }], limit })) rows.push({ ...(typeof row === "object" && row !== null ? row : {}) })
+    for await (const row of calls.search({ conditions: [{ attribute: "tenant", value: tenant }], sort: { attribute: "time", descending: true }, limit })) rows.push({ ...(typeof row === "object" && row !== null ? row : {}) })
     return rows
   }
   scope.resources.set("v1/gateway/usage", resource("GatewayUsage", { get: (_target, request) => usage(gateway, request, readUsage) }), REST_ONLY)
@@ -145,7 +151,7 @@ export function handleApplication(scope: PluginScope): void {
     const floor = jsonResponse(200, { id: "floor", object: "chat.completion", padding: "x".repeat(1800) })
     scope.resources.set("bench/floor", resource("BenchFloor", { post: async () => ({ ...floor, headers: { ...floor.headers } }) }), REST_ONLY)
   }
-  const keysDeps = { table: keys, findUser, forget: (id: string) => keyCache.delete(id) }
+  const keysDeps = { table: keys, findUser, forget: keyCache.forget, logError: (message: string, error: unknown) => scope.logger.error(message, error) }
   scope.resources.set(
     "gateway/keys",
     resource("GatewayKeys", {
@@ -177,6 +183,20 @@ function resource(name: string, handlers: StaticHandlers): typeof Resource {
 
 function isFunction(value: unknown): value is (...args: unknown[]) => unknown {
   return typeof value === "function"
+}
+
+/** A Harper record's status code (Harper's ClientError carries the HTTP status it means). */
+function statusOf(error: unknown): number | undefined {
+  if (typeof error !== "object" || error === null) return undefined
+  const status: unknown = Reflect.get(error, "statusCode") ?? Reflect.get(error, "status")
+  return typeof status === "number" ? status : undefined
+}
+
+function systemTable(name: string): TableLike {
+  const database: unknown = Reflect.get(databases, "system")
+  const found: unknown = typeof database === "object" && database !== null ? Reflect.get(database, name) : undefined
+  if (!isTable(found)) throw new Error(`gateway: Harper's table system.${name} is missing`)
+  return found
 }
 
 function table(name: string): TableLike {

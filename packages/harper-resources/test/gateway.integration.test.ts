@@ -92,7 +92,7 @@ describe("the gateway in a real Harper, against a replaying upstream", () => {
       expect(response.headers.get("content-type")).toBe("text/event-stream")
       const text = await response.text()
       const first = asChunk(JSON.parse(sseData(text)[0] ?? "{}"))
-      expect(text).toBe(expectedSse("openai-text", { id: first.id ?? "", created: first.created ?? 0, model: first.model ?? "" }, includeUsage))
+      expect(text).toBe(expectedSse("openai-text", { id: first.id ?? "", created: typeof first.created === "number" ? first.created : 0, model: first.model ?? "" }, includeUsage))
       for (const data of sseData(text).slice(0, -1)) expect(validateChunk(JSON.parse(data))).toEqual([])
       expect(sseData(text).filter((d) => d.includes('"choices":[]')).length).toBe(includeUsage ? 1 : 0)
       // The gateway always asks the upstream for usage, so streamed calls are accounted.

@@ -3,7 +3,7 @@
  * fast-check, tenants' usage isolation, and the upstream key never leaking. `pnpm soak`
  * runs the same with 10,000 generated requests (SOAK=1).
  */
-import { createSign } from "node:crypto"
+import { createSign, randomBytes } from "node:crypto"
 import { readFileSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"
 import fc from "fast-check"
@@ -14,6 +14,7 @@ import { freePort } from "../dev/harper-process.ts"
 import { specValidator } from "../../translate/test/openapi-validator.ts"
 import { recordedDir } from "../../translate/test/shared-dir.ts"
 import { startGatewayFixture, UPSTREAM_KEY, type GatewayFixture } from "./harper-fixture.ts"
+import { HOSTILE_LEAKS } from "./replay-upstream.ts"
 
 const soak = process.env["SOAK"] === "1"
 
@@ -39,6 +40,13 @@ beforeAll(async () => {
     "f-malformed": openai("fault-malformed"),
     "f-slow": { ...openai("fault-slow-first-byte"), timeouts: { firstByteMs: 300 } },
     "f-refused": { ...openai("x"), baseUrl: `http://127.0.0.1:${closedPort}/v1` },
+    "h-error-json": openai("hostile-error-json"),
+    "h-error-json-hidden": { ...openai("hostile-error-json"), exposeUpstreamErrors: false },
+    "h-error-html": openai("hostile-error-html"),
+    "h-huge": { ...openai("hostile-huge"), limits: { maxResponseBytes: 1024 * 1024 } },
+    "h-keepalive": { ...openai("hostile-keepalive"), timeouts: { idleMs: 600, totalMs: 20_000 } },
+    "h-deadline": { ...openai("slow-openai-text"), timeouts: { idleMs: 5_000, totalMs: 700 } },
+    "with-extras": { ...openai("openai-text"), extraFields: ["top_k", "service_tier"] },
   }))
   // Keys of an ordinary user with the gateway role: a super user may read any tenant.
   await fx.operation({ operation: "add_role", role: "gateway_user", permission: { super_user: false } })
@@ -165,19 +173,38 @@ describe("bad input", () => {
   }, soak ? 1_800_000 : 180_000)
 })
 
-describe("oversized bodies", () => {
-  it("refuses a body over the limit with an OpenAI-shaped 413, and keeps serving", async () => {
-    const huge = JSON.stringify({ model: "echo", messages: [{ role: "user", content: "x".repeat(40 * 1024 * 1024) }] })
-    const response = await fetch(`${fx.harper.url}/v1/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${keyA}`, "content-type": "application/json" }, body: huge }).catch((error: unknown) => error)
+describe("body limit", () => {
+  const body = (size: number) => JSON.stringify({ model: "echo", messages: [{ role: "user", content: "x".repeat(size) }] })
+  const send = (payload: string | ReadableStream<Uint8Array>) =>
+    fetch(`${fx.harper.url}/v1/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${keyA}`, "content-type": "application/json" }, body: payload, duplex: "half" }).catch((error: unknown) => error)
+  /** A 413 `request_too_large`, or the connection closed while the client was still sending: a refusal either way. */
+  const expectRefused = async (response: unknown) => {
     if (response instanceof Response) {
       expect(response.status).toBe(413)
-      expect(asError(JSON.parse(await response.text())).error.code).toBe("payload_too_large")
+      expect(asError(JSON.parse(await response.text())).error.code).toBe("request_too_large")
     } else {
-      // The gateway may close the connection while the client is still sending: that is a refusal too.
       expect(String(response)).toMatch(/fetch failed|other side closed|EPIPE|ECONNRESET/)
     }
     expect((await chat("echo")).status).toBe(200)
+  }
+
+  it("refuses a body over the limit with an OpenAI-shaped 413 before reading it, and keeps serving", async () => {
+    await expectRefused(await send(body(40 * 1024 * 1024)))
   })
+
+  it("takes a body above Harper's 10 MB default and below the gateway's 32 MiB, and refuses a larger one sent without Content-Length with a 413", async () => {
+    const eleven = await send(body(11 * 1000 * 1000))
+    expect(eleven instanceof Response && eleven.status).toBe(200)
+    if (eleven instanceof Response) await eleven.text()
+    const bytes = Buffer.from(body(40 * 1024 * 1024))
+    const chunked = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let offset = 0; offset < bytes.length; offset += 1024 * 1024) controller.enqueue(bytes.subarray(offset, offset + 1024 * 1024))
+        controller.close()
+      },
+    })
+    await expectRefused(await send(chunked))
+  }, 120_000)
 })
 
 describe("load and accounting integrity", () => {
@@ -264,5 +291,163 @@ describe("tenants and secrets", () => {
     expect(seenBodies.some((body) => body.includes(UPSTREAM_KEY))).toBe(false)
     expect(seenBodies.length).toBeGreaterThan(100)
     expect(readFileSync(fx.harper.logPath, "utf8")).not.toContain(UPSTREAM_KEY)
+  })
+})
+
+describe("attacks", () => {
+  const json = async (response: Response) => ({ status: response.status, body: JSON.parse(await response.text()) as unknown })
+
+  it("answers a flood of random well-formed keys with 401s and keeps serving (the key cache is bounded: key-cache.test.ts)", async () => {
+    const random = () => `sk-hgw-${randomBytes(6).toString("hex")}-${randomBytes(32).toString("base64url")}`
+    const statuses = new Map<number, number>()
+    let next = 0
+    const flood = 3_000
+    const worker = async () => {
+      while (next < flood) {
+        next++
+        const response = await fetch(`${fx.harper.url}/v1/models`, { headers: { authorization: `Bearer ${random()}` } })
+        const { status, body } = await json(response)
+        statuses.set(status, (statuses.get(status) ?? 0) + 1)
+        expect(validateError(body)).toEqual([])
+      }
+    }
+    const started = Date.now()
+    await Promise.all(Array.from({ length: 32 }, worker))
+    console.log(`key flood: ${flood} random keys in ${Date.now() - started} ms, statuses ${JSON.stringify(Object.fromEntries(statuses))}`)
+    expect([...statuses.keys()]).toEqual([401])
+    expect((await chat("echo")).status).toBe(200)
+  }, 120_000)
+
+  it("keeps a key to its tenant even when its user is a super user; only Harper credentials of a super user may read another tenant", async () => {
+    const created = await fetch(`${fx.harper.url}/gateway/keys`, { method: "POST", headers: { authorization: fx.basic, "content-type": "application/json" }, body: JSON.stringify({ user: "admin", tenant: "t1" }) })
+    const adminKey = Schema.decodeUnknownSync(Schema.Struct({ key: Schema.String }))(await created.json()).key
+    const asKey = await fetch(`${fx.harper.url}/v1/gateway/usage?tenant=tenant-a`, { headers: { authorization: `Bearer ${adminKey}` } })
+    expect(asKey.status).toBe(403)
+    const own = await json(await fetch(`${fx.harper.url}/v1/gateway/usage`, { headers: { authorization: `Bearer ${adminKey}` } }))
+    expect(own).toMatchObject({ status: 200, body: { tenant: "t1" } })
+    const asBasic = await fetch(`${fx.harper.url}/v1/gateway/usage?tenant=tenant-a`, { headers: { authorization: fx.basic } })
+    expect(asBasic.status).toBe(200)
+  })
+
+  it("refuses a key once its user is dropped, and still after a new user takes the same name", async () => {
+    expect((await fx.operation({ operation: "add_user", role: "gateway_user", username: "dave", password: "dave-pw-1", active: true })).status).toBe(200)
+    const created = await fetch(`${fx.harper.url}/gateway/keys`, { method: "POST", headers: { authorization: fx.basic, "content-type": "application/json" }, body: JSON.stringify({ user: "dave" }) })
+    const daveKey = Schema.decodeUnknownSync(Schema.Struct({ key: Schema.String }))(await created.json()).key
+    const ask = async () => json(await fetch(`${fx.harper.url}/v1/models`, { headers: { authorization: `Bearer ${daveKey}` } }))
+    expect((await ask()).status).toBe(200)
+    expect((await fx.operation({ operation: "drop_user", username: "dave" })).status).toBe(200)
+    expect(await ask()).toMatchObject({ status: 401, body: { error: { code: "invalid_api_key" } } })
+    await new Promise((r) => setTimeout(r, 20))
+    expect((await fx.operation({ operation: "add_user", role: "gateway_user", username: "dave", password: "dave-pw-2", active: true })).status).toBe(200)
+    expect(await ask()).toMatchObject({ status: 401, body: { error: { code: "invalid_api_key" } } })
+    const forGhost = await fetch(`${fx.harper.url}/gateway/keys`, { method: "POST", headers: { authorization: fx.basic, "content-type": "application/json" }, body: JSON.stringify({ user: "nobody-by-this-name" }) })
+    expect(await json(forGhost)).toMatchObject({ status: 400, body: { error: { param: "user", code: "unknown_user" } } })
+  })
+
+  it("answers malformed percent-encoding and unknown spellings of /v1 with OpenAI-shaped 4xx, never a 500 or Harper's own body", async () => {
+    const key = { authorization: `Bearer ${keyA}` }
+    const cases: readonly (readonly [string, string, Record<string, string>, number])[] = [
+      ["GET", "/v1/models/%E0", key, 404],
+      ["DELETE", "/gateway/keys/%E0", { authorization: fx.basic }, 400],
+      ["POST", "/v1/chat/completions/extra", key, 404],
+      ["POST", "/v1/embeddings/x/y", key, 404],
+      ["GET", "/V1/models", key, 404],
+      ["GET", "//v1/models", key, 404],
+      ["GET", "/v1%2Fmodels", key, 404],
+      ["GET", "/v1//models", key, 404],
+    ]
+    for (const [method, path, headers, status] of cases) {
+      const response = await fetch(`${fx.harper.url}${path}`, { method, headers: { ...headers, "content-type": "application/json" }, ...(method === "POST" ? { body: JSON.stringify({ model: "echo", messages: [{ role: "user", content: "x" }] }) } : {}) })
+      const answer = await json(response)
+      expect([method, path, answer.status]).toEqual([method, path, status])
+      expect(validateError(answer.body)).toEqual([])
+    }
+  })
+
+  it("lists a tenant's newest usage rows first", async () => {
+    for (let i = 0; i < 3; i++) await chat("echo", keyB)
+    await new Promise((r) => setTimeout(r, 300))
+    const response = await fetch(`${fx.harper.url}/v1/gateway/usage?limit=2`, { headers: { authorization: `Bearer ${keyB}` } })
+    const rows = Schema.decodeUnknownSync(Schema.Struct({ data: Schema.Array(Schema.Struct({ time: Schema.Number })) }))(await response.json()).data
+    const newest = await fx.sql("SELECT MAX(time) AS t FROM gateway.hdb_model_calls WHERE tenant = 'tenant-b'")
+    expect(rows.length).toBe(2)
+    expect(rows[0]?.time).toBe(newest[0]?.["t"])
+    expect((rows[0]?.time ?? 0) >= (rows[1]?.time ?? 0)).toBe(true)
+  })
+
+  it("forwards only what a model's policy allows: router fields and paid options from a restricted key are refused and never reach the upstream", async () => {
+    const created = await fetch(`${fx.harper.url}/gateway/keys`, { method: "POST", headers: { authorization: fx.basic, "content-type": "application/json" }, body: JSON.stringify({ user: "carol", tenant: "tenant-r", models: ["gpt-4.1-nano"] }) })
+    const restricted = Schema.decodeUnknownSync(Schema.Struct({ key: Schema.String }))(await created.json()).key
+    const send = async (model: string, extra: Record<string, unknown>, stream = false) =>
+      json(await fetch(`${fx.harper.url}/v1/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${restricted}`, "content-type": "application/json" }, body: JSON.stringify({ model, stream, messages: [{ role: "user", content: "x" }], ...extra }) }))
+    const before = fx.upstream.requests.length
+    const refused = [
+      { models: ["openai/gpt-4o", "anthropic/claude-opus"] },
+      { provider: { order: ["OpenAI"], allow_fallbacks: true } },
+      { route: "fallback" },
+      { plugins: [{ id: "web" }] },
+      { transforms: ["middle-out"] },
+      { best_of: 5 },
+      { extra_body: { model: "gpt-4o" } },
+      { service_tier: "priority" },
+      { store: true },
+      { top_k: 40 },
+    ]
+    for (const extra of refused) {
+      for (const stream of [false, true]) {
+        const answer = await send("gpt-4.1-nano", extra, stream)
+        expect([extra, answer.status]).toEqual([extra, 400])
+        expect(answer.body).toMatchObject({ error: { type: "invalid_request_error", param: Object.keys(extra)[0], code: "unsupported_parameter" } })
+      }
+    }
+    expect(fx.upstream.requests.length).toBe(before)
+    // The defaults of the opt-in fields ask for nothing: accepted, and not sent.
+    expect((await send("gpt-4.1-nano", { store: false, service_tier: "auto", logit_bias: { "50256": -100 } })).status).toBe(200)
+    const sent = fx.upstream.requests.at(-1)?.body ?? {}
+    expect(["store" in sent, "service_tier" in sent, sent["logit_bias"]]).toEqual([false, false, { "50256": -100 }])
+    // A model configured for them forwards them (an unrestricted key, since this one may only use gpt-4.1-nano).
+    const allowed = await fetch(`${fx.harper.url}/v1/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${keyA}`, "content-type": "application/json" }, body: JSON.stringify({ model: "with-extras", messages: [{ role: "user", content: "x" }], top_k: 40, service_tier: "priority" }) })
+    expect(allowed.status).toBe(200)
+    expect(fx.upstream.requests.at(-1)?.body).toMatchObject({ top_k: 40, service_tier: "priority" })
+    expect((await send("with-extras", {})).status).toBe(403)
+  })
+
+  it("never passes an upstream's hosts, addresses or credentials to a client; HTML and text get the gateway's own message", async () => {
+    for (const model of ["h-error-json", "h-error-json-hidden", "h-error-html"]) {
+      for (const stream of [false, true]) {
+        const answer = await chat(model, keyA, stream)
+        expect(answer.status).toBe(model === "h-error-html" ? 502 : 400)
+        for (const leak of HOSTILE_LEAKS) expect([model, leak, answer.text.includes(leak)]).toEqual([model, leak, false])
+        const message = asError(JSON.parse(answer.text)).error.message
+        if (model === "h-error-json") expect(message).toContain("refused Authorization: [redacted]")
+        else expect(message).not.toContain("refused")
+      }
+    }
+    expect(readFileSync(fx.harper.logPath, "utf8")).not.toContain("hunter2")
+  })
+
+  it("stops reading an oversized non-streamed answer at the model's limit and answers 502", async () => {
+    const answer = await chat("h-huge")
+    expect(answer.status).toBe(502)
+    expect(asError(JSON.parse(answer.text)).error.code).toBe("upstream_response_too_large")
+    await new Promise((r) => setTimeout(r, 200))
+    const request = fx.upstream.requests.findLast((r) => r.body["model"] === "hostile-huge")
+    console.log(`oversized answer: the upstream wrote ${((request?.bytesWritten ?? 0) / 1024 / 1024).toFixed(1)} MiB of 64 MiB before the gateway hung up (limit 1 MiB)`)
+    expect(request?.bytesWritten ?? 0).toBeLessThan(32 * 1024 * 1024)
+    expect((await chat("echo")).status).toBe(200)
+  })
+
+  it("ends a stream kept open by comments alone at the idle timeout, and an endless one at the total deadline", async () => {
+    for (const [model, phase] of [["h-keepalive", "the stream stalled"], ["h-deadline", "the request took too long"]] as const) {
+      const started = Date.now()
+      const answer = await chat(model, keyA, true)
+      const elapsed = Date.now() - started
+      console.log(`${model}: ended after ${elapsed} ms`)
+      expect(elapsed).toBeLessThan(15_000)
+      const events = answer.text.split("\n\n").filter((event) => event.startsWith("data: "))
+      const last = JSON.parse(events.at(-1)?.slice(6) ?? "{}")
+      expect(last).toMatchObject({ error: { code: "upstream_timeout", message: expect.stringContaining(phase) } })
+      expect(answer.text).not.toContain("[DONE]")
+    }
   })
 })

@@ -10,6 +10,9 @@
  * server error with an internal path in its text, `fault-502`/`fault-503` HTML pages (503
  * with retry-after), `fault-400-openai` the recorded OpenAI 400, `fault-400-text` a text
  * 400, `fault-malformed` broken JSON with a 200, `fault-slow-first-byte` waits 1.5 s.
+ * Hostile ones: `hostile-error-json` / `hostile-error-html` put hosts, addresses and
+ * credentials in a 400 JSON / 502 HTML error, `hostile-huge` answers 64 MiB, and
+ * `hostile-keepalive` streams one chunk then only `: keepalive` comments, forever.
  */
 import { createServer, type IncomingMessage, type Server } from "node:http"
 import { readFileSync } from "node:fs"
@@ -23,7 +26,17 @@ export interface RecordedRequest {
   /** Set when the client closed the connection before the response finished. */
   closedEarlyAt?: number
   finishedAt?: number
+  /** For the endless answers: how much had been written when the reader stopped. */
+  bytesWritten?: number
 }
+
+/** What an attacker's or a broken upstream puts in error bodies: hosts, addresses and credentials of every shape. */
+export const HOSTILE_TEXT =
+  "backend vllm-3.gpu.internal (10.20.30.40, fd00::7) refused Authorization: Basic YWRtaW46aHVudGVyMg== " +
+  "via http://svc:p4ssw0rd@proxy.corp.example:3128 using AKIAIOSFODNN7EXAMPLE and ghp_0123456789abcdefghij0123456789abcd password=hunter2"
+
+/** Substrings of HOSTILE_TEXT that must never reach a client. */
+export const HOSTILE_LEAKS = ["vllm-3", "gpu.internal", "10.20.30.40", "fd00", "YWRtaW46", "p4ssw0rd", "proxy.corp", "AKIAIOSFODNN7", "ghp_0123", "hunter2"]
 
 export interface ReplayUpstream {
   readonly url: string
@@ -79,6 +92,35 @@ export async function startReplayUpstream(recordedDir: string): Promise<ReplayUp
       if (res.destroyed) return
       res.writeHead(200, { "content-type": "application/json" })
       res.end(readFileSync(join(recordedDir, "openai-text.json"), "utf8"))
+      return
+    }
+    if (model === "hostile-error-json") {
+      res.writeHead(400, { "content-type": "application/json" })
+      res.end(JSON.stringify({ error: { message: HOSTILE_TEXT, type: "invalid_request_error", param: null, code: null } }))
+      return
+    }
+    if (model === "hostile-error-html") {
+      res.writeHead(502, { "content-type": "text/html" })
+      res.end(`<html><body><h1>502</h1><pre>${HOSTILE_TEXT}</pre></body></html>`)
+      return
+    }
+    if (model === "hostile-huge") {
+      // 64 MiB of a never-ending JSON string, as fast as the reader takes it.
+      res.writeHead(200, { "content-type": "application/json" })
+      res.write('{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"')
+      const piece = Buffer.alloc(64 * 1024, "x")
+      for (let sent = 0; sent < 64 * 1024 * 1024 && !res.destroyed; sent += piece.length) {
+        if (!res.write(piece)) await new Promise((resolve) => res.once("drain", resolve).once("close", resolve))
+        recorded.bytesWritten = sent
+      }
+      res.end('"}}]}')
+      return
+    }
+    if (model === "hostile-keepalive") {
+      res.writeHead(200, { "content-type": "text/event-stream" })
+      res.write(`data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model, choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }] })}\n\n`)
+      const timer = setInterval(() => res.write(": keepalive\n\n"), 100)
+      res.on("close", () => clearInterval(timer))
       return
     }
     if (model === "fault-500") {

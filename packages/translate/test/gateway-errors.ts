@@ -26,5 +26,6 @@ export const gatewayError: fc.Arbitrary<GatewayError> = fc.oneof(
     retryAfterMs === undefined ? { _tag } : { _tag, retryAfterMs },
   ),
   fc.constant({ _tag: "Cancelled" as const }),
+  fc.record({ _tag: fc.constant("Unavailable" as const), detail: fc.string() }, { requiredKeys: ["_tag"] }),
   fc.record({ _tag: fc.constant("Internal" as const), detail: fc.string() }, { requiredKeys: ["_tag"] }),
 )

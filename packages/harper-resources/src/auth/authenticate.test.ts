@@ -2,16 +2,17 @@ import { describe, expect, it } from "vitest"
 import type { HarperRequest } from "../http/harper-request.ts"
 import { authenticate, type AuthDependencies } from "./authenticate.ts"
 import { newGatewayKey, type GatewayKeyRecord } from "./gateway-keys.ts"
+import { mayActForAnyTenant } from "./principal.ts"
 
 const settings = { roles: new Set(["gateway_user"]), tenantAttribute: "tenant" }
 const users: Record<string, unknown> = {
-  root: { username: "root", active: true, role: { role: "super_user", permission: { super_user: true } } },
-  alice: { username: "alice", active: true, tenant: "wonderland", role: { role: "gateway_user", permission: {} } },
+  root: { username: "root", active: true, createdTime: 0, role: { role: "super_user", permission: { super_user: true } } },
+  alice: { username: "alice", active: true, createdTime: 0, tenant: "wonderland", role: { role: "gateway_user", permission: {} } },
   bob: { username: "bob", active: true, role: { role: "reader", permission: {} } },
   gone: { username: "gone", active: false, role: { role: "gateway_user" } },
 }
 const key = newGatewayKey()
-const record: GatewayKeyRecord = { id: key.id, hash: key.hash, user: "alice", tenant: "acme", models: ["m1"], name: null, created: 1, revoked: null }
+const record: GatewayKeyRecord = { id: key.id, hash: key.hash, user: "alice", tenant: "acme", models: ["m1"], name: null, created: 1_000, revoked: null }
 const deps: AuthDependencies = {
   findKey: async (id) => (id === key.id ? record : undefined),
   findUser: async (username) => users[username],
@@ -48,5 +49,22 @@ describe("authenticate", () => {
   it("refuses a revoked key", async () => {
     const revoked: AuthDependencies = { ...deps, findKey: async () => ({ ...record, revoked: 2 }) }
     expect(await authenticate(request({ gatewayKey: key.key }), settings, revoked)).toMatchObject({ ok: false, error: { kind: "invalid" } })
+  })
+
+  it("refuses a key whose user was dropped, or dropped and created again under the same name", async () => {
+    const dropped: AuthDependencies = { ...deps, findUser: async () => undefined }
+    expect(await authenticate(request({ gatewayKey: key.key }), settings, dropped)).toMatchObject({ ok: false, error: { _tag: "Authentication", kind: "invalid" } })
+    const recreated: AuthDependencies = { ...deps, findUser: async () => ({ ...(users["alice"] ?? {}), createdTime: 2_000 }) }
+    expect(await authenticate(request({ gatewayKey: key.key }), settings, recreated)).toMatchObject({ ok: false, error: { _tag: "Authentication", kind: "invalid" } })
+    const unknownAge: AuthDependencies = { ...deps, findUser: async () => ({ ...(users["alice"] ?? {}), createdTime: undefined }) }
+    expect(await authenticate(request({ gatewayKey: key.key }), settings, unknownAge)).toMatchObject({ ok: false, error: { kind: "invalid" } })
+  })
+
+  it("scopes a key to its tenant even when its user is a super user", async () => {
+    const rootKey: AuthDependencies = { ...deps, findKey: async () => ({ ...record, user: "root", tenant: "t1" }) }
+    const viaKey = await authenticate(request({ gatewayKey: key.key }), settings, rootKey)
+    expect(viaKey.ok && mayActForAnyTenant(viaKey.principal)).toBe(false)
+    const viaBasic = await authenticate(request({ user: users["root"] }), settings, deps)
+    expect(viaBasic.ok && mayActForAnyTenant(viaBasic.principal)).toBe(true)
   })
 })

@@ -12,7 +12,11 @@ export interface AuthSettings {
 
 export interface AuthDependencies {
   readonly findKey: (id: string) => Promise<GatewayKeyRecord | undefined>
-  /** Harper's user record for a username (no password check), or undefined. */
+  /**
+   * Harper's user for a username (no password check) with its `createdTime`, or
+   * undefined when there is no such user (or it is inactive). Throws a GatewayFailure
+   * (503) when the user store cannot answer: that is not the client's fault.
+   */
   readonly findUser: (username: string) => Promise<unknown>
 }
 
@@ -37,6 +41,9 @@ async function authenticateKey(key: string, settings: AuthSettings, deps: AuthDe
   if (record === undefined || record.revoked !== null || !keyMatches(key, record)) return fail({ _tag: "Authentication", kind: "invalid" })
   const user = await deps.findUser(record.user)
   if (user === undefined || user === null) return fail({ _tag: "Authentication", kind: "invalid" })
+  // A key belongs to the user it was made for: a user dropped and created again under the same name is someone else.
+  const userCreated = createdTimeOf(user)
+  if (userCreated === undefined || userCreated > record.created) return fail({ _tag: "Authentication", kind: "invalid" })
   return authorize(user, settings, record, "key")
 }
 
@@ -52,6 +59,12 @@ function authorize(user: unknown, settings: AuthSettings, key: GatewayKeyRecord 
     ok: true,
     principal: { user: user.username, tenant, superUser, allowedModels: key?.models ?? undefined, via: via ?? "harper" },
   }
+}
+
+/** When Harper created the user record (`__createdtime__` of system.hdb_user), as the plugin's findUser reports it. */
+function createdTimeOf(user: unknown): number | undefined {
+  const value: unknown = typeof user === "object" && user !== null ? Reflect.get(user, "createdTime") : undefined
+  return typeof value === "number" && Number.isFinite(value) ? value : undefined
 }
 
 function fail(error: GatewayError): AuthOutcome {

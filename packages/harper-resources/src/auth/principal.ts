@@ -7,3 +7,12 @@ export interface Principal {
   readonly allowedModels: readonly string[] | undefined
   readonly via: "key" | "harper"
 }
+
+/**
+ * Whether this caller may act for tenants other than its own (read their usage): a
+ * super user who signed in with Harper credentials. A key is scoped to its tenant even
+ * when its user is a super user: the key's tenant is its boundary.
+ */
+export function mayActForAnyTenant(principal: Principal): boolean {
+  return principal.superUser && principal.via === "harper"
+}

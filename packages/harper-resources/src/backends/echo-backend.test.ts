@@ -33,7 +33,7 @@ describe("the echo backend", () => {
 
   it("answers JSON when a JSON response format is asked for", async () => {
     const result = await echo.generate(call({}, { responseFormat: { type: "json_object" } }), context)
-    expect(JSON.parse(result.content)).toEqual({ echo: "hello brave new world" })
+    expect(JSON.parse(result.content ?? "")).toEqual({ echo: "hello brave new world" })
   })
 
   it("embeds deterministically into unit vectors of any size, texts sharing words closer", async () => {

@@ -25,7 +25,7 @@ export function createEchoBackend(defaultDimensions: number = ECHO_DEFAULT_DIMEN
     async *generateStream(call: ChatCall, context: BackendContext): AsyncIterable<GenerateChunk> {
       const result = answer(call)
       yield { model: call.opts.model }
-      for (const [index, piece] of words(result.content).entries()) {
+      for (const [index, piece] of words(result.content ?? "").entries()) {
         throwIfAborted(context.signal)
         yield { deltaContent: index === 0 ? piece : ` ${piece}` }
         await Promise.resolve()
@@ -68,7 +68,7 @@ function chosenTool(call: ChatCall): string | undefined {
   const tools = call.input.tools ?? []
   const choice = call.opts.toolChoice
   if (tools.length === 0 || choice === "none") return undefined
-  if (typeof choice === "object") return choice.name
+  if (typeof choice === "object" && choice.type === "function") return choice.name
   const last = call.input.messages.at(-1)
   if (last?.role === "tool" && choice !== "required") return undefined
   return tools[0]?.name

@@ -7,7 +7,7 @@ import { GatewayFailure, type GatewayError } from "@harper-gateway/translate"
  */
 export function upstreamFailure(error: unknown, signal: AbortSignal): GatewayFailure {
   const known = GatewayFailure.reasonOf(error)
-  if (known !== undefined) return new GatewayFailure(known)
+  if (known !== undefined) return new GatewayFailure(known, GatewayFailure.detailOf(error))
   if (signal.aborted) return new GatewayFailure({ _tag: "Cancelled" })
   return new GatewayFailure(reasonOf(error))
 }

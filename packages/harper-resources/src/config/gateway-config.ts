@@ -5,7 +5,17 @@ const PositiveInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
 const Timeouts = Schema.Struct({
   connectMs: Schema.optionalKey(PositiveInt),
   firstByteMs: Schema.optionalKey(PositiveInt),
+  /** Between two data events of a stream (SSE comments are not progress). */
   idleMs: Schema.optionalKey(PositiveInt),
+  /** The whole call, first byte to last. */
+  totalMs: Schema.optionalKey(PositiveInt),
+})
+
+const ResponseLimits = Schema.Struct({
+  /** A non-streamed answer larger than this is not read further: the client gets a 502. */
+  maxResponseBytes: Schema.optionalKey(PositiveInt),
+  /** An upstream error body larger than this is cut here (it is only logged and recorded). */
+  maxErrorBytes: Schema.optionalKey(PositiveInt),
 })
 
 /** One configured model: `models.<kind>.<logical name>`. */
@@ -18,6 +28,15 @@ export const ModelEntry = Schema.Struct({
   timeouts: Schema.optionalKey(Timeouts),
   /** Other model ids clients may ask for that route to this entry. */
   aliases: Schema.optionalKey(Schema.Array(Schema.String)),
+  /**
+   * Request fields forwarded to this model beyond the official ones the disposition
+   * table passes through: provider extensions (`top_k`, …) and the opt-in official
+   * fields `service_tier` and `store`. Any other field is refused with a 400.
+   */
+  extraFields: Schema.optionalKey(Schema.Array(Schema.String)),
+  /** Whether an upstream's OpenAI-shaped error message reaches clients (redacted). Default true. */
+  exposeUpstreamErrors: Schema.optionalKey(Schema.Boolean),
+  limits: Schema.optionalKey(ResponseLimits),
   /** Echo backend: default embedding size. */
   dimensions: Schema.optionalKey(PositiveInt),
 })

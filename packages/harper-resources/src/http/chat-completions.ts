@@ -80,7 +80,7 @@ async function stream(gateway: Gateway, call: ChatCall, meta: Parameters<Gateway
  * first, which leaves at once; nothing waits past the turn, so every event is flushed
  * as soon as the upstream sent it.
  */
-async function* sseBody(
+export async function* sseBody(
   first: IteratorResult<GenerateChunk>,
   iterator: AsyncIterator<GenerateChunk>,
   identity: CompletionIdentity,
@@ -99,6 +99,8 @@ async function* sseBody(
     while (step.done !== true) {
       pending += emit({ type: "chunk", chunk: step.value })
       const next = iterator.next()
+      // If the client leaves at the yield below, nobody awaits `next`; its rejection (the upstream being stopped) is expected.
+      next.catch(() => undefined)
       // The first event (the role chunk) leaves at once: time to first byte is what a client feels.
       if (pending !== "" && (!sentFirst || !(await settlesThisTurn(next)))) {
         yield pending

@@ -1,9 +1,10 @@
 import { Result, Schema } from "effect"
-import { schemaIssueToError, type GatewayError } from "@harper-gateway/translate"
+import { GatewayFailure, schemaIssueToError, type GatewayError } from "@harper-gateway/translate"
 import { newGatewayKey, type GatewayKeyRecord } from "../auth/gateway-keys.ts"
 import { isHarperUser, type HarperRequest } from "./harper-request.ts"
 import { errorResponse, jsonResponse, type HarperResponse } from "./respond.ts"
 import { readJsonBody } from "./handle-v1.ts"
+import { pathId } from "./path-id.ts"
 import { toKeyRecord, type TableLike } from "../harper-tables.ts"
 
 const CreateKey = Schema.Struct({
@@ -18,6 +19,7 @@ export interface KeysDependencies {
   readonly table: TableLike
   readonly findUser: (username: string) => Promise<unknown>
   readonly forget: (id: string) => void
+  readonly logError: (message: string, error: unknown) => void
 }
 
 /**
@@ -28,9 +30,20 @@ export interface KeysDependencies {
  * - DELETE /gateway/keys/<id> revokes one.
  */
 export async function gatewayKeys(request: HarperRequest, pathname: string, data: unknown, deps: KeysDependencies): Promise<HarperResponse> {
+  try {
+    return await handleKeys(request, pathname, data, deps)
+  } catch (error) {
+    // Whatever failed, the client gets an OpenAI-shaped answer and the operator the detail.
+    deps.logError("gateway keys endpoint failed", error)
+    return errorResponse(GatewayFailure.reasonOf(error) ?? { _tag: "Internal" })
+  }
+}
+
+async function handleKeys(request: HarperRequest, pathname: string, data: unknown, deps: KeysDependencies): Promise<HarperResponse> {
   const refusal = superUserOnly(request)
   if (refusal !== undefined) return errorResponse(refusal)
-  const id = decodeURIComponent(pathname.replace(/^\/+|\/+$/g, ""))
+  const id = pathId(pathname)
+  if (id === undefined) return errorResponse({ _tag: "InvalidRequest", message: "The key id in the path is not valid percent-encoding.", param: "id", code: "unknown_key" })
   switch (request.method) {
     case "POST":
       return id === "" ? create(request, data, deps) : errorResponse({ _tag: "MethodNotAllowed", method: "POST", path: request.pathname, allowed: ["DELETE"] })

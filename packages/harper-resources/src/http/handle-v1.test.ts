@@ -2,8 +2,11 @@ import { describe, expect, it } from "vitest"
 import { GatewayFailure } from "@harper-gateway/translate"
 import type { Gateway } from "./gateway.ts"
 import type { HarperRequest } from "./harper-request.ts"
-import { handleV1 } from "./handle-v1.ts"
+import { handleV1, readJsonBody } from "./handle-v1.ts"
 import { jsonResponse } from "./respond.ts"
+import { hashKey } from "../auth/gateway-keys.ts"
+
+const key = `sk-hgw-0123456789ab-${"A".repeat(43)}`
 
 const root = { username: "root", role: { permission: { super_user: true } } }
 function gateway(logged: unknown[]): Pick<Gateway, "auth" | "headerHooks" | "logError"> {
@@ -38,5 +41,28 @@ describe("handleV1", () => {
       return jsonResponse(200, {})
     })
     expect([response.status, ran]).toEqual([401, false])
+  })
+
+  it("answers a user store that cannot answer with a retryable 503, not a 401 that blames the key", async () => {
+    const down: Pick<Gateway, "auth" | "headerHooks" | "logError"> = {
+      ...gateway([]),
+      auth: {
+        settings: { roles: new Set(), tenantAttribute: "tenant" },
+        deps: {
+          findKey: async () => ({ id: "k", hash: hashKey(key), user: "u", tenant: null, models: null, name: null, created: 1, revoked: null }),
+          findUser: async () => Promise.reject(new GatewayFailure({ _tag: "Unavailable", detail: "lmdb: read failed" })),
+        },
+      },
+    }
+    const response = await handleV1(down, { ...request(undefined), gatewayKey: key }, "e", async () => jsonResponse(200, {}))
+    expect(response.status).toBe(503)
+    expect(response.headers["retry-after"]).toBeDefined()
+    expect(String(response.body)).not.toContain("lmdb")
+  })
+
+  it("answers Harper's own refusal of a body too large with a 413, not a JSON parse error", async () => {
+    const tooLarge = Object.assign(new Error("Request body too large, maximum size is 10000000 bytes"), { statusCode: 413 })
+    const read = await readJsonBody({ ...request(root), headers: { get: () => "application/json", set: () => undefined, delete: () => undefined } }, Promise.reject(tooLarge))
+    expect(read).toEqual({ ok: false, error: { _tag: "PayloadTooLarge", limitBytes: 10_000_000 } })
   })
 })

@@ -18,7 +18,8 @@ export async function handleV1(
 ): Promise<HarperResponse> {
   const auth = await authenticate(request, gateway.auth.settings, gateway.auth.deps).catch((error: unknown): { ok: false; error: GatewayError } => {
     gateway.logError("gateway authentication failed", error)
-    return { ok: false, error: { _tag: "Internal" } }
+    // A store that cannot answer is a 503 the client may retry, never a 401 that says its key is wrong.
+    return { ok: false, error: GatewayFailure.reasonOf(error) ?? { _tag: "Internal" } }
   })
   if (!auth.ok) return errorResponse(auth.error)
   let response: HarperResponse
@@ -41,7 +42,20 @@ export async function readJsonBody(request: HarperRequest, data: unknown): Promi
   }
   try {
     return { ok: true, body: await data }
-  } catch {
+  } catch (error) {
+    // Harper's own reader stops at http.maxRequestBodySize (a body sent without Content-Length gets past the guard's check).
+    const tooLarge = harperBodyLimit(error)
+    if (tooLarge !== undefined) return { ok: false, error: { _tag: "PayloadTooLarge", limitBytes: tooLarge } }
     return { ok: false, error: { _tag: "InvalidRequest", message: "We could not parse the JSON body of your request.", param: null, code: "invalid_json" } }
   }
+}
+
+/** The limit named by Harper's 413 ClientError ("Request body too large, maximum size is N bytes"), if that is what this is. */
+function harperBodyLimit(error: unknown): number | undefined {
+  if (typeof error !== "object" || error === null) return undefined
+  const status: unknown = Reflect.get(error, "statusCode") ?? Reflect.get(error, "status")
+  if (status !== 413) return undefined
+  const message: unknown = Reflect.get(error, "message")
+  const limit = typeof message === "string" ? Number(/(\d+) bytes/.exec(message)?.[1]) : Number.NaN
+  return Number.isFinite(limit) ? limit : 0
 }

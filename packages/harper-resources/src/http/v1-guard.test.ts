@@ -40,6 +40,32 @@ describe("guardV1", () => {
   })
 })
 
+describe("guardV1 paths", () => {
+  it("answers an OpenAI 404 for extra segments and other spellings of /v1, without asking Harper", async () => {
+    const spellings = ["/v1/chat/completions/extra", "/v1/embeddings/x/y", "/V1/models", "//v1/models", "/v1%2Fmodels", "/v1//models", "/%76%31/models", "/v1/gateway/usage/x", "/v1"]
+    for (const pathname of spellings) {
+      let reached = false
+      const response = await guardV1(request(pathname, "Bearer sk-hgw-abc", "GET"), () => {
+        reached = true
+        return { status: 401, body: '{"error":"invalid token"}' }
+      })
+      expect([pathname, reached, response?.status]).toEqual([pathname, false, 404])
+      expect(String(response?.body)).toContain('"code":"not_found"')
+    }
+  })
+
+  it("passes the gateway's own routes to Harper", async () => {
+    for (const [pathname, method] of [["/v1/chat/completions", "POST"], ["/v1/embeddings/", "POST"], ["/v1/models", "GET"], ["/v1/models/org/model-1", "GET"], ["/v1/gateway/usage", "GET"]] as const) {
+      let reached = false
+      await guardV1(request(pathname, undefined, method), () => {
+        reached = true
+        return { status: 200 }
+      })
+      expect([pathname, reached]).toEqual([pathname, true])
+    }
+  })
+})
+
 describe("guardV1 body limit", () => {
   it("refuses a body larger than the limit with a 413 before reading it", async () => {
     const big = request("/v1/chat/completions")
@@ -50,6 +76,6 @@ describe("guardV1 body limit", () => {
       return { status: 200 }
     }, 1_000_000)
     expect(reached).toBe(false)
-    expect(response).toMatchObject({ status: 413, body: expect.stringContaining('"code":"payload_too_large"') })
+    expect(response).toMatchObject({ status: 413, body: expect.stringContaining('"code":"request_too_large"') })
   })
 })

@@ -32,7 +32,10 @@ export async function guardV1<R extends ResponseLike>(
   next: (request: HarperRequest) => R | undefined | Promise<R | undefined>,
   maxBodyBytes: number = DEFAULT_MAX_BODY_BYTES,
 ): Promise<R | undefined | { status: number; headers: Record<string, string>; body: string }> {
-  if (!request.pathname.startsWith("/v1/") && request.pathname !== "/v1") return next(request)
+  if (routeOf(request.pathname) === undefined) {
+    // Unknown paths under any spelling of /v1 (case, doubled slashes, %2F) are ours to refuse, before Harper's auth answers in its own shape.
+    return isV1Spelling(request.pathname) ? openAIError(404, request) : next(request)
+  }
   // Refused before a byte of the body is read or parsed.
   const length = Number(request.headers.get("content-length") ?? 0)
   if (length > maxBodyBytes) {
@@ -59,6 +62,16 @@ export async function guardV1<R extends ResponseLike>(
   return openAIError(status, request)
 }
 
+function routeOf(pathname: string): (typeof V1_ROUTES)[number] | undefined {
+  return V1_ROUTES.find((candidate) => candidate.pattern.test(pathname))
+}
+
+/** `/V1/models`, `//v1/models`, `/v1%2Fmodels`, `/%76%31/x`: what a client or attacker may send for /v1. */
+function isV1Spelling(pathname: string): boolean {
+  const decoded = pathname.replace(/%[0-9a-f]{2}/gi, (escape) => String.fromCharCode(Number.parseInt(escape.slice(1), 16)))
+  return /^\/v1(?:\/|$)/i.test(decoded.replace(/[\/\\]+/g, "/"))
+}
+
 function openAIError(status: number, request: HarperRequest) {
   const { status: code, body, headers } = toOpenAIError(reasonFor(status, request))
   return { status: code, headers: { "Content-Type": "application/json", ...headers }, body: JSON.stringify(body) }
@@ -70,7 +83,7 @@ function isHarperJwt(token: string): boolean {
 }
 
 function reasonFor(status: number, request: HarperRequest): GatewayError {
-  const route = V1_ROUTES.find((candidate) => candidate.pattern.test(request.pathname))
+  const route = routeOf(request.pathname)
   // A wrong method reaches Harper's default handlers, which answer 401/403/404/405 by their own rules: it is a 405.
   if (route !== undefined && !route.methods.includes(request.method)) {
     return { _tag: "MethodNotAllowed", method: request.method, path: request.pathname, allowed: route.methods }

@@ -10,6 +10,8 @@ export interface ModelRoute<B> {
   /** The id sent upstream. */
   readonly upstreamModel: string
   readonly backend: B
+  /** Fields beyond the official passthrough ones that this model forwards (config `extraFields`). */
+  readonly extraFields: ReadonlySet<string>
 }
 
 /**

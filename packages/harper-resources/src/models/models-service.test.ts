@@ -17,7 +17,7 @@ function setup(backend: GenerativeBackend & ReturnType<typeof createEchoBackend>
     close: async () => undefined,
     pending: () => 0,
   }
-  const route: ModelRoute<typeof backend> = { kind: "generative", logicalName: "chat", upstreamModel: "up-1", backend }
+  const route: ModelRoute<typeof backend> = { kind: "generative", logicalName: "chat", upstreamModel: "up-1", backend, extraFields: new Set(["top_k"]) }
   const registry = createBackendRegistry(new Map([["chat", route]]), new Map([["chat", { ...route, kind: "embedding" as const }]]), {
     generative: new Map([["up-1", "chat"]]),
     embedding: new Map(),
@@ -110,5 +110,22 @@ describe("the models service", () => {
       ["nope", "nope", null, "generate", null, null, null, false, "backend_not_found", null],
     ])
     expect(rows.every((r) => r.latency_ms === r.latencyMs)).toBe(true)
+  })
+
+  it("forwards only the fields the model's policy allows, and records a refused field as a rejection without calling the backend", async () => {
+    const sent: ChatCall[] = []
+    const echo = createEchoBackend()
+    const { rows, service } = setup({ ...echo, generate: async (call, context) => (sent.push(call), echo.generate(call, context)) })
+    const withFields = (passthrough: Record<string, unknown>): ChatCall => ({ ...call("chat"), opts: { model: "chat", passthrough } })
+    await service.chat(withFields({ top_k: 3, logit_bias: { "5": 1 }, store: false }), meta())
+    expect(sent.map((c) => c.opts.passthrough)).toEqual([{ top_k: 3, logit_bias: { "5": 1 } }])
+    await expect(service.chat(withFields({ provider: { order: ["x"] } }), meta())).rejects.toMatchObject({ reason: { _tag: "InvalidRequest", param: "provider" } })
+    expect(() => service.chatStream({ ...withFields({ service_tier: "priority" }), stream: true }, meta())).toThrow()
+    expect(sent.length).toBe(1)
+    expect(rows.map((r) => [r.outcome, r.status, r.stream])).toEqual([
+      ["success", 200, false],
+      ["rejected", 400, false],
+      ["rejected", 400, true],
+    ])
   })
 })

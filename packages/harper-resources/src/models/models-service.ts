@@ -17,6 +17,7 @@ import type { CallRecorder } from "../accounting/call-recorder.ts"
 import { harper5Columns } from "../accounting/harper5-columns.ts"
 import type { CallRecordBase, ModelCallRecord } from "../accounting/model-call-record.ts"
 import type { EmbeddingBackend, GenerativeBackend } from "./backend.ts"
+import { forwardedFields } from "./forwarding-policy.ts"
 import type { BackendRegistry, ListedModel, ModelRoute } from "./backend-registry.ts"
 
 /** Who is calling, through which endpoint, and the signal that says they left. */
@@ -115,7 +116,17 @@ export function createModelsService(registry: BackendRegistry, recorder: CallRec
     }
     return route
   }
-  const upstreamCall = (call: ChatCall, route: ModelRoute<GenerativeBackend>): ChatCall => ({ ...call, opts: { ...call.opts, model: route.upstreamModel } })
+  /** The call as the backend gets it: the upstream id, and only the fields the model's policy forwards. */
+  const upstreamCall = (call: ChatCall, route: ModelRoute<GenerativeBackend>, meta: CallMeta, stream: boolean): ChatCall => {
+    const { passthrough, ...opts } = call.opts
+    if (passthrough === undefined) return { ...call, opts: { ...opts, model: route.upstreamModel } }
+    const forwarded = forwardedFields(passthrough, route.extraFields, route.logicalName)
+    if (!forwarded.ok) {
+      record(start(meta, route.logicalName, stream, call.opts.model), undefined, "rejected", undefined, null, forwarded.error)
+      throw new GatewayFailure(forwarded.error)
+    }
+    return { ...call, opts: { ...opts, model: route.upstreamModel, passthrough: forwarded.fields } }
+  }
 
   /** One awaited backend call, accounted as success, error or aborted. */
   const accounted = async <R extends { readonly usage?: TokenUsage }, B extends { readonly name: string }>(
@@ -138,12 +149,15 @@ export function createModelsService(registry: BackendRegistry, recorder: CallRec
   const service: ModelsService = {
     async chat(call, meta) {
       const route = resolveGenerative(call, meta, false)
-      return accounted(start(meta, route.logicalName, false, call.opts.model), route, () => route.backend.generate(upstreamCall(call, route), { signal: meta.signal }))
+      const forwarded = upstreamCall(call, route, meta, false)
+      return accounted(start(meta, route.logicalName, false, call.opts.model), route, () => route.backend.generate(forwarded, { signal: meta.signal }))
     },
 
     chatStream(call, meta) {
       const route = resolveGenerative(call, meta, true)
       const started = start(meta, route.logicalName, true, call.opts.model)
+      // Synchronous: a field the model's policy refuses throws before any stream exists.
+      const forwarded = upstreamCall(call, route, meta, true)
       async function* accountedStream(): AsyncGenerator<GenerateChunk> {
         let usage: TokenUsage | undefined
         let ttftMs: number | null = null
@@ -153,7 +167,7 @@ export function createModelsService(registry: BackendRegistry, recorder: CallRec
         // At the first pull, so a stream nobody reads leaves no started call open.
         begin(started, route)
         try {
-          for await (const chunk of route.backend.generateStream(upstreamCall(call, route), { signal: meta.signal })) {
+          for await (const chunk of route.backend.generateStream(forwarded, { signal: meta.signal })) {
             if (chunk.usage !== undefined) usage = chunk.usage
             if (chunk.deltaContent !== undefined || chunk.deltaToolCalls !== undefined || chunk.deltaReasoning !== undefined) {
               ttftMs ??= Math.round(performance.now() - started.t0)

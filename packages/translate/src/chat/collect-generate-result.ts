@@ -1,19 +1,34 @@
-import type { FinishReason, GenerateChunk, GenerateResult, TokenUsage, ToolCall } from "../model/types.ts"
+import type { FinishReason, GenerateChoiceResult, GenerateChunk, GenerateResult, Logprobs, Repair, TokenUsage, ToolCall, UrlCitation } from "../model/types.ts"
+import { concatLogprobs } from "./map-logprobs.ts"
+import { streamLimits } from "./stream-limits.ts"
+import { addToolCallFragment, finishToolCalls, initialToolCallAccumulator, type ToolCallAccumulator, type ToolCallEvent } from "./tool-call-accumulator.ts"
 
 /**
  * Folds a stream of GenerateChunks into the GenerateResult a non-streamed call would
- * have returned: content, reasoning and refusal concatenated, tool-call fragments
- * joined by `index` (in order of first appearance), the first finish reason, the
- * last usage, and the upstream identity. Used to answer a non-streamed request from a
- * streaming-only backend, and by the tests that prove both paths agree.
+ * have returned: per choice (by index), content, reasoning and refusal concatenated,
+ * tool calls joined by the one accumulator rule (tool-call-accumulator.ts), logprobs
+ * and citations concatenated, the first finish reason; the last usage, the upstream
+ * identity, every repair and the extension fields. Content is null, as OpenAI sends
+ * it, when a choice said nothing but tool calls or a refusal. Used to answer a
+ * non-streamed request from a streaming-only backend, and by the tests that prove
+ * both paths agree.
  */
-export interface CollectState {
+interface CollectChoice {
+  readonly index: number
   readonly content: string
   readonly reasoning: string | undefined
   readonly refusal: string | undefined
-  readonly toolCalls: readonly { readonly index: number; readonly id: string | undefined; readonly name: string; readonly arguments: string }[]
+  readonly accumulator: ToolCallAccumulator
+  readonly toolCalls: readonly ToolCall[]
   readonly finishReason: FinishReason | undefined
   readonly rawFinishReason: string | undefined
+  readonly logprobs: Logprobs | undefined
+  readonly annotations: readonly UrlCitation[]
+  readonly unknownParts: readonly Readonly<Record<string, unknown>>[]
+}
+
+export interface CollectState {
+  readonly choices: readonly CollectChoice[]
   readonly usage: TokenUsage | undefined
   readonly identity: {
     readonly id: string | undefined
@@ -22,50 +37,98 @@ export interface CollectState {
     readonly systemFingerprint: string | undefined
     readonly serviceTier: string | undefined
   }
+  readonly repaired: readonly Repair[]
+  readonly extensions: Readonly<Record<string, unknown>> | undefined
+  /** Set when the chunks broke the tool-call rule: there is then no result. */
+  readonly failure: string | undefined
 }
 
 export const initialCollectState: CollectState = {
-  content: "",
-  reasoning: undefined,
-  refusal: undefined,
-  toolCalls: [],
-  finishReason: undefined,
-  rawFinishReason: undefined,
+  choices: [],
   usage: undefined,
   identity: { id: undefined, model: undefined, created: undefined, systemFingerprint: undefined, serviceTier: undefined },
+  repaired: [],
+  extensions: undefined,
+  failure: undefined,
+}
+
+function newChoice(index: number): CollectChoice {
+  return {
+    index,
+    content: "",
+    reasoning: undefined,
+    refusal: undefined,
+    accumulator: initialToolCallAccumulator(streamLimits),
+    toolCalls: [],
+    finishReason: undefined,
+    rawFinishReason: undefined,
+    logprobs: undefined,
+    annotations: [],
+    unknownParts: [],
+  }
 }
 
 export function collectChunk(state: CollectState, chunk: GenerateChunk): CollectState {
+  if (state.failure !== undefined) return state
   let next = state
-  if (chunk.deltaContent !== undefined) next = { ...next, content: next.content + chunk.deltaContent }
-  if (chunk.deltaReasoning !== undefined) next = { ...next, reasoning: (next.reasoning ?? "") + chunk.deltaReasoning }
-  if (chunk.deltaRefusal !== undefined) next = { ...next, refusal: (next.refusal ?? "") + chunk.deltaRefusal }
-  for (const delta of chunk.deltaToolCalls ?? []) {
-    const position = next.toolCalls.findIndex((call) => call.index === delta.index)
-    const known = position === -1 ? undefined : next.toolCalls[position]
-    const merged = {
-      index: delta.index,
-      id: known?.id ?? delta.id,
-      name: known?.name ?? delta.name ?? "",
-      arguments: (known?.arguments ?? "") + (delta.argumentsDelta ?? ""),
-    }
-    next = {
-      ...next,
-      toolCalls: known === undefined ? [...next.toolCalls, merged] : next.toolCalls.map((call, i) => (i === position ? merged : call)),
-    }
-  }
-  if (chunk.finishReason !== undefined && next.finishReason === undefined) {
-    next = chunk.rawFinishReason === undefined
-      ? { ...next, finishReason: chunk.finishReason }
-      : { ...next, finishReason: chunk.finishReason, rawFinishReason: chunk.rawFinishReason }
-  }
   if (chunk.usage !== undefined) next = { ...next, usage: chunk.usage }
+  if (chunk.repaired !== undefined) next = { ...next, repaired: [...new Set([...next.repaired, ...chunk.repaired])] }
+  if (chunk.extensions !== undefined) next = { ...next, extensions: { ...next.extensions, ...chunk.extensions } }
+  next = collectIdentity(next, chunk)
+  const carriesChoice =
+    chunk.deltaContent !== undefined ||
+    chunk.deltaReasoning !== undefined ||
+    chunk.deltaRefusal !== undefined ||
+    chunk.deltaToolCalls !== undefined ||
+    chunk.logprobs !== undefined ||
+    chunk.annotations !== undefined ||
+    chunk.unknownParts !== undefined ||
+    chunk.finishReason !== undefined
+  if (!carriesChoice) return next
+  const index = chunk.choiceIndex ?? 0
+  const known = next.choices.find((c) => c.index === index)
+  let choice = known ?? newChoice(index)
+  if (chunk.deltaContent !== undefined) choice = { ...choice, content: choice.content + chunk.deltaContent }
+  if (chunk.deltaReasoning !== undefined) choice = { ...choice, reasoning: (choice.reasoning ?? "") + chunk.deltaReasoning }
+  if (chunk.deltaRefusal !== undefined) choice = { ...choice, refusal: (choice.refusal ?? "") + chunk.deltaRefusal }
+  if (chunk.logprobs !== undefined) choice = { ...choice, logprobs: concatLogprobs(choice.logprobs, chunk.logprobs) }
+  if (chunk.annotations !== undefined) choice = { ...choice, annotations: [...choice.annotations, ...chunk.annotations] }
+  if (chunk.unknownParts !== undefined) choice = { ...choice, unknownParts: [...choice.unknownParts, ...chunk.unknownParts] }
+  for (const delta of chunk.deltaToolCalls ?? []) {
+    const step = addToolCallFragment(choice.accumulator, { index: delta.index, id: delta.id, name: delta.name, arguments: delta.argumentsDelta })
+    if (!step.ok) return { ...next, failure: step.detail }
+    choice = { ...choice, accumulator: step.accumulator, toolCalls: applyEvents(choice.toolCalls, step.events) }
+  }
+  if (chunk.finishReason !== undefined && choice.finishReason === undefined) {
+    const step = finishToolCalls(choice.accumulator)
+    if (!step.ok) return { ...next, failure: step.detail }
+    choice = { ...choice, accumulator: step.accumulator, toolCalls: applyEvents(choice.toolCalls, step.events), finishReason: chunk.finishReason, rawFinishReason: chunk.rawFinishReason }
+    if (step.standInIds > 0) next = { ...next, repaired: [...new Set([...next.repaired, "tool_call_id_missing"])] }
+  }
+  const updated = choice
+  return { ...next, choices: known === undefined ? [...next.choices, updated] : next.choices.map((c) => (c.index === index ? updated : c)) }
+}
+
+function applyEvents(calls: readonly ToolCall[], events: readonly ToolCallEvent[]): readonly ToolCall[] {
+  if (events.length === 0) return calls
+  const out = [...calls]
+  for (const event of events) {
+    if (event.type === "start") out[event.position] = { id: event.id, name: event.name, arguments: "" }
+    else {
+      const call = out[event.position]
+      if (call !== undefined) out[event.position] = { ...call, arguments: call.arguments + event.text }
+    }
+  }
+  return out
+}
+
+function collectIdentity(state: CollectState, chunk: GenerateChunk): CollectState {
   const carriesIdentity =
     chunk.id !== undefined || chunk.model !== undefined || chunk.created !== undefined || chunk.systemFingerprint !== undefined || chunk.serviceTier !== undefined
-  if (!carriesIdentity) return next
-  const known = next.identity
+  if (!carriesIdentity) return state
+  const known = state.identity
   return {
-    ...next,
+    ...state,
     identity: {
       id: known.id ?? chunk.id,
       model: known.model ?? chunk.model,
@@ -76,19 +139,23 @@ export function collectChunk(state: CollectState, chunk: GenerateChunk): Collect
   }
 }
 
-/** The folded result, or undefined when the stream never finished (the caller reports that). */
+/** The folded result, or undefined when a choice never finished or the chunks broke the rules (the caller reports that). */
 export function collectedResult(state: CollectState): GenerateResult | undefined {
-  if (state.finishReason === undefined) return undefined
-  type MutableResult = { -readonly [K in keyof GenerateResult]: GenerateResult[K] }
-  const result: MutableResult = { content: state.content, finishReason: state.finishReason }
-  if (state.rawFinishReason !== undefined) result.rawFinishReason = state.rawFinishReason
-  if (state.toolCalls.length > 0) {
-    result.toolCalls = state.toolCalls.map(
-      (call, position): ToolCall => ({ id: call.id ?? `call_${position}`, name: call.name, arguments: call.arguments }),
-    )
+  if (state.failure !== undefined) return undefined
+  const sorted = [...state.choices].sort((a, b) => a.index - b.index)
+  const first = sorted[0]
+  if (first === undefined || first.index !== 0) return undefined
+  const choices: GenerateChoiceResult[] = []
+  for (const choice of sorted) {
+    const result = choiceResult(choice)
+    if (result === undefined) return undefined
+    choices.push(result)
   }
-  if (state.refusal !== undefined) result.refusal = state.refusal
-  if (state.reasoning !== undefined) result.reasoning = state.reasoning
+  type MutableResult = { -readonly [K in keyof GenerateResult]: GenerateResult[K] }
+  const [top, ...rest] = choices
+  if (top === undefined) return undefined
+  const result: MutableResult = { ...top }
+  if (rest.length > 0) result.additionalChoices = rest.map((choice, i) => ({ index: sorted[i + 1]?.index ?? i + 1, ...choice }))
   if (state.usage !== undefined) result.usage = state.usage
   const { id, model, created, systemFingerprint, serviceTier } = state.identity
   if (id !== undefined) result.id = id
@@ -96,5 +163,22 @@ export function collectedResult(state: CollectState): GenerateResult | undefined
   if (created !== undefined) result.created = created
   if (systemFingerprint !== undefined) result.systemFingerprint = systemFingerprint
   if (serviceTier !== undefined) result.serviceTier = serviceTier
+  if (state.repaired.length > 0) result.repaired = state.repaired
+  if (state.extensions !== undefined) result.extensions = state.extensions
+  return result
+}
+
+function choiceResult(choice: CollectChoice): GenerateChoiceResult | undefined {
+  if (choice.finishReason === undefined) return undefined
+  type MutableChoice = { -readonly [K in keyof GenerateChoiceResult]: GenerateChoiceResult[K] }
+  const silent = choice.content === "" && (choice.toolCalls.length > 0 || choice.refusal !== undefined)
+  const result: MutableChoice = { content: silent ? null : choice.content, finishReason: choice.finishReason }
+  if (choice.rawFinishReason !== undefined) result.rawFinishReason = choice.rawFinishReason
+  if (choice.toolCalls.length > 0) result.toolCalls = choice.toolCalls
+  if (choice.refusal !== undefined) result.refusal = choice.refusal
+  if (choice.reasoning !== undefined) result.reasoning = choice.reasoning
+  if (choice.logprobs !== undefined) result.logprobs = choice.logprobs
+  if (choice.annotations.length > 0) result.annotations = choice.annotations
+  if (choice.unknownParts.length > 0) result.unknownParts = choice.unknownParts
   return result
 }

@@ -5,6 +5,7 @@ import { specValidator } from "../../test/openapi-validator.ts"
 import { capturedRequests } from "../../test/captured-requests.ts"
 import { decodeChatRequest } from "./decode-chat-request.ts"
 import { encodeChatRequest } from "./encode-chat-request.ts"
+import { chatRequestFieldDispositions, nestedFieldDispositions } from "./field-dispositions.ts"
 
 function rejection(body: unknown) {
   const outcome = decodeChatRequest(body)
@@ -32,7 +33,7 @@ describe("decodeChatRequest", () => {
     expect(rejection({ model: "m", messages: [{ role: "user", content: [{ type: "text", text: 3 }] }] })).toMatchObject({
       param: "messages[0].content[0].text",
     })
-    expect(rejection({ model: "m", messages: [{ role: "wizard", content: "x" }] })).toMatchObject({ param: "messages[0]" })
+    expect(rejection({ model: "m", messages: [{ role: "wizard", content: "x" }] })).toMatchObject({ param: "messages[0].role" })
     expect(rejection({ messages: minimal.messages })).toMatchObject({ param: "model", code: "missing_required_parameter" })
     expect(rejection({ model: "m", messages: [] })).toMatchObject({ param: "messages" })
     expect(rejection({ ...minimal, temperature: 3 })).toMatchObject({ param: "temperature" })
@@ -52,14 +53,93 @@ describe("decodeChatRequest", () => {
       expect(rejection({ ...minimal, [field]: { x: 1 } })).toMatchObject({ param: field, code: "unsupported_parameter" })
       expect(decodeChatRequest({ ...minimal, [field]: null }).ok).toBe(true)
     }
-    expect(rejection({ ...minimal, n: 2 })).toMatchObject({ param: "n" })
-    expect(decodeChatRequest({ ...minimal, n: 1 }).ok).toBe(true)
-    expect(rejection({ ...minimal, logprobs: true })).toMatchObject({ param: "logprobs" })
     expect(rejection({ ...minimal, modalities: ["text", "audio"] })).toMatchObject({ param: "modalities" })
     expect(rejection({ ...minimal, tools: [{ type: "custom", custom: { name: "x" } }] })).toMatchObject({ param: "tools[0].type" })
     expect(rejection({ ...minimal, stream: true, stream_options: { include_obfuscation: true } })).toMatchObject({
       param: "stream_options.include_obfuscation",
     })
+  })
+
+  it("accepts every message form the spec accepts (issue 10 §0)", () => {
+    const tools = [{ type: "function", function: { name: "get_weather" } }]
+    const body = {
+      model: "m",
+      tools,
+      tool_choice: { type: "allowed_tools", allowed_tools: { mode: "required", tools: [{ type: "function", function: { name: "get_weather" } }] } },
+      messages: [
+        { role: "user", content: "weather?" },
+        { role: "assistant", content: null, audio: null, function_call: { name: "get_weather", arguments: '{"city":"Paris"}' } },
+        { role: "function", name: "get_weather", content: "sunny" },
+        { role: "assistant", content: "Sunny.", audio: { id: "audio_abc" }, function_call: null },
+        { role: "function", name: "get_weather", content: null },
+      ],
+    }
+    const outcome = decodeChatRequest(body)
+    if (!outcome.ok) throw new Error(JSON.stringify(outcome.error))
+    expect(outcome.value.opts.toolChoice).toEqual({
+      type: "allowed_tools",
+      mode: "required",
+      tools: [{ type: "function", function: { name: "get_weather" } }],
+    })
+    // The legacy function call and its answer become a tool call and its tool message, paired by id.
+    const [, call, answer, second, emptyAnswer] = outcome.value.input.messages
+    expect(call).toEqual({ role: "assistant", content: null, toolCalls: [{ id: "call_legacy_1", name: "get_weather", arguments: '{"city":"Paris"}' }] })
+    expect(answer).toEqual({ role: "tool", content: "sunny", toolCallId: "call_legacy_1", name: "get_weather" })
+    expect(second).toEqual({ role: "assistant", content: "Sunny.", audio: { id: "audio_abc" } })
+    expect(emptyAnswer).toEqual({ role: "tool", content: "", toolCallId: "call_legacy_1", name: "get_weather" })
+    const encoded = JSON.parse(JSON.stringify(encodeChatRequest(outcome.value)))
+    expect(specValidator("CreateChatCompletionRequest")(encoded)).toEqual([])
+    expect(encoded.tool_choice).toEqual(body.tool_choice)
+    expect(encoded.messages[3]).toEqual({ role: "assistant", content: "Sunny.", audio: { id: "audio_abc" } })
+    expect(rejection({ ...minimal, tools, tool_choice: { type: "allowed_tools", allowed_tools: { mode: "auto", tools: [{ type: "function", function: { name: "nope" } }] } } })).toMatchObject({
+      param: "tool_choice.allowed_tools.tools[0].function.name",
+    })
+  })
+
+  it("accepts and drops what clients echo from responses, as the nested disposition table says", () => {
+    const echoed = {
+      model: "m",
+      messages: [
+        { role: "system", content: [{ type: "text", text: "be brief", cache_control: { type: "ephemeral" } }] },
+        { role: "user", content: [{ type: "text", text: "hi", cache_control: { type: "ephemeral" } }, { type: "image_url", image_url: { url: "https://x.test/a.png" }, cache_control: { type: "ephemeral" } }] },
+        { role: "assistant", content: "hello", refusal: null, annotations: [], parsed: { a: 1 } },
+        { role: "user", content: "again" },
+      ],
+    }
+    const outcome = decodeChatRequest(echoed)
+    if (!outcome.ok) throw new Error(JSON.stringify(outcome.error))
+    expect(outcome.value.input.messages).toEqual([
+      { role: "system", content: [{ type: "text", text: "be brief" }] },
+      { role: "user", content: [{ type: "text", text: "hi" }, { type: "image", url: "https://x.test/a.png" }] },
+      { role: "assistant", content: "hello", refusal: null },
+      { role: "user", content: "again" },
+    ])
+    const ignored = Object.entries(nestedFieldDispositions).filter(([, d]) => d.kind === "ignored").map(([path]) => path).sort()
+    expect(ignored).toEqual(["messages[].annotations", "messages[].content[].cache_control", "messages[].parsed"])
+    expect(chatRequestFieldDispositions.n.kind).toBe("supported")
+  })
+
+  it("gives a short message naming the path when a union fails, never a schema dump", () => {
+    for (const body of [
+      { model: "m", messages: [{ role: "wizard", content: "x" }] },
+      { model: "m", messages: [{ content: "x" }] },
+      { ...minimal, tool_choice: { type: "bogus" } },
+      { ...minimal, response_format: { type: "yaml" } },
+      { model: "m", messages: [{ role: "user", content: [{ type: "video", url: "x" }] }] },
+    ]) {
+      const error = rejection(body)
+      if (error._tag !== "InvalidRequest") throw new Error(error._tag)
+      expect(error.param).not.toBeNull()
+      expect(error.message.length).toBeLessThan(200)
+      expect(error.message).not.toMatch(/readonly|\{ "/)
+    }
+    expect(rejection({ model: "m", messages: [{ role: "wizard", content: "x" }] })).toMatchObject({ param: "messages[0].role" })
+  })
+
+  it("carries n, logprobs and top_logprobs to the backend", () => {
+    const outcome = decodeChatRequest({ ...minimal, n: 3, logprobs: true, top_logprobs: 2 })
+    expect(outcome.ok && outcome.value.opts).toMatchObject({ n: 3, logprobs: true, topLogprobs: 2 })
+    expect(outcome.ok && encodeChatRequest(outcome.value)).toMatchObject({ n: 3, logprobs: true, top_logprobs: 2 })
   })
 
   it("checks tool_choice against tools", () => {
@@ -114,7 +194,6 @@ describe("decodeChatRequest", () => {
       // Lossy by design: explicit defaults and stream options on a non-stream call.
       if (body["stream"] === false) delete body["stream"]
       if (body["stream"] !== true) delete body["stream_options"]
-      if (body["n"] === 1) delete body["n"]
       expect(JSON.parse(JSON.stringify(encodeChatRequest(outcome.value)))).toEqual(body)
     }
   })

@@ -7,7 +7,7 @@ import * as Wire from "../wire/chat-request.ts"
 import { schemaIssueToError } from "../wire/schema-issue-to-error.ts"
 import type { ChatCall } from "./chat-call.ts"
 import { dispositionOf } from "./field-dispositions.ts"
-import { messageFromOpenAI } from "./message-from-openai.ts"
+import { messagesFromOpenAI } from "./message-from-openai.ts"
 import { responseFormatFromOpenAI } from "./map-response-format.ts"
 import { toolChoiceFromOpenAI } from "./map-tool-choice.ts"
 import { toolFromOpenAI } from "./map-tool.ts"
@@ -41,6 +41,8 @@ export function decodeChatRequest(body: unknown): Outcome<ChatCall> {
       case "supported":
         // Every supported field is modelled; the table test keeps the two in step.
         return fail(invalidRequest(`Parameter '${field}' is not handled.`, field))
+      case "ignored":
+        continue
       case "rejected":
         if (value !== null) return fail(invalidRequest(`Parameter '${field}' is not supported by this gateway: ${disposition.note}.`, field, "unsupported_parameter"))
         continue
@@ -56,8 +58,8 @@ export function decodeChatRequest(body: unknown): Outcome<ChatCall> {
       }
     }
   }
-  const unsupportedTool = findUnsupportedTool(body)
-  if (unsupportedTool !== undefined) return fail(unsupportedTool)
+  const unsupported = findUnsupportedTool(body) ?? findUnknownRole(body)
+  if (unsupported !== undefined) return fail(unsupported)
   // fromEntries defines own properties, so a key named "__proto__" stays data.
   const decoded = decodeModelled(Object.fromEntries(modelled), strict)
   if (Result.isFailure(decoded)) return fail(schemaIssueToError(decoded.failure.issue))
@@ -79,8 +81,25 @@ function findUnsupportedTool(body: object): GatewayError | undefined {
   return undefined
 }
 
+const knownRoles: ReadonlySet<unknown> = new Set(Wire.messageRoles)
+
+/** A message whose role is missing or unknown: name its `role`, since no member of the message union applies. */
+function findUnknownRole(body: object): GatewayError | undefined {
+  const messages: unknown = "messages" in body ? body.messages : undefined
+  if (!Array.isArray(messages)) return undefined
+  for (const [index, message] of messages.entries()) {
+    if (typeof message !== "object" || message === null) continue
+    const role: unknown = "role" in message ? message.role : undefined
+    if (role === undefined) return invalidRequest(`Missing required parameter: 'messages[${index}].role'.`, `messages[${index}].role`, "missing_required_parameter")
+    if (!knownRoles.has(role)) {
+      return invalidRequest(`Invalid value for 'messages[${index}].role': expected one of ${Wire.messageRoles.join(", ")}.`, `messages[${index}].role`, "invalid_value")
+    }
+  }
+  return undefined
+}
+
 function checkRestrictedValues(request: Wire.ChatRequest): GatewayError | undefined {
-  for (const field of ["n", "modalities", "logprobs", "top_logprobs"] as const) {
+  for (const field of ["modalities"] as const) {
     const value = request[field]
     if (value === undefined || value === null) continue
     const disposition = dispositionOf(field)
@@ -105,8 +124,17 @@ function checkToolChoice(request: Wire.ChatRequest): GatewayError | undefined {
   const tools = request.tools ?? []
   if (tools.length === 0) return invalidRequest("tool_choice requires tools to be specified.", "tool_choice")
   if (typeof choice === "string") return undefined
-  if (!tools.some((tool) => tool.function.name === choice.function.name)) {
+  const known = (name: unknown) => tools.some((tool) => tool.function.name === name)
+  if (choice.type === "function") {
+    if (known(choice.function.name)) return undefined
     return invalidRequest(`tool_choice names the function '${choice.function.name}', which is not in tools.`, "tool_choice.function.name")
+  }
+  for (const [index, allowed] of choice.allowed_tools.tools.entries()) {
+    const fn = allowed["function"]
+    const name = typeof fn === "object" && fn !== null && "name" in fn ? fn.name : undefined
+    if (allowed["type"] === "function" && !known(name)) {
+      return invalidRequest(`tool_choice allows the function ${JSON.stringify(name)}, which is not in tools.`, `tool_choice.allowed_tools.tools[${index}].function.name`)
+    }
   }
   return undefined
 }
@@ -129,9 +157,12 @@ function toChatCall(request: Wire.ChatRequest, passthrough: Record<string, unkno
   if (request.tool_choice !== undefined) opts.toolChoice = toolChoiceFromOpenAI(request.tool_choice)
   if (request.parallel_tool_calls !== undefined) opts.parallelToolCalls = request.parallel_tool_calls
   if (request.response_format !== undefined) opts.responseFormat = responseFormatFromOpenAI(request.response_format)
+  if (request.n != null) opts.n = request.n
+  if (request.logprobs != null) opts.logprobs = request.logprobs
+  if (request.top_logprobs != null) opts.topLogprobs = request.top_logprobs
   if (Object.keys(passthrough).length > 0) opts.passthrough = passthrough
 
-  const messages = request.messages.map(messageFromOpenAI)
+  const messages = messagesFromOpenAI(request.messages)
   const input: Model.Conversation =
     request.tools === undefined ? { messages } : { messages, tools: request.tools.map(toolFromOpenAI) }
   return {

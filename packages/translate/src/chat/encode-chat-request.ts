@@ -38,5 +38,8 @@ export function encodeChatRequest(call: ChatCall): ChatRequestBody {
   if (opts.toolChoice !== undefined) request.tool_choice = toolChoiceToOpenAI(opts.toolChoice)
   if (opts.parallelToolCalls !== undefined) request.parallel_tool_calls = opts.parallelToolCalls
   if (opts.responseFormat !== undefined) request.response_format = responseFormatToOpenAI(opts.responseFormat)
+  if (opts.n !== undefined) request.n = opts.n
+  if (opts.logprobs !== undefined) request.logprobs = opts.logprobs
+  if (opts.topLogprobs !== undefined) request.top_logprobs = opts.topLogprobs
   return Object.assign(body, request)
 }

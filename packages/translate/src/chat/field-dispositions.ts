@@ -6,6 +6,9 @@
  * - passthrough: type-checked, then forwarded verbatim under its wire name to
  *   OpenAI-compatible backends (`GenerateOpts.passthrough`); a backend that cannot
  *   honour it rejects it with a 400;
+ * - ignored: accepted and dropped. For fields the spec lacks but clients echo back
+ *   from responses (stored histories), so refusing them would break real clients and
+ *   forwarding them would confuse upstreams;
  * - rejected: a 400 naming the field unless its value is null, because honouring it
  *   would need a response shape the gateway does not return.
  * Keys that are not OpenAI fields at all are provider extensions (vLLM's `top_k`,
@@ -23,25 +26,29 @@ export type FieldDisposition =
       readonly onlyMessage?: string
     }
   | { readonly kind: "passthrough"; readonly note: string; readonly schema: Schema.ConstraintDecoder<unknown> }
+  | { readonly kind: "ignored"; readonly note: string }
   | { readonly kind: "rejected"; readonly note: string }
 
 const supported = (note: string, only?: readonly unknown[], onlyMessage?: string): FieldDisposition =>
   only === undefined || onlyMessage === undefined ? { kind: "supported", note } : { kind: "supported", note, only, onlyMessage }
 const passthrough = (note: string, schema: Schema.ConstraintDecoder<unknown>): FieldDisposition => ({ kind: "passthrough", note, schema })
 const rejected = (note: string): FieldDisposition => ({ kind: "rejected", note })
+const ignored = (note: string): FieldDisposition => ({ kind: "ignored", note })
 
 const nullableString = Schema.NullOr(Schema.String)
 
 export const chatRequestFieldDispositions = {
   model: supported("routed to a configured logical model or a backend's advertised model"),
-  messages: supported("all roles (system, developer, user, assistant, tool) and parts (text, image_url, input_audio, file, refusal)"),
+  messages: supported(
+    "all roles (system, developer, user, assistant, tool, and the deprecated function) and parts (text, image_url, input_audio, file, refusal); nested fields in nestedFieldDispositions",
+  ),
   stream: supported("server-sent events, decided by this field only"),
   stream_options: supported(
     "include_usage adds the usage chunk; include_obfuscation:true is refused because the gateway re-encodes chunks and adds no padding",
   ),
   temperature: supported("GenerateOpts.temperature"),
   top_p: supported("GenerateOpts.topP"),
-  n: supported("one choice per request", [1], "Only n=1 is supported: the gateway returns one choice per request."),
+  n: supported("GenerateOpts.n: every choice mapped by index; a backend that cannot give several refuses n > 1 with a 400 naming n"),
   stop: supported("GenerateOpts.stop"),
   max_tokens: supported("GenerateOpts.maxTokens (legacy)"),
   max_completion_tokens: supported("GenerateOpts.maxCompletionTokens"),
@@ -51,13 +58,13 @@ export const chatRequestFieldDispositions = {
   user: supported("GenerateOpts.user"),
   metadata: supported("GenerateOpts.metadata"),
   tools: supported("function tools; custom (grammar) tools are refused with a 400"),
-  tool_choice: supported("none, auto, required and a named function; allowed_tools and custom are refused"),
+  tool_choice: supported("none, auto, required, a named function and allowed_tools; custom is refused"),
   parallel_tool_calls: supported("GenerateOpts.parallelToolCalls"),
   response_format: supported("text, json_object and json_schema (name, description, schema, strict kept)"),
   reasoning_effort: supported("GenerateOpts.reasoningEffort"),
   modalities: supported("text output only", [["text"]], 'Only modalities ["text"] is supported: the gateway does not return audio.'),
-  logprobs: supported("not returned", [false], "logprobs are not supported by this gateway; omit logprobs or set it to false."),
-  top_logprobs: supported("not returned", [0], "top_logprobs is not supported by this gateway; omit it."),
+  logprobs: supported("GenerateOpts.logprobs; choices[].logprobs mapped back, streamed and not"),
+  top_logprobs: supported("GenerateOpts.topLogprobs"),
   logit_bias: passthrough("token ids are provider-specific", Schema.NullOr(Schema.Record(Schema.String, Schema.Number))),
   store: passthrough("provider-side storage", Schema.NullOr(Schema.Boolean)),
   service_tier: passthrough("provider-side scheduling; the tier used is echoed back", nullableString),
@@ -72,6 +79,21 @@ export const chatRequestFieldDispositions = {
   moderation: rejected("moderation results are not returned by the gateway"),
   functions: rejected("deprecated: use tools"),
   function_call: rejected("deprecated: use tool_choice"),
+} as const satisfies Record<string, FieldDisposition>
+
+/**
+ * Fields inside messages, by path (`[]` is any position). Only those whose disposition
+ * is not obvious from the spec are listed: every other nested field of the spec is
+ * supported, and a nested field in neither is a 400 naming its path.
+ */
+export const nestedFieldDispositions = {
+  "messages[].content[].cache_control": ignored("prompt-caching hint other SDKs add (Anthropic style); not an OpenAI field"),
+  "messages[].annotations": ignored("OpenAI returns it on assistant messages; stored histories send it back"),
+  "messages[].parsed": ignored("the openai SDK's parse helpers add it to assistant messages; histories send it back"),
+  "messages[].refusal": supported("assistant refusal, kept (null accepted)"),
+  "messages[].audio": supported("assistant audio {id} kept, null accepted"),
+  "messages[].function_call": supported("deprecated: read as a tool call with id call_legacy_<position>; null accepted"),
+  "messages[role=function]": supported("deprecated: read as the tool message answering the latest legacy function call"),
 } as const satisfies Record<string, FieldDisposition>
 
 export type ChatRequestFieldName = keyof typeof chatRequestFieldDispositions

@@ -1,21 +1,37 @@
 import type * as Wire from "../wire/chat-request.ts"
 import type * as Model from "../model/types.ts"
 
-/** One OpenAI request message to the internal Message. Lossless: see message-to-openai.ts. */
-export function messageFromOpenAI(message: Wire.ChatMessage): Model.Message {
+/**
+ * The request's messages to internal Messages. The deprecated legacy form (an assistant
+ * `function_call`, answered by a `role: "function"` message) becomes a tool call with a
+ * deterministic id (`call_legacy_<message position>`) and the tool message answering it.
+ */
+export function messagesFromOpenAI(messages: readonly Wire.ChatMessage[]): Model.Message[] {
+  let legacyCallId: string | undefined
+  return messages.map((message, position) => {
+    if (message.role === "assistant" && message.function_call != null) legacyCallId = `call_legacy_${position}`
+    if (message.role === "function") {
+      return { role: "tool", content: message.content ?? "", toolCallId: legacyCallId ?? `call_legacy_${position}`, name: message.name }
+    }
+    return messageFromOpenAI(message, `call_legacy_${position}`)
+  })
+}
+
+/** One OpenAI request message to the internal Message. Lossless for the current forms: see message-to-openai.ts. */
+export function messageFromOpenAI(message: Exclude<Wire.ChatMessage, Wire.FunctionMessage>, legacyCallId = "call_legacy"): Model.Message {
   switch (message.role) {
     case "system":
     case "developer":
-      return withName({ role: message.role, content: message.content }, message.name)
+      return withName({ role: message.role, content: textContentFromOpenAI(message.content) }, message.name)
     case "user":
       return withName(
         { role: "user", content: typeof message.content === "string" ? message.content : message.content.map(userPartFromOpenAI) },
         message.name,
       )
     case "assistant":
-      return assistantFromOpenAI(message)
+      return assistantFromOpenAI(message, legacyCallId)
     case "tool":
-      return withName({ role: "tool", content: message.content, toolCallId: message.tool_call_id }, message.name)
+      return withName({ role: "tool", content: textContentFromOpenAI(message.content), toolCallId: message.tool_call_id }, message.name)
     default: {
       const unreachable: never = message
       return unreachable
@@ -23,18 +39,28 @@ export function messageFromOpenAI(message: Wire.ChatMessage): Model.Message {
   }
 }
 
-function assistantFromOpenAI(message: Wire.AssistantMessage): Model.AssistantMessage {
+/** Text parts rebuilt field by field, so accepted-and-ignored keys (`cache_control`) go no further. */
+function textContentFromOpenAI(content: string | readonly Wire.TextPart[]): string | readonly Model.TextPart[] {
+  return typeof content === "string" ? content : content.map((part) => ({ type: "text", text: part.text }))
+}
+
+function assistantFromOpenAI(message: Wire.AssistantMessage, legacyCallId: string): Model.AssistantMessage {
   const content = message.content ?? null
-  let out: Model.AssistantMessage = { role: "assistant", content }
+  let out: Model.AssistantMessage = {
+    role: "assistant",
+    content: content === null || typeof content === "string" ? content : content.map(assistantPartFromOpenAI),
+  }
   if (message.name !== undefined) out = { ...out, name: message.name }
   if (message.refusal !== undefined) out = { ...out, refusal: message.refusal }
-  if (message.tool_calls !== undefined) {
-    out = {
-      ...out,
-      toolCalls: message.tool_calls.map((call) => ({ id: call.id, name: call.function.name, arguments: call.function.arguments })),
-    }
-  }
+  const toolCalls = (message.tool_calls ?? []).map((call): Model.ToolCall => ({ id: call.id, name: call.function.name, arguments: call.function.arguments }))
+  if (message.function_call != null) toolCalls.push({ id: legacyCallId, name: message.function_call.name, arguments: message.function_call.arguments })
+  if (message.tool_calls !== undefined || toolCalls.length > 0) out = { ...out, toolCalls }
+  if (message.audio != null) out = { ...out, audio: { id: message.audio.id } }
   return out
+}
+
+function assistantPartFromOpenAI(part: Wire.AssistantContentPart): Model.AssistantContentPart {
+  return part.type === "text" ? { type: "text", text: part.text } : { type: "refusal", refusal: part.refusal }
 }
 
 export function userPartFromOpenAI(part: Wire.UserContentPart): Model.UserContentPart {

@@ -26,6 +26,7 @@ export function messageToOpenAI(message: Model.Message): Wire.ChatMessage {
           })),
         }
       }
+      if (message.audio !== undefined) out = { ...out, audio: { id: message.audio.id } }
       return out
     }
     case "tool":

@@ -1,18 +1,37 @@
 import { Schema } from "effect"
 import type { GatewayError } from "../errors/gateway-error.ts"
 import { fromUpstreamError } from "../errors/from-upstream-error.ts"
-import type { GenerateChunk, ToolCallDelta } from "../model/types.ts"
-import { ChatCompletionChunk, StreamErrorFrame, type ToolCallChunk } from "../wire/chat-chunk.ts"
+import type { GenerateChunk, Repair, ToolCallDelta } from "../model/types.ts"
+import { ChatCompletionChunk, StreamErrorFrame, type ChunkChoice } from "../wire/chat-chunk.ts"
+import { annotationsFromOpenAI } from "./map-annotations.ts"
 import { finishReasonFromOpenAI } from "./map-finish-reason.ts"
-import { usageFromOpenAI } from "./map-usage.ts"
+import { logprobsFromOpenAI } from "./map-logprobs.ts"
+import { usageFromGroq, usageFromOpenAI } from "./map-usage.ts"
+import { readContentParts } from "./read-content-parts.ts"
+import { readCreated } from "./read-created.ts"
+import { readToolArguments } from "./read-tool-arguments.ts"
+import { readUpstreamExtensions } from "./read-upstream-extensions.ts"
 import { streamLimits, type StreamLimits } from "./stream-limits.ts"
+import {
+  addToolCallFragment,
+  finishToolCalls,
+  hasToolCalls,
+  initialToolCallAccumulator,
+  type ToolCallAccumulator,
+  type ToolCallEvent,
+  type ToolCallFragment,
+} from "./tool-call-accumulator.ts"
 
 /**
  * The backend-side stream reducer: the `data:` payloads of an OpenAI-compatible
- * upstream's SSE stream in, internal GenerateChunks out. Reads past provider
- * extensions, keeps reasoning text and usage, accumulates tool calls within bounds,
- * turns an in-stream `{"error":…}` frame into its reason, and treats a stream that
- * ends without a finish reason as an error rather than a silent `stop`.
+ * upstream's SSE stream in, internal GenerateChunks out. Keeps reasoning (also from
+ * Magistral `thinking` parts), usage (also Groq's `x_groq.usage`), logprobs, citations
+ * and the upstream's extension fields; maps every choice by index (n > 1); joins tool
+ * calls by the one accumulator rule, within bounds; reads a legacy `function_call`
+ * stream as a tool call; turns an in-stream `{"error":…}` frame into its reason.
+ * A stream that ends with `[DONE]` but no finish reason is finished as `tool_calls`
+ * or `stop` and the repair recorded; one cut without `[DONE]` and without a finish
+ * reason is an error, never a silent `stop`.
  */
 export type StreamDecoderEvent =
   | { readonly type: "data"; readonly data: string }
@@ -24,24 +43,27 @@ export type StreamDecoderOutput =
   | { readonly type: "chunk"; readonly chunk: GenerateChunk }
   | { readonly type: "error"; readonly error: GatewayError }
 
-interface UpstreamToolCall {
+interface DecoderChoice {
   readonly index: number
-  readonly id: string | undefined
-  readonly named: boolean
-  readonly argumentChars: number
+  readonly finished: boolean
+  readonly toolCalls: ToolCallAccumulator
 }
 
 export interface StreamDecoderState {
   readonly limits: StreamLimits
   readonly phase: "streaming" | "done" | "closed"
-  readonly finished: boolean
+  readonly choices: readonly DecoderChoice[]
   readonly identitySent: boolean
-  readonly toolCalls: readonly UpstreamToolCall[]
-  readonly argumentChars: number
+  readonly seen: { readonly id: boolean; readonly model: boolean; readonly created: boolean }
+  /** Repairs already reported, so each is named once. */
+  readonly repaired: readonly Repair[]
 }
 
+/** The spec's maximum `n`: more choices than that is not an answer to any request. */
+const MAX_CHOICES = 128
+
 export function initialStreamDecoderState(limits: StreamLimits = streamLimits): StreamDecoderState {
-  return { limits, phase: "streaming", finished: false, identitySent: false, toolCalls: [], argumentChars: 0 }
+  return { limits, phase: "streaming", choices: [], identitySent: false, seen: { id: false, model: false, created: false }, repaired: [] }
 }
 
 type Step = readonly [StreamDecoderState, readonly StreamDecoderOutput[]]
@@ -89,90 +111,166 @@ type MutableChunk = { -readonly [K in keyof GenerateChunk]: GenerateChunk[K] }
 
 function decodeChunk(initial: StreamDecoderState, chunk: ChatCompletionChunk): Step {
   let state = initial
-  const out: MutableChunk = {}
-  if (!state.identitySent && chunk.id !== undefined && chunk.id !== "") {
-    out.id = chunk.id
-    if (chunk.model !== undefined && chunk.model !== "") out.model = chunk.model
-    if (chunk.created !== undefined && chunk.created > 0) out.created = chunk.created
+  const repairs: Repair[] = []
+  const base: MutableChunk = {}
+  const created = readCreated(chunk.created)
+  if (created.fromString) repairs.push("created_string")
+  const id = chunk.id ?? ""
+  const model = chunk.model ?? ""
+  if (!state.identitySent && id !== "") {
+    base.id = id
+    if (model !== "") base.model = model
+    if (created.created !== undefined) base.created = created.created
     state = { ...state, identitySent: true }
   }
-  if (chunk.system_fingerprint != null) out.systemFingerprint = chunk.system_fingerprint
-  if (chunk.service_tier != null) out.serviceTier = chunk.service_tier
-  if (chunk.usage != null) out.usage = usageFromOpenAI(chunk.usage)
+  state = { ...state, seen: { id: state.seen.id || id !== "", model: state.seen.model || model !== "", created: state.seen.created || created.created !== undefined } }
+  if (chunk.system_fingerprint != null) base.systemFingerprint = chunk.system_fingerprint
+  if (chunk.service_tier != null) base.serviceTier = chunk.service_tier
+  const groqUsage = chunk.x_groq?.usage
+  if (chunk.usage != null) base.usage = usageFromOpenAI(chunk.usage)
+  else if (groqUsage != null) base.usage = usageFromGroq(groqUsage)
+  const extensions = readUpstreamExtensions(chunk)
+  if (extensions !== undefined) base.extensions = extensions
 
+  const outputs: GenerateChunk[] = []
   for (const choice of chunk.choices ?? []) {
-    // n > 1 is refused at the door, so only choice 0 can legitimately appear.
-    if (choice.index !== undefined && choice.index !== 0) {
-      return failed(state, { _tag: "UpstreamError", code: "invalid_upstream_stream", detail: `unexpected choice index ${choice.index}` })
-    }
-    const delta = choice.delta
-    if (delta != null) {
-      if (delta.content != null && delta.content !== "") out.deltaContent = (out.deltaContent ?? "") + delta.content
-      const reasoning = delta.reasoning_content ?? delta.reasoning
-      if (reasoning != null && reasoning !== "") out.deltaReasoning = (out.deltaReasoning ?? "") + reasoning
-      if (delta.refusal != null && delta.refusal !== "") out.deltaRefusal = (out.deltaRefusal ?? "") + delta.refusal
-      if (delta.tool_calls != null && delta.tool_calls.length > 0) {
-        const deltas: ToolCallDelta[] = []
-        for (const call of delta.tool_calls) {
-          const step = decodeToolCall(state, call)
-          if (step.type === "error") return failed(state, step.error)
-          state = step.state
-          deltas.push(step.delta)
-        }
-        out.deltaToolCalls = [...(out.deltaToolCalls ?? []), ...deltas]
-      }
-    }
-    if (choice.finish_reason != null && !state.finished) {
-      out.finishReason = finishReasonFromOpenAI(choice.finish_reason)
-      out.rawFinishReason = choice.finish_reason
-      state = { ...state, finished: true }
-    }
+    const step = decodeChoice(state, choice, repairs)
+    if (!step.ok) return failed(state, { _tag: "UpstreamError", code: "invalid_upstream_stream", detail: step.detail })
+    state = step.state
+    if (step.chunk !== undefined) outputs.push(step.chunk)
   }
-  return Object.keys(out).length === 0 ? [state, NOTHING] : [state, [{ type: "chunk", chunk: out }]]
+  const [reported, fresh] = report(state, repairs)
+  state = reported
+  if (fresh.length > 0) base.repaired = fresh
+  const [first, ...rest] = outputs
+  const merged = first === undefined ? base : { ...base, ...first }
+  const all = Object.keys(merged).length === 0 ? rest : [merged, ...rest]
+  return all.length === 0 ? [state, NOTHING] : [state, all.map((c) => ({ type: "chunk", chunk: c }))]
 }
 
-type ToolStep =
-  | { readonly type: "ok"; readonly state: StreamDecoderState; readonly delta: ToolCallDelta }
-  | { readonly type: "error"; readonly error: GatewayError }
+type ChoiceStep =
+  | { readonly ok: true; readonly state: StreamDecoderState; readonly chunk: GenerateChunk | undefined }
+  | { readonly ok: false; readonly detail: string }
 
-function decodeToolCall(state: StreamDecoderState, call: ToolCallChunk): ToolStep {
-  const id = call.id ?? undefined
-  const name = call.function?.name ?? undefined
-  const fragment = call.function?.arguments ?? ""
-  // Without an index, a new id starts a new call and anything else continues the last one.
-  const last = state.toolCalls[state.toolCalls.length - 1]
-  const index =
-    call.index ??
-    (id !== undefined && !state.toolCalls.some((known) => known.id === id) ? state.toolCalls.length : last?.index ?? 0)
-  const position = state.toolCalls.findIndex((known) => known.index === index)
-  const known = position === -1 ? undefined : state.toolCalls[position]
-  if (known === undefined && state.toolCalls.length >= state.limits.maxToolCalls) return invalid(`more than ${state.limits.maxToolCalls} tool calls`)
-  const callChars = (known?.argumentChars ?? 0) + fragment.length
-  const streamChars = state.argumentChars + fragment.length
-  if (callChars > state.limits.maxArgumentCharsPerCall) return invalid("tool call arguments exceed the per-call limit")
-  if (streamChars > state.limits.maxArgumentCharsPerStream) return invalid("tool call arguments exceed the per-stream limit")
-  const updated: UpstreamToolCall = {
-    index,
-    id: known?.id ?? id,
-    named: (known?.named ?? false) || (name !== undefined && name !== ""),
-    argumentChars: callChars,
+function decodeChoice(state: StreamDecoderState, choice: ChunkChoice, repairs: Repair[]): ChoiceStep {
+  const index = choice.index ?? 0
+  let current = state.choices.find((c) => c.index === index)
+  if (current === undefined) {
+    if (state.choices.length >= MAX_CHOICES || !Number.isInteger(index) || index < 0) return { ok: false, detail: `unexpected choice index ${index}` }
+    current = { index, finished: false, toolCalls: initialToolCallAccumulator(state.limits) }
   }
-  const toolCalls = known === undefined ? [...state.toolCalls, updated] : state.toolCalls.map((c, i) => (i === position ? updated : c))
-  let delta: ToolCallDelta = { index }
-  if (id !== undefined && known?.id === undefined) delta = { ...delta, id }
-  if (name !== undefined && name !== "" && known?.named !== true) delta = { ...delta, name }
-  if (fragment !== "") delta = { ...delta, argumentsDelta: fragment }
-  return { type: "ok", state: { ...state, toolCalls, argumentChars: streamChars }, delta }
+  const out: MutableChunk = index === 0 ? {} : { choiceIndex: index }
+  const delta = choice.delta
+  if (delta != null) {
+    const content = readContentParts(delta.content)
+    repairs.push(...content.repaired)
+    if (content.text !== null && content.text !== "") out.deltaContent = content.text
+    // `reasoning_content: ""` beside `reasoning: "…"` must not hide the text.
+    const reasoning = [delta.reasoning_content, delta.reasoning, content.reasoning].find((text) => text != null && text !== "")
+    if (reasoning != null) out.deltaReasoning = reasoning
+    if (delta.refusal != null && delta.refusal !== "") out.deltaRefusal = delta.refusal
+    if (content.unknownParts.length > 0) out.unknownParts = content.unknownParts
+    const fragments: ToolCallFragment[] = []
+    for (const call of delta.tool_calls ?? []) fragments.push(fragmentOf(call.index ?? undefined, call.id ?? undefined, call.function?.name ?? undefined, call.function?.arguments, repairs))
+    // The deprecated single function call streams as one call without an id.
+    if (delta.function_call != null) fragments.push(fragmentOf(0, undefined, delta.function_call.name ?? undefined, delta.function_call.arguments, repairs))
+    let toolCalls = current.toolCalls
+    const deltas: ToolCallDelta[] = []
+    for (const fragment of fragments) {
+      const step = addToolCallFragment(toolCalls, fragment)
+      if (!step.ok) return step
+      toolCalls = step.accumulator
+      deltas.push(...toolCallDeltas(step.events))
+    }
+    current = { ...current, toolCalls }
+    if (deltas.length > 0) out.deltaToolCalls = deltas
+    if (delta.annotations != null && delta.annotations.length > 0) {
+      const { citations, invalid } = annotationsFromOpenAI(delta.annotations)
+      if (citations.length > 0) out.annotations = citations
+      if (invalid > 0) repairs.push("annotation_invalid")
+    }
+  }
+  if (choice.logprobs != null) out.logprobs = logprobsFromOpenAI(choice.logprobs)
+  const rawFinish = choice.finish_reason ?? ""
+  // An empty string on an ordinary chunk is not a finish.
+  if (rawFinish !== "" && !current.finished) {
+    const finish = finishChoice(current, repairs)
+    if (!finish.ok) return finish
+    current = finish.choice
+    if (finish.deltas.length > 0) out.deltaToolCalls = [...(out.deltaToolCalls ?? []), ...finish.deltas]
+    out.finishReason = finishReasonFromOpenAI(rawFinish)
+    out.rawFinishReason = rawFinish
+  }
+  const updated = current
+  const choices = state.choices.some((c) => c.index === index) ? state.choices.map((c) => (c.index === index ? updated : c)) : [...state.choices, updated]
+  const meaningful = Object.keys(out).some((key) => key !== "choiceIndex")
+  return { ok: true, state: { ...state, choices }, chunk: meaningful ? out : undefined }
 }
 
-function decodeEnd(state: StreamDecoderState): Step {
-  if (!state.finished) {
+function fragmentOf(index: number | undefined, id: string | undefined, name: string | undefined, args: Parameters<typeof readToolArguments>[0], repairs: Repair[]): ToolCallFragment {
+  const text = readToolArguments(args)
+  if (text.stringified) repairs.push("tool_arguments_object")
+  return { index, id, name, arguments: text.text }
+}
+
+type FinishStep =
+  | { readonly ok: true; readonly choice: DecoderChoice; readonly deltas: readonly ToolCallDelta[] }
+  | { readonly ok: false; readonly detail: string }
+
+function finishChoice(choice: DecoderChoice, repairs: Repair[]): FinishStep {
+  const step = finishToolCalls(choice.toolCalls)
+  if (!step.ok) return step
+  if (step.standInIds > 0) repairs.push("tool_call_id_missing")
+  return { ok: true, choice: { ...choice, finished: true, toolCalls: step.accumulator }, deltas: toolCallDeltas(step.events) }
+}
+
+/** Accumulator events as internal deltas: a start with the arguments that directly follow it. */
+function toolCallDeltas(events: readonly ToolCallEvent[]): ToolCallDelta[] {
+  const deltas: ToolCallDelta[] = []
+  for (const event of events) {
+    if (event.type === "start") {
+      deltas.push({ index: event.position, id: event.id, name: event.name })
+      continue
+    }
+    const last = deltas[deltas.length - 1]
+    if (last !== undefined && last.index === event.position && last.argumentsDelta === undefined) deltas[deltas.length - 1] = { ...last, argumentsDelta: event.text }
+    else deltas.push({ index: event.position, argumentsDelta: event.text })
+  }
+  return deltas
+}
+
+/** The repairs not yet reported, each once. */
+function report(state: StreamDecoderState, repairs: readonly Repair[]): [StreamDecoderState, Repair[]] {
+  const fresh = [...new Set(repairs)].filter((repair) => !state.repaired.includes(repair))
+  return fresh.length === 0 ? [state, fresh] : [{ ...state, repaired: [...state.repaired, ...fresh] }, fresh]
+}
+
+function decodeEnd(initial: StreamDecoderState): Step {
+  let state = initial
+  const choices = state.choices.length === 0 ? [{ index: 0, finished: false, toolCalls: initialToolCallAccumulator(state.limits) }] : state.choices
+  const unfinished = choices.filter((choice) => !choice.finished)
+  if (unfinished.length > 0 && state.phase !== "done") {
     return failed(state, { _tag: "UpstreamError", code: "upstream_stream_incomplete", detail: "the upstream stream ended without a finish reason" })
   }
-  if (state.toolCalls.some((call) => !call.named)) {
-    return failed(state, { _tag: "UpstreamError", code: "invalid_upstream_stream", detail: "a tool call never received a function name" })
+  const repairs: Repair[] = []
+  const outputs: GenerateChunk[] = []
+  // [DONE] without a finish reason: every client accepts it, so finish what was said.
+  for (const choice of unfinished) {
+    const reason = hasToolCalls(choice.toolCalls) ? "tool_calls" : "stop"
+    const finish = finishChoice(choice, repairs)
+    if (!finish.ok) return failed(state, { _tag: "UpstreamError", code: "invalid_upstream_stream", detail: finish.detail })
+    repairs.push("finish_reason_missing")
+    const chunk: MutableChunk = choice.index === 0 ? { finishReason: reason } : { choiceIndex: choice.index, finishReason: reason }
+    if (finish.deltas.length > 0) chunk.deltaToolCalls = finish.deltas
+    outputs.push(chunk)
   }
-  return [{ ...state, phase: "closed" }, NOTHING]
+  if (!state.seen.id) repairs.push("id_missing")
+  if (!state.seen.model) repairs.push("model_missing")
+  if (!state.seen.created) repairs.push("created_missing")
+  const [reported, fresh] = report(state, repairs)
+  state = reported
+  if (fresh.length > 0) outputs.push({ repaired: fresh })
+  return [{ ...state, phase: "closed" }, outputs.map((chunk) => ({ type: "chunk", chunk }))]
 }
 
 /** In-stream error frames carry no HTTP status; derive one from the code or type, as the AI SDK does. */
@@ -193,8 +291,4 @@ function errorFrameToReason(frame: StreamErrorFrame): GatewayError {
 
 function failed(state: StreamDecoderState, error: GatewayError): Step {
   return [{ ...state, phase: "closed" }, [{ type: "error", error }]]
-}
-
-function invalid(detail: string): ToolStep {
-  return { type: "error", error: { _tag: "UpstreamError", code: "invalid_upstream_stream", detail } }
 }

@@ -1,21 +1,29 @@
 import type { GatewayError } from "../errors/gateway-error.ts"
-import type { GenerateChunk, TokenUsage, ToolCallDelta } from "../model/types.ts"
-import type { ChatCompletionChunkOut, ChunkDeltaOut, ToolCallDeltaOut } from "../wire/chat-chunk-out.ts"
+import type { GenerateChunk, TokenUsage } from "../model/types.ts"
+import type { ChatCompletionChunkOut, ChunkChoiceOut, ChunkDeltaOut, ToolCallDeltaOut } from "../wire/chat-chunk-out.ts"
+import type { FinishReasonOut, LogprobsOut } from "../wire/chat-completion-out.ts"
 import type { CompletionIdentity } from "./completion-identity.ts"
+import { annotationsToOpenAI } from "./map-annotations.ts"
 import { finishReasonToOpenAI } from "./map-finish-reason.ts"
+import { logprobsToOpenAI } from "./map-logprobs.ts"
+import { serviceTierToOpenAI } from "./map-service-tier.ts"
 import { usageToOpenAI } from "./map-usage.ts"
 import { streamLimits, type StreamLimits } from "./stream-limits.ts"
+import { addToolCallFragment, finishToolCalls, initialToolCallAccumulator, type ToolCallAccumulator, type ToolCallEvent } from "./tool-call-accumulator.ts"
 
 /**
  * The server-side stream reducer: internal GenerateChunks in, OpenAI chunks out.
  * Guarantees what strict clients check (the OpenAI SDK's `.stream()` helper,
- * LangChain, the AI SDK): the first chunk carries `role: "assistant"`; `id`, `created`
- * and `model` never change; each tool call is announced once as
- * `{index, id, type: "function", function: {name, arguments: ""}}` and its arguments
- * follow as fragments under the same `index` (indices 0..n-1 in order of arrival);
- * exactly one chunk has a `finish_reason`; the usage chunk (`choices: []`) comes only
- * when the client asked for it and the backend reported usage; a stream that ends without a finish reason ends in an
- * error, never in an invented `stop`.
+ * LangChain, the AI SDK), per choice (n > 1, by index): the first chunk of a choice
+ * carries `role: "assistant"`; `id`, `created` and `model` never change; each tool call
+ * is announced once as `{index, id, type: "function", function: {name, arguments: ""}}`
+ * and its arguments follow as fragments under the same `index` (indices 0..n-1 in
+ * order of starting; the accumulator rule of tool-call-accumulator.ts); exactly one
+ * chunk has a `finish_reason`, always a spec value; the usage chunk (`choices: []`)
+ * comes only when the client asked for it and the backend reported usage; logprobs
+ * and citations travel with their delta; upstream extension fields are forwarded on
+ * the next chunk sent. A stream that ends without a finish reason ends in an error,
+ * never in an invented `stop`.
  */
 export type StreamEncoderEvent =
   | { readonly type: "chunk"; readonly chunk: GenerateChunk }
@@ -27,24 +35,27 @@ export type StreamEncoderOutput =
   | { readonly type: "error"; readonly error: GatewayError }
   | { readonly type: "done" }
 
-interface AnnouncedToolCall {
-  readonly sourceIndex: number
-  readonly argumentChars: number
+interface EncoderChoice {
+  readonly index: number
+  readonly roleSent: boolean
+  readonly finished: boolean
+  readonly toolCalls: ToolCallAccumulator
 }
 
 export interface StreamEncoderState {
   readonly identity: CompletionIdentity
   readonly includeUsage: boolean
   readonly limits: StreamLimits
-  readonly phase: "streaming" | "finished" | "closed"
-  readonly roleSent: boolean
-  /** Position in this array is the tool call's output index. */
-  readonly toolCalls: readonly AnnouncedToolCall[]
-  readonly argumentChars: number
+  readonly phase: "streaming" | "closed"
+  readonly choices: readonly EncoderChoice[]
   readonly usage: TokenUsage | undefined
   readonly systemFingerprint: string | undefined
   readonly serviceTier: string | undefined
+  /** Upstream extension fields not yet sent: they go on the next chunk. */
+  readonly pendingExtensions: Readonly<Record<string, unknown>> | undefined
 }
+
+const MAX_CHOICES = 128
 
 export function initialStreamEncoderState(
   identity: CompletionIdentity,
@@ -56,12 +67,11 @@ export function initialStreamEncoderState(
     includeUsage,
     limits,
     phase: "streaming",
-    roleSent: false,
-    toolCalls: [],
-    argumentChars: 0,
+    choices: [],
     usage: undefined,
     systemFingerprint: undefined,
     serviceTier: undefined,
+    pendingExtensions: undefined,
   }
 }
 
@@ -85,116 +95,127 @@ export function encodeStreamEvent(state: StreamEncoderState, event: StreamEncode
   }
 }
 
+type MutableDelta = { -readonly [K in keyof ChunkDeltaOut]: ChunkDeltaOut[K] }
+
 function encodeChunk(initial: StreamEncoderState, chunk: GenerateChunk): Step {
   let state = initial
   if (chunk.usage !== undefined) state = { ...state, usage: chunk.usage }
   if (chunk.systemFingerprint !== undefined && state.systemFingerprint === undefined) state = { ...state, systemFingerprint: chunk.systemFingerprint }
   if (chunk.serviceTier !== undefined && state.serviceTier === undefined) state = { ...state, serviceTier: chunk.serviceTier }
+  if (chunk.extensions !== undefined) state = { ...state, pendingExtensions: { ...state.pendingExtensions, ...chunk.extensions } }
 
   const hasDelta =
-    nonEmpty(chunk.deltaContent) || nonEmpty(chunk.deltaReasoning) || nonEmpty(chunk.deltaRefusal) || (chunk.deltaToolCalls?.length ?? 0) > 0
-  if (state.phase === "finished") {
-    if (hasDelta || chunk.finishReason !== undefined) return protocolError(state, "the backend sent output after its finish reason")
-    return [state, NOTHING]
-  }
+    nonEmpty(chunk.deltaContent) ||
+    nonEmpty(chunk.deltaReasoning) ||
+    nonEmpty(chunk.deltaRefusal) ||
+    (chunk.deltaToolCalls?.length ?? 0) > 0 ||
+    chunk.logprobs !== undefined ||
+    (chunk.annotations?.length ?? 0) > 0
+  const index = chunk.choiceIndex ?? 0
+  const known = state.choices.find((c) => c.index === index)
+  // A chunk with nothing to say is silent, except the very first: the role chunk leaves at once.
+  if (!hasDelta && chunk.finishReason === undefined && (known !== undefined || state.choices.length > 0)) return [state, NOTHING]
+  if (known?.finished === true) return protocolError(state, "the backend sent output after its finish reason")
+  if (known === undefined && (state.choices.length >= MAX_CHOICES || !Number.isInteger(index) || index < 0)) return protocolError(state, `unexpected choice index ${index}`)
+  let choice: EncoderChoice = known ?? { index, roleSent: false, finished: false, toolCalls: initialToolCallAccumulator(state.limits) }
 
-  const outputs: StreamEncoderOutput[] = []
-  let delta: { -readonly [K in keyof ChunkDeltaOut]: ChunkDeltaOut[K] } = {}
-  if (!state.roleSent) {
+  const pieces: { delta: ChunkDeltaOut; logprobs: LogprobsOut | null }[] = []
+  let delta: MutableDelta = {}
+  let logprobs: LogprobsOut | null = chunk.logprobs === undefined ? null : logprobsToOpenAI(chunk.logprobs)
+  if (!choice.roleSent) {
     delta.role = "assistant"
-    state = { ...state, roleSent: true }
+    choice = { ...choice, roleSent: true }
   }
   if (nonEmpty(chunk.deltaContent)) delta.content = chunk.deltaContent
   if (nonEmpty(chunk.deltaReasoning)) delta.reasoning_content = chunk.deltaReasoning
   if (nonEmpty(chunk.deltaRefusal)) delta.refusal = chunk.deltaRefusal
+  if (chunk.annotations !== undefined && chunk.annotations.length > 0) delta.annotations = annotationsToOpenAI(chunk.annotations)
 
+  const fragments: ToolCallDeltaOut[] = []
   for (const toolDelta of chunk.deltaToolCalls ?? []) {
-    const step = encodeToolCallDelta(state, toolDelta)
-    if (step.type === "error") return [{ ...state, phase: "closed" }, [...outputs, { type: "error", error: step.error }]]
-    state = step.state
-    for (const fragment of step.fragments) {
-      // A call's announcement and its arguments travel in separate chunks, as OpenAI sends them.
-      if (delta.tool_calls !== undefined) {
-        outputs.push(makeChunk(state, delta, null))
-        delta = {}
-      }
-      delta.tool_calls = [fragment]
-    }
+    const step = addToolCallFragment(choice.toolCalls, { index: toolDelta.index, id: toolDelta.id, name: toolDelta.name, arguments: toolDelta.argumentsDelta })
+    if (!step.ok) return protocolError(state, step.detail)
+    choice = { ...choice, toolCalls: step.accumulator }
+    fragments.push(...step.events.map(toWireFragment))
   }
-
   if (chunk.finishReason !== undefined) {
-    const finishReason = finishReasonToOpenAI(chunk.finishReason, chunk.rawFinishReason)
-    outputs.push(makeChunk(state, delta, finishReason))
-    return [{ ...state, phase: "finished" }, outputs]
+    const step = finishToolCalls(choice.toolCalls)
+    if (!step.ok) return protocolError(state, step.detail)
+    choice = { ...choice, toolCalls: step.accumulator, finished: true }
+    fragments.push(...step.events.map(toWireFragment))
   }
-  if (delta.role !== undefined && !hasContent(delta)) delta.content = ""
-  if (hasContent(delta) || delta.role !== undefined) outputs.push(makeChunk(state, delta, null))
+  for (const fragment of fragments) {
+    // A call's announcement and its arguments travel in separate chunks, as OpenAI sends them.
+    if (delta.tool_calls !== undefined) {
+      pieces.push({ delta, logprobs })
+      delta = {}
+      logprobs = null
+    }
+    delta.tool_calls = [fragment]
+  }
+  const finishReason: FinishReasonOut | null = chunk.finishReason === undefined ? null : finishReasonToOpenAI(chunk.finishReason, chunk.rawFinishReason)
+  if (finishReason === null && delta.role !== undefined && !hasContent(delta)) delta.content = ""
+  if (hasContent(delta) || delta.role !== undefined || finishReason !== null || logprobs !== null) pieces.push({ delta, logprobs })
+
+  const finalChoice = choice
+  const choices = known === undefined ? [...state.choices, finalChoice] : state.choices.map((c) => (c.index === index ? finalChoice : c))
+  state = { ...state, choices }
+  const outputs: StreamEncoderOutput[] = []
+  for (const [position, piece] of pieces.entries()) {
+    const last = position === pieces.length - 1
+    const [next, out] = chunkOf(state, [{ index, delta: piece.delta, logprobs: piece.logprobs, finish_reason: last ? finishReason : null }])
+    state = next
+    outputs.push({ type: "chunk", chunk: out })
+  }
   return [state, outputs.length === 0 ? NOTHING : outputs]
 }
 
-type ToolStep =
-  | { readonly type: "ok"; readonly state: StreamEncoderState; readonly fragments: readonly ToolCallDeltaOut[] }
-  | { readonly type: "error"; readonly error: GatewayError }
-
-function encodeToolCallDelta(state: StreamEncoderState, toolDelta: ToolCallDelta): ToolStep {
-  const fragment = toolDelta.argumentsDelta ?? ""
-  let index = state.toolCalls.findIndex((call) => call.sourceIndex === toolDelta.index)
-  const fragments: ToolCallDeltaOut[] = []
-  let toolCalls = state.toolCalls
-  if (index === -1) {
-    if (toolDelta.name === undefined || toolDelta.name === "") return invalid("a tool call started without a function name")
-    if (toolCalls.length >= state.limits.maxToolCalls) return invalid(`more than ${state.limits.maxToolCalls} tool calls`)
-    index = toolCalls.length
-    // Ids are the backend's; a deterministic stand-in only when it gave none.
-    const id = toolDelta.id ?? `call_${index}`
-    fragments.push({ index, id, type: "function", function: { name: toolDelta.name, arguments: "" } })
-    toolCalls = [...toolCalls, { sourceIndex: toolDelta.index, argumentChars: 0 }]
-  }
-  if (fragment === "") return { type: "ok", state: toolCalls === state.toolCalls ? state : { ...state, toolCalls }, fragments }
-  const call = toolCalls[index]
-  if (call === undefined) return invalid("tool call index out of range")
-  const callChars = call.argumentChars + fragment.length
-  const streamChars = state.argumentChars + fragment.length
-  if (callChars > state.limits.maxArgumentCharsPerCall) return invalid("tool call arguments exceed the per-call limit")
-  if (streamChars > state.limits.maxArgumentCharsPerStream) return invalid("tool call arguments exceed the per-stream limit")
-  toolCalls = toolCalls.map((existing, i) => (i === index ? { sourceIndex: existing.sourceIndex, argumentChars: callChars } : existing))
-  fragments.push({ index, function: { arguments: fragment } })
-  return { type: "ok", state: { ...state, toolCalls, argumentChars: streamChars }, fragments }
+function toWireFragment(event: ToolCallEvent): ToolCallDeltaOut {
+  return event.type === "start"
+    ? { index: event.position, id: event.id, type: "function", function: { name: event.name, arguments: "" } }
+    : { index: event.position, function: { arguments: event.text } }
 }
 
-function encodeEnd(state: StreamEncoderState): Step {
-  if (state.phase !== "finished") return protocolError(state, "the model stream ended without a finish reason")
+function encodeEnd(initial: StreamEncoderState): Step {
+  let state = initial
+  if (state.choices.length === 0 || state.choices.some((choice) => !choice.finished)) {
+    return protocolError(state, "the model stream ended without a finish reason")
+  }
   const outputs: StreamEncoderOutput[] = []
   // Usage nobody reported is left out rather than sent as zeros.
-  if (state.includeUsage && state.usage !== undefined) {
-    outputs.push({ type: "chunk", chunk: { ...chunkOf(state, []), usage: usageToOpenAI(state.usage) } })
+  if ((state.includeUsage && state.usage !== undefined) || state.pendingExtensions !== undefined) {
+    const [next, chunk] = chunkOf(state, [])
+    state = next
+    outputs.push({ type: "chunk", chunk: state.includeUsage && state.usage !== undefined ? { ...chunk, usage: usageToOpenAI(state.usage) } : chunk })
   }
   outputs.push({ type: "done" })
   return [{ ...state, phase: "closed" }, outputs]
 }
 
-function makeChunk(state: StreamEncoderState, delta: ChunkDeltaOut, finishReason: string | null): StreamEncoderOutput {
-  return { type: "chunk", chunk: chunkOf(state, [{ index: 0, delta, logprobs: null, finish_reason: finishReason }]) }
-}
-
-function chunkOf(state: StreamEncoderState, choices: ChatCompletionChunkOut["choices"]): ChatCompletionChunkOut {
+/** One outgoing chunk; pending extension fields go out on it (never over a field the gateway sets). */
+function chunkOf(state: StreamEncoderState, choices: readonly ChunkChoiceOut[]): [StreamEncoderState, ChatCompletionChunkOut] {
   const { id, created, model } = state.identity
-  let out: ChatCompletionChunkOut = { id, object: "chat.completion.chunk", created, model, choices }
-  if (state.systemFingerprint !== undefined) out = { ...out, system_fingerprint: state.systemFingerprint }
-  if (state.serviceTier !== undefined) out = { ...out, service_tier: state.serviceTier }
-  return out
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(state.pendingExtensions ?? {})) Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true })
+  let chunk: ChatCompletionChunkOut = Object.assign(out, { id, object: "chat.completion.chunk" as const, created, model, choices })
+  if (state.systemFingerprint !== undefined) chunk = { ...chunk, system_fingerprint: state.systemFingerprint }
+  const tier = serviceTierToOpenAI(state.serviceTier)
+  if (tier !== undefined) chunk = { ...chunk, service_tier: tier }
+  return [state.pendingExtensions === undefined ? state : { ...state, pendingExtensions: undefined }, chunk]
 }
 
 function protocolError(state: StreamEncoderState, detail: string): Step {
   return [{ ...state, phase: "closed" }, [{ type: "error", error: { _tag: "UpstreamError", code: "invalid_upstream_stream", detail } }]]
 }
 
-function invalid(detail: string): ToolStep {
-  return { type: "error", error: { _tag: "UpstreamError", code: "invalid_upstream_stream", detail } }
-}
-
 function hasContent(delta: ChunkDeltaOut): boolean {
-  return delta.content !== undefined || delta.reasoning_content !== undefined || delta.refusal !== undefined || delta.tool_calls !== undefined
+  return (
+    delta.content !== undefined ||
+    delta.reasoning_content !== undefined ||
+    delta.refusal !== undefined ||
+    delta.tool_calls !== undefined ||
+    delta.annotations !== undefined
+  )
 }
 
 function nonEmpty(text: string | undefined): text is string {

@@ -6,35 +6,56 @@
  * `toOpenAIError` turns any reason into the wire envelope.
  */
 export type GatewayError =
-  | { readonly _tag: "InvalidRequest"; readonly message: string; readonly param?: string | null; readonly code?: string | null }
+  | {
+      readonly _tag: "InvalidRequest"
+      readonly message: string
+      readonly param?: string | null
+      readonly code?: string | null
+      /** A client-side status an upstream gave other than 400, kept as it was. */
+      readonly status?: 404 | 413 | 422
+      readonly shouldRetry?: boolean
+    }
   | { readonly _tag: "UnsupportedMediaType"; readonly contentType: string | null }
   | { readonly _tag: "Authentication"; readonly kind: "missing" | "malformed" | "invalid" | "expired" }
   | { readonly _tag: "PermissionDenied"; readonly message?: string }
   | { readonly _tag: "NotFound"; readonly method: string; readonly path: string }
   | { readonly _tag: "MethodNotAllowed"; readonly method: string; readonly path: string; readonly allowed: readonly string[] }
-  | { readonly _tag: "ModelNotFound"; readonly model: string | null }
-  | { readonly _tag: "Conflict"; readonly message: string }
+  | { readonly _tag: "ModelNotFound"; readonly model: string | null; readonly shouldRetry?: boolean }
+  | { readonly _tag: "Conflict"; readonly message: string; readonly shouldRetry?: boolean }
   | { readonly _tag: "PayloadTooLarge"; readonly limitBytes: number }
-  | { readonly _tag: "RateLimited"; readonly retryAfterMs?: number; readonly message?: string }
+  | { readonly _tag: "RateLimited"; readonly retryAfterMs?: number; readonly message?: string; readonly shouldRetry?: boolean }
   | { readonly _tag: "QuotaExhausted"; readonly message?: string }
-  | { readonly _tag: "ContextLengthExceeded"; readonly message: string; readonly param?: string | null }
-  | { readonly _tag: "ContentFiltered"; readonly message?: string }
-  | { readonly _tag: "UpstreamError"; readonly upstreamStatus?: number; readonly code?: string; readonly detail?: string }
-  | { readonly _tag: "UpstreamTimeout"; readonly phase: "connect" | "first_byte" | "idle" | "total" }
-  | { readonly _tag: "UpstreamUnavailable"; readonly retryAfterMs?: number }
+  | { readonly _tag: "ContextLengthExceeded"; readonly message: string; readonly param?: string | null; readonly shouldRetry?: boolean }
+  | { readonly _tag: "ContentFiltered"; readonly message?: string; readonly shouldRetry?: boolean }
+  | {
+      readonly _tag: "UpstreamError"
+      readonly upstreamStatus?: number
+      readonly code?: string
+      /** The upstream's own message, already redacted for clients (a mid-stream error frame's, or a 5xx JSON body's). */
+      readonly message?: string
+      readonly detail?: string
+      /** `false` when retrying cannot help (the operator's provider key was refused); the upstream's `x-should-retry` otherwise. */
+      readonly shouldRetry?: boolean
+    }
+  | { readonly _tag: "UpstreamTimeout"; readonly phase: "connect" | "first_byte" | "idle" | "total"; readonly shouldRetry?: boolean }
+  | { readonly _tag: "UpstreamUnavailable"; readonly retryAfterMs?: number; readonly shouldRetry?: boolean }
   | { readonly _tag: "Cancelled" }
+  /** The gateway's own storage (users, keys) could not answer: retryable, never the client's fault. */
+  | { readonly _tag: "Unavailable"; readonly detail?: string }
   | { readonly _tag: "Internal"; readonly detail?: string }
 
 export type GatewayErrorTag = GatewayError["_tag"]
 
 /** Whether a client may usefully send the same request again. */
 export function isRetryable(error: GatewayError): boolean {
+  if ("shouldRetry" in error && error.shouldRetry !== undefined) return error.shouldRetry
   switch (error._tag) {
     case "RateLimited":
     case "Conflict":
     case "UpstreamError":
     case "UpstreamTimeout":
     case "UpstreamUnavailable":
+    case "Unavailable":
     case "Internal":
       return true
     case "InvalidRequest":
@@ -86,6 +107,7 @@ const gatewayErrorTags: ReadonlySet<string> = new Set<GatewayErrorTag>([
   "UpstreamTimeout",
   "UpstreamUnavailable",
   "Cancelled",
+  "Unavailable",
   "Internal",
 ])
 
@@ -95,10 +117,19 @@ const gatewayErrorTags: ReadonlySet<string> = new Set<GatewayErrorTag>([
  */
 export class GatewayFailure extends Error {
   readonly reason: GatewayError
-  constructor(reason: GatewayError) {
+  /** For the operator's log and the accounting row only (e.g. an upstream's error body, credentials removed): never sent to a client. */
+  readonly detail: string | undefined
+  constructor(reason: GatewayError, detail?: string) {
     super(reason._tag)
     this.name = "GatewayFailure"
     this.reason = reason
+    this.detail = detail
+  }
+
+  static detailOf(value: unknown): string | undefined {
+    if (typeof value !== "object" || value === null) return undefined
+    const detail: unknown = "detail" in value ? value.detail : undefined
+    return typeof detail === "string" ? detail : undefined
   }
   static reasonOf(value: unknown): GatewayError | undefined {
     if (isGatewayError(value)) return value

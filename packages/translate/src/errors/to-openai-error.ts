@@ -1,6 +1,6 @@
 import type { GatewayError } from "./gateway-error.ts"
 
-export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 429 | 499 | 500 | 502 | 503 | 504
+export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 422 | 429 | 499 | 500 | 502 | 503 | 504
 
 export interface OpenAIErrorBody {
   readonly error: {
@@ -19,13 +19,22 @@ export interface OpenAIErrorResponse {
 
 /** When an upstream gave no hint, a short wait that every client honours (all accept <= 60 s). */
 const DEFAULT_RETRY_AFTER_MS = 1_000
-const MAX_RETRY_AFTER_MS = 60_000
 
-/** Total: every reason gives a status, an OpenAI error envelope and its headers. */
+/**
+ * Total: every reason gives a status, an OpenAI error envelope and its headers. Whether
+ * a client should retry is said with `x-should-retry` wherever the reason knows it
+ * (the OpenAI SDK obeys it before its own status rules).
+ */
 export function toOpenAIError(error: GatewayError): OpenAIErrorResponse {
+  const response = envelope(error)
+  const shouldRetry = "shouldRetry" in error ? error.shouldRetry : undefined
+  return shouldRetry === undefined ? response : { ...response, headers: { ...response.headers, "x-should-retry": String(shouldRetry) } }
+}
+
+function envelope(error: GatewayError): OpenAIErrorResponse {
   switch (error._tag) {
     case "InvalidRequest":
-      return make(400, error.message, "invalid_request_error", error.code ?? null, error.param ?? null)
+      return make(error.status ?? 400, error.message, "invalid_request_error", error.code ?? null, error.param ?? null)
     case "UnsupportedMediaType":
       return make(
         415,
@@ -62,7 +71,7 @@ export function toOpenAIError(error: GatewayError): OpenAIErrorResponse {
     case "Conflict":
       return make(409, error.message, "invalid_request_error", "conflict", null)
     case "PayloadTooLarge":
-      return make(413, `Request body exceeds the limit of ${error.limitBytes} bytes.`, "invalid_request_error", "payload_too_large", null)
+      return make(413, `Request body exceeds the limit of ${error.limitBytes} bytes.`, "invalid_request_error", "request_too_large", null)
     case "RateLimited":
       return make(
         429,
@@ -82,7 +91,13 @@ export function toOpenAIError(error: GatewayError): OpenAIErrorResponse {
     case "ContentFiltered":
       return make(400, error.message ?? "The request was rejected by the content filter.", "invalid_request_error", "content_filter", null)
     case "UpstreamError":
-      return make(502, "The model provider returned an error. Please retry.", "server_error", error.code ?? "upstream_error", null)
+      return make(
+        502,
+        error.message ?? (error.shouldRetry === false ? "The model provider refused the gateway's request." : "The model provider returned an error. Please retry."),
+        "server_error",
+        error.code ?? "upstream_error",
+        null,
+      )
     case "UpstreamTimeout":
       return make(504, `The model provider did not respond in time (${timeoutPhase(error.phase)}).`, "server_error", "upstream_timeout", null)
     case "UpstreamUnavailable":
@@ -96,6 +111,15 @@ export function toOpenAIError(error: GatewayError): OpenAIErrorResponse {
       )
     case "Cancelled":
       return make(499, "The request was cancelled by the client.", "invalid_request_error", "cancelled", null)
+    case "Unavailable":
+      return make(
+        503,
+        "The gateway is temporarily unavailable. Please retry after the delay given in the retry-after header.",
+        "server_error",
+        "service_unavailable",
+        null,
+        retryAfterHeaders(undefined),
+      )
     case "Internal":
       return make(500, "The gateway had an internal error. Please retry.", "server_error", "internal_error", null)
     default: {
@@ -152,8 +176,13 @@ function timeoutPhase(phase: "connect" | "first_byte" | "idle" | "total"): strin
   }
 }
 
-/** Both headers: LangChain reads only `retry-after` (seconds); the OpenAI and AI SDKs prefer `retry-after-ms`. */
+/**
+ * Both headers: LangChain reads only `retry-after` (seconds); the OpenAI and AI SDKs
+ * prefer `retry-after-ms`. An upstream's long delay is passed on as it was, not cut to
+ * 60 s: the SDKs ignore values over 60 s and use their own short backoff, as they would
+ * have against the provider directly.
+ */
 function retryAfterHeaders(retryAfterMs: number | undefined): Record<string, string> {
-  const ms = Math.min(Math.max(Math.ceil(retryAfterMs ?? DEFAULT_RETRY_AFTER_MS), 0), MAX_RETRY_AFTER_MS)
+  const ms = Math.max(Math.ceil(retryAfterMs ?? DEFAULT_RETRY_AFTER_MS), 0)
   return { "retry-after": String(Math.ceil(ms / 1000)), "retry-after-ms": String(ms) }
 }

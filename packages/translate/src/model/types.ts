@@ -10,7 +10,9 @@
  *   and invalid JSON from a model must reach the client as it was);
  * - stream chunks carry tool-call deltas with `index`, reasoning text and usage;
  * - finish reasons keep the upstream's raw value beside the normalised one, and an
- *   unknown reason normalises to `other`, never to `stop`.
+ *   unknown reason normalises to `other` internally (clients are sent the spec's `stop`);
+ * - usage keeps every detail and the raw object; n > 1 choices, logprobs, citations,
+ *   provider extensions and the list of repairs made to the upstream's answer are kept.
  */
 
 export type TextPart = { readonly type: "text"; readonly text: string }
@@ -50,6 +52,8 @@ export type AssistantMessage = {
   readonly name?: string
   readonly refusal?: string | null
   readonly toolCalls?: readonly ToolCall[]
+  /** A previous audio answer the model gave, by id (OpenAI's assistant `audio: {id}`). */
+  readonly audio?: { readonly id: string }
 }
 export type ToolMessage = {
   readonly role: "tool"
@@ -67,7 +71,13 @@ export interface ToolDef {
   readonly strict?: boolean | null
 }
 
-export type ToolChoice = "auto" | "none" | "required" | { readonly type: "function"; readonly name: string }
+export type ToolChoice =
+  | "auto"
+  | "none"
+  | "required"
+  | { readonly type: "function"; readonly name: string }
+  /** OpenAI's `allowed_tools`: the tool definitions are kept verbatim (the spec allows any keys in them). */
+  | { readonly type: "allowed_tools"; readonly mode: "auto" | "required"; readonly tools: readonly Readonly<Record<string, unknown>>[] }
 
 export type ResponseFormat =
   /** Harper 5's shorthand forms. */
@@ -120,6 +130,10 @@ export interface GenerateOpts {
   readonly toolChoice?: ToolChoice
   readonly parallelToolCalls?: boolean
   readonly responseFormat?: ResponseFormat
+  /** How many choices to generate; a backend that cannot give more than one refuses n > 1 with a 400 naming `n`. */
+  readonly n?: number
+  readonly logprobs?: boolean
+  readonly topLogprobs?: number
   readonly passthrough?: Readonly<Record<string, unknown>>
   readonly signal?: AbortSignal
   /** Harper 5 facade options, carried for its callers; the translate mappers do not read them. */
@@ -131,16 +145,36 @@ export interface GenerateOpts {
 
 export type FinishReason = "stop" | "length" | "tool_calls" | "content_filter" | "other"
 
+/**
+ * Token counts, unified across providers' spellings. A count the upstream did not give
+ * (or gave as null) is absent, never 0. `raw` is the usage object exactly as the
+ * upstream sent it, so accounting loses nothing the unified fields do not cover.
+ */
 export interface TokenUsage {
   readonly promptTokens?: number
   readonly completionTokens?: number
   /** As the upstream reported it: some providers count reasoning outside prompt + completion. */
   readonly totalTokens?: number
+  /** Prompt tokens read from cache: OpenAI `prompt_tokens_details.cached_tokens`, DeepSeek `prompt_cache_hit_tokens`, Moonshot root `cached_tokens`. */
   readonly cachedTokens?: number
+  /** DeepSeek `prompt_cache_miss_tokens` (internal only: no OpenAI field carries it). */
+  readonly cacheMissTokens?: number
+  readonly cacheWriteTokens?: number
+  readonly promptTextTokens?: number
+  readonly promptAudioTokens?: number
+  readonly promptImageTokens?: number
   readonly reasoningTokens?: number
+  readonly completionTextTokens?: number
+  readonly completionAudioTokens?: number
+  readonly acceptedPredictionTokens?: number
+  readonly rejectedPredictionTokens?: number
+  /** xAI `num_sources_used` (internal only). */
+  readonly sourcesUsed?: number
   readonly embeddingTokens?: number
+  /** Groq's `x_groq.usage.total_time`, in ms (internal only). */
   readonly latencyMs?: number
   readonly gpuMs?: number
+  readonly raw?: Readonly<Record<string, unknown>>
 }
 
 /** What the upstream called its completion. */
@@ -154,16 +188,66 @@ export interface UpstreamIdentity {
   readonly serviceTier?: string
 }
 
-export interface GenerateResult extends UpstreamIdentity {
-  readonly content: string
+/** One token's log probability, as OpenAI reports it. */
+export interface TokenLogprob {
+  readonly token: string
+  readonly logprob: number
+  readonly bytes: readonly number[] | null
+  readonly topLogprobs: readonly { readonly token: string; readonly logprob: number; readonly bytes: readonly number[] | null }[]
+}
+
+/** `choices[].logprobs`: content and refusal token lists (null when the upstream gave none). */
+export interface Logprobs {
+  readonly content: readonly TokenLogprob[] | null
+  readonly refusal: readonly TokenLogprob[] | null
+}
+
+/** A URL citation (OpenAI `message.annotations[]`, web search). */
+export interface UrlCitation {
+  readonly type: "url_citation"
+  readonly url: string
+  readonly title: string
+  readonly startIndex: number
+  readonly endIndex: number
+}
+
+/**
+ * Names of what the gateway had to repair in an upstream answer for a client to accept
+ * it (stored in the accounting row): e.g. `id_missing`, `created_missing`,
+ * `created_string`, `model_missing`, `finish_reason_missing`, `tool_call_id_missing`,
+ * `tool_arguments_object`, `unknown_content_part`, `annotation_invalid`.
+ */
+export type Repair = string
+
+/** One generated choice. A result's top-level fields are choice 0; `n > 1` adds `additionalChoices`. */
+export interface GenerateChoiceResult {
+  /** Null when the model produced no text (a tool-call-only answer or a refusal), as OpenAI sends it. */
+  readonly content: string | null
   readonly toolCalls?: readonly ToolCall[]
   readonly finishReason: FinishReason
   /** The upstream's own finish reason, when it had one. */
   readonly rawFinishReason?: string
   readonly refusal?: string
-  /** Reasoning text some providers return beside the answer (`reasoning_content`). */
+  /** Reasoning text some providers return beside the answer (`reasoning_content`, Magistral `thinking` parts). */
   readonly reasoning?: string
+  readonly logprobs?: Logprobs
+  readonly annotations?: readonly UrlCitation[]
+  /** Content parts of a type the gateway does not know, kept as the upstream sent them. */
+  readonly unknownParts?: readonly Readonly<Record<string, unknown>>[]
+}
+
+export interface GenerateResult extends UpstreamIdentity, GenerateChoiceResult {
   readonly usage?: TokenUsage
+  /** Choices 1..n-1 when the client asked for n > 1, each with its `index`. */
+  readonly additionalChoices?: readonly (GenerateChoiceResult & { readonly index: number })[]
+  /** What was repaired in the upstream's answer (see Repair); absent when nothing was. */
+  readonly repaired?: readonly Repair[]
+  /**
+   * The upstream's non-OpenAI top-level fields (Perplexity `citations`,
+   * `search_results`, Azure `prompt_filter_results`, …), forwarded unchanged to
+   * clients on the OpenAI-compatible path.
+   */
+  readonly extensions?: Readonly<Record<string, unknown>>
 }
 
 export interface ToolCallDelta {
@@ -176,13 +260,22 @@ export interface ToolCallDelta {
 
 /** One step of a streamed generation. Identity usually comes on the first chunk. */
 export interface GenerateChunk extends UpstreamIdentity {
+  /** Which choice the deltas and finish reason belong to (n > 1); absent means 0. */
+  readonly choiceIndex?: number
   readonly deltaContent?: string
   readonly deltaReasoning?: string
   readonly deltaRefusal?: string
   readonly deltaToolCalls?: readonly ToolCallDelta[]
+  readonly logprobs?: Logprobs
+  readonly annotations?: readonly UrlCitation[]
+  readonly unknownParts?: readonly Readonly<Record<string, unknown>>[]
   readonly finishReason?: FinishReason
   readonly rawFinishReason?: string
   readonly usage?: TokenUsage
+  /** Repairs made while reading the upstream stream up to this chunk (see Repair). */
+  readonly repaired?: readonly Repair[]
+  /** Non-OpenAI top-level fields of the upstream chunk, forwarded unchanged (see GenerateResult.extensions). */
+  readonly extensions?: Readonly<Record<string, unknown>>
 }
 
 export type EmbedInput = string | readonly string[] | readonly number[] | readonly (readonly number[])[]

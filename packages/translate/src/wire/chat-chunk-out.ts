@@ -1,3 +1,4 @@
+import type { FinishReasonOut, LogprobsOut, ServiceTierOut, UrlCitationOut } from "./chat-completion-out.ts"
 import type { UsageOut } from "./usage.ts"
 
 export interface ToolCallDeltaOut {
@@ -14,16 +15,25 @@ export interface ChunkDeltaOut {
   /** Provider extension (DeepSeek, xAI), sent only when the backend streams reasoning. */
   readonly reasoning_content?: string
   readonly tool_calls?: readonly ToolCallDeltaOut[]
+  /** URL citations, on the delta as OpenAI's search models stream them. */
+  readonly annotations?: readonly UrlCitationOut[]
 }
 
-/** Exactly what the gateway sends as one streamed chunk (validated against the official spec in tests). */
-export interface ChatCompletionChunkOut {
+export interface ChunkChoiceOut {
+  readonly index: number
+  readonly delta: ChunkDeltaOut
+  readonly logprobs: LogprobsOut | null
+  readonly finish_reason: FinishReasonOut | null
+}
+
+/** Exactly what the gateway sends as one streamed chunk (validated against the official spec in tests), plus forwarded extensions. */
+export type ChatCompletionChunkOut = {
   readonly id: string
   readonly object: "chat.completion.chunk"
   readonly created: number
   readonly model: string
-  readonly choices: readonly [] | readonly [{ readonly index: 0; readonly delta: ChunkDeltaOut; readonly logprobs: null; readonly finish_reason: string | null }]
+  readonly choices: readonly ChunkChoiceOut[]
   readonly usage?: UsageOut
   readonly system_fingerprint?: string
-  readonly service_tier?: string
-}
+  readonly service_tier?: ServiceTierOut
+} & Readonly<Record<string, unknown>>

@@ -12,9 +12,16 @@ import { compiled } from "./compile-schema.ts"
 
 const JsonObject = Schema.Record(Schema.String, Schema.Unknown)
 
+/**
+ * Accepted and dropped (see `nestedFieldDispositions`): Anthropic-style prompt caching
+ * hints other SDKs put on content parts; an OpenAI-compatible upstream has no use for them.
+ */
+const cacheControl = Schema.optionalKey(Schema.Unknown)
+
 export const TextPart = Schema.Struct({
   type: Schema.Literal("text"),
   text: Schema.String,
+  cache_control: cacheControl,
 })
 export type TextPart = typeof TextPart.Type
 
@@ -24,6 +31,7 @@ export const ImageUrlPart = Schema.Struct({
     url: Schema.String,
     detail: Schema.optionalKey(Schema.Literals(["auto", "low", "high"])),
   }),
+  cache_control: cacheControl,
 })
 export type ImageUrlPart = typeof ImageUrlPart.Type
 
@@ -33,6 +41,7 @@ export const InputAudioPart = Schema.Struct({
     data: Schema.String,
     format: Schema.Literals(["wav", "mp3"]),
   }),
+  cache_control: cacheControl,
 })
 export type InputAudioPart = typeof InputAudioPart.Type
 
@@ -43,12 +52,14 @@ export const FilePart = Schema.Struct({
     file_data: Schema.optionalKey(Schema.String),
     file_id: Schema.optionalKey(Schema.String),
   }),
+  cache_control: cacheControl,
 })
 export type FilePart = typeof FilePart.Type
 
 export const RefusalPart = Schema.Struct({
   type: Schema.Literal("refusal"),
   refusal: Schema.String,
+  cache_control: cacheControl,
 })
 export type RefusalPart = typeof RefusalPart.Type
 
@@ -74,6 +85,8 @@ export const FunctionToolCall = Schema.Struct({
   function: Schema.Struct({ name: Schema.String, arguments: Schema.String }),
 })
 export type FunctionToolCall = typeof FunctionToolCall.Type
+
+export const LegacyFunctionCall = Schema.Struct({ name: Schema.String, arguments: Schema.String })
 
 export const SystemMessage = Schema.Struct({
   role: Schema.Literal("system"),
@@ -102,6 +115,12 @@ export const AssistantMessage = Schema.Struct({
   refusal: Schema.optionalKey(Schema.NullOr(Schema.String)),
   name: Schema.optionalKey(Schema.String),
   tool_calls: Schema.optionalKey(Schema.Array(FunctionToolCall)),
+  audio: Schema.optionalKey(Schema.NullOr(Schema.Struct({ id: Schema.String }))),
+  /** Deprecated: read as a tool call (see messagesFromOpenAI). */
+  function_call: Schema.optionalKey(Schema.NullOr(LegacyFunctionCall)),
+  /** Accepted and dropped: what OpenAI returns on assistant messages, echoed back in stored histories. */
+  annotations: Schema.optionalKey(Schema.Unknown),
+  parsed: Schema.optionalKey(Schema.Unknown),
 })
 export const ToolMessage = Schema.Struct({
   role: Schema.Literal("tool"),
@@ -111,9 +130,21 @@ export const ToolMessage = Schema.Struct({
   name: Schema.optionalKey(Schema.String),
 })
 
-export const ChatMessage = Schema.Union([SystemMessage, DeveloperMessage, UserMessage, AssistantMessage, ToolMessage])
+/** Deprecated by the spec (the answer to a legacy `function_call`), still accepted by it. */
+export const FunctionMessage = Schema.Struct({
+  role: Schema.Literal("function"),
+  content: Schema.NullOr(Schema.String),
+  name: Schema.String,
+})
+
+export const messageRoles = ["system", "developer", "user", "assistant", "tool", "function"] as const
+
+export const ChatMessage = Schema.Union([SystemMessage, DeveloperMessage, UserMessage, AssistantMessage, ToolMessage, FunctionMessage]).annotate({
+  expected: 'a message with role "system", "developer", "user", "assistant", "tool" or "function"',
+})
 export type ChatMessage = typeof ChatMessage.Type
 export type AssistantMessage = typeof AssistantMessage.Type
+export type FunctionMessage = typeof FunctionMessage.Type
 
 export const FunctionTool = Schema.Struct({
   type: Schema.Literal("function"),
@@ -126,10 +157,19 @@ export const FunctionTool = Schema.Struct({
 })
 export type FunctionTool = typeof FunctionTool.Type
 
+export const AllowedToolsChoice = Schema.Struct({
+  type: Schema.Literal("allowed_tools"),
+  allowed_tools: Schema.Struct({
+    mode: Schema.Literals(["auto", "required"]),
+    tools: Schema.Array(JsonObject),
+  }),
+})
+
 export const ToolChoice = Schema.Union([
   Schema.Literals(["none", "auto", "required"]),
   Schema.Struct({ type: Schema.Literal("function"), function: Schema.Struct({ name: Schema.String }) }),
-]).annotate({ expected: '"none", "auto", "required" or {"type":"function","function":{"name":…}}' })
+  AllowedToolsChoice,
+]).annotate({ expected: '"none", "auto", "required", {"type":"function",…} or {"type":"allowed_tools",…}' })
 export type ToolChoice = typeof ToolChoice.Type
 
 export const ResponseFormat = Schema.Union([

@@ -18,7 +18,7 @@ export function schemaIssueToError(issue: SchemaIssue.Issue, prefix: ReadonlyArr
   const first = formatIssue(issue).issues[0]
   const path = [...prefix, ...(first?.path ?? []).map((segment) => (typeof segment === "object" ? segment.key : segment))]
   const param = formatParamPath(path)
-  const detail = first?.message ?? "Invalid value"
+  const detail = shortDetail(first?.message ?? "Invalid value")
   const message =
     detail === "Missing key"
       ? `Missing required parameter: '${param ?? "body"}'.`
@@ -26,4 +26,9 @@ export function schemaIssueToError(issue: SchemaIssue.Issue, prefix: ReadonlyArr
         ? `Unrecognized parameter: '${param ?? "body"}'.`
         : `Invalid value for '${param ?? "body"}': ${detail}.`
   return { _tag: "InvalidRequest", message, param, code: detail === "Missing key" ? "missing_required_parameter" : "invalid_value" }
+}
+
+/** A union without an `expected` annotation prints every member's shape: a client needs the path, not a schema dump. */
+function shortDetail(detail: string): string {
+  return detail.length > 160 || detail.includes("{ readonly") ? "Expected a value of another shape" : detail
 }
