@@ -3,7 +3,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Worker } from "node:worker_threads"
 import { describe, expect, it } from "vitest"
-import { claimLeftovers, mergeJournalRows, openJournal, readClaimed } from "./journal.ts"
+import { claimLeftovers, openJournal, readClaimed } from "./journal.ts"
 import type { ModelCallRecord } from "./model-call-record.ts"
 import { processRunId } from "./process-run-id.ts"
 import { replayLeftovers } from "./replay-leftovers.ts"
@@ -50,12 +50,19 @@ describe("the journal", () => {
     expect(byThird.flatMap((folder) => readClaimed(folder).map((r) => r.id))).toEqual(["x"])
   })
 
-  it("keeps one row per call: the final row replaces the started line, whatever their order", () => {
-    const started = testRow("call", { outcome: "interrupted", status: null, latencyMs: null })
-    const done = testRow("call", { outcome: "success" })
-    expect(mergeJournalRows([started, done]).map((r) => r.outcome)).toEqual(["success"])
-    expect(mergeJournalRows([done, started]).map((r) => r.outcome)).toEqual(["success"])
-    expect(mergeJournalRows([started]).map((r) => r.outcome)).toEqual(["interrupted"])
+  it("keeps one row per call: the final row replaces the started line, in the same segment or a later one", () => {
+    const dir = tempDir()
+    mkdirSync(join(dir, "old.1"))
+    const started = (id: string) => JSON.stringify(testRow(id, { outcome: "interrupted", status: null, latencyMs: null }))
+    const done = (id: string) => JSON.stringify(testRow(id))
+    writeFileSync(join(dir, "old.1", "1-000000.jsonl"), [started("same"), done("same"), started("later"), started("never")].join("\n"))
+    writeFileSync(join(dir, "old.1", "2-000001.jsonl"), [done("later")].join("\n"))
+    const [folder] = claimLeftovers(dir, "new", "1")
+    expect(readClaimed(folder ?? "").map((r) => [r.id, r.outcome]).sort()).toEqual([
+      ["later", "success"],
+      ["never", "interrupted"],
+      ["same", "success"],
+    ])
   })
 
   it("reads a claimed folder across segments, skipping a line cut by the crash", () => {

@@ -85,30 +85,41 @@ export function claimLeftovers(directory: string, runId: string, worker: string)
   return claimed
 }
 
-/** The rows of a claimed folder, one per call: a final row replaces its started line. */
-export function readClaimed(folder: string): ModelCallRecord[] {
+/**
+ * The rows to store from a claimed folder, one segment at a time (memory stays at one
+ * segment however long the journal grew while writes failed): every final row, and the
+ * started line of each call that never ended, as its `interrupted` row. A writer
+ * journals a call's started line before its final row, so one pass in journal order
+ * finds the calls that never ended.
+ */
+export function* claimedRows(folder: string): Generator<readonly ModelCallRecord[]> {
   let names: string[]
   try {
-    names = readdirSync(folder).filter((name) => name.endsWith(".jsonl"))
+    names = readdirSync(folder).filter((name) => name.endsWith(".jsonl")).sort()
   } catch {
-    return []
+    return
   }
-  return mergeJournalRows(names.sort().flatMap((name) => readSegment(join(folder, name))))
+  const segments = names.map((name) => join(folder, name))
+  const unfinished = new Set<string>()
+  for (const segment of segments) {
+    for (const row of readSegment(segment)) {
+      if (row.outcome === "interrupted") unfinished.add(row.id)
+      else unfinished.delete(row.id)
+    }
+  }
+  for (const segment of segments) {
+    const rows = readSegment(segment).filter((row) => row.outcome !== "interrupted" || unfinished.has(row.id))
+    if (rows.length > 0) yield rows
+  }
+}
+
+/** All of a claimed folder's rows at once (tests; the replay goes segment by segment). */
+export function readClaimed(folder: string): ModelCallRecord[] {
+  return [...claimedRows(folder)].flat()
 }
 
 export function removeClaimed(folder: string): void {
   rmSync(folder, { recursive: true, force: true })
-}
-
-/** One row per id: a final row always wins over a started (`interrupted`) line, else the later line wins. */
-export function mergeJournalRows(rows: readonly ModelCallRecord[]): ModelCallRecord[] {
-  const byId = new Map<string, ModelCallRecord>()
-  for (const row of rows) {
-    const seen = byId.get(row.id)
-    if (seen !== undefined && seen.outcome !== "interrupted" && row.outcome === "interrupted") continue
-    byId.set(row.id, row)
-  }
-  return [...byId.values()]
 }
 
 export function readSegment(path: string): ModelCallRecord[] {

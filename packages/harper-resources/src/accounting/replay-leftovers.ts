@@ -1,4 +1,4 @@
-import { claimLeftovers, readClaimed, removeClaimed } from "./journal.ts"
+import { claimedRows, claimLeftovers, removeClaimed } from "./journal.ts"
 import type { ModelCallRecord } from "./model-call-record.ts"
 
 /**
@@ -15,10 +15,11 @@ export async function replayLeftovers(
 ): Promise<number> {
   let stored = 0
   for (const folder of claimLeftovers(directory, runId, worker)) {
-    const rows = readClaimed(folder)
-    for (let i = 0; i < rows.length; i += maxBatch) await write(rows.slice(i, i + maxBatch))
+    for (const rows of claimedRows(folder)) {
+      for (let i = 0; i < rows.length; i += maxBatch) await write(rows.slice(i, i + maxBatch))
+      stored += rows.length
+    }
     removeClaimed(folder)
-    stored += rows.length
   }
   return stored
 }
