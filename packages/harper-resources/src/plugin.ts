@@ -82,7 +82,7 @@ export function handleApplication(scope: PluginScope): void {
     journal,
   })
   const replay = (attempt: number): void =>
-    void replayLeftovers(journalDir, runId, String(threadId), (rows) => writeBatch(calls, rows), maxBatch).catch((error: unknown) => {
+    void replayLeftovers(journalDir, runId, String(threadId), (rows) => writeBatch(calls, rows), maxBatch, async (id) => isPresent(await calls.get(id))).catch((error: unknown) => {
       scope.logger.error(`gateway accounting: replaying the journal failed (attempt ${attempt}), retrying`, error)
       setTimeout(() => replay(attempt + 1), Math.min(60_000, 1_000 * 2 ** attempt)).unref()
     })
@@ -179,6 +179,10 @@ function resource(name: string, handlers: StaticHandlers): typeof Resource {
   const named = { [name]: class extends Resource {} }[name] ?? class extends Resource {}
   for (const [method, handler] of Object.entries(handlers)) Object.defineProperty(named, method, { value: handler, writable: true, configurable: true })
   return named
+}
+
+function isPresent(value: unknown): boolean {
+  return value !== undefined && value !== null
 }
 
 function isFunction(value: unknown): value is (...args: unknown[]) => unknown {

@@ -15,7 +15,7 @@ const startedRow = (id: string) => testRow(id, { outcome: "interrupted", status:
 /** What the next start stores from this journal folder: one row per call, by id. */
 async function replayedByNextRun(dir: string): Promise<Map<string, ModelCallRecord>> {
   const stored = new Map<string, ModelCallRecord>()
-  await replayLeftovers(dir, "next-run", "1", async (rows) => rows.forEach((row) => stored.set(row.id, row)), 500)
+  await replayLeftovers(dir, "next-run", "1", async (rows) => rows.forEach((row) => stored.set(row.id, row)), 500, async (id) => stored.has(id))
   return stored
 }
 
@@ -78,6 +78,24 @@ describe("the call recorder", () => {
     await recorder.flush()
     expect(stored).toEqual(["short", "long"])
     expect(segmentsIn(dir)).toEqual([])
+  })
+
+  it("never turns a stored call back into interrupted when its started line outlives its final row's segment", async () => {
+    const dir = tempDir()
+    const table = new Map<string, ModelCallRecord>()
+    const recorder = createCallRecorder({ write: async (rows) => rows.forEach((row) => table.set(row.id, row)), flushIntervalMs: 60_000, maxBatch: 500, onError: () => undefined, journal: openJournal(dir, "run", "1") })
+    recorder.started(startedRow("short"))
+    recorder.started(startedRow("long")) // keeps the first segment while it runs
+    await recorder.flush()
+    recorder.record(testRow("short")) // its final row goes to the second segment, removed once stored
+    await recorder.flush()
+    expect(table.get("short")?.outcome).toBe("success")
+    // the process dies while "long" is in flight; the next start replays into the same table
+    await replayLeftovers(dir, "next-run", "1", async (rows) => rows.forEach((row) => table.set(row.id, row)), 500, async (id) => table.has(id))
+    expect([...table.values()].map((r) => [r.id, r.outcome]).sort()).toEqual([
+      ["long", "interrupted"],
+      ["short", "success"],
+    ])
   })
 
   it("bounds the rows it holds while writes fail; the journal keeps the rest and they are stored once writes succeed", async () => {

@@ -20,7 +20,7 @@ describe("the journal", () => {
     const earlier = openJournal(dir, "earlier-run", "1")
     earlier.append(testRow("c"))
     const stored: string[] = []
-    const count = await replayLeftovers(dir, processRunId(), "1", async (rows) => void stored.push(...rows.map((r) => r.id)), 500)
+    const count = await replayLeftovers(dir, processRunId(), "1", async (rows) => void stored.push(...rows.map((r) => r.id)), 500, async () => false)
     expect(stored.sort()).toEqual(["a", "b", "c"])
     expect(count).toBe(3)
     expect(readdirSync(dir)).toEqual([])
