@@ -27,6 +27,10 @@ export interface HarperOptions {
   readonly env?: Readonly<Record<string, string>>
   /** Where Harper's stdout/stderr go (the banner); its log is `<root>/hdb/log/hdb.log`. */
   readonly output?: "inherit" | "file"
+  /** Runs Harper as PID 1 in a PID namespace of its own (`unshare`; Linux, root): every start gets the same pid. */
+  readonly asPid1?: boolean
+  /** Called with Harper's pid as soon as it is spawned, before it loads anything (tests plant files named for it). */
+  readonly onSpawn?: (pid: number) => void
 }
 
 export interface HarperInstance {
@@ -36,6 +40,8 @@ export interface HarperInstance {
   readonly logPath: string
   readonly process: ChildProcess
   stop(): Promise<void>
+  /** SIGKILL to Harper's whole process group (a crash: nothing gets to run), resolved once it has exited. */
+  kill(): Promise<void>
 }
 
 export async function freePort(): Promise<number> {
@@ -124,7 +130,11 @@ export async function runHarper(options: HarperRunOptions): Promise<HarperInstan
   const outputPath = join(root, "harper.out")
   const output = options.output === "inherit" ? "inherit" : openSync(outputPath, "a")
   // Its own process group: a Ctrl-C in the terminal reaches the launcher, which stops Harper cleanly.
-  const child = spawn(process.execPath, [harperBin, "run", appDir], { env, stdio: ["ignore", output, output], detached: true })
+  const command = [process.execPath, harperBin, "run", appDir]
+  // As PID 1 of a new PID namespace, like a container whose entrypoint is Harper (Linux, needs CAP_SYS_ADMIN).
+  const [file = process.execPath, ...args] = options.asPid1 === true ? ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc", ...command] : command
+  const child = spawn(file, args, { env, stdio: ["ignore", output, output], detached: true })
+  if (child.pid !== undefined) options.onSpawn?.(child.pid)
   const url = `http://127.0.0.1:${httpPort}`
   const exited = new Promise<void>((resolveExit) => child.once("exit", () => resolveExit()))
   // Harper runs in its own process group: if whoever started it exits without stopping it, stop it anyway.
@@ -139,10 +149,18 @@ export async function runHarper(options: HarperRunOptions): Promise<HarperInstan
     process: child,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return
-      child.kill("SIGTERM")
-      const timer = setTimeout(() => child.kill("SIGKILL"), 15_000)
+      // As PID 1 of its namespace Harper only gets the signals it handles: stop `unshare`, whose --kill-child ends it.
+      const signal = (name: NodeJS.Signals) => (options.asPid1 === true && child.pid !== undefined ? process.kill(-child.pid, name) : child.kill(name))
+      signal("SIGTERM")
+      const timer = setTimeout(() => signal("SIGKILL"), 15_000)
       await exited
       clearTimeout(timer)
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return
+      // Detached: Harper leads its own process group, so this reaches anything it started too.
+      process.kill(-child.pid, "SIGKILL")
+      await exited
     },
   }
   const deadline = Date.now() + 90_000

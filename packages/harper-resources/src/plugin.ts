@@ -9,7 +9,9 @@ import { parentPort, threadId } from "node:worker_threads"
 import { GatewayFailure } from "@harper-gateway/translate"
 import { databases, Resource, server } from "harperdb"
 import { createCallRecorder } from "./accounting/call-recorder.ts"
-import { leftoverSegments, openJournal, readSegment, removeQuietly } from "./accounting/journal.ts"
+import { openJournal } from "./accounting/journal.ts"
+import { processRunId } from "./accounting/process-run-id.ts"
+import { replayLeftovers } from "./accounting/replay-leftovers.ts"
 import { createKeyCache } from "./auth/key-cache.ts"
 import { buildRegistry } from "./build-gateway.ts"
 import { describeMissing, expandEnv } from "./config/expand-env.ts"
@@ -67,16 +69,24 @@ export function handleApplication(scope: PluginScope): void {
 
   // Harper 4.7 exits at once on SIGTERM, so rows are journalled synchronously before they are batched.
   const journalDir = config.accounting?.journalDir ?? join(process.env["ROOTPATH"] ?? scope.directory, "gateway-accounting")
-  const processPrefix = `${process.pid}-`
-  const journal = openJournal(journalDir, `${processPrefix}${threadId}`)
+  // Names this start of Harper, in every worker: leftovers of other starts are replayed even when the pid repeats.
+  const runId = processRunId()
+  const maxBatch = config.accounting?.maxBatch ?? 500
+  const journal = openJournal(journalDir, runId, String(threadId))
   const recorder = createCallRecorder({
     write: (rows) => writeBatch(calls, rows),
     flushIntervalMs: config.accounting?.flushIntervalMs ?? 500,
-    maxBatch: config.accounting?.maxBatch ?? 500,
-    onError: (error, pending) => scope.logger.error(`gateway accounting: write failed, ${pending} rows kept for retry`, error),
+    maxBatch,
+    ...(config.accounting?.maxBufferedRows === undefined ? {} : { maxBuffered: config.accounting.maxBufferedRows }),
+    onError: (error, pending) => scope.logger.error(`gateway accounting: write failed, ${pending} rows kept in memory, every row in the journal`, error),
     journal,
   })
-  void replayLeftovers(journalDir, processPrefix, calls).catch((error: unknown) => scope.logger.error("gateway accounting: replaying the journal failed", error))
+  const replay = (attempt: number): void =>
+    void replayLeftovers(journalDir, runId, String(threadId), (rows) => writeBatch(calls, rows), maxBatch, async (id) => isPresent(await calls.get(id))).catch((error: unknown) => {
+      scope.logger.error(`gateway accounting: replaying the journal failed (attempt ${attempt}), retrying`, error)
+      setTimeout(() => replay(attempt + 1), Math.min(60_000, 1_000 * 2 ** attempt)).unref()
+    })
+  replay(1)
   // When Harper does stop a worker gracefully (restarts), write what is buffered.
   parentPort?.on("message", (message: unknown) => {
     if (typeof message === "object" && message !== null && Reflect.get(message, "type") === "shutdown") void recorder.close()
@@ -171,13 +181,8 @@ function resource(name: string, handlers: StaticHandlers): typeof Resource {
   return named
 }
 
-/** Rows a previous run journalled but never stored: written now, then their segments removed. */
-async function replayLeftovers(directory: string, processPrefix: string, calls: TableLike): Promise<void> {
-  for (const segment of leftoverSegments(directory, processPrefix)) {
-    const rows = readSegment(segment)
-    if (rows.length > 0) await writeBatch(calls, rows)
-    removeQuietly(segment)
-  }
+function isPresent(value: unknown): boolean {
+  return value !== undefined && value !== null
 }
 
 function isFunction(value: unknown): value is (...args: unknown[]) => unknown {

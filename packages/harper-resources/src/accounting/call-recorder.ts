@@ -1,5 +1,7 @@
-import type { Journal } from "./journal.ts"
+import { readSegment, type Journal } from "./journal.ts"
 import type { ModelCallRecord } from "./model-call-record.ts"
+
+export const DEFAULT_MAX_BUFFERED_ROWS = 20_000
 
 export interface CallRecorderOptions {
   /** Writes a batch in one transaction; rejects if nothing was written. */
@@ -9,47 +11,95 @@ export interface CallRecorderOptions {
   readonly onError: (error: unknown, pending: number) => void
   /** Where each row is written synchronously first, so a stop or crash loses nothing. */
   readonly journal?: Journal
+  /**
+   * Rows kept in memory while writes fail; past it, rows live only in the journal and
+   * are read back from it once a write succeeds. Without a journal rows are never dropped.
+   */
+  readonly maxBuffered?: number
 }
 
 export interface CallRecorder {
+  /** Journals a call's row as `interrupted` before its backend is called; `record` with the same id completes it. */
+  started(row: ModelCallRecord): void
   record(row: ModelCallRecord): void
   /** Writes everything buffered so far; resolves when it is stored (or has failed and been kept). */
   flush(): Promise<void>
   /** Flushes, then stops the timer. */
   close(): Promise<void>
+  /** Rows waiting in memory. */
   pending(): number
+}
+
+interface Segment {
+  readonly path: string
+  /** Started calls journalled here that have not ended: the segment is their only trace. */
+  openCalls: number
 }
 
 /**
  * Batches accounting rows off the request path: single-row transactions run ~1.4k/s
  * on this hardware, a batch in one transaction more than ten times that. A failed
  * write keeps its rows (and their journal segments) for the next flush, so a row for
- * an accepted call is never dropped.
+ * an accepted call is never dropped; past `maxBuffered` the journal alone keeps them.
+ * A segment holding a call's started line stays until the call ends, so a crash
+ * leaves that call's `interrupted` line.
  */
 export function createCallRecorder(options: CallRecorderOptions): CallRecorder {
+  const journal = options.journal
+  const maxBuffered = journal === undefined ? Number.POSITIVE_INFINITY : (options.maxBuffered ?? DEFAULT_MAX_BUFFERED_ROWS)
   let buffer: ModelCallRecord[] = []
-  let segments: string[] = []
+  /** Rotated segments, oldest first, not removed yet. */
+  let rotated: Segment[] = []
+  const segmentsByPath = new Map<string, Segment>()
+  /** Started calls not ended yet, by id: the segment holding their started line. */
+  const openCalls = new Map<string, Segment>()
+  /** Rows journalled but not buffered since the last successful flush. */
+  let dropped = false
   let running: Promise<void> | undefined
   const timer = setInterval(() => void flush(), options.flushIntervalMs)
   timer.unref()
 
+  const segmentOf = (path: string): Segment => {
+    let segment = segmentsByPath.get(path)
+    if (segment === undefined) {
+      segment = { path, openCalls: 0 }
+      segmentsByPath.set(path, segment)
+    }
+    return segment
+  }
+
+  async function writeInBatches(rows: readonly ModelCallRecord[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += options.maxBatch) await options.write(rows.slice(i, i + options.maxBatch))
+  }
+
   async function flushAll(): Promise<void> {
-    const rotated = options.journal?.rotate()
-    if (rotated !== undefined) segments.push(rotated)
-    const covered = segments
-    while (buffer.length > 0) {
-      const batch = buffer.slice(0, options.maxBatch)
-      try {
+    const justRotated = journal?.rotate()
+    if (justRotated !== undefined) rotated.push(segmentOf(justRotated))
+    const covered = rotated
+    const replayCovered = dropped
+    dropped = false
+    try {
+      while (buffer.length > 0) {
+        const batch = buffer.slice(0, options.maxBatch)
         await options.write(batch)
-      } catch (error) {
-        options.onError(error, buffer.length)
-        return
+        buffer = buffer.slice(batch.length)
       }
-      buffer = buffer.slice(batch.length)
+      // Rows dropped from memory are in the covered segments: read them back, final rows only
+      // (a started line could overwrite the final row of a call that ended meanwhile).
+      if (replayCovered) for (const segment of covered) await writeInBatches(readSegment(segment.path).filter((row) => row.outcome !== "interrupted"))
+    } catch (error) {
+      dropped ||= replayCovered
+      options.onError(error, buffer.length)
+      return
     }
     // Every row journalled in these segments is now in the table.
-    for (const segment of covered) options.journal?.remove(segment)
-    segments = segments.filter((segment) => !covered.includes(segment))
+    const kept = covered.filter((segment) => segment.openCalls > 0)
+    for (const segment of covered) {
+      if (segment.openCalls > 0) continue
+      journal?.remove(segment.path)
+      segmentsByPath.delete(segment.path)
+    }
+    rotated = [...kept, ...rotated.filter((segment) => !covered.includes(segment))]
   }
 
   async function flush(): Promise<void> {
@@ -61,9 +111,21 @@ export function createCallRecorder(options: CallRecorderOptions): CallRecorder {
   }
 
   return {
+    started(row) {
+      if (journal === undefined) return
+      const segment = segmentOf(journal.append(row))
+      segment.openCalls++
+      openCalls.set(row.id, segment)
+    },
     record(row) {
-      options.journal?.append(row)
-      buffer.push(row)
+      journal?.append(row)
+      const open = openCalls.get(row.id)
+      if (open !== undefined) {
+        openCalls.delete(row.id)
+        open.openCalls--
+      }
+      if (buffer.length >= maxBuffered) dropped = true
+      else buffer.push(row)
       if (buffer.length >= options.maxBatch) void flush()
     },
     flush,

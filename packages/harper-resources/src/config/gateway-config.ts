@@ -56,6 +56,8 @@ export const GatewayConfig = Schema.Struct({
       maxBatch: Schema.optionalKey(PositiveInt),
       /** Where rows are journalled before they are stored; default `<Harper root>/gateway-accounting`. */
       journalDir: Schema.optionalKey(Schema.String),
+      /** Rows held in memory while table writes fail (default 20,000); past it the journal alone holds them until writes succeed. */
+      maxBufferedRows: Schema.optionalKey(PositiveInt),
     }),
   ),
   auth: Schema.optionalKey(

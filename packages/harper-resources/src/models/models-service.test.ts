@@ -9,13 +9,20 @@ import { createModelsService } from "./models-service.ts"
 
 function setup(backend: GenerativeBackend & ReturnType<typeof createEchoBackend>) {
   const rows: ModelCallRecord[] = []
-  const recorder: CallRecorder = { record: (row) => void rows.push(row), flush: async () => undefined, close: async () => undefined, pending: () => 0 }
+  const started: ModelCallRecord[] = []
+  const recorder: CallRecorder = {
+    started: (row) => void started.push(row),
+    record: (row) => void rows.push(row),
+    flush: async () => undefined,
+    close: async () => undefined,
+    pending: () => 0,
+  }
   const route: ModelRoute<typeof backend> = { kind: "generative", logicalName: "chat", upstreamModel: "up-1", backend, extraFields: new Set(["top_k"]) }
   const registry = createBackendRegistry(new Map([["chat", route]]), new Map([["chat", { ...route, kind: "embedding" as const }]]), {
     generative: new Map([["up-1", "chat"]]),
     embedding: new Map(),
   })
-  return { rows, service: createModelsService(registry, recorder) }
+  return { rows, started, service: createModelsService(registry, recorder) }
 }
 const meta = () => ({ tenant: "t", user: "u", endpoint: "chat.completions", signal: new AbortController().signal })
 const call = (model: string, stream = false): ChatCall => ({ input: { messages: [{ role: "user", content: "one two" }] }, opts: { model }, stream, includeUsage: stream })
@@ -60,6 +67,49 @@ describe("the models service", () => {
     const { service } = setup(createEchoBackend())
     expect((await service.generate("hi there", { model: "chat" })).content).toBe("hi there")
     expect((await service.embed(["a", "b"], { model: "chat", dimensions: 8 })).map((v) => v.length)).toEqual([8, 8])
+  })
+
+  it("journals a started call before the backend is called, and ends it with a final row under the same id", async () => {
+    const seenAtCall: number[] = []
+    const echo = createEchoBackend()
+    const { rows, started, service } = setup({
+      ...echo,
+      generate: async (c, o) => {
+        seenAtCall.push(started.length)
+        return echo.generate(c, o)
+      },
+      async *generateStream(c, o) {
+        seenAtCall.push(started.length)
+        yield* echo.generateStream(c, o)
+      },
+    })
+    await service.chat(call("chat"), meta())
+    for await (const _ of service.chatStream(call("up-1", true), meta()).chunks) void _
+    await service.embedCall({ input: ["a"], opts: { model: "chat" }, encodingFormat: "float" }, { ...meta(), endpoint: "embeddings" })
+    await expect(service.chat(call("nope"), meta())).rejects.toThrow()
+    expect(seenAtCall).toEqual([1, 2])
+    expect(started.map((r) => [r.outcome, r.status, r.latencyMs, r.success, r.error_code, r.method])).toEqual([
+      ["interrupted", null, null, false, "interrupted", "generate"],
+      ["interrupted", null, null, false, "interrupted", "generateStream"],
+      ["interrupted", null, null, false, "interrupted", "embed"],
+    ])
+    expect(rows.slice(0, 3).map((r) => r.id)).toEqual(started.map((r) => r.id))
+    expect(new Set(rows.map((r) => r.id)).size).toBe(4)
+  })
+
+  it("fills Harper 5's columns: the requested name, the method, reported tokens, success and Harper 5's error codes", async () => {
+    const { rows, service } = setup(createEchoBackend())
+    await service.chat(call("up-1"), meta())
+    for await (const _ of service.chatStream(call("chat", true), meta()).chunks) void _
+    await service.embedCall({ input: ["one two three"], opts: { model: "chat" }, encodingFormat: "float" }, { ...meta(), endpoint: "embeddings" })
+    await expect(service.chat(call("nope"), meta())).rejects.toThrow()
+    expect(rows.map((r) => [r.model, r.logicalModel, r.backend, r.method, r.prompt_tokens, r.completion_tokens, r.embedding_tokens, r.success, r.error_code, r.app])).toEqual([
+      ["up-1", "chat", "echo", "generate", 2, 2, null, true, null, null],
+      ["chat", "chat", "echo", "generateStream", 2, 2, null, true, null, null],
+      ["chat", "chat", "echo", "embed", null, null, 3, true, null, null],
+      ["nope", "nope", null, "generate", null, null, null, false, "backend_not_found", null],
+    ])
+    expect(rows.every((r) => r.latency_ms === r.latencyMs)).toBe(true)
   })
 
   it("forwards only the fields the model's policy allows, and records a refused field as a rejection without calling the backend", async () => {

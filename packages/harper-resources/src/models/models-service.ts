@@ -14,7 +14,8 @@ import {
   type TokenUsage,
 } from "@harper-gateway/translate"
 import type { CallRecorder } from "../accounting/call-recorder.ts"
-import type { ModelCallRecord } from "../accounting/model-call-record.ts"
+import { harper5Columns } from "../accounting/harper5-columns.ts"
+import type { CallRecordBase, ModelCallRecord } from "../accounting/model-call-record.ts"
 import type { EmbeddingBackend, GenerativeBackend } from "./backend.ts"
 import { forwardedFields } from "./forwarding-policy.ts"
 import type { BackendRegistry, ListedModel, ModelRoute } from "./backend-registry.ts"
@@ -52,21 +53,31 @@ export interface ModelsService {
 }
 
 export function createModelsService(registry: BackendRegistry, recorder: CallRecorder): ModelsService {
-  const start = (meta: CallMeta, logicalModel: string | null, stream: boolean) => ({ meta, logicalModel, stream, time: Date.now(), t0: performance.now() })
+  /** `requestedModel`: the name the caller passed (Harper 5's `model`); `logicalModel`: the configured model it resolved to. */
+  const start = (meta: CallMeta, logicalModel: string | null, stream: boolean, requestedModel: string | null) => ({
+    meta,
+    logicalModel,
+    requestedModel,
+    stream,
+    id: randomUUID(),
+    time: Date.now(),
+    t0: performance.now(),
+  })
   type Started = ReturnType<typeof start>
+  type RouteLike = { backend: { name: string }; upstreamModel: string }
 
-  const record = (
+  const toRow = (
     started: Started,
-    route: { backend: { name: string }; upstreamModel: string } | undefined,
+    route: RouteLike | undefined,
     outcome: ModelCallRecord["outcome"],
     usage: TokenUsage | undefined,
     ttftMs: number | null,
     error: GatewayError | undefined,
     tokensEstimated = false,
-  ) => {
+  ): ModelCallRecord => {
     const response = error === undefined ? undefined : toOpenAIError(error)
-    recorder.record({
-      id: randomUUID(),
+    const base: CallRecordBase = {
+      id: started.id,
       time: started.time,
       tenant: started.meta.tenant,
       user: started.meta.user,
@@ -81,13 +92,17 @@ export function createModelsService(registry: BackendRegistry, recorder: CallRec
       cachedTokens: usage?.cachedTokens ?? null,
       reasoningTokens: usage?.reasoningTokens ?? null,
       tokensEstimated,
-      latencyMs: Math.round((performance.now() - started.t0) * 1000) / 1000,
+      latencyMs: outcome === "interrupted" ? null : Math.round((performance.now() - started.t0) * 1000) / 1000,
       ttftMs,
       outcome,
       errorCode: error === undefined ? null : (response?.body.error.code ?? error._tag),
-      status: response?.status ?? 200,
-    })
+      status: outcome === "interrupted" ? null : (response?.status ?? 200),
+    }
+    return { ...base, ...harper5Columns(base, started.requestedModel) }
   }
+  const record = (...args: Parameters<typeof toRow>) => recorder.record(toRow(...args))
+  /** Journalled before the backend is called: a crash before the call ends leaves it as an `interrupted` row. */
+  const begin = (started: Started, route: RouteLike) => recorder.started(toRow(started, route, "interrupted", undefined, null, undefined))
 
   const reasonOf = (error: unknown, signal: AbortSignal): GatewayError =>
     signal.aborted ? { _tag: "Cancelled" } : (GatewayFailure.reasonOf(error) ?? { _tag: "Internal", detail: error instanceof Error ? error.stack ?? error.message : String(error) })
@@ -96,7 +111,7 @@ export function createModelsService(registry: BackendRegistry, recorder: CallRec
     const route = registry.resolveGenerative(call.opts.model)
     if (route === undefined) {
       const error: GatewayError = { _tag: "ModelNotFound", model: call.opts.model }
-      record(start(meta, call.opts.model, stream), undefined, "rejected", undefined, null, error)
+      record(start(meta, call.opts.model, stream, call.opts.model), undefined, "rejected", undefined, null, error)
       throw new GatewayFailure(error)
     }
     return route
@@ -107,7 +122,7 @@ export function createModelsService(registry: BackendRegistry, recorder: CallRec
     if (passthrough === undefined) return { ...call, opts: { ...opts, model: route.upstreamModel } }
     const forwarded = forwardedFields(passthrough, route.extraFields, route.logicalName)
     if (!forwarded.ok) {
-      record(start(meta, route.logicalName, stream), undefined, "rejected", undefined, null, forwarded.error)
+      record(start(meta, route.logicalName, stream, call.opts.model), undefined, "rejected", undefined, null, forwarded.error)
       throw new GatewayFailure(forwarded.error)
     }
     return { ...call, opts: { ...opts, model: route.upstreamModel, passthrough: forwarded.fields } }
@@ -119,6 +134,7 @@ export function createModelsService(registry: BackendRegistry, recorder: CallRec
     route: ModelRoute<B>,
     run: () => Promise<R>,
   ): Promise<{ readonly route: ModelRoute<B>; readonly result: R }> => {
+    begin(started, route)
     try {
       const result = await run()
       record(started, route, "success", result.usage, Math.round(performance.now() - started.t0), undefined)
@@ -134,22 +150,24 @@ export function createModelsService(registry: BackendRegistry, recorder: CallRec
     async chat(call, meta) {
       const route = resolveGenerative(call, meta, false)
       const forwarded = upstreamCall(call, route, meta, false)
-      return accounted(start(meta, route.logicalName, false), route, () => route.backend.generate(forwarded, { signal: meta.signal }))
+      return accounted(start(meta, route.logicalName, false, call.opts.model), route, () => route.backend.generate(forwarded, { signal: meta.signal }))
     },
 
     chatStream(call, meta) {
       const route = resolveGenerative(call, meta, true)
-      const started = start(meta, route.logicalName, true)
+      const started = start(meta, route.logicalName, true, call.opts.model)
+      // Synchronous: a field the model's policy refuses throws before any stream exists.
       const forwarded = upstreamCall(call, route, meta, true)
-      const source = route.backend.generateStream(forwarded, { signal: meta.signal })
       async function* accountedStream(): AsyncGenerator<GenerateChunk> {
         let usage: TokenUsage | undefined
         let ttftMs: number | null = null
         let deltas = 0
         let outcome: ModelCallRecord["outcome"] = "aborted"
         let failure: GatewayError | undefined
+        // At the first pull, so a stream nobody reads leaves no started call open.
+        begin(started, route)
         try {
-          for await (const chunk of source) {
+          for await (const chunk of route.backend.generateStream(forwarded, { signal: meta.signal })) {
             if (chunk.usage !== undefined) usage = chunk.usage
             if (chunk.deltaContent !== undefined || chunk.deltaToolCalls !== undefined || chunk.deltaReasoning !== undefined) {
               ttftMs ??= Math.round(performance.now() - started.t0)
@@ -173,7 +191,7 @@ export function createModelsService(registry: BackendRegistry, recorder: CallRec
 
     async embedCall(call, meta) {
       const route = registry.resolveEmbedding(call.opts.model)
-      const started = start(meta, route?.logicalName ?? call.opts.model, false)
+      const started = start(meta, route?.logicalName ?? call.opts.model, false, call.opts.model)
       if (route === undefined) {
         const error: GatewayError = { _tag: "ModelNotFound", model: call.opts.model }
         record(started, undefined, "rejected", undefined, null, error)
@@ -183,7 +201,7 @@ export function createModelsService(registry: BackendRegistry, recorder: CallRec
     },
 
     recordRejection(meta, model, error, stream) {
-      record(start(meta, model, stream), undefined, "rejected", undefined, null, error)
+      record(start(meta, model, stream, model), undefined, "rejected", undefined, null, error)
     },
 
     models: () => registry.models(),
