@@ -27,9 +27,7 @@ export interface HarperOptions {
   readonly env?: Readonly<Record<string, string>>
   /** Where Harper's stdout/stderr go (the banner); its log is `<root>/hdb/log/hdb.log`. */
   readonly output?: "inherit" | "file"
-  /** Runs Harper as PID 1 in a PID namespace of its own (`unshare`; Linux, root): every start gets the same pid. */
   readonly asPid1?: boolean
-  /** Called with Harper's pid as soon as it is spawned, before it loads anything (tests plant files named for it). */
   readonly onSpawn?: (pid: number) => void
 }
 
@@ -69,6 +67,10 @@ export interface HarperRunOptions {
   readonly output?: "inherit" | "file"
   /** Harper's own request body limit (`http.maxRequestBodySize`). */
   readonly maxRequestBodyBytes?: number
+  /** Runs Harper as PID 1 in a PID namespace of its own (`unshare`; Linux, root): every start gets the same pid. */
+  readonly asPid1?: boolean
+  /** Called with Harper's pid as soon as it is spawned, before it loads anything (tests plant files named for it). */
+  readonly onSpawn?: (pid: number) => void
 }
 
 /** Harper with the plugin running from this repository's sources, in a generated application under `root/app`. */

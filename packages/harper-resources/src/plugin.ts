@@ -113,7 +113,7 @@ export function handleApplication(scope: PluginScope): void {
     return { ...user, createdTime: Reflect.get(stored, "__createdtime__") }
   }
 
-  const service = createModelsService(registry, recorder)
+  const service = createModelsService(registry, recorder, { onFailureDetail: (message) => scope.logger.warn(message) })
   gatewayModels = service
   const gateway: Gateway = {
     models: service,

@@ -144,6 +144,15 @@ describe("fidelity through a real Harper (issue 10 §0)", () => {
       finish_reason: "tool_calls",
       message: { content: null, tool_calls: [{ id: expect.stringMatching(/.+/), type: "function", function: { name: "lookup", arguments: JSON.stringify({ city: "Paris" }) } }] },
     })
+    // Each repaired answer says so in its accounting row; an answer that needed nothing says nothing.
+    await new Promise((r) => setTimeout(r, 400))
+    const rows = await fx.sql(
+      "SELECT logicalModel, repaired, finishReason FROM gateway.hdb_model_calls WHERE logicalModel IN ('fidelity-missing-identity', 'fidelity-created-string', 'fidelity-tool-call-repairs') AND stream = false",
+    )
+    expect(rows.length).toBe(3)
+    for (const row of rows) expect([row["logicalModel"], Array.isArray(row["repaired"]) && row["repaired"].length > 0]).toEqual([row["logicalModel"], true])
+    const toolRow = rows.find((row) => row["logicalModel"] === "fidelity-tool-call-repairs")
+    expect(toolRow?.["finishReason"]).toBe("tool_calls")
   })
 
   it("streams content parts, [DONE] without a finish reason and chunks without choices as valid streams; a stream cut without [DONE] stays an error", async () => {
@@ -156,6 +165,13 @@ describe("fidelity through a real Harper (issue 10 §0)", () => {
     expect(noFinish).toMatchObject({ status: 200, done: true, errors: [] })
     expect(contentOf(noFinish.chunks)).toBe("ends with [DONE] but no finish")
     expect(finishesOf(noFinish.chunks)).toEqual(["stop"])
+
+    await new Promise((r) => setTimeout(r, 400))
+    const noFinishRow = await fx.sql("SELECT repaired, finishReason, rawFinishReason FROM gateway.hdb_model_calls WHERE logicalModel = 'fidelity-done-without-finish' AND stream = true")
+    expect(noFinishRow.length).toBe(1)
+    expect(noFinishRow[0]?.["finishReason"]).toBe("stop")
+    expect(noFinishRow[0]?.["rawFinishReason"] ?? null).toBe(null)
+    expect(Array.isArray(noFinishRow[0]?.["repaired"]) && noFinishRow[0]?.["repaired"].length).toBeGreaterThan(0)
 
     const noChoices = await streamed("fidelity-chunks-without-choices")
     expect(noChoices).toMatchObject({ status: 200, done: true, errors: [] })

@@ -423,7 +423,17 @@ describe("attacks", () => {
         else expect(message).not.toContain("refused")
       }
     }
-    expect(readFileSync(fx.harper.logPath, "utf8")).not.toContain("hunter2")
+    // The operator keeps the upstream's words (credentials removed) in the row's errorDetail and the log.
+    await new Promise((r) => setTimeout(r, 300))
+    const rows = await fx.sql("SELECT errorDetail FROM gateway.hdb_model_calls WHERE logicalModel = 'h-error-html'")
+    expect(rows.length).toBe(2)
+    for (const row of rows) {
+      expect(String(row["errorDetail"])).toContain("vllm-3.gpu.internal")
+      expect(String(row["errorDetail"])).not.toMatch(/hunter2|YWRtaW46|p4ssw0rd|ghp_0123/)
+    }
+    const log = readFileSync(fx.harper.logPath, "utf8")
+    expect(log).toContain("vllm-3.gpu.internal")
+    expect(log).not.toContain("hunter2")
   })
 
   it("stops reading an oversized non-streamed answer at the model's limit and answers 502", async () => {

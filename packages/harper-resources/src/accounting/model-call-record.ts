@@ -48,15 +48,39 @@ export const Harper5Columns = Schema.Struct({
 })
 export type Harper5Columns = typeof Harper5Columns.Type
 
+/** What a call's answer said beside the unified fields, kept whole for accounting and for the operator. */
+export const CallFacts = Schema.Struct({
+  /** The finish reason the client got (choice 0), and the upstream's own word for it. */
+  finishReason: Schema.NullOr(Schema.String),
+  rawFinishReason: Schema.NullOr(Schema.String),
+  /** What the gateway repaired in the upstream's answer (a missing id, a finish reason, …); null when nothing. */
+  repaired: Schema.NullOr(Schema.Array(Schema.String)),
+  /** The upstream's usage object exactly as it sent it. */
+  usageRaw: Schema.NullOr(Schema.Record(Schema.String, Schema.Unknown)),
+  /** For the operator only: an upstream's error body (credentials removed) or the internal failure. Never sent to a client. */
+  errorDetail: Schema.NullOr(Schema.String),
+})
+export type CallFacts = typeof CallFacts.Type
+export const NO_FACTS: CallFacts = { finishReason: null, rawFinishReason: null, repaired: null, usageRaw: null, errorDetail: null }
+
 /** One row of `hdb_model_calls`: one model call the gateway accepted or refused. */
-export const ModelCallRecord = Schema.Struct({ ...CallRecordBase.fields, ...Harper5Columns.fields })
+export const ModelCallRecord = Schema.Struct({ ...CallRecordBase.fields, ...Harper5Columns.fields, ...CallFacts.fields })
 export type ModelCallRecord = typeof ModelCallRecord.Type
 export const isModelCallRecord = Schema.is(ModelCallRecord)
 const isCallRecordBase = Schema.is(CallRecordBase)
 
-/** A journal line as a row; lines written before Harper 5's columns get them derived (the requested name is the logical one). */
+/**
+ * A journal line as a row; lines written before Harper 5's columns get them derived (the
+ * requested name is the logical one), and lines written before the call facts get nulls.
+ */
 export function fromJournalLine(value: unknown): ModelCallRecord | undefined {
   if (isModelCallRecord(value)) return value
-  if (isCallRecordBase(value)) return { ...value, ...harper5Columns(value, value.logicalModel) }
+  if (isCallRecordBase(value)) return { ...NO_FACTS, ...factsOf(value), ...value, ...harper5Columns(value, value.logicalModel) }
   return undefined
+}
+
+const isCallFactsPart = Schema.is(Schema.Struct({ ...CallFacts.fields }))
+/** The facts of a journal line that has them (lines written before these columns have none). */
+function factsOf(value: object): Partial<CallFacts> {
+  return isCallFactsPart(value) ? value : {}
 }

@@ -1,4 +1,4 @@
-import type { ModelCallRecord } from "./model-call-record.ts"
+import { NO_FACTS, type ModelCallRecord } from "./model-call-record.ts"
 
 /** A complete accounting row for tests, with the given id and overrides. */
 export function testRow(id: string, overrides: Partial<ModelCallRecord> = {}): ModelCallRecord {
@@ -32,6 +32,7 @@ export function testRow(id: string, overrides: Partial<ModelCallRecord> = {}): M
     latency_ms: 1,
     success: true,
     error_code: null,
+    ...NO_FACTS,
     ...overrides,
   }
 }

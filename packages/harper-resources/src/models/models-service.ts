@@ -15,7 +15,7 @@ import {
 } from "@harper-gateway/translate"
 import type { CallRecorder } from "../accounting/call-recorder.ts"
 import { harper5Columns } from "../accounting/harper5-columns.ts"
-import type { CallRecordBase, ModelCallRecord } from "../accounting/model-call-record.ts"
+import { NO_FACTS, type CallFacts, type CallRecordBase, type ModelCallRecord } from "../accounting/model-call-record.ts"
 import type { EmbeddingBackend, GenerativeBackend } from "./backend.ts"
 import { forwardedFields } from "./forwarding-policy.ts"
 import type { BackendRegistry, ListedModel, ModelRoute } from "./backend-registry.ts"
@@ -52,7 +52,12 @@ export interface ModelsService {
   embed(input: string | readonly string[], opts?: { readonly model?: string; readonly dimensions?: number; readonly signal?: AbortSignal }): Promise<Float32Array[]>
 }
 
-export function createModelsService(registry: BackendRegistry, recorder: CallRecorder): ModelsService {
+export interface ModelsServiceOptions {
+  /** Where the operator's account of a failed call goes (the plugin's log). */
+  readonly onFailureDetail?: (message: string) => void
+}
+
+export function createModelsService(registry: BackendRegistry, recorder: CallRecorder, options: ModelsServiceOptions = {}): ModelsService {
   /** `requestedModel`: the name the caller passed (Harper 5's `model`); `logicalModel`: the configured model it resolved to. */
   const start = (meta: CallMeta, logicalModel: string | null, stream: boolean, requestedModel: string | null) => ({
     meta,
@@ -74,6 +79,7 @@ export function createModelsService(registry: BackendRegistry, recorder: CallRec
     ttftMs: number | null,
     error: GatewayError | undefined,
     tokensEstimated = false,
+    facts: Partial<CallFacts> = {},
   ): ModelCallRecord => {
     const response = error === undefined ? undefined : toOpenAIError(error)
     const base: CallRecordBase = {
@@ -98,7 +104,7 @@ export function createModelsService(registry: BackendRegistry, recorder: CallRec
       errorCode: error === undefined ? null : (response?.body.error.code ?? error._tag),
       status: outcome === "interrupted" ? null : (response?.status ?? 200),
     }
-    return { ...base, ...harper5Columns(base, started.requestedModel) }
+    return { ...base, ...harper5Columns(base, started.requestedModel), ...NO_FACTS, usageRaw: usage?.raw ?? null, ...facts }
   }
   const record = (...args: Parameters<typeof toRow>) => recorder.record(toRow(...args))
   /** Journalled before the backend is called: a crash before the call ends leaves it as an `interrupted` row. */
@@ -106,6 +112,18 @@ export function createModelsService(registry: BackendRegistry, recorder: CallRec
 
   const reasonOf = (error: unknown, signal: AbortSignal): GatewayError =>
     signal.aborted ? { _tag: "Cancelled" } : (GatewayFailure.reasonOf(error) ?? { _tag: "Internal", detail: error instanceof Error ? error.stack ?? error.message : String(error) })
+  /** The operator's account of a failure (an upstream's error body, an internal stack): logged, and kept on the row. */
+  const detailOf = (error: unknown, reason: GatewayError, started: Started): string | null => {
+    const detail = GatewayFailure.detailOf(error) ?? ("detail" in reason ? reason.detail : undefined) ?? null
+    if (detail !== null) options.onFailureDetail?.(`gateway ${started.meta.endpoint} ${started.logicalModel ?? ""} failed (${reason._tag}): ${detail}`)
+    return detail
+  }
+  /** Finish reasons and repairs of an answer, for its row. */
+  const answerFacts = (answer: { readonly finishReason?: string; readonly rawFinishReason?: string; readonly repaired?: readonly string[] }): Partial<CallFacts> => ({
+    finishReason: answer.finishReason ?? null,
+    rawFinishReason: answer.rawFinishReason ?? null,
+    repaired: answer.repaired === undefined || answer.repaired.length === 0 ? null : [...answer.repaired],
+  })
 
   const resolveGenerative = (call: ChatCall, meta: CallMeta, stream: boolean) => {
     const route = registry.resolveGenerative(call.opts.model)
@@ -129,7 +147,7 @@ export function createModelsService(registry: BackendRegistry, recorder: CallRec
   }
 
   /** One awaited backend call, accounted as success, error or aborted. */
-  const accounted = async <R extends { readonly usage?: TokenUsage }, B extends { readonly name: string }>(
+  const accounted = async <R extends { readonly usage?: TokenUsage; readonly finishReason?: string; readonly rawFinishReason?: string; readonly repaired?: readonly string[] }, B extends { readonly name: string }>(
     started: Started,
     route: ModelRoute<B>,
     run: () => Promise<R>,
@@ -137,12 +155,13 @@ export function createModelsService(registry: BackendRegistry, recorder: CallRec
     begin(started, route)
     try {
       const result = await run()
-      record(started, route, "success", result.usage, Math.round(performance.now() - started.t0), undefined)
+      record(started, route, "success", result.usage, Math.round(performance.now() - started.t0), undefined, false, answerFacts(result))
       return { route, result }
     } catch (error) {
       const reason = reasonOf(error, started.meta.signal)
-      record(started, route, reason._tag === "Cancelled" ? "aborted" : "error", undefined, null, reason)
-      throw new GatewayFailure(reason)
+      const errorDetail = detailOf(error, reason, started)
+      record(started, route, reason._tag === "Cancelled" ? "aborted" : "error", undefined, null, reason, false, { errorDetail })
+      throw new GatewayFailure(reason, errorDetail ?? undefined)
     }
   }
 
@@ -164,11 +183,19 @@ export function createModelsService(registry: BackendRegistry, recorder: CallRec
         let deltas = 0
         let outcome: ModelCallRecord["outcome"] = "aborted"
         let failure: GatewayError | undefined
+        let facts: Partial<CallFacts> = {}
+        const repaired: string[] = []
+        let finish: { finishReason?: string; rawFinishReason?: string } = {}
         // At the first pull, so a stream nobody reads leaves no started call open.
         begin(started, route)
         try {
           for await (const chunk of route.backend.generateStream(forwarded, { signal: meta.signal })) {
             if (chunk.usage !== undefined) usage = chunk.usage
+            if (chunk.repaired !== undefined) repaired.push(...chunk.repaired)
+            // Choice 0's finish is the row's (as for a non-streamed answer).
+            if (chunk.finishReason !== undefined && (chunk.choiceIndex ?? 0) === 0) {
+              finish = { finishReason: chunk.finishReason, ...(chunk.rawFinishReason === undefined ? {} : { rawFinishReason: chunk.rawFinishReason }) }
+            }
             if (chunk.deltaContent !== undefined || chunk.deltaToolCalls !== undefined || chunk.deltaReasoning !== undefined) {
               ttftMs ??= Math.round(performance.now() - started.t0)
               deltas++
@@ -179,11 +206,17 @@ export function createModelsService(registry: BackendRegistry, recorder: CallRec
         } catch (error) {
           failure = reasonOf(error, meta.signal)
           outcome = failure._tag === "Cancelled" ? "aborted" : "error"
-          throw new GatewayFailure(failure)
+          const errorDetail = detailOf(error, failure, started)
+          facts = { errorDetail }
+          throw new GatewayFailure(failure, errorDetail ?? undefined)
         } finally {
           // Left early (client gone) without upstream usage: count what was streamed, one delta ≈ one token.
           const estimated = usage === undefined && outcome !== "success"
-          record(started, route, outcome, estimated ? { completionTokens: deltas } : usage, ttftMs, outcome === "aborted" ? (failure ?? { _tag: "Cancelled" }) : failure, estimated)
+          const answered = answerFacts({ ...finish, repaired })
+          record(started, route, outcome, estimated ? { completionTokens: deltas } : usage, ttftMs, outcome === "aborted" ? (failure ?? { _tag: "Cancelled" }) : failure, estimated, {
+            ...answered,
+            ...facts,
+          })
         }
       }
       return { route, chunks: accountedStream() }
