@@ -142,31 +142,6 @@ describe("the call recorder", () => {
     expect(recorder.pending()).toBe(5)
     expect((await replayedByNextRun(dir)).size).toBe(40)
   })
-
-  it("costs a few microseconds per call for the started line and the final row (two synchronous appends, no fsync)", () => {
-    const measure = (journalled: boolean, calls: number): number => {
-      const recorder = createCallRecorder({
-        write: async () => undefined,
-        flushIntervalMs: 600_000,
-        maxBatch: 10_000_000,
-        onError: () => undefined,
-        ...(journalled ? { journal: openJournal(tempDir(), "run", "1") } : {}),
-      })
-      const rows = Array.from({ length: calls }, (_, i) => testRow(`call-${i}-4f1c2b7e-9d3a-4e8b-a6c5-0b2d1e3f4a5b`))
-      const t0 = performance.now()
-      for (const row of rows) {
-        recorder.started(startedRow(row.id))
-        recorder.record(row)
-      }
-      return ((performance.now() - t0) * 1000) / calls
-    }
-    measure(true, 2_000) // warm-up
-    const bare = measure(false, 10_000)
-    const journalled = measure(true, 10_000)
-    console.log(`accounting per call: ${bare.toFixed(2)} µs in memory only, ${journalled.toFixed(2)} µs with the started line and the final row journalled`)
-    // Generous for a loaded 2-core machine: an fsync per line (milliseconds) would fail it.
-    expect(journalled).toBeLessThan(250)
-  })
 })
 
 /** A copy of a journal folder, so a "next run" can replay it while this one goes on. */

@@ -4,6 +4,7 @@ import { collectChunk, collectedResult, initialCollectState } from "./collect-ge
 import { decodeStreamEvent, initialStreamDecoderState, type StreamDecoderOutput } from "./stream-decoder.ts"
 import { encodeStreamEvent, initialStreamEncoderState } from "./stream-encoder.ts"
 import { specValidator } from "../../test/openapi-validator.ts"
+import { toOpenAIError } from "../errors/to-openai-error.ts"
 
 const validateChunk = specValidator("CreateChatCompletionStreamResponse")
 
@@ -104,5 +105,32 @@ describe("stream dialects (issue 10 §0, §1, §4, §5)", () => {
       { id: "a", created: 1, model: "sonar", citations: ["https://a.test"], choices: [{ index: 0, delta: {}, finish_reason: "stop" }] },
     ])
     expect(result).toMatchObject({ extensions: { citations: ["https://a.test"] }, logprobs: { content: [{ token: "A", logprob: -0.5, bytes: [65], topLogprobs: [] }], refusal: null } })
+  })
+})
+
+describe("mid-stream error frames", () => {
+  it("reach the client as the upstream wrote them, redacted, whatever status their code implies", () => {
+    const first = { id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta: { role: "assistant", content: "Hel" }, finish_reason: null }] }
+    const cases = [
+      { error: { message: "The server had an error while processing your request. Sorry about that!", type: "server_error" } },
+      { error: { message: "Rate limit reached for gpt-4o in organization org-1 on tokens per min.", type: "tokens", code: "rate_limit_exceeded" } },
+      { error: { message: "Overloaded at worker-3.gpu.internal (10.0.0.7)", type: "overloaded_error" } },
+    ]
+    const shown: string[] = []
+    for (const frame of cases) {
+      const errors = decodeAll([first, frame], false).filter((o) => o.type === "error")
+      expect(errors.length).toBe(1)
+      let encoder = initialStreamEncoderState({ id: "c", created: 1, model: "m" }, false)
+      const error = errors[0]?.type === "error" ? errors[0].error : { _tag: "Internal" as const }
+      const [, outputs] = encodeStreamEvent(encoder, { type: "error", error })
+      encoder = initialStreamEncoderState({ id: "c", created: 1, model: "m" }, false)
+      const sent = outputs.find((o) => o.type === "error")
+      shown.push(sent?.type === "error" ? toOpenAIError(sent.error).body.error.message : "")
+    }
+    expect(shown).toEqual([
+      "The server had an error while processing your request. Sorry about that!",
+      "Rate limit reached for gpt-4o in organization org-1 on tokens per min.",
+      "Overloaded at [host] ([ip])",
+    ])
   })
 })

@@ -103,7 +103,7 @@ describe("the stream decoder (upstream OpenAI-compatible chunks -> internal chun
       '{"id":"x","choices":[{"index":0,"delta":{"content":"a"}}]}',
       '{"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded"}}',
     ])
-    expect(outputs.at(-1)).toEqual({ type: "error", error: { _tag: "RateLimited" } })
+    expect(outputs.at(-1)).toEqual({ type: "error", error: { _tag: "RateLimited", message: "Rate limit reached" } })
     expect(decodeAll(['{"error":{"message":"You exceeded your quota","code":"insufficient_quota"}}']).at(-1)).toMatchObject({
       error: { _tag: "QuotaExhausted" },
     })

@@ -25,7 +25,7 @@ describe("fromUpstreamError", () => {
 
   it("keeps an upstream 429 a 429 with its retry delay, and never turns it into a 500", () => {
     const reason = fromUpstreamError({ status: 429, body: '{"error":{"message":"slow down","type":"requests","code":"rate_limit_exceeded"}}', header: headers({ "retry-after": "7" }) }, NOW)
-    expect(reason).toEqual({ _tag: "RateLimited", retryAfterMs: 7000 })
+    expect(reason).toEqual({ _tag: "RateLimited", retryAfterMs: 7000, message: "slow down" })
     expect(toOpenAIError(reason)).toMatchObject({ status: 429, headers: { "retry-after": "7", "retry-after-ms": "7000" } })
     expect(fromUpstreamError({ status: 429, body: "", header: headers({}) }, NOW)).toEqual({ _tag: "RateLimited" })
     expect(fromUpstreamError({ status: 429, body: '{"error":{"code":"insufficient_quota","message":"quota"}}', header: headers({}) }, NOW)._tag).toBe("QuotaExhausted")

@@ -48,11 +48,11 @@ export function fromUpstreamError(response: UpstreamErrorResponse, nowMs: number
       return message === undefined ? { _tag: "QuotaExhausted" } : { _tag: "QuotaExhausted", message }
     }
     const retryAfterMs = parseRetryAfter(response.header, nowMs)
-    return { _tag: "RateLimited", ...(retryAfterMs === undefined ? {} : { retryAfterMs }), ...retry }
+    return { _tag: "RateLimited", ...(retryAfterMs === undefined ? {} : { retryAfterMs }), ...(message === undefined ? {} : { message }), ...retry }
   }
   if (status === 503 || status === 529) {
     const retryAfterMs = parseRetryAfter(response.header, nowMs)
-    return { _tag: "UpstreamUnavailable", ...(retryAfterMs === undefined ? {} : { retryAfterMs }), ...retry }
+    return { _tag: "UpstreamUnavailable", ...(retryAfterMs === undefined ? {} : { retryAfterMs }), ...(message === undefined ? {} : { message }), ...retry }
   }
   if (status === 504 || status === 408) return { _tag: "UpstreamTimeout", phase: "total", ...retry }
   if (status >= 500) return { _tag: "UpstreamError", upstreamStatus: status, ...(message === undefined ? {} : { message }), ...retry }

@@ -38,7 +38,7 @@ export type GatewayError =
       readonly shouldRetry?: boolean
     }
   | { readonly _tag: "UpstreamTimeout"; readonly phase: "connect" | "first_byte" | "idle" | "total"; readonly shouldRetry?: boolean }
-  | { readonly _tag: "UpstreamUnavailable"; readonly retryAfterMs?: number; readonly shouldRetry?: boolean }
+  | { readonly _tag: "UpstreamUnavailable"; readonly retryAfterMs?: number; readonly message?: string; readonly shouldRetry?: boolean }
   | { readonly _tag: "Cancelled" }
   /** The gateway's own storage (users, keys) could not answer: retryable, never the client's fault. */
   | { readonly _tag: "Unavailable"; readonly detail?: string }

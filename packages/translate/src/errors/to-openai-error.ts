@@ -103,7 +103,7 @@ function envelope(error: GatewayError): OpenAIErrorResponse {
     case "UpstreamUnavailable":
       return make(
         503,
-        "The model provider is unavailable. Please retry after the delay given in the retry-after header.",
+        error.message ?? "The model provider is unavailable. Please retry after the delay given in the retry-after header.",
         "server_error",
         "upstream_unavailable",
         null,
