@@ -1,4 +1,6 @@
+import { decodeChatRequest } from "@harper-gateway/translate"
 import { describe, expect, it } from "vitest"
+import { capturedRequests } from "../../../translate/test/captured-requests.ts"
 import { forwardedFields } from "./forwarding-policy.ts"
 
 describe("forwardedFields", () => {
@@ -27,5 +29,20 @@ describe("forwardedFields", () => {
     const result = forwardedFields(passthrough, new Set(["__proto__"]), "m")
     expect(result.ok && Object.keys(result.fields)).toEqual(["__proto__"])
     expect(Reflect.get({}, "polluted")).toBeUndefined()
+  })
+
+  it("refuses nothing that a supported client sends by default (every captured chat request of the real clients)", () => {
+    const captured = capturedRequests("/v1/chat/completions")
+    expect(captured.length).toBeGreaterThan(300)
+    let decodedCount = 0
+    const refused = captured.flatMap(({ file, body }) => {
+      const decoded = decodeChatRequest(body)
+      if (!decoded.ok) return [] // refused for other reasons, checked by the decoder's own tests
+      decodedCount++
+      const forwarded = forwardedFields(decoded.value.opts.passthrough ?? {}, new Set(), "m")
+      return forwarded.ok ? [] : [`${file}: ${forwarded.error._tag === "InvalidRequest" ? forwarded.error.param : ""}`]
+    })
+    expect(refused).toEqual([])
+    expect(decodedCount).toBe(captured.length)
   })
 })
