@@ -117,13 +117,20 @@ type Step = readonly [ResponsesStreamState, readonly ResponsesStreamOutput[]]
 
 /** Raised inside a step for a stream the gateway cannot translate; turned into `response.failed`. */
 class Broken {
-  constructor(readonly detail: string) {}
+  readonly detail: string
+  // No parameter properties: Node runs this file with type stripping only (in Harper).
+  constructor(detail: string) {
+    this.detail = detail
+  }
 }
 
 /** One step's outputs, and the sequence numbers they take. */
 class Emitter {
   readonly outputs: ResponsesStreamOutput[] = []
-  constructor(public state: ResponsesStreamState) {}
+  state: ResponsesStreamState
+  constructor(state: ResponsesStreamState) {
+    this.state = state
+  }
   emit(event: DistributiveOmit<ResponseStreamEventOut, "sequence_number">): void {
     // The spread keeps the event's own type; sequence_number is added to every member alike.
     const full = { ...event, sequence_number: this.state.sequence } as ResponseStreamEventOut
