@@ -49,7 +49,6 @@ beforeAll(async () => {
 }, 180_000)
 
 afterAll(async () => {
-  if (process.env["KEEP_HARPER_LOG"] === "1") console.log(readFileSync(fx.harper.logPath, "utf8").split("\n").filter((l) => /unreadable|gateway responses/i.test(l)).join("\n").slice(-8000))
   await fx?.close()
 }, 60_000)
 
@@ -239,6 +238,10 @@ describe("conversation state", () => {
     expectError(await call("POST", `/v1/responses/${mine.id}/cancel`, undefined, keyB), 404)
     expectError(await call("DELETE", `/v1/responses/${mine.id}`, undefined, keyB), 404)
     expect((await call("GET", `/v1/responses/${mine.id}`)).status).toBe(200)
+    // Sending an item under the id of another tenant's item does not replace it.
+    await create({ model: "echo", input: [{ type: "message", role: "user", id: String(item), content: "overwritten?" }] }, keyB)
+    await create({ model: "gpt-4.1-nano", input: [{ type: "item_reference", id: String(item) }, { role: "user", content: "still mine?" }] })
+    expect(fx.upstream.requests.at(-1)?.body["messages"]).toMatchObject([{ role: "assistant", content: [{ type: "text", text: "tenant a's secret" }] }, { role: "user" }])
   })
 })
 
