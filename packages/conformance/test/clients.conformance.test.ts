@@ -15,9 +15,9 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js"
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js"
 import { CreateMessageRequestSchema, CreateMessageResultSchema, CreateMessageResultWithToolsSchema } from "@modelcontextprotocol/sdk/types.js"
-import { APICallError, embed, embedMany, generateObject, generateText, Output, stepCountIs, streamText, tool } from "ai"
+import { embed, embedMany, generateObject, generateText, Output, stepCountIs, streamText, tool } from "ai"
 import OpenAI from "openai"
-import { zodFunction, zodResponseFormat } from "openai/helpers/zod"
+import { zodFunction, zodResponseFormat, zodTextFormat } from "openai/helpers/zod"
 import { afterAll, beforeAll, describe, expect } from "vitest"
 import { z } from "zod"
 import { startHarper, type HarperInstance } from "../../harper-resources/dev/harper-process.ts"
@@ -300,6 +300,77 @@ describe("openai SDK", () => {
   })
 })
 
+describe("openai SDK: Responses API", () => {
+  const outputText = (response: OpenAI.Responses.Response) => response.output_text
+
+  scenario("openai", "responses.create, non-stream", async () => {
+    const response = await openaiClient().responses.create({ model: MODEL, input: "Invent a holiday" })
+    expect(response.status).toBe("completed")
+    expect(outputText(response)).toBe(recordedText)
+    expect(response.usage?.total_tokens).toBe(recordedTotalTokens)
+  })
+
+  scenario("openai", "responses.create, stream", async () => {
+    const stream = await openaiClient().responses.create({ model: MODEL, input: "Invent a holiday", stream: true })
+    let text = ""
+    const types: string[] = []
+    for await (const event of stream) {
+      types.push(event.type)
+      if (event.type === "response.output_text.delta") text += event.delta
+    }
+    expect(text).toBe(recordedStreamText)
+    expect([types[0], types[1], types.at(-1)]).toEqual(["response.created", "response.in_progress", "response.completed"])
+  })
+
+  scenario("openai", "responses.stream() helper and finalResponse()", async () => {
+    const stream = openaiClient().responses.stream({ model: MODEL, input: "Invent a holiday" })
+    const final = await stream.finalResponse()
+    expect(final.output_text).toBe(recordedStreamText)
+    expect(final.status).toBe("completed")
+  })
+
+  scenario("openai", "responses.create with function tools", async () => {
+    const response = await openaiClient().responses.create({
+      model: MODEL,
+      input: "Weather in San Francisco?",
+      tools: [{ type: "function", name: "weather", parameters: weatherTool.function.parameters, strict: false }],
+      tool_choice: "required",
+    })
+    const call = response.output.find((item) => item.type === "function_call")
+    expect(call?.type === "function_call" && [call.name, JSON.parse(call.arguments)]).toEqual(["weather", { location: "San Francisco" }])
+  })
+
+  scenario("openai", "responses.parse with a zod schema", async () => {
+    const Holiday = z.object({ name: z.string(), month: z.number(), public: z.boolean() })
+    const response = await openaiClient().responses.parse({ model: MODEL, input: "A holiday", text: { format: zodTextFormat(Holiday, "holiday") } })
+    expect(Holiday.parse(response.output_parsed)).toEqual({ name: "San Francisco", month: 42, public: true })
+    expect(upstream.requests.at(-1)?.body["response_format"]).toMatchObject({ type: "json_schema", json_schema: { name: "holiday", strict: true } })
+  })
+
+  scenario("openai", "previous_response_id continuation", async () => {
+    const client = openaiClient()
+    const first = await client.responses.create({ model: MODEL, input: "Invent a holiday" })
+    const second = await client.responses.create({ model: MODEL, input: "Another one", previous_response_id: first.id })
+    expect(second.previous_response_id).toBe(first.id)
+    const messages = upstream.requests.at(-1)?.body["messages"]
+    expect(Array.isArray(messages) && messages.map((m: { role: string }) => m.role)).toEqual(["user", "assistant", "user"])
+  })
+
+  scenario("openai", "responses.retrieve, inputItems.list (paginated), delete", async () => {
+    const client = openaiClient()
+    const created = await client.responses.create({ model: MODEL, input: [1, 2, 3].map((n) => ({ role: "user" as const, content: `message ${n}` })) })
+    expect((await client.responses.retrieve(created.id)).output_text).toBe(recordedText)
+    const texts: string[] = []
+    for await (const item of client.responses.inputItems.list(created.id, { limit: 2, order: "asc" })) {
+      if (item.type === "message") for (const part of item.content) if (part.type === "input_text") texts.push(part.text)
+    }
+    expect(texts).toEqual(["message 1", "message 2", "message 3"])
+    await client.responses.delete(created.id)
+    const error = await client.responses.retrieve(created.id).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(OpenAI.NotFoundError)
+  })
+})
+
 describe("LangChain.js", () => {
   const chat = () => new ChatOpenAI({ model: MODEL, apiKey: aliceJwt, configuration: { baseURL } })
 
@@ -335,6 +406,25 @@ describe("LangChain.js", () => {
       expect(schema.parse(result)).toEqual({ location: "San Francisco", celsius: 42 })
     })
   }
+
+  const responsesChat = () => new ChatOpenAI({ model: MODEL, apiKey: aliceJwt, configuration: { baseURL }, useResponsesApi: true })
+
+  scenario("langchain", "ChatOpenAI({ useResponsesApi: true }) invoke", async () => {
+    const message = await responsesChat().invoke("Invent a holiday")
+    expect(message.text).toBe(recordedText)
+    expect(totalTokens(message.usage_metadata)).toBe(recordedTotalTokens)
+  })
+
+  scenario("langchain", "ChatOpenAI({ useResponsesApi: true }) stream", async () => {
+    let text = ""
+    for await (const chunk of await responsesChat().stream("Invent a holiday")) text += chunk.text
+    expect(text).toBe(recordedStreamText)
+  })
+
+  scenario("langchain", "ChatOpenAI({ useResponsesApi: true }) tools", async () => {
+    const message = await responsesChat().bindTools([weatherTool]).invoke("Weather in San Francisco?")
+    expect(message.tool_calls).toEqual([expect.objectContaining({ name: "weather", args: { location: "San Francisco" } })])
+  })
 
   scenario("langchain", "OpenAIEmbeddings embedQuery and embedDocuments (> 512 docs: batched)", async () => {
     const embeddings = new OpenAIEmbeddings({ model: EMBEDDING_MODEL, apiKey: aliceJwt, configuration: { baseURL } })
@@ -398,11 +488,50 @@ describe("Vercel AI SDK", () => {
     expect((await embedMany({ model, values: ["a", "b"] })).embeddings.length).toBe(2)
   })
 
-  scenario("ai-sdk openai", "default openai(id) needs /v1/responses: an OpenAI-shaped 404, not a crash", async () => {
-    const error = await generateText({ model: createOpenAI({ baseURL, apiKey: key })(MODEL), prompt: "x", maxRetries: 0 }).catch((e: unknown) => e)
-    expect(APICallError.isInstance(error)).toBe(true)
-    expect(APICallError.isInstance(error) && error.statusCode).toBe(404)
-    expect(APICallError.isInstance(error) && JSON.parse(error.responseBody ?? "{}")).toMatchObject({ error: { code: "not_found" } })
+  // The default provider, openai(id), speaks the Responses API; with its default store it
+  // sends earlier steps' assistant and tool-call items back as item_reference.
+  const responsesModel = () => createOpenAI({ baseURL, apiKey: key })(MODEL)
+
+  scenario("ai-sdk openai (responses)", "generateText", async () => {
+    const result = await generateText({ model: responsesModel(), prompt: "Invent a holiday" })
+    expect(result.text).toBe(recordedText)
+    expect(result.usage.totalTokens).toBe(recordedTotalTokens)
+  })
+
+  scenario("ai-sdk openai (responses)", "streamText with tools, multi-step", async () => {
+    const before = upstream.requests.length
+    const sentBefore = proxy.sent.length
+    const result = streamText({ model: responsesModel(), prompt: "Weather in San Francisco?", tools: { weather }, stopWhen: stepCountIs(2) })
+    const errors: unknown[] = []
+    for await (const part of result.fullStream) if (part.type === "error") errors.push(part.error)
+    expect(errors).toEqual([])
+    expect(await result.text).toContain("18C in San Francisco")
+    expect((await result.steps).length).toBe(2)
+    // The second step's tool call reached the model as the assistant turn its reference names.
+    const second = upstream.requests.slice(before).at(-1)?.body["messages"]
+    expect(second).toMatchObject([{ role: "user" }, { role: "assistant", tool_calls: [{ function: { name: "weather" } }] }, { role: "tool", content: "18C in San Francisco" }])
+    // This SDK version sends function calls back in full (it references assistant text and reasoning, below).
+    const secondInput = JSON.parse(proxy.sent.slice(sentBefore).filter((r) => r.url.endsWith("/v1/responses")).at(-1)?.body ?? "{}").input
+    expect(secondInput.map((item: { type?: string }) => item.type)).toEqual([undefined, "function_call", "function_call_output"])
+  })
+
+  scenario("ai-sdk openai (responses)", "second turn from response.messages: the assistant turn goes back as an item_reference", async () => {
+    const first = await generateText({ model: responsesModel(), prompt: "Invent a holiday" })
+    const sentBefore = proxy.sent.length
+    const second = await generateText({ model: responsesModel(), messages: [{ role: "user", content: "Invent a holiday" }, ...first.response.messages, { role: "user", content: "Another one" }] })
+    expect(second.text).toBe(recordedText)
+    const input = JSON.parse(proxy.sent.slice(sentBefore).find((r) => r.url.endsWith("/v1/responses"))?.body ?? "{}").input
+    expect(input).toEqual([expect.objectContaining({ role: "user" }), { type: "item_reference", id: expect.stringMatching(/^msg_/) }, expect.objectContaining({ role: "user" })])
+    const messages = upstream.requests.at(-1)?.body["messages"]
+    expect(messages).toMatchObject([{ role: "user" }, { role: "assistant", content: [{ type: "text", text: recordedText }] }, { role: "user" }])
+  })
+
+  scenario("ai-sdk openai (responses)", "structured output (generateObject, Output.object)", async () => {
+    const schema = z.object({ city: z.string(), days: z.number() })
+    const { object } = await generateObject({ model: responsesModel(), schema, prompt: "Plan" })
+    expect(object).toEqual({ city: "San Francisco", days: 42 })
+    const result = await generateText({ model: responsesModel(), prompt: "Plan", output: Output.object({ schema }) })
+    expect(result.output).toEqual({ city: "San Francisco", days: 42 })
   })
 })
 

@@ -11,6 +11,8 @@ import { listenOnLoopback } from "../../harper-resources/dev/listen-loopback.ts"
 export interface ValidatingProxy {
   readonly url: string
   readonly violations: string[]
+  /** What the clients sent (method, path, body text), in order. */
+  readonly sent: { readonly method: string; readonly url: string; body: string }[]
   /** How many responses and stream events were validated. */
   readonly checked: { count: number }
   close(): Promise<void>
@@ -19,6 +21,7 @@ export interface ValidatingProxy {
 export async function startValidatingProxy(target: string): Promise<ValidatingProxy> {
   const violations: string[] = []
   const checked = { count: 0 }
+  const sent: ValidatingProxy["sent"] = []
   const targetUrl = new URL(target)
   const check = (name: SpecSchemaName, value: unknown, where: string) => {
     checked.count++
@@ -40,7 +43,7 @@ export async function startValidatingProxy(target: string): Promise<ValidatingPr
         })
         response.on("end", () => {
           outgoing.end()
-          if (!isSse) validateBody(incoming.url ?? "", response.statusCode ?? 0, Buffer.concat(parts).toString("utf8"), where)
+          if (!isSse) validateBody(incoming.url ?? "", incoming.method ?? "", response.statusCode ?? 0, Buffer.concat(parts).toString("utf8"), where)
         })
       },
     )
@@ -48,17 +51,31 @@ export async function startValidatingProxy(target: string): Promise<ValidatingPr
     outgoing.on("close", () => {
       if (!outgoing.writableFinished) upstream.destroy()
     })
+    const record = { method: incoming.method ?? "", url: incoming.url ?? "", body: "" }
+    sent.push(record)
+    incoming.on("data", (chunk: Buffer) => {
+      if (record.body.length < 1_000_000) record.body += chunk.toString("utf8")
+    })
     incoming.pipe(upstream)
   })
 
   function validateEvent(data: string, where: string) {
     if (data === "[DONE]") return
     const value: unknown = JSON.parse(data)
-    if (typeof value === "object" && value !== null && "error" in value) check("ErrorResponse", value, `${where} (stream error event)`)
+    // Responses events carry a `type` and a `sequence_number` (their `error` event too); chat chunks and errors do not.
+    if (typeof value === "object" && value !== null && "sequence_number" in value) check("ResponseStreamEvent", value, `${where} (responses event)`)
+    else if (typeof value === "object" && value !== null && "error" in value) check("ErrorResponse", value, `${where} (stream error event)`)
     else check("CreateChatCompletionStreamResponse", value, `${where} (stream chunk)`)
   }
 
-  function validateBody(url: string, status: number, text: string, where: string) {
+  /** The spec gives DELETE /responses/{id} no schema; OpenAI answers `{id, object: "response", deleted: true}`. */
+  function checkDeleted(value: unknown, where: string) {
+    checked.count++
+    const ok = typeof value === "object" && value !== null && "id" in value && typeof value.id === "string" && "object" in value && value.object === "response" && "deleted" in value && value.deleted === true
+    if (!ok) violations.push(`${where}: not a deleted-response object: ${JSON.stringify(value).slice(0, 120)}`)
+  }
+
+  function validateBody(url: string, method: string, status: number, text: string, where: string) {
     let value: unknown
     try {
       value = JSON.parse(text)
@@ -70,6 +87,8 @@ export async function startValidatingProxy(target: string): Promise<ValidatingPr
     const path = url.split("?")[0] ?? ""
     if (path.endsWith("/chat/completions")) return check("CreateChatCompletionResponse", value, where)
     if (path.endsWith("/embeddings")) return check("CreateEmbeddingResponse", withFloatEmbeddings(value), where)
+    if (/\/responses\/[^/]+\/input_items\/?$/.test(path)) return check("ResponseItemList", value, where)
+    if (/\/responses(?:\/[^/]+)?\/?$/.test(path)) return method === "DELETE" ? checkDeleted(value, where) : check("Response", value, where)
     if (/\/models\/?$/.test(path)) return check("ListModelsResponse", value, where)
     if (/\/models\/.+/.test(path)) return check("Model", value, where)
   }
@@ -78,6 +97,7 @@ export async function startValidatingProxy(target: string): Promise<ValidatingPr
   return {
     url: listening.url,
     violations,
+    sent,
     checked,
     close: listening.close,
   }

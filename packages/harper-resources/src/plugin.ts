@@ -24,6 +24,8 @@ import { gatewayKeys } from "./http/gateway-keys-endpoint.ts"
 import type { HarperRequest } from "./http/harper-request.ts"
 import { models } from "./http/models.ts"
 import { usage } from "./http/usage.ts"
+import { createResponse, DEFAULT_MAX_CHAIN_HOPS, storedResponseRequest, type ResponsesDeps } from "./http/responses.ts"
+import { createResponseStore, isStoreTable } from "./responses/response-store.ts"
 import { jsonResponse, type HarperResponse } from "./http/respond.ts"
 import { DEFAULT_MAX_BODY_BYTES, guardV1, type ResponseLike } from "./http/v1-guard.ts"
 import { createModelsService, type ModelsService } from "./models/models-service.ts"
@@ -135,6 +137,21 @@ export function handleApplication(scope: PluginScope): void {
       post: (_target, data, request) => chatCompletions(gateway, request, data),
       // An exact `Accept: text/event-stream` makes Harper call connect() with the body in request.data.
       connect: (_target, _incoming, request) => chatCompletions(gateway, request, request.data),
+    }),
+    REST_ONLY,
+  )
+  const storedResponses = table("gateway_responses")
+  const storedItems = table("gateway_response_items")
+  for (const stored of [storedResponses, storedItems]) stored.setTTLExpiration((config.responses?.ttlDays ?? 30) * 86_400)
+  if (!isStoreTable(storedResponses) || !isStoreTable(storedItems)) throw new Error("gateway: the response tables cannot delete rows")
+  const responsesDeps: ResponsesDeps = { store: createResponseStore(storedResponses, storedItems), maxChainHops: DEFAULT_MAX_CHAIN_HOPS }
+  scope.resources.set(
+    "v1/responses",
+    resource("Responses", {
+      post: (target, data, request) => (pathnameOf(target).replace(/\/+$/, "") === "" ? createResponse(gateway, responsesDeps, request, data) : storedResponseRequest(gateway, responsesDeps, request, pathnameOf(target))),
+      connect: (_target, _incoming, request) => createResponse(gateway, responsesDeps, request, request.data),
+      get: (target, request) => storedResponseRequest(gateway, responsesDeps, request, pathnameOf(target)),
+      delete: (target, request) => storedResponseRequest(gateway, responsesDeps, request, pathnameOf(target)),
     }),
     REST_ONLY,
   )

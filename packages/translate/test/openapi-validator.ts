@@ -22,6 +22,8 @@ export type SpecSchemaName =
   | "CreateResponse"
   | "Response"
   | "ResponseStreamEvent"
+  | "ResponseItemList"
+  | "ItemResource"
 
 let validators: Map<SpecSchemaName, ValidateFunction> | undefined
 
@@ -67,6 +69,8 @@ function load(): Map<SpecSchemaName, ValidateFunction> {
     "CreateResponse",
     "Response",
     "ResponseStreamEvent",
+    "ResponseItemList",
+    "ItemResource",
   ]
   return new Map(names.map((name) => [name, ajv.compile({ $ref: `openai#/components/schemas/${name}` })]))
 }

@@ -7,6 +7,11 @@ describe("readGatewayConfig", () => {
     expect(read).toEqual({ ok: true, config: { models: { generative: { default: { backend: "echo" } } }, auth: { roles: ["r"] } } })
   })
 
+  it("reads the stored responses' TTL, a positive whole number of days", () => {
+    expect(readGatewayConfig({ responses: { ttlDays: 7 } })).toEqual({ ok: true, config: { responses: { ttlDays: 7 } } })
+    expect(readGatewayConfig({ responses: { ttlDays: 0 } })).toMatchObject({ ok: false, message: expect.stringContaining("responses.ttlDays") })
+  })
+
   it("names what is wrong", () => {
     expect(readGatewayConfig({ models: { generative: { default: { backend: "llama" } } } })).toMatchObject({
       ok: false,

@@ -68,6 +68,8 @@ export const GatewayConfig = Schema.Struct({
       tenantAttribute: Schema.optionalKey(Schema.String),
     }),
   ),
+  /** Stored /v1/responses objects and their items expire after `ttlDays` (default 30, as OpenAI keeps them). */
+  responses: Schema.optionalKey(Schema.Struct({ ttlDays: Schema.optionalKey(PositiveInt) })),
   limits: Schema.optionalKey(Schema.Struct({ maxBodyBytes: Schema.optionalKey(PositiveInt) })),
   /** Benchmarks only: registers POST /bench/floor, a trivial Resource that shows Harper's own per-request cost. */
   benchmarkFloor: Schema.optionalKey(Schema.Boolean),

@@ -121,7 +121,7 @@ export async function* sseBody(
 }
 
 /** Whether a promise settles before the event loop moves on (setImmediate runs after this turn's I/O callbacks). */
-function settlesThisTurn(promise: Promise<unknown>): Promise<boolean> {
+export function settlesThisTurn(promise: Promise<unknown>): Promise<boolean> {
   return new Promise((resolve) => {
     const timer = setImmediate(() => resolve(false))
     promise.then(
@@ -161,10 +161,10 @@ export function checkModelAllowed(principal: Principal, model: string): GatewayE
   return { _tag: "PermissionDenied", message: `This API key may not use the model ${JSON.stringify(model)}.` }
 }
 
-function modelOf(body: unknown): string | null {
+export function modelOf(body: unknown): string | null {
   return typeof body === "object" && body !== null && "model" in body && typeof body.model === "string" ? body.model : null
 }
 
-function streamOf(body: unknown): boolean {
+export function streamOf(body: unknown): boolean {
   return typeof body === "object" && body !== null && "stream" in body && body.stream === true
 }

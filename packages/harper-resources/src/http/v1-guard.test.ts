@@ -54,6 +54,20 @@ describe("guardV1 paths", () => {
     }
   })
 
+  it("passes the Responses routes to Harper with their methods, and refuses others", async () => {
+    const routes = [["/v1/responses", "POST"], ["/v1/responses/resp_1", "GET"], ["/v1/responses/resp_1", "DELETE"], ["/v1/responses/resp_1/input_items", "GET"], ["/v1/responses/resp_1/cancel", "POST"]] as const
+    for (const [pathname, method] of routes) {
+      let reached = false
+      await guardV1(request(pathname, undefined, method), () => {
+        reached = true
+        return { status: 200 }
+      })
+      expect([pathname, method, reached]).toEqual([pathname, method, true])
+    }
+    expect(await guardV1(request("/v1/responses/resp_1/input_items/x", undefined, "GET"), () => ({ status: 200 }))).toMatchObject({ status: 404 })
+    expect(await guardV1(request("/v1/responses/resp_1", undefined, "POST"), () => ({ status: 405, body: "x" }))).toMatchObject({ status: 405, headers: { allow: "GET, DELETE" } })
+  })
+
   it("passes the gateway's own routes to Harper", async () => {
     for (const [pathname, method] of [["/v1/chat/completions", "POST"], ["/v1/embeddings/", "POST"], ["/v1/models", "GET"], ["/v1/models/org/model-1", "GET"], ["/v1/gateway/usage", "GET"]] as const) {
       let reached = false

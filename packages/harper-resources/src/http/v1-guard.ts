@@ -11,6 +11,10 @@ const V1_ROUTES: readonly { readonly pattern: RegExp; readonly methods: readonly
   { pattern: /^\/v1\/embeddings\/?$/, methods: ["POST"] },
   { pattern: /^\/v1\/models(?:\/.*)?$/, methods: ["GET"] },
   { pattern: /^\/v1\/gateway\/usage\/?$/, methods: ["GET"] },
+  { pattern: /^\/v1\/responses\/?$/, methods: ["POST"] },
+  { pattern: /^\/v1\/responses\/[^/]+\/?$/, methods: ["GET", "DELETE"] },
+  { pattern: /^\/v1\/responses\/[^/]+\/input_items\/?$/, methods: ["GET"] },
+  { pattern: /^\/v1\/responses\/[^/]+\/cancel\/?$/, methods: ["POST"] },
 ]
 
 export interface ResponseLike {

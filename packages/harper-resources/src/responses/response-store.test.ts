@@ -57,4 +57,19 @@ describe("the response store", () => {
     expect(items.rows.has("msg_r1")).toBe(false)
     expect(items.rows.has("in_r1")).toBe(false)
   })
+
+  it("reads rows that, like Harper's records, show their values only through toJSON", async () => {
+    const opaque = (table: StoreTable): StoreTable => ({
+      put: table.put,
+      delete: table.delete,
+      get: async (id: string) => {
+        const row: unknown = await table.get(id)
+        return row === undefined ? undefined : { toJSON: () => row }
+      },
+    })
+    const store = createResponseStore(opaque(memoryTable()), opaque(memoryTable()))
+    await store.save(stored("r1", "t1", null, 1))
+    expect(await store.get("t1", "r1")).toMatchObject({ id: "r1", inputItems: [{ id: "in_r1" }] })
+    expect((await store.items("t1", ["msg_r1"])).get("msg_r1")).toMatchObject({ type: "message", role: "assistant" })
+  })
 })

@@ -7,6 +7,11 @@ export interface StoreTable {
   delete(id: string, context?: object): unknown
 }
 
+/** Whether a Harper table has what the store needs (the delete besides TableLike's calls). */
+export function isStoreTable<T extends object>(table: T): table is T & StoreTable {
+  return ["put", "get", "delete"].every((method) => typeof Reflect.get(table, method) === "function")
+}
+
 /** One stored response: the Response object as sent, and the items it was made from, in order. */
 export interface StoredResponse {
   readonly id: string
@@ -36,6 +41,15 @@ const isResponseRow = Schema.is(ResponseRow)
 const ItemRow = Schema.Struct({ id: Schema.String, tenant: Schema.String, responseId: Schema.String, item: Schema.Unknown })
 const isItemRow = Schema.is(ItemRow)
 
+/**
+ * A row as plain JSON. Harper hands back record objects whose nested values answer
+ * `JSON.stringify` but not `in` or own-key reads the way plain objects do; the schemas
+ * that read stored items need plain ones.
+ */
+function plain(row: unknown): unknown {
+  return row === undefined || row === null ? row : JSON.parse(JSON.stringify(row))
+}
+
 export interface ResponseStore {
   save(stored: StoredResponse): Promise<void>
   /** The tenant's response, or undefined: another tenant's response does not exist for this one. */
@@ -58,7 +72,7 @@ export interface ResponseStore {
  */
 export function createResponseStore(responses: StoreTable, items: StoreTable): ResponseStore {
   const read = async (tenant: string, id: string): Promise<StoredResponse | undefined> => {
-    const row: unknown = await responses.get(id)
+    const row: unknown = plain(await responses.get(id))
     return isResponseRow(row) && row.tenant === tenant ? row : undefined
   }
   const itemId = (item: unknown): string | undefined => {
@@ -95,7 +109,7 @@ export function createResponseStore(responses: StoreTable, items: StoreTable): R
     async items(tenant, ids) {
       const found = new Map<string, unknown>()
       for (const id of new Set(ids)) {
-        const row: unknown = await items.get(id)
+        const row: unknown = plain(await items.get(id))
         if (isItemRow(row) && row.tenant === tenant) found.set(id, row.item)
       }
       return found

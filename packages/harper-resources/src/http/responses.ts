@@ -1,0 +1,282 @@
+import { randomUUID } from "node:crypto"
+import {
+  buildResponsesConversation,
+  decodeResponsesRequest,
+  decodeStoredItem,
+  encodeResponseEventSse,
+  encodeResponsesStreamEvent,
+  GatewayFailure,
+  initialResponsesStreamState,
+  referencedItemIds,
+  resolveItemReferences,
+  toResponse,
+  type ChatCall,
+  type GatewayError,
+  type GenerateChunk,
+  type ResponseIdentity,
+  type ResponsesCall,
+  type ResponsesHistory,
+  type ResponsesStreamEvent,
+  type ResponsesWire,
+} from "@harper-gateway/translate"
+import type { Principal } from "../auth/principal.ts"
+import type { CallMeta } from "../models/models-service.ts"
+import { inputItemsPage } from "../responses/input-items-page.ts"
+import type { ResponseStore, StoredResponse } from "../responses/response-store.ts"
+import { toStoredInputItem } from "../responses/stored-input-item.ts"
+import { abortSignalOf } from "./abort-on-close.ts"
+import { checkModelAllowed, modelOf, settlesThisTurn, streamOf } from "./chat-completions.ts"
+import type { Gateway } from "./gateway.ts"
+import { handleV1, readJsonBody } from "./handle-v1.ts"
+import type { HarperRequest } from "./harper-request.ts"
+import { errorResponse, jsonResponse, type HarperResponse } from "./respond.ts"
+
+const ENDPOINT = "responses"
+
+export interface ResponsesDeps {
+  readonly store: ResponseStore
+  /** How many stored responses one `previous_response_id` may walk back (each is a read). */
+  readonly maxChainHops: number
+}
+
+export const DEFAULT_MAX_CHAIN_HOPS = 1_000
+
+/**
+ * POST /v1/responses: validate, fetch what the request names from the tenant's store
+ * (the `previous_response_id` chain, `item_reference`s), call the model through the
+ * chat interface, map back, and store the Response with its input and output items
+ * unless `store: false`. Streaming is decided by the body's `stream` only.
+ */
+export function createResponse(gateway: Gateway, deps: ResponsesDeps, request: HarperRequest, data: unknown): Promise<HarperResponse> {
+  return handleV1(gateway, request, ENDPOINT, async (principal) => {
+    const signal = abortSignalOf(request)
+    const meta: CallMeta = { tenant: principal.tenant, user: principal.user, endpoint: ENDPOINT, signal }
+    const read = await readJsonBody(request, data)
+    if (!read.ok) return rejected(read.error, null, false)
+    const decoded = decodeResponsesRequest(read.body)
+    if (!decoded.ok) return rejected(decoded.error, modelOf(read.body), streamOf(read.body))
+    const call = decoded.value
+    const refused = checkModelAllowed(principal, call.opts.model)
+    if (refused !== undefined) return rejected(refused, call.opts.model, call.stream)
+    const history = await loadHistory(deps, principal.tenant, call)
+    if (!history.ok) return rejected(history.error, call.opts.model, call.stream)
+    const conversation = buildResponsesConversation(call, history.value)
+    if (!conversation.ok) return rejected(conversation.error, call.opts.model, call.stream)
+    const resolved = resolveItemReferences(call.input, history.value.referenced ?? new Map())
+    if (!resolved.ok) return rejected(resolved.error, call.opts.model, call.stream)
+    const id = `resp_${randomUUID().replaceAll("-", "")}`
+    const turn: Turn = {
+      call,
+      chatCall: { input: conversation.value, opts: call.opts, stream: call.stream, includeUsage: true },
+      id,
+      createdAt: Math.floor(Date.now() / 1000),
+      save: (response) => (call.store ? deps.store.save(storedResponse(principal, call, id, resolved.value, response)) : Promise.resolve()),
+    }
+    return call.stream ? stream(gateway, turn, meta) : complete(gateway, turn, meta)
+
+    function rejected(error: GatewayError, model: string | null, streamed: boolean): HarperResponse {
+      gateway.models.recordRejection(meta, model, error, streamed)
+      return errorResponse(error)
+    }
+  })
+}
+
+interface Turn {
+  readonly call: ResponsesCall
+  readonly chatCall: ChatCall
+  readonly id: string
+  readonly createdAt: number
+  readonly save: (response: ResponsesWire.ResponseOut) => Promise<void>
+}
+
+/** The stored items a request names, each read with the caller's tenant: another tenant's are as missing as absent ones. */
+async function loadHistory(deps: ResponsesDeps, tenant: string, call: ResponsesCall): Promise<{ ok: true; value: ResponsesHistory } | { ok: false; error: GatewayError }> {
+  let previousItems: ResponsesWire.ResponseItem[] | undefined
+  if (call.previousResponseId !== undefined) {
+    const chain = await deps.store.chain(tenant, call.previousResponseId, deps.maxChainHops)
+    if (chain === undefined) {
+      return { ok: false, error: { _tag: "InvalidRequest", message: `Previous response with id '${call.previousResponseId}' not found.`, param: "previous_response_id", code: "previous_response_not_found", status: 404 } }
+    }
+    previousItems = []
+    for (const response of chain) {
+      for (const raw of [...response.inputItems, ...response.outputItems]) {
+        const item = decodeStoredItem(raw)
+        // A stored row the gateway cannot read back is its own fault, not the client's.
+        if (!item.ok) return { ok: false, error: { _tag: "Internal", detail: `stored item of ${response.id} unreadable: ${item.error._tag}` } }
+        previousItems.push(item.value)
+      }
+    }
+  }
+  const ids = referencedItemIds(call.input)
+  const referenced = new Map<string, ResponsesWire.ResponseItem>()
+  if (ids.length > 0) {
+    for (const [id, raw] of await deps.store.items(tenant, ids)) {
+      const item = decodeStoredItem(raw)
+      if (item.ok) referenced.set(id, item.value)
+    }
+  }
+  return { ok: true, value: previousItems === undefined ? { referenced } : { previousItems, referenced } }
+}
+
+function storedResponse(principal: Principal, call: ResponsesCall, id: string, input: readonly ResponsesWire.ResponseItem[], response: ResponsesWire.ResponseOut): StoredResponse {
+  return {
+    id,
+    tenant: principal.tenant,
+    created: Date.now(),
+    previousResponseId: call.previousResponseId ?? null,
+    response,
+    inputItems: input.map((item, index) => toStoredInputItem(item, id, index)),
+    outputItems: response.output,
+  }
+}
+
+async function complete(gateway: Gateway, turn: Turn, meta: CallMeta): Promise<HarperResponse> {
+  const { route, result } = await gateway.models.chat(turn.chatCall, meta)
+  const identity: ResponseIdentity = { id: turn.id, createdAt: turn.createdAt, model: result.model ?? route.upstreamModel }
+  const response = toResponse(result, turn.call, identity, Math.floor(Date.now() / 1000))
+  await turn.save(response)
+  return jsonResponse(200, response, { "x-request-id": turn.id })
+}
+
+/** As for chat: the first chunk is awaited before the 200 is committed, so early errors stay plain HTTP errors. */
+async function stream(gateway: Gateway, turn: Turn, meta: CallMeta): Promise<HarperResponse> {
+  const { route, chunks } = gateway.models.chatStream(turn.chatCall, meta)
+  const iterator = chunks[Symbol.asyncIterator]()
+  let first: IteratorResult<GenerateChunk>
+  try {
+    first = await iterator.next()
+  } catch (error) {
+    await iterator.return?.()
+    throw error
+  }
+  const identity: ResponseIdentity = { id: turn.id, createdAt: turn.createdAt, model: first.done === true ? route.upstreamModel : (first.value.model ?? route.upstreamModel) }
+  return {
+    status: 200,
+    headers: { "Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no", "x-request-id": turn.id },
+    body: responsesSseBody(first, iterator, identity, turn, gateway.logError),
+  }
+}
+
+/**
+ * The SSE bytes: the Responses reducer's events, coalesced per turn of the event loop as
+ * chat's body is (the first leaves at once). The final event carries the whole
+ * Response; it is stored before that event is sent, so a client that retrieves or
+ * continues right after the stream finds it. A client that leaves stops the upstream
+ * (and nothing is stored).
+ */
+async function* responsesSseBody(
+  first: IteratorResult<GenerateChunk>,
+  iterator: AsyncIterator<GenerateChunk>,
+  identity: ResponseIdentity,
+  turn: Turn,
+  logError: Gateway["logError"],
+): AsyncGenerator<string> {
+  let state = initialResponsesStreamState(identity, turn.call)
+  let final: ResponsesWire.ResponseOut | undefined
+  const emit = (event: ResponsesStreamEvent): string => {
+    const [next, outputs] = encodeResponsesStreamEvent(state, event)
+    state = next
+    let text = ""
+    for (const output of outputs) {
+      // `start` comes first, so the reducer has always sent something and never answers `refused` here.
+      if (output.type !== "event") continue
+      const event = output.event
+      if (event.type === "response.completed" || event.type === "response.incomplete" || event.type === "response.failed") final = event.response
+      text += encodeResponseEventSse(event)
+    }
+    return text
+  }
+  const saveFinal = async () => {
+    if (final === undefined) return
+    try {
+      await turn.save(final)
+    } catch (error) {
+      logError("gateway responses: storing a streamed response failed", error)
+    }
+  }
+  let pending = emit({ type: "start" })
+  let sentFirst = false
+  try {
+    let step = first
+    while (step.done !== true) {
+      pending += emit({ type: "chunk", chunk: step.value })
+      const next = iterator.next()
+      next.catch(() => undefined)
+      if (pending !== "" && (!sentFirst || !(await settlesThisTurn(next)))) {
+        yield pending
+        pending = ""
+        if (!sentFirst) await new Promise((resolve) => setImmediate(resolve))
+        sentFirst = true
+      }
+      step = await next
+    }
+    pending += emit({ type: "end", completedAt: Math.floor(Date.now() / 1000) })
+  } catch (error) {
+    const reason = GatewayFailure.reasonOf(error) ?? { _tag: "Internal" }
+    pending += emit({ type: "error", error: reason })
+    // The client left: there is nobody to tell, and nothing worth keeping.
+    if (reason._tag === "Cancelled") final = undefined
+  } finally {
+    await iterator.return?.()
+  }
+  await saveFinal()
+  yield pending
+}
+
+/**
+ * GET /v1/responses/{id}, DELETE /v1/responses/{id}, GET /v1/responses/{id}/input_items
+ * and POST /v1/responses/{id}/cancel, all within the caller's tenant: another tenant's
+ * response is a 404, as an absent one is.
+ */
+export function storedResponseRequest(gateway: Gateway, deps: ResponsesDeps, request: HarperRequest, pathname: string): Promise<HarperResponse> {
+  return handleV1(gateway, request, ENDPOINT, async (principal) => {
+    const target = parseTarget(pathname)
+    if (target === undefined) return errorResponse({ _tag: "NotFound", method: request.method, path: request.pathname })
+    const found = await deps.store.get(principal.tenant, target.id)
+    if (found === undefined) return errorResponse(responseNotFound(target.id))
+    const action = `${request.method} ${target.sub}`
+    switch (action) {
+      case "GET ":
+        if (queryOf(request).get("stream") === "true") {
+          return errorResponse({ _tag: "InvalidRequest", message: "Only background responses can be streamed again; this gateway answers every response synchronously.", param: "stream", code: "unsupported_value" })
+        }
+        return jsonResponse(200, found.response)
+      case "DELETE ":
+        await deps.store.delete(principal.tenant, target.id)
+        return jsonResponse(200, { id: target.id, object: "response", deleted: true })
+      case "GET input_items": {
+        const page = inputItemsPage(found.inputItems, queryOf(request))
+        return page.ok ? jsonResponse(200, page.list) : errorResponse(page.error)
+      }
+      case "POST cancel":
+        // OpenAI's answer for a response that was not created with background: true (this gateway has no background mode).
+        return errorResponse({ _tag: "InvalidRequest", message: "Cannot cancel a synchronous response.", param: null, code: null })
+      default:
+        return errorResponse({ _tag: "NotFound", method: request.method, path: request.pathname })
+    }
+  })
+}
+
+function responseNotFound(id: string): GatewayError {
+  return { _tag: "InvalidRequest", message: `Response with id '${id}' not found.`, param: null, code: null, status: 404 }
+}
+
+/** `/resp_1`, `/resp_1/input_items`, `/resp_1/cancel` (percent-decoded), or undefined. */
+function parseTarget(pathname: string): { readonly id: string; readonly sub: "" | "input_items" | "cancel" } | undefined {
+  const match = /^\/*([^/]+)(?:\/(input_items|cancel))?\/*$/.exec(pathname)
+  const raw = match?.[1]
+  if (raw === undefined) return undefined
+  let id: string
+  try {
+    id = decodeURIComponent(raw)
+  } catch {
+    return undefined
+  }
+  const sub = match?.[2]
+  return { id, sub: sub === "input_items" || sub === "cancel" ? sub : "" }
+}
+
+function queryOf(request: HarperRequest): URLSearchParams {
+  const url: unknown = Reflect.get(request, "url")
+  return new URL(typeof url === "string" ? url : "/", "http://gateway").searchParams
+}
