@@ -91,3 +91,19 @@ function normalise(node: unknown): unknown {
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value)
 }
+
+/** Every property of a spec schema, following `$ref` and `allOf` (for the field-disposition tables' tests). */
+export function specFields(schemaName: string): string[] {
+  const schemas = specSchemas()
+  const fields = new Set<string>()
+  const visit = (schema: unknown): void => {
+    if (typeof schema !== "object" || schema === null) return
+    if ("$ref" in schema && typeof schema.$ref === "string") visit(schemas[schema.$ref.split("/").pop() ?? ""])
+    if ("allOf" in schema && Array.isArray(schema.allOf)) schema.allOf.forEach(visit)
+    if ("properties" in schema && typeof schema.properties === "object" && schema.properties !== null) {
+      for (const key of Object.keys(schema.properties)) fields.add(key)
+    }
+  }
+  visit(schemas[schemaName])
+  return [...fields].sort()
+}

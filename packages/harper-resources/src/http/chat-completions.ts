@@ -17,6 +17,7 @@ import {
 } from "@harper-gateway/translate"
 import type { Principal } from "../auth/principal.ts"
 import { abortSignalOf } from "./abort-on-close.ts"
+import { coalescedSse, openStream } from "./sse-stream.ts"
 import type { Gateway } from "./gateway.ts"
 import { handleV1, readJsonBody } from "./handle-v1.ts"
 import type { HarperRequest } from "./harper-request.ts"
@@ -57,14 +58,7 @@ async function complete(gateway: Gateway, call: ChatCall, meta: Parameters<Gatew
  */
 async function stream(gateway: Gateway, call: ChatCall, meta: Parameters<Gateway["models"]["chat"]>[1]): Promise<HarperResponse> {
   const { route, chunks } = gateway.models.chatStream(call, meta)
-  const iterator = chunks[Symbol.asyncIterator]()
-  let first: IteratorResult<GenerateChunk>
-  try {
-    first = await iterator.next()
-  } catch (error) {
-    await iterator.return?.()
-    throw error
-  }
+  const { first, iterator } = await openStream(chunks)
   const identity = newIdentity(first.done === true ? route.upstreamModel : first.value.model ?? route.upstreamModel)
   return {
     status: 200,
@@ -73,14 +67,8 @@ async function stream(gateway: Gateway, call: ChatCall, meta: Parameters<Gateway
   }
 }
 
-/**
- * The SSE bytes: the encoder reducer's outputs, one `data:` event each; an error ends
- * the stream without [DONE]. Events that are ready in the same turn of the event loop
- * (one upstream network read usually carries many) leave in one write, except the
- * first, which leaves at once; nothing waits past the turn, so every event is flushed
- * as soon as the upstream sent it.
- */
-export async function* sseBody(
+/** Chat's SSE bytes: the encoder reducer's outputs, one `data:` event each; an error ends the stream without [DONE]. */
+export function sseBody(
   first: IteratorResult<GenerateChunk>,
   iterator: AsyncIterator<GenerateChunk>,
   identity: CompletionIdentity,
@@ -92,48 +80,10 @@ export async function* sseBody(
     state = next
     return outputs.map(toSse).join("")
   }
-  let pending = ""
-  let sentFirst = false
-  try {
-    let step = first
-    while (step.done !== true) {
-      pending += emit({ type: "chunk", chunk: step.value })
-      const next = iterator.next()
-      // If the client leaves at the yield below, nobody awaits `next`; its rejection (the upstream being stopped) is expected.
-      next.catch(() => undefined)
-      // The first event (the role chunk) leaves at once: time to first byte is what a client feels.
-      if (pending !== "" && (!sentFirst || !(await settlesThisTurn(next)))) {
-        yield pending
-        pending = ""
-        // Node's HTTP response uncorks on the next tick, which waits for this promise chain: let it go out now.
-        if (!sentFirst) await new Promise((resolve) => setImmediate(resolve))
-        sentFirst = true
-      }
-      step = await next
-    }
-    yield pending + emit({ type: "end" })
-  } catch (error) {
-    yield pending + emit({ type: "error", error: GatewayFailure.reasonOf(error) ?? { _tag: "Internal" } })
-  } finally {
-    // The client left or the stream failed: stop the upstream now.
-    await iterator.return?.()
-  }
-}
-
-/** Whether a promise settles before the event loop moves on (setImmediate runs after this turn's I/O callbacks). */
-export function settlesThisTurn(promise: Promise<unknown>): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = setImmediate(() => resolve(false))
-    promise.then(
-      () => {
-        clearImmediate(timer)
-        resolve(true)
-      },
-      () => {
-        clearImmediate(timer)
-        resolve(true)
-      },
-    )
+  return coalescedSse(first, iterator, {
+    chunk: (chunk) => emit({ type: "chunk", chunk }),
+    end: () => emit({ type: "end" }),
+    error: (error) => emit({ type: "error", error: GatewayFailure.reasonOf(error) ?? { _tag: "Internal" } }),
   })
 }
 

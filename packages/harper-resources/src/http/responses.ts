@@ -25,7 +25,8 @@ import { inputItemsPage } from "../responses/input-items-page.ts"
 import type { ResponseStore, StoredResponse } from "../responses/response-store.ts"
 import { toStoredInputItem } from "../responses/stored-input-item.ts"
 import { abortSignalOf } from "./abort-on-close.ts"
-import { checkModelAllowed, modelOf, settlesThisTurn, streamOf } from "./chat-completions.ts"
+import { checkModelAllowed, modelOf, streamOf } from "./chat-completions.ts"
+import { coalescedSse, openStream } from "./sse-stream.ts"
 import type { Gateway } from "./gateway.ts"
 import { handleV1, readJsonBody } from "./handle-v1.ts"
 import type { HarperRequest } from "./harper-request.ts"
@@ -141,14 +142,7 @@ async function complete(gateway: Gateway, turn: Turn, meta: CallMeta): Promise<H
 /** As for chat: the first chunk is awaited before the 200 is committed, so early errors stay plain HTTP errors. */
 async function stream(gateway: Gateway, turn: Turn, meta: CallMeta): Promise<HarperResponse> {
   const { route, chunks } = gateway.models.chatStream(turn.chatCall, meta)
-  const iterator = chunks[Symbol.asyncIterator]()
-  let first: IteratorResult<GenerateChunk>
-  try {
-    first = await iterator.next()
-  } catch (error) {
-    await iterator.return?.()
-    throw error
-  }
+  const { first, iterator } = await openStream(chunks)
   const identity: ResponseIdentity = { id: turn.id, createdAt: turn.createdAt, model: first.done === true ? route.upstreamModel : (first.value.model ?? route.upstreamModel) }
   return {
     status: 200,
@@ -164,7 +158,7 @@ async function stream(gateway: Gateway, turn: Turn, meta: CallMeta): Promise<Har
  * continues right after the stream finds it. A client that leaves stops the upstream
  * (and nothing is stored).
  */
-async function* responsesSseBody(
+function responsesSseBody(
   first: IteratorResult<GenerateChunk>,
   iterator: AsyncIterator<GenerateChunk>,
   identity: ResponseIdentity,
@@ -186,41 +180,27 @@ async function* responsesSseBody(
     }
     return text
   }
-  const saveFinal = async () => {
-    if (final === undefined) return
-    try {
-      await turn.save(final)
-    } catch (error) {
-      logError("gateway responses: storing a streamed response failed", error)
-    }
-  }
-  let pending = emit({ type: "start" })
-  let sentFirst = false
-  try {
-    let step = first
-    while (step.done !== true) {
-      pending += emit({ type: "chunk", chunk: step.value })
-      const next = iterator.next()
-      next.catch(() => undefined)
-      if (pending !== "" && (!sentFirst || !(await settlesThisTurn(next)))) {
-        yield pending
-        pending = ""
-        if (!sentFirst) await new Promise((resolve) => setImmediate(resolve))
-        sentFirst = true
+  return coalescedSse(first, iterator, {
+    head: () => emit({ type: "start" }),
+    chunk: (chunk) => emit({ type: "chunk", chunk }),
+    end: () => emit({ type: "end", completedAt: Math.floor(Date.now() / 1000) }),
+    error: (error) => {
+      const reason = GatewayFailure.reasonOf(error) ?? { _tag: "Internal" }
+      const text = emit({ type: "error", error: reason })
+      // The client left: there is nobody to tell, and nothing worth keeping (emit has just set `final` to the failed response).
+      if (reason._tag === "Cancelled") final = undefined
+      return text
+    },
+    // Stored before the final event leaves, so a client that retrieves or continues right after finds it.
+    async beforeLast() {
+      if (final === undefined) return
+      try {
+        await turn.save(final)
+      } catch (error) {
+        logError("gateway responses: storing a streamed response failed", error)
       }
-      step = await next
-    }
-    pending += emit({ type: "end", completedAt: Math.floor(Date.now() / 1000) })
-  } catch (error) {
-    const reason = GatewayFailure.reasonOf(error) ?? { _tag: "Internal" }
-    pending += emit({ type: "error", error: reason })
-    // The client left: there is nobody to tell, and nothing worth keeping.
-    if (reason._tag === "Cancelled") final = undefined
-  } finally {
-    await iterator.return?.()
-  }
-  await saveFinal()
-  yield pending
+    },
+  })
 }
 
 /**

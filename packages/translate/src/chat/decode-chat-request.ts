@@ -5,6 +5,7 @@ import type * as Model from "../model/types.ts"
 import { fail, succeed, type Outcome } from "../outcome.ts"
 import * as Wire from "../wire/chat-request.ts"
 import { schemaIssueToError } from "../wire/schema-issue-to-error.ts"
+import { splitRequestFields } from "../wire/split-request-fields.ts"
 import type { ChatCall } from "./chat-call.ts"
 import { dispositionOf } from "./field-dispositions.ts"
 import { messagesFromOpenAI } from "./message-from-openai.ts"
@@ -25,48 +26,16 @@ export function decodeChatRequest(body: unknown): Outcome<ChatCall> {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     return fail(invalidRequest("The request body must be a JSON object.", null, "invalid_body"))
   }
-  const modelled: Array<[string, unknown]> = []
-  const passthrough: Array<[string, unknown]> = []
-  for (const [field, value] of Object.entries(body)) {
-    if (modelledFields.has(field)) {
-      modelled.push([field, value])
-      continue
-    }
-    const disposition = dispositionOf(field)
-    if (disposition === undefined) {
-      passthrough.push([field, value]) // a provider extension, not an OpenAI field
-      continue
-    }
-    switch (disposition.kind) {
-      case "supported":
-        // Every supported field is modelled; the table test keeps the two in step.
-        return fail(invalidRequest(`Parameter '${field}' is not handled.`, field))
-      case "ignored":
-        continue
-      case "rejected":
-        if (value !== null) return fail(invalidRequest(`Parameter '${field}' is not supported by this gateway: ${disposition.note}.`, field, "unsupported_parameter"))
-        continue
-      case "passthrough": {
-        const checked = Schema.decodeUnknownResult(disposition.schema)(value, strict)
-        if (Result.isFailure(checked)) return fail(schemaIssueToError(checked.failure.issue, [field]))
-        passthrough.push([field, value])
-        continue
-      }
-      default: {
-        const unreachable: never = disposition
-        return unreachable
-      }
-    }
-  }
+  const split = splitRequestFields(body, modelledFields, dispositionOf)
+  if (!split.ok) return split
   const unsupported = findUnsupportedTool(body) ?? findUnknownRole(body)
   if (unsupported !== undefined) return fail(unsupported)
-  // fromEntries defines own properties, so a key named "__proto__" stays data.
-  const decoded = decodeModelled(Object.fromEntries(modelled), strict)
+  const decoded = decodeModelled(split.value.modelled, strict)
   if (Result.isFailure(decoded)) return fail(schemaIssueToError(decoded.failure.issue))
   const request = decoded.success
   const refused = checkRestrictedValues(request) ?? checkToolChoice(request)
   if (refused !== undefined) return fail(refused)
-  return succeed(toChatCall(request, Object.fromEntries(passthrough)))
+  return succeed(toChatCall(request, split.value.passthrough))
 }
 
 /** Custom (grammar) tools are an OpenAI type we cannot carry: say so rather than a schema mismatch. */

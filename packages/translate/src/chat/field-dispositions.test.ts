@@ -1,27 +1,11 @@
 import { describe, expect, it } from "vitest"
-import { specSchemas } from "../../test/openapi-validator.ts"
+import { specFields as fieldsOf } from "../../test/openapi-validator.ts"
 import { ChatRequestFields } from "../wire/chat-request.ts"
 import { chatRequestFieldDispositions } from "./field-dispositions.ts"
 
-/** Every property of CreateChatCompletionRequest, following its allOf parts. */
-function specFields(): string[] {
-  const schemas = specSchemas()
-  const fields = new Set<string>()
-  const visit = (schema: unknown): void => {
-    if (typeof schema !== "object" || schema === null) return
-    if ("$ref" in schema && typeof schema.$ref === "string") visit(schemas[schema.$ref.split("/").pop() ?? ""])
-    if ("allOf" in schema && Array.isArray(schema.allOf)) schema.allOf.forEach(visit)
-    if ("properties" in schema && typeof schema.properties === "object" && schema.properties !== null) {
-      for (const key of Object.keys(schema.properties)) fields.add(key)
-    }
-  }
-  visit(schemas["CreateChatCompletionRequest"])
-  return [...fields].sort()
-}
-
 describe("the chat-request field-disposition table", () => {
   it("has exactly one disposition for every field of the official spec", () => {
-    const fields = specFields()
+    const fields = fieldsOf("CreateChatCompletionRequest")
     expect(fields.length).toBeGreaterThan(30)
     expect(Object.keys(chatRequestFieldDispositions).sort()).toEqual(fields)
   })

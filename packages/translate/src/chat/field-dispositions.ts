@@ -16,24 +16,9 @@
  * A test checks this table against the official spec so a new field cannot slip by.
  */
 import { Schema } from "effect"
+import { ignored, passthrough, rejected, supported, type FieldDisposition } from "../wire/field-disposition.ts"
 
-export type FieldDisposition =
-  | {
-      readonly kind: "supported"
-      readonly note: string
-      /** When set, only these values (deep-equal, null always allowed) are accepted. */
-      readonly only?: readonly unknown[]
-      readonly onlyMessage?: string
-    }
-  | { readonly kind: "passthrough"; readonly note: string; readonly schema: Schema.ConstraintDecoder<unknown> }
-  | { readonly kind: "ignored"; readonly note: string }
-  | { readonly kind: "rejected"; readonly note: string }
-
-const supported = (note: string, only?: readonly unknown[], onlyMessage?: string): FieldDisposition =>
-  only === undefined || onlyMessage === undefined ? { kind: "supported", note } : { kind: "supported", note, only, onlyMessage }
-const passthrough = (note: string, schema: Schema.ConstraintDecoder<unknown>): FieldDisposition => ({ kind: "passthrough", note, schema })
-const rejected = (note: string): FieldDisposition => ({ kind: "rejected", note })
-const ignored = (note: string): FieldDisposition => ({ kind: "ignored", note })
+export type { FieldDisposition } from "../wire/field-disposition.ts"
 
 const nullableString = Schema.NullOr(Schema.String)
 

@@ -6,6 +6,7 @@ import { fail, succeed, type Outcome } from "../outcome.ts"
 import * as Wire from "../wire/responses-request.ts"
 import type { ResponseEcho } from "../wire/responses-out.ts"
 import { schemaIssueToError } from "../wire/schema-issue-to-error.ts"
+import { splitRequestFields } from "../wire/split-request-fields.ts"
 import { decodeInputItem } from "./decode-input-item.ts"
 import { hostedToolTypes, responsesFieldDisposition } from "./field-dispositions.ts"
 import { toolChoiceFromResponses, toolChoiceToResponses } from "./map-responses-tool-choice.ts"
@@ -28,39 +29,9 @@ export function decodeResponsesRequest(body: unknown): Outcome<ResponsesCall> {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     return fail(invalidRequest("The request body must be a JSON object.", null, "invalid_body"))
   }
-  const modelled: Array<[string, unknown]> = []
-  const passthrough: Array<[string, unknown]> = []
-  for (const [field, value] of Object.entries(body)) {
-    if (modelledFields.has(field)) {
-      modelled.push([field, value])
-      continue
-    }
-    const disposition = responsesFieldDisposition(field)
-    if (disposition === undefined) {
-      passthrough.push([field, value]) // a provider extension, not an OpenAI field
-      continue
-    }
-    switch (disposition.kind) {
-      case "supported":
-        return fail(invalidRequest(`Parameter '${field}' is not handled.`, field))
-      case "ignored":
-        continue
-      case "rejected":
-        if (value !== null) return fail(invalidRequest(`Parameter '${field}' is not supported by this gateway: ${disposition.note}.`, field, "unsupported_parameter"))
-        continue
-      case "passthrough": {
-        const checked = Schema.decodeUnknownResult(disposition.schema)(value, strict)
-        if (Result.isFailure(checked)) return fail(schemaIssueToError(checked.failure.issue, [field]))
-        passthrough.push([field, value])
-        continue
-      }
-      default: {
-        const unreachable: never = disposition
-        return unreachable
-      }
-    }
-  }
-  const decoded = decodeModelled(Object.fromEntries(modelled), strict)
+  const split = splitRequestFields(body, modelledFields, responsesFieldDisposition)
+  if (!split.ok) return split
+  const decoded = decodeModelled(split.value.modelled, strict)
   if (Result.isFailure(decoded)) return fail(schemaIssueToError(decoded.failure.issue))
   const request = decoded.success
   const refused = checkRestrictedValues(request)
@@ -71,7 +42,7 @@ export function decodeResponsesRequest(body: unknown): Outcome<ResponsesCall> {
   if (choiceRefused !== undefined) return fail(choiceRefused)
   const input = decodeInput(request.input)
   if (!input.ok) return input
-  return succeed(toResponsesCall(request, input.value, tools.value, Object.fromEntries(passthrough)))
+  return succeed(toResponsesCall(request, input.value, tools.value, split.value.passthrough))
 }
 
 function decodeInput(input: Wire.ResponsesRequest["input"]): Outcome<readonly Wire.InputItem[]> {

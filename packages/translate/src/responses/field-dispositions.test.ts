@@ -1,27 +1,11 @@
 import { describe, expect, it } from "vitest"
-import { specSchemas } from "../../test/openapi-validator.ts"
+import { specFields as fieldsOf } from "../../test/openapi-validator.ts"
 import { ResponsesRequestFields } from "../wire/responses-request.ts"
 import { responsesRequestFieldDispositions } from "./field-dispositions.ts"
 
-/** Every property of CreateResponse, following its allOf parts. */
-function specFields(): string[] {
-  const schemas = specSchemas()
-  const fields = new Set<string>()
-  const visit = (schema: unknown): void => {
-    if (typeof schema !== "object" || schema === null) return
-    if ("$ref" in schema && typeof schema.$ref === "string") visit(schemas[schema.$ref.split("/").pop() ?? ""])
-    if ("allOf" in schema && Array.isArray(schema.allOf)) schema.allOf.forEach(visit)
-    if ("properties" in schema && typeof schema.properties === "object" && schema.properties !== null) {
-      for (const key of Object.keys(schema.properties)) fields.add(key)
-    }
-  }
-  visit(schemas["CreateResponse"])
-  return [...fields].sort()
-}
-
 describe("the CreateResponse field-disposition table", () => {
   it("has exactly one disposition for every field of the official spec", () => {
-    const fields = specFields()
+    const fields = fieldsOf("CreateResponse")
     expect(fields).toContain("previous_response_id")
     expect(fields.length).toBeGreaterThan(25)
     expect(Object.keys(responsesRequestFieldDispositions).sort()).toEqual(fields)

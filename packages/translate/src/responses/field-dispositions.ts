@@ -9,13 +9,7 @@
  * A test checks this table against the official spec.
  */
 import { Schema } from "effect"
-import type { FieldDisposition } from "../chat/field-dispositions.ts"
-
-const supported = (note: string, only?: readonly unknown[], onlyMessage?: string): FieldDisposition =>
-  only === undefined || onlyMessage === undefined ? { kind: "supported", note } : { kind: "supported", note, only, onlyMessage }
-const passthrough = (note: string, schema: Schema.ConstraintDecoder<unknown>): FieldDisposition => ({ kind: "passthrough", note, schema })
-const rejected = (note: string): FieldDisposition => ({ kind: "rejected", note })
-const ignored = (note: string): FieldDisposition => ({ kind: "ignored", note })
+import { ignored, passthrough, rejected, supported, type FieldDisposition } from "../wire/field-disposition.ts"
 
 const nullableString = Schema.NullOr(Schema.String)
 
