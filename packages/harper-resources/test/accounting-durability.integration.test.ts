@@ -90,17 +90,8 @@ it("keeps every accounting row when Harper is stopped in the middle of a burst, 
 }, 180_000)
 
 it("leaves one interrupted row per call in flight at a kill -9, and the calls that ended before it as they were", async () => {
-  // An upstream that takes every request and never answers: calls stay in flight until Harper dies.
-  let received = 0
-  const hanging = await listenOnLoopback(
-    createServer((request) => {
-      received++
-      request.resume()
-    }),
-  )
-  cleanups.push(() => hanging.close())
+  const { hang, received } = await hangingUpstream()
   const root = newRoot()
-  const hang = { backend: "openai", baseUrl: `${hanging.url}/v1`, apiKey: "sk-test-hanging", model: "never-answers", timeouts: { firstByteMs: 600_000, idleMs: 600_000 } }
   const gatewayConfig = {
     models: { generative: { echo: { backend: "echo" }, hang }, embedding: { "hang-embed": hang } },
     accounting: { flushIntervalMs: 200 },
@@ -127,8 +118,8 @@ it("leaves one interrupted row per call in flight at a kill -9, and the calls th
         }).catch(() => "cut"),
   )
   const deadline = Date.now() + 30_000
-  while (received < inFlight && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
-  expect(received).toBe(inFlight)
+  while (received() < inFlight && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+  expect(received()).toBe(inFlight)
   await harper.kill()
   await Promise.all(pending)
 
@@ -211,22 +202,28 @@ function legacyRow(id: string): Record<string, unknown> {
   }
 }
 
+/** An upstream that takes every request and never answers: calls stay in flight until Harper dies. `received()` counts them. */
+async function hangingUpstream() {
+  let count = 0
+  const hanging = await listenOnLoopback(
+    createServer((request) => {
+      count++
+      request.resume()
+    }),
+  )
+  cleanups.push(() => hanging.close())
+  const hang = { backend: "openai", baseUrl: `${hanging.url}/v1`, apiKey: "sk-test-hanging", model: "never-answers", timeouts: { firstByteMs: 600_000, idleMs: 600_000 } }
+  return { hang, received: () => count }
+}
+
 /** Whether this machine lets us run a process as PID 1 of its own PID namespace (Linux, root). */
 function canRunAsPid1(): boolean {
   return spawnSync("unshare", ["--pid", "--fork", "--mount-proc", "true"], { stdio: "ignore" }).status === 0
 }
 
 it.skipIf(!canRunAsPid1())("stores every journalled row and an interrupted row per call in flight when Harper runs as PID 1 and is killed (kill -9) twice", async () => {
-  let received = 0
-  const hanging = await listenOnLoopback(
-    createServer((request) => {
-      received++
-      request.resume()
-    }),
-  )
-  cleanups.push(() => hanging.close())
+  const { hang, received } = await hangingUpstream()
   const root = newRoot()
-  const hang = { backend: "openai", baseUrl: `${hanging.url}/v1`, apiKey: "sk-test-hanging", model: "never-answers", timeouts: { firstByteMs: 600_000, idleMs: 600_000 } }
   // A flush interval far longer than the test: only the journal holds these rows.
   const gatewayConfig = { models: { generative: { echo: { backend: "echo" }, hang } }, accounting: { flushIntervalMs: 600_000 } }
   let expected = 0
@@ -239,11 +236,11 @@ it.skipIf(!canRunAsPid1())("stores every journalled row and an interrupted row p
     )
     expect(statuses.every((status) => status === 200)).toBe(true)
     const inFlight = 8
-    const receivedBefore = received
+    const receivedBefore = received()
     const pending = Array.from({ length: inFlight }, (_, i) => chat(harper, "hang", i % 2 === 0, `round ${round} in flight ${i}`).catch(() => "cut"))
     const deadline = Date.now() + 30_000
-    while (received < receivedBefore + inFlight && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
-    expect(received).toBe(receivedBefore + inFlight)
+    while (received() < receivedBefore + inFlight && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+    expect(received()).toBe(receivedBefore + inFlight)
     await harper.kill()
     await Promise.all(pending)
     expected += burst + inFlight
