@@ -460,4 +460,28 @@ describe("attacks", () => {
       expect(answer.text).not.toContain("[DONE]")
     }
   })
+
+  it("keeps each tenant's stored responses from every other: retrieve, items, continue, reference, cancel and delete are 404s", async () => {
+    const as = (key: string, method: string, path: string, body?: unknown) =>
+      fetch(`${fx.harper.url}${path}`, { method, headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) }).then(json)
+    const created = await as(keyA, "POST", "/v1/responses", { model: "echo", input: "tenant a's secret" })
+    expect(created.status).toBe(200)
+    const response = Schema.decodeUnknownSync(Schema.Struct({ id: Schema.String, output: Schema.Array(Schema.Struct({ id: Schema.String })) }))(created.body)
+    const itemId = response.output[0]?.id ?? ""
+    const attempts = [
+      as(keyB, "GET", `/v1/responses/${response.id}`),
+      as(keyB, "GET", `/v1/responses/${response.id}/input_items`),
+      as(keyB, "POST", `/v1/responses/${response.id}/cancel`),
+      as(keyB, "POST", "/v1/responses", { model: "echo", input: "go on", previous_response_id: response.id }),
+      as(keyB, "POST", "/v1/responses", { model: "echo", input: [{ type: "item_reference", id: itemId }] }),
+      as(keyB, "DELETE", `/v1/responses/${response.id}`),
+    ]
+    for (const answer of await Promise.all(attempts)) {
+      expect(answer.status).toBe(404)
+      expect(validateError(answer.body)).toEqual([])
+      expect(JSON.stringify(answer.body)).not.toContain("secret")
+    }
+    // Still there for its owner.
+    expect((await as(keyA, "GET", `/v1/responses/${response.id}`)).status).toBe(200)
+  })
 })
