@@ -54,8 +54,37 @@ function readBack(bytes: Uint8Array, cuts: readonly number[]): GenerateResult | 
   return collectedResult(collected)
 }
 
+/**
+ * The same stream as a provider that omits tool-call `index` would send it (several
+ * local servers do, sending one call after another): undefined when the stream's calls
+ * interleave, since then only the index tells them apart.
+ */
+function withoutToolCallIndexes(bytes: Uint8Array): Uint8Array | undefined {
+  const lastIndex = new Map<number, number>()
+  let sequential = true
+  const frames = new TextDecoder().decode(bytes).split("\n\n").map((frame) => {
+    if (!frame.startsWith("data: {")) return frame
+    const chunk: unknown = JSON.parse(frame.slice("data: ".length))
+    const choices: unknown = typeof chunk === "object" && chunk !== null ? Reflect.get(chunk, "choices") : undefined
+    for (const choice of Array.isArray(choices) ? choices : []) {
+      const delta: unknown = typeof choice === "object" && choice !== null ? Reflect.get(choice, "delta") : undefined
+      const calls: unknown = typeof delta === "object" && delta !== null ? Reflect.get(delta, "tool_calls") : undefined
+      const choiceIndex = Number(Reflect.get(choice, "index"))
+      for (const call of Array.isArray(calls) ? calls : []) {
+        const index = Number(Reflect.get(call, "index"))
+        if (index < (lastIndex.get(choiceIndex) ?? 0)) sequential = false
+        lastIndex.set(choiceIndex, index)
+        Reflect.deleteProperty(call, "index")
+      }
+    }
+    return `data: ${JSON.stringify(chunk)}`
+  })
+  return sequential ? new TextEncoder().encode(frames.join("\n\n")) : undefined
+}
+
 describe("the stream encoder (internal chunks -> OpenAI chunks)", () => {
   it("folds back to the result it was made from, over SSE split anywhere, and agrees with the non-streamed answer", () => {
+    let unindexedWithCalls = 0
     const scenario = generateResult.chain((result) =>
       fc.record({ result: fc.constant(result), chunks: streamedAs(result), includeUsage: fc.boolean(), cuts: fc.array(fc.nat(), { maxLength: 8 }) }),
     )
@@ -66,6 +95,13 @@ describe("the stream encoder (internal chunks -> OpenAI chunks)", () => {
         const expected: GenerateResult = { ...(includeUsage && usage !== undefined ? { ...withoutUsage, usage } : withoutUsage), ...identity }
         const streamed = readBack(sseBytes(outputs), cuts)
         expect(streamed === undefined ? undefined : withoutRawUsage(streamed)).toEqual(expected)
+        // A provider that omits `index` (calls one after another) reads back the same.
+        const unindexed = withoutToolCallIndexes(sseBytes(outputs))
+        if (unindexed !== undefined) {
+          if ((result.toolCalls?.length ?? 0) > 0) unindexedWithCalls++
+          const read = readBack(unindexed, cuts)
+          expect(read === undefined ? undefined : withoutRawUsage(read)).toEqual(expected)
+        }
         if (includeUsage) {
           const nonStreamed = fromChatCompletion(JSON.parse(JSON.stringify(toChatCompletion(result, identity))))
           expect(nonStreamed).toEqual({ ok: true, value: readBack(sseBytes(outputs), []) })
@@ -73,6 +109,7 @@ describe("the stream encoder (internal chunks -> OpenAI chunks)", () => {
       }),
       { numRuns: 400 },
     )
+    expect(unindexedWithCalls).toBeGreaterThan(10)
   })
 
   it("keeps the protocol every strict client checks", () => {
