@@ -82,7 +82,7 @@ describe("limiter", () => {
     const { limiter } = setup([rule({ requests: 10 }), rule({ id: "key:k1", tenant: null, keyId: "k1", requests: 1 })])
     await limiter.admit(caller, "m", 1)
     expect((await reasonOf(limiter.admit(caller, "m", 1)))?._tag).toBe("RateLimited")
-    expect((await limiter.peekHeaders({ tenant: "acme", keyId: null }))["x-ratelimit-remaining-requests"]).toBe("9")
+    expect((await limiter.peekHeaders({ tenant: "acme", keyId: null }, null))["x-ratelimit-remaining-requests"]).toBe("9")
   })
 
   it("applies per-model rules only to their model, and other tenants' rules not at all", async () => {

@@ -41,11 +41,11 @@ export interface Admission {
 export interface Limiter {
   /** Throws a GatewayFailure (RateLimited or QuotaExhausted) when a limit or budget refuses the call. */
   admit(caller: Caller, model: string, estimatedTokens: number): Promise<Admission>
-  /** The headers of the caller's model-independent limits, taking nothing (answers that reach no model). */
-  peekHeaders(caller: Caller): Promise<Readonly<Record<string, string>>>
+  /** The headers of the caller's limits for this model (null: the model-independent ones), taking nothing. */
+  peekHeaders(caller: Caller, model: string | null): Promise<Readonly<Record<string, string>>>
 }
 
-const NO_ADMISSION: Admission = { headers: {}, settle: () => undefined }
+export const NO_ADMISSION: Admission = { headers: {}, settle: () => undefined }
 
 export function createLimiter(deps: LimiterDeps): Limiter {
   const spendMarker = (rule: LimitRule, now: number): bigint => BigInt(currentPeriod(rule.budgetPeriod, now, rule.budgetResetAt).startMs + 1)
@@ -154,8 +154,8 @@ export function createLimiter(deps: LimiterDeps): Limiter {
       }
     },
 
-    async peekHeaders(caller) {
-      const entries = (await deps.rules()).filter((rule) => rule.model === null && ruleApplies(rule, caller, null)).map((rule) => ({ rule, slots: deps.counters(rule.id) }))
+    async peekHeaders(caller, model) {
+      const entries = (await deps.rules()).filter((rule) => ruleApplies(rule, caller, model)).map((rule) => ({ rule, slots: deps.counters(rule.id) }))
       return entries.length === 0 ? {} : headersOf(entries, deps.now(), new Map())
     },
   }
