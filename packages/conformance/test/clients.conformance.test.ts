@@ -623,3 +623,60 @@ describe("what the clients received and what was accounted", () => {
     expect(streamed.every((row) => typeof row.completionTokens === "number" && row.completionTokens > 0)).toBe(true)
   })
 })
+
+describe("rate limits and budgets", () => {
+  /** A key of its own tenant with these limits, and a fetch that counts the requests a client sends. */
+  async function limitedKey(tenant: string, limits: Record<string, unknown>) {
+    const limitedKey = await createKey("alice", tenant)
+    const response = await fetch(`${harper.url}/gateway/limits`, { method: "POST", headers: { authorization: basic, "content-type": "application/json" }, body: JSON.stringify({ tenant, ...limits }) })
+    expect(response.status).toBe(201)
+    const statuses: number[] = []
+    const counting: typeof fetch = async (input, init) => {
+      const answer = await fetch(input, init)
+      statuses.push(answer.status)
+      return answer
+    }
+    return { key: limitedKey, statuses, fetch: counting }
+  }
+  /** Waits for the start of a 3 s window, so two requests share it even on a loaded machine. */
+  const windowStart = () => new Promise((resolve) => setTimeout(resolve, 3_000 - (Date.now() % 3_000) + 20))
+
+  scenario("openai", "rate_limit_exceeded: retried after retry-after-ms, then succeeds", async () => {
+    const limited = await limitedKey("rl-openai", { requests: 1, windowSeconds: 3 })
+    const client = new OpenAI({ baseURL, apiKey: limited.key, fetch: limited.fetch })
+    await windowStart()
+    await client.chat.completions.create({ model: MODEL, messages: [{ role: "user", content: "Invent a holiday" }] })
+    const retried = await client.chat.completions.create({ model: MODEL, messages: [{ role: "user", content: "Invent a holiday" }] })
+    expect(retried.choices[0]?.message.content).toBe(recordedText)
+    expect(limited.statuses).toEqual([200, 429, 200])
+  })
+
+  scenario("openai", "insufficient_quota: surfaced without a retry", async () => {
+    const spent = await limitedKey("quota-openai", { budgetUsd: 0, budgetPeriod: "month" })
+    const client = new OpenAI({ baseURL, apiKey: spent.key, fetch: spent.fetch })
+    const error = await client.chat.completions.create({ model: MODEL, messages: [{ role: "user", content: "Invent a holiday" }] }).catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(OpenAI.RateLimitError)
+    expect(error).toMatchObject({ status: 429, code: "insufficient_quota", type: "insufficient_quota" })
+    expect(spent.statuses).toEqual([429])
+  })
+
+  scenario("ai-sdk openai", "rate_limit_exceeded: retried, then succeeds", async () => {
+    const limited = await limitedKey("rl-aisdk", { requests: 1, windowSeconds: 3 })
+    const model = createOpenAI({ baseURL, apiKey: limited.key, fetch: limited.fetch }).chat(MODEL)
+    await windowStart()
+    await generateText({ model, prompt: "Invent a holiday" })
+    const retried = await generateText({ model, prompt: "Invent a holiday" })
+    expect(retried.text).toBe(recordedText)
+    expect(limited.statuses).toEqual([200, 429, 200])
+  })
+
+  // The AI SDK retries every 429 (it reads neither x-should-retry nor the error code), as it does against OpenAI itself:
+  // each retry is refused at once, at no upstream cost, and the quota message reaches the caller.
+  scenario("ai-sdk openai", "insufficient_quota: retried by the SDK (every 429 is), refused each time, message surfaced", async () => {
+    const spent = await limitedKey("quota-aisdk", { budgetUsd: 0, budgetPeriod: "month" })
+    const model = createOpenAI({ baseURL, apiKey: spent.key, fetch: spent.fetch }).chat(MODEL)
+    const error = await generateText({ model, prompt: "Invent a holiday", maxRetries: 2 }).catch((caught: unknown) => caught)
+    expect(String(error)).toMatch(/Failed after 3 attempts\. Last error: .*You exceeded your current quota/)
+    expect(spent.statuses).toEqual([429, 429, 429])
+  }, 30_000)
+})

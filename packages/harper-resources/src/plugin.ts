@@ -29,6 +29,12 @@ import { createResponseStore, isStoreTable } from "./responses/response-store.ts
 import { jsonResponse, type HarperResponse } from "./http/respond.ts"
 import { DEFAULT_MAX_BODY_BYTES, guardV1, type ResponseLike } from "./http/v1-guard.ts"
 import { createModelsService, type ModelsService } from "./models/models-service.ts"
+import { gatewayLimits } from "./http/limits-endpoint.ts"
+import { estimateChatTokens, estimateEmbedTokens } from "./limits/estimate-tokens.ts"
+import { toLimitRule, type LimitRule } from "./limits/limit-rule.ts"
+import { createLimiter, SLOT_COUNT } from "./limits/limiter.ts"
+import { createRuleCache } from "./limits/rule-cache.ts"
+import { callCostUsd, type PriceOverride } from "./pricing/call-cost.ts"
 import type { PluginScope } from "./plugin-scope.ts"
 
 export const suppressHandleApplicationWarning = true
@@ -115,7 +121,35 @@ export function handleApplication(scope: PluginScope): void {
     return { ...user, createdTime: Reflect.get(stored, "__createdtime__") }
   }
 
-  const service = createModelsService(registry, recorder, { onFailureDetail: (message) => scope.logger.warn(message) })
+  const limitsTable = table("gateway_limits")
+  const shared = sharedCounters(calls, scope.logger)
+  const limitsVersion = shared("gateway-limits-version")
+  const rules = createRuleCache(
+    async () => {
+      const found: LimitRule[] = []
+      for await (const row of limitsTable.search({})) {
+        const rule = toLimitRule(row)
+        if (rule !== undefined) found.push(rule)
+      }
+      return found
+    },
+    () => Atomics.load(limitsVersion, 0),
+    5_000,
+    Date.now,
+  )
+  const limiter = createLimiter({ rules, counters: (id) => shared(`gateway-limit:${id}`), spentSince: (rule, since) => spentSince(calls, rule, since), now: Date.now })
+  const prices = new Map<string, PriceOverride>()
+  for (const kind of [config.models?.generative, config.models?.embedding]) for (const [name, entry] of Object.entries(kind ?? {})) if (entry.price !== undefined) prices.set(name, entry.price)
+  const defaultCompletionTokens = config.limits?.defaultCompletionTokens ?? 1_024
+  const service = createModelsService(registry, recorder, {
+    onFailureDetail: (message) => scope.logger.warn(message),
+    limits: {
+      limiter,
+      estimateChat: (call) => estimateChatTokens(call, defaultCompletionTokens),
+      estimateEmbed: estimateEmbedTokens,
+    },
+    price: (logicalModel, upstreamModel, tokens, at) => callCostUsd(tokens, upstreamModel, logicalModel === null ? undefined : prices.get(logicalModel), at),
+  })
   gatewayModels = service
   const gateway: Gateway = {
     models: service,
@@ -125,6 +159,7 @@ export function handleApplication(scope: PluginScope): void {
     },
     headerHooks: responseHeaderHooks,
     logError: (message, error) => scope.logger.error(message, error),
+    limitHeaders: (principal) => limiter.peekHeaders({ tenant: principal.tenant, keyId: principal.keyId ?? null }, null),
   }
   const loadedAt = Math.floor(Date.now() / 1000)
 
@@ -168,6 +203,17 @@ export function handleApplication(scope: PluginScope): void {
     const floor = jsonResponse(200, { id: "floor", object: "chat.completion", padding: "x".repeat(1800) })
     scope.resources.set("bench/floor", resource("BenchFloor", { post: async () => ({ ...floor, headers: { ...floor.headers } }) }), REST_ONLY)
   }
+  if (!hasDelete(limitsTable)) throw new Error("gateway: the limits table cannot delete rows")
+  const limitsDeps = { table: limitsTable, changed: () => void Atomics.add(limitsVersion, 0, 1n), logError: (message: string, error: unknown) => scope.logger.error(message, error) }
+  scope.resources.set(
+    "gateway/limits",
+    resource("GatewayLimits", {
+      get: (target, request) => gatewayLimits(request, pathnameOf(target), undefined, limitsDeps),
+      post: (target, data, request) => gatewayLimits(request, pathnameOf(target), data, limitsDeps),
+      delete: (target, request) => gatewayLimits(request, pathnameOf(target), undefined, limitsDeps),
+    }),
+    REST_ONLY,
+  )
   const keysDeps = { table: keys, findUser, forget: keyCache.forget, logError: (message: string, error: unknown) => scope.logger.error(message, error) }
   scope.resources.set(
     "gateway/keys",
@@ -196,6 +242,46 @@ function resource(name: string, handlers: StaticHandlers): typeof Resource {
   const named = { [name]: class extends Resource {} }[name] ?? class extends Resource {}
   for (const [method, handler] of Object.entries(handlers)) Object.defineProperty(named, method, { value: handler, writable: true, configurable: true })
   return named
+}
+
+/**
+ * Counters shared by every worker thread of this Harper process: lmdb's user shared
+ * buffers (one per key, per environment), read and changed with Atomics. Without them
+ * (not Harper's lmdb) each thread counts alone, and the log says so.
+ */
+function sharedCounters(calls: TableLike, logger: PluginScope["logger"]): (key: string) => BigInt64Array {
+  const store: unknown = Reflect.get(calls, "primaryStore")
+  const get: unknown = typeof store === "object" && store !== null ? Reflect.get(store, "getUserSharedBuffer") : undefined
+  if (!isFunction(get)) logger.warn("gateway: lmdb's shared buffers are missing: limits are counted per worker thread")
+  const known = new Map<string, BigInt64Array>()
+  return (key) => {
+    let slots = known.get(key)
+    if (slots === undefined) {
+      const buffer: unknown = isFunction(get) ? Reflect.apply(get, store, [key, new ArrayBuffer(SLOT_COUNT * 8)]) : new SharedArrayBuffer(SLOT_COUNT * 8)
+      slots = buffer instanceof ArrayBuffer || buffer instanceof SharedArrayBuffer ? new BigInt64Array(buffer, 0, SLOT_COUNT) : new BigInt64Array(new SharedArrayBuffer(SLOT_COUNT * 8))
+      known.set(key, slots)
+    }
+    return slots
+  }
+}
+
+/** USD recorded in the accounting table for a rule's owner (and model) since `since`; `time` and `tenant` are indexed. */
+async function spentSince(calls: TableLike, rule: LimitRule, since: number): Promise<number> {
+  const conditions: object[] = [{ attribute: "time", comparator: "greater_than_equal", value: since }]
+  if (rule.tenant !== null) conditions.unshift({ attribute: "tenant", value: rule.tenant })
+  let sum = 0
+  for await (const row of calls.search({ conditions, select: ["cost_usd", "keyId", "logicalModel"] })) {
+    if (typeof row !== "object" || row === null) continue
+    if (rule.keyId !== null && Reflect.get(row, "keyId") !== rule.keyId) continue
+    if (rule.model !== null && Reflect.get(row, "logicalModel") !== rule.model) continue
+    const cost: unknown = Reflect.get(row, "cost_usd")
+    if (typeof cost === "number") sum += cost
+  }
+  return sum
+}
+
+function hasDelete<T extends object>(value: T): value is T & { delete(id: string): unknown } {
+  return typeof Reflect.get(value, "delete") === "function"
 }
 
 function isPresent(value: unknown): boolean {

@@ -63,8 +63,18 @@ export const CallFacts = Schema.Struct({
 export type CallFacts = typeof CallFacts.Type
 export const NO_FACTS: CallFacts = { finishReason: null, rawFinishReason: null, repaired: null, usageRaw: null, errorDetail: null }
 
+/** Who paid and what it cost (absent on journal lines written before limits existed). */
+export const CostColumns = Schema.Struct({
+  /** The gateway key's id when the call came with one. */
+  keyId: Schema.optionalKey(Schema.NullOr(Schema.String)),
+  /** USD from the usage the backend reported (or the gateway's estimate, then `costEstimated`); null when no price is known. */
+  cost_usd: Schema.optionalKey(Schema.NullOr(Schema.Number)),
+  costEstimated: Schema.optionalKey(Schema.NullOr(Schema.Boolean)),
+})
+export type CostColumns = typeof CostColumns.Type
+
 /** One row of `hdb_model_calls`: one model call the gateway accepted or refused. */
-export const ModelCallRecord = Schema.Struct({ ...CallRecordBase.fields, ...Harper5Columns.fields, ...CallFacts.fields })
+export const ModelCallRecord = Schema.Struct({ ...CallRecordBase.fields, ...Harper5Columns.fields, ...CallFacts.fields, ...CostColumns.fields })
 export type ModelCallRecord = typeof ModelCallRecord.Type
 export const isModelCallRecord = Schema.is(ModelCallRecord)
 const isCallRecordBase = Schema.is(CallRecordBase)

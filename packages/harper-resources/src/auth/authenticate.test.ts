@@ -40,7 +40,7 @@ describe("authenticate", () => {
   it("takes the tenant from the key, else the user's attribute, else the username", async () => {
     expect(await authenticate(request({ gatewayKey: key.key }), settings, deps)).toEqual({
       ok: true,
-      principal: { user: "alice", tenant: "acme", superUser: false, allowedModels: ["m1"], via: "key" },
+      principal: { user: "alice", tenant: "acme", superUser: false, allowedModels: ["m1"], via: "key", keyId: key.id },
     })
     expect(await authenticate(request({ user: users["alice"] }), settings, deps)).toMatchObject({ ok: true, principal: { tenant: "wonderland" } })
     expect(await authenticate(request({ user: users["root"] }), settings, deps)).toMatchObject({ ok: true, principal: { tenant: "root", superUser: true } })

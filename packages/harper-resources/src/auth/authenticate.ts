@@ -57,7 +57,7 @@ function authorize(user: unknown, settings: AuthSettings, key: GatewayKeyRecord 
   const tenant = key?.tenant ?? userAttribute(user, settings.tenantAttribute) ?? user.username
   return {
     ok: true,
-    principal: { user: user.username, tenant, superUser, allowedModels: key?.models ?? undefined, via: via ?? "harper" },
+    principal: { user: user.username, tenant, superUser, allowedModels: key?.models ?? undefined, via: via ?? "harper", ...(key === undefined ? {} : { keyId: key.id }) },
   }
 }
 

@@ -6,6 +6,8 @@ export interface Principal {
   /** Set when a gateway key restricts which models it may use. */
   readonly allowedModels: readonly string[] | undefined
   readonly via: "key" | "harper"
+  /** The gateway key's id when `via` is "key". */
+  readonly keyId?: string
 }
 
 /**

@@ -18,6 +18,15 @@ const ResponseLimits = Schema.Struct({
   maxErrorBytes: Schema.optionalKey(PositiveInt),
 })
 
+const Price = Schema.Number.check(Schema.isGreaterThanOrEqualTo(0))
+/** USD per million tokens, replacing the genai-prices table for this logical model (embeddings: `inputPerMTok`). */
+const PriceOverride = Schema.Struct({
+  inputPerMTok: Price,
+  cachedInputPerMTok: Schema.optionalKey(Price),
+  outputPerMTok: Schema.optionalKey(Price),
+  reasoningPerMTok: Schema.optionalKey(Price),
+})
+
 /** One configured model: `models.<kind>.<logical name>`. */
 export const ModelEntry = Schema.Struct({
   backend: Schema.Literals(["openai", "echo"]),
@@ -37,6 +46,7 @@ export const ModelEntry = Schema.Struct({
   /** Whether an upstream's OpenAI-shaped error message reaches clients (redacted). Default true. */
   exposeUpstreamErrors: Schema.optionalKey(Schema.Boolean),
   limits: Schema.optionalKey(ResponseLimits),
+  price: Schema.optionalKey(PriceOverride),
   /** Echo backend: default embedding size. */
   dimensions: Schema.optionalKey(PositiveInt),
 })
@@ -70,7 +80,13 @@ export const GatewayConfig = Schema.Struct({
   ),
   /** Stored /v1/responses objects and their items expire after `ttlDays` (default 30, as OpenAI keeps them). */
   responses: Schema.optionalKey(Schema.Struct({ ttlDays: Schema.optionalKey(PositiveInt) })),
-  limits: Schema.optionalKey(Schema.Struct({ maxBodyBytes: Schema.optionalKey(PositiveInt) })),
+  limits: Schema.optionalKey(
+    Schema.Struct({
+      maxBodyBytes: Schema.optionalKey(PositiveInt),
+      /** The completion a chat call is assumed to use, for token limits, when it sets no max_tokens (default 1,024). */
+      defaultCompletionTokens: Schema.optionalKey(PositiveInt),
+    }),
+  ),
   /** Benchmarks only: registers POST /bench/floor, a trivial Resource that shows Harper's own per-request cost. */
   benchmarkFloor: Schema.optionalKey(Schema.Boolean),
 })

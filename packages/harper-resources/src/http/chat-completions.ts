@@ -27,9 +27,9 @@ const ENDPOINT = "chat.completions"
 
 /** POST /v1/chat/completions: validate, call, map. Streaming is decided by the body's `stream` only. */
 export function chatCompletions(gateway: Gateway, request: HarperRequest, data: unknown): Promise<HarperResponse> {
-  return handleV1(gateway, request, ENDPOINT, async (principal) => {
+  return handleV1(gateway, request, ENDPOINT, async (principal, headers) => {
     const signal = abortSignalOf(request)
-    const meta = { tenant: principal.tenant, user: principal.user, endpoint: ENDPOINT, signal }
+    const meta = { tenant: principal.tenant, user: principal.user, endpoint: ENDPOINT, signal, keyId: principal.keyId ?? null, headers }
     const read = await readJsonBody(request, data)
     if (!read.ok) return rejected(read.error, null, false)
     const decoded = decodeChatRequest(read.body)

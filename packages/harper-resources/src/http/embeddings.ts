@@ -10,8 +10,8 @@ const ENDPOINT = "embeddings"
 
 /** POST /v1/embeddings: strings, string arrays and token arrays; float or base64; `dimensions`; input order kept. */
 export function embeddings(gateway: Gateway, request: HarperRequest, data: unknown): Promise<HarperResponse> {
-  return handleV1(gateway, request, ENDPOINT, async (principal) => {
-    const meta = { tenant: principal.tenant, user: principal.user, endpoint: ENDPOINT, signal: abortSignalOf(request) }
+  return handleV1(gateway, request, ENDPOINT, async (principal, headers) => {
+    const meta = { tenant: principal.tenant, user: principal.user, endpoint: ENDPOINT, signal: abortSignalOf(request), keyId: principal.keyId ?? null, headers }
     const rejected = (error: GatewayError, model: string | null): HarperResponse => {
       gateway.models.recordRejection(meta, model, error, false)
       return errorResponse(error)

@@ -101,10 +101,10 @@ async function revoke(id: string, deps: KeysDependencies): Promise<HarperRespons
   return jsonResponse(200, { ...visible, revoked })
 }
 
-function superUserOnly(request: HarperRequest): GatewayError | undefined {
+export function superUserOnly(request: HarperRequest, what = "manage gateway keys"): GatewayError | undefined {
   if (request.user === undefined || request.user === null) return { _tag: "Authentication", kind: "missing" }
   if (!isHarperUser(request.user) || request.user.role?.permission?.super_user !== true) {
-    return { _tag: "PermissionDenied", message: "Only super users can manage gateway keys." }
+    return { _tag: "PermissionDenied", message: `Only super users can ${what}.` }
   }
   return undefined
 }

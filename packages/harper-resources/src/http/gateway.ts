@@ -14,4 +14,6 @@ export interface Gateway {
   readonly auth: { readonly settings: AuthSettings; readonly deps: AuthDependencies }
   readonly headerHooks: ResponseHeaderHook[]
   readonly logError: (message: string, error: unknown) => void
+  /** The caller's `x-ratelimit-*` headers for an answer that reached no model (its model-independent limits). */
+  readonly limitHeaders?: (principal: Principal) => Promise<Readonly<Record<string, string>>>
 }

@@ -11,10 +11,10 @@ import { errorResponse, type HarperResponse } from "./respond.ts"
  * into an OpenAI error — an internal one without its message.
  */
 export async function handleV1(
-  gateway: Pick<Gateway, "auth" | "headerHooks" | "logError">,
+  gateway: Pick<Gateway, "auth" | "headerHooks" | "logError" | "limitHeaders">,
   request: HarperRequest,
   endpoint: string,
-  handler: (principal: Principal) => Promise<HarperResponse>,
+  handler: (principal: Principal, limitHeaders: Record<string, string>) => Promise<HarperResponse>,
 ): Promise<HarperResponse> {
   const auth = await authenticate(request, gateway.auth.settings, gateway.auth.deps).catch((error: unknown): { ok: false; error: GatewayError } => {
     gateway.logError("gateway authentication failed", error)
@@ -23,14 +23,20 @@ export async function handleV1(
   })
   if (!auth.ok) return errorResponse(auth.error)
   let response: HarperResponse
+  // The call's limits put their headers here (errors included); answers that reached no model get the caller's own.
+  const limitHeaders: Record<string, string> = {}
   try {
-    response = await handler(auth.principal)
+    response = await handler(auth.principal, limitHeaders)
   } catch (error) {
     const reason = GatewayFailure.reasonOf(error)
     if (reason === undefined || reason._tag === "Internal") gateway.logError(`gateway ${endpoint} failed`, reason?._tag === "Internal" ? reason.detail : error)
     response = errorResponse(reason ?? { _tag: "Internal" })
   }
   for (const hook of gateway.headerHooks) Object.assign(response.headers, hook(auth.principal, endpoint))
+  if (Object.keys(limitHeaders).length === 0 && gateway.limitHeaders !== undefined) {
+    Object.assign(limitHeaders, await gateway.limitHeaders(auth.principal).catch((error: unknown) => (gateway.logError("gateway limit headers failed", error), {})))
+  }
+  Object.assign(response.headers, limitHeaders)
   return response
 }
 

@@ -49,9 +49,9 @@ export const DEFAULT_MAX_CHAIN_HOPS = 1_000
  * unless `store: false`. Streaming is decided by the body's `stream` only.
  */
 export function createResponse(gateway: Gateway, deps: ResponsesDeps, request: HarperRequest, data: unknown): Promise<HarperResponse> {
-  return handleV1(gateway, request, ENDPOINT, async (principal) => {
+  return handleV1(gateway, request, ENDPOINT, async (principal, headers) => {
     const signal = abortSignalOf(request)
-    const meta: CallMeta = { tenant: principal.tenant, user: principal.user, endpoint: ENDPOINT, signal }
+    const meta: CallMeta = { tenant: principal.tenant, user: principal.user, endpoint: ENDPOINT, signal, keyId: principal.keyId ?? null, headers }
     const read = await readJsonBody(request, data)
     if (!read.ok) return rejected(read.error, null, false)
     const decoded = decodeResponsesRequest(read.body)

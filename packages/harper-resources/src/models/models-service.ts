@@ -16,6 +16,8 @@ import {
 import type { CallRecorder } from "../accounting/call-recorder.ts"
 import { harper5Columns } from "../accounting/harper5-columns.ts"
 import { NO_FACTS, type CallFacts, type CallRecordBase, type ModelCallRecord } from "../accounting/model-call-record.ts"
+import { NO_ADMISSION, type Admission, type Limiter } from "../limits/limiter.ts"
+import type { BilledTokens } from "../pricing/call-cost.ts"
 import type { EmbeddingBackend, GenerativeBackend } from "./backend.ts"
 import { forwardedFields } from "./forwarding-policy.ts"
 import type { BackendRegistry, ListedModel, ModelRoute } from "./backend-registry.ts"
@@ -26,6 +28,10 @@ export interface CallMeta {
   readonly user: string | null
   readonly endpoint: string
   readonly signal: AbortSignal
+  /** The gateway key the call came with, if any (its limits apply, and its rows carry it). */
+  readonly keyId?: string | null
+  /** Where the call's `x-ratelimit-*` headers are put for the answer. */
+  readonly headers?: Record<string, string>
 }
 
 export interface ChatStream {
@@ -55,6 +61,15 @@ export interface ModelsService {
 export interface ModelsServiceOptions {
   /** Where the operator's account of a failed call goes (the plugin's log). */
   readonly onFailureDetail?: (message: string) => void
+  /** Rate limits and budgets; none when absent. */
+  readonly limits?: {
+    readonly limiter: Limiter
+    /** Prompt and completion tokens a chat call may use, before it runs. */
+    readonly estimateChat: (call: ChatCall) => { readonly prompt: number; readonly completion: number }
+    readonly estimateEmbed: (call: EmbedCall) => number
+  }
+  /** A call's cost in USD for its row and its budgets; null when the model has no price. */
+  readonly price?: (logicalModel: string | null, upstreamModel: string, tokens: BilledTokens, at: Date) => number | null
 }
 
 export function createModelsService(registry: BackendRegistry, recorder: CallRecorder, options: ModelsServiceOptions = {}): ModelsService {
@@ -67,6 +82,9 @@ export function createModelsService(registry: BackendRegistry, recorder: CallRec
     id: randomUUID(),
     time: Date.now(),
     t0: performance.now(),
+    admission: NO_ADMISSION,
+    /** The prompt's estimate, for the cost of a stream abandoned before the upstream reported usage. */
+    promptEstimate: 0,
   })
   type Started = ReturnType<typeof start>
   type RouteLike = { backend: { name: string }; upstreamModel: string }
@@ -104,9 +122,45 @@ export function createModelsService(registry: BackendRegistry, recorder: CallRec
       errorCode: error === undefined ? null : (response?.body.error.code ?? error._tag),
       status: outcome === "interrupted" ? null : (response?.status ?? 200),
     }
-    return { ...base, ...harper5Columns(base, started.requestedModel), ...NO_FACTS, usageRaw: usage?.raw ?? null, ...facts }
+    const cost = outcome === "rejected" || outcome === "interrupted" || usage === undefined || route === undefined ? null : costOf(started, route.upstreamModel, usage, tokensEstimated)
+    return { ...base, ...harper5Columns(base, started.requestedModel), ...NO_FACTS, usageRaw: usage?.raw ?? null, ...facts, keyId: started.meta.keyId ?? null, cost_usd: cost, costEstimated: cost === null ? null : tokensEstimated }
   }
-  const record = (...args: Parameters<typeof toRow>) => recorder.record(toRow(...args))
+  const costOf = (started: Started, upstreamModel: string, usage: TokenUsage, estimated: boolean): number | null =>
+    options.price?.(started.logicalModel, upstreamModel, {
+      promptTokens: usage.promptTokens ?? usage.embeddingTokens ?? (estimated ? started.promptEstimate : 0),
+      completionTokens: usage.completionTokens ?? 0,
+      cachedTokens: usage.cachedTokens ?? 0,
+      reasoningTokens: usage.reasoningTokens ?? 0,
+    }, new Date(started.time)) ?? null
+  /** Records a finished call and settles its admission with what it really used. */
+  const record = (...args: Parameters<typeof toRow>) => {
+    const row = toRow(...args)
+    recorder.record(row)
+    const [started, , , usage] = args
+    started.admission.settle(usage === undefined || args[6] === true ? undefined : (row.totalTokens ?? undefined), row.cost_usd ?? null)
+  }
+  /**
+   * Lets the call through its limits and budgets, or records it as refused and throws the
+   * 429; either way the limits' headers go to the answer. Returns the call's start.
+   */
+  const admit = async (meta: CallMeta, logicalModel: string, requestedModel: string, stream: boolean, estimate: { prompt: number; completion: number }): Promise<Started> => {
+    const limits = options.limits
+    if (limits === undefined) return start(meta, logicalModel, stream, requestedModel)
+    const caller = { tenant: meta.tenant, keyId: meta.keyId ?? null }
+    let admission: Admission
+    try {
+      admission = await limits.limiter.admit(caller, logicalModel, estimate.prompt + estimate.completion)
+    } catch (error) {
+      const reason = GatewayFailure.reasonOf(error)
+      if (reason === undefined) throw error
+      if (meta.headers !== undefined) Object.assign(meta.headers, await limits.limiter.peekHeaders(caller, logicalModel))
+      record(start(meta, logicalModel, stream, requestedModel), undefined, "rejected", undefined, null, reason)
+      throw error
+    }
+    if (meta.headers !== undefined) Object.assign(meta.headers, admission.headers)
+    // Started after admission: an admitted call's row time is the moment its limits counted it.
+    return { ...start(meta, logicalModel, stream, requestedModel), admission, promptEstimate: estimate.prompt }
+  }
   /** Journalled before the backend is called: a crash before the call ends leaves it as an `interrupted` row. */
   const begin = (started: Started, route: RouteLike) => recorder.started(toRow(started, route, "interrupted", undefined, null, undefined))
 
@@ -169,15 +223,17 @@ export function createModelsService(registry: BackendRegistry, recorder: CallRec
     async chat(call, meta) {
       const route = resolveGenerative(call, meta, false)
       const forwarded = upstreamCall(call, route, meta, false)
-      return accounted(start(meta, route.logicalName, false, call.opts.model), route, () => route.backend.generate(forwarded, { signal: meta.signal }))
+      const started = await admit(meta, route.logicalName, call.opts.model, false, options.limits?.estimateChat(call) ?? NO_ESTIMATE)
+      return accounted(started, route, () => route.backend.generate(forwarded, { signal: meta.signal }))
     },
 
     chatStream(call, meta) {
       const route = resolveGenerative(call, meta, true)
-      const started = start(meta, route.logicalName, true, call.opts.model)
       // Synchronous: a field the model's policy refuses throws before any stream exists.
       const forwarded = upstreamCall(call, route, meta, true)
       async function* accountedStream(): AsyncGenerator<GenerateChunk> {
+        // At the first pull: a refusal is an ordinary HTTP 429, before the answer's status is sent.
+        const started = await admit(meta, route.logicalName, call.opts.model, true, options.limits?.estimateChat(call) ?? NO_ESTIMATE)
         let usage: TokenUsage | undefined
         let ttftMs: number | null = null
         let deltas = 0
@@ -224,12 +280,12 @@ export function createModelsService(registry: BackendRegistry, recorder: CallRec
 
     async embedCall(call, meta) {
       const route = registry.resolveEmbedding(call.opts.model)
-      const started = start(meta, route?.logicalName ?? call.opts.model, false, call.opts.model)
       if (route === undefined) {
         const error: GatewayError = { _tag: "ModelNotFound", model: call.opts.model }
-        record(started, undefined, "rejected", undefined, null, error)
+        record(start(meta, call.opts.model, false, call.opts.model), undefined, "rejected", undefined, null, error)
         throw new GatewayFailure(error)
       }
+      const started = await admit(meta, route.logicalName, call.opts.model, false, { prompt: options.limits?.estimateEmbed(call) ?? 0, completion: 0 })
       return accounted(started, route, () => route.backend.embed({ ...call, opts: { ...call.opts, model: route.upstreamModel } }, { signal: meta.signal }))
     },
 
@@ -258,6 +314,8 @@ export function createModelsService(registry: BackendRegistry, recorder: CallRec
   }
   return service
 }
+
+const NO_ESTIMATE = { prompt: 0, completion: 0 }
 
 function toChatCall(input: GenerateInput, opts: GenerateOpts, stream: boolean): ChatCall {
   return { input: toConversation(input), opts: { ...opts, model: opts.model ?? "default" }, stream, includeUsage: stream }

@@ -1,0 +1,31 @@
+import type { ChatCall } from "@harper-gateway/translate"
+import { describe, expect, it } from "vitest"
+import { estimateChatTokens, estimateEmbedTokens } from "./estimate-tokens.ts"
+
+const chat = (content: string, opts: Partial<ChatCall["opts"]> = {}): ChatCall => ({
+  input: { messages: [{ role: "user", content }] },
+  opts: { model: "m", ...opts },
+  stream: false,
+  includeUsage: false,
+})
+
+describe("token estimates", () => {
+  it("counts the prompt with the o200k tokenizer plus the completion asked for", () => {
+    // "Hello world" is 2 tokens in o200k_base ("Hello", " world"); "user" is 1; 4 per message.
+    expect(estimateChatTokens(chat("Hello world"), 100)).toEqual({ prompt: 4 + 1 + 2, completion: 100 })
+    expect(estimateChatTokens(chat("Hello world", { maxTokens: 7 }), 100)).toEqual({ prompt: 7, completion: 7 })
+    expect(estimateChatTokens(chat("Hello world", { maxTokens: 7, maxCompletionTokens: 9 }), 100)).toEqual({ prompt: 7, completion: 9 })
+  })
+
+  it("counts an image as an attachment, not its base64 text", () => {
+    const image: ChatCall = { ...chat(""), input: { messages: [{ role: "user", content: [{ type: "image", url: `data:image/png;base64,${"A".repeat(100_000)}` }] }] } }
+    expect(estimateChatTokens(image, 0).prompt).toBeLessThan(100)
+  })
+
+  it("counts embedding inputs, token arrays by their length", () => {
+    expect(estimateEmbedTokens({ input: "Hello world", opts: { model: "e" }, encodingFormat: "float" })).toBe(2)
+    expect(estimateEmbedTokens({ input: ["Hello world", "Hello"], opts: { model: "e" }, encodingFormat: "float" })).toBe(3)
+    expect(estimateEmbedTokens({ input: [[1, 2, 3], [4]], opts: { model: "e" }, encodingFormat: "float" })).toBe(4)
+    expect(estimateEmbedTokens({ input: [1, 2, 3], opts: { model: "e" }, encodingFormat: "float" })).toBe(3)
+  })
+})
