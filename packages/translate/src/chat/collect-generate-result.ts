@@ -1,7 +1,7 @@
 import type { ThinkingBlock, FinishReason, GenerateChoiceResult, GenerateChunk, GenerateResult, Logprobs, Repair, TokenUsage, ToolCall, UrlCitation } from "../model/types.ts"
 import { concatLogprobs } from "./map-logprobs.ts"
 import { streamLimits } from "./stream-limits.ts"
-import { addToolCallFragment, finishToolCalls, initialToolCallAccumulator, type ToolCallAccumulator, type ToolCallEvent } from "./tool-call-accumulator.ts"
+import { addToolCallFragment, finishToolCalls, initialToolCallAccumulator, toolCallPosition, type ToolCallAccumulator, type ToolCallEvent } from "./tool-call-accumulator.ts"
 
 /**
  * Folds a stream of GenerateChunks into the GenerateResult a non-streamed call would
@@ -102,6 +102,12 @@ export function collectChunk(state: CollectState, chunk: GenerateChunk): Collect
     const step = addToolCallFragment(choice.accumulator, { index: delta.index, id: delta.id, name: delta.name, arguments: delta.argumentsDelta })
     if (!step.ok) return { ...next, failure: step.detail }
     choice = { ...choice, accumulator: step.accumulator, toolCalls: applyEvents(choice.toolCalls, step.events) }
+    const position = delta.signature === undefined ? undefined : toolCallPosition(choice.accumulator, delta.index)
+    const call = position === undefined ? undefined : choice.toolCalls[position]
+    if (position !== undefined && call !== undefined && delta.signature !== undefined) {
+      const signed = { ...call, signature: delta.signature }
+      choice = { ...choice, toolCalls: choice.toolCalls.map((c, i) => (i === position ? signed : c)) }
+    }
   }
   if (chunk.finishReason !== undefined && choice.finishReason === undefined) {
     const step = finishToolCalls(choice.accumulator)

@@ -43,6 +43,8 @@ export interface ToolCall {
   readonly name: string
   /** The arguments exactly as the model produced them: JSON text, not re-serialised. */
   readonly arguments: string
+  /** Gemini's `thoughtSignature` on the call's part: a follow-up turn must send it back with the call. */
+  readonly signature?: string
 }
 
 export type SystemMessage = {
@@ -269,6 +271,8 @@ export interface ToolCallDelta {
   readonly id?: string
   readonly name?: string
   readonly argumentsDelta?: string
+  /** The call's provider signature (see ToolCall.signature), on the fragment that carries it. */
+  readonly signature?: string
 }
 
 /** One step of a streamed generation. Identity usually comes on the first chunk. */
