@@ -1,5 +1,6 @@
 import type { GatewayError } from "../errors/gateway-error.ts"
 import type { GenerateOpts } from "../model/types.ts"
+import { backendFacade as facade, backendIgnored as ignored, backendRefused as refused, backendSupported as supported, refusedBackendOption, type BackendFieldDispositions } from "../wire/backend-field-disposition.ts"
 
 /**
  * What the anthropic backend does with each GenerateOpts field (the chat table says
@@ -7,18 +8,6 @@ import type { GenerateOpts } from "../model/types.ts"
  * naming the client's wire field when set to anything but their neutral value; the
  * compiler checks that every GenerateOpts field has a row.
  */
-export type AnthropicFieldDisposition =
-  | { readonly kind: "supported"; readonly note: string }
-  | { readonly kind: "ignored"; readonly note: string }
-  | { readonly kind: "refused"; readonly param: string; readonly note: string; readonly neutral: (value: unknown) => boolean }
-  | { readonly kind: "facade"; readonly note: string }
-
-const absent = () => false
-const supported = (note: string): AnthropicFieldDisposition => ({ kind: "supported", note })
-const ignored = (note: string): AnthropicFieldDisposition => ({ kind: "ignored", note })
-const facade = (note: string): AnthropicFieldDisposition => ({ kind: "facade", note })
-const refused = (param: string, note: string, neutral: (value: unknown) => boolean = absent): AnthropicFieldDisposition => ({ kind: "refused", param, note, neutral })
-
 export const anthropicFieldDispositions = {
   model: supported("model"),
   temperature: supported("temperature (Anthropic's range is 0..1; the API refuses more)"),
@@ -44,23 +33,12 @@ export const anthropicFieldDispositions = {
   adapter: facade("Harper 5 facade option, read by routing"),
   toolMode: facade("Harper 5 facade option, read by the facade"),
   conversationId: facade("Harper 5 facade option, read by the facade"),
-} as const satisfies Record<keyof GenerateOpts, AnthropicFieldDisposition>
+} as const satisfies BackendFieldDispositions
 
 /** The passthrough fields (OpenAI-compatible extensions) the Messages API takes, under the same name. */
 export const anthropicPassthroughFields: ReadonlySet<string> = new Set(["top_k"])
 
 /** The first option the anthropic backend cannot honour, as the 400 a client gets; undefined when all can be. */
 export function refusedAnthropicOption(opts: GenerateOpts): GatewayError | undefined {
-  for (const [field, disposition] of Object.entries(anthropicFieldDispositions)) {
-    if (disposition.kind !== "refused") continue
-    const value: unknown = Object.entries(opts).find(([key]) => key === field)?.[1]
-    if (value === undefined || value === null || disposition.neutral(value)) continue
-    return { _tag: "InvalidRequest", message: `The Anthropic backend does not support '${disposition.param}': ${disposition.note}.`, param: disposition.param, code: "unsupported_parameter" }
-  }
-  for (const key of Object.keys(opts.passthrough ?? {})) {
-    if (!anthropicPassthroughFields.has(key)) {
-      return { _tag: "InvalidRequest", message: `The Anthropic backend does not support '${key}'.`, param: key, code: "unsupported_parameter" }
-    }
-  }
-  return undefined
+  return refusedBackendOption("Anthropic", anthropicFieldDispositions, anthropicPassthroughFields, opts)
 }

@@ -1,22 +1,12 @@
 import type { GatewayError } from "../errors/gateway-error.ts"
 import type { GenerateOpts } from "../model/types.ts"
+import { backendFacade as facade, backendIgnored as ignored, backendRefused as refused, backendSupported as supported, refusedBackendOption, type BackendFieldDispositions } from "../wire/backend-field-disposition.ts"
 
 /**
  * What the gemini backend does with each GenerateOpts field (the chat table says where
  * each OpenAI request field lands). `refused` fields are a 400 naming the client's wire
  * field unless set to their neutral value; the compiler checks every field has a row.
  */
-export type GeminiFieldDisposition =
-  | { readonly kind: "supported"; readonly note: string }
-  | { readonly kind: "ignored"; readonly note: string }
-  | { readonly kind: "refused"; readonly param: string; readonly note: string; readonly neutral: (value: unknown) => boolean }
-  | { readonly kind: "facade"; readonly note: string }
-
-const supported = (note: string): GeminiFieldDisposition => ({ kind: "supported", note })
-const ignored = (note: string): GeminiFieldDisposition => ({ kind: "ignored", note })
-const facade = (note: string): GeminiFieldDisposition => ({ kind: "facade", note })
-const refused = (param: string, note: string, neutral: (value: unknown) => boolean = () => false): GeminiFieldDisposition => ({ kind: "refused", param, note, neutral })
-
 export const geminiFieldDispositions = {
   model: supported("the model in the URL path (geminiGeneratePath)"),
   temperature: supported("generationConfig.temperature"),
@@ -42,20 +32,11 @@ export const geminiFieldDispositions = {
   adapter: facade("Harper 5 facade option, read by routing"),
   toolMode: facade("Harper 5 facade option, read by the facade"),
   conversationId: facade("Harper 5 facade option, read by the facade"),
-} as const satisfies Record<keyof GenerateOpts, GeminiFieldDisposition>
+} as const satisfies BackendFieldDispositions
 
 export const geminiPassthroughFields: ReadonlySet<string> = new Set(["top_k"])
 
 /** The first option the gemini backend cannot honour, as the 400 a client gets; undefined when all can be. */
 export function refusedGeminiOption(opts: GenerateOpts): GatewayError | undefined {
-  for (const [field, disposition] of Object.entries(geminiFieldDispositions)) {
-    if (disposition.kind !== "refused") continue
-    const value: unknown = Object.entries(opts).find(([key]) => key === field)?.[1]
-    if (value === undefined || value === null || disposition.neutral(value)) continue
-    return { _tag: "InvalidRequest", message: `The Gemini backend does not support '${disposition.param}': ${disposition.note}.`, param: disposition.param, code: "unsupported_parameter" }
-  }
-  for (const key of Object.keys(opts.passthrough ?? {})) {
-    if (!geminiPassthroughFields.has(key)) return { _tag: "InvalidRequest", message: `The Gemini backend does not support '${key}'.`, param: key, code: "unsupported_parameter" }
-  }
-  return undefined
+  return refusedBackendOption("Gemini", geminiFieldDispositions, geminiPassthroughFields, opts)
 }
