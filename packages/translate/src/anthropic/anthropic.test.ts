@@ -2,10 +2,11 @@ import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { specValidator } from "../../test/openapi-validator.ts"
 import { recordedJson, recordedStreamLines } from "../../test/recorded-provider.ts"
+import { reencodeForOpenAIClients } from "../../test/reencode-stream.ts"
 import { collectChunk, collectedResult, initialCollectState } from "../chat/collect-generate-result.ts"
 import type { StreamDecoderOutput } from "../chat/stream-decoder.ts"
 import { toChatCompletion } from "../chat/to-chat-completion.ts"
-import type { GenerateChunk, GenerateResult } from "../model/types.ts"
+import type { GenerateResult } from "../model/types.ts"
 import { fromMessagesResponse } from "./from-messages-response.ts"
 import { decodeAnthropicStreamEvent, initialAnthropicStreamState, type AnthropicStreamEvent } from "./stream-decoder.ts"
 
@@ -179,6 +180,16 @@ describe("Anthropic streams (real recordings)", () => {
     expect(result.rawFinishReason).toBe("refusal")
   })
 
+  it.each(["anthropic-text", "anthropic-clear-thinking.1", "anthropic-tool-no-args", "anthropic-json-tool.1", "anthropic-refusal", "anthropic-message-delta-input-tokens", "anthropic-json-output-format.1"])(
+    "%s re-encoded for OpenAI clients is a valid chunk stream ending in [DONE]",
+    (name) => {
+      const { problems, done, chunks } = reencodeForOpenAIClients(decodeStream(recordedStreamLines("anthropic", name)))
+      expect(problems).toEqual([])
+      expect(done).toBe(true)
+      expect(chunks).toBeGreaterThan(1)
+    },
+  )
+
   it("a stream cut before message_stop is an error, not a silent stop", () => {
     const lines = recordedStreamLines("anthropic", "anthropic-text").slice(0, 5)
     const outputs = decodeStream(lines)
@@ -274,15 +285,17 @@ describe("Anthropic laws", () => {
     )
   })
 
-  it("every chunk re-encoded for OpenAI clients is valid", () => {
+  it("any answer, streamed or not, re-encoded for OpenAI clients is valid", () => {
     fc.assert(
       fc.property(answer, (a) => {
-        const result = fold(decodeStream(asStream(a)))
-        expect(validateCompletion(toChatCompletion(result, identity))).toEqual([])
+        const outputs = decodeStream(asStream(a))
+        expect(validateCompletion(toChatCompletion(fold(outputs), identity))).toEqual([])
+        const { problems, done } = reencodeForOpenAIClients(outputs)
+        expect(problems).toEqual([])
+        expect(done).toBe(true)
       }),
       { numRuns: 30 },
     )
   })
 })
 
-export type { GenerateChunk }

@@ -137,6 +137,8 @@ describe("Anthropic request encoder", () => {
     expect(encoded(call([{ role: "user", content: "Hi" }], { reasoningEffort: "none" })).body.thinking).toEqual({ type: "disabled" })
     expect(encoded(call([{ role: "user", content: "Hi" }], { reasoningEffort: "medium" }), { defaultMaxTokens: 32000, thinkingBudgets: { medium: 3000 } }).body.thinking).toEqual({ type: "enabled", budget_tokens: 3000 })
     expect(refusal(call([{ role: "user", content: "Hi" }], { reasoningEffort: "low", maxCompletionTokens: 1000 }))).toMatchObject({ _tag: "InvalidRequest", param: "max_completion_tokens" })
+    expect(refusal(call([{ role: "user", content: "Hi" }], { reasoningEffort: "low", toolChoice: "required" }, [weather]))).toMatchObject({ param: "tool_choice" })
+    expect(refusal(call([{ role: "user", content: "Hi" }], { reasoningEffort: "low", responseFormat: { type: "json_object" } }))).toMatchObject({ param: "response_format" })
   })
 
   it("sends a JSON schema natively where the model takes it, else as a forced tool the decoders know", () => {

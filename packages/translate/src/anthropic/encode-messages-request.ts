@@ -92,6 +92,9 @@ export function encodeMessagesRequest(call: ChatCall, options: AnthropicRequestO
       const budget = Math.min(wanted, maxTokens - 1)
       if (budget < MIN_THINKING_BUDGET) return fail(invalid("max_completion_tokens", `Extended thinking needs max_completion_tokens above ${MIN_THINKING_BUDGET}.`))
       body.thinking = { type: "enabled", budget_tokens: budget }
+      // The API refuses a forced tool while thinking: say which field did it.
+      const forced = body.tool_choice?.type === "any" || body.tool_choice?.type === "tool"
+      if (forced) return fail(invalid(structuredOutputTool === undefined ? "tool_choice" : "response_format", "With extended thinking (reasoning_effort), the Anthropic backend cannot force a tool call."))
     }
   }
   return succeed(structuredOutputTool === undefined ? { body } : { body, structuredOutputTool })

@@ -2,6 +2,7 @@ import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { specValidator } from "../../test/openapi-validator.ts"
 import { recordedJson, recordedStreamLines } from "../../test/recorded-provider.ts"
+import { reencodeForOpenAIClients } from "../../test/reencode-stream.ts"
 import type { ChatCall } from "../chat/chat-call.ts"
 import { collectChunk, collectedResult, initialCollectState } from "../chat/collect-generate-result.ts"
 import type { StreamDecoderOutput } from "../chat/stream-decoder.ts"
@@ -128,6 +129,12 @@ describe("Gemini streams (real recordings)", () => {
     expect(result.toolCalls?.[1]?.signature).toBeUndefined()
     expect(result.finishReason).toBe("tool_calls")
     expect(result.usage).toMatchObject({ promptTokens: 26, completionTokens: 155, reasoningTokens: 132 })
+  })
+
+  it.each(["google-text", "google-tool-call", "google-reasoning", "google-stream-tool-call-arguments"])("%s re-encoded for OpenAI clients is a valid chunk stream ending in [DONE]", (name) => {
+    const { problems, done } = reencodeForOpenAIClients(decodeStream(recordedStreamLines("gemini", name)))
+    expect(problems).toEqual([])
+    expect(done).toBe(true)
   })
 
   it("a stream cut before a finish reason is an error", () => {

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { specValidator } from "../../test/openapi-validator.ts"
+import { reencodeForOpenAIClients } from "../../test/reencode-stream.ts"
 import type { ChatCall } from "../chat/chat-call.ts"
 import { collectChunk, collectedResult, initialCollectState } from "../chat/collect-generate-result.ts"
 import type { StreamDecoderOutput } from "../chat/stream-decoder.ts"
@@ -95,6 +96,12 @@ describe("Ollama answers (documented fixtures)", () => {
 
   it.each(["chat-tools.json", "chat-structured.json"])("%s re-encoded for OpenAI clients is a valid chat completion", (name) => {
     expect(validateCompletion(toChatCompletion(decoded(json(name)), identity))).toEqual([])
+  })
+
+  it.each(["chat-stream.ndjson", "chat-stream-tools.ndjson", "chat-thinking.ndjson"])("%s re-encoded for OpenAI clients is a valid chunk stream ending in [DONE]", (name) => {
+    const { problems, done } = reencodeForOpenAIClients(decodeStream(lines(name)))
+    expect(problems).toEqual([])
+    expect(done).toBe(true)
   })
 
   it("splits NDJSON however the bytes were cut", () => {
