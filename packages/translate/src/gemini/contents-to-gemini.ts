@@ -11,6 +11,18 @@ export interface GeminiConversation {
 const DATA_URL = /^data:([^;,]+);base64,(.*)$/s
 
 /**
+ * Google's documented sentinel (ai.google.dev/gemini-api/docs/thought-signatures) for a
+ * replayed function call whose signature was lost: Gemini 3 refuses such a turn with a
+ * 400 otherwise. OpenAI clients never see signatures, so histories they send have none.
+ */
+export const GEMINI_SKIP_SIGNATURE_VALIDATOR = "skip_thought_signature_validator"
+
+export interface GeminiContentsOptions {
+  /** Signature for the first call of a model turn whose calls carry none (e.g. GEMINI_SKIP_SIGNATURE_VALIDATOR); absent: sent unsigned. */
+  readonly unsignedToolCallSignature?: string
+}
+
+/**
  * Internal messages as Gemini contents: system and developer messages become the
  * systemInstruction; assistant turns are `model` contents with functionCall parts (each
  * with the thoughtSignature the model gave it); tool results are functionResponse parts
@@ -19,7 +31,7 @@ const DATA_URL = /^data:([^;,]+);base64,(.*)$/s
  * base64; what Gemini cannot take (URLs it cannot fetch, OpenAI file ids, arguments that
  * are not a JSON object) is a 400 naming the field.
  */
-export function contentsToGemini(messages: readonly Message[]): Outcome<GeminiConversation> {
+export function contentsToGemini(messages: readonly Message[], options: GeminiContentsOptions = {}): Outcome<GeminiConversation> {
   const systemInstruction: { text: string }[] = []
   const contents: GeminiContent[] = []
   const namesById = new Map<string, string>()
@@ -49,7 +61,7 @@ export function contentsToGemini(messages: readonly Message[]): Outcome<GeminiCo
         break
       }
       case "assistant": {
-        const parts = assistantToGemini(message, i)
+        const parts = assistantToGemini(message, i, options.unsignedToolCallSignature)
         if (!parts.ok) return parts
         for (const call of message.toolCalls ?? []) namesById.set(call.id, call.name)
         if (parts.value.length > 0) push({ role: "model", parts: parts.value })
@@ -105,14 +117,18 @@ function userPartToGemini(part: UserContentPart, param: string): Outcome<GeminiP
   }
 }
 
-function assistantToGemini(message: AssistantMessage, i: number): Outcome<GeminiPart[]> {
+function assistantToGemini(message: AssistantMessage, i: number, unsignedSignature: string | undefined): Outcome<GeminiPart[]> {
   const parts: GeminiPart[] = []
+  // Only the first call of a step carries Gemini's signature (parallel calls share it).
+  const calls = message.toolCalls ?? []
+  const fallback = unsignedSignature !== undefined && calls.every((call) => call.signature === undefined) ? unsignedSignature : undefined
   const text = typeof message.content === "string" ? message.content : (message.content ?? []).map((part) => (part.type === "text" ? part.text : part.refusal)).join("")
   if (text !== "") parts.push({ text })
-  for (const [j, call] of (message.toolCalls ?? []).entries()) {
+  for (const [j, call] of calls.entries()) {
     const args = call.arguments.trim() === "" ? {} : parseObject(call.arguments)
     if (args === undefined) return fail(refuse(`messages[${i}].tool_calls[${j}].function.arguments`, "Tool call arguments must be a JSON object for the Gemini backend."))
-    parts.push(call.signature === undefined ? { functionCall: { name: call.name, args } } : { functionCall: { name: call.name, args }, thoughtSignature: call.signature })
+    const signature = call.signature ?? (j === 0 ? fallback : undefined)
+    parts.push(signature === undefined ? { functionCall: { name: call.name, args } } : { functionCall: { name: call.name, args }, thoughtSignature: signature })
   }
   return succeed(parts)
 }

@@ -13,6 +13,8 @@ export interface GeminiRequestOptions {
    * some JSON Schema keywords). Default false.
    */
   readonly jsonSchemaFields?: boolean
+  /** See GeminiContentsOptions: what signs a replayed model turn whose calls lost their signatures (Gemini 3 requires one). */
+  readonly unsignedToolCallSignature?: string
   /** Thinking budget (tokens) per reasoning effort; `none` is always 0. */
   readonly thinkingBudgets?: Readonly<Partial<Record<Exclude<ReasoningEffort, "none">, number>>>
 }
@@ -41,7 +43,7 @@ export function encodeGenerateRequest(call: ChatCall, options: GeminiRequestOpti
   const { input, opts } = call
   const refused = refusedGeminiOption(opts)
   if (refused !== undefined) return fail(refused)
-  const conversation = contentsToGemini(input.messages)
+  const conversation = contentsToGemini(input.messages, options.unsignedToolCallSignature === undefined ? {} : { unsignedToolCallSignature: options.unsignedToolCallSignature })
   if (!conversation.ok) return conversation
   type Mutable<T> = { -readonly [K in keyof T]: T[K] }
   const body: Mutable<GeminiGenerateRequest> = { contents: conversation.value.contents }

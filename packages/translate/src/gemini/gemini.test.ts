@@ -11,6 +11,7 @@ import { toOpenAIError } from "../errors/to-openai-error.ts"
 import type { GenerateOpts, GenerateResult, Message, ToolDef } from "../model/types.ts"
 import { embedInputCount } from "../embeddings/embed-call.ts"
 import { encodeEmbedRequest, fromEmbedResponse } from "./embed.ts"
+import { GEMINI_SKIP_SIGNATURE_VALIDATOR } from "./contents-to-gemini.ts"
 import { encodeGenerateRequest, geminiGeneratePath } from "./encode-generate-request.ts"
 import { fromGeminiError } from "./from-gemini-error.ts"
 import { fromGenerateResponse } from "./from-generate-response.ts"
@@ -227,6 +228,21 @@ describe("Gemini request encoder", () => {
   ] as const)("refuses %j with a 400 naming %s", (opts, param) => {
     const outcome = encodeGenerateRequest(call([{ role: "user", content: "x" }], opts))
     expect(!outcome.ok && outcome.error).toMatchObject({ _tag: "InvalidRequest", param })
+  })
+
+  it("signs the first call of a replayed turn that lost its signatures with the configured sentinel, never over a real one", () => {
+    const paris = { id: "call_0", name: "weather", arguments: '{"city":"Paris"}' }
+    const rome = { id: "call_1", name: "weather", arguments: '{"city":"Rome"}' }
+    const calls = [paris, rome]
+    const unsigned = encodeGenerateRequest(call([{ role: "user", content: "x" }, { role: "assistant", content: null, toolCalls: calls }]), { unsignedToolCallSignature: GEMINI_SKIP_SIGNATURE_VALIDATOR })
+    expect(unsigned.ok && unsigned.value.contents[1]?.parts).toEqual([
+      { functionCall: { name: "weather", args: { city: "Paris" } }, thoughtSignature: "skip_thought_signature_validator" },
+      { functionCall: { name: "weather", args: { city: "Rome" } } },
+    ])
+    const signed = encodeGenerateRequest(call([{ role: "user", content: "x" }, { role: "assistant", content: null, toolCalls: [{ ...paris, signature: "real" }, rome] }]), { unsignedToolCallSignature: GEMINI_SKIP_SIGNATURE_VALIDATOR })
+    expect(signed.ok && signed.value.contents[1]?.parts.map((part) => ("thoughtSignature" in part ? part.thoughtSignature : undefined))).toEqual(["real", undefined])
+    const plain = encodeGenerateRequest(call([{ role: "user", content: "x" }, { role: "assistant", content: null, toolCalls: calls }]))
+    expect(plain.ok && plain.value.contents[1]?.parts.some((part) => "thoughtSignature" in part)).toBe(false)
   })
 
   it("refuses image URLs it cannot inline and tool results answering no call", () => {
