@@ -210,6 +210,11 @@ describe("Anthropic streams (real recordings)", () => {
 const identifier = fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_]{0,12}$/)
 const block = fc.oneof(
   fc.record({ type: fc.constant("text"), text: fc.string({ minLength: 1, maxLength: 30 }) }),
+  fc.record({
+    type: fc.constant("text"),
+    text: fc.string({ minLength: 1, maxLength: 30 }),
+    citations: fc.array(fc.record({ type: fc.constant("char_location"), cited_text: fc.string({ maxLength: 10 }), document_index: fc.nat(3), start_char_index: fc.nat(50), end_char_index: fc.nat(50) }), { minLength: 1, maxLength: 2 }),
+  }),
   fc.record({ type: fc.constant("thinking"), thinking: fc.string({ minLength: 1, maxLength: 30 }), signature: fc.base64String({ minLength: 4, maxLength: 40 }) }),
   fc.record({ type: fc.constant("redacted_thinking"), data: fc.base64String({ minLength: 4, maxLength: 40 }) }),
   fc.record({ type: fc.constant("tool_use"), id: identifier.map((id) => `toolu_${id}`), name: identifier, input: fc.dictionary(identifier, fc.oneof(fc.string(), fc.integer(), fc.boolean()), { maxKeys: 3 }) }),
@@ -244,6 +249,7 @@ function asStream(a: AnswerValue): string[] {
       case "text":
         lines.push({ type: "content_block_start", index, content_block: { type: "text", text: "" } })
         for (const text of pieces(b.text, a.cuts)) lines.push({ type: "content_block_delta", index, delta: { type: "text_delta", text } })
+        for (const citation of "citations" in b ? b.citations : []) lines.push({ type: "content_block_delta", index, delta: { type: "citations_delta", citation } })
         break
       case "thinking":
         lines.push({ type: "content_block_start", index, content_block: { type: "thinking", thinking: "", signature: "" } })

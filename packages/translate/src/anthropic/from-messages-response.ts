@@ -35,7 +35,11 @@ export function fromMessagesResponse(body: unknown, options: AnthropicDecodeOpti
   const unknownParts: Readonly<Record<string, unknown>>[] = []
   let structured = false
   for (const block of message.content) {
-    if (isText(block)) text += block.text
+    if (isText(block)) {
+      text += block.text
+      // Citations (documents, web search) have no internal field: kept as Anthropic sent them, as the stream's citations_delta are.
+      unknownParts.push(...(block.citations ?? []))
+    }
     else if (isThinking(block)) {
       reasoning = (reasoning ?? "") + block.thinking
       thinkingBlocks.push({ type: "thinking", thinking: block.thinking, signature: block.signature ?? "" })

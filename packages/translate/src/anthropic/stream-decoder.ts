@@ -8,6 +8,7 @@ import { fromAnthropicStreamError } from "./from-anthropic-error.ts"
 import { stopReasonFromAnthropic } from "./map-stop-reason.ts"
 import { usageFromAnthropic } from "./map-usage.ts"
 import {
+  CitationsDelta,
   ContentBlockDeltaEvent,
   ContentBlockStartEvent,
   ContentBlockStopEvent,
@@ -97,6 +98,7 @@ const isTextDelta = Schema.is(TextDelta)
 const isJsonDelta = Schema.is(InputJsonDelta)
 const isThinkingDelta = Schema.is(ThinkingDelta)
 const isSignatureDelta = Schema.is(SignatureDelta)
+const isCitationsDelta = Schema.is(CitationsDelta)
 
 export function decodeAnthropicStreamEvent(state: AnthropicStreamState, event: AnthropicStreamEvent): Step {
   if (state.phase === "closed") return [state, NOTHING]
@@ -208,7 +210,8 @@ function blockDelta(state: AnthropicStreamState, index: number, delta: Readonly<
     const deltas = toolCallDeltas(step.events)
     return emit(next, deltas.length === 0 ? {} : { deltaToolCalls: deltas })
   }
-  // citations_delta and other delta kinds the internal interface has no field for: kept as they came.
+  if (isCitationsDelta(delta)) return emit(state, { unknownParts: [delta.citation] })
+  // Delta kinds the internal interface has no field for: kept as they came.
   return emit(state, { unknownParts: [delta] })
 }
 

@@ -89,7 +89,7 @@ export const AnthropicMessageResponse = Schema.StructWithRest(
 )
 export type AnthropicMessageResponse = typeof AnthropicMessageResponse.Type
 
-export const TextBlockIn = Schema.Struct({ type: Schema.Literal("text"), text: Schema.String })
+export const TextBlockIn = Schema.Struct({ type: Schema.Literal("text"), text: Schema.String, citations: Schema.optionalKey(Schema.NullOr(Schema.Array(AnyRecord))) })
 export const ThinkingBlockIn = Schema.Struct({ type: Schema.Literal("thinking"), thinking: Schema.String, signature: Schema.optionalKey(Schema.NullOr(Schema.String)) })
 export const RedactedThinkingBlockIn = Schema.Struct({ type: Schema.Literal("redacted_thinking"), data: Schema.String })
 export const ToolUseBlockIn = Schema.Struct({ type: Schema.Literal("tool_use"), id: Schema.String, name: Schema.String, input: Schema.optionalKey(Schema.Unknown) })
@@ -116,3 +116,4 @@ export const TextDelta = Schema.Struct({ type: Schema.Literal("text_delta"), tex
 export const InputJsonDelta = Schema.Struct({ type: Schema.Literal("input_json_delta"), partial_json: Schema.String })
 export const ThinkingDelta = Schema.Struct({ type: Schema.Literal("thinking_delta"), thinking: Schema.String })
 export const SignatureDelta = Schema.Struct({ type: Schema.Literal("signature_delta"), signature: Schema.String })
+export const CitationsDelta = Schema.Struct({ type: Schema.Literal("citations_delta"), citation: AnyRecord })
