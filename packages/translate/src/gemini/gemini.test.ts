@@ -138,6 +138,12 @@ describe("Gemini streams (real recordings)", () => {
     expect(done).toBe(true)
   })
 
+  it("an error body inside the stream ends it with its reason (the recorded 429 waits its RetryInfo delay)", () => {
+    const error = JSON.stringify(recordedJson("gemini", "google-429-retry-info"))
+    const outputs = decodeStream([recordedStreamLines("gemini", "google-text")[0] ?? "", error])
+    expect(outputs.at(-1)).toMatchObject({ type: "error", error: { _tag: "RateLimited", retryAfterMs: 34400 } })
+  })
+
   it("a stream cut before a finish reason is an error", () => {
     const lines = recordedStreamLines("gemini", "google-text").slice(0, 2)
     expect(decodeStream(lines).at(-1)).toMatchObject({ type: "error", error: { code: "upstream_stream_incomplete" } })

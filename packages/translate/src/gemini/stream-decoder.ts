@@ -6,7 +6,8 @@ import type { GatewayError } from "../errors/gateway-error.ts"
 import type { GenerateChunk, ToolCallDelta } from "../model/types.ts"
 import { finishReasonFromGemini } from "./map-finish-reason.ts"
 import { usageFromGemini } from "./map-usage.ts"
-import { FunctionCallPartIn, GeminiGenerateResponse, TextPartIn, type GeminiCandidate, type PartialArg } from "./wire.ts"
+import { fromGeminiError } from "./from-gemini-error.ts"
+import { FunctionCallPartIn, GeminiGenerateResponse, GeminiStreamError, TextPartIn, type GeminiCandidate, type PartialArg } from "./wire.ts"
 
 /**
  * The Gemini stream reducer: the `data:` payloads of `streamGenerateContent?alt=sse`
@@ -52,6 +53,7 @@ export function initialGeminiStreamState(limits: StreamLimits = streamLimits): G
 type Step = readonly [GeminiStreamState, readonly StreamDecoderOutput[]]
 const NOTHING: readonly StreamDecoderOutput[] = []
 const isResponse = Schema.is(GeminiGenerateResponse)
+const isStreamError = Schema.is(GeminiStreamError)
 const isText = Schema.is(TextPartIn)
 const isFunctionCall = Schema.is(FunctionCallPartIn)
 const MAX_CANDIDATES = 8
@@ -66,6 +68,8 @@ export function decodeGeminiStreamEvent(state: GeminiStreamState, event: GeminiS
       } catch {
         return failed(state, invalidStream("a stream event is not JSON"))
       }
+      // An error body in the stream (a 429 or 5xx after the headers were sent): its reason, by the same mapper as a non-2xx answer.
+      if (isStreamError(value)) return failed(state, fromGeminiError({ status: value.error.code ?? 500, body: event.data, header: () => undefined }, 0))
       if (!isResponse(value)) return failed(state, invalidStream("a stream event is not a GenerateContentResponse"))
       return decodeResponse(state, value)
     }

@@ -122,3 +122,8 @@ export type FunctionCallPartIn = typeof FunctionCallPartIn.Type
 
 export const GeminiEmbedContentResponse = Schema.Struct({ embedding: Schema.Struct({ values: Schema.Array(Schema.Number) }) })
 export const GeminiBatchEmbedResponse = Schema.Struct({ embeddings: Schema.Array(Schema.Struct({ values: Schema.Array(Schema.Number) })) })
+
+/** An error Gemini writes into a stream (its error body, as a `data:` payload). */
+export const GeminiStreamError = Schema.Struct({
+  error: Schema.StructWithRest(Schema.Struct({ code: Schema.optionalKey(Schema.NullOr(Schema.Number)), message: OptionalNullableString, status: OptionalNullableString }), Rest),
+})
