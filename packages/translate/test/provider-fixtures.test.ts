@@ -149,9 +149,12 @@ const expectations: Record<string, Expectation> = {
   },
 }
 
+/** Native (non-OpenAI) wire formats, replayed by their own mappers' tests (src/ollama/). */
+const nativeDialectDirs: ReadonlySet<string> = new Set(["ollama"])
+
 function fixtureFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? fixtureFiles(join(dir, entry.name)) : /\.(json|chunks\.txt)$/.test(entry.name) ? [relative(fixturesDir, join(dir, entry.name))] : [],
+    entry.isDirectory() ? (dir === fixturesDir && nativeDialectDirs.has(entry.name) ? [] : fixtureFiles(join(dir, entry.name))) : /\.(json|chunks\.txt)$/.test(entry.name) ? [relative(fixturesDir, join(dir, entry.name))] : [],
   )
 }
 

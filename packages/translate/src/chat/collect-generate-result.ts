@@ -1,7 +1,7 @@
-import type { FinishReason, GenerateChoiceResult, GenerateChunk, GenerateResult, Logprobs, Repair, TokenUsage, ToolCall, UrlCitation } from "../model/types.ts"
+import type { ThinkingBlock, FinishReason, GenerateChoiceResult, GenerateChunk, GenerateResult, Logprobs, Repair, TokenUsage, ToolCall, UrlCitation } from "../model/types.ts"
 import { concatLogprobs } from "./map-logprobs.ts"
 import { streamLimits } from "./stream-limits.ts"
-import { addToolCallFragment, finishToolCalls, initialToolCallAccumulator, type ToolCallAccumulator, type ToolCallEvent } from "./tool-call-accumulator.ts"
+import { addToolCallFragment, finishToolCalls, initialToolCallAccumulator, toolCallPosition, type ToolCallAccumulator, type ToolCallEvent } from "./tool-call-accumulator.ts"
 
 /**
  * Folds a stream of GenerateChunks into the GenerateResult a non-streamed call would
@@ -17,6 +17,7 @@ interface CollectChoice {
   readonly index: number
   readonly content: string
   readonly reasoning: string | undefined
+  readonly thinkingBlocks: readonly ThinkingBlock[]
   readonly refusal: string | undefined
   readonly accumulator: ToolCallAccumulator
   readonly toolCalls: readonly ToolCall[]
@@ -57,6 +58,7 @@ function newChoice(index: number): CollectChoice {
     index,
     content: "",
     reasoning: undefined,
+    thinkingBlocks: [],
     refusal: undefined,
     accumulator: initialToolCallAccumulator(streamLimits),
     toolCalls: [],
@@ -80,6 +82,7 @@ export function collectChunk(state: CollectState, chunk: GenerateChunk): Collect
     chunk.deltaReasoning !== undefined ||
     chunk.deltaRefusal !== undefined ||
     chunk.deltaToolCalls !== undefined ||
+    chunk.thinkingBlocks !== undefined ||
     chunk.logprobs !== undefined ||
     chunk.annotations !== undefined ||
     chunk.unknownParts !== undefined ||
@@ -90,6 +93,7 @@ export function collectChunk(state: CollectState, chunk: GenerateChunk): Collect
   let choice = known ?? newChoice(index)
   if (chunk.deltaContent !== undefined) choice = { ...choice, content: choice.content + chunk.deltaContent }
   if (chunk.deltaReasoning !== undefined) choice = { ...choice, reasoning: (choice.reasoning ?? "") + chunk.deltaReasoning }
+  if (chunk.thinkingBlocks !== undefined) choice = { ...choice, thinkingBlocks: [...choice.thinkingBlocks, ...chunk.thinkingBlocks] }
   if (chunk.deltaRefusal !== undefined) choice = { ...choice, refusal: (choice.refusal ?? "") + chunk.deltaRefusal }
   if (chunk.logprobs !== undefined) choice = { ...choice, logprobs: concatLogprobs(choice.logprobs, chunk.logprobs) }
   if (chunk.annotations !== undefined) choice = { ...choice, annotations: [...choice.annotations, ...chunk.annotations] }
@@ -98,6 +102,12 @@ export function collectChunk(state: CollectState, chunk: GenerateChunk): Collect
     const step = addToolCallFragment(choice.accumulator, { index: delta.index, id: delta.id, name: delta.name, arguments: delta.argumentsDelta })
     if (!step.ok) return { ...next, failure: step.detail }
     choice = { ...choice, accumulator: step.accumulator, toolCalls: applyEvents(choice.toolCalls, step.events) }
+    const position = delta.signature === undefined ? undefined : toolCallPosition(choice.accumulator, delta.index)
+    const call = position === undefined ? undefined : choice.toolCalls[position]
+    if (position !== undefined && call !== undefined && delta.signature !== undefined) {
+      const signed = { ...call, signature: delta.signature }
+      choice = { ...choice, toolCalls: choice.toolCalls.map((c, i) => (i === position ? signed : c)) }
+    }
   }
   if (chunk.finishReason !== undefined && choice.finishReason === undefined) {
     const step = finishToolCalls(choice.accumulator)
@@ -177,6 +187,7 @@ function choiceResult(choice: CollectChoice): GenerateChoiceResult | undefined {
   if (choice.toolCalls.length > 0) result.toolCalls = choice.toolCalls
   if (choice.refusal !== undefined) result.refusal = choice.refusal
   if (choice.reasoning !== undefined) result.reasoning = choice.reasoning
+  if (choice.thinkingBlocks.length > 0) result.thinkingBlocks = choice.thinkingBlocks
   if (choice.logprobs !== undefined) result.logprobs = choice.logprobs
   if (choice.annotations.length > 0) result.annotations = choice.annotations
   if (choice.unknownParts.length > 0) result.unknownParts = choice.unknownParts

@@ -225,7 +225,7 @@ function finishChoice(choice: DecoderChoice, repairs: Repair[]): FinishStep {
 }
 
 /** Accumulator events as internal deltas: a start with the arguments that directly follow it. */
-function toolCallDeltas(events: readonly ToolCallEvent[]): ToolCallDelta[] {
+export function toolCallDeltas(events: readonly ToolCallEvent[]): ToolCallDelta[] {
   const deltas: ToolCallDelta[] = []
   for (const event of events) {
     if (event.type === "start") {

@@ -127,3 +127,8 @@ function inferIndex(slots: readonly Slot[], id: string | undefined, name: string
 function nonEmpty(text: string | undefined): string | undefined {
   return text === undefined || text === "" ? undefined : text
 }
+
+/** The position a started call with this source index was given; undefined while it has not started. */
+export function toolCallPosition(accumulator: ToolCallAccumulator, sourceIndex: number): number | undefined {
+  return accumulator.slots.find((slot) => slot.sourceIndex === sourceIndex)?.position
+}

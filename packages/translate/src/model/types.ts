@@ -29,11 +29,22 @@ export type RefusalPart = { readonly type: "refusal"; readonly refusal: string }
 export type UserContentPart = TextPart | ImagePart | AudioPart | FilePart
 export type AssistantContentPart = TextPart | RefusalPart
 
+/**
+ * A reasoning block kept whole (Anthropic extended thinking), so a follow-up turn can
+ * send it back unaltered: the provider checks the signature, and refuses a tool-use
+ * continuation whose thinking was dropped. Redacted blocks carry only opaque data.
+ */
+export type ThinkingBlock =
+  | { readonly type: "thinking"; readonly thinking: string; readonly signature: string }
+  | { readonly type: "redacted_thinking"; readonly data: string }
+
 export interface ToolCall {
   readonly id: string
   readonly name: string
   /** The arguments exactly as the model produced them: JSON text, not re-serialised. */
   readonly arguments: string
+  /** Gemini's `thoughtSignature` on the call's part: a follow-up turn must send it back with the call. */
+  readonly signature?: string
 }
 
 export type SystemMessage = {
@@ -54,6 +65,8 @@ export type AssistantMessage = {
   readonly toolCalls?: readonly ToolCall[]
   /** A previous audio answer the model gave, by id (OpenAI's assistant `audio: {id}`). */
   readonly audio?: { readonly id: string }
+  /** The model's signed reasoning from that turn (see ThinkingBlock), sent back to providers that check it. */
+  readonly thinkingBlocks?: readonly ThinkingBlock[]
 }
 export type ToolMessage = {
   readonly role: "tool"
@@ -230,6 +243,8 @@ export interface GenerateChoiceResult {
   readonly refusal?: string
   /** Reasoning text some providers return beside the answer (`reasoning_content`, Magistral `thinking` parts). */
   readonly reasoning?: string
+  /** The reasoning as signed blocks, in order, when the provider signs it (see ThinkingBlock). */
+  readonly thinkingBlocks?: readonly ThinkingBlock[]
   readonly logprobs?: Logprobs
   readonly annotations?: readonly UrlCitation[]
   /** Content parts of a type the gateway does not know, kept as the upstream sent them. */
@@ -256,6 +271,8 @@ export interface ToolCallDelta {
   readonly id?: string
   readonly name?: string
   readonly argumentsDelta?: string
+  /** The call's provider signature (see ToolCall.signature), on the fragment that carries it. */
+  readonly signature?: string
 }
 
 /** One step of a streamed generation. Identity usually comes on the first chunk. */
@@ -266,6 +283,8 @@ export interface GenerateChunk extends UpstreamIdentity {
   readonly deltaReasoning?: string
   readonly deltaRefusal?: string
   readonly deltaToolCalls?: readonly ToolCallDelta[]
+  /** Reasoning blocks completed with this chunk (their text also came as deltaReasoning). */
+  readonly thinkingBlocks?: readonly ThinkingBlock[]
   readonly logprobs?: Logprobs
   readonly annotations?: readonly UrlCitation[]
   readonly unknownParts?: readonly Readonly<Record<string, unknown>>[]

@@ -1,0 +1,75 @@
+import { Result, Schema } from "effect"
+import type { GenerateResult, ThinkingBlock, ToolCall } from "../model/types.ts"
+import { fail, succeed, type Outcome } from "../outcome.ts"
+import { stopReasonFromAnthropic } from "./map-stop-reason.ts"
+import { usageFromAnthropic } from "./map-usage.ts"
+import { AnthropicMessageResponse, RedactedThinkingBlockIn, TextBlockIn, ThinkingBlockIn, ToolUseBlockIn } from "./wire.ts"
+
+export interface AnthropicDecodeOptions {
+  /** The forced tool that carried structured output (AnthropicEncodedRequest.structuredOutputTool): its input is the content. */
+  readonly structuredOutputTool?: string
+}
+
+const decodeMessage = Schema.decodeUnknownResult(AnthropicMessageResponse)
+const isText = Schema.is(TextBlockIn)
+const isThinking = Schema.is(ThinkingBlockIn)
+const isRedacted = Schema.is(RedactedThinkingBlockIn)
+const isToolUse = Schema.is(ToolUseBlockIn)
+
+/**
+ * A non-streamed Messages API answer (parsed JSON) to a GenerateResult: text blocks
+ * joined as the content, tool_use blocks as tool calls (arguments as JSON text),
+ * thinking as reasoning with the signed blocks kept, other block types kept as
+ * unknownParts; the stop reason normalised with the raw one beside it, usage with
+ * cache reads and writes. Content is null only when the model answered with tool
+ * calls alone (as OpenAI sends it).
+ */
+export function fromMessagesResponse(body: unknown, options: AnthropicDecodeOptions = {}): Outcome<GenerateResult> {
+  const decoded = decodeMessage(body, { errors: "first" })
+  if (Result.isFailure(decoded)) return fail({ _tag: "UpstreamError", code: "invalid_upstream_response" })
+  const message = decoded.success
+  let text = ""
+  let reasoning: string | undefined
+  const thinkingBlocks: ThinkingBlock[] = []
+  const toolCalls: ToolCall[] = []
+  const unknownParts: Readonly<Record<string, unknown>>[] = []
+  let structured = false
+  for (const block of message.content) {
+    if (isText(block)) {
+      text += block.text
+      // Citations (documents, web search) have no internal field: kept as Anthropic sent them, as the stream's citations_delta are.
+      unknownParts.push(...(block.citations ?? []))
+    }
+    else if (isThinking(block)) {
+      reasoning = (reasoning ?? "") + block.thinking
+      thinkingBlocks.push({ type: "thinking", thinking: block.thinking, signature: block.signature ?? "" })
+    } else if (isRedacted(block)) thinkingBlocks.push({ type: "redacted_thinking", data: block.data })
+    else if (isToolUse(block)) {
+      const args = JSON.stringify(block.input ?? {})
+      if (block.name === options.structuredOutputTool) {
+        structured = true
+        text += args
+      } else toolCalls.push({ id: block.id, name: block.name, arguments: args })
+    } else unknownParts.push(block)
+  }
+  const repaired: string[] = []
+  const rawStop = message.stop_reason ?? ""
+  type Mutable = { -readonly [K in keyof GenerateResult]: GenerateResult[K] }
+  const result: Mutable = {
+    content: text === "" && toolCalls.length > 0 ? null : text,
+    finishReason: rawStop === "" ? (toolCalls.length > 0 ? "tool_calls" : "stop") : stopReasonFromAnthropic(rawStop, structured),
+  }
+  if (rawStop === "") repaired.push("finish_reason_missing")
+  else result.rawFinishReason = rawStop
+  if (toolCalls.length > 0) result.toolCalls = toolCalls
+  if (reasoning !== undefined) result.reasoning = reasoning
+  if (thinkingBlocks.length > 0) result.thinkingBlocks = thinkingBlocks
+  if (unknownParts.length > 0) result.unknownParts = unknownParts
+  if (message.id != null && message.id !== "") result.id = message.id
+  else repaired.push("id_missing")
+  if (message.model != null && message.model !== "") result.model = message.model
+  else repaired.push("model_missing")
+  if (message.usage != null) result.usage = usageFromAnthropic(message.usage)
+  if (repaired.length > 0) result.repaired = repaired
+  return succeed(result)
+}

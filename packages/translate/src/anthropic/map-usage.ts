@@ -1,0 +1,27 @@
+import type { TokenUsage } from "../model/types.ts"
+import type { AnthropicUsage } from "./wire.ts"
+
+/**
+ * Anthropic usage to TokenUsage. Anthropic's input_tokens excludes cached tokens, so the
+ * prompt is input + cache_read + cache_creation; cache reads are the cached tokens and
+ * cache creation the cache writes. Counts the upstream did not give stay absent.
+ */
+export function usageFromAnthropic(usage: AnthropicUsage): TokenUsage {
+  type Mutable = { -readonly [K in keyof TokenUsage]: TokenUsage[K] }
+  const out: Mutable = {}
+  const input = count(usage.input_tokens)
+  const read = count(usage.cache_read_input_tokens)
+  const written = count(usage.cache_creation_input_tokens)
+  const output = count(usage.output_tokens)
+  if (input !== undefined) out.promptTokens = input + (read ?? 0) + (written ?? 0)
+  if (output !== undefined) out.completionTokens = output
+  if (out.promptTokens !== undefined && output !== undefined) out.totalTokens = out.promptTokens + output
+  if (read !== undefined) out.cachedTokens = read
+  if (written !== undefined) out.cacheWriteTokens = written
+  out.raw = usage
+  return out
+}
+
+function count(value: number | null | undefined): number | undefined {
+  return typeof value === "number" && Number.isInteger(value) && value >= 0 ? value : undefined
+}

@@ -1,0 +1,133 @@
+import type { GatewayError } from "../errors/gateway-error.ts"
+import type { AssistantMessage, Message, TextPart, UserContentPart } from "../model/types.ts"
+import { fail, succeed, type Outcome } from "../outcome.ts"
+import type { AnthropicAssistantBlock, AnthropicMessage, AnthropicTextBlock, AnthropicUserBlock } from "./wire.ts"
+
+export interface AnthropicConversation {
+  readonly system: readonly AnthropicTextBlock[]
+  readonly messages: readonly AnthropicMessage[]
+}
+
+/**
+ * Internal messages as Anthropic's: system and developer messages become the top-level
+ * `system` (the API has no system turn); tool results become `tool_result` blocks of a
+ * user turn; consecutive turns of one role are joined into one, so parallel tool
+ * results travel together as the API requires; an assistant's signed thinking goes
+ * back first, as it came. What Anthropic cannot take (audio, OpenAI file ids, tool
+ * arguments that are not a JSON object) is a 400 naming the field.
+ */
+export function messagesToAnthropic(messages: readonly Message[]): Outcome<AnthropicConversation> {
+  const system: AnthropicTextBlock[] = []
+  const turns: AnthropicMessage[] = []
+  const push = (turn: AnthropicMessage) => {
+    const last = turns[turns.length - 1]
+    if (last !== undefined && last.role === "user" && turn.role === "user") turns[turns.length - 1] = { role: "user", content: [...last.content, ...turn.content] }
+    else if (last !== undefined && last.role === "assistant" && turn.role === "assistant") turns[turns.length - 1] = { role: "assistant", content: [...last.content, ...turn.content] }
+    else turns.push(turn)
+  }
+  for (const [i, message] of messages.entries()) {
+    switch (message.role) {
+      case "system":
+      case "developer":
+        system.push(...textBlocks(message.content))
+        break
+      case "user": {
+        const content: AnthropicUserBlock[] = []
+        if (typeof message.content === "string") content.push({ type: "text", text: message.content })
+        else {
+          for (const [j, part] of message.content.entries()) {
+            const block = userPartToAnthropic(part, `messages[${i}].content[${j}]`)
+            if (!block.ok) return block
+            content.push(block.value)
+          }
+        }
+        push({ role: "user", content })
+        break
+      }
+      case "assistant": {
+        const content = assistantToAnthropic(message, i)
+        if (!content.ok) return content
+        push({ role: "assistant", content: content.value })
+        break
+      }
+      case "tool":
+        push({ role: "user", content: [{ type: "tool_result", tool_use_id: message.toolCallId, content: typeof message.content === "string" ? message.content : textBlocks(message.content) }] })
+        break
+      default: {
+        const unreachable: never = message
+        return unreachable
+      }
+    }
+  }
+  return succeed({ system, messages: turns })
+}
+
+function textBlocks(content: string | readonly TextPart[]): AnthropicTextBlock[] {
+  return typeof content === "string" ? [{ type: "text", text: content }] : content.map((part) => ({ type: "text", text: part.text }))
+}
+
+const DATA_URL = /^data:([^;,]+);base64,(.*)$/s
+
+function userPartToAnthropic(part: UserContentPart, param: string): Outcome<AnthropicUserBlock> {
+  switch (part.type) {
+    case "text":
+      return succeed({ type: "text", text: part.text })
+    case "image": {
+      // `detail` has no Anthropic counterpart: the model sees the image at its own resolution.
+      const data = DATA_URL.exec(part.url)
+      if (data !== null) return succeed({ type: "image", source: { type: "base64", media_type: data[1] ?? "", data: data[2] ?? "" } })
+      if (/^https?:\/\//i.test(part.url)) return succeed({ type: "image", source: { type: "url", url: part.url } })
+      return fail(refuse(`${param}.image_url.url`, "An image must be a base64 data URL or an http(s) URL."))
+    }
+    case "audio":
+      return fail(refuse(param, "The Anthropic backend does not accept audio input."))
+    case "file": {
+      if (part.fileData === undefined) return fail(refuse(`${param}.file.file_id`, "The Anthropic backend takes files as file_data (a base64 data URL), not by OpenAI file id."))
+      const data = DATA_URL.exec(part.fileData)
+      if (data === null) return fail(refuse(`${param}.file.file_data`, "file_data must be a base64 data URL (data:<media type>;base64,…)."))
+      const mediaType = data[1] ?? ""
+      if (mediaType.startsWith("image/")) return succeed({ type: "image", source: { type: "base64", media_type: mediaType, data: data[2] ?? "" } })
+      if (mediaType !== "application/pdf") return fail(refuse(`${param}.file.file_data`, `The Anthropic backend takes PDF documents and images, not ${mediaType}.`))
+      const source = { type: "base64" as const, media_type: mediaType, data: data[2] ?? "" }
+      return succeed(part.filename === undefined ? { type: "document", source } : { type: "document", source, title: part.filename })
+    }
+    default: {
+      const unreachable: never = part
+      return unreachable
+    }
+  }
+}
+
+function assistantToAnthropic(message: AssistantMessage, i: number): Outcome<AnthropicAssistantBlock[]> {
+  const blocks: AnthropicAssistantBlock[] = []
+  for (const block of message.thinkingBlocks ?? []) blocks.push(block.type === "thinking" ? { type: "thinking", thinking: block.thinking, signature: block.signature } : { type: "redacted_thinking", data: block.data })
+  if (typeof message.content === "string") {
+    if (message.content !== "") blocks.push({ type: "text", text: message.content })
+  } else {
+    for (const part of message.content ?? []) {
+      const text = part.type === "text" ? part.text : part.refusal
+      if (text !== "") blocks.push({ type: "text", text })
+    }
+  }
+  for (const [j, call] of (message.toolCalls ?? []).entries()) {
+    const input = parseObject(call.arguments)
+    if (input === undefined) return fail(refuse(`messages[${i}].tool_calls[${j}].function.arguments`, "Tool call arguments must be a JSON object for the Anthropic backend."))
+    blocks.push({ type: "tool_use", id: call.id, name: call.name, input })
+  }
+  return succeed(blocks)
+}
+
+/** Arguments as the object Anthropic takes; an empty text is the empty object (a call without arguments). */
+function parseObject(text: string): Readonly<Record<string, unknown>> | undefined {
+  if (text.trim() === "") return {}
+  try {
+    const value: unknown = JSON.parse(text)
+    return typeof value === "object" && value !== null && !Array.isArray(value) ? Object.fromEntries(Object.entries(value)) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function refuse(param: string, message: string): GatewayError {
+  return { _tag: "InvalidRequest", message, param, code: "unsupported_parameter" }
+}

@@ -1,0 +1,277 @@
+import { Schema } from "effect"
+import { toolCallDeltas, type StreamDecoderOutput } from "../chat/stream-decoder.ts"
+import { streamLimits, type StreamLimits } from "../chat/stream-limits.ts"
+import { addToolCallFragment, finishToolCalls, initialToolCallAccumulator, type ToolCallAccumulator } from "../chat/tool-call-accumulator.ts"
+import type { GatewayError } from "../errors/gateway-error.ts"
+import type { GenerateChunk, ThinkingBlock, ToolCallDelta } from "../model/types.ts"
+import { fromAnthropicStreamError } from "./from-anthropic-error.ts"
+import { stopReasonFromAnthropic } from "./map-stop-reason.ts"
+import { usageFromAnthropic } from "./map-usage.ts"
+import {
+  CitationsDelta,
+  ContentBlockDeltaEvent,
+  ContentBlockStartEvent,
+  ContentBlockStopEvent,
+  ErrorEvent,
+  InputJsonDelta,
+  MessageDeltaEvent,
+  MessageStartEvent,
+  RedactedThinkingBlockIn,
+  SignatureDelta,
+  TextBlockIn,
+  TextDelta,
+  ThinkingBlockIn,
+  ThinkingDelta,
+  ToolUseBlockIn,
+  type AnthropicUsage,
+} from "./wire.ts"
+
+/**
+ * The Anthropic stream reducer: SSE events of a Messages API stream in (`event:` name
+ * and `data:` JSON; the JSON's `type` decides), GenerateChunks out. Text deltas are
+ * content, thinking deltas reasoning (each thinking block is also emitted whole with
+ * its signature when it stops), tool_use blocks tool calls joined by the one
+ * accumulator rule (a call that streamed no arguments gets `{}`, as the non-streamed
+ * answer has), the forced structured-output tool's JSON is content. Usage from
+ * message_start and message_delta is merged (the later count wins). `ping` and unknown
+ * event types are skipped, as Anthropic asks; an `error` event ends the stream with
+ * its reason; a stream cut before message_stop is an error, never a silent stop.
+ */
+export type AnthropicStreamEvent =
+  | { readonly type: "event"; readonly event?: string | undefined; readonly data: string }
+  | { readonly type: "end" }
+
+type OpenBlock =
+  | { readonly kind: "text" }
+  | { readonly kind: "thinking"; readonly text: string; readonly signature: string }
+  | { readonly kind: "redacted"; readonly data: string }
+  | { readonly kind: "tool"; readonly position: number; readonly sawArguments: boolean }
+  | { readonly kind: "structured"; readonly sawArguments: boolean }
+  | { readonly kind: "other" }
+
+export interface AnthropicStreamState {
+  readonly limits: StreamLimits
+  readonly structuredOutputTool: string | undefined
+  readonly phase: "streaming" | "stopped" | "closed"
+  readonly blocks: ReadonlyMap<number, OpenBlock>
+  readonly toolCalls: ToolCallAccumulator
+  readonly toolCount: number
+  readonly usage: AnthropicUsage | undefined
+  readonly finished: boolean
+  readonly sawStructured: boolean
+  /** Characters of thinking held for the signed block: bounded like tool arguments. */
+  readonly heldChars: number
+  readonly nowMs: number
+}
+
+export function initialAnthropicStreamState(options: { readonly structuredOutputTool?: string; readonly limits?: StreamLimits; readonly nowMs?: number } = {}): AnthropicStreamState {
+  const limits = options.limits ?? streamLimits
+  return {
+    limits,
+    structuredOutputTool: options.structuredOutputTool,
+    phase: "streaming",
+    blocks: new Map(),
+    toolCalls: initialToolCallAccumulator(limits),
+    toolCount: 0,
+    usage: undefined,
+    finished: false,
+    sawStructured: false,
+    heldChars: 0,
+    nowMs: options.nowMs ?? 0,
+  }
+}
+
+type Step = readonly [AnthropicStreamState, readonly StreamDecoderOutput[]]
+const NOTHING: readonly StreamDecoderOutput[] = []
+
+const isMessageStart = Schema.is(MessageStartEvent)
+const isBlockStart = Schema.is(ContentBlockStartEvent)
+const isBlockDelta = Schema.is(ContentBlockDeltaEvent)
+const isBlockStop = Schema.is(ContentBlockStopEvent)
+const isMessageDelta = Schema.is(MessageDeltaEvent)
+const isError = Schema.is(ErrorEvent)
+const isText = Schema.is(TextBlockIn)
+const isThinking = Schema.is(ThinkingBlockIn)
+const isRedacted = Schema.is(RedactedThinkingBlockIn)
+const isToolUse = Schema.is(ToolUseBlockIn)
+const isTextDelta = Schema.is(TextDelta)
+const isJsonDelta = Schema.is(InputJsonDelta)
+const isThinkingDelta = Schema.is(ThinkingDelta)
+const isSignatureDelta = Schema.is(SignatureDelta)
+const isCitationsDelta = Schema.is(CitationsDelta)
+
+export function decodeAnthropicStreamEvent(state: AnthropicStreamState, event: AnthropicStreamEvent): Step {
+  if (state.phase === "closed") return [state, NOTHING]
+  switch (event.type) {
+    case "event": {
+      if (state.phase === "stopped") return [state, NOTHING]
+      let value: unknown
+      try {
+        value = JSON.parse(event.data)
+      } catch {
+        return failed(state, { _tag: "UpstreamError", code: "invalid_upstream_stream", detail: "a stream event is not JSON" })
+      }
+      return decodeValue(state, value)
+    }
+    case "end":
+      if (state.phase === "stopped" && state.finished) return [{ ...state, phase: "closed" }, NOTHING]
+      if (state.phase === "stopped") {
+        // message_stop without a stop reason: every client accepts the answer, so finish what was said.
+        const step = finishCalls(state)
+        if (!step.ok) return failed(state, invalidStream(step.detail))
+        const chunk: GenerateChunk = { finishReason: step.deltas.length > 0 || state.toolCount > 0 ? "tool_calls" : "stop", repaired: ["finish_reason_missing"], ...(step.deltas.length > 0 ? { deltaToolCalls: step.deltas } : {}) }
+        return [{ ...step.state, phase: "closed" }, [{ type: "chunk", chunk }]]
+      }
+      return failed(state, { _tag: "UpstreamError", code: "upstream_stream_incomplete", detail: "the upstream stream ended before message_stop" })
+    default: {
+      const unreachable: never = event
+      return unreachable
+    }
+  }
+}
+
+function decodeValue(state: AnthropicStreamState, value: unknown): Step {
+  if (isMessageStart(value)) {
+    const { id, model, usage } = value.message
+    const chunk: { -readonly [K in keyof GenerateChunk]: GenerateChunk[K] } = {}
+    if (id != null && id !== "") chunk.id = id
+    if (model != null && model !== "") chunk.model = model
+    const next = usage == null ? state : { ...state, usage }
+    if (usage != null) chunk.usage = usageFromAnthropic(usage)
+    return emit(next, chunk)
+  }
+  if (isBlockStart(value)) return blockStart(state, value.index, value.content_block)
+  if (isBlockDelta(value)) return blockDelta(state, value.index, value.delta)
+  if (isBlockStop(value)) return blockStop(state, value.index)
+  if (isMessageDelta(value)) {
+    const usage = value.usage == null ? state.usage : { ...state.usage, ...definedOnly(value.usage) }
+    let next: AnthropicStreamState = { ...state, usage }
+    const chunk: { -readonly [K in keyof GenerateChunk]: GenerateChunk[K] } = {}
+    if (usage !== undefined) chunk.usage = usageFromAnthropic(usage)
+    const raw = value.delta?.stop_reason
+    if (raw != null && raw !== "" && !state.finished) {
+      const step = finishCalls(next)
+      if (!step.ok) return failed(state, invalidStream(step.detail))
+      next = { ...step.state, finished: true }
+      if (step.deltas.length > 0) chunk.deltaToolCalls = step.deltas
+      chunk.finishReason = stopReasonFromAnthropic(raw, state.sawStructured)
+      chunk.rawFinishReason = raw
+    }
+    return emit(next, chunk)
+  }
+  if (isError(value)) return failed(state, fromAnthropicStreamError(value.error, state.nowMs))
+  if (typeof value === "object" && value !== null && "type" in value && value.type === "message_stop") return [{ ...state, phase: "stopped" }, NOTHING]
+  // ping, and event types added after this was written.
+  return [state, NOTHING]
+}
+
+function blockStart(state: AnthropicStreamState, index: number, block: Readonly<Record<string, unknown>>): Step {
+  const open = (kind: OpenBlock, next: AnthropicStreamState = state): AnthropicStreamState => ({ ...next, blocks: new Map([...next.blocks, [index, kind]]) })
+  if (isText(block)) return emit(open({ kind: "text" }), block.text === "" ? {} : { deltaContent: block.text })
+  if (isThinking(block)) {
+    const next = open({ kind: "thinking", text: block.thinking, signature: block.signature ?? "" })
+    return emit(next, block.thinking === "" ? {} : { deltaReasoning: block.thinking })
+  }
+  if (isRedacted(block)) return [open({ kind: "redacted", data: block.data }), NOTHING]
+  if (isToolUse(block)) {
+    // Anthropic starts a call with `input: {}` and streams the arguments; a proxy may send them whole here.
+    const initial = block.input !== undefined && !isEmptyObject(block.input) ? JSON.stringify(block.input) : ""
+    if (block.name === state.structuredOutputTool) return emit(open({ kind: "structured", sawArguments: initial !== "" }, { ...state, sawStructured: true }), initial === "" ? {} : { deltaContent: initial })
+    const position = state.toolCount
+    const step = addToolCallFragment(state.toolCalls, { index: position, id: block.id, name: block.name, arguments: initial })
+    if (!step.ok) return failed(state, invalidStream(step.detail))
+    const next = open({ kind: "tool", position, sawArguments: initial !== "" }, { ...state, toolCalls: step.accumulator, toolCount: position + 1 })
+    const deltas = toolCallDeltas(step.events)
+    return emit(next, deltas.length === 0 ? {} : { deltaToolCalls: deltas })
+  }
+  return emit(open({ kind: "other" }), { unknownParts: [block] })
+}
+
+function blockDelta(state: AnthropicStreamState, index: number, delta: Readonly<Record<string, unknown>>): Step {
+  const block = state.blocks.get(index)
+  const replace = (kind: OpenBlock, next: AnthropicStreamState = state): AnthropicStreamState => ({ ...next, blocks: new Map([...next.blocks, [index, kind]]) })
+  if (block === undefined) return failed(state, invalidStream(`a delta for content block ${index}, which is not open`))
+  if (isTextDelta(delta)) return emit(state, delta.text === "" ? {} : { deltaContent: delta.text })
+  if (isThinkingDelta(delta) && block.kind === "thinking") {
+    const heldChars = state.heldChars + delta.thinking.length
+    if (heldChars > state.limits.maxArgumentCharsPerStream) return failed(state, invalidStream("thinking longer than the stream limit"))
+    const next = replace({ ...block, text: block.text + delta.thinking }, { ...state, heldChars })
+    return emit(next, delta.thinking === "" ? {} : { deltaReasoning: delta.thinking })
+  }
+  if (isSignatureDelta(delta) && block.kind === "thinking") return [replace({ ...block, signature: block.signature + delta.signature }), NOTHING]
+  if (isJsonDelta(delta) && block.kind === "structured") {
+    return emit(replace({ ...block, sawArguments: block.sawArguments || delta.partial_json !== "" }), delta.partial_json === "" ? {} : { deltaContent: delta.partial_json })
+  }
+  if (isJsonDelta(delta) && block.kind === "tool") {
+    if (delta.partial_json === "") return [state, NOTHING]
+    const step = addToolCallFragment(state.toolCalls, { index: block.position, arguments: delta.partial_json })
+    if (!step.ok) return failed(state, invalidStream(step.detail))
+    const next = replace({ ...block, sawArguments: true }, { ...state, toolCalls: step.accumulator })
+    const deltas = toolCallDeltas(step.events)
+    return emit(next, deltas.length === 0 ? {} : { deltaToolCalls: deltas })
+  }
+  if (isCitationsDelta(delta)) return emit(state, { unknownParts: [delta.citation] })
+  // Delta kinds the internal interface has no field for: kept as they came.
+  return emit(state, { unknownParts: [delta] })
+}
+
+function blockStop(state: AnthropicStreamState, index: number): Step {
+  const block = state.blocks.get(index)
+  const blocks = new Map(state.blocks)
+  blocks.delete(index)
+  const next = { ...state, blocks }
+  if (block === undefined) return [next, NOTHING]
+  switch (block.kind) {
+    case "thinking": {
+      const whole: ThinkingBlock = { type: "thinking", thinking: block.text, signature: block.signature }
+      return emit({ ...next, heldChars: next.heldChars - block.text.length }, { thinkingBlocks: [whole] })
+    }
+    case "redacted":
+      return emit(next, { thinkingBlocks: [{ type: "redacted_thinking", data: block.data }] })
+    case "tool": {
+      if (block.sawArguments) return [next, NOTHING]
+      // A call without arguments streams none; the non-streamed answer says `{}`.
+      const step = addToolCallFragment(next.toolCalls, { index: block.position, arguments: "{}" })
+      if (!step.ok) return failed(state, invalidStream(step.detail))
+      return emit({ ...next, toolCalls: step.accumulator }, { deltaToolCalls: toolCallDeltas(step.events) })
+    }
+    case "structured":
+      return emit(next, block.sawArguments ? {} : { deltaContent: "{}" })
+    case "text":
+    case "other":
+      return [next, NOTHING]
+    default: {
+      const unreachable: never = block
+      return unreachable
+    }
+  }
+}
+
+type FinishStep = { readonly ok: true; readonly state: AnthropicStreamState; readonly deltas: readonly ToolCallDelta[] } | { readonly ok: false; readonly detail: string }
+
+function finishCalls(state: AnthropicStreamState): FinishStep {
+  const step = finishToolCalls(state.toolCalls)
+  if (!step.ok) return step
+  return { ok: true, state: { ...state, toolCalls: step.accumulator }, deltas: toolCallDeltas(step.events) }
+}
+
+function emit(state: AnthropicStreamState, chunk: GenerateChunk): Step {
+  return Object.keys(chunk).length === 0 ? [state, NOTHING] : [state, [{ type: "chunk", chunk }]]
+}
+
+function failed(state: AnthropicStreamState, error: GatewayError): Step {
+  return [{ ...state, phase: "closed" }, [{ type: "error", error }]]
+}
+
+function invalidStream(detail: string): GatewayError {
+  return { _tag: "UpstreamError", code: "invalid_upstream_stream", detail }
+}
+
+function isEmptyObject(value: unknown): boolean {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 0
+}
+
+/** message_delta usage sends null for counts it does not restate; those must not erase message_start's. */
+function definedOnly(usage: AnthropicUsage): AnthropicUsage {
+  return Object.fromEntries(Object.entries(usage).filter((entry) => entry[1] !== null && entry[1] !== undefined))
+}

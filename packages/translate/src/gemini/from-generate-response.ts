@@ -1,0 +1,72 @@
+import { Result, Schema } from "effect"
+import type { GenerateChoiceResult, GenerateResult, ToolCall } from "../model/types.ts"
+import { fail, succeed, type Outcome } from "../outcome.ts"
+import { finishReasonFromGemini } from "./map-finish-reason.ts"
+import { usageFromGemini } from "./map-usage.ts"
+import { FunctionCallPartIn, GeminiGenerateResponse, TextPartIn, type GeminiCandidate } from "./wire.ts"
+
+const decodeResponse = Schema.decodeUnknownResult(GeminiGenerateResponse)
+const isText = Schema.is(TextPartIn)
+const isFunctionCall = Schema.is(FunctionCallPartIn)
+
+/**
+ * A non-streamed generateContent answer (parsed JSON) to a GenerateResult: every
+ * candidate by index (candidateCount > 1), text parts joined as the content, `thought`
+ * parts as reasoning, functionCall parts as tool calls (arguments as JSON text, the
+ * part's thoughtSignature kept on the call, ids `call_<n>` where Gemini gives none),
+ * other parts kept as unknownParts; the finish reason normalised with the raw one
+ * beside it. A prompt blocked before any candidate is a `content_filter` finish with
+ * the block reason as the raw one.
+ */
+export function fromGenerateResponse(body: unknown): Outcome<GenerateResult> {
+  const decoded = decodeResponse(body, { errors: "first" })
+  if (Result.isFailure(decoded)) return fail({ _tag: "UpstreamError", code: "invalid_upstream_response" })
+  const response = decoded.success
+  const candidates = [...(response.candidates ?? [])].map((candidate, position) => ({ index: candidate.index ?? position, candidate })).sort((a, b) => a.index - b.index)
+  const repaired: string[] = []
+  type Mutable = { -readonly [K in keyof GenerateResult]: GenerateResult[K] }
+  let result: Mutable
+  const first = candidates[0]
+  if (first === undefined) {
+    const blocked = response.promptFeedback?.blockReason
+    if (blocked == null) return fail({ _tag: "UpstreamError", code: "invalid_upstream_response" })
+    result = { content: "", finishReason: "content_filter", rawFinishReason: blocked }
+  } else {
+    result = { ...readCandidate(first.candidate, repaired) }
+    if (candidates.length > 1) result.additionalChoices = candidates.slice(1).map(({ index, candidate }) => ({ index, ...readCandidate(candidate, repaired) }))
+  }
+  if (response.responseId != null && response.responseId !== "") result.id = response.responseId
+  else repaired.push("id_missing")
+  if (response.modelVersion != null && response.modelVersion !== "") result.model = response.modelVersion
+  else repaired.push("model_missing")
+  if (response.usageMetadata != null) result.usage = usageFromGemini(response.usageMetadata)
+  if (repaired.length > 0) result.repaired = [...new Set(repaired)]
+  return succeed(result)
+}
+
+function readCandidate(candidate: GeminiCandidate, repaired: string[]): GenerateChoiceResult {
+  let text = ""
+  let reasoning: string | undefined
+  const toolCalls: ToolCall[] = []
+  const unknownParts: Readonly<Record<string, unknown>>[] = []
+  for (const part of candidate.content?.parts ?? []) {
+    if (isText(part)) {
+      if (part.thought === true) reasoning = (reasoning ?? "") + part.text
+      else text += part.text
+    } else if (isFunctionCall(part)) {
+      const call = part.functionCall
+      const id = call.id ?? `call_${toolCalls.length}`
+      const signed = part.thoughtSignature == null ? {} : { signature: part.thoughtSignature }
+      toolCalls.push({ id, name: call.name ?? "", arguments: JSON.stringify(call.args ?? {}), ...signed })
+    } else unknownParts.push(part)
+  }
+  const raw = candidate.finishReason ?? ""
+  type Mutable = { -readonly [K in keyof GenerateChoiceResult]: GenerateChoiceResult[K] }
+  const out: Mutable = { content: text === "" && toolCalls.length > 0 ? null : text, finishReason: raw === "" ? (toolCalls.length > 0 ? "tool_calls" : "stop") : finishReasonFromGemini(raw, toolCalls.length > 0) }
+  if (raw === "") repaired.push("finish_reason_missing")
+  else out.rawFinishReason = raw
+  if (toolCalls.length > 0) out.toolCalls = toolCalls
+  if (reasoning !== undefined) out.reasoning = reasoning
+  if (unknownParts.length > 0) out.unknownParts = unknownParts
+  return out
+}

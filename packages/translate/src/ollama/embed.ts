@@ -1,0 +1,45 @@
+import { Result, Schema } from "effect"
+import { embedInputList, type EmbedCall } from "../embeddings/embed-call.ts"
+import type { EmbedResult } from "../model/types.ts"
+import { fail, succeed, type Outcome } from "../outcome.ts"
+import { usageFromOllama } from "./map-usage.ts"
+import type { OllamaModelConfig } from "./encode-chat-request.ts"
+import { OllamaEmbedResponse, type OllamaEmbedRequest } from "./wire.ts"
+
+/** An embeddings call as an Ollama `/api/embed` body. Token-id inputs are refused (Ollama embeds text); `user` and `inputType` have no Ollama field and are ignored. */
+export function encodeOllamaEmbedRequest(call: EmbedCall, config: OllamaModelConfig = {}): Outcome<OllamaEmbedRequest> {
+  const inputs = embedInputList(call.input)
+  const texts: string[] = []
+  for (const [i, input] of inputs.entries()) {
+    if (typeof input !== "string") return fail({ _tag: "InvalidRequest", message: "The Ollama backend embeds text only, not token ids.", param: inputs.length === 1 ? "input" : `input[${i}]`, code: "unsupported_parameter" })
+    texts.push(input)
+  }
+  return succeed({
+    model: call.opts.model,
+    input: typeof call.input === "string" ? call.input : texts,
+    ...(call.opts.dimensions === undefined ? {} : { dimensions: call.opts.dimensions }),
+    ...(config.keepAlive === undefined ? {} : { keep_alive: config.keepAlive }),
+    ...(config.options === undefined ? {} : { options: config.options }),
+  })
+}
+
+const decode = Schema.decodeUnknownResult(OllamaEmbedResponse)
+
+/** Ollama's `/api/embed` answer: one vector per input, in order (the count must match); prompt_eval_count is the usage. */
+export function fromOllamaEmbedResponse(body: unknown, expectedCount: number): Outcome<EmbedResult> {
+  const decoded = decode(body)
+  if (Result.isFailure(decoded) || decoded.success.embeddings.length !== expectedCount) return fail({ _tag: "UpstreamError", code: "invalid_upstream_response" })
+  const response = decoded.success
+  const vectors = response.embeddings
+  const tokens = response.prompt_eval_count
+  const usage = typeof tokens === "number" ? { ...usageFromOllama(response), embeddingTokens: tokens, totalTokens: tokens } : undefined
+  let floats: readonly Float32Array[] | undefined
+  return succeed({
+    get vectors() {
+      return (floats ??= vectors.map((values) => Float32Array.from(values)))
+    },
+    asSent: { encoding: "float", vectors },
+    ...(usage === undefined ? {} : { usage }),
+    ...(response.model == null ? {} : { model: response.model }),
+  })
+}
