@@ -28,4 +28,16 @@ describe("token estimates", () => {
     expect(estimateEmbedTokens({ input: [[1, 2, 3], [4]], opts: { model: "e" }, encodingFormat: "float" })).toBe(4)
     expect(estimateEmbedTokens({ input: [1, 2, 3], opts: { model: "e" }, encodingFormat: "float" })).toBe(3)
   })
+
+  it("estimates a huge or pathological prompt from its length instead of tokenizing it all (the tokenizer is quadratic on long runs without separators)", () => {
+    // 200,000 'x' took 39 s in the tokenizer; 11 MB would hold a worker for hours.
+    const huge = "x".repeat(11 * 1000 * 1000)
+    const { prompt } = estimateChatTokens(chat(huge), 0)
+    expect(prompt).toBeGreaterThan(huge.length / 8)
+    expect(prompt).toBeLessThan(huge.length / 2)
+    const embed = estimateEmbedTokens({ input: [huge, "Hello world"], opts: { model: "e" }, encodingFormat: "float" })
+    expect(embed).toBeGreaterThan(huge.length / 8)
+    // Ordinary text still gets the real count.
+    expect(estimateChatTokens(chat("Hello world"), 0).prompt).toBe(7)
+  })
 })

@@ -5,6 +5,28 @@ import { countTokens } from "gpt-tokenizer"
 const PER_MESSAGE = 4
 /** An attached image or file counts as a low-detail image; its base64 bytes are not text. */
 const PER_ATTACHMENT = 85
+/**
+ * How much of one call's text goes through the tokenizer, in slices of at most
+ * SLICE_CHARS: BPE is quadratic on long runs without separators (200,000 'x' took 39 s),
+ * so a client must not be able to hold a worker with one large prompt. Past the
+ * budget, text counts as OpenAI's rule of thumb has it: about 4 characters a token.
+ */
+const TOKENIZED_CHARS = 32_768
+const SLICE_CHARS = 512
+const CHARS_PER_TOKEN = 4
+
+/** Counts tokens with the tokenizer while the call's character budget lasts, then by length. */
+function boundedCounter(): (text: string) => number {
+  let budget = TOKENIZED_CHARS
+  return (text) => {
+    if (budget <= 0) return Math.ceil(text.length / CHARS_PER_TOKEN)
+    const tokenized = text.slice(0, budget)
+    budget -= tokenized.length
+    let count = 0
+    for (let offset = 0; offset < tokenized.length; offset += SLICE_CHARS) count += countTokens(tokenized.slice(offset, offset + SLICE_CHARS))
+    return count + Math.ceil((text.length - tokenized.length) / CHARS_PER_TOKEN)
+  }
+}
 
 /**
  * The tokens a chat call may use, before it runs: the prompt counted with a real
@@ -13,23 +35,25 @@ const PER_ATTACHMENT = 85
  * the call with the reported usage.
  */
 export function estimateChatTokens(call: ChatCall, defaultCompletionTokens: number): { readonly prompt: number; readonly completion: number } {
-  const prompt = call.input.messages.reduce((sum, message) => sum + PER_MESSAGE + textTokens(message), 0) + (call.input.tools === undefined ? 0 : textTokens(call.input.tools))
+  const count = boundedCounter()
+  const prompt = call.input.messages.reduce((sum, message) => sum + PER_MESSAGE + textTokens(message, count), 0) + (call.input.tools === undefined ? 0 : textTokens(call.input.tools, count))
   const completion = call.opts.maxCompletionTokens ?? call.opts.maxTokens ?? defaultCompletionTokens
   return { prompt, completion }
 }
 
 export function estimateEmbedTokens(call: EmbedCall): number {
+  const count = boundedCounter()
   const input = call.input
-  if (typeof input === "string") return countTokens(input)
+  if (typeof input === "string") return count(input)
   let sum = 0
-  for (const item of input) sum += typeof item === "string" ? countTokens(item) : typeof item === "number" ? 1 : item.length
+  for (const item of input) sum += typeof item === "string" ? count(item) : typeof item === "number" ? 1 : item.length
   return sum
 }
 
 /** Tokens of every string inside a value (message parts, tool calls, schemas), a data URL counted as an attachment. */
-function textTokens(value: unknown): number {
-  if (typeof value === "string") return value.startsWith("data:") ? PER_ATTACHMENT : countTokens(value)
-  if (Array.isArray(value)) return value.reduce((sum: number, item: unknown) => sum + textTokens(item), 0)
-  if (typeof value === "object" && value !== null) return Object.values(value).reduce((sum: number, item: unknown) => sum + textTokens(item), 0)
+function textTokens(value: unknown, count: (text: string) => number): number {
+  if (typeof value === "string") return value.startsWith("data:") ? PER_ATTACHMENT : count(value)
+  if (Array.isArray(value)) return value.reduce((sum: number, item: unknown) => sum + textTokens(item, count), 0)
+  if (typeof value === "object" && value !== null) return Object.values(value).reduce((sum: number, item: unknown) => sum + textTokens(item, count), 0)
   return 0
 }
