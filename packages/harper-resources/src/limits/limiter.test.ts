@@ -52,62 +52,74 @@ describe("limiter", () => {
   it("admits the window's requests, then refuses with the true time to the window's end", async () => {
     const { limiter, advance } = setup([rule({ requests: 2 })])
     advance(250)
-    const first = await limiter.admit(caller, "m", 1)
+    const first = await limiter.admit(caller, "m", () => 1)
     expect(first.headers).toEqual({ "x-ratelimit-limit-requests": "2", "x-ratelimit-remaining-requests": "1", "x-ratelimit-reset-requests": "750ms" })
-    await limiter.admit(caller, "m", 1)
-    expect(await reasonOf(limiter.admit(caller, "m", 1))).toEqual({
+    await limiter.admit(caller, "m", () => 1)
+    expect(await reasonOf(limiter.admit(caller, "m", () => 1))).toEqual({
       _tag: "RateLimited",
       retryAfterMs: 750,
       message: "Rate limit reached for m in tenant acme on requests per 1s: Limit 2, Used 2, Requested 1. Please try again in 750ms.",
     })
     advance(750)
-    expect((await limiter.admit(caller, "m", 1)).headers["x-ratelimit-remaining-requests"]).toBe("1")
+    expect((await limiter.admit(caller, "m", () => 1)).headers["x-ratelimit-remaining-requests"]).toBe("1")
+  })
+
+  it("counts the prompt only when a token limit applies (counting is the costly part)", async () => {
+    let counted = 0
+    const estimate = () => (counted++, 5)
+    const requestsOnly = setup([rule({ requests: 10 })])
+    await requestsOnly.limiter.admit(caller, "m", estimate)
+    expect(counted).toBe(0)
+    const withTokens = setup([rule({ tokens: 100 })])
+    const admitted = await withTokens.limiter.admit(caller, "m", estimate)
+    admitted.settle(3, null)
+    expect(counted).toBe(1)
   })
 
   it("reserves the estimate and settles to the reported count", async () => {
     const { limiter } = setup([rule({ tokens: 100 })])
-    const first = await limiter.admit(caller, "m", 60)
+    const first = await limiter.admit(caller, "m", () => 60)
     expect(first.headers["x-ratelimit-remaining-tokens"]).toBe("40")
-    expect((await reasonOf(limiter.admit(caller, "m", 60)))?._tag).toBe("RateLimited")
+    expect((await reasonOf(limiter.admit(caller, "m", () => 60)))?._tag).toBe("RateLimited")
     first.settle(10, null)
-    expect((await limiter.admit(caller, "m", 60)).headers["x-ratelimit-remaining-tokens"]).toBe("30")
+    expect((await limiter.admit(caller, "m", () => 60)).headers["x-ratelimit-remaining-tokens"]).toBe("30")
   })
 
   it("refuses a request larger than the whole token limit as not retryable", async () => {
     const { limiter } = setup([rule({ tokens: 100 })])
-    expect(await reasonOf(limiter.admit(caller, "m", 101))).toMatchObject({ _tag: "RateLimited", shouldRetry: false })
+    expect(await reasonOf(limiter.admit(caller, "m", () => 101))).toMatchObject({ _tag: "RateLimited", shouldRetry: false })
   })
 
   it("gives back what it took when a later rule refuses", async () => {
     const { limiter } = setup([rule({ requests: 10 }), rule({ id: "key:k1", tenant: null, keyId: "k1", requests: 1 })])
-    await limiter.admit(caller, "m", 1)
-    expect((await reasonOf(limiter.admit(caller, "m", 1)))?._tag).toBe("RateLimited")
+    await limiter.admit(caller, "m", () => 1)
+    expect((await reasonOf(limiter.admit(caller, "m", () => 1)))?._tag).toBe("RateLimited")
     expect((await limiter.peekHeaders({ tenant: "acme", keyId: null }, null))["x-ratelimit-remaining-requests"]).toBe("9")
   })
 
   it("applies per-model rules only to their model, and other tenants' rules not at all", async () => {
     const { limiter } = setup([rule({ id: "tenant:acme|model:big", model: "big", requests: 1 }), rule({ id: "tenant:other", tenant: "other", requests: 0 })])
-    await limiter.admit(caller, "big", 1)
-    expect((await reasonOf(limiter.admit(caller, "big", 1)))?._tag).toBe("RateLimited")
-    expect((await limiter.admit(caller, "small", 1)).headers).toEqual({})
+    await limiter.admit(caller, "big", () => 1)
+    expect((await reasonOf(limiter.admit(caller, "big", () => 1)))?._tag).toBe("RateLimited")
+    expect((await limiter.admit(caller, "small", () => 1)).headers).toEqual({})
   })
 
   it("bounds concurrent calls until they settle", async () => {
     const { limiter } = setup([rule({ concurrent: 1 })])
-    const running = await limiter.admit(caller, "m", 1)
-    expect((await reasonOf(limiter.admit(caller, "m", 1)))?._tag).toBe("RateLimited")
+    const running = await limiter.admit(caller, "m", () => 1)
+    expect((await reasonOf(limiter.admit(caller, "m", () => 1)))?._tag).toBe("RateLimited")
     running.settle(1, null)
     running.settle(1, null)
-    await limiter.admit(caller, "m", 1)
-    expect((await reasonOf(limiter.admit(caller, "m", 1)))?._tag).toBe("RateLimited")
+    await limiter.admit(caller, "m", () => 1)
+    expect((await reasonOf(limiter.admit(caller, "m", () => 1)))?._tag).toBe("RateLimited")
   })
 
   it("starts from the table's spend, adds each call's cost, and refuses once the budget is spent", async () => {
     const { limiter, loads } = setup([rule({ budgetUsd: 1 })], 0.9)
-    const call = await limiter.admit(caller, "m", 1)
-    const inFlight = await limiter.admit(caller, "m", 1)
+    const call = await limiter.admit(caller, "m", () => 1)
+    const inFlight = await limiter.admit(caller, "m", () => 1)
     call.settle(1, 0.1)
-    const refused = await reasonOf(limiter.admit(caller, "m", 1))
+    const refused = await reasonOf(limiter.admit(caller, "m", () => 1))
     expect(refused).toMatchObject({ _tag: "QuotaExhausted" })
     expect(refused?._tag === "QuotaExhausted" ? refused.message : "").toMatch(/daily budget of \$1 for tenant acme is spent\. It resets at 1970-01-02T00:00:00\.000Z/)
     inFlight.settle(1, 0.05)
@@ -116,10 +128,10 @@ describe("limiter", () => {
 
   it("reloads the spend for a new period", async () => {
     const { limiter, advance, loads } = setup([rule({ budgetUsd: 1 })], 0)
-    ;(await limiter.admit(caller, "m", 1)).settle(1, 2)
-    expect((await reasonOf(limiter.admit(caller, "m", 1)))?._tag).toBe("QuotaExhausted")
+    ;(await limiter.admit(caller, "m", () => 1)).settle(1, 2)
+    expect((await reasonOf(limiter.admit(caller, "m", () => 1)))?._tag).toBe("QuotaExhausted")
     advance(86_400_000)
-    await limiter.admit(caller, "m", 1)
+    await limiter.admit(caller, "m", () => 1)
     expect(loads).toEqual(["tenant:acme", "tenant:acme"])
   })
 })

@@ -40,7 +40,8 @@ export interface Admission {
 
 export interface Limiter {
   /** Throws a GatewayFailure (RateLimited or QuotaExhausted) when a limit or budget refuses the call. */
-  admit(caller: Caller, model: string, estimatedTokens: number): Promise<Admission>
+  /** `estimateTokens` is called only when a token limit applies: counting a prompt is the costly part. */
+  admit(caller: Caller, model: string, estimateTokens: () => number): Promise<Admission>
   /** The headers of the caller's limits for this model (null: the model-independent ones), taking nothing. */
   peekHeaders(caller: Caller, model: string | null): Promise<Readonly<Record<string, string>>>
 }
@@ -88,7 +89,9 @@ export function createLimiter(deps: LimiterDeps): Limiter {
   }
 
   return {
-    async admit(caller, model, estimatedTokens) {
+    async admit(caller, model, estimateTokens) {
+      let estimate: number | undefined
+      const estimatedTokens = (): number => (estimate ??= estimateTokens())
       const entries = (await deps.rules()).filter((rule) => ruleApplies(rule, caller, model)).map((rule) => ({ rule, slots: deps.counters(rule.id) }))
       if (entries.length === 0) return NO_ADMISSION
       await Promise.all(entries.filter(({ rule }) => rule.budgetUsd !== null).map(({ rule, slots }) => ensureSpend(rule, slots, deps.now())))
@@ -120,16 +123,16 @@ export function createLimiter(deps: LimiterDeps): Limiter {
           counts.requests = take.used
         }
         if (rule.tokens !== null) {
-          if (estimatedTokens > rule.tokens) {
+          if (estimatedTokens() > rule.tokens) {
             refuse({
               _tag: "RateLimited",
               shouldRetry: false,
-              message: `Request too large for ${model} in ${ownerOf(rule)} on ${perWindow("tokens", rule.windowMs)}: Limit ${rule.tokens}, Requested ${estimatedTokens}. Send fewer tokens or ask for a smaller max_tokens.`,
+              message: `Request too large for ${model} in ${ownerOf(rule)} on ${perWindow("tokens", rule.windowMs)}: Limit ${rule.tokens}, Requested ${estimatedTokens()}. Send fewer tokens or ask for a smaller max_tokens.`,
             })
           }
-          const take = takeFromWindow(slots, TOKENS, now, rule.windowMs, estimatedTokens, rule.tokens)
-          if (!take.ok) refuse(overLimit(rule, model, "tokens", rule.tokens, take.used, estimatedTokens, take.resetMs))
-          undo.push(() => adjustWindow(slots, TOKENS, now, deps.now(), rule.windowMs, -estimatedTokens))
+          const take = takeFromWindow(slots, TOKENS, now, rule.windowMs, estimatedTokens(), rule.tokens)
+          if (!take.ok) refuse(overLimit(rule, model, "tokens", rule.tokens, take.used, estimatedTokens(), take.resetMs))
+          undo.push(() => adjustWindow(slots, TOKENS, now, deps.now(), rule.windowMs, -estimatedTokens()))
           counts.tokens = take.used
         }
         taken.set(rule.id, counts)
@@ -144,7 +147,7 @@ export function createLimiter(deps: LimiterDeps): Limiter {
           const end = deps.now()
           for (const { rule, slots } of entries) {
             if (rule.concurrent !== null) releaseGauge(slots, CONCURRENT)
-            if (rule.tokens !== null && tokens !== undefined) adjustWindow(slots, TOKENS, now, end, rule.windowMs, tokens - estimatedTokens)
+            if (rule.tokens !== null && tokens !== undefined) adjustWindow(slots, TOKENS, now, end, rule.windowMs, tokens - estimatedTokens())
             // Added to the period it was admitted in only: after a reset or a new period the call's row is before the start.
             if (rule.budgetUsd !== null && costUsd !== null && costUsd > 0 && Atomics.load(slots, SPEND_PERIOD) === spendMarker(rule, now)) {
               Atomics.add(slots, SPEND, BigInt(Math.round(costUsd * NANO)))

@@ -84,7 +84,7 @@ export function createModelsService(registry: BackendRegistry, recorder: CallRec
     t0: performance.now(),
     admission: NO_ADMISSION,
     /** The prompt's estimate, for the cost of a stream abandoned before the upstream reported usage. */
-    promptEstimate: 0,
+    promptEstimate: (): number => 0,
   })
   type Started = ReturnType<typeof start>
   type RouteLike = { backend: { name: string }; upstreamModel: string }
@@ -127,7 +127,7 @@ export function createModelsService(registry: BackendRegistry, recorder: CallRec
   }
   const costOf = (started: Started, upstreamModel: string, usage: TokenUsage, estimated: boolean): number | null =>
     options.price?.(started.logicalModel, upstreamModel, {
-      promptTokens: usage.promptTokens ?? usage.embeddingTokens ?? (estimated ? started.promptEstimate : 0),
+      promptTokens: usage.promptTokens ?? usage.embeddingTokens ?? (estimated ? started.promptEstimate() : 0),
       completionTokens: usage.completionTokens ?? 0,
       cachedTokens: usage.cachedTokens ?? 0,
       reasoningTokens: usage.reasoningTokens ?? 0,
@@ -143,13 +143,16 @@ export function createModelsService(registry: BackendRegistry, recorder: CallRec
    * Lets the call through its limits and budgets, or records it as refused and throws the
    * 429; either way the limits' headers go to the answer. Returns the call's start.
    */
-  const admit = async (meta: CallMeta, logicalModel: string, requestedModel: string, stream: boolean, estimate: { prompt: number; completion: number }): Promise<Started> => {
+  const admit = async (meta: CallMeta, logicalModel: string, requestedModel: string, stream: boolean, estimateOnce: () => { prompt: number; completion: number }): Promise<Started> => {
+    // Counted at most once, and only when a token limit or an abandoned stream's cost needs it.
+    let counted: { prompt: number; completion: number } | undefined
+    const estimate = () => (counted ??= estimateOnce())
     const limits = options.limits
     if (limits === undefined) return start(meta, logicalModel, stream, requestedModel)
     const caller = { tenant: meta.tenant, keyId: meta.keyId ?? null }
     let admission: Admission
     try {
-      admission = await limits.limiter.admit(caller, logicalModel, estimate.prompt + estimate.completion)
+      admission = await limits.limiter.admit(caller, logicalModel, () => estimate().prompt + estimate().completion)
     } catch (error) {
       const reason = GatewayFailure.reasonOf(error)
       if (reason === undefined) throw error
@@ -159,7 +162,7 @@ export function createModelsService(registry: BackendRegistry, recorder: CallRec
     }
     if (meta.headers !== undefined) Object.assign(meta.headers, admission.headers)
     // Started after admission: an admitted call's row time is the moment its limits counted it.
-    return { ...start(meta, logicalModel, stream, requestedModel), admission, promptEstimate: estimate.prompt }
+    return { ...start(meta, logicalModel, stream, requestedModel), admission, promptEstimate: () => estimate().prompt }
   }
   /** Journalled before the backend is called: a crash before the call ends leaves it as an `interrupted` row. */
   const begin = (started: Started, route: RouteLike) => recorder.started(toRow(started, route, "interrupted", undefined, null, undefined))
@@ -223,7 +226,7 @@ export function createModelsService(registry: BackendRegistry, recorder: CallRec
     async chat(call, meta) {
       const route = resolveGenerative(call, meta, false)
       const forwarded = upstreamCall(call, route, meta, false)
-      const started = await admit(meta, route.logicalName, call.opts.model, false, options.limits?.estimateChat(call) ?? NO_ESTIMATE)
+      const started = await admit(meta, route.logicalName, call.opts.model, false, () => options.limits?.estimateChat(call) ?? NO_ESTIMATE)
       return accounted(started, route, () => route.backend.generate(forwarded, { signal: meta.signal }))
     },
 
@@ -233,7 +236,7 @@ export function createModelsService(registry: BackendRegistry, recorder: CallRec
       const forwarded = upstreamCall(call, route, meta, true)
       async function* accountedStream(): AsyncGenerator<GenerateChunk> {
         // At the first pull: a refusal is an ordinary HTTP 429, before the answer's status is sent.
-        const started = await admit(meta, route.logicalName, call.opts.model, true, options.limits?.estimateChat(call) ?? NO_ESTIMATE)
+        const started = await admit(meta, route.logicalName, call.opts.model, true, () => options.limits?.estimateChat(call) ?? NO_ESTIMATE)
         let usage: TokenUsage | undefined
         let ttftMs: number | null = null
         let deltas = 0
@@ -285,7 +288,7 @@ export function createModelsService(registry: BackendRegistry, recorder: CallRec
         record(start(meta, call.opts.model, false, call.opts.model), undefined, "rejected", undefined, null, error)
         throw new GatewayFailure(error)
       }
-      const started = await admit(meta, route.logicalName, call.opts.model, false, { prompt: options.limits?.estimateEmbed(call) ?? 0, completion: 0 })
+      const started = await admit(meta, route.logicalName, call.opts.model, false, () => ({ prompt: options.limits?.estimateEmbed(call) ?? 0, completion: 0 }))
       return accounted(started, route, () => route.backend.embed({ ...call, opts: { ...call.opts, model: route.upstreamModel } }, { signal: meta.signal }))
     },
 
