@@ -23,7 +23,8 @@ import type { Gateway, ResponseHeaderHook } from "./http/gateway.ts"
 import { gatewayKeys } from "./http/gateway-keys-endpoint.ts"
 import type { HarperRequest } from "./http/harper-request.ts"
 import { models } from "./http/models.ts"
-import { usage } from "./http/usage.ts"
+import { usage, type TimeRange, type UsageReader } from "./http/usage.ts"
+import { aggregateUsage } from "./accounting/aggregate-usage.ts"
 import { createResponse, DEFAULT_MAX_CHAIN_HOPS, storedResponseRequest, type ResponsesDeps } from "./http/responses.ts"
 import { createResponseStore, isStoreTable } from "./responses/response-store.ts"
 import { jsonResponse, type HarperResponse } from "./http/respond.ts"
@@ -192,12 +193,19 @@ export function handleApplication(scope: PluginScope): void {
   )
   scope.resources.set("v1/embeddings", resource("Embeddings", { post: (_target, data, request) => embeddings(gateway, request, data) }), REST_ONLY)
   scope.resources.set("v1/models", resource("Models", { get: (target, request) => models(gateway, request, pathnameOf(target), loadedAt) }), REST_ONLY)
-  const readUsage = async (tenant: string, limit: number): Promise<readonly unknown[]> => {
-    const rows: unknown[] = []
-    for await (const row of calls.search({ conditions: [{ attribute: "tenant", value: tenant }], sort: { attribute: "time", descending: true }, limit })) rows.push({ ...(typeof row === "object" && row !== null ? row : {}) })
-    return rows
+  const inRange = (tenant: string, range: TimeRange) => [
+    { attribute: "tenant", value: tenant },
+    { attribute: "time", comparator: "between", value: [range.from, range.to] },
+  ]
+  const usageReader: UsageReader = {
+    async rows(tenant, range, limit) {
+      const rows: unknown[] = []
+      for await (const row of calls.search({ conditions: inRange(tenant, range), sort: { attribute: "time", descending: true }, limit })) rows.push({ ...(typeof row === "object" && row !== null ? row : {}) })
+      return rows
+    },
+    aggregate: (tenant, range, grouping) => aggregateUsage(calls.search({ conditions: inRange(tenant, range) }), grouping),
   }
-  scope.resources.set("v1/gateway/usage", resource("GatewayUsage", { get: (_target, request) => usage(gateway, request, readUsage) }), REST_ONLY)
+  scope.resources.set("v1/gateway/usage", resource("GatewayUsage", { get: (_target, request) => usage(gateway, request, usageReader) }), REST_ONLY)
   if (config.benchmarkFloor === true) {
     // A fixed answer the size of a typical completion, through the same static-method path as /v1.
     const floor = jsonResponse(200, { id: "floor", object: "chat.completion", padding: "x".repeat(1800) })

@@ -285,6 +285,32 @@ describe("tenants and secrets", () => {
     expect((await read(keyB, "?limit=0")).status).toBe(400)
   })
 
+  it("aggregates a tenant's usage by model, key, hour and day over a time range, as SQL's GROUP BY does", async () => {
+    const started = Date.now()
+    await chat("echo", keyB)
+    await chat("f-400", keyB)
+    await new Promise((r) => setTimeout(r, 400))
+    const read = async (query: string, key = keyB) => {
+      const response = await fetch(`${fx.harper.url}/v1/gateway/usage${query}`, { headers: { authorization: `Bearer ${key}` } })
+      return { status: response.status, body: JSON.parse(await response.text()) as unknown }
+    }
+    const Buckets = Schema.Struct({ group_by: Schema.String, data: Schema.Array(Schema.Struct({ group: Schema.NullOr(Schema.String), calls: Schema.Number, errors: Schema.Number })) })
+    const byModel = await read("?group_by=model")
+    expect(byModel.status).toBe(200)
+    const buckets = Schema.decodeUnknownSync(Buckets)(byModel.body).data
+    const sql = await fx.sql("SELECT logicalModel, COUNT(*) AS calls FROM gateway.hdb_model_calls WHERE tenant = 'tenant-b' GROUP BY logicalModel")
+    expect(buckets.map((b) => [b.group, b.calls]).sort()).toEqual(sql.map((row) => [row["logicalModel"] ?? null, row["calls"]]).sort())
+    expect(buckets.find((b) => b.group === "f-400")?.errors).toBeGreaterThanOrEqual(1)
+    // Only the calls made since `started`, in the hour they were made.
+    const recent = Schema.decodeUnknownSync(Buckets)((await read(`?group_by=hour&from=${started - 1}`)).body).data
+    expect(recent.reduce((sum, b) => sum + b.calls, 0)).toBe(2)
+    expect(Schema.decodeUnknownSync(Buckets)((await read("?group_by=key")).body).data.every((b) => b.group !== null)).toBe(true)
+    expect((await read("?group_by=day")).status).toBe(200)
+    expect((await read("?group_by=week")).body).toMatchObject({ error: { param: "group_by" } })
+    expect((await read("?group_by=day&from=2026-01-01T00:00:00Z&to=2026-12-31T00:00:00Z")).status).toBe(400)
+    expect((await read("?group_by=day&tenant=tenant-a")).status).toBe(403)
+  })
+
   it("never lets the upstream key appear in a response, the log or an accounting row", async () => {
     const rows = await fx.sql("SELECT * FROM gateway.hdb_model_calls")
     expect(JSON.stringify(rows)).not.toContain(UPSTREAM_KEY)

@@ -1,29 +1,70 @@
+import type { UsageBucket, UsageGrouping } from "../accounting/aggregate-usage.ts"
 import { mayActForAnyTenant } from "../auth/principal.ts"
 import type { Gateway } from "./gateway.ts"
 import { handleV1 } from "./handle-v1.ts"
 import type { HarperRequest } from "./harper-request.ts"
 import { errorResponse, jsonResponse, type HarperResponse } from "./respond.ts"
 
-export type ReadUsage = (tenant: string, limit: number) => Promise<readonly unknown[]>
+export interface UsageReader {
+  /** The tenant's rows in the time range (epoch ms, inclusive), newest first. */
+  rows(tenant: string, range: TimeRange, limit: number): Promise<readonly unknown[]>
+  /** The tenant's calls in the time range, grouped. */
+  aggregate(tenant: string, range: TimeRange, grouping: UsageGrouping): Promise<readonly UsageBucket[]>
+}
+
+export interface TimeRange {
+  readonly from: number
+  readonly to: number
+}
 
 const MAX_ROWS = 1_000
+const DAY_MS = 86_400_000
+/** The widest range one aggregate may scan: each request reads every row in it. */
+const MAX_RANGE_MS = 93 * DAY_MS
+const GROUPINGS: readonly UsageGrouping[] = ["hour", "day", "model", "key"]
 
 /**
- * GET /v1/gateway/usage: the caller's tenant's accounting rows, newest first, `?limit=` up to 1,000. Only a super user signed in with Harper
- * credentials (not a key) may name another tenant with `?tenant=`; everyone else sees their own tenant and nothing else.
+ * GET /v1/gateway/usage: the caller's tenant's accounting rows, newest first, `?limit=`
+ * up to 1,000; or, with `?group_by=hour|day|model|key`, its calls, errors, tokens and
+ * cost per group. `?from=` and `?to=` (ISO 8601 or epoch milliseconds) bound the time:
+ * by default the last 30 days, at most 93 days. Only a super user signed in with Harper
+ * credentials (not a key) may name another tenant with `?tenant=`; everyone else sees
+ * their own tenant and nothing else.
  */
-export function usage(gateway: Gateway, request: HarperRequest, readUsage: ReadUsage): Promise<HarperResponse> {
+export function usage(gateway: Gateway, request: HarperRequest, reader: UsageReader, now: () => number = Date.now): Promise<HarperResponse> {
   return handleV1(gateway, request, "gateway.usage", async (principal) => {
     const query = new URL(typeof Reflect.get(request, "url") === "string" ? String(Reflect.get(request, "url")) : "/", "http://gateway").searchParams
     const asked = query.get("tenant")
     if (asked !== null && asked !== principal.tenant && !mayActForAnyTenant(principal)) {
       return errorResponse({ _tag: "PermissionDenied", message: "You can only read your own tenant's usage." })
     }
-    const limit = Number(query.get("limit") ?? 100)
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_ROWS) {
-      return errorResponse({ _tag: "InvalidRequest", message: `limit must be an integer from 1 to ${MAX_ROWS}.`, param: "limit", code: "invalid_value" })
-    }
     const tenant = asked ?? principal.tenant
-    return jsonResponse(200, { object: "list", tenant, data: await readUsage(tenant, limit) })
+    const to = readTime(query.get("to"), now())
+    const from = readTime(query.get("from"), (to ?? now()) - 30 * DAY_MS)
+    if (to === undefined) return invalid("to must be an ISO 8601 time or epoch milliseconds.", "to")
+    if (from === undefined) return invalid("from must be an ISO 8601 time or epoch milliseconds.", "from")
+    if (from > to) return invalid("from must not be after to.", "from")
+    const groupBy = query.get("group_by")
+    if (groupBy !== null) {
+      const grouping = GROUPINGS.find((candidate) => candidate === groupBy)
+      if (grouping === undefined) return invalid(`group_by must be one of ${GROUPINGS.join(", ")}.`, "group_by")
+      if (to - from > MAX_RANGE_MS) return invalid("An aggregate covers at most 93 days: narrow from and to.", "from")
+      const data = await reader.aggregate(tenant, { from, to }, grouping)
+      return jsonResponse(200, { object: "list", tenant, group_by: grouping, from: new Date(from).toISOString(), to: new Date(to).toISOString(), data })
+    }
+    const limit = Number(query.get("limit") ?? 100)
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_ROWS) return invalid(`limit must be an integer from 1 to ${MAX_ROWS}.`, "limit")
+    return jsonResponse(200, { object: "list", tenant, data: await reader.rows(tenant, { from, to }, limit) })
   })
+}
+
+function invalid(message: string, param: string): HarperResponse {
+  return errorResponse({ _tag: "InvalidRequest", message, param, code: "invalid_value" })
+}
+
+/** ISO 8601 or epoch milliseconds; the fallback when absent; undefined when unreadable. */
+function readTime(value: string | null, fallback: number): number | undefined {
+  if (value === null || value === "") return fallback
+  const time = /^\d+$/.test(value) ? Number(value) : Date.parse(value)
+  return Number.isFinite(time) ? time : undefined
 }
