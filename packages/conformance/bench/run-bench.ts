@@ -139,6 +139,18 @@ async function main(): Promise<void> {
     const key = typeof createdBody === "object" && createdBody !== null && "key" in createdBody && typeof createdBody.key === "string" ? createdBody.key : ""
     services.push({ name: "gateway in Harper", url: harper.url, pid: harper.pid, headers: { authorization: `Bearer ${key}` }, paths: openaiPaths, stop: () => harper.stop() })
     services.push({ name: "trivial Harper Resource", url: harper.url, pid: harper.pid, headers: {}, paths: { chat: "/bench/floor", embeddings: "" }, chatOnly: true, stop: async () => undefined })
+    // The limited path: a key under a request, token, concurrency and budget limit that never refuses, so only its cost shows.
+    const limitedKey = await fetch(`${harper.url}/gateway/keys`, { method: "POST", headers: { authorization: basic, "content-type": "application/json" }, body: JSON.stringify({ user: "admin", tenant: "bench-limited" }) })
+    const limited: unknown = await limitedKey.json()
+    const limitedId = typeof limited === "object" && limited !== null && "id" in limited && typeof limited.id === "string" ? limited.id : ""
+    const limitedSecret = typeof limited === "object" && limited !== null && "key" in limited && typeof limited.key === "string" ? limited.key : ""
+    const limit = await fetch(`${harper.url}/gateway/limits`, {
+      method: "POST",
+      headers: { authorization: basic, "content-type": "application/json" },
+      body: JSON.stringify({ key: limitedId, requests: 2_000_000_000, tokens: 2_000_000_000, concurrent: 1_000_000, budgetUsd: 1_000_000_000, budgetPeriod: "day" }),
+    })
+    if (limit.status >= 300) throw new Error(`could not set the bench limit: ${limit.status} ${await limit.text()}`)
+    services.push({ name: "gateway, limited key", url: harper.url, pid: harper.pid, headers: { authorization: `Bearer ${limitedSecret}` }, paths: openaiPaths, chatOnly: true, stop: async () => undefined })
 
     if (!smoke) {
       const portkey = await startPortkey()
@@ -247,11 +259,13 @@ function renderReport(results: readonly Result[], long: LongStreams): { text: st
   const floorAdded = (find("trivial Harper Resource", "chat", 1)?.p50 ?? Number.NaN) - (direct("chat", 1)?.p50 ?? Number.NaN)
   const vsPortkey = (gw("chat", 32)?.rps ?? Number.NaN) / (portkey("chat", 32)?.rps ?? Number.NaN)
   const verdict = (ok: boolean) => (ok ? "met" : "**missed**")
+  const limitedRun = find("gateway, limited key", "chat", 32)
   const targets = [
     `- Throughput at c=32, non-stream, vs Portkey: **${vsPortkey.toFixed(2)}x** (target >= 3x: ${verdict(vsPortkey >= 3)})`,
     `- Added latency over direct at c=1, non-stream, p50: **${addedP50.toFixed(3)} ms** (target <= 0.5 ms: ${verdict(addedP50 <= 0.5)}); a trivial Harper Resource alone adds ${floorAdded.toFixed(3)} ms`,
     `- Added time to first byte, streams, c=1: **${addedTtfb.toFixed(3)} ms** (target <= 1 ms: ${verdict(addedTtfb <= 1)}); Portkey adds ${((portkey("stream", 1)?.ttfbP50 ?? Number.NaN) - (direct("stream", 1)?.ttfbP50 ?? Number.NaN)).toFixed(3)} ms`,
     `- Per-chunk overhead (added stream time at c=1 / 302 events): **${perChunkUs.toFixed(1)} µs** (target <= 50 µs: ${verdict(perChunkUs <= 50)})`,
+    `- The limited path (a key under request, token, concurrency and budget limits that never refuse), non-stream chat at c=32: ${Math.round(limitedRun?.rps ?? Number.NaN)} req/s and ${(limitedRun?.cpuMsPerRequest ?? Number.NaN).toFixed(3)} CPU ms/req, against ${Math.round(gw("chat", 32)?.rps ?? Number.NaN)} req/s and ${(gw("chat", 32)?.cpuMsPerRequest ?? Number.NaN).toFixed(3)} CPU ms/req without limits`,
     `- ${long.streams} concurrent long streams through the gateway: ${long.completed} completed; Harper RSS ${long.rssBefore.toFixed(0)} MB before, ${long.rssPeak.toFixed(0)} MB peak, ${long.rssAfter.toFixed(0)} MB 5 s after`,
   ]
   const table = [header, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|", ...rows].join("\n")

@@ -14,7 +14,7 @@ it("bench --smoke runs every target and prints its figures", async () => {
     child.on("exit", (exit) => resolve({ code: exit, stdout: out, stderr: err }))
   })
   expect(code, stderr.slice(-2000)).toBe(0)
-  for (const target of ["upstream (direct)", "bare node:http proxy", "gateway in Harper", "trivial Harper Resource"]) {
+  for (const target of ["upstream (direct)", "bare node:http proxy", "gateway in Harper", "trivial Harper Resource", "gateway, limited key"]) {
     expect(stdout).toMatch(new RegExp(`\\| ${target.replace(/[()]/g, "\\$&")} \\| chat \\| 1 \\| [1-9]\\d*`))
   }
   expect(stdout).toMatch(/50 concurrent long streams through the gateway: 50 completed/)

@@ -1,7 +1,9 @@
 import { Schema } from "effect"
 import type { BudgetPeriod } from "./budget-period.ts"
 
-const Count = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
+/** Stored in Harper `Int` columns (32-bit): a larger count is a 400 naming the field, not a failed write. */
+const MAX_COUNT = 2_147_483_647
+const Count = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0), Schema.isLessThanOrEqualTo(MAX_COUNT))
 const Period = Schema.Literals(["day", "week", "month", "total"])
 
 /** What a super user sends to POST /gateway/limits: a tenant's or a key's limits, optionally for one logical model. */
