@@ -3,44 +3,24 @@ import { describe, expect, it } from "vitest"
 import { specValidator } from "../../test/openapi-validator.ts"
 import { recordedJson, recordedStreamLines } from "../../test/recorded-provider.ts"
 import { reencodeForOpenAIClients } from "../../test/reencode-stream.ts"
-import { collectChunk, collectedResult, initialCollectState } from "../chat/collect-generate-result.ts"
 import type { StreamDecoderOutput } from "../chat/stream-decoder.ts"
 import { toChatCompletion } from "../chat/to-chat-completion.ts"
 import type { GenerateResult } from "../model/types.ts"
 import { fromMessagesResponse } from "./from-messages-response.ts"
 import { decodeAnthropicStreamEvent, initialAnthropicStreamState, type AnthropicStreamEvent } from "./stream-decoder.ts"
+import { fold, runReducer, valueOf } from "../../test/provider-stream.ts"
 
 const identity = { id: "chatcmpl-1", created: 1_700_000_000, model: "claude" }
 const validateCompletion = specValidator("CreateChatCompletionResponse")
 
 function decodeStream(lines: readonly string[], options: { structuredOutputTool?: string } = {}, end = true): StreamDecoderOutput[] {
-  let state = initialAnthropicStreamState(options)
-  const outputs: StreamDecoderOutput[] = []
   const events: AnthropicStreamEvent[] = lines.map((data) => ({ type: "event", data }))
   if (end) events.push({ type: "end" })
-  for (const event of events) {
-    const [next, out] = decodeAnthropicStreamEvent(state, event)
-    state = next
-    outputs.push(...out)
-  }
-  return outputs
-}
-
-function fold(outputs: readonly StreamDecoderOutput[]): GenerateResult {
-  let state = initialCollectState
-  for (const output of outputs) {
-    if (output.type === "error") throw new Error(JSON.stringify(output.error))
-    state = collectChunk(state, output.chunk)
-  }
-  const result = collectedResult(state)
-  if (result === undefined) throw new Error("the stream did not finish")
-  return result
+  return runReducer(initialAnthropicStreamState(options), decodeAnthropicStreamEvent, events)
 }
 
 function decoded(name: string, options: { structuredOutputTool?: string } = {}): GenerateResult {
-  const outcome = fromMessagesResponse(recordedJson("anthropic", name), options)
-  if (!outcome.ok) throw new Error(JSON.stringify(outcome.error))
-  return outcome.value
+  return valueOf(fromMessagesResponse(recordedJson("anthropic", name), options))
 }
 
 describe("Anthropic non-streamed answers (real recordings)", () => {

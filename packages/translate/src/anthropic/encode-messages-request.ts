@@ -5,6 +5,7 @@ import { fail, succeed, type Outcome } from "../outcome.ts"
 import { refusedAnthropicOption } from "./field-dispositions.ts"
 import { messagesToAnthropic } from "./messages-to-anthropic.ts"
 import type { AnthropicMessagesRequest, AnthropicTool, AnthropicToolChoice } from "./wire.ts"
+import { unsupportedByProvider } from "../wire/json-object.ts"
 
 export interface AnthropicRequestOptions {
   /** `max_tokens` when the client set none: the API requires one. */
@@ -54,7 +55,7 @@ export function encodeMessagesRequest(call: ChatCall, options: AnthropicRequestO
   if (opts.topP !== undefined) body.top_p = opts.topP
   const topK = opts.passthrough?.["top_k"]
   if (topK !== undefined && topK !== null) {
-    if (typeof topK !== "number" || !Number.isInteger(topK) || topK < 1) return fail(invalid("top_k", "top_k must be a positive integer."))
+    if (typeof topK !== "number" || !Number.isInteger(topK) || topK < 1) return fail(unsupportedByProvider("top_k", "top_k must be a positive integer."))
     body.top_k = topK
   }
   if (opts.stop !== undefined) body.stop_sequences = typeof opts.stop === "string" ? [opts.stop] : opts.stop
@@ -71,9 +72,9 @@ export function encodeMessagesRequest(call: ChatCall, options: AnthropicRequestO
   if (schema !== undefined) {
     if (options.nativeStructuredOutput === true && schema.native) body.output_config = { format: { type: "json_schema", schema: schema.schema } }
     else {
-      if (toolChoice !== undefined && toolChoice.type !== "auto") return fail(invalid("response_format", "With this model, response_format is carried by a forced tool and cannot be combined with tool_choice."))
+      if (toolChoice !== undefined && toolChoice.type !== "auto") return fail(unsupportedByProvider("response_format", "With this model, response_format is carried by a forced tool and cannot be combined with tool_choice."))
       structuredOutputTool = options.structuredOutputToolName ?? "json"
-      if (tools.some((tool) => tool.name === structuredOutputTool)) return fail(invalid("tools", `A tool named '${structuredOutputTool}' collides with the tool that carries response_format.`))
+      if (tools.some((tool) => tool.name === structuredOutputTool)) return fail(unsupportedByProvider("tools", `A tool named '${structuredOutputTool}' collides with the tool that carries response_format.`))
       tools.push({ name: structuredOutputTool, description: "Respond with a JSON object.", input_schema: schema.schema })
       toolChoice = { type: "tool", name: structuredOutputTool }
     }
@@ -90,11 +91,11 @@ export function encodeMessagesRequest(call: ChatCall, options: AnthropicRequestO
       const wanted = options.thinkingBudgets?.[opts.reasoningEffort] ?? defaultThinkingBudgets[opts.reasoningEffort]
       // The budget counts inside max_tokens and must stay below it.
       const budget = Math.min(wanted, maxTokens - 1)
-      if (budget < MIN_THINKING_BUDGET) return fail(invalid("max_completion_tokens", `Extended thinking needs max_completion_tokens above ${MIN_THINKING_BUDGET}.`))
+      if (budget < MIN_THINKING_BUDGET) return fail(unsupportedByProvider("max_completion_tokens", `Extended thinking needs max_completion_tokens above ${MIN_THINKING_BUDGET}.`))
       body.thinking = { type: "enabled", budget_tokens: budget }
       // The API refuses a forced tool while thinking: say which field did it.
       const forced = body.tool_choice?.type === "any" || body.tool_choice?.type === "tool"
-      if (forced) return fail(invalid(structuredOutputTool === undefined ? "tool_choice" : "response_format", "With extended thinking (reasoning_effort), the Anthropic backend cannot force a tool call."))
+      if (forced) return fail(unsupportedByProvider(structuredOutputTool === undefined ? "tool_choice" : "response_format", "With extended thinking (reasoning_effort), the Anthropic backend cannot force a tool call."))
     }
   }
   return succeed(structuredOutputTool === undefined ? { body } : { body, structuredOutputTool })
@@ -105,7 +106,7 @@ function toolChoiceToAnthropic(choice: ToolChoice): AnthropicToolChoice | { read
   if (choice === "none") return { type: "none" }
   if (choice === "required") return { type: "any" }
   if (choice.type === "function") return { type: "tool", name: choice.name }
-  return { type: "error", error: invalid("tool_choice", "The Anthropic backend does not support allowed_tools.") }
+  return { type: "error", error: unsupportedByProvider("tool_choice", "The Anthropic backend does not support allowed_tools.") }
 }
 
 /** The schema structured output must follow; `native` when the client gave a schema (json_object has none, so it always goes through a tool). */
@@ -127,6 +128,3 @@ function structuredSchema(format: ResponseFormat): { readonly schema: Readonly<R
   }
 }
 
-function invalid(param: string, message: string): GatewayError {
-  return { _tag: "InvalidRequest", message, param, code: "unsupported_parameter" }
-}

@@ -2,6 +2,7 @@ import type { GatewayError } from "../errors/gateway-error.ts"
 import type { AssistantMessage, Message, TextPart, UserContentPart } from "../model/types.ts"
 import { fail, succeed, type Outcome } from "../outcome.ts"
 import type { AnthropicAssistantBlock, AnthropicMessage, AnthropicTextBlock, AnthropicUserBlock } from "./wire.ts"
+import { toolArgumentsObject, unsupportedByProvider } from "../wire/json-object.ts"
 
 export interface AnthropicConversation {
   readonly system: readonly AnthropicTextBlock[]
@@ -77,17 +78,17 @@ function userPartToAnthropic(part: UserContentPart, param: string): Outcome<Anth
       const data = DATA_URL.exec(part.url)
       if (data !== null) return succeed({ type: "image", source: { type: "base64", media_type: data[1] ?? "", data: data[2] ?? "" } })
       if (/^https?:\/\//i.test(part.url)) return succeed({ type: "image", source: { type: "url", url: part.url } })
-      return fail(refuse(`${param}.image_url.url`, "An image must be a base64 data URL or an http(s) URL."))
+      return fail(unsupportedByProvider(`${param}.image_url.url`, "An image must be a base64 data URL or an http(s) URL."))
     }
     case "audio":
-      return fail(refuse(param, "The Anthropic backend does not accept audio input."))
+      return fail(unsupportedByProvider(param, "The Anthropic backend does not accept audio input."))
     case "file": {
-      if (part.fileData === undefined) return fail(refuse(`${param}.file.file_id`, "The Anthropic backend takes files as file_data (a base64 data URL), not by OpenAI file id."))
+      if (part.fileData === undefined) return fail(unsupportedByProvider(`${param}.file.file_id`, "The Anthropic backend takes files as file_data (a base64 data URL), not by OpenAI file id."))
       const data = DATA_URL.exec(part.fileData)
-      if (data === null) return fail(refuse(`${param}.file.file_data`, "file_data must be a base64 data URL (data:<media type>;base64,…)."))
+      if (data === null) return fail(unsupportedByProvider(`${param}.file.file_data`, "file_data must be a base64 data URL (data:<media type>;base64,…)."))
       const mediaType = data[1] ?? ""
       if (mediaType.startsWith("image/")) return succeed({ type: "image", source: { type: "base64", media_type: mediaType, data: data[2] ?? "" } })
-      if (mediaType !== "application/pdf") return fail(refuse(`${param}.file.file_data`, `The Anthropic backend takes PDF documents and images, not ${mediaType}.`))
+      if (mediaType !== "application/pdf") return fail(unsupportedByProvider(`${param}.file.file_data`, `The Anthropic backend takes PDF documents and images, not ${mediaType}.`))
       const source = { type: "base64" as const, media_type: mediaType, data: data[2] ?? "" }
       return succeed(part.filename === undefined ? { type: "document", source } : { type: "document", source, title: part.filename })
     }
@@ -110,24 +111,10 @@ function assistantToAnthropic(message: AssistantMessage, i: number): Outcome<Ant
     }
   }
   for (const [j, call] of (message.toolCalls ?? []).entries()) {
-    const input = parseObject(call.arguments)
-    if (input === undefined) return fail(refuse(`messages[${i}].tool_calls[${j}].function.arguments`, "Tool call arguments must be a JSON object for the Anthropic backend."))
+    const input = toolArgumentsObject(call.arguments)
+    if (input === undefined) return fail(unsupportedByProvider(`messages[${i}].tool_calls[${j}].function.arguments`, "Tool call arguments must be a JSON object for the Anthropic backend."))
     blocks.push({ type: "tool_use", id: call.id, name: call.name, input })
   }
   return succeed(blocks)
 }
 
-/** Arguments as the object Anthropic takes; an empty text is the empty object (a call without arguments). */
-function parseObject(text: string): Readonly<Record<string, unknown>> | undefined {
-  if (text.trim() === "") return {}
-  try {
-    const value: unknown = JSON.parse(text)
-    return typeof value === "object" && value !== null && !Array.isArray(value) ? Object.fromEntries(Object.entries(value)) : undefined
-  } catch {
-    return undefined
-  }
-}
-
-function refuse(param: string, message: string): GatewayError {
-  return { _tag: "InvalidRequest", message, param, code: "unsupported_parameter" }
-}

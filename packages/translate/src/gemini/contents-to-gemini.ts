@@ -2,6 +2,7 @@ import type { GatewayError } from "../errors/gateway-error.ts"
 import type { AssistantMessage, Message, TextPart, UserContentPart } from "../model/types.ts"
 import { fail, succeed, type Outcome } from "../outcome.ts"
 import type { GeminiContent, GeminiPart } from "./wire.ts"
+import { jsonObjectOf, toolArgumentsObject, unsupportedByProvider } from "../wire/json-object.ts"
 
 export interface GeminiConversation {
   readonly systemInstruction: readonly { readonly text: string }[]
@@ -69,7 +70,7 @@ export function contentsToGemini(messages: readonly Message[], options: GeminiCo
       }
       case "tool": {
         const name = message.name ?? namesById.get(message.toolCallId)
-        if (name === undefined) return fail(refuse(`messages[${i}].tool_call_id`, "A tool message must answer a tool call of an earlier assistant message."))
+        if (name === undefined) return fail(unsupportedByProvider(`messages[${i}].tool_call_id`, "A tool message must answer a tool call of an earlier assistant message."))
         const text = texts(message.content).join("")
         push({ role: "user", parts: [{ functionResponse: { name, response: responseObject(text) } }] })
         break
@@ -89,7 +90,7 @@ function texts(content: string | readonly TextPart[]): string[] {
 
 /** Gemini wants an object: a JSON object result goes as it is, anything else under `result`. */
 function responseObject(text: string): Readonly<Record<string, unknown>> {
-  const parsed = parseObject(text)
+  const parsed = jsonObjectOf(text)
   return parsed ?? { result: text }
 }
 
@@ -99,15 +100,15 @@ function userPartToGemini(part: UserContentPart, param: string): Outcome<GeminiP
       return succeed({ text: part.text })
     case "image": {
       const data = DATA_URL.exec(part.url)
-      if (data === null) return fail(refuse(`${param}.image_url.url`, "The Gemini backend takes images as base64 data URLs."))
+      if (data === null) return fail(unsupportedByProvider(`${param}.image_url.url`, "The Gemini backend takes images as base64 data URLs."))
       return succeed({ inlineData: { mimeType: data[1] ?? "", data: data[2] ?? "" } })
     }
     case "audio":
       return succeed({ inlineData: { mimeType: part.format === "wav" ? "audio/wav" : "audio/mp3", data: part.data } })
     case "file": {
-      if (part.fileData === undefined) return fail(refuse(`${param}.file.file_id`, "The Gemini backend takes files as file_data (a base64 data URL), not by OpenAI file id."))
+      if (part.fileData === undefined) return fail(unsupportedByProvider(`${param}.file.file_id`, "The Gemini backend takes files as file_data (a base64 data URL), not by OpenAI file id."))
       const data = DATA_URL.exec(part.fileData)
-      if (data === null) return fail(refuse(`${param}.file.file_data`, "file_data must be a base64 data URL (data:<media type>;base64,…)."))
+      if (data === null) return fail(unsupportedByProvider(`${param}.file.file_data`, "file_data must be a base64 data URL (data:<media type>;base64,…)."))
       return succeed({ inlineData: { mimeType: data[1] ?? "", data: data[2] ?? "" } })
     }
     default: {
@@ -125,23 +126,11 @@ function assistantToGemini(message: AssistantMessage, i: number, unsignedSignatu
   const text = typeof message.content === "string" ? message.content : (message.content ?? []).map((part) => (part.type === "text" ? part.text : part.refusal)).join("")
   if (text !== "") parts.push({ text })
   for (const [j, call] of calls.entries()) {
-    const args = call.arguments.trim() === "" ? {} : parseObject(call.arguments)
-    if (args === undefined) return fail(refuse(`messages[${i}].tool_calls[${j}].function.arguments`, "Tool call arguments must be a JSON object for the Gemini backend."))
+    const args = toolArgumentsObject(call.arguments)
+    if (args === undefined) return fail(unsupportedByProvider(`messages[${i}].tool_calls[${j}].function.arguments`, "Tool call arguments must be a JSON object for the Gemini backend."))
     const signature = call.signature ?? (j === 0 ? fallback : undefined)
     parts.push(signature === undefined ? { functionCall: { name: call.name, args } } : { functionCall: { name: call.name, args }, thoughtSignature: signature })
   }
   return succeed(parts)
 }
 
-function parseObject(text: string): Readonly<Record<string, unknown>> | undefined {
-  try {
-    const value: unknown = JSON.parse(text)
-    return typeof value === "object" && value !== null && !Array.isArray(value) ? Object.fromEntries(Object.entries(value)) : undefined
-  } catch {
-    return undefined
-  }
-}
-
-function refuse(param: string, message: string): GatewayError {
-  return { _tag: "InvalidRequest", message, param, code: "unsupported_parameter" }
-}

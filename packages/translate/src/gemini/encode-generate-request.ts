@@ -5,6 +5,7 @@ import { fail, succeed, type Outcome } from "../outcome.ts"
 import { contentsToGemini } from "./contents-to-gemini.ts"
 import { refusedGeminiOption } from "./field-dispositions.ts"
 import type { GeminiFunctionDeclaration, GeminiGenerateRequest, GeminiGenerationConfig } from "./wire.ts"
+import { unsupportedByProvider } from "../wire/json-object.ts"
 
 export interface GeminiRequestOptions {
   /**
@@ -53,7 +54,7 @@ export function encodeGenerateRequest(call: ChatCall, options: GeminiRequestOpti
   if (opts.topP !== undefined) config.topP = opts.topP
   const topK = opts.passthrough?.["top_k"]
   if (topK !== undefined && topK !== null) {
-    if (typeof topK !== "number" || !Number.isInteger(topK) || topK < 1) return fail(invalid("top_k", "top_k must be a positive integer."))
+    if (typeof topK !== "number" || !Number.isInteger(topK) || topK < 1) return fail(unsupportedByProvider("top_k", "top_k must be a positive integer."))
     config.topK = topK
   }
   const maxTokens = opts.maxCompletionTokens ?? opts.maxTokens
@@ -103,11 +104,11 @@ function toolChoiceToGemini(choice: ToolChoice): NonNullable<GeminiGenerateReque
   const names: string[] = []
   for (const tool of choice.tools) {
     const name = allowedToolName(tool)
-    if (name === undefined) return { error: invalid("tool_choice", "allowed_tools entries must name function tools.") }
+    if (name === undefined) return { error: unsupportedByProvider("tool_choice", "allowed_tools entries must name function tools.") }
     names.push(name)
   }
   // AUTO with a list is not a Gemini mode: VALIDATED would be, but only ANY keeps the list binding.
-  if (choice.mode === "auto") return { error: invalid("tool_choice", "The Gemini backend supports allowed_tools only with mode required.") }
+  if (choice.mode === "auto") return { error: unsupportedByProvider("tool_choice", "The Gemini backend supports allowed_tools only with mode required.") }
   return { functionCallingConfig: { mode: "ANY", allowedFunctionNames: names } }
 }
 
@@ -138,6 +139,3 @@ function structuredOutput(format: ResponseFormat): { readonly schema?: Readonly<
   }
 }
 
-function invalid(param: string, message: string): GatewayError {
-  return { _tag: "InvalidRequest", message, param, code: "unsupported_parameter" }
-}

@@ -4,7 +4,6 @@ import { specValidator } from "../../test/openapi-validator.ts"
 import { recordedJson, recordedStreamLines } from "../../test/recorded-provider.ts"
 import { reencodeForOpenAIClients } from "../../test/reencode-stream.ts"
 import type { ChatCall } from "../chat/chat-call.ts"
-import { collectChunk, collectedResult, initialCollectState } from "../chat/collect-generate-result.ts"
 import type { StreamDecoderOutput } from "../chat/stream-decoder.ts"
 import { toChatCompletion } from "../chat/to-chat-completion.ts"
 import { toOpenAIError } from "../errors/to-openai-error.ts"
@@ -16,36 +15,17 @@ import { encodeGenerateRequest, geminiGeneratePath } from "./encode-generate-req
 import { fromGeminiError } from "./from-gemini-error.ts"
 import { fromGenerateResponse } from "./from-generate-response.ts"
 import { decodeGeminiStreamEvent, initialGeminiStreamState } from "./stream-decoder.ts"
+import { fold, runReducer, valueOf } from "../../test/provider-stream.ts"
 
 const identity = { id: "chatcmpl-1", created: 1_700_000_000, model: "gemini" }
 const validateCompletion = specValidator("CreateChatCompletionResponse")
 
 function decodeStream(lines: readonly string[], end = true): StreamDecoderOutput[] {
-  let state = initialGeminiStreamState()
-  const outputs: StreamDecoderOutput[] = []
-  for (const event of [...lines.map((data) => ({ type: "data" as const, data })), ...(end ? [{ type: "end" as const }] : [])]) {
-    const [next, out] = decodeGeminiStreamEvent(state, event)
-    state = next
-    outputs.push(...out)
-  }
-  return outputs
-}
-
-function fold(outputs: readonly StreamDecoderOutput[]): GenerateResult {
-  let state = initialCollectState
-  for (const output of outputs) {
-    if (output.type === "error") throw new Error(JSON.stringify(output.error))
-    state = collectChunk(state, output.chunk)
-  }
-  const result = collectedResult(state)
-  if (result === undefined) throw new Error("the stream did not finish")
-  return result
+  return runReducer(initialGeminiStreamState(), decodeGeminiStreamEvent, [...lines.map((data) => ({ type: "data" as const, data })), ...(end ? [{ type: "end" as const }] : [])])
 }
 
 function decoded(body: unknown): GenerateResult {
-  const outcome = fromGenerateResponse(body)
-  if (!outcome.ok) throw new Error(JSON.stringify(outcome.error))
-  return outcome.value
+  return valueOf(fromGenerateResponse(body))
 }
 
 describe("Gemini non-streamed answers (real recordings)", () => {

@@ -4,6 +4,7 @@ import type { Message, ReasoningEffort, ResponseFormat, TextPart } from "../mode
 import { fail, succeed, type Outcome } from "../outcome.ts"
 import { refusedOllamaOption } from "./field-dispositions.ts"
 import type { OllamaChatRequest, OllamaMessage, OllamaToolCall } from "./wire.ts"
+import { toolArgumentsObject, unsupportedByProvider } from "../wire/json-object.ts"
 
 /** What the model's configuration gives every request to it. */
 export interface OllamaModelConfig {
@@ -39,7 +40,7 @@ export function encodeOllamaChatRequest(call: ChatCall, config: OllamaModelConfi
   set("top_p", opts.topP)
   const topK = opts.passthrough?.["top_k"]
   if (topK !== undefined && topK !== null) {
-    if (typeof topK !== "number" || !Number.isInteger(topK) || topK < 1) return fail(invalid("top_k", "top_k must be a positive integer."))
+    if (typeof topK !== "number" || !Number.isInteger(topK) || topK < 1) return fail(unsupportedByProvider("top_k", "top_k must be a positive integer."))
     set("top_k", topK)
   }
   set("num_predict", opts.maxCompletionTokens ?? opts.maxTokens)
@@ -125,13 +126,13 @@ function messagesToOllama(messages: readonly Message[]): Outcome<OllamaMessage[]
               break
             case "image": {
               const data = DATA_URL.exec(part.url)
-              if (data === null) return fail(invalid(`${param}.image_url.url`, "The Ollama backend takes images as base64 data URLs."))
+              if (data === null) return fail(unsupportedByProvider(`${param}.image_url.url`, "The Ollama backend takes images as base64 data URLs."))
               images.push(data[2] ?? "")
               break
             }
             case "audio":
             case "file":
-              return fail(invalid(param, `The Ollama backend does not accept ${part.type} input.`))
+              return fail(unsupportedByProvider(param, `The Ollama backend does not accept ${part.type} input.`))
             default: {
               const unreachable: never = part
               return unreachable
@@ -145,8 +146,8 @@ function messagesToOllama(messages: readonly Message[]): Outcome<OllamaMessage[]
         const content = typeof message.content === "string" ? message.content : (message.content ?? []).map((part) => (part.type === "text" ? part.text : part.refusal)).join("")
         const calls: OllamaToolCall[] = []
         for (const [j, call] of (message.toolCalls ?? []).entries()) {
-          const args = call.arguments.trim() === "" ? {} : parseObject(call.arguments)
-          if (args === undefined) return fail(invalid(`messages[${i}].tool_calls[${j}].function.arguments`, "Tool call arguments must be a JSON object for the Ollama backend."))
+          const args = toolArgumentsObject(call.arguments)
+          if (args === undefined) return fail(unsupportedByProvider(`messages[${i}].tool_calls[${j}].function.arguments`, "Tool call arguments must be a JSON object for the Ollama backend."))
           namesById.set(call.id, call.name)
           calls.push({ function: { name: call.name, arguments: args } })
         }
@@ -172,15 +173,3 @@ function texts(content: string | readonly TextPart[]): string {
   return typeof content === "string" ? content : content.map((part) => part.text).join("")
 }
 
-function parseObject(text: string): Readonly<Record<string, unknown>> | undefined {
-  try {
-    const value: unknown = JSON.parse(text)
-    return typeof value === "object" && value !== null && !Array.isArray(value) ? Object.fromEntries(Object.entries(value)) : undefined
-  } catch {
-    return undefined
-  }
-}
-
-function invalid(param: string, message: string): GatewayError {
-  return { _tag: "InvalidRequest", message, param, code: "unsupported_parameter" }
-}

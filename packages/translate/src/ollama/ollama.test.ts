@@ -4,7 +4,6 @@ import { describe, expect, it } from "vitest"
 import { specValidator } from "../../test/openapi-validator.ts"
 import { reencodeForOpenAIClients } from "../../test/reencode-stream.ts"
 import type { ChatCall } from "../chat/chat-call.ts"
-import { collectChunk, collectedResult, initialCollectState } from "../chat/collect-generate-result.ts"
 import type { StreamDecoderOutput } from "../chat/stream-decoder.ts"
 import { toChatCompletion } from "../chat/to-chat-completion.ts"
 import { fromUpstreamError } from "../errors/from-upstream-error.ts"
@@ -14,6 +13,7 @@ import { encodeOllamaEmbedRequest, fromOllamaEmbedResponse } from "./embed.ts"
 import { fromOllamaChatResponse } from "./from-chat-response.ts"
 import { createNdjsonDecoder } from "./ndjson-lines.ts"
 import { decodeOllamaStreamEvent, initialOllamaStreamState } from "./stream-decoder.ts"
+import { fold, runReducer, valueOf } from "../../test/provider-stream.ts"
 
 const fixture = (name: string) => readFileSync(new URL(`../../test/fixtures/ollama/${name}`, import.meta.url), "utf8")
 const json = (name: string): unknown => JSON.parse(fixture(name))
@@ -22,31 +22,11 @@ const identity = { id: "chatcmpl-1", created: 1_700_000_000, model: "llama" }
 const validateCompletion = specValidator("CreateChatCompletionResponse")
 
 function decodeStream(input: readonly string[], end = true): StreamDecoderOutput[] {
-  let state = initialOllamaStreamState()
-  const outputs: StreamDecoderOutput[] = []
-  for (const event of [...input.map((line) => ({ type: "line" as const, line })), ...(end ? [{ type: "end" as const }] : [])]) {
-    const [next, out] = decodeOllamaStreamEvent(state, event)
-    state = next
-    outputs.push(...out)
-  }
-  return outputs
-}
-
-function fold(outputs: readonly StreamDecoderOutput[]): GenerateResult {
-  let state = initialCollectState
-  for (const output of outputs) {
-    if (output.type === "error") throw new Error(JSON.stringify(output.error))
-    state = collectChunk(state, output.chunk)
-  }
-  const result = collectedResult(state)
-  if (result === undefined) throw new Error("the stream did not finish")
-  return result
+  return runReducer(initialOllamaStreamState(), decodeOllamaStreamEvent, [...input.map((line) => ({ type: "line" as const, line })), ...(end ? [{ type: "end" as const }] : [])])
 }
 
 function decoded(body: unknown): GenerateResult {
-  const outcome = fromOllamaChatResponse(body)
-  if (!outcome.ok) throw new Error(JSON.stringify(outcome.error))
-  return outcome.value
+  return valueOf(fromOllamaChatResponse(body))
 }
 
 describe("Ollama answers (documented fixtures)", () => {
