@@ -152,6 +152,7 @@ export function handleApplication(scope: PluginScope): void {
     price: (logicalModel, upstreamModel, tokens, at) => callCostUsd(tokens, upstreamModel, logicalModel === null ? undefined : prices.get(logicalModel), at),
   })
   gatewayModels = service
+  const logError = (message: string, error: unknown) => scope.logger.error(message, error)
   const gateway: Gateway = {
     models: service,
     auth: {
@@ -159,7 +160,7 @@ export function handleApplication(scope: PluginScope): void {
       deps: { findKey: keyCache.find, findUser },
     },
     headerHooks: responseHeaderHooks,
-    logError: (message, error) => scope.logger.error(message, error),
+    logError,
     limitHeaders: (principal) => limiter.peekHeaders({ tenant: principal.tenant, keyId: principal.keyId ?? null }, null),
   }
   const loadedAt = Math.floor(Date.now() / 1000)
@@ -212,26 +213,19 @@ export function handleApplication(scope: PluginScope): void {
     scope.resources.set("bench/floor", resource("BenchFloor", { post: async () => ({ ...floor, headers: { ...floor.headers } }) }), REST_ONLY)
   }
   if (!hasDelete(limitsTable)) throw new Error("gateway: the limits table cannot delete rows")
-  const limitsDeps = { table: limitsTable, changed: () => void Atomics.add(limitsVersion, 0, 1n), logError: (message: string, error: unknown) => scope.logger.error(message, error) }
-  scope.resources.set(
-    "gateway/limits",
-    resource("GatewayLimits", {
-      get: (target, request) => gatewayLimits(request, pathnameOf(target), undefined, limitsDeps),
-      post: (target, data, request) => gatewayLimits(request, pathnameOf(target), data, limitsDeps),
-      delete: (target, request) => gatewayLimits(request, pathnameOf(target), undefined, limitsDeps),
-    }),
-    REST_ONLY,
-  )
-  const keysDeps = { table: keys, findUser, forget: keyCache.forget, logError: (message: string, error: unknown) => scope.logger.error(message, error) }
-  scope.resources.set(
-    "gateway/keys",
-    resource("GatewayKeys", {
-      get: (target, request) => gatewayKeys(request, pathnameOf(target), undefined, keysDeps),
-      post: (target, data, request) => gatewayKeys(request, pathnameOf(target), data, keysDeps),
-      delete: (target, request) => gatewayKeys(request, pathnameOf(target), undefined, keysDeps),
-    }),
-    REST_ONLY,
-  )
+  const limitsDeps = { table: limitsTable, changed: () => void Atomics.add(limitsVersion, 0, 1n), logError }
+  scope.resources.set("gateway/limits", adminResource("GatewayLimits", (request, pathname, data) => gatewayLimits(request, pathname, data, limitsDeps)), REST_ONLY)
+  const keysDeps = { table: keys, findUser, forget: keyCache.forget, logError }
+  scope.resources.set("gateway/keys", adminResource("GatewayKeys", (request, pathname, data) => gatewayKeys(request, pathname, data, keysDeps)), REST_ONLY)
+}
+
+/** A super users' endpoint under /gateway/…: GET, POST and DELETE go to one handler with the path after the resource. */
+function adminResource(name: string, handle: (request: HarperRequest, pathname: string, data: unknown) => Promise<HarperResponse>): typeof Resource {
+  return resource(name, {
+    get: (target, request) => handle(request, pathnameOf(target), undefined),
+    post: (target, data, request) => handle(request, pathnameOf(target), data),
+    delete: (target, request) => handle(request, pathnameOf(target), undefined),
+  })
 }
 
 interface StaticHandlers {

@@ -1,6 +1,6 @@
 import type { GatewayError } from "../errors/gateway-error.ts"
 import type { GenerateOpts } from "../model/types.ts"
-import { backendFacade as facade, backendIgnored as ignored, backendRefused as refused, backendSupported as supported, refusedBackendOption, type BackendFieldDispositions } from "../wire/backend-field-disposition.ts"
+import { backendIgnored as ignored, facadeOptionRows, backendRefused as refused, backendSupported as supported, refusedBackendOption, type BackendFieldDispositions } from "../wire/backend-field-disposition.ts"
 
 /**
  * What the anthropic backend does with each GenerateOpts field (the chat table says
@@ -28,11 +28,7 @@ export const anthropicFieldDispositions = {
   seed: refused("seed", "the Messages API has no seed"),
   presencePenalty: refused("presence_penalty", "the Messages API has no presence penalty", (value) => value === 0),
   frequencyPenalty: refused("frequency_penalty", "the Messages API has no frequency penalty", (value) => value === 0),
-  signal: facade("cancellation, used by the backend's transport"),
-  requires: facade("Harper 5 facade option, read by routing"),
-  adapter: facade("Harper 5 facade option, read by routing"),
-  toolMode: facade("Harper 5 facade option, read by the facade"),
-  conversationId: facade("Harper 5 facade option, read by the facade"),
+  ...facadeOptionRows,
 } as const satisfies BackendFieldDispositions
 
 /** The passthrough fields (OpenAI-compatible extensions) the Messages API takes, under the same name. */

@@ -1,6 +1,6 @@
 import type { GatewayError } from "../errors/gateway-error.ts"
 import type { GenerateOpts } from "../model/types.ts"
-import { backendFacade as facade, backendIgnored as ignored, backendRefused as refused, backendSupported as supported, refusedBackendOption, type BackendFieldDispositions } from "../wire/backend-field-disposition.ts"
+import { backendIgnored as ignored, facadeOptionRows, backendRefused as refused, backendSupported as supported, refusedBackendOption, type BackendFieldDispositions } from "../wire/backend-field-disposition.ts"
 
 /**
  * What the gemini backend does with each GenerateOpts field (the chat table says where
@@ -27,11 +27,7 @@ export const geminiFieldDispositions = {
   parallelToolCalls: refused("parallel_tool_calls", "Gemini cannot be held to one call per turn", (value) => value === true),
   logprobs: refused("logprobs", "log probabilities are not mapped from Gemini yet", (value) => value === false),
   topLogprobs: refused("top_logprobs", "log probabilities are not mapped from Gemini yet", (value) => value === 0),
-  signal: facade("cancellation, used by the backend's transport"),
-  requires: facade("Harper 5 facade option, read by routing"),
-  adapter: facade("Harper 5 facade option, read by routing"),
-  toolMode: facade("Harper 5 facade option, read by the facade"),
-  conversationId: facade("Harper 5 facade option, read by the facade"),
+  ...facadeOptionRows,
 } as const satisfies BackendFieldDispositions
 
 export const geminiPassthroughFields: ReadonlySet<string> = new Set(["top_k"])

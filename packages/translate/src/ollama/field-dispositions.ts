@@ -1,6 +1,6 @@
 import type { GatewayError } from "../errors/gateway-error.ts"
 import type { GenerateOpts } from "../model/types.ts"
-import { backendFacade as facade, backendIgnored as ignored, backendRefused as refused, backendSupported as supported, refusedBackendOption, type BackendFieldDispositions } from "../wire/backend-field-disposition.ts"
+import { backendIgnored as ignored, facadeOptionRows, backendRefused as refused, backendSupported as supported, refusedBackendOption, type BackendFieldDispositions } from "../wire/backend-field-disposition.ts"
 
 /**
  * What the ollama backend does with each GenerateOpts field (the chat table says where
@@ -27,11 +27,7 @@ export const ollamaFieldDispositions = {
   logprobs: refused("logprobs", "log probabilities are not mapped from Ollama", (value) => value === false),
   topLogprobs: refused("top_logprobs", "log probabilities are not mapped from Ollama", (value) => value === 0),
   parallelToolCalls: refused("parallel_tool_calls", "Ollama cannot be held to one call per turn", (value) => value === true),
-  signal: facade("cancellation, used by the backend's transport"),
-  requires: facade("Harper 5 facade option, read by routing"),
-  adapter: facade("Harper 5 facade option, read by routing"),
-  toolMode: facade("Harper 5 facade option, read by the facade"),
-  conversationId: facade("Harper 5 facade option, read by the facade"),
+  ...facadeOptionRows,
 } as const satisfies BackendFieldDispositions
 
 export const ollamaPassthroughFields: ReadonlySet<string> = new Set(["top_k"])

@@ -1,5 +1,6 @@
 import type { GatewayError } from "../errors/gateway-error.ts"
 import type { GenerateOpts } from "../model/types.ts"
+import { unsupportedByProvider } from "./json-object.ts"
 
 /**
  * What a native backend (anthropic, gemini, ollama) does with one GenerateOpts field
@@ -22,6 +23,15 @@ export const backendIgnored = (note: string): BackendFieldDisposition => ({ kind
 export const backendFacade = (note: string): BackendFieldDisposition => ({ kind: "facade", note })
 export const backendRefused = (param: string, note: string, neutral: (value: unknown) => boolean = () => false): BackendFieldDisposition => ({ kind: "refused", param, note, neutral })
 
+/** The GenerateOpts fields no provider request carries (the facade or the transport reads them): the same rows in every backend's table. */
+export const facadeOptionRows = {
+  signal: backendFacade("cancellation, used by the backend's transport"),
+  requires: backendFacade("Harper 5 facade option, read by routing"),
+  adapter: backendFacade("Harper 5 facade option, read by routing"),
+  toolMode: backendFacade("Harper 5 facade option, read by the facade"),
+  conversationId: backendFacade("Harper 5 facade option, read by the facade"),
+} as const satisfies Partial<BackendFieldDispositions>
+
 /**
  * The first option a backend cannot honour, as the 400 a client gets (undefined when all
  * can be): a refused field set to a non-neutral value, or a passthrough field (an
@@ -32,10 +42,10 @@ export function refusedBackendOption(backend: string, table: BackendFieldDisposi
     if (disposition.kind !== "refused") continue
     const value: unknown = Object.entries(opts).find(([key]) => key === field)?.[1]
     if (value === undefined || value === null || disposition.neutral(value)) continue
-    return { _tag: "InvalidRequest", message: `The ${backend} backend does not support '${disposition.param}': ${disposition.note}.`, param: disposition.param, code: "unsupported_parameter" }
+    return unsupportedByProvider(disposition.param, `The ${backend} backend does not support '${disposition.param}': ${disposition.note}.`)
   }
   for (const key of Object.keys(opts.passthrough ?? {})) {
-    if (!passthroughFields.has(key)) return { _tag: "InvalidRequest", message: `The ${backend} backend does not support '${key}'.`, param: key, code: "unsupported_parameter" }
+    if (!passthroughFields.has(key)) return unsupportedByProvider(key, `The ${backend} backend does not support '${key}'.`)
   }
   return undefined
 }
