@@ -43,7 +43,7 @@ export const suppressHandleApplicationWarning = true
 /** REST only: no MQTT, WebSocket, GraphQL or MCP exposure of the gateway resources. */
 const REST_ONLY = { rest: true, mqtt: false, ws: false, sse: false, graphql: false, mcp: false } as const
 
-/** The model facade of this worker, for application code (`import { gatewayModels } from "harper-gateway/src/plugin.ts"`). */
+/** The model facade of this worker, for application code (`import { gatewayModels } from "harper-gateway"`). */
 export let gatewayModels: ModelsService | undefined
 
 const responseHeaderHooks: ResponseHeaderHook[] = []
