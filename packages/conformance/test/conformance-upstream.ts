@@ -14,7 +14,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import { listenOnLoopback } from "../../harper-resources/dev/listen-loopback.ts"
+import { listenOnLoopback } from "../../models/test/listen-loopback.ts"
 
 export interface UpstreamRequest {
   readonly path: string

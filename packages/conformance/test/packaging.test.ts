@@ -65,6 +65,7 @@ function packedManifest(dir: string): Record<string, unknown> {
 }
 
 const TRANSLATE_TARBALL = "harper-gateway-translate-0.1.0.tgz"
+const MODELS_TARBALL = "harper-gateway-models-0.1.0.tgz"
 const PLUGIN_TARBALL = "harper-gateway-0.1.0.tgz"
 
 let scratch: string
@@ -76,12 +77,12 @@ beforeAll(async () => {
   mkdirSync(tarballs)
   const started = Date.now()
   // The README's commands, with this test's folder as "$APP".
-  for (const dir of ["packages/translate", "packages/harper-resources"]) {
+  for (const dir of ["packages/translate", "packages/models", "packages/harper-resources"]) {
     const args = ["--dir", dir, "pack", "--pack-destination"]
     expect(readme).toContain(`npx -y pnpm@${PNPM_VERSION} ${args.join(" ")} "$APP"`)
     await pnpm([...args, tarballs])
   }
-  console.log(`packed both packages in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+  console.log(`packed the three packages in ${((Date.now() - started) / 1000).toFixed(1)} s`)
 })
 
 afterAll(() => {
@@ -90,9 +91,9 @@ afterAll(() => {
 
 describe("the packed file lists", () => {
   test("hold what a user needs and no tests, fixtures, sources or local data", async () => {
-    expect(readdirSync(tarballs).sort()).toEqual([PLUGIN_TARBALL, TRANSLATE_TARBALL])
+    expect(readdirSync(tarballs).sort()).toEqual([PLUGIN_TARBALL, MODELS_TARBALL, TRANSLATE_TARBALL])
     const forbidden = /(^|\/)(test|tests|__tests__|fixtures?|dev|bench|src|node_modules|\.harper-data)(\/|$)|\.test\.|\.spec\.|\.tsbuildinfo$|\.ts$(?<!\.d\.ts$)|tsconfig/
-    for (const tarball of [TRANSLATE_TARBALL, PLUGIN_TARBALL]) {
+    for (const tarball of [TRANSLATE_TARBALL, MODELS_TARBALL, PLUGIN_TARBALL]) {
       const files = await tarList(join(tarballs, tarball))
       const built = files.filter((file) => file.startsWith("package/dist/"))
       const kinds = [".js", ".d.ts", ".js.map"].map((kind) => `${built.filter((file) => file.endsWith(kind)).length} *${kind}`)
@@ -102,6 +103,8 @@ describe("the packed file lists", () => {
     }
     const translate = await tarList(join(tarballs, TRANSLATE_TARBALL))
     expect(translate).toEqual(expect.arrayContaining(["package/dist/index.js", "package/dist/index.d.ts", "package/dist/index.js.map"]))
+    const models = await tarList(join(tarballs, MODELS_TARBALL))
+    expect(models).toEqual(expect.arrayContaining(["package/dist/index.js", "package/dist/index.d.ts", "package/dist/index.js.map"]))
     const plugin = await tarList(join(tarballs, PLUGIN_TARBALL))
     expect(plugin).toEqual(
       expect.arrayContaining(["package/config.yaml", "package/schema.graphql", "package/dist/plugin.js", "package/dist/plugin.d.ts", "package/dist/plugin.js.map"]),
@@ -112,23 +115,29 @@ describe("the packed file lists", () => {
     const unpacked = join(scratch, "unpacked")
     for (const [tarball, name] of [
       [TRANSLATE_TARBALL, "translate"],
+      [MODELS_TARBALL, "models"],
       [PLUGIN_TARBALL, "plugin"],
     ] as const) {
       mkdirSync(join(unpacked, name), { recursive: true })
       await run("tar", ["-xzf", join(tarballs, tarball), "-C", join(unpacked, name)])
     }
     const translate = packedManifest(join(unpacked, "translate", "package"))
+    const models = packedManifest(join(unpacked, "models", "package"))
     const plugin = packedManifest(join(unpacked, "plugin", "package"))
     expect(translate["name"]).toBe("@harper-gateway/translate")
+    expect(models["name"]).toBe("@harper-gateway/models")
     expect(plugin["name"]).toBe("harper-gateway")
-    for (const manifest of [translate, plugin]) {
+    for (const manifest of [translate, models, plugin]) {
       expect(JSON.stringify(manifest)).not.toContain("workspace:")
       expect(typeof manifest["license"]).toBe("string")
       expect(manifest["private"]).toBeUndefined()
     }
     expect(translate["exports"]).toEqual({ ".": { types: "./dist/index.d.ts", import: "./dist/index.js", default: "./dist/index.js" }, "./package.json": "./package.json" })
     expect(plugin["exports"]).toEqual({ ".": { types: "./dist/plugin.d.ts", import: "./dist/plugin.js", default: "./dist/plugin.js" }, "./package.json": "./package.json" })
-    expect(plugin["dependencies"]).toMatchObject({ "@harper-gateway/translate": "0.1.0" })
+    expect(models["exports"]).toEqual({ ".": { types: "./dist/index.d.ts", import: "./dist/index.js", default: "./dist/index.js" }, "./package.json": "./package.json" })
+    expect(models["dependencies"]).toMatchObject({ "@harper-gateway/translate": "0.1.0" })
+    expect(Object.keys(Object(models["dependencies"]))).not.toContain("harperdb")
+    expect(plugin["dependencies"]).toMatchObject({ "@harper-gateway/translate": "0.1.0", "@harper-gateway/models": "0.1.0" })
     // Harper gives every component its own harperdb: the plugin must not install another.
     expect(Object.keys(Object(plugin["dependencies"]))).not.toContain("harperdb")
     expect(readFileSync(join(unpacked, "plugin", "package", "config.yaml"), "utf8")).toMatch(/^pluginModule: \.\/dist\/plugin\.js$/m)
@@ -223,10 +232,10 @@ describe("Using it inside your own Harper (README), from the tarballs", () => {
     const [config] = readmeBlocks("## Using it inside your own Harper", "yaml")
     expect(config).toBeDefined()
     writeFileSync(join(app, "config.yaml"), config ?? "")
-    expect(readme).toContain(`npm install ./${TRANSLATE_TARBALL} ./${PLUGIN_TARBALL}`)
+    expect(readme).toContain(`npm install ./${TRANSLATE_TARBALL} ./${MODELS_TARBALL} ./${PLUGIN_TARBALL}`)
     const started = Date.now()
-    await npm(["install", join(tarballs, TRANSLATE_TARBALL), join(tarballs, PLUGIN_TARBALL)], app)
-    console.log(`npm installed both tarballs into the Harper app in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+    await npm(["install", join(tarballs, TRANSLATE_TARBALL), join(tarballs, MODELS_TARBALL), join(tarballs, PLUGIN_TARBALL)], app)
+    console.log(`npm installed the three tarballs into the Harper app in ${((Date.now() - started) / 1000).toFixed(1)} s`)
     const booted = Date.now()
     harper = await runHarper({
       root: join(scratch, "harper"),

@@ -6,7 +6,7 @@
 import { createServer, request as httpRequest } from "node:http"
 import { base64ToFloat32, createSseDecoder } from "@harper-gateway/translate"
 import { specValidator, type SpecSchemaName } from "../../translate/test/openapi-validator.ts"
-import { listenOnLoopback } from "../../harper-resources/dev/listen-loopback.ts"
+import { listenOnLoopback } from "../../models/test/listen-loopback.ts"
 
 export interface ValidatingProxy {
   readonly url: string

@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import type { ModelCallRecord } from "./accounting/model-call-record.ts"
+import type { ModelCallRecord } from "@harper-gateway/models"
 import type { GatewayKeyRecord } from "./auth/gateway-keys.ts"
 
 /** What the gateway needs of a Harper table (declared structurally; Harper's generics are loose). */

@@ -6,6 +6,7 @@
  */
 import { join } from "node:path"
 import { parentPort, threadId } from "node:worker_threads"
+import { buildRegistry, createModelsService, type ModelsService } from "@harper-gateway/models"
 import { GatewayFailure } from "@harper-gateway/translate"
 import { databases, Resource, server } from "harperdb"
 import { createCallRecorder } from "./accounting/call-recorder.ts"
@@ -13,7 +14,6 @@ import { openJournal } from "./accounting/journal.ts"
 import { processRunId } from "./accounting/process-run-id.ts"
 import { replayLeftovers } from "./accounting/replay-leftovers.ts"
 import { createKeyCache } from "./auth/key-cache.ts"
-import { buildRegistry } from "./build-gateway.ts"
 import { describeMissing, expandEnv } from "./config/expand-env.ts"
 import { readGatewayConfig } from "./config/gateway-config.ts"
 import { isTable, toKeyRecord, writeBatch, type TableLike } from "./harper-tables.ts"
@@ -29,7 +29,6 @@ import { createResponse, DEFAULT_MAX_CHAIN_HOPS, storedResponseRequest, type Res
 import { createResponseStore, isStoreTable } from "./responses/response-store.ts"
 import { jsonResponse, type HarperResponse } from "./http/respond.ts"
 import { DEFAULT_MAX_BODY_BYTES, guardV1, type ResponseLike } from "./http/v1-guard.ts"
-import { createModelsService, type ModelsService } from "./models/models-service.ts"
 import { gatewayLimits } from "./http/limits-endpoint.ts"
 import { estimateChatTokens, estimateEmbedTokens } from "./limits/estimate-tokens.ts"
 import { toLimitRule, type LimitRule } from "./limits/limit-rule.ts"
@@ -69,7 +68,7 @@ export function handleApplication(scope: PluginScope): void {
     throw new Error(read.message)
   }
   const config = read.config
-  const { registry, notices } = buildRegistry(config)
+  const { registry, notices } = buildRegistry(config.models)
   for (const notice of notices) scope.logger.warn(`gateway: ${notice}`)
 
   const calls = table("hdb_model_calls")

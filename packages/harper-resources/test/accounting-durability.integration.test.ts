@@ -5,7 +5,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterEach, expect, it } from "vitest"
 import { startHarper, type HarperInstance } from "../dev/harper-process.ts"
-import { listenOnLoopback } from "../dev/listen-loopback.ts"
+import { listenOnLoopback } from "../../models/test/listen-loopback.ts"
 
 const admin = { username: "admin", password: "durability-pw" }
 const basic = `Basic ${Buffer.from(`${admin.username}:${admin.password}`).toString("base64")}`

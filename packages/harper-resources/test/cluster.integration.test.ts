@@ -12,7 +12,7 @@ import { join } from "node:path"
 import { Schema } from "effect"
 import { afterAll, beforeAll, expect, it } from "vitest"
 import { startCluster, type ClusterNode, type HarperCluster } from "../dev/harper-process.ts"
-import { listenOnLoopback } from "../dev/listen-loopback.ts"
+import { listenOnLoopback } from "../../models/test/listen-loopback.ts"
 
 /** A row or key written on one node is readable on the other within this (measured: tens of ms on 2 cores). */
 const REPLICATION_BOUND_MS = 5_000

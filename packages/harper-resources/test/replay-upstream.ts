@@ -18,7 +18,7 @@
 import { createServer, type IncomingMessage, type Server } from "node:http"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import { listenOnLoopback } from "../dev/listen-loopback.ts"
+import { listenOnLoopback } from "../../models/test/listen-loopback.ts"
 import { answerFidelity } from "./fidelity-upstream.ts"
 
 export interface RecordedRequest {

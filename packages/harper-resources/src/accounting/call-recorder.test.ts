@@ -4,9 +4,9 @@ import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { createCallRecorder } from "./call-recorder.ts"
 import { openJournal } from "./journal.ts"
-import type { ModelCallRecord } from "./model-call-record.ts"
+import type { ModelCallRecord } from "@harper-gateway/models"
 import { replayLeftovers } from "./replay-leftovers.ts"
-import { testRow } from "./test-row.ts"
+import { testRow } from "../../../models/test/test-row.ts"
 
 const tempDir = () => mkdtempSync(join(tmpdir(), "journal-"))
 const segmentsIn = (dir: string) => readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((name) => name.endsWith(".jsonl"))

@@ -1,5 +1,5 @@
 import { readSegment, type Journal } from "./journal.ts"
-import type { ModelCallRecord } from "./model-call-record.ts"
+import type { ModelCallRecord } from "@harper-gateway/models"
 
 export const DEFAULT_MAX_BUFFERED_ROWS = 20_000
 

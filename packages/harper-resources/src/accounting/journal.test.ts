@@ -4,10 +4,10 @@ import { join } from "node:path"
 import { Worker } from "node:worker_threads"
 import { describe, expect, it } from "vitest"
 import { claimLeftovers, openJournal, readClaimed } from "./journal.ts"
-import type { ModelCallRecord } from "./model-call-record.ts"
+import type { ModelCallRecord } from "@harper-gateway/models"
 import { processRunId } from "./process-run-id.ts"
 import { replayLeftovers } from "./replay-leftovers.ts"
-import { testRow } from "./test-row.ts"
+import { testRow } from "../../../models/test/test-row.ts"
 
 const tempDir = () => mkdtempSync(join(tmpdir(), "journal-"))
 

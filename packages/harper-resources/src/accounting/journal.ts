@@ -1,6 +1,6 @@
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from "node:fs"
 import { join } from "node:path"
-import { fromJournalLine, type ModelCallRecord } from "./model-call-record.ts"
+import { fromJournalLine, type ModelCallRecord } from "@harper-gateway/models"
 
 /**
  * A write-ahead journal for accounting rows. Harper 4.7 exits at once on SIGTERM (no

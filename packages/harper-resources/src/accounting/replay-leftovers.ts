@@ -1,5 +1,5 @@
 import { claimedRows, claimLeftovers, removeClaimed } from "./journal.ts"
-import type { ModelCallRecord } from "./model-call-record.ts"
+import type { ModelCallRecord } from "@harper-gateway/models"
 
 /**
  * Stores the rows that earlier runs journalled and never stored (one per call: a call

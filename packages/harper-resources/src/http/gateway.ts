@@ -1,6 +1,6 @@
 import type { AuthDependencies, AuthSettings } from "../auth/authenticate.ts"
 import type { Principal } from "../auth/principal.ts"
-import type { ModelsService } from "../models/models-service.ts"
+import type { ModelsService } from "@harper-gateway/models"
 
 /**
  * Sets response headers on every /v1 answer the gateway produces: the pathway for

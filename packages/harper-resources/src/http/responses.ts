@@ -20,7 +20,7 @@ import {
   type ResponsesWire,
 } from "@harper-gateway/translate"
 import type { Principal } from "../auth/principal.ts"
-import type { CallMeta } from "../models/models-service.ts"
+import type { CallMeta } from "@harper-gateway/models"
 import { inputItemsPage } from "../responses/input-items-page.ts"
 import type { ResponseStore, StoredResponse } from "../responses/response-store.ts"
 import { toStoredInputItem } from "../responses/stored-input-item.ts"

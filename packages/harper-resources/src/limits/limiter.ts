@@ -1,3 +1,4 @@
+import { NO_ADMISSION, type Admission, type Caller, type Limiter } from "@harper-gateway/models"
 import { GatewayFailure, type GatewayError } from "@harper-gateway/translate"
 import { currentPeriod } from "./budget-period.ts"
 import { ruleApplies, type LimitRule } from "./limit-rule.ts"
@@ -16,11 +17,6 @@ export const SLOT_COUNT = 8
 const LOADING = -1n
 const NANO = 1e9
 
-export interface Caller {
-  readonly tenant: string | null
-  readonly keyId: string | null
-}
-
 export interface LimiterDeps {
   /** Every limit rule (a per-thread cache of gateway_limits). */
   readonly rules: () => Promise<readonly LimitRule[]>
@@ -30,23 +26,6 @@ export interface LimiterDeps {
   readonly spentSince: (rule: LimitRule, sinceMs: number) => Promise<number>
   readonly now: () => number
 }
-
-/** A call that was let through: its headers, and what to do when it ends. */
-export interface Admission {
-  readonly headers: Readonly<Record<string, string>>
-  /** Once, when the call ends: frees its concurrency slot, replaces the token estimate by the reported count, adds its cost. */
-  settle(tokens: number | undefined, costUsd: number | null): void
-}
-
-export interface Limiter {
-  /** Throws a GatewayFailure (RateLimited or QuotaExhausted) when a limit or budget refuses the call. */
-  /** `estimateTokens` is called only when a token limit applies: counting a prompt is the costly part. */
-  admit(caller: Caller, model: string, estimateTokens: () => number): Promise<Admission>
-  /** The headers of the caller's limits for this model (null: the model-independent ones), taking nothing. */
-  peekHeaders(caller: Caller, model: string | null): Promise<Readonly<Record<string, string>>>
-}
-
-export const NO_ADMISSION: Admission = { headers: {}, settle: () => undefined }
 
 export function createLimiter(deps: LimiterDeps): Limiter {
   const spendMarker = (rule: LimitRule, now: number): bigint => BigInt(currentPeriod(rule.budgetPeriod, now, rule.budgetResetAt).startMs + 1)

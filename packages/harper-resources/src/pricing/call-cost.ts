@@ -1,3 +1,4 @@
+import type { BilledTokens } from "@harper-gateway/models"
 import { calcPrice } from "@pydantic/genai-prices"
 
 /** An operator's prices for one logical model, USD per million tokens (embeddings: `inputPerMTok`). */
@@ -8,13 +9,6 @@ export interface PriceOverride {
   readonly outputPerMTok?: number
   /** Reasoning tokens (counted inside the completion); the output price when absent. */
   readonly reasoningPerMTok?: number
-}
-
-export interface BilledTokens {
-  readonly promptTokens: number
-  readonly completionTokens: number
-  readonly cachedTokens: number
-  readonly reasoningTokens: number
 }
 
 /**

@@ -1,6 +1,6 @@
 import { decodeChatRequest } from "@harper-gateway/translate"
 import { describe, expect, it } from "vitest"
-import { capturedRequests } from "../../../translate/test/captured-requests.ts"
+import { capturedRequests } from "../../translate/test/captured-requests.ts"
 import { forwardedFields } from "./forwarding-policy.ts"
 
 describe("forwardedFields", () => {

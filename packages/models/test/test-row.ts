@@ -1,4 +1,4 @@
-import { NO_FACTS, type ModelCallRecord } from "./model-call-record.ts"
+import { NO_FACTS, type ModelCallRecord } from "../src/accounting/model-call-record.ts"
 
 /** A complete accounting row for tests, with the given id and overrides. */
 export function testRow(id: string, overrides: Partial<ModelCallRecord> = {}): ModelCallRecord {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest"
 import { harper5Columns } from "./harper5-columns.ts"
 import { fromJournalLine } from "./model-call-record.ts"
-import { testRow } from "./test-row.ts"
+import { testRow } from "../../test/test-row.ts"
 
 describe("Harper 5's columns", () => {
   it("use Harper 5's error codes, keeping the client-facing code in errorCode", () => {

@@ -1,4 +1,4 @@
-import type { ModelEntry } from "../config/gateway-config.ts"
+import type { ModelEntry } from "./model-config.ts"
 import type { EmbeddingBackend, GenerativeBackend } from "./backend.ts"
 
 export type ModelKind = "generative" | "embedding"

@@ -13,11 +13,9 @@ import {
   type GenerateResult,
   type TokenUsage,
 } from "@harper-gateway/translate"
-import type { CallRecorder } from "../accounting/call-recorder.ts"
-import { harper5Columns } from "../accounting/harper5-columns.ts"
-import { NO_FACTS, type CallFacts, type CallRecordBase, type ModelCallRecord } from "../accounting/model-call-record.ts"
-import { NO_ADMISSION, type Admission, type Limiter } from "../limits/limiter.ts"
-import type { BilledTokens } from "../pricing/call-cost.ts"
+import { harper5Columns } from "./accounting/harper5-columns.ts"
+import { NO_FACTS, type CallFacts, type CallRecordBase, type ModelCallRecord } from "./accounting/model-call-record.ts"
+import { NO_ADMISSION, type Admission, type Limiter } from "./admission.ts"
 import type { EmbeddingBackend, GenerativeBackend } from "./backend.ts"
 import { forwardedFields } from "./forwarding-policy.ts"
 import type { BackendRegistry, ListedModel, ModelRoute } from "./backend-registry.ts"
@@ -58,6 +56,21 @@ export interface ModelsService {
   embed(input: string | readonly string[], opts?: { readonly model?: string; readonly dimensions?: number; readonly signal?: AbortSignal }): Promise<Float32Array[]>
 }
 
+/** Where the facade's rows go: the plugin's journalled recorder, or any other store. */
+export interface CallSink {
+  /** A call's row as `interrupted`, before its backend is called; `record` with the same id completes it. */
+  started(row: ModelCallRecord): void
+  record(row: ModelCallRecord): void
+}
+
+/** The token counts a call is billed for. */
+export interface BilledTokens {
+  readonly promptTokens: number
+  readonly completionTokens: number
+  readonly cachedTokens: number
+  readonly reasoningTokens: number
+}
+
 export interface ModelsServiceOptions {
   /** Where the operator's account of a failed call goes (the plugin's log). */
   readonly onFailureDetail?: (message: string) => void
@@ -72,7 +85,7 @@ export interface ModelsServiceOptions {
   readonly price?: (logicalModel: string | null, upstreamModel: string, tokens: BilledTokens, at: Date) => number | null
 }
 
-export function createModelsService(registry: BackendRegistry, recorder: CallRecorder, options: ModelsServiceOptions = {}): ModelsService {
+export function createModelsService(registry: BackendRegistry, recorder: CallSink, options: ModelsServiceOptions = {}): ModelsService {
   /** `requestedModel`: the name the caller passed (Harper 5's `model`); `logicalModel`: the configured model it resolved to. */
   const start = (meta: CallMeta, logicalModel: string | null, stream: boolean, requestedModel: string | null) => ({
     meta,

@@ -1,21 +1,17 @@
 import { GatewayFailure, type ChatCall, type GenerateChunk } from "@harper-gateway/translate"
 import { describe, expect, it } from "vitest"
-import type { CallRecorder } from "../accounting/call-recorder.ts"
-import type { ModelCallRecord } from "../accounting/model-call-record.ts"
-import { createEchoBackend } from "../backends/echo-backend.ts"
+import type { ModelCallRecord } from "./accounting/model-call-record.ts"
+import { createEchoBackend } from "./backends/echo-backend.ts"
 import type { GenerativeBackend } from "./backend.ts"
 import { createBackendRegistry, type ModelRoute } from "./backend-registry.ts"
-import { createModelsService } from "./models-service.ts"
+import { createModelsService, type CallSink } from "./models-service.ts"
 
 function setup(backend: GenerativeBackend & ReturnType<typeof createEchoBackend>) {
   const rows: ModelCallRecord[] = []
   const started: ModelCallRecord[] = []
-  const recorder: CallRecorder = {
+  const recorder: CallSink = {
     started: (row) => void started.push(row),
     record: (row) => void rows.push(row),
-    flush: async () => undefined,
-    close: async () => undefined,
-    pending: () => 0,
   }
   const route: ModelRoute<typeof backend> = { kind: "generative", logicalName: "chat", upstreamModel: "up-1", backend, extraFields: new Set(["top_k"]) }
   const registry = createBackendRegistry(new Map([["chat", route]]), new Map([["chat", { ...route, kind: "embedding" as const }]]), {

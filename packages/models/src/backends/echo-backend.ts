@@ -1,6 +1,6 @@
 import type { ChatCall, EmbedCall, EmbedResult, GenerateChunk, GenerateResult, Message, ToolCall } from "@harper-gateway/translate"
 import { embedInputList, GatewayFailure, invalidRequest } from "@harper-gateway/translate"
-import type { BackendContext, EmbeddingBackend, GenerativeBackend } from "../models/backend.ts"
+import type { BackendContext, EmbeddingBackend, GenerativeBackend } from "../backend.ts"
 import { hashedEmbedding } from "./hashed-embedding.ts"
 
 /**

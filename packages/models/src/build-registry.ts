@@ -1,8 +1,8 @@
 import { createEchoBackend } from "./backends/echo-backend.ts"
 import { createOpenAIBackend, DEFAULT_RESPONSE_LIMITS, DEFAULT_TIMEOUTS } from "./backends/openai-backend.ts"
-import type { ModelEntry, GatewayConfig } from "./config/gateway-config.ts"
-import type { EmbeddingBackend, GenerativeBackend } from "./models/backend.ts"
-import { advertisedAliases, createBackendRegistry, type BackendRegistry, type ModelRoute } from "./models/backend-registry.ts"
+import type { ModelEntry, ModelsConfig } from "./model-config.ts"
+import type { EmbeddingBackend, GenerativeBackend } from "./backend.ts"
+import { advertisedAliases, createBackendRegistry, type BackendRegistry, type ModelRoute } from "./backend-registry.ts"
 
 export interface BuiltRegistry {
   readonly registry: BackendRegistry
@@ -16,10 +16,10 @@ export interface BuiltRegistry {
  * kinds, and says so. An entry that cannot be built is skipped with a notice; it never
  * stops the others.
  */
-export function buildRegistry(config: GatewayConfig): BuiltRegistry {
+export function buildRegistry(models: ModelsConfig | undefined): BuiltRegistry {
   const notices: string[] = []
-  let generativeEntries = Object.entries(config.models?.generative ?? {})
-  let embeddingEntries = Object.entries(config.models?.embedding ?? {})
+  let generativeEntries = Object.entries(models?.generative ?? {})
+  let embeddingEntries = Object.entries(models?.embedding ?? {})
   if (generativeEntries.length === 0 && embeddingEntries.length === 0) {
     const echo: ModelEntry = { backend: "echo", model: "echo" }
     generativeEntries = [["default", echo]]

@@ -1,7 +1,7 @@
 import { createServer, type ServerResponse } from "node:http"
 import { GatewayFailure, type ChatCall } from "@harper-gateway/translate"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { listenOnLoopback } from "../../dev/listen-loopback.ts"
+import { listenOnLoopback } from "../../test/listen-loopback.ts"
 import { createOpenAIBackend, DEFAULT_RESPONSE_LIMITS, DEFAULT_TIMEOUTS, type OpenAIBackendOptions } from "./openai-backend.ts"
 
 /** What the hostile upstream did with each request: how many bytes it managed to write before the gateway hung up. */

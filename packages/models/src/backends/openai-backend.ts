@@ -18,7 +18,7 @@ import {
   type Outcome,
 } from "@harper-gateway/translate"
 import { Agent, request, type Dispatcher } from "undici"
-import type { BackendContext, EmbeddingBackend, GenerativeBackend } from "../models/backend.ts"
+import type { BackendContext, EmbeddingBackend, GenerativeBackend } from "../backend.ts"
 import { startDeadline, type CallDeadline } from "./call-deadline.ts"
 import { readAnswer, readBounded } from "./read-bounded.ts"
 import { upstreamFailure } from "./upstream-failure.ts"

@@ -1,0 +1,29 @@
+/** Whose limits apply to a call. */
+export interface Caller {
+  readonly tenant: string | null
+  readonly keyId: string | null
+}
+
+/** A call that was let through: its headers, and what to do when it ends. */
+export interface Admission {
+  readonly headers: Readonly<Record<string, string>>
+  /** Once, when the call ends: frees its concurrency slot, replaces the token estimate by the reported count, adds its cost. */
+  settle(tokens: number | undefined, costUsd: number | null): void
+}
+
+/**
+ * Rate limits and budgets as the model layer sees them; the store behind them (Harper
+ * tables and shared counters in the plugin) is the caller's.
+ */
+export interface Limiter {
+  /**
+   * Throws a GatewayFailure (RateLimited or QuotaExhausted) when a limit or budget refuses the call.
+   * `estimateTokens` is called only when a token limit applies: counting a prompt is the costly part.
+   */
+  admit(caller: Caller, model: string, estimateTokens: () => number): Promise<Admission>
+  /** The headers of the caller's limits for this model (null: the model-independent ones), taking nothing. */
+  peekHeaders(caller: Caller, model: string | null): Promise<Readonly<Record<string, string>>>
+}
+
+export const NO_ADMISSION: Admission = { headers: {}, settle: () => undefined }
+
