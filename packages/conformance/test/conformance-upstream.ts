@@ -31,7 +31,7 @@ export interface ConformanceUpstream {
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
 
-export async function startConformanceUpstream(recordedDir: string): Promise<ConformanceUpstream> {
+export async function startConformanceUpstream(recordedDir: string, protocols: readonly ProtocolUpstream[] = []): Promise<ConformanceUpstream> {
   const requests: UpstreamRequest[] = []
   const recording = (name: string) => readFileSync(join(recordedDir, name), "utf8")
   const textCompletion = JSON.parse(recording("openai-text.json"))
@@ -51,9 +51,12 @@ export async function startConformanceUpstream(recordedDir: string): Promise<Con
     const model = String(body["model"] ?? "")
     if (model === "fault-429") return error(res, 429, { "retry-after": "1" }, "Rate limit reached for requests", "rate_limit_exceeded")
     if (model === "fault-500") return error(res, 500, {}, "The server had an error", null)
+    const context: UpstreamContext = { answerFor: (request) => answerFor(request, recordedWeatherArgs), recordedDir }
+    const protocol = protocols.find((candidate) => candidate.handles(req.url ?? ""))
+    if (protocol !== undefined) return protocol.serve({ path: req.url ?? "", body }, res, context)
     if (req.url === "/v1/embeddings") return embeddings(body, res)
     if (model.startsWith("slow-")) return slowStream(res)
-    const answer = answerFor(body, recordedWeatherArgs)
+    const answer = answerFor(openAIAnswerRequest(body), recordedWeatherArgs)
     if (body["stream"] === true) return stream(res, answer, textChunks, body)
     const message: Record<string, Json> = { role: "assistant", content: answer.content, refusal: null }
     if (answer.toolCalls.length > 0) {
@@ -85,48 +88,105 @@ export async function startConformanceUpstream(recordedDir: string): Promise<Con
   }
 }
 
-interface Answer {
+/** What the upstream answers: built from a recording, or for a request a recording cannot answer. */
+export interface Answer {
   readonly recorded: boolean
   readonly content: string
   readonly toolCalls: readonly { readonly id: string; readonly name: string; readonly arguments: string }[]
 }
 
-function answerFor(body: Record<string, unknown>, weatherArgs: string): Answer {
-  const messages = Array.isArray(body["messages"]) ? body["messages"] : []
+/**
+ * A request in any provider's protocol, reduced to what decides the answer. Each
+ * protocol's handler reads its own wire format into this, so every backend gets the
+ * same answers.
+ */
+export interface AnswerRequest {
+  readonly tools: readonly { readonly name: string; readonly parameters: unknown }[]
+  readonly toolChoice: "auto" | "none" | "required" | { readonly name: string }
+  readonly parallelToolCalls: boolean
+  /** Turns in the conversation (tool call ids are numbered by it). */
+  readonly turns: number
+  /** The text of the last turn when it is a tool result. */
+  readonly lastToolResult: string | undefined
+  readonly responseFormat: { readonly type: "json_schema"; readonly schema: unknown } | { readonly type: "json_object" } | undefined
+  /** Every text of the conversation (a client may put the JSON schema in the prompt). */
+  readonly texts: readonly string[]
+}
+
+/** A local upstream for one provider protocol, served beside the OpenAI-compatible one. */
+export interface ProtocolUpstream {
+  /** Whether this protocol serves the request path (e.g. `/v1/messages`). */
+  handles(path: string): boolean
+  serve(request: { readonly path: string; readonly body: Record<string, unknown> }, res: ServerResponse, context: UpstreamContext): void | Promise<void>
+}
+
+export interface UpstreamContext {
+  readonly answerFor: (request: AnswerRequest) => Answer
+  readonly recordedDir: string
+}
+
+/** The OpenAI chat body as an answer request. */
+export function openAIAnswerRequest(body: Record<string, unknown>): AnswerRequest {
+  const messages: unknown[] = Array.isArray(body["messages"]) ? body["messages"] : []
   const last = messages.at(-1)
-  const tools = Array.isArray(body["tools"]) ? body["tools"] : []
+  const tools = (Array.isArray(body["tools"]) ? body["tools"] : []).flatMap((tool: unknown) =>
+    isRecord(tool) && isRecord(tool["function"]) && typeof tool["function"]["name"] === "string" ? [{ name: tool["function"]["name"], parameters: tool["function"]["parameters"] ?? {} }] : [],
+  )
   const choice = body["tool_choice"]
-  const lastIsToolResult = typeof last === "object" && last !== null && last.role === "tool"
+  const named = isRecord(choice) && isRecord(choice["function"]) && typeof choice["function"]["name"] === "string" ? choice["function"]["name"] : undefined
+  const format = body["response_format"]
+  const responseFormat: AnswerRequest["responseFormat"] = !isRecord(format)
+    ? undefined
+    : format["type"] === "json_schema"
+      ? { type: "json_schema", schema: isRecord(format["json_schema"]) ? (format["json_schema"]["schema"] ?? {}) : {} }
+      : format["type"] === "json_object"
+        ? { type: "json_object" }
+        : undefined
+  return {
+    tools,
+    toolChoice: named !== undefined ? { name: named } : choice === "none" || choice === "required" ? choice : "auto",
+    parallelToolCalls: body["parallel_tool_calls"] !== false,
+    turns: messages.length,
+    lastToolResult: isRecord(last) && last["role"] === "tool" ? textOf(last["content"]) : undefined,
+    responseFormat,
+    texts: messages.map((message) => (isRecord(message) ? textOf(message["content"]) : "")),
+  }
+}
+
+function textOf(content: unknown): string {
+  if (typeof content === "string") return content
+  if (Array.isArray(content)) return content.map((part) => (isRecord(part) && typeof part["text"] === "string" ? part["text"] : "")).join("\n")
+  return String(content)
+}
+
+export function answerFor(request: AnswerRequest, weatherArgs: string): Answer {
+  const { tools, toolChoice: choice } = request
+  const lastIsToolResult = request.lastToolResult !== undefined
   if (tools.length > 0 && choice !== "none" && (!lastIsToolResult || choice === "required")) {
-    const named = isRecord(choice) && isRecord(choice["function"]) && typeof choice["function"]["name"] === "string" ? choice["function"]["name"] : undefined
-    const candidates = tools.filter((tool: { function?: { name?: string } }) => named === undefined || tool.function?.name === named)
-    const count = named === undefined && body["parallel_tool_calls"] !== false ? Math.min(3, candidates.length) : 1
+    const named = typeof choice === "object" ? choice.name : undefined
+    const candidates = tools.filter((tool) => named === undefined || tool.name === named)
+    const count = named === undefined && request.parallelToolCalls ? Math.min(3, candidates.length) : 1
     return {
       recorded: false,
       content: "",
-      toolCalls: candidates.slice(0, count).map((tool: { function: { name: string; parameters?: unknown } }, index: number) => ({
-        id: `call_${index}_${messages.length}`,
-        name: tool.function.name,
-        arguments: tool.function.name === "weather" || tool.function.name === "get_weather" ? weatherArgs : JSON.stringify(instanceOf(tool.function.parameters ?? {})),
+      toolCalls: candidates.slice(0, count).map((tool, index) => ({
+        id: `call_${index}_${request.turns}`,
+        name: tool.name,
+        arguments: tool.name === "weather" || tool.name === "get_weather" ? weatherArgs : JSON.stringify(instanceOf(tool.parameters)),
       })),
     }
   }
-  if (lastIsToolResult) return { recorded: false, content: `Based on the tool: ${String(last.content)}`, toolCalls: [] }
-  const format = body["response_format"]
-  if (typeof format === "object" && format !== null && "type" in format) {
-    const spec = "json_schema" in format && isRecord(format.json_schema) ? format.json_schema : {}
-    if (format.type === "json_schema") return { recorded: false, content: JSON.stringify(instanceOf(spec["schema"] ?? {})), toolCalls: [] }
-    // JSON mode: clients that put the schema in the prompt (the AI SDK's compatible provider) get an instance of it.
-    if (format.type === "json_object") return { recorded: false, content: JSON.stringify(instanceOf(schemaInPrompt(messages) ?? { type: "object", properties: { ok: { type: "boolean" } } })), toolCalls: [] }
-  }
+  if (request.lastToolResult !== undefined) return { recorded: false, content: `Based on the tool: ${request.lastToolResult}`, toolCalls: [] }
+  const format = request.responseFormat
+  if (format?.type === "json_schema") return { recorded: false, content: JSON.stringify(instanceOf(format.schema)), toolCalls: [] }
+  // JSON mode: clients that put the schema in the prompt (the AI SDK's compatible provider) get an instance of it.
+  if (format?.type === "json_object") return { recorded: false, content: JSON.stringify(instanceOf(schemaInPrompt(request.texts) ?? { type: "object", properties: { ok: { type: "boolean" } } })), toolCalls: [] }
   return { recorded: true, content: "", toolCalls: [] }
 }
 
-/** The first JSON object in the conversation that looks like a JSON Schema. */
-function schemaInPrompt(messages: readonly unknown[]): unknown {
-  for (const message of messages) {
-    const content = isRecord(message) ? message["content"] : undefined
-    const text = typeof content === "string" ? content : Array.isArray(content) ? content.map((part) => (isRecord(part) && typeof part["text"] === "string" ? part["text"] : "")).join("\n") : ""
+/** The first JSON object in the conversation's texts that looks like a JSON Schema. */
+function schemaInPrompt(texts: readonly string[]): unknown {
+  for (const text of texts) {
     for (let start = text.indexOf("{"); start !== -1; start = text.indexOf("{", start + 1)) {
       for (let end = text.lastIndexOf("}"); end > start; end = text.lastIndexOf("}", end - 1)) {
         try {
@@ -142,12 +202,12 @@ function schemaInPrompt(messages: readonly unknown[]): unknown {
   return undefined
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value)
 }
 
 /** A value that satisfies a JSON Schema of the kinds clients generate (objects, enums, arrays, primitives). */
-function instanceOf(schema: unknown, root: unknown = schema): Json {
+export function instanceOf(schema: unknown, root: unknown = schema): Json {
   if (!isRecord(schema)) return null
   if (typeof schema["$ref"] === "string") {
     const path = schema["$ref"].replace(/^#\//, "").split("/")
