@@ -1,0 +1,152 @@
+import { createNdjsonDecoder, createSseDecoder, GatewayFailure, upstreamErrorDetail, type GatewayError, type GenerateChunk, type Outcome } from "@harper-gateway/translate"
+import { Agent, request, type Dispatcher } from "undici"
+import type { BackendContext } from "../backend.ts"
+import { startDeadline, type CallDeadline } from "./call-deadline.ts"
+import { readAnswer, readBounded } from "./read-bounded.ts"
+import { upstreamFailure } from "./upstream-failure.ts"
+
+export interface UpstreamTimeouts {
+  readonly connectMs: number
+  readonly firstByteMs: number
+  /** Between two data events of a stream (comments and keepalives are not progress). */
+  readonly idleMs: number
+  readonly totalMs: number
+}
+
+/** An upstream's error answer, as a protocol's error mapper reads it. */
+export interface UpstreamErrorAnswer {
+  readonly status: number
+  readonly body: string
+  readonly header: (name: string) => string | undefined
+}
+
+export interface UpstreamHttpOptions {
+  readonly baseUrl: string
+  /** Sent with every request (authentication, API version); content-type is added. */
+  readonly headers: Readonly<Record<string, string>>
+  readonly timeouts: UpstreamTimeouts
+  /** Error bodies are read up to this and no further. */
+  readonly maxErrorBytes: number
+  /** The protocol's error mapper (translate's `fromUpstreamError`, `fromAnthropicError`, …). */
+  readonly errorOf: (answer: UpstreamErrorAnswer) => GatewayError
+}
+
+/**
+ * One upstream over HTTP, whatever its protocol: a pooled keep-alive undici Agent,
+ * undici's connect, first-byte and between-bytes timers, the call's own deadline (a
+ * total one and, for streams, an idle clock that only data events reset), bounded reads,
+ * and error answers mapped by the protocol's mapper with the body kept for the operator.
+ */
+export interface UpstreamHttp {
+  /** A non-streamed call: POSTs `body` to `path` and maps the JSON answer (read up to `limit` bytes). */
+  postJson<T>(context: BackendContext, path: string, body: unknown, limit: number, map: (answer: unknown) => Outcome<T>): Promise<T>
+  /**
+   * A streamed call: POSTs `body` to `path` and yields what `decode` makes of each frame's
+   * payload (`undefined` once, at the end). `framing` is how the upstream cuts its answer.
+   */
+  postStream(context: BackendContext, path: string, body: unknown, framing: StreamFraming, decode: (payload: string | undefined) => Iterable<GenerateChunk>): AsyncIterable<GenerateChunk>
+}
+
+/** `sse`: payloads are the `data:` of server-sent events; `ndjson`: one JSON value per line. */
+export interface StreamFraming {
+  readonly accept: string
+  readonly decoder: () => { push(bytes: Uint8Array): Iterable<string>; end(): Iterable<string> }
+}
+
+export const SSE_FRAMING: StreamFraming = {
+  accept: "text/event-stream",
+  decoder: () => {
+    const sse = createSseDecoder()
+    return { push: (bytes) => sse.push(bytes).map((event) => event.data), end: () => sse.end().map((event) => event.data) }
+  },
+}
+
+export const NDJSON_FRAMING: StreamFraming = { accept: "application/x-ndjson", decoder: createNdjsonDecoder }
+
+export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
+  const { timeouts } = options
+  const agent = new Agent({
+    keepAliveTimeout: 30_000,
+    connect: { timeout: timeouts.connectMs },
+    headersTimeout: timeouts.firstByteMs,
+    bodyTimeout: timeouts.idleMs,
+  })
+  const base = options.baseUrl.replace(/\/+$/, "")
+  const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json", ...options.headers }
+
+  async function post(path: string, body: unknown, deadline: CallDeadline, accept?: string): Promise<Dispatcher.ResponseData> {
+    const response = await request(`${base}${path}`, {
+      method: "POST",
+      headers: accept === undefined ? headers : { ...headers, accept },
+      body: JSON.stringify(body),
+      signal: deadline.signal,
+      dispatcher: agent,
+    })
+    if (response.statusCode >= 400) {
+      const { bytes } = await readBounded(response.body, options.maxErrorBytes)
+      const text = bytes.toString("utf8")
+      const reason = options.errorOf({ status: response.statusCode, body: text, header: (name) => single(response.headers[name]) })
+      throw new GatewayFailure(reason, upstreamErrorDetail(response.statusCode, text))
+    }
+    return response
+  }
+
+  return {
+    async postJson(context, path, body, limit, map) {
+      const deadline = startDeadline(context.signal, timeouts.totalMs, undefined)
+      try {
+        const response = await post(path, body, deadline)
+        const bytes = await readAnswer(response.body, limit)
+        let parsed: unknown
+        try {
+          parsed = JSON.parse(bytes.toString("utf8"))
+        } catch {
+          throw new GatewayFailure({ _tag: "UpstreamError", code: "invalid_upstream_response", detail: "the upstream's answer is not JSON" })
+        }
+        const outcome = map(parsed)
+        if (!outcome.ok) throw new GatewayFailure(outcome.error)
+        return outcome.value
+      } catch (error) {
+        // A fired deadline wins over the abort it caused.
+        throw failureOf(error, deadline, context.signal)
+      } finally {
+        deadline.clear()
+      }
+    },
+
+    async *postStream(context, path, body, framing, decode) {
+      const deadline = startDeadline(context.signal, timeouts.totalMs, timeouts.idleMs)
+      let response: Dispatcher.ResponseData | undefined
+      try {
+        response = await post(path, body, deadline, framing.accept)
+        const frames = framing.decoder()
+        for await (const bytes of response.body) {
+          for (const payload of frames.push(bytes)) {
+            // Only data is progress: comments (`: keepalive`) never produce a payload.
+            deadline.progress()
+            yield* decode(payload)
+          }
+        }
+        for (const payload of frames.end()) yield* decode(payload)
+        yield* decode(undefined)
+      } catch (error) {
+        throw failureOf(error, deadline, context.signal)
+      } finally {
+        deadline.clear()
+        // Stops reading and closes the upstream connection if we leave early (client gone, error).
+        response?.body.destroy()
+      }
+    },
+  }
+}
+
+function failureOf(error: unknown, deadline: CallDeadline, client: AbortSignal): GatewayFailure {
+  const expired = deadline.expired()
+  if (expired !== undefined && !client.aborted) return new GatewayFailure(expired)
+  const failure = upstreamFailure(error, client)
+  return failure.detail === undefined && GatewayFailure.detailOf(error) !== undefined ? new GatewayFailure(failure.reason, GatewayFailure.detailOf(error)) : failure
+}
+
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value
+}
