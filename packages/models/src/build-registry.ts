@@ -1,4 +1,5 @@
 import { createEchoBackend } from "./backends/echo-backend.ts"
+import { createGeminiBackendFromEntry } from "./backends/gemini-from-entry.ts"
 import { createOpenAIBackend, DEFAULT_RESPONSE_LIMITS, DEFAULT_TIMEOUTS } from "./backends/openai-backend.ts"
 import type { ModelEntry, ModelsConfig } from "./model-config.ts"
 import type { EmbeddingBackend, GenerativeBackend } from "./backend.ts"
@@ -48,6 +49,8 @@ export function buildRegistry(models: ModelsConfig | undefined): BuiltRegistry {
           maxErrorBytes: entry.limits?.maxErrorBytes ?? DEFAULT_RESPONSE_LIMITS.maxErrorBytes,
           exposeUpstreamErrors: entry.exposeUpstreamErrors ?? true,
         })
+      case "gemini":
+        return createGeminiBackendFromEntry(entry)
       default: {
         const unreachable: never = entry.backend
         return unreachable

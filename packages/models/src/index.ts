@@ -18,3 +18,5 @@ export { CallFacts, CallRecordBase, CostColumns, Harper5Columns, ModelCallRecord
 export { harper5Columns } from "./accounting/harper5-columns.ts"
 export { createEchoBackend } from "./backends/echo-backend.ts"
 export { createOpenAIBackend, DEFAULT_RESPONSE_LIMITS, DEFAULT_TIMEOUTS, type OpenAIBackendOptions } from "./backends/openai-backend.ts"
+export { createGeminiBackend, GEMINI_DEFAULT_API_VERSION, GEMINI_DEFAULT_BASE_URL, type GeminiBackendOptions } from "./backends/gemini-backend.ts"
+export { createThoughtSignatureStore, DEFAULT_THOUGHT_SIGNATURE_BOUNDS, type ThoughtSignatureStore, type ThoughtSignatureStoreOptions } from "./backends/thought-signature-store.ts"

@@ -27,9 +27,32 @@ const PriceOverride = Schema.Struct({
   reasoningPerMTok: Schema.optionalKey(Price),
 })
 
+const ReasoningBudgets = Schema.Struct({
+  minimal: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
+  low: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
+  medium: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
+  high: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
+  xhigh: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
+  max: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
+})
+
+/** Options only the gemini backend reads (docs/backends/gemini.md). */
+const GeminiOptions = Schema.Struct({
+  /** The API version in the path. Default `v1beta`. */
+  apiVersion: Schema.optionalKey(Schema.String),
+  /** Send schemas as parametersJsonSchema / responseJsonSchema (full JSON Schema) instead of Gemini's OpenAPI subset. Default false. */
+  jsonSchemaFields: Schema.optionalKey(Schema.Boolean),
+  /** thinkingBudget tokens per reasoning_effort. */
+  thinkingBudgets: Schema.optionalKey(ReasoningBudgets),
+  /** Sign a replayed tool-call turn whose signature this node does not hold with Google's documented sentinel. Default true. */
+  signUnknownToolCalls: Schema.optionalKey(Schema.Boolean),
+  /** Bounds of the per-node thought-signature store. */
+  thoughtSignatures: Schema.optionalKey(Schema.Struct({ maxEntries: Schema.optionalKey(PositiveInt), maxChars: Schema.optionalKey(PositiveInt), ttlMs: Schema.optionalKey(PositiveInt) })),
+})
+
 /** One configured model: `models.<kind>.<logical name>`. */
 export const ModelEntry = Schema.Struct({
-  backend: Schema.Literals(["openai", "echo"]),
+  backend: Schema.Literals(["openai", "echo", "gemini"]),
   /** The upstream's model id; defaults to the logical name. */
   model: Schema.optionalKey(Schema.String),
   baseUrl: Schema.optionalKey(Schema.String),
@@ -49,6 +72,7 @@ export const ModelEntry = Schema.Struct({
   price: Schema.optionalKey(PriceOverride),
   /** Echo backend: default embedding size. */
   dimensions: Schema.optionalKey(PositiveInt),
+  gemini: Schema.optionalKey(GeminiOptions),
 })
 export type ModelEntry = typeof ModelEntry.Type
 

@@ -9,16 +9,32 @@ const decodeResponse = Schema.decodeUnknownResult(GeminiGenerateResponse)
 const isText = Schema.is(TextPartIn)
 const isFunctionCall = Schema.is(FunctionCallPartIn)
 
+export interface GeminiResponseOptions {
+  /**
+   * How calls Gemini gave no id are named: `<prefix><position>` (`<prefix>c<index>_<position>`
+   * for a later candidate). Default `call_`. A caller that keys anything by tool-call id
+   * (the backend's thought-signature store) passes a prefix unique to the call, since
+   * Gemini's own answers usually carry no id and `call_0` repeats in every answer.
+   */
+  readonly toolCallIdPrefix?: string
+}
+
+/** The id of a call Gemini gave none (see GeminiResponseOptions). */
+export function geminiToolCallId(prefix: string, candidateIndex: number, position: number): string {
+  return candidateIndex === 0 ? `${prefix}${position}` : `${prefix}c${candidateIndex}_${position}`
+}
+
 /**
  * A non-streamed generateContent answer (parsed JSON) to a GenerateResult: every
  * candidate by index (candidateCount > 1), text parts joined as the content, `thought`
  * parts as reasoning, functionCall parts as tool calls (arguments as JSON text, the
- * part's thoughtSignature kept on the call, ids `call_<n>` where Gemini gives none),
+ * part's thoughtSignature kept on the call, ids from the prefix where Gemini gives none),
  * other parts kept as unknownParts; the finish reason normalised with the raw one
  * beside it. A prompt blocked before any candidate is a `content_filter` finish with
  * the block reason as the raw one.
  */
-export function fromGenerateResponse(body: unknown): Outcome<GenerateResult> {
+export function fromGenerateResponse(body: unknown, options: GeminiResponseOptions = {}): Outcome<GenerateResult> {
+  const prefix = options.toolCallIdPrefix ?? "call_"
   const decoded = decodeResponse(body, { errors: "first" })
   if (Result.isFailure(decoded)) return fail({ _tag: "UpstreamError", code: "invalid_upstream_response" })
   const response = decoded.success
@@ -32,8 +48,8 @@ export function fromGenerateResponse(body: unknown): Outcome<GenerateResult> {
     if (blocked == null) return fail({ _tag: "UpstreamError", code: "invalid_upstream_response" })
     result = { content: "", finishReason: "content_filter", rawFinishReason: blocked }
   } else {
-    result = { ...readCandidate(first.candidate, repaired) }
-    if (candidates.length > 1) result.additionalChoices = candidates.slice(1).map(({ index, candidate }) => ({ index, ...readCandidate(candidate, repaired) }))
+    result = { ...readCandidate(first.candidate, repaired, (position) => geminiToolCallId(prefix, 0, position)) }
+    if (candidates.length > 1) result.additionalChoices = candidates.slice(1).map(({ index, candidate }) => ({ index, ...readCandidate(candidate, repaired, (position) => geminiToolCallId(prefix, index, position)) }))
   }
   if (response.responseId != null && response.responseId !== "") result.id = response.responseId
   else repaired.push("id_missing")
@@ -44,7 +60,7 @@ export function fromGenerateResponse(body: unknown): Outcome<GenerateResult> {
   return succeed(result)
 }
 
-function readCandidate(candidate: GeminiCandidate, repaired: string[]): GenerateChoiceResult {
+function readCandidate(candidate: GeminiCandidate, repaired: string[], idAt: (position: number) => string): GenerateChoiceResult {
   let text = ""
   let reasoning: string | undefined
   const toolCalls: ToolCall[] = []
@@ -55,7 +71,7 @@ function readCandidate(candidate: GeminiCandidate, repaired: string[]): Generate
       else text += part.text
     } else if (isFunctionCall(part)) {
       const call = part.functionCall
-      const id = call.id ?? `call_${toolCalls.length}`
+      const id = call.id != null && call.id !== "" ? call.id : idAt(toolCalls.length)
       const signed = part.thoughtSignature == null ? {} : { signature: part.thoughtSignature }
       toolCalls.push({ id, name: call.name ?? "", arguments: JSON.stringify(call.args ?? {}), ...signed })
     } else unknownParts.push(part)

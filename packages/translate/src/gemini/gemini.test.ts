@@ -78,6 +78,21 @@ describe("Gemini non-streamed answers (real recordings)", () => {
     expect(result.usage).toMatchObject({ promptTokens: 2000, cachedTokens: 1500, completionTokens: 2, totalTokens: 2002 })
   })
 
+  it("names calls Gemini gave no id with the caller's prefix, so ids differ between calls; a later candidate's calls carry its index", () => {
+    const recorded = valueOf(fromGenerateResponse(recordedJson("gemini", "google-tool-call"), { toolCallIdPrefix: "call_k3Xq_" }))
+    expect(recorded.toolCalls?.[0]?.id).toBe("call_k3Xq_0")
+    const call = (name: string) => ({ functionCall: { name, args: {} } })
+    const two = valueOf(
+      fromGenerateResponse(
+        { candidates: [{ content: { parts: [call("a"), call("b")] }, finishReason: "STOP", index: 0 }, { content: { parts: [call("c"), { functionCall: { name: "d", args: {}, id: "given" } }] }, finishReason: "STOP", index: 1 }], responseId: "r", modelVersion: "m" },
+        { toolCallIdPrefix: "p_" },
+      ),
+    )
+    expect(two.toolCalls?.map((c) => c.id)).toEqual(["p_0", "p_1"])
+    // Gemini's own id, when it gives one, is kept.
+    expect(two.additionalChoices?.[0]?.toolCalls?.map((c) => c.id)).toEqual(["p_c1_0", "given"])
+  })
+
   it.each(["google-text", "google-tool-call", "google-reasoning"])("%s re-encoded for OpenAI clients is a valid chat completion", (name) => {
     expect(validateCompletion(toChatCompletion(decoded(recordedJson("gemini", name)), identity))).toEqual([])
   })
@@ -98,6 +113,12 @@ describe("Gemini streams (real recordings)", () => {
     expect(result.toolCalls?.[0]).toMatchObject({ id: "call_0", name: "weather", arguments: '{"location":"San Francisco"}' })
     expect(result.toolCalls?.[0]?.signature?.startsWith("EqUCCqICAb4+9vsh8Pd5")).toBe(true)
     expect(result.finishReason).toBe("tool_calls")
+  })
+
+  it("names streamed calls with the caller's prefix (the recorded calls have no id)", () => {
+    const lines = recordedStreamLines("gemini", "google-stream-tool-call-arguments")
+    const outputs = runReducer(initialGeminiStreamState(undefined, { toolCallIdPrefix: "call_z9_" }), decodeGeminiStreamEvent, [...lines.map((data) => ({ type: "data" as const, data })), { type: "end" as const }])
+    expect(fold(outputs).toolCalls?.map((call) => call.id)).toEqual(["call_z9_0", "call_z9_1"])
   })
 
   it("assembles calls whose arguments stream by JSON path (two calls, one after another)", () => {

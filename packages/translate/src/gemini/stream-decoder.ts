@@ -7,6 +7,7 @@ import type { GenerateChunk, ToolCallDelta } from "../model/types.ts"
 import { finishReasonFromGemini } from "./map-finish-reason.ts"
 import { usageFromGemini } from "./map-usage.ts"
 import { fromGeminiError } from "./from-gemini-error.ts"
+import { geminiToolCallId, type GeminiResponseOptions } from "./from-generate-response.ts"
 import { FunctionCallPartIn, GeminiGenerateResponse, GeminiStreamError, TextPartIn, type GeminiCandidate, type PartialArg } from "./wire.ts"
 
 /**
@@ -41,13 +42,15 @@ interface GeminiChoice {
 
 export interface GeminiStreamState {
   readonly limits: StreamLimits
+  /** See GeminiResponseOptions.toolCallIdPrefix. */
+  readonly toolCallIdPrefix: string
   readonly phase: "streaming" | "closed"
   readonly identitySent: boolean
   readonly choices: readonly GeminiChoice[]
 }
 
-export function initialGeminiStreamState(limits: StreamLimits = streamLimits): GeminiStreamState {
-  return { limits, phase: "streaming", identitySent: false, choices: [] }
+export function initialGeminiStreamState(limits: StreamLimits = streamLimits, options: GeminiResponseOptions = {}): GeminiStreamState {
+  return { limits, toolCallIdPrefix: options.toolCallIdPrefix ?? "call_", phase: "streaming", identitySent: false, choices: [] }
 }
 
 type Step = readonly [GeminiStreamState, readonly StreamDecoderOutput[]]
@@ -146,7 +149,7 @@ function decodeCandidate(state: GeminiStreamState, index: number, candidate: Gem
     const partial = call.partialArgs ?? []
     if (name !== "" || (partial.length === 0 && call.args == null)) {
       // A new call (or the empty functionCall that closes a streamed one) ends the open call.
-      const closed = closeCall(choice)
+      const closed = closeCall(choice, state.toolCallIdPrefix)
       if (!closed.ok) return closed
       choice = closed.choice
       deltas.push(...closed.deltas)
@@ -154,7 +157,7 @@ function decodeCandidate(state: GeminiStreamState, index: number, candidate: Gem
     if (name !== "" && call.willContinue === true) {
       choice = { ...choice, open: { name, id: call.id ?? undefined, signature: part.thoughtSignature ?? undefined, args: call.args == null ? {} : toJsonObject(call.args), chars: 0 } }
     } else if (name !== "") {
-      const emitted = emitCall(choice, { name, id: call.id ?? undefined, signature: part.thoughtSignature ?? undefined, args: call.args == null ? {} : toJsonObject(call.args), chars: 0 })
+      const emitted = emitCall(choice, state.toolCallIdPrefix, { name, id: call.id ?? undefined, signature: part.thoughtSignature ?? undefined, args: call.args == null ? {} : toJsonObject(call.args), chars: 0 })
       if (!emitted.ok) return emitted
       choice = emitted.choice
       deltas.push(...emitted.deltas)
@@ -176,7 +179,7 @@ function decodeCandidate(state: GeminiStreamState, index: number, candidate: Gem
   if (unknownParts.length > 0) out.unknownParts = unknownParts
   const raw = candidate.finishReason ?? ""
   if (raw !== "") {
-    const closed = closeCall(choice)
+    const closed = closeCall(choice, state.toolCallIdPrefix)
     if (!closed.ok) return closed
     choice = closed.choice
     deltas.push(...closed.deltas)
@@ -196,14 +199,15 @@ function decodeCandidate(state: GeminiStreamState, index: number, candidate: Gem
 
 type CallStep = { readonly ok: true; readonly choice: GeminiChoice; readonly deltas: readonly ToolCallDelta[] } | { readonly ok: false; readonly detail: string }
 
-function closeCall(choice: GeminiChoice): CallStep {
+function closeCall(choice: GeminiChoice, idPrefix: string): CallStep {
   if (choice.open === undefined) return { ok: true, choice, deltas: [] }
-  return emitCall({ ...choice, open: undefined }, choice.open)
+  return emitCall({ ...choice, open: undefined }, idPrefix, choice.open)
 }
 
-function emitCall(choice: GeminiChoice, call: OpenCall): CallStep {
+function emitCall(choice: GeminiChoice, idPrefix: string, call: OpenCall): CallStep {
   const position = choice.callCount
-  const step = addToolCallFragment(choice.toolCalls, { index: position, id: call.id ?? `call_${position}`, name: call.name, arguments: JSON.stringify(call.args) })
+  const id = call.id !== undefined && call.id !== "" ? call.id : geminiToolCallId(idPrefix, choice.index, position)
+  const step = addToolCallFragment(choice.toolCalls, { index: position, id, name: call.name, arguments: JSON.stringify(call.args) })
   if (!step.ok) return step
   const deltas = toolCallDeltas(step.events)
   const signature = call.signature

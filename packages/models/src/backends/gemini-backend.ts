@@ -1,0 +1,110 @@
+import { randomBytes } from "node:crypto"
+import {
+  decodeGeminiStreamEvent,
+  embedInputCount,
+  encodeEmbedRequest,
+  encodeGenerateRequest,
+  fromEmbedResponse,
+  fromGeminiError,
+  fromGenerateResponse,
+  GatewayFailure,
+  geminiGeneratePath,
+  initialGeminiStreamState,
+  type ChatCall,
+  type EmbedCall,
+  type EmbedResult,
+  type GeminiRequestOptions,
+  type GenerateChunk,
+  type GenerateResult,
+  type Outcome,
+} from "@harper-gateway/translate"
+import type { BackendContext, EmbeddingBackend, GenerativeBackend } from "../backend.ts"
+import type { ThoughtSignatureStore } from "./thought-signature-store.ts"
+import { createUpstreamHttp, SSE_FRAMING, type UpstreamTimeouts } from "./upstream-http.ts"
+
+export const GEMINI_DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com"
+export const GEMINI_DEFAULT_API_VERSION = "v1beta"
+
+export interface GeminiBackendOptions {
+  /** Without the API version: `https://generativelanguage.googleapis.com`. */
+  readonly baseUrl: string
+  readonly apiVersion: string
+  readonly apiKey: string | undefined
+  readonly timeouts: UpstreamTimeouts
+  readonly maxChatResponseBytes: number
+  readonly maxEmbeddingsResponseBytes: number
+  readonly maxErrorBytes: number
+  /** Whether Gemini's JSON error message reaches clients (redacted). */
+  readonly exposeUpstreamErrors: boolean
+  /** How requests are written (schema fields, thinking budgets, the sentinel for unsigned replayed calls). */
+  readonly request: GeminiRequestOptions
+  readonly signatures: ThoughtSignatureStore
+  /** A prefix unique to one call, for the ids of the tool calls Gemini names none (default: random). */
+  readonly newToolCallIdPrefix?: () => string
+}
+
+/**
+ * Google Gemini (Generative Language API) over the shared upstream transport:
+ * generateContent, streamGenerateContent?alt=sse, embedContent and batchEmbedContents.
+ * The key goes in the `x-goog-api-key` header, never in the URL (URLs reach logs).
+ * Function calls' thought signatures are kept in the per-node store under the ids the
+ * gateway gives the calls, and put back when the assistant turn is replayed.
+ */
+export function createGeminiBackend(options: GeminiBackendOptions): GenerativeBackend & EmbeddingBackend {
+  const http = createUpstreamHttp({
+    baseUrl: options.baseUrl,
+    headers: options.apiKey !== undefined && options.apiKey !== "" ? { "x-goog-api-key": options.apiKey } : {},
+    timeouts: options.timeouts,
+    maxErrorBytes: options.maxErrorBytes,
+    errorOf: (answer) => fromGeminiError(answer, Date.now(), { exposeMessage: options.exposeUpstreamErrors }),
+  })
+  const version = `/${options.apiVersion.replace(/^\/+|\/+$/g, "")}/`
+  const newPrefix = options.newToolCallIdPrefix ?? (() => `call_${randomBytes(9).toString("base64url")}_`)
+  const { signatures } = options
+
+  const body = (call: ChatCall) => {
+    const encoded = encodeGenerateRequest({ ...call, input: { ...call.input, messages: signatures.resign(call.input.messages) } }, options.request)
+    if (!encoded.ok) throw new GatewayFailure(encoded.error)
+    return encoded.value
+  }
+
+  return {
+    name: "gemini",
+    async generate(call: ChatCall, context: BackendContext): Promise<GenerateResult> {
+      const toolCallIdPrefix = newPrefix()
+      const result = await http.postJson(context, version + geminiGeneratePath(call.opts.model, false), body(call), options.maxChatResponseBytes, (answer) => fromGenerateResponse(answer, { toolCallIdPrefix }))
+      for (const choice of [result, ...(result.additionalChoices ?? [])]) {
+        for (const toolCall of choice.toolCalls ?? []) if (toolCall.signature !== undefined) signatures.remember(toolCall.id, toolCall.name, toolCall.signature)
+      }
+      return result
+    },
+    // A generator, so a refused request fails on the first read like any stream failure.
+    async *generateStream(call: ChatCall, context: BackendContext): AsyncIterable<GenerateChunk> {
+      const encoded = body(call)
+      let state = initialGeminiStreamState(undefined, { toolCallIdPrefix: newPrefix() })
+      const decode = function* (data: string | undefined): Generator<GenerateChunk> {
+        const [next, outputs] = decodeGeminiStreamEvent(state, data === undefined ? { type: "end" } : { type: "data", data })
+        state = next
+        for (const output of outputs) {
+          if (output.type === "error") throw new GatewayFailure(output.error)
+          // The decoder puts a call's id, name and signature on the call's first fragment.
+          for (const delta of output.chunk.deltaToolCalls ?? []) {
+            if (delta.id !== undefined && delta.name !== undefined && delta.signature !== undefined) signatures.remember(delta.id, delta.name, delta.signature)
+          }
+          yield output.chunk
+        }
+      }
+      yield* http.postStream(context, version + geminiGeneratePath(call.opts.model, true), encoded, SSE_FRAMING, decode)
+    },
+    embed(call: EmbedCall, context: BackendContext): Promise<EmbedResult> {
+      const request = valueOrThrow(encodeEmbedRequest(call))
+      // Gemini answers floats; a base64 client gets them encoded by the gateway's response encoder.
+      return http.postJson(context, version + request.path, request.body, options.maxEmbeddingsResponseBytes, (answer) => fromEmbedResponse(answer, embedInputCount(call.input)))
+    },
+  }
+}
+
+function valueOrThrow<T>(outcome: Outcome<T>): T {
+  if (!outcome.ok) throw new GatewayFailure(outcome.error)
+  return outcome.value
+}

@@ -1,0 +1,39 @@
+import { GEMINI_SKIP_SIGNATURE_VALIDATOR, type GeminiRequestOptions } from "@harper-gateway/translate"
+import type { ModelEntry } from "../model-config.ts"
+import type { EmbeddingBackend, GenerativeBackend } from "../backend.ts"
+import { createGeminiBackend, GEMINI_DEFAULT_API_VERSION, GEMINI_DEFAULT_BASE_URL } from "./gemini-backend.ts"
+import { DEFAULT_RESPONSE_LIMITS, DEFAULT_TIMEOUTS } from "./openai-backend.ts"
+import { createThoughtSignatureStore, DEFAULT_THOUGHT_SIGNATURE_BOUNDS } from "./thought-signature-store.ts"
+
+/** A `backend: gemini` config entry as a backend, defaults filled in (docs/backends/gemini.md). */
+export function createGeminiBackendFromEntry(entry: ModelEntry): GenerativeBackend & EmbeddingBackend {
+  const gemini = entry.gemini ?? {}
+  const bounds = gemini.thoughtSignatures ?? {}
+  const request: GeminiRequestOptions = {
+    ...(gemini.jsonSchemaFields === undefined ? {} : { jsonSchemaFields: gemini.jsonSchemaFields }),
+    ...(gemini.thinkingBudgets === undefined ? {} : { thinkingBudgets: gemini.thinkingBudgets }),
+    // Google documents the sentinel for histories whose signatures were lost: better a turn Gemini accepts than a 400.
+    ...(gemini.signUnknownToolCalls === false ? {} : { unsignedToolCallSignature: GEMINI_SKIP_SIGNATURE_VALIDATOR }),
+  }
+  return createGeminiBackend({
+    baseUrl: entry.baseUrl === undefined || entry.baseUrl === "" ? GEMINI_DEFAULT_BASE_URL : entry.baseUrl,
+    apiVersion: gemini.apiVersion ?? GEMINI_DEFAULT_API_VERSION,
+    apiKey: entry.apiKey,
+    timeouts: {
+      connectMs: entry.timeouts?.connectMs ?? DEFAULT_TIMEOUTS.connectMs,
+      firstByteMs: entry.timeouts?.firstByteMs ?? DEFAULT_TIMEOUTS.firstByteMs,
+      idleMs: entry.timeouts?.idleMs ?? DEFAULT_TIMEOUTS.idleMs,
+      totalMs: entry.timeouts?.totalMs ?? DEFAULT_TIMEOUTS.totalMs,
+    },
+    maxChatResponseBytes: entry.limits?.maxResponseBytes ?? DEFAULT_RESPONSE_LIMITS.maxChatResponseBytes,
+    maxEmbeddingsResponseBytes: entry.limits?.maxResponseBytes ?? DEFAULT_RESPONSE_LIMITS.maxEmbeddingsResponseBytes,
+    maxErrorBytes: entry.limits?.maxErrorBytes ?? DEFAULT_RESPONSE_LIMITS.maxErrorBytes,
+    exposeUpstreamErrors: entry.exposeUpstreamErrors ?? true,
+    request,
+    signatures: createThoughtSignatureStore({
+      maxEntries: bounds.maxEntries ?? DEFAULT_THOUGHT_SIGNATURE_BOUNDS.maxEntries,
+      maxChars: bounds.maxChars ?? DEFAULT_THOUGHT_SIGNATURE_BOUNDS.maxChars,
+      ttlMs: bounds.ttlMs ?? DEFAULT_THOUGHT_SIGNATURE_BOUNDS.ttlMs,
+    }),
+  })
+}
