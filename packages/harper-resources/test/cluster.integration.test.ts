@@ -273,7 +273,7 @@ it("holds a requests limit cluster-wide: calls alternated between A and B are ad
   const SPACING_MS = 150
   const tolerance = Math.ceil(LIMIT_STALENESS_MS / (2 * SPACING_MS))
   const statuses: { node: string; status: number }[] = []
-  for (let i = 0; i < 2 * LIMIT + 2 * tolerance + 4; i++) {
+  for (let i = 0; i < 2 * LIMIT + 4; i++) {
     const started = Date.now()
     const node = i % 2 === 0 ? a : b
     statuses.push({ node: node.name, status: (await chat(node, `Bearer ${key.key}`)).status })
@@ -361,6 +361,7 @@ it("keeps serving on A while B is killed (kill -9) mid-burst; after B restarts i
   })()
   await new Promise((r) => setTimeout(r, 300))
   await b.harper.kill()
+  const killedAt = Date.now()
   await Promise.all(pending)
   await new Promise((r) => setTimeout(r, 1_000))
   const restartedAt = Date.now()
@@ -393,9 +394,19 @@ it("keeps serving on A while B is killed (kill -9) mid-burst; after B restarts i
   const rowsOnA = await rowsOf(a)
   expect(rowsOnA.length).toBe(expectedRows)
   expect(rowsOnA.filter((row) => row["user"] === "kai" && row["outcome"] === "success").length).toBe(statusesA.length)
-  // B's copy of A's rows: Harper replication, not the gateway. Under load, rows A sent in
-  // the moment B was killed were seen never to reach B (2 of 149 after 30 s): reported, not hidden.
-  const kaiOnB = (await rowsOf(b)).filter((row) => row["user"] === "kai").length
-  console.log(`A's ${statusesA.length} rows made around B's kill: ${kaiOnB} on B after its restart`)
+  // B's copy of A's rows: Harper replication, not the gateway. Rows A wrote while B was
+  // dead reach B when it is back (Harper sends B what it missed since the position B last
+  // recorded): asserted. Rows A sent in the moment of the kill may never reach B: B records
+  // the position it received before the rows it received are committed, so a kill -9 in
+  // between skips them for good (2 of 149 seen once under load). Counted and printed.
+  const kaiRows = (node: ClusterNode) => sql(node, "SELECT id, time FROM gateway.hdb_model_calls WHERE tenant = 'tenant-burst' AND `user` = 'kai'")
+  const madeWhileDead = (await kaiRows(a)).filter((row) => typeof row["time"] === "number" && row["time"] >= killedAt).map((row) => row["id"])
+  expect(madeWhileDead.length).toBeGreaterThan(5)
+  const caughtUp = await within(ROW_VISIBILITY_BOUND_MS, "A's rows made while B was dead, on B", async () => {
+    const onB = new Set((await kaiRows(b)).map((row) => row["id"]))
+    return madeWhileDead.every((id) => onB.has(id))
+  })
+  const kaiOnB = (await kaiRows(b)).length
+  console.log(`A's ${statusesA.length} rows: the ${madeWhileDead.length} made while B was dead all on B ${caughtUp} ms after the check began; ${kaiOnB} of all ${statusesA.length} on B (those sent at the kill may be missing)`)
   expect(kaiOnB).toBeLessThanOrEqual(statusesA.length)
 }, 180_000)
