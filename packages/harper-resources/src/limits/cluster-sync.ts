@@ -35,7 +35,7 @@ export function createClusterSync(deps: ClusterSyncDeps): () => Promise<void> {
       const ofRule = byRule.get(rule.id) ?? []
       const windowStart = windowStartOf(now, rule.windowMs)
       const periodStart = rule.budgetUsd === null ? null : currentPeriod(rule.budgetPeriod, now, rule.budgetResetAt).startMs
-      const others = othersUse(ofRule, deps.node, rule.id, windowStart, rule.windowMs, periodStart)
+      const others = othersUse(ofRule, deps.node, rule.id, { start: windowStart, ms: rule.windowMs }, periodStart)
       setWindow(slots, REMOTE_REQUESTS, now, rule.windowMs, others.requests)
       setWindow(slots, REMOTE_TOKENS, now, rule.windowMs, others.tokens)
       if (periodStart !== null) storeTagged(slots, REMOTE_SPEND_PERIOD, REMOTE_SPEND, periodTag(periodStart), toNano(others.spendUsd), true)

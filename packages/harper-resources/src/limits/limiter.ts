@@ -58,7 +58,7 @@ export function createLimiter(deps: LimiterDeps): Limiter {
     const tag = periodTag(start)
     if (Atomics.load(slots, SPEND_PERIOD) === tag) return
     const [spent, records] = await Promise.all([deps.spentSince(rule, start), deps.published(rule.id)])
-    const others = othersUse(records, deps.node, rule.id, Number.NaN, rule.windowMs, start).spendUsd
+    const others = othersUse(records, deps.node, rule.id, null, start).spendUsd
     const own = records.find((record) => record.node === deps.node && record.ruleId === rule.id && record.periodStart === start)?.spendUsd ?? 0
     for (;;) {
       const held = Atomics.load(slots, SPEND_PERIOD)

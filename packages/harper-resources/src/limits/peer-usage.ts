@@ -38,17 +38,17 @@ export interface OthersUse {
 
 /**
  * What the nodes other than `self` published for one rule: their counts for the window
- * starting at `windowStart` (a node that stopped publishing counts 0 once its window has
+ * `window` (a node that stopped publishing counts 0 once its window has
  * passed) and their spend in the period starting at `periodStart` (kept for the whole
  * period: that money is spent, whether or not the node is still up).
  */
-export function othersUse(records: Iterable<PeerUsage>, self: string, ruleId: string, windowStart: number, windowMs: number, periodStart: number | null): OthersUse {
+export function othersUse(records: Iterable<PeerUsage>, self: string, ruleId: string, window: { readonly start: number; readonly ms: number } | null, periodStart: number | null): OthersUse {
   let requests = 0
   let tokens = 0
   let spendUsd = 0
   for (const record of records) {
     if (record.node === self || record.ruleId !== ruleId) continue
-    if (record.windowStart === windowStart && record.windowMs === windowMs) {
+    if (window !== null && record.windowStart === window.start && record.windowMs === window.ms) {
       requests += record.requests
       tokens += record.tokens
     }
