@@ -37,23 +37,31 @@ export function encodeEmbedRequest(call: EmbedCall): Outcome<GeminiEmbedRequest>
 const decodeOne = Schema.decodeUnknownResult(GeminiEmbedContentResponse)
 const decodeBatch = Schema.decodeUnknownResult(GeminiBatchEmbedResponse)
 
-/** Gemini's embedding answer, one vector per input in order; the count must match what was sent. Gemini reports no usage here. */
+/**
+ * Gemini's embedding answer, one vector per input in order; the count must match what
+ * was sent. The Gemini API reports no usage here; a `usageMetadata.promptTokenCount`
+ * (as Vertex sends) is read when present.
+ */
 export function fromEmbedResponse(body: unknown, expectedCount: number): Outcome<EmbedResult> {
   const one = decodeOne(body)
-  const vectors = Result.isSuccess(one) ? [one.success.embedding.values] : Result.isSuccess(decodeBatch(body)) ? batchValues(body) : undefined
-  if (vectors === undefined || vectors.length !== expectedCount) return fail({ _tag: "UpstreamError", code: "invalid_upstream_response" })
+  const batch = Result.isSuccess(one) ? undefined : decodeBatch(body)
+  const read = Result.isSuccess(one)
+    ? { vectors: [one.success.embedding.values], usage: one.success.usageMetadata }
+    : batch !== undefined && Result.isSuccess(batch)
+      ? { vectors: batch.success.embeddings.map((embedding) => embedding.values), usage: batch.success.usageMetadata }
+      : undefined
+  if (read === undefined || read.vectors.length !== expectedCount) return fail({ _tag: "UpstreamError", code: "invalid_upstream_response" })
+  const { vectors } = read
+  const usage = read.usage ?? undefined
+  const tokens = usage?.promptTokenCount
   let floats: readonly Float32Array[] | undefined
   return succeed({
     get vectors() {
       return (floats ??= vectors.map((values) => Float32Array.from(values)))
     },
     asSent: { encoding: "float", vectors },
+    ...(usage !== undefined && typeof tokens === "number" && Number.isInteger(tokens) && tokens >= 0 ? { usage: { promptTokens: tokens, embeddingTokens: tokens, totalTokens: tokens, raw: usage } } : {}),
   })
-}
-
-function batchValues(body: unknown): readonly (readonly number[])[] | undefined {
-  const decoded = decodeBatch(body)
-  return Result.isSuccess(decoded) ? decoded.success.embeddings.map((embedding) => embedding.values) : undefined
 }
 
 function refuse(param: string): GatewayError {

@@ -296,6 +296,12 @@ describe("Gemini embeddings and errors", () => {
     expect(!tokens.ok && tokens.error).toMatchObject({ param: "input" })
   })
 
+  it("reads the prompt token count when an embedding answer carries usageMetadata (Vertex documents it on EmbedContentResponse), none otherwise", () => {
+    const counted = valueOf(fromEmbedResponse({ embedding: { values: [0.5] }, usageMetadata: { promptTokenCount: 7 } }, 1))
+    expect(counted.usage).toMatchObject({ promptTokens: 7, embeddingTokens: 7, totalTokens: 7 })
+    expect(valueOf(fromEmbedResponse({ embedding: { values: [0.5] } }, 1)).usage).toBeUndefined()
+  })
+
   it("the recorded 429 is a rate limit that waits the RetryInfo delay", () => {
     const body = JSON.stringify(recordedJson("gemini", "google-429-retry-info"))
     const reason = fromGeminiError({ status: 429, body, header: () => undefined }, 0)

@@ -120,8 +120,10 @@ export const FunctionCallPartIn = Schema.Struct({
 })
 export type FunctionCallPartIn = typeof FunctionCallPartIn.Type
 
-export const GeminiEmbedContentResponse = Schema.Struct({ embedding: Schema.Struct({ values: Schema.Array(Schema.Number) }) })
-export const GeminiBatchEmbedResponse = Schema.Struct({ embeddings: Schema.Array(Schema.Struct({ values: Schema.Array(Schema.Number) })) })
+/** Usage on an embedding answer: the Gemini API sends none today; Vertex documents `usageMetadata` on EmbedContentResponse. */
+const EmbedUsage = Schema.optionalKey(Schema.NullOr(Schema.StructWithRest(Schema.Struct({ promptTokenCount: OptionalNullableNumber }), Rest)))
+export const GeminiEmbedContentResponse = Schema.Struct({ embedding: Schema.Struct({ values: Schema.Array(Schema.Number) }), usageMetadata: EmbedUsage })
+export const GeminiBatchEmbedResponse = Schema.Struct({ embeddings: Schema.Array(Schema.Struct({ values: Schema.Array(Schema.Number) })), usageMetadata: EmbedUsage })
 
 /** An error Gemini writes into a stream (its error body, as a `data:` payload). */
 export const GeminiStreamError = Schema.Struct({
