@@ -9,7 +9,9 @@
  * Gemini documents on ai.google.dev/gemini-api/docs/thought-signatures), so a backend
  * that loses signatures fails here. embedContent / batchEmbedContents answer
  * deterministic vectors in the documented shape (ai.google.dev/api/embeddings).
- * Models `fault-429` (the recorded 429 with RetryInfo) and `fault-500` answer errors.
+ * Fault models, as every protocol's upstream: `fault-429` the recorded 429 (RetryInfo in
+ * the body) with `retry-after: 1`, `fault-500` Gemini's INTERNAL error, `slow-text` the
+ * recorded stream's text one frame every 50 ms.
  */
 import type { ServerResponse } from "node:http"
 import { readFileSync } from "node:fs"
@@ -25,8 +27,9 @@ export const geminiUpstream: ProtocolUpstream = {
     const model = decodeURIComponent(match?.[1] ?? "")
     const method = match?.[2] ?? ""
     const dir = join(context.recordedDir, "..", "gemini")
-    if (model === "fault-429") return json(res, 429, readFileSync(join(dir, "google-429-retry-info.json"), "utf8"))
+    if (model === "fault-429") return json(res, 429, readFileSync(join(dir, "google-429-retry-info.json"), "utf8"), { "retry-after": "1" })
     if (model === "fault-500") return json(res, 500, JSON.stringify({ error: { code: 500, message: "Internal error encountered.", status: "INTERNAL" } }))
+    if (model.startsWith("slow-")) return slowly(res, dir)
     const body = request.body
     switch (method) {
       case "embedContent":
@@ -140,8 +143,22 @@ function vector(index: number, dimensions: number): number[] {
   return Array.from(Float32Array.from({ length: dimensions }, (_, d) => (index + 1) / (d + 2)))
 }
 
-function json(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { "content-type": "application/json" })
+/** The recorded stream's text in small frames, 50 ms apart, so a client can leave mid-way. */
+async function slowly(res: ServerResponse, dir: string): Promise<void> {
+  const recorded = lines(readFileSync(join(dir, "google-text.chunks.txt"), "utf8")).map((line) => JSON.parse(line))
+  const text = recorded.map((chunk) => chunk.candidates?.[0]?.content?.parts?.[0]?.text ?? "").join("")
+  const base = recorded[0] ?? {}
+  res.writeHead(200, { "content-type": "text/event-stream" })
+  for (const piece of text.match(/.{1,6}/gs) ?? []) {
+    if (res.destroyed) return
+    res.write(`data: ${JSON.stringify({ ...base, candidates: [{ index: 0, content: { parts: [{ text: piece }], role: "model" } }] })}\r\n\r\n`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  res.end(`data: ${JSON.stringify(recorded.at(-1) ?? {})}\r\n\r\n`)
+}
+
+function json(res: ServerResponse, status: number, body: string, headers: Readonly<Record<string, string>> = {}): void {
+  res.writeHead(status, { "content-type": "application/json", ...headers })
   res.end(body)
 }
 

@@ -261,6 +261,19 @@ describe("Gemini backend: embeddings (documented answers)", () => {
     ])
   })
 
+  it("2,048 inputs (OpenAI's limit) go as batches of at most 100 (Gemini's), read back in order", async () => {
+    const input = Array.from({ length: 2048 }, (_, i) => `text ${i}`)
+    const batches = Math.ceil(input.length / 100)
+    answers = Array.from({ length: batches }, (_, b) => {
+      const count = Math.min(100, input.length - b * 100)
+      return { status: 200, json: JSON.stringify({ embeddings: Array.from({ length: count }, (_, i) => ({ values: [b * 100 + i] })) }) }
+    })
+    const result = await backend().embed({ input, encodingFormat: "float", opts: { model: "gemini-embedding-001" } }, context())
+    expect(seen.map((request) => request.url)).toEqual(Array.from({ length: batches }, () => "/v1beta/models/gemini-embedding-001:batchEmbedContents"))
+    expect(seen.map((request) => (typeof request.body === "object" && request.body !== null && "requests" in request.body && Array.isArray(request.body.requests) ? request.body.requests.length : 0))).toEqual([...Array.from({ length: 20 }, () => 100), 48])
+    expect(result.vectors.map((vector) => vector[0])).toEqual(input.map((_, i) => i))
+  })
+
   it("an answer with fewer vectors than inputs is an upstream error, never a short list", async () => {
     answers = [{ status: 200, json: JSON.stringify({ embeddings: [{ values: [1, 0] }] }) }]
     const { reason } = await failureOf(backend().embed({ input: ["a", "b"], encodingFormat: "float", opts: { model: "gemini-embedding-001" } }, context()))

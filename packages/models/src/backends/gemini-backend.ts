@@ -1,8 +1,7 @@
 import { randomBytes } from "node:crypto"
 import {
   decodeGeminiStreamEvent,
-  embedInputCount,
-  encodeEmbedRequest,
+  encodeEmbedBatches,
   encodeGenerateRequest,
   fromEmbedResponse,
   fromGeminiError,
@@ -10,6 +9,7 @@ import {
   GatewayFailure,
   geminiGeneratePath,
   initialGeminiStreamState,
+  joinEmbedResults,
   type ChatCall,
   type EmbedCall,
   type EmbedResult,
@@ -96,10 +96,15 @@ export function createGeminiBackend(options: GeminiBackendOptions): GenerativeBa
       }
       yield* http.postStream(context, version + geminiGeneratePath(call.opts.model, true), encoded, SSE_FRAMING, decode)
     },
-    embed(call: EmbedCall, context: BackendContext): Promise<EmbedResult> {
-      const request = valueOrThrow(encodeEmbedRequest(call))
-      // Gemini answers floats; a base64 client gets them encoded by the gateway's response encoder.
-      return http.postJson(context, version + request.path, request.body, options.maxEmbeddingsResponseBytes, (answer) => fromEmbedResponse(answer, embedInputCount(call.input)))
+    async embed(call: EmbedCall, context: BackendContext): Promise<EmbedResult> {
+      // Gemini takes at most 100 inputs a batch, OpenAI clients send up to 2,048: consecutive batches, in order.
+      const batches = valueOrThrow(encodeEmbedBatches(call))
+      const results: EmbedResult[] = []
+      for (const { request, count } of batches) {
+        // Gemini answers floats; a base64 client gets them encoded by the gateway's response encoder.
+        results.push(await http.postJson(context, version + request.path, request.body, options.maxEmbeddingsResponseBytes, (answer) => fromEmbedResponse(answer, count)))
+      }
+      return joinEmbedResults(results)
     },
   }
 }

@@ -34,6 +34,55 @@ export function encodeEmbedRequest(call: EmbedCall): Outcome<GeminiEmbedRequest>
   return succeed({ method: "batchEmbedContents", path: `models/${name}:batchEmbedContents`, body: { requests: texts.map(one) } })
 }
 
+/**
+ * Gemini refuses a batchEmbedContents of more than 100 requests ("at most 100 requests
+ * can be in one batch"; undocumented, observed by client libraries: langchainjs#4491,
+ * vercel/ai#16575), while OpenAI clients send up to 2,048 inputs.
+ */
+export const GEMINI_MAX_EMBEDDINGS_PER_BATCH = 100
+
+/**
+ * An embeddings call as the Gemini requests that serve it, in input order, each with how
+ * many inputs it carries: one request up to `maxPerBatch` inputs, consecutive batches
+ * beyond. Token-id inputs are refused for the whole call, before any batch.
+ */
+export function encodeEmbedBatches(call: EmbedCall, maxPerBatch: number = GEMINI_MAX_EMBEDDINGS_PER_BATCH): Outcome<readonly { readonly request: GeminiEmbedRequest; readonly count: number }[]> {
+  const whole = encodeEmbedRequest(call)
+  if (!whole.ok) return whole
+  const inputs = embedInputList(call.input)
+  if (inputs.length <= maxPerBatch) return succeed([{ request: whole.value, count: inputs.length }])
+  const batches: { readonly request: GeminiEmbedRequest; readonly count: number }[] = []
+  for (let start = 0; start < inputs.length; start += maxPerBatch) {
+    const texts = inputs.slice(start, start + maxPerBatch).filter((input) => typeof input === "string")
+    const part = encodeEmbedRequest({ ...call, input: texts })
+    if (!part.ok) return part
+    batches.push({ request: part.value, count: texts.length })
+  }
+  return succeed(batches)
+}
+
+/** The answers to consecutive batches as one result, in order; usage only when every batch reported it. */
+export function joinEmbedResults(results: readonly EmbedResult[]): EmbedResult {
+  const [only] = results
+  if (results.length === 1 && only !== undefined) return only
+  const vectors: (readonly number[])[] = []
+  for (const result of results) {
+    const sent = result.asSent
+    if (sent?.encoding === "float") vectors.push(...sent.vectors)
+    else vectors.push(...result.vectors.map((vector) => Array.from(vector)))
+  }
+  const counts = results.map((result) => result.usage?.embeddingTokens)
+  const tokens = counts.every((count) => count !== undefined) ? counts.reduce<number>((sum, count) => sum + (count ?? 0), 0) : undefined
+  let floats: readonly Float32Array[] | undefined
+  return {
+    get vectors() {
+      return (floats ??= vectors.map((values) => Float32Array.from(values)))
+    },
+    asSent: { encoding: "float", vectors },
+    ...(tokens === undefined ? {} : { usage: { promptTokens: tokens, embeddingTokens: tokens, totalTokens: tokens } }),
+  }
+}
+
 const decodeOne = Schema.decodeUnknownResult(GeminiEmbedContentResponse)
 const decodeBatch = Schema.decodeUnknownResult(GeminiBatchEmbedResponse)
 

@@ -9,7 +9,7 @@ import { toChatCompletion } from "../chat/to-chat-completion.ts"
 import { toOpenAIError } from "../errors/to-openai-error.ts"
 import type { GenerateOpts, GenerateResult, Message, ToolDef } from "../model/types.ts"
 import { embedInputCount } from "../embeddings/embed-call.ts"
-import { encodeEmbedRequest, fromEmbedResponse } from "./embed.ts"
+import { encodeEmbedBatches, encodeEmbedRequest, fromEmbedResponse, joinEmbedResults } from "./embed.ts"
 import { GEMINI_SKIP_SIGNATURE_VALIDATOR } from "./contents-to-gemini.ts"
 import { encodeGenerateRequest, geminiGeneratePath } from "./encode-generate-request.ts"
 import { fromGeminiError } from "./from-gemini-error.ts"
@@ -300,6 +300,32 @@ describe("Gemini embeddings and errors", () => {
     const counted = valueOf(fromEmbedResponse({ embedding: { values: [0.5] }, usageMetadata: { promptTokenCount: 7 } }, 1))
     expect(counted.usage).toMatchObject({ promptTokens: 7, embeddingTokens: 7, totalTokens: 7 })
     expect(valueOf(fromEmbedResponse({ embedding: { values: [0.5] } }, 1)).usage).toBeUndefined()
+  })
+
+  it("splits a call into batchEmbedContents requests of at most 100 inputs (Gemini's limit), and joins the answers in order", () => {
+    const input = Array.from({ length: 205 }, (_, i) => `text ${i}`)
+    const batches = valueOf(encodeEmbedBatches({ input, opts: { model: "gemini-embedding-001", dimensions: 2 }, encodingFormat: "float" }))
+    expect(batches.map((batch) => [batch.request.method, batch.count])).toEqual([
+      ["batchEmbedContents", 100],
+      ["batchEmbedContents", 100],
+      ["batchEmbedContents", 5],
+    ])
+    const last = batches[2]?.request
+    expect(last?.method === "batchEmbedContents" && last.body.requests.map((r) => r.content.parts[0]?.text)).toEqual(input.slice(200))
+    const answer = (from: number, count: number) => valueOf(fromEmbedResponse({ embeddings: Array.from({ length: count }, (_, i) => ({ values: [from + i, 0.5] })) }, count))
+    const joined = joinEmbedResults([answer(0, 100), answer(100, 100), answer(200, 5)])
+    expect(joined.vectors.map((vector) => vector[0])).toEqual(input.map((_, i) => i))
+    expect(joined.asSent).toEqual({ encoding: "float", vectors: input.map((_, i) => [i, 0.5]) })
+    expect(joined.usage).toBeUndefined()
+    // Token ids are refused for the whole call, before any batch.
+    const refused = encodeEmbedBatches({ input: Array.from({ length: 150 }, () => [1, 2]), opts: { model: "m" }, encodingFormat: "float" })
+    expect(!refused.ok && refused.error).toMatchObject({ _tag: "InvalidRequest", param: "input[0]" })
+  })
+
+  it("joined usage is the sum when every part reports it", () => {
+    const part = (tokens: number) => valueOf(fromEmbedResponse({ embedding: { values: [1] }, usageMetadata: { promptTokenCount: tokens } }, 1))
+    expect(joinEmbedResults([part(3), part(4)]).usage).toMatchObject({ promptTokens: 7, embeddingTokens: 7, totalTokens: 7 })
+    expect(joinEmbedResults([part(3), valueOf(fromEmbedResponse({ embedding: { values: [1] } }, 1))]).usage).toBeUndefined()
   })
 
   it("the recorded 429 is a rate limit that waits the RetryInfo delay", () => {
