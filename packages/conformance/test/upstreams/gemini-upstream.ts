@@ -16,7 +16,8 @@
 import type { ServerResponse } from "node:http"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import { isRecord, type AnswerRequest, type ProtocolUpstream, type UpstreamContext } from "../conformance-upstream.ts"
+import type { ChatExtractors, EmbeddingExtractors, SentTurn } from "../conformance-target.ts"
+import { DEFAULT_EMBEDDING_DIMENSIONS, embeddingVector, faultOf, isRecord, writeSlowly, type AnswerRequest, type ProtocolUpstream, type UpstreamContext, type UpstreamRequest } from "../conformance-upstream.ts"
 
 const PATH = /^\/v1(?:beta|alpha)?\/models\/([^/:?]+):(generateContent|streamGenerateContent|embedContent|batchEmbedContents)(?:\?(.*))?$/
 
@@ -27,9 +28,21 @@ export const geminiUpstream: ProtocolUpstream = {
     const model = decodeURIComponent(match?.[1] ?? "")
     const method = match?.[2] ?? ""
     const dir = join(context.recordedDir, "..", "gemini")
-    if (model === "fault-429") return json(res, 429, readFileSync(join(dir, "google-429-retry-info.json"), "utf8"), { "retry-after": "1" })
-    if (model === "fault-500") return json(res, 500, JSON.stringify({ error: { code: 500, message: "Internal error encountered.", status: "INTERNAL" } }))
-    if (model.startsWith("slow-")) return slowly(res, dir)
+    const fault = faultOf(model)
+    switch (fault) {
+      case "rate-limit":
+        return json(res, 429, readFileSync(join(dir, "google-429-retry-info.json"), "utf8"), { "retry-after": "1" })
+      case "server-error":
+        return json(res, 500, JSON.stringify({ error: { code: 500, message: "Internal error encountered.", status: "INTERNAL" } }))
+      case "slow":
+        return slowly(res, dir)
+      case undefined:
+        break
+      default: {
+        const unreachable: never = fault
+        return unreachable
+      }
+    }
     const body = request.body
     switch (method) {
       case "embedContent":
@@ -136,25 +149,21 @@ function lines(text: string): string[] {
 
 function dimensionsOf(request: Record<string, unknown>): number {
   const asked = request["outputDimensionality"]
-  return typeof asked === "number" ? asked : 16
+  return typeof asked === "number" ? asked : DEFAULT_EMBEDDING_DIMENSIONS
 }
 
 function vector(index: number, dimensions: number): number[] {
-  return Array.from(Float32Array.from({ length: dimensions }, (_, d) => (index + 1) / (d + 2)))
+  return Array.from(embeddingVector(index, dimensions))
 }
 
 /** The recorded stream's text in small frames, 50 ms apart, so a client can leave mid-way. */
-async function slowly(res: ServerResponse, dir: string): Promise<void> {
+function slowly(res: ServerResponse, dir: string): Promise<void> {
   const recorded = lines(readFileSync(join(dir, "google-text.chunks.txt"), "utf8")).map((line) => JSON.parse(line))
   const text = recorded.map((chunk) => chunk.candidates?.[0]?.content?.parts?.[0]?.text ?? "").join("")
   const base = recorded[0] ?? {}
+  const frames = (text.match(/.{1,6}/gs) ?? []).map((piece: string) => `data: ${JSON.stringify({ ...base, candidates: [{ index: 0, content: { parts: [{ text: piece }], role: "model" } }] })}\r\n\r\n`)
   res.writeHead(200, { "content-type": "text/event-stream" })
-  for (const piece of text.match(/.{1,6}/gs) ?? []) {
-    if (res.destroyed) return
-    res.write(`data: ${JSON.stringify({ ...base, candidates: [{ index: 0, content: { parts: [{ text: piece }], role: "model" } }] })}\r\n\r\n`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-  res.end(`data: ${JSON.stringify(recorded.at(-1) ?? {})}\r\n\r\n`)
+  return writeSlowly(res, frames, `data: ${JSON.stringify(recorded.at(-1) ?? {})}\r\n\r\n`)
 }
 
 function json(res: ServerResponse, status: number, body: string, headers: Readonly<Record<string, string>> = {}): void {
@@ -162,3 +171,49 @@ function json(res: ServerResponse, status: number, body: string, headers: Readon
   res.end(body)
 }
 
+
+const contentsOf = (request: UpstreamRequest): Record<string, unknown>[] => records(request.body["contents"])
+
+function turnsOf(request: UpstreamRequest): SentTurn[] {
+  const turns: SentTurn[] = []
+  if (isRecord(request.body["systemInstruction"])) turns.push({ role: "system", text: textOf(records(request.body["systemInstruction"]["parts"])), toolCalls: [] })
+  for (const content of contentsOf(request)) {
+    const parts = records(content["parts"])
+    const results = parts.flatMap((part) => (isRecord(part["functionResponse"]) ? [part["functionResponse"]["response"]] : []))
+    // A user content of functionResponse parts is the tool results (one turn each), as Anthropic's tool_result blocks.
+    if (results.length > 0) {
+      for (const response of results) turns.push({ role: "tool", text: isRecord(response) && typeof response["result"] === "string" ? response["result"] : JSON.stringify(response), toolCalls: [] })
+      continue
+    }
+    const toolCalls = parts.flatMap((part) => (isRecord(part["functionCall"]) && typeof part["functionCall"]["name"] === "string" ? [part["functionCall"]["name"]] : []))
+    turns.push({ role: content["role"] === "model" ? "assistant" : "user", text: textOf(parts.filter((part) => part["thought"] !== true)), toolCalls })
+  }
+  return turns
+}
+
+/** What a Gemini request carried, for the suite's scenarios. */
+export const geminiChatExtractors: ChatExtractors = {
+  isModelCall: (request) => /:(?:generateContent|streamGenerateContent)(?:\?|$)/.test(request.path),
+  turnsSent: turnsOf,
+  imagesSent: (request) =>
+    contentsOf(request).flatMap((content) =>
+      records(content["parts"]).flatMap((part) => {
+        const inline = part["inlineData"]
+        return isRecord(inline) && typeof inline["mimeType"] === "string" && typeof inline["data"] === "string" ? [{ mediaType: inline["mimeType"], data: inline["data"] }] : []
+      }),
+    ),
+  jsonSchemaSent: (request) => {
+    const config = isRecord(request.body["generationConfig"]) ? request.body["generationConfig"] : {}
+    const schema = config["responseSchema"] ?? config["responseJsonSchema"]
+    // Gemini's responseSchema has no name or strict flag.
+    return schema === undefined ? undefined : { schema, name: null, strict: null }
+  },
+}
+
+export const geminiEmbeddingExtractors: EmbeddingExtractors = {
+  embeddingInputs: (request) => {
+    if (/:embedContent$/.test(request.path)) return isRecord(request.body["content"]) ? [textOf(records(request.body["content"]["parts"]))] : []
+    if (/:batchEmbedContents$/.test(request.path)) return records(request.body["requests"]).map((one) => (isRecord(one["content"]) ? textOf(records(one["content"]["parts"])) : ""))
+    return undefined
+  },
+}
