@@ -62,11 +62,8 @@ export function createGeminiBackend(options: GeminiBackendOptions): GenerativeBa
   const newPrefix = options.newToolCallIdPrefix ?? (() => `call_${randomBytes(9).toString("base64url")}_`)
   const { signatures } = options
 
-  const body = (call: ChatCall) => {
-    const encoded = encodeGenerateRequest({ ...call, input: { ...call.input, messages: signatures.resign(call.input.messages) } }, options.request)
-    if (!encoded.ok) throw new GatewayFailure(encoded.error)
-    return encoded.value
-  }
+  // The client's history with the signatures this node kept put back on its tool calls.
+  const body = (call: ChatCall) => valueOrThrow(encodeGenerateRequest({ ...call, input: { ...call.input, messages: signatures.resign(call.input.messages) } }, options.request))
 
   return {
     name: "gemini",
