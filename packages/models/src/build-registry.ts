@@ -1,4 +1,5 @@
 import { createEchoBackend } from "./backends/echo-backend.ts"
+import { createOllamaBackend, OLLAMA_DEFAULT_BASE_URL } from "./backends/ollama-backend.ts"
 import { createOpenAIBackend, DEFAULT_RESPONSE_LIMITS, DEFAULT_TIMEOUTS } from "./backends/openai-backend.ts"
 import type { ModelEntry, ModelsConfig } from "./model-config.ts"
 import type { EmbeddingBackend, GenerativeBackend } from "./backend.ts"
@@ -48,6 +49,8 @@ export function buildRegistry(models: ModelsConfig | undefined): BuiltRegistry {
           maxErrorBytes: entry.limits?.maxErrorBytes ?? DEFAULT_RESPONSE_LIMITS.maxErrorBytes,
           exposeUpstreamErrors: entry.exposeUpstreamErrors ?? true,
         })
+      case "ollama":
+        return createOllamaBackend({ ...transportOptions(entry, entry.baseUrl === undefined || entry.baseUrl === "" ? OLLAMA_DEFAULT_BASE_URL : entry.baseUrl), ollama: entry.ollama ?? {} })
       default: {
         const unreachable: never = entry.backend
         return unreachable
@@ -67,4 +70,20 @@ export function buildRegistry(models: ModelsConfig | undefined): BuiltRegistry {
     embedding: advertisedAliases(embeddingEntries.map(([logicalName, entry]) => ({ logicalName, entry }))),
   })
   return { registry, notices }
+}
+
+/** What an HTTP backend takes from its entry: address, key, deadlines, read limits, error exposure (the openai case spells the same out). */
+function transportOptions(entry: ModelEntry, baseUrl: string) {
+  return {
+    baseUrl,
+    apiKey: entry.apiKey,
+    connectMs: entry.timeouts?.connectMs ?? DEFAULT_TIMEOUTS.connectMs,
+    firstByteMs: entry.timeouts?.firstByteMs ?? DEFAULT_TIMEOUTS.firstByteMs,
+    idleMs: entry.timeouts?.idleMs ?? DEFAULT_TIMEOUTS.idleMs,
+    totalMs: entry.timeouts?.totalMs ?? DEFAULT_TIMEOUTS.totalMs,
+    maxChatResponseBytes: entry.limits?.maxResponseBytes ?? DEFAULT_RESPONSE_LIMITS.maxChatResponseBytes,
+    maxEmbeddingsResponseBytes: entry.limits?.maxResponseBytes ?? DEFAULT_RESPONSE_LIMITS.maxEmbeddingsResponseBytes,
+    maxErrorBytes: entry.limits?.maxErrorBytes ?? DEFAULT_RESPONSE_LIMITS.maxErrorBytes,
+    exposeUpstreamErrors: entry.exposeUpstreamErrors ?? true,
+  }
 }

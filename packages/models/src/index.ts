@@ -18,3 +18,4 @@ export { CallFacts, CallRecordBase, CostColumns, Harper5Columns, ModelCallRecord
 export { harper5Columns } from "./accounting/harper5-columns.ts"
 export { createEchoBackend } from "./backends/echo-backend.ts"
 export { createOpenAIBackend, DEFAULT_RESPONSE_LIMITS, DEFAULT_TIMEOUTS, type OpenAIBackendOptions } from "./backends/openai-backend.ts"
+export { createOllamaBackend, OLLAMA_DEFAULT_BASE_URL, type OllamaBackendOptions } from "./backends/ollama-backend.ts"

@@ -27,9 +27,21 @@ const PriceOverride = Schema.Struct({
   reasoningPerMTok: Schema.optionalKey(Price),
 })
 
+/** The ollama backend's own options (`ollama:` in a model entry); see docs/backends/ollama.md. */
+const OllamaOptions = Schema.Struct({
+  /** Modelfile parameters sent as `options` (`num_ctx`, `num_gpu`, …); the client's sampling fields win over these. */
+  options: Schema.optionalKey(Schema.Record(Schema.String, Schema.Unknown)),
+  /** `keep_alive`: how long Ollama keeps the model loaded (`"10m"`, seconds, `-1` for ever, `0` to unload). */
+  keepAlive: Schema.optionalKey(Schema.Union([Schema.String, Schema.Number])),
+  /** `think` when the client sends no reasoning_effort. */
+  think: Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Literals(["low", "medium", "high"])])),
+  /** The model takes `think` levels (gpt-oss): reasoning_effort goes as low/medium/high, not true. */
+  thinkLevels: Schema.optionalKey(Schema.Boolean),
+})
+
 /** One configured model: `models.<kind>.<logical name>`. */
 export const ModelEntry = Schema.Struct({
-  backend: Schema.Literals(["openai", "echo"]),
+  backend: Schema.Literals(["openai", "echo", "ollama"]),
   /** The upstream's model id; defaults to the logical name. */
   model: Schema.optionalKey(Schema.String),
   baseUrl: Schema.optionalKey(Schema.String),
@@ -47,6 +59,8 @@ export const ModelEntry = Schema.Struct({
   exposeUpstreamErrors: Schema.optionalKey(Schema.Boolean),
   limits: Schema.optionalKey(ResponseLimits),
   price: Schema.optionalKey(PriceOverride),
+  /** Ollama backend only. */
+  ollama: Schema.optionalKey(OllamaOptions),
   /** Echo backend: default embedding size. */
   dimensions: Schema.optionalKey(PositiveInt),
 })

@@ -24,10 +24,12 @@ export interface OllamaStreamState {
   readonly identitySent: boolean
   readonly toolCalls: ToolCallAccumulator
   readonly callCount: number
+  /** Whether an error line's message may reach the client (redacted), as the model's config says. */
+  readonly exposeMessage: boolean
 }
 
-export function initialOllamaStreamState(limits: StreamLimits = streamLimits): OllamaStreamState {
-  return { phase: "streaming", identitySent: false, toolCalls: initialToolCallAccumulator(limits), callCount: 0 }
+export function initialOllamaStreamState(limits: StreamLimits = streamLimits, options: { readonly exposeMessage?: boolean } = {}): OllamaStreamState {
+  return { phase: "streaming", identitySent: false, toolCalls: initialToolCallAccumulator(limits), callCount: 0, exposeMessage: options.exposeMessage !== false }
 }
 
 type Step = readonly [OllamaStreamState, readonly StreamDecoderOutput[]]
@@ -46,7 +48,7 @@ export function decodeOllamaStreamEvent(state: OllamaStreamState, event: OllamaS
       } catch {
         return failed(state, invalidStream("a stream line is not JSON"))
       }
-      if (isErrorLine(value)) return failed(state, fromUpstreamError({ status: 500, body: JSON.stringify(value), header: () => undefined }, 0))
+      if (isErrorLine(value)) return failed(state, fromUpstreamError({ status: 500, body: JSON.stringify(value), header: () => undefined }, 0, { exposeMessage: state.exposeMessage }))
       if (!isLine(value)) return failed(state, invalidStream("a stream line is not a chat response"))
       return decodeLine(state, value)
     }
