@@ -102,4 +102,22 @@ describe("the conformance Ollama upstream", () => {
       )
     expect(GatewayFailure.reasonOf(error)).toMatchObject({ _tag: "UpstreamError", upstreamStatus: 500 })
   })
+
+  it("streams a slow model's text slowly, and a client that leaves closes the upstream request", async () => {
+    const controller = new AbortController()
+    const seen: GenerateChunk[] = []
+    const error: unknown = await (async () => {
+      for await (const chunk of backend().generateStream(call(hello, { model: "slow-text" }, true), { signal: controller.signal })) {
+        seen.push(chunk)
+        if (seen.length === 2) controller.abort()
+      }
+    })().then(
+      () => undefined,
+      (failure: unknown) => failure,
+    )
+    expect(GatewayFailure.reasonOf(error)).toEqual({ _tag: "Cancelled" })
+    const request = upstream.requests.at(-1)
+    for (let i = 0; i < 50 && request?.closedEarly !== true; i++) await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(request?.closedEarly).toBe(true)
+  })
 })

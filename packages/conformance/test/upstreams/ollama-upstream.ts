@@ -7,7 +7,9 @@
  * for embeddings. What is said comes from `context.answerFor`: the recorded OpenAI text
  * (openai-text.json / openai-text.chunks.txt) for plain chat, so every backend answers
  * the same words, or tool calls, schema-shaped JSON, a tool-result echo. Tool calls go
- * whole, in one line, as Ollama sends them, with object arguments and no ids.
+ * whole, in one line, as Ollama sends them, with object arguments and no ids. The fault
+ * models answer Ollama's `{"error": …}` (`fault-429` with retry-after, `fault-500`), and
+ * `slow-*` streams the recorded text a line every 50 ms.
  */
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
@@ -49,9 +51,14 @@ const EMBED = (() => {
 export const ollamaUpstream: ProtocolUpstream = {
   handles: (path) => path === "/api/chat" || path === "/api/embed",
   serve(request, res, context) {
-    if (request.path === "/api/embed") return embed(request.body, res)
-    const answer = context.answerFor(ollamaAnswerRequest(request.body))
     const recording = (name: string) => readFileSync(join(context.recordedDir, name), "utf8")
+    const model = modelOf(request.body)
+    // The suite's fault models, in Ollama's error shape (docs.ollama.com/api/errors).
+    if (model === "fault-429") return json(res, 429, { error: "rate limit exceeded" }, { "retry-after": "1" })
+    if (model === "fault-500") return json(res, 500, { error: "the model failed to generate a response" })
+    if (request.path === "/api/embed") return embed(request.body, res)
+    if (model.startsWith("slow-")) return slowly(res, model, recordedStreamPieces(recording("openai-text.chunks.txt")))
+    const answer = context.answerFor(ollamaAnswerRequest(request.body))
     if (request.body["stream"] === false) {
       const content = answer.recorded ? recordedText(recording("openai-text.json")) : answer.content
       return json(res, 200, { ...WHOLE, model: modelOf(request.body), message: message(content, answer), done_reason: "stop" })
@@ -136,7 +143,18 @@ function embed(body: Record<string, unknown>, res: ServerResponse): void {
   json(res, 200, { ...EMBED, model: modelOf(body), embeddings, prompt_eval_count: inputs.length })
 }
 
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { "content-type": "application/json" })
+/** The recorded text, one line every 50 ms, so a client can abort it mid-way. */
+async function slowly(res: ServerResponse, model: string, pieces: readonly string[]): Promise<void> {
+  res.writeHead(200, { "content-type": "application/x-ndjson" })
+  for (const piece of pieces) {
+    if (res.destroyed) return
+    res.write(`${JSON.stringify({ ...STREAM_LINE, model, message: { role: "assistant", content: piece }, done: false })}\n`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  res.end(`${JSON.stringify({ ...STREAM_DONE, model, message: { role: "assistant", content: "" } })}\n`)
+}
+
+function json(res: ServerResponse, status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): void {
+  res.writeHead(status, { "content-type": "application/json", ...headers })
   res.end(JSON.stringify(body))
 }
