@@ -37,6 +37,8 @@ const OllamaOptions = Schema.Struct({
   think: Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Literals(["low", "medium", "high"])])),
   /** The model takes `think` levels (gpt-oss): reasoning_effort goes as low/medium/high, not true. */
   thinkLevels: Schema.optionalKey(Schema.Boolean),
+  /** Embeddings: let Ollama cut an input longer than the model's context (default: a 400, as OpenAI answers). */
+  truncate: Schema.optionalKey(Schema.Boolean),
 })
 
 /** One configured model: `models.<kind>.<logical name>`. */

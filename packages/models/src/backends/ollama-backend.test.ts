@@ -51,6 +51,8 @@ beforeAll(async () => {
     received.push({ path: req.url ?? "", headers: req.headers, body })
     const model = String(body["model"])
     if (req.url === "/api/embed") {
+      // What Ollama answers /api/embed for an input longer than the context (ollama/ollama#14186).
+      if (body["input"] === "too long") return answerJson(res, 400, '{"error":"the input length exceeds the context length"}')
       return answerJson(res, 200, fixture(Array.isArray(body["input"]) ? "embed-multiple.json" : "embed.json"))
     }
     if (req.url !== "/api/chat") return answerJson(res, 404, '{"error":"404 page not found"}')
@@ -253,6 +255,15 @@ describe("the ollama backend's embeddings (/api/embed, documented examples)", ()
     expect(reason).toMatchObject({ _tag: "InvalidRequest", param: "dimensions" })
   })
 
+  it("asks Ollama not to cut long inputs unless configured, and its refusal is a context-length 400 naming input", async () => {
+    await backend().embed(embedCall("Why is the sky blue?"), context())
+    expect(lastRequest().body["truncate"]).toBe(false)
+    await backend({ ollama: { truncate: true } }).embed(embedCall("Why is the sky blue?"), context())
+    expect(lastRequest().body["truncate"]).toBe(true)
+    const { reason } = await failureOf(backend().embed(embedCall("too long"), context()))
+    expect(reason).toMatchObject({ _tag: "ContextLengthExceeded", param: "input" })
+  })
+
   it("refuses token-id inputs with a 400 naming the input", async () => {
     const { reason } = await failureOf(backend().embed(embedCall([1, 2, 3]), context()))
     expect(reason).toMatchObject({ _tag: "InvalidRequest", param: "input" })
@@ -261,7 +272,7 @@ describe("the ollama backend's embeddings (/api/embed, documented examples)", ()
 
 describe("an ollama model in the config", () => {
   it("decodes the nested ollama key, builds an ollama backend, and sends its options", async () => {
-    const entry = Schema.decodeUnknownSync(ModelEntry)({ backend: "ollama", model: "llama3.2", baseUrl: url, ollama: { options: { num_ctx: 4096 }, keepAlive: -1, think: "low", thinkLevels: true } })
+    const entry = Schema.decodeUnknownSync(ModelEntry)({ backend: "ollama", model: "llama3.2", baseUrl: url, ollama: { options: { num_ctx: 4096 }, keepAlive: -1, think: "low", thinkLevels: true, truncate: true } })
     const { registry, notices } = buildRegistry({ generative: { local: entry } })
     expect(notices).toEqual([])
     const route = registry.resolveGenerative("local")

@@ -5,7 +5,7 @@ import {
   encodeOllamaEmbedRequest,
   fromOllamaChatResponse,
   fromOllamaEmbedResponse,
-  fromUpstreamError,
+  fromOllamaError,
   GatewayFailure,
   initialOllamaStreamState,
   streamLimits,
@@ -19,7 +19,7 @@ import {
 } from "@harper-gateway/translate"
 import type { BackendContext, EmbeddingBackend, GenerativeBackend } from "../backend.ts"
 import type { OpenAIBackendOptions } from "./openai-backend.ts"
-import { createUpstreamHttp, NDJSON_FRAMING } from "./upstream-http.ts"
+import { createUpstreamHttp, NDJSON_FRAMING, type UpstreamHttp } from "./upstream-http.ts"
 
 /** Ollama's own address when the config names none. */
 export const OLLAMA_DEFAULT_BASE_URL = "http://127.0.0.1:11434"
@@ -32,17 +32,21 @@ export interface OllamaBackendOptions extends OpenAIBackendOptions {
 /**
  * Ollama's native API (`/api/chat`, NDJSON streams; `/api/embed`) over the shared
  * upstream transport. The mappers in translate/src/ollama decide every field; errors
- * (`{"error": "..."}`) go through translate's error mapper. The optional apiKey is a
+ * (`{"error": "..."}`) go through translate's Ollama error mapper. The optional apiKey is a
  * bearer token, for an Ollama behind a proxy or ollama.com.
  */
 export function createOllamaBackend(options: OllamaBackendOptions): GenerativeBackend & EmbeddingBackend {
-  const http = createUpstreamHttp({
-    baseUrl: options.baseUrl,
-    headers: options.apiKey !== undefined && options.apiKey !== "" ? { authorization: `Bearer ${options.apiKey}` } : {},
-    timeouts: options,
-    maxErrorBytes: options.maxErrorBytes,
-    errorOf: (answer) => fromUpstreamError(answer, Date.now(), { exposeMessage: options.exposeUpstreamErrors }),
-  })
+  // One transport a call kind: Ollama's errors carry no param, and a context-length error names what the call sent.
+  const transport = (request: "chat" | "embed") =>
+    createUpstreamHttp({
+      baseUrl: options.baseUrl,
+      headers: options.apiKey !== undefined && options.apiKey !== "" ? { authorization: `Bearer ${options.apiKey}` } : {},
+      timeouts: options,
+      maxErrorBytes: options.maxErrorBytes,
+      errorOf: (answer) => fromOllamaError(answer, Date.now(), { request, exposeMessage: options.exposeUpstreamErrors }),
+    })
+  const http = transport("chat")
+  let embedHttp: UpstreamHttp | undefined
   return {
     name: "ollama",
     async generate(call: ChatCall, context: BackendContext): Promise<GenerateResult> {
@@ -66,7 +70,8 @@ export function createOllamaBackend(options: OllamaBackendOptions): GenerativeBa
     async embed(call: EmbedCall, context: BackendContext): Promise<EmbedResult> {
       // Ollama answers floats; a base64 client's encoding is made from them by the response mapper.
       const body = requestOf(encodeOllamaEmbedRequest(call, options.ollama))
-      return http.postJson(context, "/api/embed", body, options.maxEmbeddingsResponseBytes, (answer) => fromOllamaEmbedResponse(answer, embedInputCount(call.input), call.opts.dimensions))
+      embedHttp ??= transport("embed")
+      return embedHttp.postJson(context, "/api/embed", body, options.maxEmbeddingsResponseBytes, (answer) => fromOllamaEmbedResponse(answer, embedInputCount(call.input), call.opts.dimensions))
     },
   }
 }

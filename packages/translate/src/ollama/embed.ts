@@ -18,6 +18,8 @@ export function encodeOllamaEmbedRequest(call: EmbedCall, config: OllamaModelCon
     model: call.opts.model,
     input: typeof call.input === "string" ? call.input : texts,
     ...(call.opts.dimensions === undefined ? {} : { dimensions: call.opts.dimensions }),
+    // Ollama cuts an over-long input by default; an OpenAI client expects a 400 for it.
+    truncate: config.truncate === true,
     ...(config.keepAlive === undefined ? {} : { keep_alive: config.keepAlive }),
     ...(config.options === undefined ? {} : { options: config.options }),
   })

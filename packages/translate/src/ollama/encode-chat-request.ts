@@ -16,6 +16,8 @@ export interface OllamaModelConfig {
   readonly thinkLevels?: boolean
   /** `think` when the client sends no reasoning_effort (a thinking model's own default otherwise). */
   readonly think?: boolean | "low" | "medium" | "high"
+  /** Embeddings: let Ollama cut an input longer than the model's context instead of answering 400. */
+  readonly truncate?: boolean
 }
 
 // Media-type parameters (`;name=a.png`) may come before `;base64`: only base64 data can go to Ollama.

@@ -219,7 +219,7 @@ describe("Ollama request encoder", () => {
 describe("Ollama embeddings (documented fixtures)", () => {
   it("encodes one or several inputs and reads the vectors back in order with the prompt count", () => {
     const one = encodeOllamaEmbedRequest({ input: "Why is the sky blue?", opts: { model: "all-minilm", dimensions: 10 }, encodingFormat: "float" }, { keepAlive: "5m" })
-    expect(one.ok && one.value).toEqual({ model: "all-minilm", input: "Why is the sky blue?", dimensions: 10, keep_alive: "5m" })
+    expect(one.ok && one.value).toEqual({ model: "all-minilm", input: "Why is the sky blue?", dimensions: 10, truncate: false, keep_alive: "5m" })
     const single = fromOllamaEmbedResponse(json("embed.json"), 1)
     expect(single.ok && single.value.asSent?.vectors[0]?.[0]).toBe(0.010071029)
     expect(single.ok && single.value.usage).toMatchObject({ promptTokens: 8, embeddingTokens: 8, totalTokens: 8 })
@@ -272,5 +272,14 @@ describe("what the Ollama backend needs from the mappers", () => {
     expect(fromOllamaEmbedResponse(json("embed.json"), 1, 10).ok).toBe(true)
     const ignored = fromOllamaEmbedResponse(json("embed.json"), 1, 4)
     expect(!ignored.ok && ignored.error).toMatchObject({ _tag: "InvalidRequest", param: "dimensions" })
+  })
+})
+
+describe("Ollama embeddings truncation", () => {
+  it("asks Ollama not to cut an over-long input (an OpenAI client gets a 400 for it), unless the model config lets it", () => {
+    const strict = encodeOllamaEmbedRequest({ input: "x", opts: { model: "all-minilm" }, encodingFormat: "float" })
+    expect(strict.ok && strict.value.truncate).toBe(false)
+    const cut = encodeOllamaEmbedRequest({ input: "x", opts: { model: "all-minilm" }, encodingFormat: "float" }, { truncate: true })
+    expect(cut.ok && cut.value.truncate).toBe(true)
   })
 })
