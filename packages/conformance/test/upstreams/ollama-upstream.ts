@@ -8,13 +8,14 @@
  * (openai-text.json / openai-text.chunks.txt) for plain chat, so every backend answers
  * the same words, or tool calls, schema-shaped JSON, a tool-result echo. Tool calls go
  * whole, in one line, as Ollama sends them, with object arguments and no ids. The fault
- * models answer Ollama's `{"error": …}` (`fault-429` with retry-after, `fault-500`), and
- * `slow-*` streams the recorded text a line every 50 ms.
+ * models (`faultOf`) answer Ollama's `{"error": …}` (`fault-429` with retry-after,
+ * `fault-500`), and `slow-*` streams the recorded text a line every 50 ms (`writeSlowly`).
  */
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import type { ServerResponse } from "node:http"
-import { isRecord, type Answer, type AnswerRequest, type ProtocolUpstream } from "../conformance-upstream.ts"
+import type { ChatExtractors, EmbeddingExtractors, SentTurn } from "../conformance-target.ts"
+import { DEFAULT_EMBEDDING_DIMENSIONS, embeddingVector, faultOf, isRecord, writeSlowly, type Answer, type AnswerRequest, type ProtocolUpstream } from "../conformance-upstream.ts"
 
 const documented = (name: string): Record<string, unknown> => {
   const parsed: unknown = JSON.parse(readFileSync(new URL(`../../../translate/test/fixtures/ollama/${name}`, import.meta.url), "utf8"))
@@ -54,10 +55,26 @@ export const ollamaUpstream: ProtocolUpstream = {
     const recording = (name: string) => readFileSync(join(context.recordedDir, name), "utf8")
     const model = modelOf(request.body)
     // The suite's fault models, in Ollama's error shape (docs.ollama.com/api/errors).
-    if (model === "fault-429") return json(res, 429, { error: "rate limit exceeded" }, { "retry-after": "1" })
-    if (model === "fault-500") return json(res, 500, { error: "the model failed to generate a response" })
+    const fault = faultOf(model)
+    switch (fault) {
+      case "rate-limit":
+        return json(res, 429, { error: "rate limit exceeded" }, { "retry-after": "1" })
+      case "server-error":
+        return json(res, 500, { error: "the model failed to generate a response" })
+      case "slow": {
+        const line = { ...STREAM_LINE, model }
+        res.writeHead(200, { "content-type": "application/x-ndjson" })
+        const frames = recordedStreamPieces(recording("openai-text.chunks.txt")).map((piece) => `${JSON.stringify({ ...line, message: { role: "assistant", content: piece }, done: false })}\n`)
+        return writeSlowly(res, frames, `${JSON.stringify({ ...STREAM_DONE, model, message: { role: "assistant", content: "" } })}\n`)
+      }
+      case undefined:
+        break
+      default: {
+        const unreachable: never = fault
+        return unreachable
+      }
+    }
     if (request.path === "/api/embed") return embed(request.body, res)
-    if (model.startsWith("slow-")) return slowly(res, model, recordedStreamPieces(recording("openai-text.chunks.txt")))
     const answer = context.answerFor(ollamaAnswerRequest(request.body))
     if (request.body["stream"] === false) {
       const content = answer.recorded ? recordedText(recording("openai-text.json")) : answer.content
@@ -134,27 +151,54 @@ function recordedStreamPieces(chunks: string): string[] {
     })
 }
 
-/** Deterministic vectors (the OpenAI upstream's), `dimensions` honoured as Ollama does, on the documented envelope. */
+/** The suite's vectors, `dimensions` honoured as Ollama does, on the documented envelope. */
 function embed(body: Record<string, unknown>, res: ServerResponse): void {
   const input = body["input"]
   const inputs = typeof input === "string" ? [input] : Array.isArray(input) ? input : []
-  const dimensions = typeof body["dimensions"] === "number" ? body["dimensions"] : 16
-  const embeddings = inputs.map((_, index) => Array.from(Float32Array.from({ length: dimensions }, (_, d) => (index + 1) / (d + 2))))
+  const dimensions = typeof body["dimensions"] === "number" ? body["dimensions"] : DEFAULT_EMBEDDING_DIMENSIONS
+  const embeddings = inputs.map((_, index) => Array.from(embeddingVector(index, dimensions)))
   json(res, 200, { ...EMBED, model: modelOf(body), embeddings, prompt_eval_count: inputs.length })
-}
-
-/** The recorded text, one line every 50 ms, so a client can abort it mid-way. */
-async function slowly(res: ServerResponse, model: string, pieces: readonly string[]): Promise<void> {
-  res.writeHead(200, { "content-type": "application/x-ndjson" })
-  for (const piece of pieces) {
-    if (res.destroyed) return
-    res.write(`${JSON.stringify({ ...STREAM_LINE, model, message: { role: "assistant", content: piece }, done: false })}\n`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-  res.end(`${JSON.stringify({ ...STREAM_DONE, model, message: { role: "assistant", content: "" } })}\n`)
 }
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): void {
   res.writeHead(status, { "content-type": "application/json", ...headers })
   res.end(JSON.stringify(body))
+}
+
+const messagesOf = (request: { readonly body: Record<string, unknown> }) => (Array.isArray(request.body["messages"]) ? request.body["messages"] : []).filter(isRecord)
+
+function turnOf(message: Record<string, unknown>): SentTurn {
+  const role = message["role"] === "system" ? "system" : message["role"] === "assistant" ? "assistant" : message["role"] === "tool" ? "tool" : "user"
+  const toolCalls = (Array.isArray(message["tool_calls"]) ? message["tool_calls"] : []).flatMap((call: unknown) =>
+    isRecord(call) && isRecord(call["function"]) && typeof call["function"]["name"] === "string" ? [call["function"]["name"]] : [],
+  )
+  return { role, text: typeof message["content"] === "string" ? message["content"] : "", toolCalls }
+}
+
+/** Ollama's `images` carry no media type: it is read from the image's own first bytes, as Ollama does. */
+function mediaTypeOf(base64: string): string {
+  const bytes = Buffer.from(base64.slice(0, 16), "base64")
+  if (bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return "image/png"
+  if (bytes[0] === 0xff && bytes[1] === 0xd8) return "image/jpeg"
+  if (bytes.subarray(0, 4).toString("latin1") === "GIF8") return "image/gif"
+  if (bytes.subarray(0, 4).toString("latin1") === "RIFF" && bytes.subarray(8, 12).toString("latin1") === "WEBP") return "image/webp"
+  return "application/octet-stream"
+}
+
+/** What an Ollama `/api/chat` request carried, for the suite's scenarios. */
+export const ollamaChatExtractors: ChatExtractors = {
+  isModelCall: (request) => request.path === "/api/chat",
+  turnsSent: (request) => messagesOf(request).map(turnOf),
+  imagesSent: (request) =>
+    messagesOf(request).flatMap((message) => (Array.isArray(message["images"]) ? message["images"] : []).flatMap((image: unknown) => (typeof image === "string" ? [{ mediaType: mediaTypeOf(image), data: image }] : []))),
+  // `format` is the schema itself: Ollama has no name or strict flag.
+  jsonSchemaSent: (request) => (isRecord(request.body["format"]) ? { schema: request.body["format"], name: null, strict: null } : undefined),
+}
+
+export const ollamaEmbeddingExtractors: EmbeddingExtractors = {
+  embeddingInputs: (request) => {
+    if (request.path !== "/api/embed") return undefined
+    const input = request.body["input"]
+    return typeof input === "string" ? [input] : Array.isArray(input) ? input : []
+  },
 }
