@@ -1,8 +1,14 @@
 import { spawn } from "node:child_process"
+import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { expect, it } from "vitest"
 
-/** The benchmark in miniature, so it cannot rot: every target answers, figures are printed, long streams complete. */
+/**
+ * The benchmark in miniature, so it cannot rot: every target answers, figures are printed,
+ * long streams complete. And a regression guard: the gateway's CPU per request against the
+ * trivial Harper Resource's, both measured in this run, must not be more than twice the
+ * figure the last full bench committed (docs/benchmarks.json).
+ */
 it("bench --smoke runs every target and prints its figures", async () => {
   const script = fileURLToPath(new URL("../bench/run-bench.ts", import.meta.url))
   const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
@@ -18,4 +24,11 @@ it("bench --smoke runs every target and prints its figures", async () => {
     expect(stdout).toMatch(new RegExp(`\\| ${target.replace(/[()]/g, "\\$&")} \\| chat \\| 1 \\| [1-9]\\d*`))
   }
   expect(stdout).toMatch(/50 concurrent long streams through the gateway: 50 completed/)
+  const measured = Number(/Regression guard: .*?: (\d+(?:\.\d+)?)/.exec(stdout)?.[1])
+  const committed: unknown = JSON.parse(readFileSync(new URL("../../../docs/benchmarks.json", import.meta.url), "utf8"))
+  const figure = typeof committed === "object" && committed !== null && "gatewayCpuVsTrivialChatC1" in committed ? Number(committed.gatewayCpuVsTrivialChatC1) : Number.NaN
+  console.log(`gateway CPU per request vs trivial Harper Resource: ${measured} in this run, ${figure} committed (the guard fails above ${(2 * figure).toFixed(2)})`)
+  expect(figure).toBeGreaterThan(0)
+  expect(measured).toBeGreaterThan(0)
+  expect(measured).toBeLessThanOrEqual(2 * figure)
 }, 240_000)

@@ -8,8 +8,14 @@
  *   `parallel_tool_calls` not false and several tools, one call per tool (up to 3);
  * - a tool result as the last turn -> a text answer quoting it;
  * - `response_format` json_schema -> JSON generated from the schema, json_object -> {"ok":true}.
- * Embeddings: deterministic vectors in the encoding asked for. `fault-429`/`fault-500`
- * answer errors. Everything received is recorded.
+ * Embeddings: deterministic vectors (`embeddingVector`) in the encoding asked for. The
+ * fault models (`faultOf`) answer errors or a slow stream. Everything received is recorded.
+ *
+ * Another protocol's upstream (a `ProtocolUpstream`, test/upstreams/<provider>-upstream.ts)
+ * serves the paths it `handles`: it reads its request into an `AnswerRequest`, asks
+ * `context.answerFor`, and answers in its wire format, built on its provider's recordings;
+ * it answers the fault models itself (`faultOf`, `writeSlowly`) and, with embeddings,
+ * `embeddingVector` for each input.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import { readFileSync } from "node:fs"
@@ -48,14 +54,28 @@ export async function startConformanceUpstream(recordedDir: string, protocols: r
     res.on("close", () => {
       if (!res.writableFinished) recorded.closedEarly = true
     })
-    const model = String(body["model"] ?? "")
-    if (model === "fault-429") return error(res, 429, { "retry-after": "1" }, "Rate limit reached for requests", "rate_limit_exceeded")
-    if (model === "fault-500") return error(res, 500, {}, "The server had an error", null)
+    // A protocol's upstream answers its own fault models, in its own wire format.
     const context: UpstreamContext = { answerFor: (request) => answerFor(request, recordedWeatherArgs), recordedDir }
     const protocol = protocols.find((candidate) => candidate.handles(req.url ?? ""))
     if (protocol !== undefined) return protocol.serve({ path: req.url ?? "", body }, res, context)
+    const model = String(body["model"] ?? "")
+    const fault = faultOf(model)
+    switch (fault) {
+      case "rate-limit":
+        return error(res, 429, { "retry-after": "1" }, "Rate limit reached for requests", "rate_limit_exceeded")
+      case "server-error":
+        return error(res, 500, {}, "The server had an error", null)
+      case "slow":
+        res.writeHead(200, { "content-type": "text/event-stream" })
+        return writeSlowly(res, textChunks.map((chunk) => `data: ${JSON.stringify(chunk)}\n\n`), "data: [DONE]\n\n")
+      case undefined:
+        break
+      default: {
+        const unreachable: never = fault
+        return unreachable
+      }
+    }
     if (req.url === "/v1/embeddings") return embeddings(body, res)
-    if (model.startsWith("slow-")) return slowStream(res)
     const answer = answerFor(openAIAnswerRequest(body), recordedWeatherArgs)
     if (body["stream"] === true) return stream(res, answer, textChunks, body)
     const message: Record<string, Json> = { role: "assistant", content: answer.content, refusal: null }
@@ -70,22 +90,44 @@ export async function startConformanceUpstream(recordedDir: string, protocols: r
     res.end(JSON.stringify(completion))
   })
 
-  async function slowStream(res: ServerResponse) {
-    res.writeHead(200, { "content-type": "text/event-stream" })
-    for (const chunk of textChunks) {
-      if (res.destroyed) return
-      res.write(`data: ${JSON.stringify(chunk)}\n\n`)
-      await new Promise((r) => setTimeout(r, 50))
-    }
-    res.end("data: [DONE]\n\n")
-  }
-
   const listening = await listenOnLoopback(server)
   return {
     url: listening.url,
     requests,
     close: listening.close,
   }
+}
+
+/**
+ * The fault models every protocol's upstream answers, whatever the request:
+ * - `fault-429`: the provider's rate-limit error, with `retry-after: 1` (seconds);
+ * - `fault-500`: the provider's server error (an HTTP 500);
+ * - `slow-text`: a 200 stream of the recorded text, one frame every 50 ms (`writeSlowly`),
+ *   so a client can abort it mid-way.
+ */
+export function faultOf(model: string): "rate-limit" | "server-error" | "slow" | undefined {
+  if (model === "fault-429") return "rate-limit"
+  if (model === "fault-500") return "server-error"
+  if (model.startsWith("slow-")) return "slow"
+  return undefined
+}
+
+/** Writes the frames 50 ms apart, then the last one; stops when the client went away. */
+export async function writeSlowly(res: ServerResponse, frames: readonly string[], last: string): Promise<void> {
+  for (const frame of frames) {
+    if (res.destroyed) return
+    res.write(frame)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  res.end(last)
+}
+
+/** Embeddings' size when the request names none. */
+export const DEFAULT_EMBEDDING_DIMENSIONS = 16
+
+/** The deterministic vector every protocol's upstream answers for the input at `index`: component d is (index + 1) / (d + 2). */
+export function embeddingVector(index: number, dimensions: number): Float32Array {
+  return Float32Array.from({ length: dimensions }, (_, d) => (index + 1) / (d + 2))
 }
 
 /** What the upstream answers: built from a recording, or for a request a recording cannot answer. */
@@ -273,9 +315,9 @@ function stream(res: ServerResponse, answer: Answer, recorded: Record<string, Js
 function embeddings(body: Record<string, unknown>, res: ServerResponse): void {
   const input = body["input"]
   const inputs = typeof input === "string" ? [input] : Array.isArray(input) && typeof input[0] === "number" ? [input] : Array.isArray(input) ? input : []
-  const dimensions = typeof body["dimensions"] === "number" ? body["dimensions"] : 16
+  const dimensions = typeof body["dimensions"] === "number" ? body["dimensions"] : DEFAULT_EMBEDDING_DIMENSIONS
   const data = inputs.map((_, index) => {
-    const vector = Float32Array.from({ length: dimensions }, (_, d) => (index + 1) / (d + 2))
+    const vector = embeddingVector(index, dimensions)
     const embedding = body["encoding_format"] === "base64" ? Buffer.from(vector.buffer).toString("base64") : Array.from(vector)
     return { object: "embedding", index, embedding }
   })

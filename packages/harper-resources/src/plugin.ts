@@ -4,6 +4,7 @@
  * accounting writer and the key store. Everything else is plain modules; this file is
  * the only one that touches Harper's runtime.
  */
+import { hostname } from "node:os"
 import { join } from "node:path"
 import { parentPort, threadId } from "node:worker_threads"
 import { buildRegistry, createModelsService, type ModelsService } from "@harper-gateway/models"
@@ -32,7 +33,9 @@ import { DEFAULT_MAX_BODY_BYTES, guardV1, type ResponseLike } from "./http/v1-gu
 import { gatewayLimits } from "./http/limits-endpoint.ts"
 import { estimateChatTokens, estimateEmbedTokens } from "./limits/estimate-tokens.ts"
 import { toLimitRule, type LimitRule } from "./limits/limit-rule.ts"
+import { createClusterSync } from "./limits/cluster-sync.ts"
 import { createLimiter, SLOT_COUNT } from "./limits/limiter.ts"
+import { toPeerUsage, type PeerUsage } from "./limits/peer-usage.ts"
 import { createRuleCache } from "./limits/rule-cache.ts"
 import { callCostUsd, type PriceOverride } from "./pricing/call-cost.ts"
 import type { PluginScope } from "./plugin-scope.ts"
@@ -121,6 +124,7 @@ export function handleApplication(scope: PluginScope): void {
     return { ...user, createdTime: Reflect.get(stored, "__createdtime__") }
   }
 
+  const logError = (message: string, error: unknown) => scope.logger.error(message, error)
   const limitsTable = table("gateway_limits")
   const shared = sharedCounters(calls, scope.logger)
   const limitsVersion = shared("gateway-limits-version")
@@ -137,7 +141,31 @@ export function handleApplication(scope: PluginScope): void {
     5_000,
     Date.now,
   )
-  const limiter = createLimiter({ rules, counters: (id) => shared(`gateway-limit:${id}`), spentSince: (rule, since) => spentSince(calls, rule, since), now: Date.now })
+  const usageTable = table("gateway_limit_usage")
+  const node = nodeName()
+  const readUsage = async (query: object): Promise<readonly PeerUsage[]> => {
+    const found: PeerUsage[] = []
+    for await (const row of usageTable.search(query)) {
+      const usage = toPeerUsage(row)
+      if (usage !== undefined) found.push(usage)
+    }
+    return found
+  }
+  const counters = (id: string) => shared(`gateway-limit:${id}`)
+  const limiter = createLimiter({
+    rules,
+    counters,
+    spentSince: (rule, since) => spentSince(calls, rule, since),
+    node,
+    published: (ruleId) => readUsage({ conditions: [{ attribute: "ruleId", value: ruleId }] }),
+    now: Date.now,
+  })
+  startClusterSync(
+    createClusterSync({ node, rules, counters, readAll: () => readUsage({}), publish: async (usage) => void (await usageTable.put({ ...usage })), now: Date.now }),
+    shared("gateway-limit-sync"),
+    config.limits?.clusterSyncMs ?? 500,
+    logError,
+  )
   const prices = new Map<string, PriceOverride>()
   for (const kind of [config.models?.generative, config.models?.embedding]) for (const [name, entry] of Object.entries(kind ?? {})) if (entry.price !== undefined) prices.set(name, entry.price)
   const defaultCompletionTokens = config.limits?.defaultCompletionTokens ?? 1_024
@@ -151,7 +179,6 @@ export function handleApplication(scope: PluginScope): void {
     price: (logicalModel, upstreamModel, tokens, at) => callCostUsd(tokens, upstreamModel, logicalModel === null ? undefined : prices.get(logicalModel), at),
   })
   gatewayModels = service
-  const logError = (message: string, error: unknown) => scope.logger.error(message, error)
   const gateway: Gateway = {
     models: service,
     auth: {
@@ -264,6 +291,33 @@ function sharedCounters(calls: TableLike, logger: PluginScope["logger"]): (key: 
     }
     return slots
   }
+}
+
+/**
+ * Runs the cluster sync every `intervalMs` on one thread of the process at a time: each
+ * thread's timer tries to claim the round in a shared slot (when the next one is due), so
+ * a node syncs about once an interval whatever its thread count, and keeps syncing if a
+ * thread stops.
+ */
+function startClusterSync(sync: () => Promise<void>, slots: BigInt64Array, intervalMs: number, logError: (message: string, error: unknown) => void): void {
+  let running = false
+  setInterval(() => {
+    const now = BigInt(Date.now())
+    const due = Atomics.load(slots, 0)
+    if (running || now < due || Atomics.compareExchange(slots, 0, due, now + BigInt(Math.ceil((intervalMs * 3) / 4))) !== due) return
+    running = true
+    sync()
+      .catch((error: unknown) => logError("gateway limits: the cluster sync failed, retrying at the next interval", error))
+      .finally(() => {
+        running = false
+      })
+  }, intervalMs).unref()
+}
+
+/** Harper's name for this node (its replication hostname): the node part of gateway_limit_usage ids. */
+function nodeName(): string {
+  const name: unknown = Reflect.get(server, "hostname")
+  return typeof name === "string" && name !== "" ? name : (process.env["REPLICATION_HOSTNAME"] ?? hostname())
 }
 
 /** USD recorded in the accounting table for a rule's owner (and model) since `since`; `time` and `tenant` are indexed. */

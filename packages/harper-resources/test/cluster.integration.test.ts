@@ -21,6 +21,14 @@ const KEY_CACHE_TTL_MS = 5_000
 const REVOCATION_BOUND_MS = KEY_CACHE_TTL_MS + REPLICATION_BOUND_MS
 /** A call's row is stored after the flush interval (100 ms here), then replicated. */
 const ROW_VISIBILITY_BOUND_MS = 1_000 + REPLICATION_BOUND_MS
+/**
+ * Each node publishes its use of every limit rule and reads the other nodes' every
+ * `limits.clusterSyncMs` (the default, stated here): what a node adds for the others is at
+ * most one interval (their publishing) + replication + one interval (its reading) old.
+ */
+const CLUSTER_SYNC_MS = 500
+/** That staleness, with the replication lag taken as 1 s (measured: tens of ms) for scheduling on 2 loaded cores. */
+const LIMIT_STALENESS_MS = 2 * CLUSTER_SYNC_MS + 1_000
 
 const admin = { username: "admin", password: "cluster-admin-pw" }
 const basic = `Basic ${Buffer.from(`${admin.username}:${admin.password}`).toString("base64")}`
@@ -43,7 +51,9 @@ let b: ClusterNode
 
 function gatewayConfig(flushIntervalMs: number) {
   const hang = { backend: "openai", baseUrl: `${hanging.url}/v1`, apiKey: "sk-test-hanging", model: "never-answers", timeouts: { firstByteMs: 600_000, idleMs: 600_000 } }
-  return { models: { generative: { echo: { backend: "echo" }, hang } }, auth: { roles: ["gateway_user"] }, accounting: { flushIntervalMs } }
+  // `priced`: $0.01 a token; a call of "hello there friend" (3 prompt + 3 completion words) costs $0.06.
+  const priced = { backend: "echo", price: { inputPerMTok: 10_000, outputPerMTok: 10_000 } }
+  return { models: { generative: { echo: { backend: "echo" }, priced, hang } }, auth: { roles: ["gateway_user"] }, accounting: { flushIntervalMs }, limits: { clusterSyncMs: CLUSTER_SYNC_MS } }
 }
 
 beforeAll(async () => {
@@ -234,6 +244,94 @@ it("retrieves on B a response stored on A and continues it there with its histor
   await within(REPLICATION_BOUND_MS, "the continuation on A", async () => (await fetch(`${a.harper.url}/v1/responses/${next.id}`, { headers: { authorization: auth } })).status === 200, 10)
 }, 60_000)
 
+async function setLimit(node: ClusterNode, body: Record<string, unknown>): Promise<void> {
+  expect([200, 201]).toContain((await post(node, "/gateway/limits", body, basic)).status)
+}
+
+/** The requests limit B's rule cache applies to a key, from its headers on GET /v1/models (which takes nothing from the limits). */
+async function requestsLimitOn(node: ClusterNode, key: string): Promise<string | null> {
+  const response = await fetch(`${node.harper.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } })
+  await response.arrayBuffer()
+  return response.headers.get("x-ratelimit-limit-requests")
+}
+
+it("holds a requests limit cluster-wide: calls alternated between A and B are admitted up to the limit plus what the other node admits within the sync staleness", async () => {
+  await addUser("rue", "rue-pw-1")
+  const key = await createKey(a, "rue", "tenant-rate")
+  await within(REPLICATION_BOUND_MS, "the key on B", () => keyRowOn(b, key.id), 5)
+  const LIMIT = 10
+  const WINDOW_MS = 3_600_000 // an hour, aligned on the clock: the test must not straddle its end
+  const toWindowEnd = WINDOW_MS - (Date.now() % WINDOW_MS)
+  if (toWindowEnd < 60_000) await new Promise((r) => setTimeout(r, toWindowEnd + 100))
+  const setAt = Date.now()
+  await setLimit(a, { key: key.id, requests: LIMIT, windowSeconds: WINDOW_MS / 1_000 })
+  // B applies the rule once its row has arrived and its 5 s rule cache has expired.
+  const known = await within(REPLICATION_BOUND_MS + 5_000, "the limit applied on B", async () => (await requestsLimitOn(b, key.key)) === String(LIMIT), 100)
+  console.log(`requests limit set on A: applied on B after ${Date.now() - setAt} ms (${known} ms of polling)`)
+
+  // One call every SPACING_MS, alternately on A and B: the other node's calls a node cannot see yet are those of the last LIMIT_STALENESS_MS.
+  const SPACING_MS = 150
+  const tolerance = Math.ceil(LIMIT_STALENESS_MS / (2 * SPACING_MS))
+  const statuses: { node: string; status: number }[] = []
+  for (let i = 0; i < 2 * LIMIT + 4; i++) {
+    const started = Date.now()
+    const node = i % 2 === 0 ? a : b
+    statuses.push({ node: node.name, status: (await chat(node, `Bearer ${key.key}`)).status })
+    await new Promise((r) => setTimeout(r, Math.max(0, SPACING_MS - (Date.now() - started))))
+  }
+  const admitted = statuses.filter((call) => call.status === 200)
+  console.log(
+    `requests limit ${LIMIT} per window, ${statuses.length} calls alternated A/B every ${SPACING_MS} ms: ${admitted.length} admitted (A ${admitted.filter((call) => call.node === a.name).length}, B ${admitted.filter((call) => call.node === b.name).length}); tolerance ${tolerance} (the other node's calls in ${LIMIT_STALENESS_MS} ms); per-node counting would admit ${2 * LIMIT}`,
+  )
+  expect(statuses.every((call) => call.status === 200 || call.status === 429)).toBe(true)
+  expect(admitted.length).toBeGreaterThanOrEqual(LIMIT)
+  expect(admitted.length).toBeLessThanOrEqual(LIMIT + tolerance)
+  // Once both nodes have synced, both refuse.
+  await new Promise((r) => setTimeout(r, LIMIT_STALENESS_MS))
+  expect((await chat(a, `Bearer ${key.key}`)).status).toBe(429)
+  expect((await chat(b, `Bearer ${key.key}`)).status).toBe(429)
+}, 90_000)
+
+it("refuses on B a budget spent on A within the sync staleness", async () => {
+  await addUser("bud", "bud-pw-1")
+  const key = await createKey(a, "bud", "tenant-budget")
+  await within(REPLICATION_BOUND_MS, "the key on B", () => keyRowOn(b, key.id), 5)
+  const auth = `Bearer ${key.key}`
+  const BUDGET = 0.3 // five calls of $0.06
+  // The generous requests limit only makes the rule visible in B's headers.
+  await setLimit(a, { key: key.id, budgetUsd: BUDGET, budgetPeriod: "day", requests: 1_000_000, windowSeconds: 60 })
+  await within(REPLICATION_BOUND_MS + 5_000, "the rule applied on B", async () => (await requestsLimitOn(b, key.key)) === "1000000", 100)
+  // B loads the day's spend before A spends: from then on only the sync tells it about A's calls.
+  expect((await chat(b, auth, "hello there friend", "priced")).status).toBe(200)
+  let onA = 0
+  for (;;) {
+    const answer = await chat(a, auth, "hello there friend", "priced")
+    if (answer.status !== 200) {
+      expect(answer).toMatchObject({ status: 429, body: { error: { code: "insufficient_quota" } } })
+      break
+    }
+    onA++
+    expect(onA).toBeLessThan(10)
+  }
+  const refusedOnA = Date.now()
+  let admittedOnB = 0
+  const refusedAfter = await within(
+    LIMIT_STALENESS_MS,
+    "the budget refused on B",
+    async () => {
+      const answer = await chat(b, auth, "hello there friend", "priced")
+      if (answer.status === 200) admittedOnB++
+      return answer.status === 429
+    },
+    50,
+  )
+  console.log(`budget $${BUDGET}: 1 call on B, then ${onA} on A until refused; B refused ${refusedAfter} ms later (bound ${LIMIT_STALENESS_MS} ms), after admitting ${admittedOnB} more calls ($${(admittedOnB * 0.06).toFixed(2)} over)`)
+  // B's first call is counted on A if its row or B's record had arrived when A loaded the spend.
+  expect(onA).toBeGreaterThanOrEqual(4)
+  expect(onA).toBeLessThanOrEqual(5)
+  expect(refusedAfter).toBeLessThanOrEqual(Date.now() - refusedOnA)
+}, 60_000)
+
 it("keeps serving on A while B is killed (kill -9) mid-burst; after B restarts its journalled rows reach both nodes and the totals match the calls made", async () => {
   await addUser("kai", "kai-pw-1")
   await addUser("lea", "lea-pw-1")
@@ -263,6 +361,7 @@ it("keeps serving on A while B is killed (kill -9) mid-burst; after B restarts i
   })()
   await new Promise((r) => setTimeout(r, 300))
   await b.harper.kill()
+  const killedAt = Date.now()
   await Promise.all(pending)
   await new Promise((r) => setTimeout(r, 1_000))
   const restartedAt = Date.now()
@@ -295,9 +394,19 @@ it("keeps serving on A while B is killed (kill -9) mid-burst; after B restarts i
   const rowsOnA = await rowsOf(a)
   expect(rowsOnA.length).toBe(expectedRows)
   expect(rowsOnA.filter((row) => row["user"] === "kai" && row["outcome"] === "success").length).toBe(statusesA.length)
-  // B's copy of A's rows: Harper replication, not the gateway. Under load, rows A sent in
-  // the moment B was killed were seen never to reach B (2 of 149 after 30 s): reported, not hidden.
-  const kaiOnB = (await rowsOf(b)).filter((row) => row["user"] === "kai").length
-  console.log(`A's ${statusesA.length} rows made around B's kill: ${kaiOnB} on B after its restart`)
+  // B's copy of A's rows: Harper replication, not the gateway. Rows A wrote while B was
+  // dead reach B when it is back (Harper sends B what it missed since the position B last
+  // recorded): asserted. Rows A sent in the moment of the kill may never reach B: B records
+  // the position it received before the rows it received are committed, so a kill -9 in
+  // between skips them for good (2 of 149 seen once under load). Counted and printed.
+  const kaiRows = (node: ClusterNode) => sql(node, "SELECT id, time FROM gateway.hdb_model_calls WHERE tenant = 'tenant-burst' AND `user` = 'kai'")
+  const madeWhileDead = (await kaiRows(a)).filter((row) => typeof row["time"] === "number" && row["time"] >= killedAt).map((row) => row["id"])
+  expect(madeWhileDead.length).toBeGreaterThan(5)
+  const caughtUp = await within(ROW_VISIBILITY_BOUND_MS, "A's rows made while B was dead, on B", async () => {
+    const onB = new Set((await kaiRows(b)).map((row) => row["id"]))
+    return madeWhileDead.every((id) => onB.has(id))
+  })
+  const kaiOnB = (await kaiRows(b)).length
+  console.log(`A's ${statusesA.length} rows: the ${madeWhileDead.length} made while B was dead all on B ${caughtUp} ms after the check began; ${kaiOnB} of all ${statusesA.length} on B (those sent at the kill may be missing)`)
   expect(kaiOnB).toBeLessThanOrEqual(statusesA.length)
 }, 180_000)

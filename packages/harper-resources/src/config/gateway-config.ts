@@ -32,6 +32,12 @@ export const GatewayConfig = Schema.Struct({
       maxBodyBytes: Schema.optionalKey(PositiveInt),
       /** The completion a chat call is assumed to use, for token limits, when it sets no max_tokens (default 1,024). */
       defaultCompletionTokens: Schema.optionalKey(PositiveInt),
+      /**
+       * How often (ms, default 500) each node publishes its use of every limit rule to
+       * gateway_limit_usage and reads the other nodes': limits hold cluster-wide within
+       * what the other nodes admit in twice this plus the replication lag.
+       */
+      clusterSyncMs: Schema.optionalKey(PositiveInt),
     }),
   ),
   /** Benchmarks only: registers POST /bench/floor, a trivial Resource that shows Harper's own per-request cost. */

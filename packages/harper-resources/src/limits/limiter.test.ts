@@ -33,6 +33,8 @@ function setup(rules: LimitRule[], spent = 0) {
       loads.push(r.id)
       return spent
     },
+    node: "a",
+    published: async () => [],
     now: () => now,
   }
   return { limiter: createLimiter(deps), advance: (ms: number) => (now += ms), loads }

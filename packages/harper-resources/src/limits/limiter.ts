@@ -3,49 +3,88 @@ import { GatewayFailure, type GatewayError } from "@harper-gateway/translate"
 import { currentPeriod } from "./budget-period.ts"
 import { ruleApplies, type LimitRule } from "./limit-rule.ts"
 import { formatResetDuration } from "./reset-duration.ts"
+import {
+  BASE_SPEND,
+  CONCURRENT,
+  fromNano,
+  LOCKED,
+  OWN_SPEND,
+  periodTag,
+  readTagged,
+  REMOTE_REQUESTS,
+  REMOTE_SPEND,
+  REMOTE_SPEND_PERIOD,
+  REMOTE_TOKENS,
+  REQUESTS,
+  SPEND_PERIOD,
+  storeTagged,
+  toNano,
+  TOKENS,
+} from "./limit-slots.ts"
+import { othersUse, type PeerUsage } from "./peer-usage.ts"
 import { adjustWindow, peekWindow, releaseGauge, takeFromWindow, takeGauge } from "./window-counter.ts"
 
-/** Slots of one rule's shared counters (a BigInt64Array of at least SLOT_COUNT). */
-const REQUESTS = 0
-const TOKENS = 1
-const CONCURRENT = 2
-/** Which budget period the spend slot holds: its start + 1 (0 = never loaded), or LOADING. */
-const SPEND_PERIOD = 3
-/** USD spent in that period, in nano-dollars. */
-const SPEND = 4
-export const SLOT_COUNT = 8
-const LOADING = -1n
-const NANO = 1e9
+export { SLOT_COUNT } from "./limit-slots.ts"
 
 export interface LimiterDeps {
   /** Every limit rule (a per-thread cache of gateway_limits). */
   readonly rules: () => Promise<readonly LimitRule[]>
-  /** The rule's counters, shared by every thread of the process. */
+  /**
+   * The rule's counters, shared by every thread of the process; the other nodes' published
+   * counts and spend are kept in them by the cluster sync (cluster-sync.ts), in the background.
+   */
   readonly counters: (ruleId: string) => BigInt64Array
-  /** USD already recorded for the rule's owner (and model) since `sinceMs`: the accounting table. */
+  /** USD already recorded for the rule's owner (and model) since `sinceMs`: the accounting table, every node's rows. */
   readonly spentSince: (rule: LimitRule, sinceMs: number) => Promise<number>
+  /** This node's name in gateway_limit_usage. */
+  readonly node: string
+  /** Every node's published use of the rule (gateway_limit_usage), read with the spend once per budget period. */
+  readonly published: (ruleId: string) => Promise<readonly PeerUsage[]>
   readonly now: () => number
 }
 
 export function createLimiter(deps: LimiterDeps): Limiter {
-  const spendMarker = (rule: LimitRule, now: number): bigint => BigInt(currentPeriod(rule.budgetPeriod, now, rule.budgetResetAt).startMs + 1)
+  const periodStartOf = (rule: LimitRule, now: number): number => currentPeriod(rule.budgetPeriod, now, rule.budgetResetAt).startMs
 
-  /** Loads the period's spend from the table into the shared slot once per process and period. */
+  /**
+   * Loads the period's spend once per process and period. The accounting table holds every
+   * node's rows (it replicates); the nodes' published spend is counted separately (this
+   * node's in OWN_SPEND, restored from its record after a restart; the others' in
+   * REMOTE_SPEND, which the sync raises as they publish), so the base is the table's sum
+   * less what was published when it was read: at load the three add up to the table's sum.
+   */
   const ensureSpend = async (rule: LimitRule, slots: BigInt64Array, now: number): Promise<void> => {
-    const marker = spendMarker(rule, now)
-    if (Atomics.load(slots, SPEND_PERIOD) === marker) return
-    const spent = await deps.spentSince(rule, Number(marker) - 1)
+    const start = periodStartOf(rule, now)
+    const tag = periodTag(start)
+    if (Atomics.load(slots, SPEND_PERIOD) === tag) return
+    const [spent, records] = await Promise.all([deps.spentSince(rule, start), deps.published(rule.id)])
+    const others = othersUse(records, deps.node, rule.id, null, start).spendUsd
+    const own = records.find((record) => record.node === deps.node && record.ruleId === rule.id && record.periodStart === start)?.spendUsd ?? 0
     for (;;) {
       const held = Atomics.load(slots, SPEND_PERIOD)
-      if (held === marker) return // another thread loaded it first, and may have added to it since
-      if (held === LOADING) continue // two stores away from done
-      if (Atomics.compareExchange(slots, SPEND_PERIOD, held, LOADING) === held) {
-        Atomics.store(slots, SPEND, BigInt(Math.round(spent * NANO)))
-        Atomics.store(slots, SPEND_PERIOD, marker)
+      if (held === tag) return // another thread loaded it first, and may have added to it since
+      if (held === LOCKED) continue // two stores away from done
+      if (Atomics.compareExchange(slots, SPEND_PERIOD, held, LOCKED) === held) {
+        storeTagged(slots, REMOTE_SPEND_PERIOD, REMOTE_SPEND, tag, toNano(others), true)
+        Atomics.store(slots, BASE_SPEND, toNano(spent - others - own))
+        Atomics.store(slots, OWN_SPEND, toNano(own))
+        Atomics.store(slots, SPEND_PERIOD, tag)
         return
       }
     }
   }
+
+  /** The cluster's spend in the rule's period as this node knows it. */
+  const spendOf = (rule: LimitRule, slots: BigInt64Array, now: number): number => {
+    const tag = periodTag(periodStartOf(rule, now))
+    return fromNano(readTagged(slots, SPEND_PERIOD, BASE_SPEND, tag) + readTagged(slots, SPEND_PERIOD, OWN_SPEND, tag) + readTagged(slots, REMOTE_SPEND_PERIOD, REMOTE_SPEND, tag))
+  }
+
+  /** Requests or tokens used in the current window: this node's (exact) and the other nodes' last published. */
+  const usedOf = (rule: LimitRule, slots: BigInt64Array, kind: "requests" | "tokens", now: number) => ({
+    local: peekWindow(slots, kind === "requests" ? REQUESTS : TOKENS, now, rule.windowMs).used,
+    remote: peekWindow(slots, kind === "requests" ? REMOTE_REQUESTS : REMOTE_TOKENS, now, rule.windowMs).used,
+  })
 
   const headersOf = (entries: readonly { rule: LimitRule; slots: BigInt64Array }[], now: number, taken: ReadonlyMap<string, { requests?: number; tokens?: number }>) => {
     const headers: Record<string, string> = {}
@@ -54,7 +93,8 @@ export function createLimiter(deps: LimiterDeps): Limiter {
       for (const { rule, slots } of entries) {
         const limit = rule[kind]
         if (limit === null) continue
-        const used = taken.get(rule.id)?.[kind] ?? peekWindow(slots, kind === "requests" ? REQUESTS : TOKENS, now, rule.windowMs).used
+        const peeked = usedOf(rule, slots, kind, now)
+        const used = taken.get(rule.id)?.[kind] ?? peeked.local + peeked.remote
         const remaining = Math.max(0, limit - used)
         const resetMs = peekWindow(slots, REQUESTS, now, rule.windowMs).resetMs
         if (tightest === undefined || remaining < tightest.remaining) tightest = { limit, remaining, resetMs }
@@ -78,8 +118,7 @@ export function createLimiter(deps: LimiterDeps): Limiter {
       const now = deps.now()
       for (const { rule, slots } of entries) {
         if (rule.budgetUsd === null) continue
-        const spent = Number(Atomics.load(slots, SPEND)) / NANO
-        if (spent >= rule.budgetUsd) throw new GatewayFailure(budgetSpent(rule, model, now))
+        if (spendOf(rule, slots, now) >= rule.budgetUsd) throw new GatewayFailure(budgetSpent(rule, model, now))
       }
       const undo: (() => void)[] = []
       const taken = new Map<string, { requests?: number; tokens?: number }>()
@@ -96,10 +135,11 @@ export function createLimiter(deps: LimiterDeps): Limiter {
           undo.push(() => releaseGauge(slots, CONCURRENT))
         }
         if (rule.requests !== null) {
-          const take = takeFromWindow(slots, REQUESTS, now, rule.windowMs, 1, rule.requests)
-          if (!take.ok) refuse(overLimit(rule, model, "requests", rule.requests, take.used, 1, take.resetMs))
+          const remote = usedOf(rule, slots, "requests", now).remote
+          const take = takeFromWindow(slots, REQUESTS, now, rule.windowMs, 1, Math.max(0, rule.requests - remote))
+          if (!take.ok) refuse(overLimit(rule, model, "requests", rule.requests, take.used + remote, 1, take.resetMs))
           undo.push(() => adjustWindow(slots, REQUESTS, now, deps.now(), rule.windowMs, -1))
-          counts.requests = take.used
+          counts.requests = take.used + remote
         }
         if (rule.tokens !== null) {
           if (estimatedTokens() > rule.tokens) {
@@ -109,10 +149,11 @@ export function createLimiter(deps: LimiterDeps): Limiter {
               message: `Request too large for ${model} in ${ownerOf(rule)} on ${perWindow("tokens", rule.windowMs)}: Limit ${rule.tokens}, Requested ${estimatedTokens()}. Send fewer tokens or ask for a smaller max_tokens.`,
             })
           }
-          const take = takeFromWindow(slots, TOKENS, now, rule.windowMs, estimatedTokens(), rule.tokens)
-          if (!take.ok) refuse(overLimit(rule, model, "tokens", rule.tokens, take.used, estimatedTokens(), take.resetMs))
+          const remote = usedOf(rule, slots, "tokens", now).remote
+          const take = takeFromWindow(slots, TOKENS, now, rule.windowMs, estimatedTokens(), Math.max(0, rule.tokens - remote))
+          if (!take.ok) refuse(overLimit(rule, model, "tokens", rule.tokens, take.used + remote, estimatedTokens(), take.resetMs))
           undo.push(() => adjustWindow(slots, TOKENS, now, deps.now(), rule.windowMs, -estimatedTokens()))
-          counts.tokens = take.used
+          counts.tokens = take.used + remote
         }
         taken.set(rule.id, counts)
       }
@@ -128,8 +169,8 @@ export function createLimiter(deps: LimiterDeps): Limiter {
             if (rule.concurrent !== null) releaseGauge(slots, CONCURRENT)
             if (rule.tokens !== null && tokens !== undefined) adjustWindow(slots, TOKENS, now, end, rule.windowMs, tokens - estimatedTokens())
             // Added to the period it was admitted in only: after a reset or a new period the call's row is before the start.
-            if (rule.budgetUsd !== null && costUsd !== null && costUsd > 0 && Atomics.load(slots, SPEND_PERIOD) === spendMarker(rule, now)) {
-              Atomics.add(slots, SPEND, BigInt(Math.round(costUsd * NANO)))
+            if (rule.budgetUsd !== null && costUsd !== null && costUsd > 0 && Atomics.load(slots, SPEND_PERIOD) === periodTag(periodStartOf(rule, now))) {
+              Atomics.add(slots, OWN_SPEND, toNano(costUsd))
             }
           }
         },

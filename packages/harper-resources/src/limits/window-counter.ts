@@ -77,3 +77,13 @@ export function releaseGauge(slots: BigInt64Array, index: number): void {
     if (Atomics.compareExchange(slots, index, current, current - 1n) === current) return
   }
 }
+
+/** Sets the count of the current window (the other nodes' published count): read back by peekWindow, 0 once the window has passed. */
+export function setWindow(slots: BigInt64Array, index: number, nowMs: number, windowMs: number, count: number): void {
+  Atomics.store(slots, index, (windowIdOf(nowMs, windowMs) << COUNT_BITS) | BigInt(Math.max(0, Math.min(count, Number(COUNT_MASK)))))
+}
+
+/** When the window holding `nowMs` started (ms): what a node publishes beside its counts. */
+export function windowStartOf(nowMs: number, windowMs: number): number {
+  return Math.floor(nowMs / windowMs) * windowMs
+}

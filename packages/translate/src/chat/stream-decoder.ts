@@ -2,6 +2,7 @@ import { Schema } from "effect"
 import type { GatewayError } from "../errors/gateway-error.ts"
 import { fromUpstreamError } from "../errors/from-upstream-error.ts"
 import type { GenerateChunk, Repair, ToolCallDelta } from "../model/types.ts"
+import { isPlainTextChunk } from "./is-plain-text-chunk.ts"
 import { ChatCompletionChunk, StreamErrorFrame, type ChunkChoice } from "../wire/chat-chunk.ts"
 import { annotationsFromOpenAI } from "./map-annotations.ts"
 import { finishReasonFromOpenAI } from "./map-finish-reason.ts"
@@ -102,6 +103,7 @@ function decodeData(state: StreamDecoderState, data: string): Step {
 }
 
 function decodeValue(state: StreamDecoderState, value: unknown): Step {
+  if (isPlainTextChunk(value)) return decodeChunk(state, value)
   if (isErrorFrame(value)) return failed(state, errorFrameToReason(value))
   if (!isChunk(value)) return failed(state, { _tag: "UpstreamError", code: "invalid_upstream_stream", detail: "a stream event is not a chat completion chunk" })
   return decodeChunk(state, value)
