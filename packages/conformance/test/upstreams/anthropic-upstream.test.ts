@@ -12,7 +12,7 @@ import { anthropicUpstream } from "./anthropic-upstream.ts"
 /** The Anthropic conformance upstream speaks the protocol the backend reads: every kind of answer, through the real backend. */
 let upstream: ConformanceUpstream
 beforeAll(async () => {
-  upstream = await startConformanceUpstream(recordedDir, [anthropicUpstream()])
+  upstream = await startConformanceUpstream(recordedDir, [anthropicUpstream])
 })
 afterAll(async () => {
   await upstream.close()
