@@ -1,3 +1,4 @@
+import { anthropicBackendOf } from "./backends/anthropic-config.ts"
 import { createEchoBackend } from "./backends/echo-backend.ts"
 import { createOpenAIBackend, DEFAULT_RESPONSE_LIMITS, DEFAULT_TIMEOUTS } from "./backends/openai-backend.ts"
 import type { ModelEntry, ModelsConfig } from "./model-config.ts"
@@ -48,6 +49,9 @@ export function buildRegistry(models: ModelsConfig | undefined): BuiltRegistry {
           maxErrorBytes: entry.limits?.maxErrorBytes ?? DEFAULT_RESPONSE_LIMITS.maxErrorBytes,
           exposeUpstreamErrors: entry.exposeUpstreamErrors ?? true,
         })
+      case "anthropic":
+        // baseUrl defaults to Anthropic's public endpoint.
+        return anthropicBackendOf(entry)
       default: {
         const unreachable: never = entry.backend
         return unreachable
@@ -57,6 +61,10 @@ export function buildRegistry(models: ModelsConfig | undefined): BuiltRegistry {
   const routes = <K extends "generative" | "embedding">(kind: K, entries: readonly (readonly [string, ModelEntry])[]) => {
     const out = new Map<string, ModelRoute<GenerativeBackend & EmbeddingBackend>>()
     for (const [logicalName, entry] of entries) {
+      if (kind === "embedding" && entry.backend === "anthropic") {
+        notices.push(`model '${logicalName}' skipped: the anthropic backend has no embeddings (Anthropic has no embeddings API)`)
+        continue
+      }
       const backend = build(logicalName, entry)
       if (backend !== undefined) out.set(logicalName, { kind, logicalName, upstreamModel: entry.model ?? logicalName, backend, extraFields: new Set(entry.extraFields ?? []) })
     }

@@ -1,4 +1,5 @@
 import { Schema } from "effect"
+import { AnthropicEntryOptions } from "./backends/anthropic-config.ts"
 
 const PositiveInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
 
@@ -29,7 +30,7 @@ const PriceOverride = Schema.Struct({
 
 /** One configured model: `models.<kind>.<logical name>`. */
 export const ModelEntry = Schema.Struct({
-  backend: Schema.Literals(["openai", "echo"]),
+  backend: Schema.Literals(["openai", "echo", "anthropic"]),
   /** The upstream's model id; defaults to the logical name. */
   model: Schema.optionalKey(Schema.String),
   baseUrl: Schema.optionalKey(Schema.String),
@@ -49,6 +50,8 @@ export const ModelEntry = Schema.Struct({
   price: Schema.optionalKey(PriceOverride),
   /** Echo backend: default embedding size. */
   dimensions: Schema.optionalKey(PositiveInt),
+  /** Anthropic backend only: version header, default max_tokens, structured output, thinking (see backends/anthropic-config.ts). */
+  anthropic: Schema.optionalKey(AnthropicEntryOptions),
 })
 export type ModelEntry = typeof ModelEntry.Type
 
