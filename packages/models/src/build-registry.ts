@@ -1,5 +1,6 @@
+import { anthropicBackendOf } from "./backends/anthropic-config.ts"
 import { createEchoBackend } from "./backends/echo-backend.ts"
-import { createOllamaBackend, OLLAMA_DEFAULT_BASE_URL } from "./backends/ollama-backend.ts"
+import { ollamaBackendOf } from "./backends/ollama-config.ts"
 import { createOpenAIBackend, DEFAULT_RESPONSE_LIMITS, DEFAULT_TIMEOUTS } from "./backends/openai-backend.ts"
 import type { ModelEntry, ModelsConfig } from "./model-config.ts"
 import type { EmbeddingBackend, GenerativeBackend } from "./backend.ts"
@@ -49,8 +50,12 @@ export function buildRegistry(models: ModelsConfig | undefined): BuiltRegistry {
           maxErrorBytes: entry.limits?.maxErrorBytes ?? DEFAULT_RESPONSE_LIMITS.maxErrorBytes,
           exposeUpstreamErrors: entry.exposeUpstreamErrors ?? true,
         })
+      case "anthropic":
+        // baseUrl defaults to Anthropic's public endpoint.
+        return anthropicBackendOf(entry)
       case "ollama":
-        return createOllamaBackend({ ...transportOptions(entry, entry.baseUrl === undefined || entry.baseUrl === "" ? OLLAMA_DEFAULT_BASE_URL : entry.baseUrl), ollama: entry.ollama ?? {} })
+        // baseUrl defaults to Ollama's own address.
+        return ollamaBackendOf(entry)
       default: {
         const unreachable: never = entry.backend
         return unreachable
@@ -60,6 +65,10 @@ export function buildRegistry(models: ModelsConfig | undefined): BuiltRegistry {
   const routes = <K extends "generative" | "embedding">(kind: K, entries: readonly (readonly [string, ModelEntry])[]) => {
     const out = new Map<string, ModelRoute<GenerativeBackend & EmbeddingBackend>>()
     for (const [logicalName, entry] of entries) {
+      if (kind === "embedding" && entry.backend === "anthropic") {
+        notices.push(`model '${logicalName}' skipped: the anthropic backend has no embeddings (Anthropic has no embeddings API)`)
+        continue
+      }
       const backend = build(logicalName, entry)
       if (backend !== undefined) out.set(logicalName, { kind, logicalName, upstreamModel: entry.model ?? logicalName, backend, extraFields: new Set(entry.extraFields ?? []) })
     }
@@ -70,20 +79,4 @@ export function buildRegistry(models: ModelsConfig | undefined): BuiltRegistry {
     embedding: advertisedAliases(embeddingEntries.map(([logicalName, entry]) => ({ logicalName, entry }))),
   })
   return { registry, notices }
-}
-
-/** What an HTTP backend takes from its entry: address, key, deadlines, read limits, error exposure (the openai case spells the same out). */
-function transportOptions(entry: ModelEntry, baseUrl: string) {
-  return {
-    baseUrl,
-    apiKey: entry.apiKey,
-    connectMs: entry.timeouts?.connectMs ?? DEFAULT_TIMEOUTS.connectMs,
-    firstByteMs: entry.timeouts?.firstByteMs ?? DEFAULT_TIMEOUTS.firstByteMs,
-    idleMs: entry.timeouts?.idleMs ?? DEFAULT_TIMEOUTS.idleMs,
-    totalMs: entry.timeouts?.totalMs ?? DEFAULT_TIMEOUTS.totalMs,
-    maxChatResponseBytes: entry.limits?.maxResponseBytes ?? DEFAULT_RESPONSE_LIMITS.maxChatResponseBytes,
-    maxEmbeddingsResponseBytes: entry.limits?.maxResponseBytes ?? DEFAULT_RESPONSE_LIMITS.maxEmbeddingsResponseBytes,
-    maxErrorBytes: entry.limits?.maxErrorBytes ?? DEFAULT_RESPONSE_LIMITS.maxErrorBytes,
-    exposeUpstreamErrors: entry.exposeUpstreamErrors ?? true,
-  }
 }

@@ -18,4 +18,6 @@ export { CallFacts, CallRecordBase, CostColumns, Harper5Columns, ModelCallRecord
 export { harper5Columns } from "./accounting/harper5-columns.ts"
 export { createEchoBackend } from "./backends/echo-backend.ts"
 export { createOpenAIBackend, DEFAULT_RESPONSE_LIMITS, DEFAULT_TIMEOUTS, type OpenAIBackendOptions } from "./backends/openai-backend.ts"
+export { ANTHROPIC_DEFAULTS, createAnthropicBackend, type AnthropicBackendOptions } from "./backends/anthropic-backend.ts"
+export { createThinkingBlockStore, DEFAULT_THINKING_STORE, type ThinkingBlockStore, type ThinkingBlockStoreOptions } from "./backends/thinking-block-store.ts"
 export { createOllamaBackend, OLLAMA_DEFAULT_BASE_URL, type OllamaBackendOptions } from "./backends/ollama-backend.ts"

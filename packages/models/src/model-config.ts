@@ -1,4 +1,6 @@
 import { Schema } from "effect"
+import { AnthropicEntryOptions } from "./backends/anthropic-config.ts"
+import { OllamaEntryOptions } from "./backends/ollama-config.ts"
 
 const PositiveInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
 
@@ -27,23 +29,9 @@ const PriceOverride = Schema.Struct({
   reasoningPerMTok: Schema.optionalKey(Price),
 })
 
-/** The ollama backend's own options (`ollama:` in a model entry); see docs/backends/ollama.md. */
-const OllamaOptions = Schema.Struct({
-  /** Modelfile parameters sent as `options` (`num_ctx`, `num_gpu`, …); the client's sampling fields win over these. */
-  options: Schema.optionalKey(Schema.Record(Schema.String, Schema.Unknown)),
-  /** `keep_alive`: how long Ollama keeps the model loaded (`"10m"`, seconds, `-1` for ever, `0` to unload). */
-  keepAlive: Schema.optionalKey(Schema.Union([Schema.String, Schema.Number])),
-  /** `think` when the client sends no reasoning_effort. */
-  think: Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Literals(["low", "medium", "high"])])),
-  /** The model takes `think` levels (gpt-oss): reasoning_effort goes as low/medium/high, not true. */
-  thinkLevels: Schema.optionalKey(Schema.Boolean),
-  /** Embeddings: let Ollama cut an input longer than the model's context (default: a 400, as OpenAI answers). */
-  truncate: Schema.optionalKey(Schema.Boolean),
-})
-
 /** One configured model: `models.<kind>.<logical name>`. */
 export const ModelEntry = Schema.Struct({
-  backend: Schema.Literals(["openai", "echo", "ollama"]),
+  backend: Schema.Literals(["openai", "echo", "anthropic", "ollama"]),
   /** The upstream's model id; defaults to the logical name. */
   model: Schema.optionalKey(Schema.String),
   baseUrl: Schema.optionalKey(Schema.String),
@@ -61,10 +49,12 @@ export const ModelEntry = Schema.Struct({
   exposeUpstreamErrors: Schema.optionalKey(Schema.Boolean),
   limits: Schema.optionalKey(ResponseLimits),
   price: Schema.optionalKey(PriceOverride),
-  /** Ollama backend only. */
-  ollama: Schema.optionalKey(OllamaOptions),
   /** Echo backend: default embedding size. */
   dimensions: Schema.optionalKey(PositiveInt),
+  /** Anthropic backend only: version header, default max_tokens, structured output, thinking (see backends/anthropic-config.ts). */
+  anthropic: Schema.optionalKey(AnthropicEntryOptions),
+  /** Ollama backend only: Modelfile options, keep_alive, think, embeddings truncation (see backends/ollama-config.ts). */
+  ollama: Schema.optionalKey(OllamaEntryOptions),
 })
 export type ModelEntry = typeof ModelEntry.Type
 

@@ -8,13 +8,10 @@
 import { readFileSync } from "node:fs"
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http"
 import { base64ToFloat32, GatewayFailure, toEmbeddingsResponse, type ChatCall, type EmbedCall, type GenerateChunk } from "@harper-gateway/translate"
-import { Schema } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { listenOnLoopback } from "../../test/listen-loopback.ts"
 import { DEFAULT_RESPONSE_LIMITS, DEFAULT_TIMEOUTS } from "./openai-backend.ts"
-import { buildRegistry } from "../build-registry.ts"
-import { ModelEntry } from "../model-config.ts"
-import { createOllamaBackend, OLLAMA_DEFAULT_BASE_URL, type OllamaBackendOptions } from "./ollama-backend.ts"
+import { createOllamaBackend, type OllamaBackendOptions } from "./ollama-backend.ts"
 
 const fixture = (name: string) => readFileSync(new URL(`../../../translate/test/fixtures/ollama/${name}`, import.meta.url), "utf8")
 
@@ -267,31 +264,5 @@ describe("the ollama backend's embeddings (/api/embed, documented examples)", ()
   it("refuses token-id inputs with a 400 naming the input", async () => {
     const { reason } = await failureOf(backend().embed(embedCall([1, 2, 3]), context()))
     expect(reason).toMatchObject({ _tag: "InvalidRequest", param: "input" })
-  })
-})
-
-describe("an ollama model in the config", () => {
-  it("decodes the nested ollama key, builds an ollama backend, and sends its options", async () => {
-    const entry = Schema.decodeUnknownSync(ModelEntry)({ backend: "ollama", model: "llama3.2", baseUrl: url, ollama: { options: { num_ctx: 4096 }, keepAlive: -1, think: "low", thinkLevels: true, truncate: true } })
-    const { registry, notices } = buildRegistry({ generative: { local: entry } })
-    expect(notices).toEqual([])
-    const route = registry.resolveGenerative("local")
-    expect(route?.backend.name).toBe("ollama")
-    // Listed from the config: no call to Ollama's /api/tags.
-    expect(registry.models()).toEqual([
-      { id: "local", ownedBy: "ollama" },
-      { id: "llama3.2", ownedBy: "ollama" },
-    ])
-    await route?.backend.generate(chat(route.upstreamModel, false), context())
-    expect(lastRequest().body).toMatchObject({ model: "llama3.2", options: { num_ctx: 4096 }, keep_alive: -1, think: "low" })
-  })
-
-  it("needs no baseUrl (Ollama's own address is the default) and refuses a malformed ollama key", () => {
-    const { registry, notices } = buildRegistry({ embedding: { minilm: { backend: "ollama", model: "all-minilm" } } })
-    expect(notices).toEqual([])
-    expect(registry.resolveEmbedding("minilm")?.backend.name).toBe("ollama")
-    expect(OLLAMA_DEFAULT_BASE_URL).toBe("http://127.0.0.1:11434")
-    expect(() => Schema.decodeUnknownSync(ModelEntry)({ backend: "ollama", ollama: { think: "very" } })).toThrow()
-    expect(() => Schema.decodeUnknownSync(ModelEntry)({ backend: "ollama", ollama: { options: [] } })).toThrow()
   })
 })
