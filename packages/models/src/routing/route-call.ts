@@ -21,8 +21,8 @@ export interface RoutedModel<B> {
   readonly fallbackOn: FallbackOn
 }
 
-export interface Attempt<B> {
-  readonly model: RoutedModel<B>
+export interface Attempt<B, M extends RoutedModel<B> = RoutedModel<B>> {
+  readonly model: M
   readonly deployment: Deployment<B>
   /** 1, 2, … across the whole call. */
   readonly number: number
@@ -34,8 +34,8 @@ export interface Attempt<B> {
  */
 export type AttemptOutcome<R> = { readonly ok: true; readonly value: R } | { readonly ok: false; readonly reason: GatewayError; readonly record: (last: boolean) => void }
 
-export type RoutedCall<B, R> =
-  | { readonly ok: true; readonly value: R; readonly attempt: Attempt<B>; readonly release: () => void }
+export type RoutedCall<B, R, M extends RoutedModel<B> = RoutedModel<B>> =
+  | { readonly ok: true; readonly value: R; readonly attempt: Attempt<B, M>; readonly release: () => void }
   /** `attempts` 0: nothing was tried (every deployment of the chain is cooling down). */
   | { readonly ok: false; readonly reason: GatewayError; readonly attempts: number }
 
@@ -49,11 +49,11 @@ export type RoutedCall<B, R> =
  * gets the attempts so far after each one. The caller calls `release` when a successful
  * call is over (a stream's end), so "least outstanding" counts streams in flight.
  */
-export async function routeCall<B, R>(
-  chain: readonly RoutedModel<B>[],
-  run: (attempt: Attempt<B>) => Promise<AttemptOutcome<R>>,
+export async function routeCall<B, R, M extends RoutedModel<B> = RoutedModel<B>>(
+  chain: readonly M[],
+  run: (attempt: Attempt<B, M>) => Promise<AttemptOutcome<R>>,
   options: { readonly clock: RoutingClock; readonly signal: AbortSignal; readonly onReport?: (reports: readonly AttemptReport[]) => void },
-): Promise<RoutedCall<B, R>> {
+): Promise<RoutedCall<B, R, M>> {
   const { clock, signal } = options
   const reports: AttemptReport[] = []
   let number = 0
@@ -63,12 +63,12 @@ export async function routeCall<B, R>(
     unrecorded?.(isLast)
     unrecorded = undefined
   }
-  const report = (attempt: Attempt<B>, error: GatewayError | undefined) => {
+  const report = (attempt: Attempt<B, M>, error: GatewayError | undefined) => {
     const response = error === undefined ? undefined : toOpenAIError(error)
     reports.push({ logicalModel: attempt.model.logicalName, deployment: attempt.deployment.label, status: response?.status ?? 200, code: response?.body.error.code ?? null })
     options.onReport?.(reports)
   }
-  const failed = (reason: GatewayError): RoutedCall<B, R> => {
+  const failed = (reason: GatewayError): RoutedCall<B, R, M> => {
     recordPrevious(true)
     return { ok: false, reason, attempts: number }
   }
@@ -83,7 +83,7 @@ export async function routeCall<B, R>(
         break
       }
       recordPrevious(false)
-      const attempt: Attempt<B> = { model, deployment: lease.deployment, number: ++number }
+      const attempt: Attempt<B, M> = { model, deployment: lease.deployment, number: ++number }
       let outcome: AttemptOutcome<R>
       try {
         outcome = await run(attempt)
