@@ -70,13 +70,20 @@ beforeAll(async () => {
   upstream = await startConformanceUpstream(recordedDir)
   root = mkdtempSync(join(tmpdir(), "harper-gateway-conformance-"))
   const openai = (model: string) => ({ backend: "openai", baseUrl: "${CONFORMANCE_UPSTREAM}/v1", apiKey: "sk-upstream-conformance", model })
+  const SINGLE_ATTEMPT = { retries: { max: 0 }, cooldown: { enabled: false } }
   harper = await startHarper({
     root,
     admin,
     env: { CONFORMANCE_UPSTREAM: upstream.url },
     gatewayConfig: {
       models: {
-        generative: { [MODEL]: openai(MODEL), limited: openai("fault-429"), broken: openai("fault-500"), slow: openai("slow-text") },
+        generative: {
+          [MODEL]: openai(MODEL),
+          // One failure as each client sees it (the client's own retries are under test, not the gateway's).
+          limited: { ...openai("fault-429"), routing: SINGLE_ATTEMPT },
+          broken: { ...openai("fault-500"), routing: SINGLE_ATTEMPT },
+          slow: openai("slow-text"),
+        },
         embedding: { [EMBEDDING_MODEL]: openai(EMBEDDING_MODEL) },
       },
       auth: { roles: ["gateway_user"] },
