@@ -86,6 +86,9 @@ describe("routing through Harper", () => {
         [3, true, "r-backup", "0", "success", 200],
       ])
     }
+    // The README's SQL for counting calls, not attempts.
+    const counted = await fx.sql("SELECT COUNT(*) AS calls FROM gateway.hdb_model_calls WHERE `model` = 'r-primary' AND (lastAttempt = true OR lastAttempt IS NULL)")
+    expect(counted).toEqual([{ calls: 2 }])
   })
 
   it("a deployment in cooldown gets no request while it cools; the other one serves", async () => {
