@@ -94,32 +94,44 @@ export interface ModelsServiceOptions {
   readonly routingClock?: RoutingClock
 }
 
-/** A model of a call's chain: how it is routed, its route, and the call as it may receive it (its policy's fields). */
+/** A model of a call's chain: how it is routed, and its route. */
 interface ChainLink<B> extends RoutedModel<B> {
   readonly route: ModelRoute<B>
 }
 
+/** Which attempt of which call a row is (a call refused before any attempt: its own id, no attempt). */
+interface AttemptFields {
+  readonly callId: string
+  readonly attempt: number | null
+  readonly deployment: string | null
+}
+
+/** What a call's attempts used, added up for its limits, which are settled once. */
+interface Spending {
+  tokens: number | undefined
+  cost: number | null
+}
+
 export function createModelsService(registry: BackendRegistry, recorder: CallSink, options: ModelsServiceOptions = {}): ModelsService {
-  /** `requestedModel`: the name the caller passed (Harper 5's `model`); `logicalModel`: the configured model it resolved to. */
   const clock = options.routingClock ?? SYSTEM_CLOCK
+  /** `requestedModel`: the name the caller passed (Harper 5's `model`); `logicalModel`: the configured model it resolved to. */
   const start = (meta: CallMeta, logicalModel: string | null, stream: boolean, requestedModel: string | null) => {
     const id = randomUUID()
+    const call: AttemptFields = { callId: id, attempt: null, deployment: null }
+    const spent: Spending = { tokens: undefined, cost: null }
     return {
       meta,
       logicalModel,
       requestedModel,
       stream,
       id,
-      callId: id,
-      attempt: null as number | null,
-      deployment: null as string | null,
+      ...call,
       time: Date.now(),
       t0: performance.now(),
       admission: NO_ADMISSION,
       /** The prompt's estimate, for the cost of a stream abandoned before the upstream reported usage. */
       promptEstimate: (): number => 0,
-      /** What the call's attempts used, added up for its limits, which are settled once. */
-      spent: { tokens: undefined as number | undefined, cost: null as number | null },
+      spent,
     }
   }
   type Started = ReturnType<typeof start>
