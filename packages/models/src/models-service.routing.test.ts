@@ -159,6 +159,8 @@ describe("routing through the models service", () => {
       [1, "error", 429, false, null],
       [2, "success", 200, true, 2],
     ])
+    expect(rows[0]!.callId).toBe(rows[1]!.callId)
+    expect(rows[0]!.id).not.toBe(rows[1]!.id)
   })
 
   it("streams: no retry and no fallback after the first chunk; the stream ends with the error and the upstream was asked once", async () => {
