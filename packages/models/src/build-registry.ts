@@ -5,6 +5,8 @@ import { createOpenAIBackend, DEFAULT_RESPONSE_LIMITS, DEFAULT_TIMEOUTS } from "
 import type { ModelEntry, ModelsConfig } from "./model-config.ts"
 import type { EmbeddingBackend, GenerativeBackend } from "./backend.ts"
 import { advertisedAliases, createBackendRegistry, type BackendRegistry, type ModelRoute } from "./backend-registry.ts"
+import { routingOf } from "./routing/routing-of.ts"
+import type { Deployment } from "./routing/deployment-pool.ts"
 
 export interface BuiltRegistry {
   readonly registry: BackendRegistry
@@ -62,15 +64,42 @@ export function buildRegistry(models: ModelsConfig | undefined): BuiltRegistry {
       }
     }
   }
+  type Built = GenerativeBackend & EmbeddingBackend
+  /** The entry's deployments, each built from the entry's fields overridden by its own; one that cannot be built is skipped. */
+  const deploymentsOf = (logicalName: string, entry: ModelEntry): Deployment<Built>[] => {
+    const { deployments, fallback: _fallback, routing: _routing, ...own } = entry
+    const out: Deployment<Built>[] = []
+    for (const [index, deployment] of (deployments ?? [{}]).entries()) {
+      const { name, weight, ...fields } = deployment
+      const label = name ?? String(index)
+      const backend = build(deployments === undefined ? logicalName : `${logicalName}' deployment '${label}`, { ...own, ...fields })
+      if (backend !== undefined) out.push({ label, upstreamModel: fields.model ?? own.model ?? logicalName, backend, weight: weight ?? 1 })
+    }
+    return out
+  }
   const routes = <K extends "generative" | "embedding">(kind: K, entries: readonly (readonly [string, ModelEntry])[]) => {
-    const out = new Map<string, ModelRoute<GenerativeBackend & EmbeddingBackend>>()
+    const out = new Map<string, ModelRoute<Built>>()
+    const names = new Set(entries.map(([name]) => name))
     for (const [logicalName, entry] of entries) {
-      if (kind === "embedding" && entry.backend === "anthropic") {
+      if (kind === "embedding" && [entry.backend, ...(entry.deployments ?? []).map((d) => d.backend ?? entry.backend)].includes("anthropic")) {
         notices.push(`model '${logicalName}' skipped: the anthropic backend has no embeddings (Anthropic has no embeddings API)`)
         continue
       }
-      const backend = build(logicalName, entry)
-      if (backend !== undefined) out.set(logicalName, { kind, logicalName, upstreamModel: entry.model ?? logicalName, backend, extraFields: new Set(entry.extraFields ?? []) })
+      const deployments = deploymentsOf(logicalName, entry)
+      const first = deployments[0]
+      if (first === undefined) continue
+      for (const name of entry.fallback ?? []) {
+        if (!names.has(name)) notices.push(`model '${logicalName}': fallback '${name}' is not a ${kind} model; it is left out`)
+        if (name === logicalName) notices.push(`model '${logicalName}' names itself as a fallback; it is tried once`)
+      }
+      out.set(logicalName, {
+        kind,
+        logicalName,
+        upstreamModel: first.upstreamModel,
+        backend: first.backend,
+        extraFields: new Set(entry.extraFields ?? []),
+        routing: routingOf(deployments, entry.routing, entry.fallback ?? []),
+      })
     }
     return out
   }

@@ -4,17 +4,19 @@
  * (HTTP to upstreams) but never imports Harper: rows go to a `CallSink`, limits come from
  * a `Limiter`, both supplied by the caller.
  */
-export { ModelEntry, ModelsConfig } from "./model-config.ts"
+export { DeploymentEntry, ModelEntry, ModelsConfig, RoutingConfig } from "./model-config.ts"
 export type { BackendContext, EmbeddingBackend, GenerativeBackend } from "./backend.ts"
 export { advertisedAliases, createBackendRegistry } from "./backend-registry.ts"
-export type { BackendRegistry, ListedModel, ModelKind, ModelRoute, RegistryEntry } from "./backend-registry.ts"
+export type { BackendRegistry, ListedModel, ModelKind, ModelRoute, ModelRouting, RegistryEntry } from "./backend-registry.ts"
+export { ATTEMPTS_HEADER, attemptsHeader, type AttemptReport } from "./routing/attempts-header.ts"
+export type { RoutingClock } from "./routing/route-call.ts"
 export { buildRegistry, type BuiltRegistry } from "./build-registry.ts"
 export { createModelsService } from "./models-service.ts"
 export type { BilledTokens, CallMeta, CallSink, ChatStream, ModelsService, ModelsServiceOptions } from "./models-service.ts"
 export { NO_ADMISSION } from "./admission.ts"
 export type { Admission, Caller, Limiter } from "./admission.ts"
 export { forwardedFields } from "./forwarding-policy.ts"
-export { CallFacts, CallRecordBase, CostColumns, Harper5Columns, ModelCallRecord, NO_FACTS, fromJournalLine, isModelCallRecord } from "./accounting/model-call-record.ts"
+export { AttemptColumns, CallFacts, CallRecordBase, CostColumns, Harper5Columns, ModelCallRecord, NO_FACTS, fromJournalLine, isModelCallRecord } from "./accounting/model-call-record.ts"
 export { harper5Columns } from "./accounting/harper5-columns.ts"
 export { createEchoBackend } from "./backends/echo-backend.ts"
 export { createOpenAIBackend, DEFAULT_RESPONSE_LIMITS, DEFAULT_TIMEOUTS, type OpenAIBackendOptions } from "./backends/openai-backend.ts"
