@@ -9,6 +9,8 @@ const decodeRows = Schema.decodeUnknownSync(Schema.Array(Schema.Record(Schema.St
 
 export const ADMIN = { username: "admin", password: "admin-pw-for-tests" }
 export const UPSTREAM_KEY = "sk-upstream-SECRET-0123456789abcdef"
+/** A model's `routing` for tests of what one upstream failure becomes: one attempt, and no cooldown turning later ones into 503s. */
+export const SINGLE_ATTEMPT = { retries: { max: 0 }, cooldown: { enabled: false } }
 
 export interface GatewayFixture {
   readonly harper: HarperInstance
@@ -44,8 +46,9 @@ export async function startGatewayFixture(
           "slow-json": openai("slow-openai-text"),
           stalls: { ...openai("stall-openai-text"), timeouts: { idleMs: 300 } },
           cuts: openai("cut-openai-text"),
-          limited: openai("fault-429"),
-          broken: openai("fault-500"),
+          // One failure as the client sees it: no retries, no cooldown (routing.integration.test.ts tests those).
+          limited: { ...openai("fault-429"), routing: SINGLE_ATTEMPT },
+          broken: { ...openai("fault-500"), routing: SINGLE_ATTEMPT },
           echo: { backend: "echo" },
           ...extraModels(openai),
         },

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { freePort } from "../dev/harper-process.ts"
 import { specValidator } from "../../translate/test/openapi-validator.ts"
 import { recordedDir } from "../../translate/test/shared-dir.ts"
-import { startGatewayFixture, UPSTREAM_KEY, type GatewayFixture } from "./harper-fixture.ts"
+import { SINGLE_ATTEMPT, startGatewayFixture, UPSTREAM_KEY, type GatewayFixture } from "./harper-fixture.ts"
 import { HOSTILE_LEAKS } from "./replay-upstream.ts"
 
 const soak = process.env["SOAK"] === "1"
@@ -31,23 +31,27 @@ const seenBodies: string[] = []
 
 beforeAll(async () => {
   const closedPort = await freePort() // nothing listens there: connection refused
-  fx = await startGatewayFixture(recordedDir, (openai) => ({
-    "f-429": openai("fault-429-plain"),
-    "f-502": openai("fault-502"),
-    "f-503": openai("fault-503"),
-    "f-400": openai("fault-400-openai"),
-    "f-400-text": openai("fault-400-text"),
-    "f-malformed": openai("fault-malformed"),
-    "f-slow": { ...openai("fault-slow-first-byte"), timeouts: { firstByteMs: 300 } },
-    "f-refused": { ...openai("x"), baseUrl: `http://127.0.0.1:${closedPort}/v1` },
-    "h-error-json": openai("hostile-error-json"),
-    "h-error-json-hidden": { ...openai("hostile-error-json"), exposeUpstreamErrors: false },
-    "h-error-html": openai("hostile-error-html"),
-    "h-huge": { ...openai("hostile-huge"), limits: { maxResponseBytes: 1024 * 1024 } },
-    "h-keepalive": { ...openai("hostile-keepalive"), timeouts: { idleMs: 600, totalMs: 20_000 } },
-    "h-deadline": { ...openai("slow-openai-text"), timeouts: { idleMs: 5_000, totalMs: 700 } },
-    "with-extras": { ...openai("openai-text"), extraFields: ["top_k", "service_tier"] },
-  }))
+  fx = await startGatewayFixture(recordedDir, (plain) => {
+    // Each fault as the client sees one failure (routing.integration.test.ts tests retries and fallbacks).
+    const openai = (model: string) => ({ ...plain(model), routing: SINGLE_ATTEMPT })
+    return {
+      "f-429": openai("fault-429-plain"),
+      "f-502": openai("fault-502"),
+      "f-503": openai("fault-503"),
+      "f-400": openai("fault-400-openai"),
+      "f-400-text": openai("fault-400-text"),
+      "f-malformed": openai("fault-malformed"),
+      "f-slow": { ...openai("fault-slow-first-byte"), timeouts: { firstByteMs: 300 } },
+      "f-refused": { ...openai("x"), baseUrl: `http://127.0.0.1:${closedPort}/v1` },
+      "h-error-json": openai("hostile-error-json"),
+      "h-error-json-hidden": { ...openai("hostile-error-json"), exposeUpstreamErrors: false },
+      "h-error-html": openai("hostile-error-html"),
+      "h-huge": { ...openai("hostile-huge"), limits: { maxResponseBytes: 1024 * 1024 } },
+      "h-keepalive": { ...openai("hostile-keepalive"), timeouts: { idleMs: 600, totalMs: 20_000 } },
+      "h-deadline": { ...openai("slow-openai-text"), timeouts: { idleMs: 5_000, totalMs: 700 } },
+      "with-extras": { ...openai("openai-text"), extraFields: ["top_k", "service_tier"] },
+    }
+  })
   // Keys of an ordinary user with the gateway role: a super user may read any tenant.
   await fx.operation({ operation: "add_role", role: "gateway_user", permission: { super_user: false } })
   await fx.operation({ operation: "add_user", role: "gateway_user", username: "carol", password: "carol-pw-1", active: true })

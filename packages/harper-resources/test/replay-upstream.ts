@@ -5,7 +5,9 @@
  * openai-text.chunks.txt or answers openai-text.json. Special models:
  * `slow-<recording>` streams one chunk every 100 ms, or waits 3 s before a non-streamed
  * answer or an embedding (for disconnects), `stall-<recording>` streams five chunks then
- * goes silent, `cut-<recording>` streams five chunks then drops the connection, `fault-429`
+ * goes silent, `cut-<recording>` streams five chunks then drops the connection,
+ * `fault-429-then-<recording>` answers a conversation's first request with a 429 and
+ * retry-after 1 s and the next ones with the recording, `fault-429`
  * answers a rate limit with retry-after, `fault-429-plain` one without, `fault-500` a
  * server error with an internal path in its text, `fault-502`/`fault-503` HTML pages (503
  * with retry-after), `fault-400-openai` the recorded OpenAI 400, `fault-400-text` a text
@@ -25,6 +27,8 @@ export interface RecordedRequest {
   readonly path: string
   readonly headers: IncomingMessage["headers"]
   readonly body: Record<string, unknown>
+  /** When the request arrived (epoch ms). */
+  readonly receivedAt: number
   /** Set when the client closed the connection before the response finished. */
   closedEarlyAt?: number
   finishedAt?: number
@@ -48,11 +52,12 @@ export interface ReplayUpstream {
 
 export async function startReplayUpstream(recordedDir: string): Promise<ReplayUpstream> {
   const requests: RecordedRequest[] = []
+  const rateLimitedOnce = new Set<string>()
   const server: Server = createServer(async (req, res) => {
     const chunks: Buffer[] = []
     for await (const chunk of req) chunks.push(chunk)
     const body: Record<string, unknown> = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}")
-    const recorded: RecordedRequest = { path: req.url ?? "", headers: req.headers, body }
+    const recorded: RecordedRequest = { path: req.url ?? "", headers: req.headers, body, receivedAt: Date.now() }
     requests.push(recorded)
     res.on("close", () => {
       if (!res.writableFinished) recorded.closedEarlyAt = Date.now()
@@ -62,6 +67,13 @@ export async function startReplayUpstream(recordedDir: string): Promise<ReplayUp
     if (model.startsWith("fidelity-")) return answerFidelity(req.url ?? "", body, res)
     if (model === "fault-429") {
       res.writeHead(429, { "content-type": "application/json", "retry-after": "3" })
+      res.end(JSON.stringify({ error: { message: "Rate limit reached for requests", type: "requests", code: "rate_limit_exceeded", param: null } }))
+      return
+    }
+    if (model.startsWith("fault-429-then-") && !rateLimitedOnce.has(conversationKey(body))) {
+      // The first time a conversation is seen: a rate limit with retry-after 1 s; then the recording.
+      rateLimitedOnce.add(conversationKey(body))
+      res.writeHead(429, { "content-type": "application/json", "retry-after": "1" })
       res.end(JSON.stringify({ error: { message: "Rate limit reached for requests", type: "requests", code: "rate_limit_exceeded", param: null } }))
       return
     }
@@ -131,7 +143,7 @@ export async function startReplayUpstream(recordedDir: string): Promise<ReplayUp
       res.end("upstream exploded at /srv/secret/path.py line 12")
       return
     }
-    const mode = /^(slow|stall|cut)-/.exec(model)?.[1]
+    const mode = /^(slow|stall|cut|fault-429-then)-/.exec(model)?.[1]
     const slow = mode === "slow"
     if (slow && body["stream"] !== true) await new Promise((r) => setTimeout(r, 3_000))
     if (res.destroyed) return
@@ -162,6 +174,11 @@ export async function startReplayUpstream(recordedDir: string): Promise<ReplayUp
     requests,
     close: listening.close,
   }
+}
+
+/** A request's messages, naming the conversation (tests make each one unique). */
+function conversationKey(body: Record<string, unknown>): string {
+  return JSON.stringify(body["messages"] ?? body["input"] ?? null)
 }
 
 /** Deterministic vectors (index-based), in the encoding asked for; usage counts inputs. */

@@ -1,5 +1,8 @@
 import type { ModelEntry } from "./model-config.ts"
 import type { EmbeddingBackend, GenerativeBackend } from "./backend.ts"
+import type { DeploymentPool } from "./routing/deployment-pool.ts"
+import type { FallbackOn, RetryPolicy } from "./routing/retry-policy.ts"
+import { routingOf } from "./routing/routing-of.ts"
 
 export type ModelKind = "generative" | "embedding"
 
@@ -12,6 +15,16 @@ export interface ModelRoute<B> {
   readonly backend: B
   /** Fields beyond the official passthrough ones that this model forwards (config `extraFields`). */
   readonly extraFields: ReadonlySet<string>
+  /** Its deployments (the first is `backend` and `upstreamModel` above), retries and fallbacks; absent: this one deployment and the defaults. */
+  readonly routing?: ModelRouting<B>
+}
+
+export interface ModelRouting<B> {
+  readonly pool: DeploymentPool<B>
+  readonly retries: RetryPolicy
+  readonly fallbackOn: FallbackOn
+  /** Logical names of the same kind, in order (config `fallback`). */
+  readonly fallback: readonly string[]
 }
 
 /**
@@ -40,6 +53,8 @@ export function createBackendRegistry(
   embedding: ReadonlyMap<string, ModelRoute<EmbeddingBackend>>,
   aliases: { readonly generative: ReadonlyMap<string, string>; readonly embedding: ReadonlyMap<string, string> },
 ): BackendRegistry {
+  generative = withRouting(generative)
+  embedding = withRouting(embedding)
   const resolve = <B>(routes: ReadonlyMap<string, ModelRoute<B>>, byAlias: ReadonlyMap<string, string>, requested: string) => {
     const direct = routes.get(requested)
     if (direct !== undefined) return direct
@@ -62,6 +77,16 @@ export function createBackendRegistry(
     resolveEmbedding: (requested) => resolve(embedding, aliases.embedding, requested),
     models: () => models,
   }
+}
+
+/** Routes made without routing get theirs here, once, so their deployment's cooldown lives as long as the registry. */
+function withRouting<B>(routes: ReadonlyMap<string, ModelRoute<B>>): ReadonlyMap<string, ModelRoute<B>> {
+  return new Map(
+    [...routes].map(([name, route]) => [
+      name,
+      route.routing !== undefined ? route : { ...route, routing: routingOf([{ label: "0", upstreamModel: route.upstreamModel, backend: route.backend, weight: 1 }], undefined, []) },
+    ]),
+  )
 }
 
 /** Advertised ids (upstream model and aliases) that do not shadow a logical name. */

@@ -1,9 +1,13 @@
+import { anthropicBackendOf } from "./backends/anthropic-config.ts"
 import { createEchoBackend } from "./backends/echo-backend.ts"
-import { createGeminiBackendFromEntry } from "./backends/gemini-from-entry.ts"
+import { geminiBackendOf } from "./backends/gemini-config.ts"
+import { ollamaBackendOf } from "./backends/ollama-config.ts"
 import { createOpenAIBackend, DEFAULT_RESPONSE_LIMITS, DEFAULT_TIMEOUTS } from "./backends/openai-backend.ts"
 import type { ModelEntry, ModelsConfig } from "./model-config.ts"
 import type { EmbeddingBackend, GenerativeBackend } from "./backend.ts"
 import { advertisedAliases, createBackendRegistry, type BackendRegistry, type ModelRoute } from "./backend-registry.ts"
+import { routingOf } from "./routing/routing-of.ts"
+import type { Deployment } from "./routing/deployment-pool.ts"
 
 export interface BuiltRegistry {
   readonly registry: BackendRegistry
@@ -49,19 +53,57 @@ export function buildRegistry(models: ModelsConfig | undefined): BuiltRegistry {
           maxErrorBytes: entry.limits?.maxErrorBytes ?? DEFAULT_RESPONSE_LIMITS.maxErrorBytes,
           exposeUpstreamErrors: entry.exposeUpstreamErrors ?? true,
         })
+      case "anthropic":
+        // baseUrl defaults to Anthropic's public endpoint.
+        return anthropicBackendOf(entry)
+      case "ollama":
+        // baseUrl defaults to Ollama's own address.
+        return ollamaBackendOf(entry)
       case "gemini":
-        return createGeminiBackendFromEntry(entry)
+        // baseUrl defaults to Google's public endpoint.
+        return geminiBackendOf(entry)
       default: {
         const unreachable: never = entry.backend
         return unreachable
       }
     }
   }
+  type Built = GenerativeBackend & EmbeddingBackend
+  /** The entry's deployments, each built from the entry's fields overridden by its own; one that cannot be built is skipped. */
+  const deploymentsOf = (logicalName: string, entry: ModelEntry): Deployment<Built>[] => {
+    const { deployments, fallback: _fallback, routing: _routing, ...own } = entry
+    const out: Deployment<Built>[] = []
+    for (const [index, deployment] of (deployments ?? [{}]).entries()) {
+      const { name, weight, ...fields } = deployment
+      const label = name ?? String(index)
+      const backend = build(deployments === undefined ? logicalName : `${logicalName}' deployment '${label}`, { ...own, ...fields })
+      if (backend !== undefined) out.push({ label, upstreamModel: fields.model ?? own.model ?? logicalName, backend, weight: weight ?? 1 })
+    }
+    return out
+  }
   const routes = <K extends "generative" | "embedding">(kind: K, entries: readonly (readonly [string, ModelEntry])[]) => {
-    const out = new Map<string, ModelRoute<GenerativeBackend & EmbeddingBackend>>()
+    const out = new Map<string, ModelRoute<Built>>()
+    const names = new Set(entries.map(([name]) => name))
     for (const [logicalName, entry] of entries) {
-      const backend = build(logicalName, entry)
-      if (backend !== undefined) out.set(logicalName, { kind, logicalName, upstreamModel: entry.model ?? logicalName, backend, extraFields: new Set(entry.extraFields ?? []) })
+      if (kind === "embedding" && [entry.backend, ...(entry.deployments ?? []).map((d) => d.backend ?? entry.backend)].includes("anthropic")) {
+        notices.push(`model '${logicalName}' skipped: the anthropic backend has no embeddings (Anthropic has no embeddings API)`)
+        continue
+      }
+      const deployments = deploymentsOf(logicalName, entry)
+      const first = deployments[0]
+      if (first === undefined) continue
+      for (const name of entry.fallback ?? []) {
+        if (!names.has(name)) notices.push(`model '${logicalName}': fallback '${name}' is not a ${kind} model; it is left out`)
+        if (name === logicalName) notices.push(`model '${logicalName}' names itself as a fallback; it is tried once`)
+      }
+      out.set(logicalName, {
+        kind,
+        logicalName,
+        upstreamModel: first.upstreamModel,
+        backend: first.backend,
+        extraFields: new Set(entry.extraFields ?? []),
+        routing: routingOf(deployments, entry.routing, entry.fallback ?? []),
+      })
     }
     return out
   }

@@ -1,4 +1,7 @@
 import { Schema } from "effect"
+import { AnthropicEntryOptions } from "./backends/anthropic-config.ts"
+import { GeminiEntryOptions } from "./backends/gemini-config.ts"
+import { OllamaEntryOptions } from "./backends/ollama-config.ts"
 
 const PositiveInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
 
@@ -27,37 +30,78 @@ const PriceOverride = Schema.Struct({
   reasoningPerMTok: Schema.optionalKey(Price),
 })
 
-const ReasoningBudgets = Schema.Struct({
-  minimal: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
-  low: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
-  medium: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
-  high: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
-  xhigh: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
-  max: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
-})
+const Backend = Schema.Literals(["openai", "echo", "anthropic", "ollama", "gemini"])
 
-/** Options only the gemini backend reads (docs/backends/gemini.md). */
-const GeminiOptions = Schema.Struct({
-  /** The API version in the path. Default `v1beta`. */
-  apiVersion: Schema.optionalKey(Schema.String),
-  /** Send schemas as parametersJsonSchema / responseJsonSchema (full JSON Schema) instead of Gemini's OpenAPI subset. Default false. */
-  jsonSchemaFields: Schema.optionalKey(Schema.Boolean),
-  /** thinkingBudget tokens per reasoning_effort. */
-  thinkingBudgets: Schema.optionalKey(ReasoningBudgets),
-  /** Sign a replayed tool-call turn whose signature this node does not hold with Google's documented sentinel. Default true. */
-  signUnknownToolCalls: Schema.optionalKey(Schema.Boolean),
-  /** Bounds of the per-node thought-signature store. */
-  thoughtSignatures: Schema.optionalKey(Schema.Struct({ maxEntries: Schema.optionalKey(PositiveInt), maxChars: Schema.optionalKey(PositiveInt), ttlMs: Schema.optionalKey(PositiveInt) })),
-})
-
-/** One configured model: `models.<kind>.<logical name>`. */
-export const ModelEntry = Schema.Struct({
-  backend: Schema.Literals(["openai", "echo", "gemini"]),
+/** What a backend is built from: an entry's own fields, or one deployment's (which override the entry's). */
+const backendFields = {
   /** The upstream's model id; defaults to the logical name. */
   model: Schema.optionalKey(Schema.String),
   baseUrl: Schema.optionalKey(Schema.String),
   apiKey: Schema.optionalKey(Schema.String),
   timeouts: Schema.optionalKey(Timeouts),
+  /** Whether an upstream's OpenAI-shaped error message reaches clients (redacted). Default true. */
+  exposeUpstreamErrors: Schema.optionalKey(Schema.Boolean),
+  limits: Schema.optionalKey(ResponseLimits),
+  /** Echo backend: default embedding size. */
+  dimensions: Schema.optionalKey(PositiveInt),
+  /** Anthropic backend only: version header, default max_tokens, structured output, thinking (see backends/anthropic-config.ts). */
+  anthropic: Schema.optionalKey(AnthropicEntryOptions),
+  /** Ollama backend only: Modelfile options, keep_alive, think, embeddings truncation (see backends/ollama-config.ts). */
+  ollama: Schema.optionalKey(OllamaEntryOptions),
+  /** Gemini backend only: API version, schema fields, thinking budgets, the thought-signature store (see backends/gemini-config.ts). */
+  gemini: Schema.optionalKey(GeminiEntryOptions),
+}
+
+const NonNegativeInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
+
+/** One deployment of a logical model (another key, region or host): any backend field, plus its share of the calls. */
+export const DeploymentEntry = Schema.Struct({
+  backend: Schema.optionalKey(Backend),
+  ...backendFields,
+  /** Names it in `x-gateway-attempts` and the rows; defaults to its index (0, 1, …). */
+  name: Schema.optionalKey(Schema.String),
+  /** Its share under `weighted-random` (default 1). */
+  weight: Schema.optionalKey(Schema.Number.check(Schema.isGreaterThan(0))),
+})
+export type DeploymentEntry = typeof DeploymentEntry.Type
+
+/** How a logical model's calls are retried, spread over its deployments and passed to its fallbacks. */
+export const RoutingConfig = Schema.Struct({
+  retries: Schema.optionalKey(
+    Schema.Struct({
+      /** Retries after the first attempt, before the fallbacks (default 2; at most 10). */
+      max: Schema.optionalKey(NonNegativeInt.check(Schema.isLessThanOrEqualTo(10))),
+      baseDelayMs: Schema.optionalKey(PositiveInt),
+      maxDelayMs: Schema.optionalKey(PositiveInt),
+      /** The longest upstream retry-after waited for (default 30,000); a longer one ends the retries. */
+      maxRetryAfterMs: Schema.optionalKey(NonNegativeInt),
+    }),
+  ),
+  /** How a deployment is picked (default `weighted-random`). */
+  strategy: Schema.optionalKey(Schema.Literals(["weighted-random", "least-outstanding"])),
+  /** A deployment that keeps failing is skipped for a while (default on: 5 failures in 60 s, 30 s). */
+  cooldown: Schema.optionalKey(
+    Schema.Struct({
+      enabled: Schema.optionalKey(Schema.Boolean),
+      failures: Schema.optionalKey(PositiveInt),
+      windowMs: Schema.optionalKey(PositiveInt),
+      cooldownMs: Schema.optionalKey(PositiveInt),
+    }),
+  ),
+  /** Refusals that also go to the fallbacks (default neither). */
+  fallbackOn: Schema.optionalKey(
+    Schema.Struct({
+      contextLengthExceeded: Schema.optionalKey(Schema.Boolean),
+      contentFilter: Schema.optionalKey(Schema.Boolean),
+    }),
+  ),
+})
+export type RoutingConfig = typeof RoutingConfig.Type
+
+/** One configured model: `models.<kind>.<logical name>`. */
+export const ModelEntry = Schema.Struct({
+  backend: Backend,
+  ...backendFields,
   /** Other model ids clients may ask for that route to this entry. */
   aliases: Schema.optionalKey(Schema.Array(Schema.String)),
   /**
@@ -66,13 +110,12 @@ export const ModelEntry = Schema.Struct({
    * fields `service_tier` and `store`. Any other field is refused with a 400.
    */
   extraFields: Schema.optionalKey(Schema.Array(Schema.String)),
-  /** Whether an upstream's OpenAI-shaped error message reaches clients (redacted). Default true. */
-  exposeUpstreamErrors: Schema.optionalKey(Schema.Boolean),
-  limits: Schema.optionalKey(ResponseLimits),
   price: Schema.optionalKey(PriceOverride),
-  /** Echo backend: default embedding size. */
-  dimensions: Schema.optionalKey(PositiveInt),
-  gemini: Schema.optionalKey(GeminiOptions),
+  /** Several deployments serving this model; each field given overrides the entry's own. Absent: the entry is the one deployment. */
+  deployments: Schema.optionalKey(Schema.Array(DeploymentEntry).check(Schema.isMinLength(1))),
+  /** Logical models of the same kind tried in order when this one fails retryably (each with its own fallbacks; cycles are cut). */
+  fallback: Schema.optionalKey(Schema.Array(Schema.String)),
+  routing: Schema.optionalKey(RoutingConfig),
 })
 export type ModelEntry = typeof ModelEntry.Type
 

@@ -6,6 +6,9 @@ import type { GenerativeBackend } from "./backend.ts"
 import { createBackendRegistry, type ModelRoute } from "./backend-registry.ts"
 import { createModelsService, type CallSink } from "./models-service.ts"
 
+/** Retries wait on this clock: no real time passes. */
+const instantClock = { now: () => 0, random: () => 0, sleep: async () => undefined }
+
 function setup(backend: GenerativeBackend & ReturnType<typeof createEchoBackend>) {
   const rows: ModelCallRecord[] = []
   const started: ModelCallRecord[] = []
@@ -18,7 +21,7 @@ function setup(backend: GenerativeBackend & ReturnType<typeof createEchoBackend>
     generative: new Map([["up-1", "chat"]]),
     embedding: new Map(),
   })
-  return { rows, started, service: createModelsService(registry, recorder) }
+  return { rows, started, service: createModelsService(registry, recorder, { routingClock: instantClock }) }
 }
 const meta = () => ({ tenant: "t", user: "u", endpoint: "chat.completions", signal: new AbortController().signal })
 const call = (model: string, stream = false): ChatCall => ({ input: { messages: [{ role: "user", content: "one two" }] }, opts: { model }, stream, includeUsage: stream })
@@ -35,14 +38,16 @@ describe("the models service", () => {
     ])
   })
 
-  it("records an unknown model as rejected, a backend failure as error, with the client-facing code", async () => {
+  it("records an unknown model as rejected, a backend failure as error (each attempt: the first and two retries), with the client-facing code", async () => {
     const failing = { ...createEchoBackend(), generate: async () => Promise.reject(new GatewayFailure({ _tag: "RateLimited", retryAfterMs: 1000 })) }
     const { rows, service } = setup(failing)
     await expect(service.chat(call("nope"), meta())).rejects.toMatchObject({ reason: { _tag: "ModelNotFound" } })
     await expect(service.chat(call("chat"), meta())).rejects.toMatchObject({ reason: { _tag: "RateLimited" } })
-    expect(rows.map((r) => [r.outcome, r.status, r.errorCode])).toEqual([
-      ["rejected", 404, "model_not_found"],
-      ["error", 429, "rate_limit_exceeded"],
+    expect(rows.map((r) => [r.outcome, r.status, r.errorCode, r.attempt, r.lastAttempt])).toEqual([
+      ["rejected", 404, "model_not_found", null, true],
+      ["error", 429, "rate_limit_exceeded", 1, false],
+      ["error", 429, "rate_limit_exceeded", 2, false],
+      ["error", 429, "rate_limit_exceeded", 3, true],
     ])
   })
 

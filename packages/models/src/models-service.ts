@@ -19,6 +19,11 @@ import { NO_ADMISSION, type Admission, type Limiter } from "./admission.ts"
 import type { EmbeddingBackend, GenerativeBackend } from "./backend.ts"
 import { forwardedFields } from "./forwarding-policy.ts"
 import type { BackendRegistry, ListedModel, ModelRoute } from "./backend-registry.ts"
+import { ATTEMPTS_HEADER, attemptsHeader, type AttemptReport } from "./routing/attempts-header.ts"
+import { fallbackChain } from "./routing/fallback-chain.ts"
+import { routeCall, type Attempt, type AttemptOutcome, type RoutedModel, type RoutingClock } from "./routing/route-call.ts"
+import { routingOf } from "./routing/routing-of.ts"
+import { SYSTEM_CLOCK } from "./routing/system-clock.ts"
 
 /** Who is calling, through which endpoint, and the signal that says they left. */
 export interface CallMeta {
@@ -33,13 +38,15 @@ export interface CallMeta {
 }
 
 export interface ChatStream {
+  /** The route that answers: the requested model's until the stream's first chunk, then the deployment (or fallback) that sent it. */
   readonly route: ModelRoute<GenerativeBackend>
   readonly chunks: AsyncIterable<GenerateChunk>
 }
 
 /**
- * The model layer: routing, backend calls and one accounting row per call (success,
- * error, aborted, or rejected before the call). `generate`, `generateStream` and
+ * The model layer: routing (retries, deployments, fallbacks: routing/), backend calls and
+ * one accounting row per attempt (success, error, aborted), or per call rejected before
+ * any attempt; a call's attempts share its `callId`. `generate`, `generateStream` and
  * `embed` have Harper 5's `scope.models` signatures; the gateway's resources use the
  * `chat*` / `embedCall` forms, which take validated wire calls.
  */
@@ -83,23 +90,61 @@ export interface ModelsServiceOptions {
   }
   /** A call's cost in USD for its row and its budgets; null when the model has no price. */
   readonly price?: (logicalModel: string | null, upstreamModel: string, tokens: BilledTokens, at: Date) => number | null
+  /** Time and randomness for retries, backoff and deployment choice (tests pass a fake). */
+  readonly routingClock?: RoutingClock
+}
+
+/** A model of a call's chain: how it is routed, and its route. */
+interface ChainLink<B> extends RoutedModel<B> {
+  readonly route: ModelRoute<B>
+}
+
+/** Which attempt of which call a row is (a call refused before any attempt: its own id, no attempt). */
+interface AttemptFields {
+  readonly callId: string
+  readonly attempt: number | null
+  readonly deployment: string | null
+}
+
+/** What a call's attempts used, added up for its limits, which are settled once. */
+interface Spending {
+  tokens: number | undefined
+  cost: number | null
 }
 
 export function createModelsService(registry: BackendRegistry, recorder: CallSink, options: ModelsServiceOptions = {}): ModelsService {
+  const clock = options.routingClock ?? SYSTEM_CLOCK
   /** `requestedModel`: the name the caller passed (Harper 5's `model`); `logicalModel`: the configured model it resolved to. */
-  const start = (meta: CallMeta, logicalModel: string | null, stream: boolean, requestedModel: string | null) => ({
-    meta,
-    logicalModel,
-    requestedModel,
-    stream,
+  const start = (meta: CallMeta, logicalModel: string | null, stream: boolean, requestedModel: string | null) => {
+    const id = randomUUID()
+    const call: AttemptFields = { callId: id, attempt: null, deployment: null }
+    const spent: Spending = { tokens: undefined, cost: null }
+    return {
+      meta,
+      logicalModel,
+      requestedModel,
+      stream,
+      id,
+      ...call,
+      time: Date.now(),
+      t0: performance.now(),
+      admission: NO_ADMISSION,
+      /** The prompt's estimate, for the cost of a stream abandoned before the upstream reported usage. */
+      promptEstimate: (): number => 0,
+      spent,
+    }
+  }
+  type Started = ReturnType<typeof start>
+  /** One attempt of an admitted call: its own row id, time and clock; the call's id, admission and spending. */
+  const startAttempt = <B>(call: Started, attempt: Attempt<B>): Started => ({
+    ...call,
     id: randomUUID(),
     time: Date.now(),
     t0: performance.now(),
-    admission: NO_ADMISSION,
-    /** The prompt's estimate, for the cost of a stream abandoned before the upstream reported usage. */
-    promptEstimate: (): number => 0,
+    logicalModel: attempt.model.logicalName,
+    attempt: attempt.number,
+    deployment: attempt.deployment.label,
   })
-  type Started = ReturnType<typeof start>
   type RouteLike = { backend: { name: string }; upstreamModel: string }
 
   const toRow = (
@@ -111,6 +156,7 @@ export function createModelsService(registry: BackendRegistry, recorder: CallSin
     error: GatewayError | undefined,
     tokensEstimated = false,
     facts: Partial<CallFacts> = {},
+    lastAttempt = true,
   ): ModelCallRecord => {
     const response = error === undefined ? undefined : toOpenAIError(error)
     const base: CallRecordBase = {
@@ -136,7 +182,20 @@ export function createModelsService(registry: BackendRegistry, recorder: CallSin
       status: outcome === "interrupted" ? null : (response?.status ?? 200),
     }
     const cost = outcome === "rejected" || outcome === "interrupted" || usage === undefined || route === undefined ? null : costOf(started, route.upstreamModel, usage, tokensEstimated)
-    return { ...base, ...harper5Columns(base, started.requestedModel), ...NO_FACTS, usageRaw: usage?.raw ?? null, ...facts, keyId: started.meta.keyId ?? null, cost_usd: cost, costEstimated: cost === null ? null : tokensEstimated }
+    return {
+      ...base,
+      ...harper5Columns(base, started.requestedModel),
+      ...NO_FACTS,
+      usageRaw: usage?.raw ?? null,
+      ...facts,
+      keyId: started.meta.keyId ?? null,
+      cost_usd: cost,
+      costEstimated: cost === null ? null : tokensEstimated,
+      callId: started.callId,
+      attempt: started.attempt,
+      lastAttempt,
+      deployment: started.deployment,
+    }
   }
   const costOf = (started: Started, upstreamModel: string, usage: TokenUsage, estimated: boolean): number | null =>
     options.price?.(started.logicalModel, upstreamModel, {
@@ -145,12 +204,21 @@ export function createModelsService(registry: BackendRegistry, recorder: CallSin
       cachedTokens: usage.cachedTokens ?? 0,
       reasoningTokens: usage.reasoningTokens ?? 0,
     }, new Date(started.time)) ?? null
-  /** Records a finished call and settles its admission with what it really used. */
+  /** Records a finished attempt (or refused call) and adds what it used to its call's spending. */
   const record = (...args: Parameters<typeof toRow>) => {
     const row = toRow(...args)
     recorder.record(row)
     const [started, , , usage] = args
-    started.admission.settle(usage === undefined || args[6] === true ? undefined : (row.totalTokens ?? undefined), row.cost_usd ?? null)
+    const reported = usage === undefined || args[6] === true ? undefined : (row.totalTokens ?? undefined)
+    if (reported !== undefined) started.spent.tokens = (started.spent.tokens ?? 0) + reported
+    if (row.cost_usd !== null && row.cost_usd !== undefined) started.spent.cost = (started.spent.cost ?? 0) + row.cost_usd
+  }
+  /** Once per call, whatever its attempts: frees its limits' slots with what all of them really used. */
+  const settle = (call: Started) => call.admission.settle(call.spent.tokens, call.spent.cost)
+  /** A call refused before any attempt: its one row, and its (empty) admission settled. */
+  const reject = (started: Started, error: GatewayError) => {
+    record(started, undefined, "rejected", undefined, null, error)
+    settle(started)
   }
   /**
    * Lets the call through its limits and budgets, or records it as refused and throws the
@@ -170,7 +238,7 @@ export function createModelsService(registry: BackendRegistry, recorder: CallSin
       const reason = GatewayFailure.reasonOf(error)
       if (reason === undefined) throw error
       if (meta.headers !== undefined) Object.assign(meta.headers, await limits.limiter.peekHeaders(caller, logicalModel))
-      record(start(meta, logicalModel, stream, requestedModel), undefined, "rejected", undefined, null, reason)
+      reject(start(meta, logicalModel, stream, requestedModel), reason)
       throw error
     }
     if (meta.headers !== undefined) Object.assign(meta.headers, admission.headers)
@@ -199,114 +267,215 @@ export function createModelsService(registry: BackendRegistry, recorder: CallSin
     const route = registry.resolveGenerative(call.opts.model)
     if (route === undefined) {
       const error: GatewayError = { _tag: "ModelNotFound", model: call.opts.model }
-      record(start(meta, call.opts.model, stream, call.opts.model), undefined, "rejected", undefined, null, error)
+      reject(start(meta, call.opts.model, stream, call.opts.model), error)
       throw new GatewayFailure(error)
     }
     return route
   }
-  /** The call as the backend gets it: the upstream id, and only the fields the model's policy forwards. */
-  const upstreamCall = (call: ChatCall, route: ModelRoute<GenerativeBackend>, meta: CallMeta, stream: boolean): ChatCall => {
+  /** The call with only the fields a model's policy forwards (its upstream id is set per deployment). */
+  const forwardedTo = (call: ChatCall, route: ModelRoute<GenerativeBackend>) => {
     const { passthrough, ...opts } = call.opts
-    if (passthrough === undefined) return { ...call, opts: { ...opts, model: route.upstreamModel } }
+    if (passthrough === undefined) return { ok: true as const, call }
     const forwarded = forwardedFields(passthrough, route.extraFields, route.logicalName)
-    if (!forwarded.ok) {
-      record(start(meta, route.logicalName, stream, call.opts.model), undefined, "rejected", undefined, null, forwarded.error)
-      throw new GatewayFailure(forwarded.error)
+    return forwarded.ok ? { ok: true as const, call: { ...call, opts: { ...opts, passthrough: forwarded.fields } } } : forwarded
+  }
+  /**
+   * The models a chat call may be served by: the requested one (a field its policy refuses
+   * is the client's 400, recorded before any attempt), then its fallbacks whose policy
+   * accepts the call's fields (the others are left out).
+   */
+  const chatChain = (call: ChatCall, route: ModelRoute<GenerativeBackend>, meta: CallMeta, stream: boolean) => {
+    const primary = forwardedTo(call, route)
+    if (!primary.ok) {
+      reject(start(meta, route.logicalName, stream, call.opts.model), primary.error)
+      throw new GatewayFailure(primary.error)
     }
-    return { ...call, opts: { ...opts, model: route.upstreamModel, passthrough: forwarded.fields } }
+    const calls = new Map<ModelRoute<GenerativeBackend>, ChatCall>()
+    const chain = chainOf(route, registry.resolveGenerative, (fallback) => {
+      const forwarded = forwardedTo(call, fallback)
+      if (forwarded.ok) calls.set(fallback, forwarded.call)
+      return forwarded.ok
+    })
+    calls.set(route, primary.call)
+    /** The call as one deployment gets it: its model's fields and the deployment's upstream id. */
+    const callFor = (attempt: Attempt<GenerativeBackend, ChainLink<GenerativeBackend>>): ChatCall => {
+      const forwarded = calls.get(attempt.model.route) ?? primary.call
+      return { ...forwarded, opts: { ...forwarded.opts, model: attempt.deployment.upstreamModel } }
+    }
+    return { chain, callFor }
   }
 
-  /** One awaited backend call, accounted as success, error or aborted. */
-  const accounted = async <R extends { readonly usage?: TokenUsage; readonly finishReason?: string; readonly rawFinishReason?: string; readonly repaired?: readonly string[] }, B extends { readonly name: string }>(
-    started: Started,
-    route: ModelRoute<B>,
-    run: () => Promise<R>,
-  ): Promise<{ readonly route: ModelRoute<B>; readonly result: R }> => {
-    begin(started, route)
-    try {
-      const result = await run()
-      record(started, route, "success", result.usage, Math.round(performance.now() - started.t0), undefined, false, answerFacts(result))
-      return { route, result }
-    } catch (error) {
-      const reason = reasonOf(error, started.meta.signal)
-      const errorDetail = detailOf(error, reason, started)
-      record(started, route, reason._tag === "Cancelled" ? "aborted" : "error", undefined, null, reason, false, { errorDetail })
-      throw new GatewayFailure(reason, errorDetail ?? undefined)
+  /**
+   * Runs a call's attempts over its chain (routing/route-call.ts), each attempt journalled
+   * before its backend is called and recorded when it ends, the attempts header kept up to
+   * date; the admission is settled once, when the call is over (for a stream, by the caller).
+   * `open` is one attempt up to the point where the answer is committed to the client: the
+   * whole answer, or a stream's first chunk.
+   */
+  const routed = async <B extends { readonly name: string }, V>(
+    call: Started,
+    chain: readonly ChainLink<B>[],
+    open: (attempt: Attempt<B, ChainLink<B>>, started: Started, route: ModelRoute<B>) => Promise<V>,
+    finished: (value: V, started: Started, route: ModelRoute<B>) => void,
+  ): Promise<{ readonly value: V; readonly started: Started; readonly route: ModelRoute<B>; readonly release: () => void }> => {
+    let lastDetail: string | undefined
+    const outcome = await routeCall<B, { value: V; started: Started; route: ModelRoute<B> }, ChainLink<B>>(
+      chain,
+      async (attempt): Promise<AttemptOutcome<{ value: V; started: Started; route: ModelRoute<B> }>> => {
+        const started = startAttempt(call, attempt)
+        const route = answeringRoute(attempt)
+        begin(started, route)
+        try {
+          const value = await open(attempt, started, route)
+          finished(value, started, route)
+          return { ok: true, value: { value, started, route } }
+        } catch (error) {
+          const reason = reasonOf(error, call.meta.signal)
+          const errorDetail = detailOf(error, reason, started)
+          lastDetail = errorDetail ?? undefined
+          const outcome = reason._tag === "Cancelled" ? "aborted" : "error"
+          return { ok: false, reason, record: (last) => record(started, route, outcome, undefined, null, reason, false, { errorDetail }, last) }
+        }
+      },
+      { clock, signal: call.meta.signal, onReport: (reports) => reportAttempts(call.meta, reports) },
+    )
+    if (outcome.ok) return { ...outcome.value, release: outcome.release }
+    // Nothing was tried (every deployment cooling down): the call still has its row.
+    if (outcome.attempts === 0) record(call, undefined, "error", undefined, null, outcome.reason)
+    throw new GatewayFailure(outcome.reason, outcome.attempts === 0 ? undefined : lastDetail)
+  }
+
+  const recordAnswer = (result: { readonly usage?: TokenUsage; readonly finishReason?: string; readonly rawFinishReason?: string; readonly repaired?: readonly string[] }, started: Started, route: RouteLike) =>
+    record(started, route, "success", result.usage, Math.round(performance.now() - started.t0), undefined, false, answerFacts(result))
+
+  /** What a stream's chunks say for its row: usage, repairs, choice 0's finish, time to the first token. */
+  const streamTally = (started: Started) => {
+    let usage: TokenUsage | undefined
+    let ttftMs: number | null = null
+    let deltas = 0
+    const repaired: string[] = []
+    let finish: { finishReason?: string; rawFinishReason?: string } = {}
+    return {
+      observe(chunk: GenerateChunk) {
+        if (chunk.usage !== undefined) usage = chunk.usage
+        if (chunk.repaired !== undefined) repaired.push(...chunk.repaired)
+        // Choice 0's finish is the row's (as for a non-streamed answer).
+        if (chunk.finishReason !== undefined && (chunk.choiceIndex ?? 0) === 0) {
+          finish = { finishReason: chunk.finishReason, ...(chunk.rawFinishReason === undefined ? {} : { rawFinishReason: chunk.rawFinishReason }) }
+        }
+        if (chunk.deltaContent !== undefined || chunk.deltaToolCalls !== undefined || chunk.deltaReasoning !== undefined) {
+          ttftMs ??= Math.round(performance.now() - started.t0)
+          deltas++
+        }
+      },
+      result(outcome: ModelCallRecord["outcome"]) {
+        // Left early (client gone) without upstream usage: count what was streamed, one delta ≈ one token.
+        const estimated = usage === undefined && outcome !== "success"
+        return { usage: estimated ? { completionTokens: deltas } : usage, estimated, ttftMs, answered: answerFacts({ ...finish, repaired }) }
+      },
     }
   }
 
   const service: ModelsService = {
     async chat(call, meta) {
       const route = resolveGenerative(call, meta, false)
-      const forwarded = upstreamCall(call, route, meta, false)
-      const started = await admit(meta, route.logicalName, call.opts.model, false, () => options.limits?.estimateChat(call) ?? NO_ESTIMATE)
-      return accounted(started, route, () => route.backend.generate(forwarded, { signal: meta.signal }))
+      const { chain, callFor } = chatChain(call, route, meta, false)
+      const admitted = await admit(meta, route.logicalName, call.opts.model, false, () => options.limits?.estimateChat(call) ?? NO_ESTIMATE)
+      try {
+        const answered = await routed(admitted, chain, (attempt) => attempt.deployment.backend.generate(callFor(attempt), { signal: meta.signal }), recordAnswer)
+        answered.release()
+        return { route: answered.route, result: answered.value }
+      } finally {
+        settle(admitted)
+      }
     },
 
     chatStream(call, meta) {
       const route = resolveGenerative(call, meta, true)
       // Synchronous: a field the model's policy refuses throws before any stream exists.
-      const forwarded = upstreamCall(call, route, meta, true)
+      const { chain, callFor } = chatChain(call, route, meta, true)
+      let answering = route
       async function* accountedStream(): AsyncGenerator<GenerateChunk> {
         // At the first pull: a refusal is an ordinary HTTP 429, before the answer's status is sent.
-        const started = await admit(meta, route.logicalName, call.opts.model, true, () => options.limits?.estimateChat(call) ?? NO_ESTIMATE)
-        let usage: TokenUsage | undefined
-        let ttftMs: number | null = null
-        let deltas = 0
+        const admitted = await admit(meta, route.logicalName, call.opts.model, true, () => options.limits?.estimateChat(call) ?? NO_ESTIMATE)
+        let opened
+        try {
+          // Retries and fallbacks happen only here, before the first chunk reaches the client.
+          opened = await routed(admitted, chain, openStreamAttempt, () => undefined)
+        } catch (error) {
+          settle(admitted)
+          throw error
+        }
+        answering = opened.route
+        const { started, value } = opened
+        const { iterator } = value
+        const tally = streamTally(started)
         let outcome: ModelCallRecord["outcome"] = "aborted"
         let failure: GatewayError | undefined
         let facts: Partial<CallFacts> = {}
-        const repaired: string[] = []
-        let finish: { finishReason?: string; rawFinishReason?: string } = {}
-        // At the first pull, so a stream nobody reads leaves no started call open.
-        begin(started, route)
+        let done = false
         try {
-          for await (const chunk of route.backend.generateStream(forwarded, { signal: meta.signal })) {
-            if (chunk.usage !== undefined) usage = chunk.usage
-            if (chunk.repaired !== undefined) repaired.push(...chunk.repaired)
-            // Choice 0's finish is the row's (as for a non-streamed answer).
-            if (chunk.finishReason !== undefined && (chunk.choiceIndex ?? 0) === 0) {
-              finish = { finishReason: chunk.finishReason, ...(chunk.rawFinishReason === undefined ? {} : { rawFinishReason: chunk.rawFinishReason }) }
-            }
-            if (chunk.deltaContent !== undefined || chunk.deltaToolCalls !== undefined || chunk.deltaReasoning !== undefined) {
-              ttftMs ??= Math.round(performance.now() - started.t0)
-              deltas++
-            }
-            yield chunk
+          for (let step = value.first; step.done !== true; step = await iterator.next()) {
+            tally.observe(step.value)
+            yield step.value
           }
+          done = true
           outcome = "success"
         } catch (error) {
+          done = true
           failure = reasonOf(error, meta.signal)
           outcome = failure._tag === "Cancelled" ? "aborted" : "error"
           const errorDetail = detailOf(error, failure, started)
           facts = { errorDetail }
           throw new GatewayFailure(failure, errorDetail ?? undefined)
         } finally {
-          // Left early (client gone) without upstream usage: count what was streamed, one delta ≈ one token.
-          const estimated = usage === undefined && outcome !== "success"
-          const answered = answerFacts({ ...finish, repaired })
-          record(started, route, outcome, estimated ? { completionTokens: deltas } : usage, ttftMs, outcome === "aborted" ? (failure ?? { _tag: "Cancelled" }) : failure, estimated, {
-            ...answered,
-            ...facts,
-          })
+          // Left early (client gone): stop the upstream.
+          if (!done) await iterator.return?.().catch(() => undefined)
+          const { usage, estimated, ttftMs, answered } = tally.result(outcome)
+          record(started, opened.route, outcome, usage, ttftMs, outcome === "aborted" ? (failure ?? { _tag: "Cancelled" }) : failure, estimated, { ...answered, ...facts })
+          opened.release()
+          settle(admitted)
         }
       }
-      return { route, chunks: accountedStream() }
+      /** One attempt: the stream is opened and its first chunk awaited; a failure before it may be retried. */
+      const openStreamAttempt = async (attempt: Attempt<GenerativeBackend, ChainLink<GenerativeBackend>>) => {
+        const iterator = attempt.deployment.backend.generateStream(callFor(attempt), { signal: meta.signal })[Symbol.asyncIterator]()
+        try {
+          return { iterator, first: await iterator.next() }
+        } catch (error) {
+          await iterator.return?.().catch(() => undefined)
+          throw error
+        }
+      }
+      return {
+        get route() {
+          return answering
+        },
+        chunks: accountedStream(),
+      }
     },
 
     async embedCall(call, meta) {
       const route = registry.resolveEmbedding(call.opts.model)
       if (route === undefined) {
         const error: GatewayError = { _tag: "ModelNotFound", model: call.opts.model }
-        record(start(meta, call.opts.model, false, call.opts.model), undefined, "rejected", undefined, null, error)
+        reject(start(meta, call.opts.model, false, call.opts.model), error)
         throw new GatewayFailure(error)
       }
-      const started = await admit(meta, route.logicalName, call.opts.model, false, () => ({ prompt: options.limits?.estimateEmbed(call) ?? 0, completion: 0 }))
-      return accounted(started, route, () => route.backend.embed({ ...call, opts: { ...call.opts, model: route.upstreamModel } }, { signal: meta.signal }))
+      const chain = chainOf(route, registry.resolveEmbedding, () => true)
+      const admitted = await admit(meta, route.logicalName, call.opts.model, false, () => ({ prompt: options.limits?.estimateEmbed(call) ?? 0, completion: 0 }))
+      try {
+        const embed = (attempt: Attempt<EmbeddingBackend>) => attempt.deployment.backend.embed({ ...call, opts: { ...call.opts, model: attempt.deployment.upstreamModel } }, { signal: meta.signal })
+        const answered = await routed(admitted, chain, embed, recordAnswer)
+        answered.release()
+        return { route: answered.route, result: answered.value }
+      } finally {
+        settle(admitted)
+      }
     },
 
     recordRejection(meta, model, error, stream) {
-      record(start(meta, model, stream, model), undefined, "rejected", undefined, null, error)
+      reject(start(meta, model, stream, model), error)
     },
 
     models: () => registry.models(),
@@ -340,4 +509,40 @@ function toChatCall(input: GenerateInput, opts: GenerateOpts, stream: boolean): 
 /** Calls from application code, outside any HTTP request: no tenant, no user. */
 function programmaticMeta(endpoint: string, signal: AbortSignal | undefined): CallMeta {
   return { tenant: null, user: null, endpoint, signal: signal ?? new AbortController().signal }
+}
+
+/** A route's routing; a route made by hand without one gets one deployment and the defaults (the registry fills it in). */
+function routedModelOf<B>(route: ModelRoute<B>): RoutedModel<B> {
+  const routing = route.routing ?? routingOf([{ label: "0", upstreamModel: route.upstreamModel, backend: route.backend, weight: 1 }], undefined, [])
+  return { logicalName: route.logicalName, pool: routing.pool, retries: routing.retries, fallbackOn: routing.fallbackOn }
+}
+
+/**
+ * The requested model, then its fallbacks (routing/fallback-chain.ts: in order, each with its
+ * own, cycles cut) that exist as logical models of the same kind and that `accepts`.
+ */
+function chainOf<B>(route: ModelRoute<B>, resolve: (name: string) => ModelRoute<B> | undefined, accepts: (fallback: ModelRoute<B>) => boolean): readonly ChainLink<B>[] {
+  const routes = new Map<string, ModelRoute<B>>([[route.logicalName, route]])
+  const lookUp = (name: string) => {
+    if (routes.has(name)) return routes.get(name)
+    const found = resolve(name)
+    // A fallback names a logical model, never an alias; one whose policy refuses the call is left out.
+    const usable = found !== undefined && found.logicalName === name && accepts(found) ? found : undefined
+    if (usable !== undefined) routes.set(name, usable)
+    return usable
+  }
+  return fallbackChain(route.logicalName, (name) => lookUp(name)?.routing?.fallback ?? (lookUp(name) === undefined ? undefined : [])).flatMap((name) => {
+    const found = routes.get(name)
+    return found === undefined ? [] : [{ ...routedModelOf(found), route: found }]
+  })
+}
+
+/** The route of the deployment an attempt went to: its logical model, backend and upstream id. */
+function answeringRoute<B>(attempt: Attempt<B, ChainLink<B>>): ModelRoute<B> {
+  return { ...attempt.model.route, upstreamModel: attempt.deployment.upstreamModel, backend: attempt.deployment.backend }
+}
+
+/** The attempts so far, for the answer's `x-gateway-attempts` (HTTP callers only). */
+function reportAttempts(meta: CallMeta, reports: readonly AttemptReport[]): void {
+  if (meta.headers !== undefined) meta.headers[ATTEMPTS_HEADER] = attemptsHeader(reports)
 }

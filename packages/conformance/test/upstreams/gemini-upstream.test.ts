@@ -7,7 +7,7 @@ import { Schema } from "effect"
 import { GatewayFailure, type ChatCall, type GenerateChunk, type Message } from "@harper-gateway/translate"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { ModelEntry } from "../../../models/src/model-config.ts"
-import { createGeminiBackendFromEntry } from "../../../models/src/backends/gemini-from-entry.ts"
+import { geminiBackendOf } from "../../../models/src/backends/gemini-config.ts"
 import { recordedDir } from "../../../translate/test/shared-dir.ts"
 import { startConformanceUpstream, type ConformanceUpstream } from "../conformance-upstream.ts"
 import { geminiUpstream } from "./gemini-upstream.ts"
@@ -21,7 +21,7 @@ afterAll(async () => {
 })
 
 // Without the sentinel, so only the signature store can satisfy the upstream's Gemini 3 check.
-const backend = () => createGeminiBackendFromEntry(Schema.decodeUnknownSync(ModelEntry)({ backend: "gemini", baseUrl: upstream.url, apiKey: "k", gemini: { signUnknownToolCalls: false } }))
+const backend = () => geminiBackendOf(Schema.decodeUnknownSync(ModelEntry)({ backend: "gemini", baseUrl: upstream.url, apiKey: "k", gemini: { signUnknownToolCalls: false } }))
 const context = () => ({ signal: new AbortController().signal })
 const chat = (messages: readonly Message[], opts: Partial<ChatCall["opts"]> = {}, tools: ChatCall["input"]["tools"] = undefined): ChatCall => ({
   input: { messages, ...(tools === undefined ? {} : { tools }) },

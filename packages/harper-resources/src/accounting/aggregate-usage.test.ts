@@ -40,4 +40,25 @@ describe("aggregateUsage", () => {
       [null, 1],
     ])
   })
+
+  it("counts calls, not attempts: a call retried and fallen back to another model is one call, in its last attempt's group, with every attempt's tokens and cost", async () => {
+    const attempts = () =>
+      rows(
+        row(0, { callId: "c1", attempt: 1, lastAttempt: false, outcome: "error", promptTokens: null, completionTokens: null, totalTokens: null, cost_usd: null }),
+        row(0, { callId: "c1", attempt: 2, lastAttempt: false, outcome: "error", promptTokens: 3, completionTokens: 0, totalTokens: 3, cost_usd: 0.0005 }),
+        row(1, { callId: "c1", attempt: 3, lastAttempt: true, logicalModel: "m2" }),
+        // A call whose retries all failed: one call, one error.
+        row(2, { callId: "c2", attempt: 1, lastAttempt: false, outcome: "error", cost_usd: null }),
+        row(2, { callId: "c2", attempt: 2, lastAttempt: true, outcome: "error", cost_usd: null }),
+        // A row written before routing: a call.
+        row(3, {}),
+      )
+    expect(await aggregateUsage(attempts(), "hour")).toEqual([
+      { group: "2026-11-27T10:00:00.000Z", calls: 3, errors: 1, prompt_tokens: 43, completion_tokens: 20, total_tokens: 63, cost_usd: 0.0025 },
+    ])
+    expect((await aggregateUsage(attempts(), "model")).map((b) => [b.group, b.calls, b.errors, b.total_tokens])).toEqual([
+      ["m1", 2, 1, 48],
+      ["m2", 1, 0, 15],
+    ])
+  })
 })

@@ -24,13 +24,18 @@ const AggregatedRow = Schema.Struct({
   completionTokens: Schema.optionalKey(Schema.NullOr(Schema.Number)),
   totalTokens: Schema.optionalKey(Schema.NullOr(Schema.Number)),
   cost_usd: Schema.optionalKey(Schema.NullOr(Schema.Number)),
+  lastAttempt: Schema.optionalKey(Schema.NullOr(Schema.Boolean)),
 })
 const isAggregatedRow = Schema.is(AggregatedRow)
 
 /**
  * Folds a tenant's rows into groups, in one pass and with memory for the groups only
- * (however many rows the range holds). `rejected` calls (refused before any backend ran)
- * count as calls and errors; calls without cost or tokens add zero.
+ * (however many rows the range holds). `calls` counts calls, not attempts: a call retried
+ * or passed to a fallback has one row per attempt, and only its last (`lastAttempt`; rows
+ * written before routing are their call's only one) counts it, as an error unless it
+ * succeeded, in that row's group. Tokens and cost add up every attempt: the tenant pays
+ * for each. `rejected` calls (refused before any backend ran) count as calls and errors;
+ * rows without cost or tokens add zero.
  */
 export async function aggregateUsage(rows: AsyncIterable<unknown>, grouping: UsageGrouping): Promise<readonly UsageBucket[]> {
   const groups = new Map<string | null, { calls: number; errors: number; prompt: number; completion: number; total: number; cost: number }>()
@@ -38,8 +43,10 @@ export async function aggregateUsage(rows: AsyncIterable<unknown>, grouping: Usa
     if (!isAggregatedRow(row)) continue
     const key = groupOf(row, grouping)
     const group = groups.get(key) ?? { calls: 0, errors: 0, prompt: 0, completion: 0, total: 0, cost: 0 }
-    group.calls++
-    if (row.outcome !== "success") group.errors++
+    if (row.lastAttempt !== false) {
+      group.calls++
+      if (row.outcome !== "success") group.errors++
+    }
     group.prompt += row.promptTokens ?? 0
     group.completion += row.completionTokens ?? 0
     group.total += row.totalTokens ?? 0

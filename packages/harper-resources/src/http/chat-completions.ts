@@ -57,8 +57,10 @@ async function complete(gateway: Gateway, call: ChatCall, meta: Parameters<Gatew
  * clients retry it), so the first chunk is awaited before the 200 is committed.
  */
 async function stream(gateway: Gateway, call: ChatCall, meta: Parameters<Gateway["models"]["chat"]>[1]): Promise<HarperResponse> {
-  const { route, chunks } = gateway.models.chatStream(call, meta)
-  const { first, iterator } = await openStream(chunks)
+  const stream = gateway.models.chatStream(call, meta)
+  const { first, iterator } = await openStream(stream.chunks)
+  // Read after the first chunk: a retry or a fallback may have answered.
+  const route = stream.route
   const identity = newIdentity(first.done === true ? route.upstreamModel : first.value.model ?? route.upstreamModel)
   return {
     status: 200,

@@ -1,10 +1,10 @@
-import { decodeEmbeddingsRequest, toEmbeddingsResponse, type GatewayError } from "@harper-gateway/translate"
+import { decodeEmbeddingsRequest, encodeEmbeddingsResponse, toEmbeddingsResponse, type GatewayError } from "@harper-gateway/translate"
 import { abortSignalOf } from "./abort-on-close.ts"
 import { checkModelAllowed } from "./chat-completions.ts"
 import type { Gateway } from "./gateway.ts"
 import { handleV1, readJsonBody } from "./handle-v1.ts"
 import type { HarperRequest } from "./harper-request.ts"
-import { errorResponse, jsonResponse, type HarperResponse } from "./respond.ts"
+import { errorResponse, jsonTextResponse, type HarperResponse } from "./respond.ts"
 
 const ENDPOINT = "embeddings"
 
@@ -24,6 +24,6 @@ export function embeddings(gateway: Gateway, request: HarperRequest, data: unkno
     const refused = checkModelAllowed(principal, call.opts.model)
     if (refused !== undefined) return rejected(refused, call.opts.model)
     const { route, result } = await gateway.models.embedCall(call, meta)
-    return jsonResponse(200, toEmbeddingsResponse(result, result.model ?? route.upstreamModel, call.encodingFormat))
+    return jsonTextResponse(200, encodeEmbeddingsResponse(toEmbeddingsResponse(result, result.model ?? route.upstreamModel, call.encodingFormat)))
   })
 }

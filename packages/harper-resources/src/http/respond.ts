@@ -12,7 +12,12 @@ export interface HarperResponse {
 }
 
 export function jsonResponse(status: number, value: unknown, headers: Readonly<Record<string, string>> = {}): HarperResponse {
-  return { status, headers: { "Content-Type": "application/json", ...headers }, body: JSON.stringify(value) }
+  return jsonTextResponse(status, JSON.stringify(value), headers)
+}
+
+/** JSON already written (the embeddings answer has its own writer). */
+export function jsonTextResponse(status: number, json: string, headers: Readonly<Record<string, string>> = {}): HarperResponse {
+  return { status, headers: { "Content-Type": "application/json", ...headers }, body: json }
 }
 
 export function errorResponse(error: GatewayError, headers: Readonly<Record<string, string>> = {}): HarperResponse {

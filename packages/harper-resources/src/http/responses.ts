@@ -141,8 +141,10 @@ async function complete(gateway: Gateway, turn: Turn, meta: CallMeta): Promise<H
 
 /** As for chat: the first chunk is awaited before the 200 is committed, so early errors stay plain HTTP errors. */
 async function stream(gateway: Gateway, turn: Turn, meta: CallMeta): Promise<HarperResponse> {
-  const { route, chunks } = gateway.models.chatStream(turn.chatCall, meta)
-  const { first, iterator } = await openStream(chunks)
+  const stream = gateway.models.chatStream(turn.chatCall, meta)
+  const { first, iterator } = await openStream(stream.chunks)
+  // Read after the first chunk: a retry or a fallback may have answered.
+  const route = stream.route
   const identity: ResponseIdentity = { id: turn.id, createdAt: turn.createdAt, model: first.done === true ? route.upstreamModel : (first.value.model ?? route.upstreamModel) }
   return {
     status: 200,

@@ -73,8 +73,24 @@ export const CostColumns = Schema.Struct({
 })
 export type CostColumns = typeof CostColumns.Type
 
-/** One row of `hdb_model_calls`: one model call the gateway accepted or refused. */
-export const ModelCallRecord = Schema.Struct({ ...CallRecordBase.fields, ...Harper5Columns.fields, ...CallFacts.fields, ...CostColumns.fields })
+/**
+ * Which call an attempt belongs to (absent on journal lines written before routing: one
+ * attempt, the call itself). A call retried or passed to a fallback has one row per
+ * attempt, each with its own id, usage and cost, all with the call's `callId`.
+ */
+export const AttemptColumns = Schema.Struct({
+  callId: Schema.optionalKey(Schema.NullOr(Schema.String)),
+  /** 1, 2, … in the order tried. */
+  attempt: Schema.optionalKey(Schema.NullOr(Schema.Number)),
+  /** True on the call's last attempt: the one whose outcome the client got. */
+  lastAttempt: Schema.optionalKey(Schema.NullOr(Schema.Boolean)),
+  /** The deployment of the logical model that served the attempt (its config name or index). */
+  deployment: Schema.optionalKey(Schema.NullOr(Schema.String)),
+})
+export type AttemptColumns = typeof AttemptColumns.Type
+
+/** One row of `hdb_model_calls`: one attempt of a model call the gateway accepted, or a call it refused. */
+export const ModelCallRecord = Schema.Struct({ ...CallRecordBase.fields, ...Harper5Columns.fields, ...CallFacts.fields, ...CostColumns.fields, ...AttemptColumns.fields })
 export type ModelCallRecord = typeof ModelCallRecord.Type
 export const isModelCallRecord = Schema.is(ModelCallRecord)
 const isCallRecordBase = Schema.is(CallRecordBase)

@@ -115,7 +115,7 @@ describe("decodeChatRequest", () => {
       { role: "user", content: "again" },
     ])
     const ignored = Object.entries(nestedFieldDispositions).filter(([, d]) => d.kind === "ignored").map(([path]) => path).sort()
-    expect(ignored).toEqual(["messages[].annotations", "messages[].content[].cache_control", "messages[].parsed"])
+    expect(ignored).toEqual(["messages[].annotations", "messages[].content[].cache_control", "messages[].parsed", "messages[].reasoning_content"])
     expect(chatRequestFieldDispositions.n.kind).toBe("supported")
   })
 

@@ -75,6 +75,8 @@ export const nestedFieldDispositions = {
   "messages[].content[].cache_control": ignored("prompt-caching hint other SDKs add (Anthropic style); not an OpenAI field"),
   "messages[].annotations": ignored("OpenAI returns it on assistant messages; stored histories send it back"),
   "messages[].parsed": ignored("the openai SDK's parse helpers add it to assistant messages; histories send it back"),
+  "messages[].reasoning_content": ignored("the gateway sends it on answers and histories echo it back; providers that check reasoning get it signed, as thinking_blocks"),
+  "messages[].thinking_blocks": supported("LiteLLM-compatible extension: signed reasoning sent back to a provider that checks it (Anthropic); OpenAI-compatible upstreams have no such field and are not sent it; null accepted"),
   "messages[].refusal": supported("assistant refusal, kept (null accepted)"),
   "messages[].audio": supported("assistant audio {id} kept, null accepted"),
   "messages[].function_call": supported("deprecated: read as a tool call with id call_legacy_<position>; null accepted"),

@@ -1,5 +1,6 @@
 import type * as Wire from "../wire/chat-request.ts"
 import type * as Model from "../model/types.ts"
+import { thinkingBlocksFromOpenAI } from "./map-thinking-blocks.ts"
 
 /**
  * The request's messages to internal Messages. The deprecated legacy form (an assistant
@@ -56,6 +57,7 @@ function assistantFromOpenAI(message: Wire.AssistantMessage, legacyCallId: strin
   if (message.function_call != null) toolCalls.push({ id: legacyCallId, name: message.function_call.name, arguments: message.function_call.arguments })
   if (message.tool_calls !== undefined || toolCalls.length > 0) out = { ...out, toolCalls }
   if (message.audio != null) out = { ...out, audio: { id: message.audio.id } }
+  if (message.thinking_blocks != null && message.thinking_blocks.length > 0) out = { ...out, thinkingBlocks: thinkingBlocksFromOpenAI(message.thinking_blocks) }
   return out
 }
 

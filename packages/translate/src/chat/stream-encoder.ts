@@ -6,6 +6,7 @@ import type { CompletionIdentity } from "./completion-identity.ts"
 import { annotationsToOpenAI } from "./map-annotations.ts"
 import { finishReasonToOpenAI } from "./map-finish-reason.ts"
 import { logprobsToOpenAI } from "./map-logprobs.ts"
+import { thinkingBlocksToOpenAI } from "./map-thinking-blocks.ts"
 import { serviceTierToOpenAI } from "./map-service-tier.ts"
 import { usageToOpenAI } from "./map-usage.ts"
 import { streamLimits, type StreamLimits } from "./stream-limits.ts"
@@ -108,6 +109,7 @@ function encodeChunk(initial: StreamEncoderState, chunk: GenerateChunk): Step {
     nonEmpty(chunk.deltaContent) ||
     nonEmpty(chunk.deltaReasoning) ||
     nonEmpty(chunk.deltaRefusal) ||
+    (chunk.thinkingBlocks?.length ?? 0) > 0 ||
     (chunk.deltaToolCalls?.length ?? 0) > 0 ||
     chunk.logprobs !== undefined ||
     (chunk.annotations?.length ?? 0) > 0
@@ -129,6 +131,7 @@ function encodeChunk(initial: StreamEncoderState, chunk: GenerateChunk): Step {
   if (nonEmpty(chunk.deltaContent)) delta.content = chunk.deltaContent
   if (nonEmpty(chunk.deltaReasoning)) delta.reasoning_content = chunk.deltaReasoning
   if (nonEmpty(chunk.deltaRefusal)) delta.refusal = chunk.deltaRefusal
+  if (chunk.thinkingBlocks !== undefined && chunk.thinkingBlocks.length > 0) delta.thinking_blocks = thinkingBlocksToOpenAI(chunk.thinkingBlocks)
   if (chunk.annotations !== undefined && chunk.annotations.length > 0) delta.annotations = annotationsToOpenAI(chunk.annotations)
 
   const fragments: ToolCallDeltaOut[] = []
@@ -212,6 +215,7 @@ function hasContent(delta: ChunkDeltaOut): boolean {
   return (
     delta.content !== undefined ||
     delta.reasoning_content !== undefined ||
+    delta.thinking_blocks !== undefined ||
     delta.refusal !== undefined ||
     delta.tool_calls !== undefined ||
     delta.annotations !== undefined

@@ -4,6 +4,7 @@ import type { CompletionIdentity } from "./completion-identity.ts"
 import { annotationsToOpenAI } from "./map-annotations.ts"
 import { finishReasonToOpenAI } from "./map-finish-reason.ts"
 import { logprobsToOpenAI } from "./map-logprobs.ts"
+import { thinkingBlocksToOpenAI } from "./map-thinking-blocks.ts"
 import { serviceTierToOpenAI } from "./map-service-tier.ts"
 import { usageToOpenAI } from "./map-usage.ts"
 
@@ -42,6 +43,7 @@ function toChoice(index: number, choice: GenerateChoiceResult): CompletionChoice
   }
   if (choice.annotations !== undefined) message = { ...message, annotations: annotationsToOpenAI(choice.annotations) }
   if (choice.reasoning !== undefined) message = { ...message, reasoning_content: choice.reasoning }
+  if (choice.thinkingBlocks !== undefined && choice.thinkingBlocks.length > 0) message = { ...message, thinking_blocks: thinkingBlocksToOpenAI(choice.thinkingBlocks) }
   return {
     index,
     message,

@@ -43,10 +43,19 @@ export function base64ToFloat32(text: string): Float32Array | undefined {
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
 
-/** Whether the text is base64 of a whole number of float32 values, checked without decoding it. */
+/**
+ * Whether the text is standard base64 of a whole number of float32 values. With a native
+ * codec the text is decoded (several times faster than scanning it with the pattern):
+ * the codec skips or stops at characters outside the alphabet, so a short result means
+ * the text was not base64; it also takes the URL-safe `-` and `_`, which the standard
+ * alphabet does not have, so those are looked for first.
+ */
 export function isFloat32Base64(text: string): boolean {
   const padding = text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0
-  return text.length % 4 === 0 && ((text.length / 4) * 3 - padding) % 4 === 0 && BASE64.test(text)
+  const expected = (text.length / 4) * 3 - padding
+  if (text.length % 4 !== 0 || expected % 4 !== 0) return false
+  if (native === undefined) return BASE64.test(text)
+  return !text.includes("-") && !text.includes("_") && native.from(text, "base64").length === expected
 }
 
 function decodeBase64(text: string): Uint8Array | undefined {

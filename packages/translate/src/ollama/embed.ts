@@ -18,6 +18,8 @@ export function encodeOllamaEmbedRequest(call: EmbedCall, config: OllamaModelCon
     model: call.opts.model,
     input: typeof call.input === "string" ? call.input : texts,
     ...(call.opts.dimensions === undefined ? {} : { dimensions: call.opts.dimensions }),
+    // Ollama cuts an over-long input by default; an OpenAI client expects a 400 for it.
+    truncate: config.truncate === true,
     ...(config.keepAlive === undefined ? {} : { keep_alive: config.keepAlive }),
     ...(config.options === undefined ? {} : { options: config.options }),
   })
@@ -25,12 +27,20 @@ export function encodeOllamaEmbedRequest(call: EmbedCall, config: OllamaModelCon
 
 const decode = Schema.decodeUnknownResult(OllamaEmbedResponse)
 
-/** Ollama's `/api/embed` answer: one vector per input, in order (the count must match); prompt_eval_count is the usage. */
-export function fromOllamaEmbedResponse(body: unknown, expectedCount: number): Outcome<EmbedResult> {
+/**
+ * Ollama's `/api/embed` answer: one vector per input, in order (the count must match);
+ * prompt_eval_count is the usage. When the client asked for `dimensions`, every vector
+ * must have that size: a server or model that ignores the field (older Ollama, a model
+ * without truncatable embeddings) is a 400 naming it, never vectors of another size.
+ */
+export function fromOllamaEmbedResponse(body: unknown, expectedCount: number, dimensions?: number): Outcome<EmbedResult> {
   const decoded = decode(body)
   if (Result.isFailure(decoded) || decoded.success.embeddings.length !== expectedCount) return fail({ _tag: "UpstreamError", code: "invalid_upstream_response" })
   const response = decoded.success
   const vectors = response.embeddings
+  if (dimensions !== undefined && vectors.some((vector) => vector.length !== dimensions)) {
+    return fail({ _tag: "InvalidRequest", message: `This Ollama model does not support 'dimensions': it answered vectors of another size than ${dimensions}.`, param: "dimensions", code: "unsupported_parameter" })
+  }
   const tokens = response.prompt_eval_count
   const usage = typeof tokens === "number" ? { ...usageFromOllama(response), embeddingTokens: tokens, totalTokens: tokens } : undefined
   let floats: readonly Float32Array[] | undefined

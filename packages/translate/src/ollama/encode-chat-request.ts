@@ -14,9 +14,14 @@ export interface OllamaModelConfig {
   readonly keepAlive?: string | number
   /** Whether the model takes `think` levels (gpt-oss) rather than only true/false. */
   readonly thinkLevels?: boolean
+  /** `think` when the client sends no reasoning_effort (a thinking model's own default otherwise). */
+  readonly think?: boolean | "low" | "medium" | "high"
+  /** Embeddings: let Ollama cut an input longer than the model's context instead of answering 400. */
+  readonly truncate?: boolean
 }
 
-const DATA_URL = /^data:([^;,]+);base64,(.*)$/s
+// Media-type parameters (`;name=a.png`) may come before `;base64`: only base64 data can go to Ollama.
+const DATA_URL = /^data:[^,]*;base64,(.*)$/s
 
 /**
  * A ChatCall as an Ollama `/api/chat` body, or the 400 for the first field Ollama cannot
@@ -61,6 +66,7 @@ export function encodeOllamaChatRequest(call: ChatCall, config: OllamaModelConfi
     if (format !== undefined) body.format = format
   }
   if (opts.reasoningEffort !== undefined) body.think = thinkToOllama(opts.reasoningEffort, config.thinkLevels === true)
+  else if (config.think !== undefined) body.think = config.think
   return succeed(body)
 }
 
@@ -127,7 +133,7 @@ function messagesToOllama(messages: readonly Message[]): Outcome<OllamaMessage[]
             case "image": {
               const data = DATA_URL.exec(part.url)
               if (data === null) return fail(unsupportedByProvider(`${param}.image_url.url`, "The Ollama backend takes images as base64 data URLs."))
-              images.push(data[2] ?? "")
+              images.push(data[1] ?? "")
               break
             }
             case "audio":

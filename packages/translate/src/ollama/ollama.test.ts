@@ -219,7 +219,7 @@ describe("Ollama request encoder", () => {
 describe("Ollama embeddings (documented fixtures)", () => {
   it("encodes one or several inputs and reads the vectors back in order with the prompt count", () => {
     const one = encodeOllamaEmbedRequest({ input: "Why is the sky blue?", opts: { model: "all-minilm", dimensions: 10 }, encodingFormat: "float" }, { keepAlive: "5m" })
-    expect(one.ok && one.value).toEqual({ model: "all-minilm", input: "Why is the sky blue?", dimensions: 10, keep_alive: "5m" })
+    expect(one.ok && one.value).toEqual({ model: "all-minilm", input: "Why is the sky blue?", dimensions: 10, truncate: false, keep_alive: "5m" })
     const single = fromOllamaEmbedResponse(json("embed.json"), 1)
     expect(single.ok && single.value.asSent?.vectors[0]?.[0]).toBe(0.010071029)
     expect(single.ok && single.value.usage).toMatchObject({ promptTokens: 8, embeddingTokens: 8, totalTokens: 8 })
@@ -230,5 +230,56 @@ describe("Ollama embeddings (documented fixtures)", () => {
     expect(fromOllamaEmbedResponse(json("embed-multiple.json"), 3).ok).toBe(false)
     const tokens = encodeOllamaEmbedRequest({ input: [[1, 2], [3]], opts: { model: "m" }, encodingFormat: "float" })
     expect(!tokens.ok && tokens.error).toMatchObject({ param: "input[0]" })
+  })
+})
+
+describe("what the Ollama backend needs from the mappers", () => {
+  it("the model config's think is the default; the client's reasoning_effort wins over it", () => {
+    const byConfig = encodeOllamaChatRequest(chat([{ role: "user", content: "x" }]), { think: false })
+    expect(byConfig.ok && byConfig.value.think).toBe(false)
+    const byClient = encodeOllamaChatRequest(chat([{ role: "user", content: "x" }], { reasoningEffort: "low" }), { think: false })
+    expect(byClient.ok && byClient.value.think).toBe(true)
+    const none = encodeOllamaChatRequest(chat([{ role: "user", content: "x" }]))
+    expect(none.ok && "think" in none.value).toBe(false)
+  })
+
+  it("takes a base64 data URL with media-type parameters; anything else is refused naming the field", () => {
+    const outcome = encodeOllamaChatRequest(chat([{ role: "user", content: [{ type: "image", url: "data:image/png;name=a.png;base64,iVBORw0KGgo=" }] }]))
+    expect(outcome.ok && outcome.value.messages[0]).toEqual({ role: "user", content: "", images: ["iVBORw0KGgo="] })
+    const plain = encodeOllamaChatRequest(chat([{ role: "user", content: [{ type: "image", url: "data:image/png,rawbytes" }] }]))
+    expect(!plain.ok && plain.error).toMatchObject({ _tag: "InvalidRequest", param: "messages[0].content[0].image_url.url" })
+  })
+
+  it("an error line mid-stream keeps its message out when the model hides upstream errors", () => {
+    // docs.ollama.com/api/errors, "Errors that occur while streaming": the documented error line.
+    const line = '{"error":"an error was encountered while running the model"}'
+    const shown = runReducer(initialOllamaStreamState(), decodeOllamaStreamEvent, [{ type: "line" as const, line }])
+    expect(shown.at(-1)).toMatchObject({ type: "error", error: { _tag: "UpstreamError", message: "an error was encountered while running the model" } })
+    const hidden = runReducer(initialOllamaStreamState(undefined, { exposeMessage: false }), decodeOllamaStreamEvent, [{ type: "line" as const, line }])
+    const last = hidden.at(-1)
+    expect(last?.type === "error" && "message" in last.error ? last.error.message : undefined).toBeUndefined()
+  })
+
+  it("a documented 400 naming Ollama's registry host reaches the client without the host", () => {
+    // docs.ollama.com/api/errors: capability errors name the model by its registry path.
+    const reason = fromUpstreamError({ status: 400, body: '{"error":"registry.ollama.ai/library/llama3.2:latest does not support tools"}', header: () => undefined }, 0)
+    expect(reason).toMatchObject({ _tag: "InvalidRequest", message: expect.stringContaining("does not support tools") })
+    expect(JSON.stringify(reason)).not.toContain("registry.ollama.ai")
+  })
+
+  it("dimensions an Ollama server ignored are a 400 naming dimensions, never vectors of another size", () => {
+    // embed.json is the documented answer: 10 numbers a vector.
+    expect(fromOllamaEmbedResponse(json("embed.json"), 1, 10).ok).toBe(true)
+    const ignored = fromOllamaEmbedResponse(json("embed.json"), 1, 4)
+    expect(!ignored.ok && ignored.error).toMatchObject({ _tag: "InvalidRequest", param: "dimensions" })
+  })
+})
+
+describe("Ollama embeddings truncation", () => {
+  it("asks Ollama not to cut an over-long input (an OpenAI client gets a 400 for it), unless the model config lets it", () => {
+    const strict = encodeOllamaEmbedRequest({ input: "x", opts: { model: "all-minilm" }, encodingFormat: "float" })
+    expect(strict.ok && strict.value.truncate).toBe(false)
+    const cut = encodeOllamaEmbedRequest({ input: "x", opts: { model: "all-minilm" }, encodingFormat: "float" }, { truncate: true })
+    expect(cut.ok && cut.value.truncate).toBe(true)
   })
 })

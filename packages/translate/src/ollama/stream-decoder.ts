@@ -2,9 +2,9 @@ import { Schema } from "effect"
 import { toolCallDeltas, type StreamDecoderOutput } from "../chat/stream-decoder.ts"
 import { streamLimits, type StreamLimits } from "../chat/stream-limits.ts"
 import { addToolCallFragment, finishToolCalls, initialToolCallAccumulator, type ToolCallAccumulator } from "../chat/tool-call-accumulator.ts"
-import { fromUpstreamError } from "../errors/from-upstream-error.ts"
 import type { GatewayError } from "../errors/gateway-error.ts"
 import type { GenerateChunk, Repair, ToolCallDelta } from "../model/types.ts"
+import { fromOllamaError } from "./from-ollama-error.ts"
 import { doneReasonFromOllama } from "./map-done-reason.ts"
 import { usageFromOllama } from "./map-usage.ts"
 import { readOllamaCreated, readOllamaMessage } from "./read-chat-message.ts"
@@ -24,10 +24,12 @@ export interface OllamaStreamState {
   readonly identitySent: boolean
   readonly toolCalls: ToolCallAccumulator
   readonly callCount: number
+  /** Whether an error line's message may reach the client (redacted), as the model's config says. */
+  readonly exposeMessage: boolean
 }
 
-export function initialOllamaStreamState(limits: StreamLimits = streamLimits): OllamaStreamState {
-  return { phase: "streaming", identitySent: false, toolCalls: initialToolCallAccumulator(limits), callCount: 0 }
+export function initialOllamaStreamState(limits: StreamLimits = streamLimits, options: { readonly exposeMessage?: boolean } = {}): OllamaStreamState {
+  return { phase: "streaming", identitySent: false, toolCalls: initialToolCallAccumulator(limits), callCount: 0, exposeMessage: options.exposeMessage !== false }
 }
 
 type Step = readonly [OllamaStreamState, readonly StreamDecoderOutput[]]
@@ -46,7 +48,7 @@ export function decodeOllamaStreamEvent(state: OllamaStreamState, event: OllamaS
       } catch {
         return failed(state, invalidStream("a stream line is not JSON"))
       }
-      if (isErrorLine(value)) return failed(state, fromUpstreamError({ status: 500, body: JSON.stringify(value), header: () => undefined }, 0))
+      if (isErrorLine(value)) return failed(state, fromOllamaError({ status: 500, body: JSON.stringify(value), header: () => undefined }, 0, { request: "chat", exposeMessage: state.exposeMessage }))
       if (!isLine(value)) return failed(state, invalidStream("a stream line is not a chat response"))
       return decodeLine(state, value)
     }

@@ -1,4 +1,5 @@
 import type { FinishReasonOut, LogprobsOut, ServiceTierOut, UrlCitationOut } from "./chat-completion-out.ts"
+import type { ThinkingBlockWire } from "./thinking-blocks.ts"
 import type { UsageOut } from "./usage.ts"
 
 export interface ToolCallDeltaOut {
@@ -14,6 +15,8 @@ export interface ChunkDeltaOut {
   readonly refusal?: string
   /** Provider extension (DeepSeek, xAI), sent only when the backend streams reasoning. */
   readonly reasoning_content?: string
+  /** LiteLLM-compatible extension: reasoning blocks completed with this chunk, signed (see thinking-blocks.ts). */
+  readonly thinking_blocks?: readonly ThinkingBlockWire[]
   readonly tool_calls?: readonly ToolCallDeltaOut[]
   /** URL citations, on the delta as OpenAI's search models stream them. */
   readonly annotations?: readonly UrlCitationOut[]

@@ -1,3 +1,4 @@
+import type { ThinkingBlockWire } from "./thinking-blocks.ts"
 import type { UsageOut } from "./usage.ts"
 
 export interface TopLogprobOut {
@@ -36,6 +37,8 @@ export interface CompletionMessageOut {
   readonly annotations?: readonly UrlCitationOut[]
   /** Provider extension (DeepSeek, xAI), kept when the backend returned reasoning. */
   readonly reasoning_content?: string
+  /** LiteLLM-compatible extension: the reasoning as signed blocks, for the client to send back (see thinking-blocks.ts). */
+  readonly thinking_blocks?: readonly ThinkingBlockWire[]
 }
 
 export interface CompletionChoiceOut {

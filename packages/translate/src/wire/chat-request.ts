@@ -9,6 +9,7 @@
  */
 import { Schema } from "effect"
 import { compiled } from "./compile-schema.ts"
+import { ThinkingBlockWire } from "./thinking-blocks.ts"
 
 const JsonObject = Schema.Record(Schema.String, Schema.Unknown)
 
@@ -121,6 +122,10 @@ export const AssistantMessage = Schema.Struct({
   /** Accepted and dropped: what OpenAI returns on assistant messages, echoed back in stored histories. */
   annotations: Schema.optionalKey(Schema.Unknown),
   parsed: Schema.optionalKey(Schema.Unknown),
+  /** LiteLLM-compatible extension: the signed reasoning the gateway sent with this answer, sent back (see thinking-blocks.ts). */
+  thinking_blocks: Schema.optionalKey(Schema.NullOr(Schema.Array(ThinkingBlockWire))),
+  /** Accepted and dropped: the reasoning text the gateway sent, echoed back; its signed form is thinking_blocks. */
+  reasoning_content: Schema.optionalKey(Schema.Unknown),
 })
 export const ToolMessage = Schema.Struct({
   role: Schema.Literal("tool"),

@@ -1,0 +1,78 @@
+import fc from "fast-check"
+import { describe, expect, it } from "vitest"
+import { createDeploymentPool, weightedChoice, type Deployment } from "./deployment-pool.ts"
+
+const deployment = (label: string, weight = 1): Deployment<string> => ({ label, upstreamModel: `m-${label}`, backend: label, weight })
+const NONE = new Set<Deployment<string>>()
+const cooldown = { enabled: true, failures: 2, windowMs: 1_000, cooldownMs: 10_000 }
+
+describe("weighted random choice", () => {
+  it("picks each deployment with probability weight / total (the random point falls in its share)", () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 100 }), { minLength: 1, maxLength: 6 }), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), (weights, r) => {
+        const ds = weights.map((w, i) => deployment(String(i), w))
+        const chosen = weightedChoice(ds, () => r)
+        const index = ds.findIndex((d) => d === chosen)
+        const total = weights.reduce((a, b) => a + b, 0)
+        const start = weights.slice(0, index).reduce((a, b) => a + b, 0)
+        // The chosen one's share of [0, total) holds the point r·total.
+        expect(start).toBeLessThanOrEqual(r * total)
+        expect(r * total).toBeLessThan(start + weights[index]! + 1e-9)
+      }),
+    )
+  })
+
+  it("over many draws, the counts follow the weights (3:1)", () => {
+    const ds = [deployment("a", 3), deployment("b", 1)]
+    let seed = 1
+    // A fixed LCG: the same draws on every run.
+    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31)
+    let a = 0
+    for (let i = 0; i < 8_000; i++) if (weightedChoice(ds, random)?.label === "a") a++
+    expect(a / 8_000).toBeGreaterThan(0.72)
+    expect(a / 8_000).toBeLessThan(0.78)
+  })
+})
+
+describe("the deployment pool", () => {
+  it("least-outstanding picks the idle deployment", () => {
+    const pool = createDeploymentPool([deployment("a"), deployment("b"), deployment("c")], "least-outstanding", cooldown)
+    const first = pool.pick(0, NONE, () => 0)!
+    const second = pool.pick(0, NONE, () => 0)!
+    expect([first.deployment.label, second.deployment.label]).toEqual(["a", "b"])
+    expect(pool.pick(0, NONE, () => 0.99)!.deployment.label).toBe("c")
+    first.release()
+    first.release() // idempotent
+    expect(pool.pick(0, NONE, () => 0.99)!.deployment.label).toBe("a")
+  })
+
+  it("skips a deployment in cooldown, and a successful probe after the cooldown brings it back", () => {
+    const pool = createDeploymentPool([deployment("a"), deployment("b")], "weighted-random", cooldown)
+    const pickA = (now: number) => pool.pick(now, NONE, () => 0)
+    for (const t of [0, 1]) {
+      const lease = pickA(t)!
+      expect(lease.deployment.label).toBe("a")
+      lease.failed(t, true)
+      lease.release()
+    }
+    // Cooling: even a draw that lands on `a` gets `b`.
+    expect(pickA(500)!.deployment.label).toBe("b")
+    expect(pool.firstBackAt(500)).toBe(10_001)
+    const probe = pickA(10_001)!
+    expect(probe.deployment.label).toBe("a")
+    // While the probe is out, nobody else gets `a`.
+    expect(pickA(10_002)!.deployment.label).toBe("b")
+    probe.succeeded()
+    probe.release()
+    expect(pickA(10_003)!.deployment.label).toBe("a")
+  })
+
+  it("a failure that is not the deployment's fault does not cool it; excluded deployments are not picked", () => {
+    const pool = createDeploymentPool([deployment("a"), deployment("b")], "weighted-random", cooldown)
+    for (const t of [0, 1, 2]) pool.pick(t, NONE, () => 0)!.failed(t, false)
+    const a = pool.deployments[0]!
+    expect(pool.pick(3, NONE, () => 0)!.deployment.label).toBe("a")
+    expect(pool.pick(3, new Set([a]), () => 0)!.deployment.label).toBe("b")
+    expect(pool.pick(3, new Set(pool.deployments), () => 0)).toBeUndefined()
+  })
+})

@@ -1,0 +1,173 @@
+import { GatewayFailure, fromUpstreamError, type GatewayError } from "@harper-gateway/translate"
+import { describe, expect, it } from "vitest"
+import type { AttemptReport } from "./attempts-header.ts"
+import { createDeploymentPool, type Deployment } from "./deployment-pool.ts"
+import { DEFAULT_RETRIES } from "./retry-policy.ts"
+import { routeCall, type Attempt, type AttemptOutcome, type RoutedModel, type RoutingClock } from "./route-call.ts"
+
+/** A clock that never waits: sleeps are recorded and advance time. */
+function fakeClock(random = () => 0.5) {
+  let now = 1_000
+  const sleeps: number[] = []
+  const clock: RoutingClock = {
+    now: () => now,
+    random,
+    sleep: async (ms) => {
+      sleeps.push(ms)
+      now += ms
+    },
+  }
+  return { clock, sleeps, advance: (ms: number) => void (now += ms) }
+}
+
+const NEVER_COOL = { enabled: false, failures: 1, windowMs: 1, cooldownMs: 1 }
+function model(name: string, labels: readonly string[] = ["0"], overrides: Partial<RoutedModel<string>> = {}, cooldown = NEVER_COOL): RoutedModel<string> {
+  const deployments: Deployment<string>[] = labels.map((label) => ({ label, upstreamModel: `${name}-${label}`, backend: `${name}/${label}`, weight: 1 }))
+  return { logicalName: name, pool: createDeploymentPool(deployments, "weighted-random", cooldown), retries: { ...DEFAULT_RETRIES, baseDelayMs: 100, maxDelayMs: 1_000 }, fallbackOn: { contextLengthExceeded: false, contentFilter: false }, ...overrides }
+}
+
+const upstream = (status: number, headers: Record<string, string> = {}, body = "{}"): GatewayError => fromUpstreamError({ status, body, header: (name) => headers[name] }, 0)
+
+/** Fake backends: each deployment (`model/label`) answers from its script, one entry per call; past the end, its last entry. */
+function backends(scripts: Record<string, readonly (GatewayError | "ok")[]>) {
+  const calls: string[] = []
+  const rows: { number: number; backend: string; last: boolean; ok: boolean }[] = []
+  const seen = new Map<string, number>()
+  const run = async (attempt: Attempt<string>): Promise<AttemptOutcome<string>> => {
+    const key = attempt.deployment.backend
+    calls.push(key)
+    const index = seen.get(key) ?? 0
+    seen.set(key, index + 1)
+    const script = scripts[key] ?? ["ok"]
+    const step = script[Math.min(index, script.length - 1)] ?? "ok"
+    if (step === "ok") {
+      rows.push({ number: attempt.number, backend: key, last: true, ok: true })
+      return { ok: true, value: `answer from ${key}` }
+    }
+    return { ok: false, reason: step, record: (last) => void rows.push({ number: attempt.number, backend: key, last, ok: false }) }
+  }
+  return { run, calls, rows }
+}
+const signal = () => new AbortController().signal
+
+describe("retries", () => {
+  it("honours the upstream's retry-after: the sleep is asked for exactly that delay", async () => {
+    const { clock, sleeps } = fakeClock()
+    const { run, calls } = backends({ "m/0": [upstream(429, { "retry-after": "2" }), upstream(503, { "retry-after-ms": "750" }), "ok"] })
+    const routed = await routeCall([model("m")], run, { clock, signal: signal() })
+    expect(routed.ok).toBe(true)
+    expect(sleeps).toEqual([2_000, 750])
+    expect(calls).toEqual(["m/0", "m/0", "m/0"])
+  })
+
+  it("caps the retry-after: an upstream asking for more than maxRetryAfterMs gets no retry (the client gets its 429 and retry-after)", async () => {
+    const { clock, sleeps } = fakeClock()
+    const { run, calls } = backends({ "m/0": [upstream(429, { "retry-after": "31" })] })
+    const routed = await routeCall([model("m")], run, { clock, signal: signal() })
+    expect(routed).toMatchObject({ ok: false, reason: { _tag: "RateLimited", retryAfterMs: 31_000 } })
+    expect(sleeps).toEqual([])
+    expect(calls).toEqual(["m/0"])
+  })
+
+  it("without a hint, backs off with full jitter under a doubling ceiling, and stops after max retries", async () => {
+    const draws = [0.5, 0.25, 0.99]
+    const { clock, sleeps } = fakeClock(() => draws.shift() ?? 0)
+    const { run, calls, rows } = backends({ "m/0": [upstream(500)] })
+    const routed = await routeCall([model("m", ["0"], { retries: { max: 3, baseDelayMs: 100, maxDelayMs: 300, maxRetryAfterMs: 1_000 } })], run, { clock, signal: signal() })
+    expect(routed).toMatchObject({ ok: false, reason: { _tag: "UpstreamError", upstreamStatus: 500 }, attempts: 4 })
+    // Ceilings 100, 200, 300 (400 capped): draws 0.5, 0.25, 0.99 of them.
+    expect(sleeps).toEqual([50, 50, 297])
+    expect(calls.length).toBe(4)
+    expect(rows.map((r) => [r.number, r.last])).toEqual([[1, false], [2, false], [3, false], [4, true]])
+  })
+
+  it("does not retry 400, 401 or insufficient_quota", async () => {
+    for (const error of [upstream(400), upstream(401), upstream(429, {}, JSON.stringify({ error: { code: "insufficient_quota", type: "insufficient_quota" } }))]) {
+      const { clock, sleeps } = fakeClock()
+      const { run, calls } = backends({ "m/0": [error], "backup/0": ["ok"] })
+      const routed = await routeCall([model("m"), model("backup")], run, { clock, signal: signal() })
+      expect(routed.ok).toBe(false)
+      expect(calls).toEqual(["m/0"])
+      expect(sleeps).toEqual([])
+    }
+  })
+
+  it("tries another deployment of the model at once before waiting", async () => {
+    const { clock, sleeps } = fakeClock(() => 0)
+    const { run, calls } = backends({ "m/a": [upstream(503)], "m/b": ["ok"] })
+    const routed = await routeCall([model("m", ["a", "b"])], run, { clock, signal: signal() })
+    expect(routed).toMatchObject({ ok: true, value: "answer from m/b", attempt: { number: 2, deployment: { label: "b" } } })
+    expect(calls).toEqual(["m/a", "m/b"])
+    expect(sleeps).toEqual([])
+  })
+
+  it("a client that leaves during the wait ends the call", async () => {
+    const controller = new AbortController()
+    const { clock } = fakeClock()
+    const sleeping: RoutingClock = { ...clock, sleep: async () => controller.abort() }
+    const { run, calls, rows } = backends({ "m/0": [upstream(500)] })
+    expect(await routeCall([model("m")], run, { clock: sleeping, signal: controller.signal })).toMatchObject({ ok: false, reason: { _tag: "Cancelled" } })
+    expect(calls).toEqual(["m/0"])
+    expect(rows.map((r) => r.last)).toEqual([true])
+  })
+})
+
+describe("fallback", () => {
+  it("tries the chain in order after the retries, and reports every attempt", async () => {
+    const { clock } = fakeClock()
+    const { run, calls, rows } = backends({ "a/0": [upstream(500)], "b/0": [upstream(502)], "c/0": ["ok"] })
+    const reports: AttemptReport[][] = []
+    const chain = [model("a", ["0"], { retries: { ...DEFAULT_RETRIES, max: 1 } }), model("b", ["0"], { retries: { ...DEFAULT_RETRIES, max: 0 } }), model("c")]
+    const routed = await routeCall(chain, run, { clock, signal: signal(), onReport: (r) => reports.push([...r]) })
+    expect(routed).toMatchObject({ ok: true, value: "answer from c/0", attempt: { number: 4 } })
+    expect(calls).toEqual(["a/0", "a/0", "b/0", "c/0"])
+    expect(rows.map((r) => [r.number, r.backend, r.last])).toEqual([[1, "a/0", false], [2, "a/0", false], [3, "b/0", false], [4, "c/0", true]])
+    expect(reports.at(-1)).toEqual([
+      { logicalModel: "a", deployment: "0", status: 502, code: "upstream_error" },
+      { logicalModel: "a", deployment: "0", status: 502, code: "upstream_error" },
+      { logicalModel: "b", deployment: "0", status: 502, code: "upstream_error" },
+      { logicalModel: "c", deployment: "0", status: 200, code: null },
+    ])
+  })
+
+  it("falls back on context_length_exceeded or content_filter only when configured, without retrying", async () => {
+    const tooLong = upstream(400, {}, JSON.stringify({ error: { code: "context_length_exceeded", message: "too long" } }))
+    const plain = backends({ "a/0": [tooLong], "b/0": ["ok"] })
+    expect(await routeCall([model("a"), model("b")], plain.run, { clock: fakeClock().clock, signal: signal() })).toMatchObject({ ok: false, reason: { _tag: "ContextLengthExceeded" } })
+    const asked = backends({ "a/0": [tooLong], "b/0": ["ok"] })
+    const chain = [model("a", ["0"], { fallbackOn: { contextLengthExceeded: true, contentFilter: false } }), model("b")]
+    expect(await routeCall(chain, asked.run, { clock: fakeClock().clock, signal: signal() })).toMatchObject({ ok: true, value: "answer from b/0" })
+    expect(asked.calls).toEqual(["a/0", "b/0"])
+  })
+
+  it("the last failure is the client's when the chain is exhausted", async () => {
+    const { run } = backends({ "a/0": [upstream(500)], "b/0": [upstream(429, { "retry-after": "1" })] })
+    const chain = [model("a", ["0"], { retries: { ...DEFAULT_RETRIES, max: 0 } }), model("b", ["0"], { retries: { ...DEFAULT_RETRIES, max: 0 } })]
+    expect(await routeCall(chain, run, { clock: fakeClock().clock, signal: signal() })).toMatchObject({ ok: false, reason: { _tag: "RateLimited", retryAfterMs: 1_000 }, attempts: 2 })
+  })
+})
+
+describe("cooldown across calls", () => {
+  it("a cooling deployment is skipped; when every deployment of the chain is cooling the call gets a 503 with retry-after, without an attempt", async () => {
+    const { clock, advance } = fakeClock(() => 0)
+    const cooldown = { enabled: true, failures: 2, windowMs: 10_000, cooldownMs: 5_000 }
+    const m = model("m", ["a", "b"], { retries: { ...DEFAULT_RETRIES, max: 0 } }, cooldown)
+    const { run, calls } = backends({ "m/a": [upstream(500), upstream(500), "ok"], "m/b": [upstream(500), upstream(500), "ok"] })
+    for (let i = 0; i < 4; i++) await routeCall([m], run, { clock, signal: signal() })
+    // a, a (cooling now), then b, b (cooling now)
+    expect(calls).toEqual(["m/a", "m/a", "m/b", "m/b"])
+    advance(1_000)
+    const refused = await routeCall([m], run, { clock, signal: signal() })
+    expect(refused).toMatchObject({ ok: false, attempts: 0, reason: { _tag: "UpstreamUnavailable", retryAfterMs: 4_000 } })
+    expect(calls.length).toBe(4)
+    advance(4_000)
+    // The probe: `a` is back, answers, and is closed again.
+    expect(await routeCall([m], run, { clock, signal: signal() })).toMatchObject({ ok: true, value: "answer from m/a" })
+  })
+
+  it("a throw from run (a bug) frees the deployment and propagates", async () => {
+    const m = model("m", ["a"], {}, { enabled: true, failures: 1, windowMs: 1_000, cooldownMs: 1_000 })
+    await expect(routeCall([m], async () => Promise.reject(new GatewayFailure({ _tag: "Internal" })), { clock: fakeClock().clock, signal: signal() })).rejects.toThrow()
+    expect(m.pool.canPick(0, new Set())).toBe(true)
+  })
+})
