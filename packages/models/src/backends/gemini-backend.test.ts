@@ -6,6 +6,7 @@ import { recordedBody, recordedStreamLines } from "../../test/recorded-provider.
 import { DEFAULT_RESPONSE_LIMITS, DEFAULT_TIMEOUTS } from "./openai-backend.ts"
 import { createGeminiBackend, type GeminiBackendOptions } from "./gemini-backend.ts"
 import { createThoughtSignatureStore } from "./thought-signature-store.ts"
+import { DEFAULT_RETRIES, retryDelayMs } from "../routing/retry-policy.ts"
 
 /**
  * The Gemini backend against a local upstream on 127.0.0.1 that replays:
@@ -137,6 +138,10 @@ describe("Gemini backend: generateContent", () => {
     expect(reason !== undefined && isRetryable(reason)).toBe(true)
     expect(JSON.stringify(reason)).not.toContain("GenerateRequestsPerMinutePerProjectPerModel")
     expect(detail).toContain("GenerateRequestsPerMinutePerProjectPerModel")
+    // The routing layer waits it when its cap allows, and ends that model's retries when it does not (default cap 30 s).
+    if (reason === undefined) throw new Error("no reason")
+    expect(retryDelayMs(reason, 0, { ...DEFAULT_RETRIES, maxRetryAfterMs: 60_000 }, () => 0.5)).toBe(34_400)
+    expect(retryDelayMs(reason, 0, DEFAULT_RETRIES, () => 0.5)).toBeUndefined()
   })
 })
 
