@@ -63,7 +63,7 @@ export function createOpenAIBackend(options: OpenAIBackendOptions): GenerativeBa
       return http.postJson(context, "/chat/completions", encodeChatRequest({ ...call, stream: false, includeUsage: false }), options.maxChatResponseBytes, fromChatCompletion)
     },
     generateStream(call: ChatCall, context: BackendContext): AsyncIterable<GenerateChunk> {
-      let state = initialStreamDecoderState()
+      let state = initialStreamDecoderState(undefined, { exposeMessage: options.exposeUpstreamErrors })
       const decode = function* (data: string | undefined): Generator<GenerateChunk> {
         const [next, outputs] = decodeStreamEvent(state, data === undefined ? { type: "end" } : { type: "data", data })
         state = next

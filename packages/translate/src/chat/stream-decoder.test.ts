@@ -109,6 +109,15 @@ describe("the stream decoder (upstream OpenAI-compatible chunks -> internal chun
     })
   })
 
+  it("keeps an in-stream error's message from the client when the model's config says so", () => {
+    const frame = '{"error":{"message":"db-7.internal refused: quota for team x","type":"server_error"}}'
+    const [, shown] = decodeStreamEvent(initialStreamDecoderState(), { type: "data", data: frame })
+    expect(JSON.stringify(shown)).toContain("quota for team x")
+    const [, hidden] = decodeStreamEvent(initialStreamDecoderState(undefined, { exposeMessage: false }), { type: "data", data: frame })
+    expect(hidden.at(-1)).toMatchObject({ type: "error" })
+    expect(JSON.stringify(hidden)).not.toContain("quota for team x")
+  })
+
   it("calls a stream that ends without a finish reason an error, not a stop", () => {
     const outputs = decodeAll(['{"id":"x","choices":[{"index":0,"delta":{"content":"half"}}]}'], "eof")
     expect(outputs.at(-1)).toMatchObject({ type: "error", error: { _tag: "UpstreamError", code: "upstream_stream_incomplete" } })

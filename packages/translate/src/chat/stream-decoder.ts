@@ -58,13 +58,15 @@ export interface StreamDecoderState {
   readonly seen: { readonly id: boolean; readonly model: boolean; readonly created: boolean }
   /** Repairs already reported, so each is named once. */
   readonly repaired: readonly Repair[]
+  /** Whether an in-stream error frame's message may reach the client (redacted), as the model's config says. */
+  readonly exposeMessage: boolean
 }
 
 /** The spec's maximum `n`: more choices than that is not an answer to any request. */
 const MAX_CHOICES = 128
 
-export function initialStreamDecoderState(limits: StreamLimits = streamLimits): StreamDecoderState {
-  return { limits, phase: "streaming", choices: [], identitySent: false, seen: { id: false, model: false, created: false }, repaired: [] }
+export function initialStreamDecoderState(limits: StreamLimits = streamLimits, options: { readonly exposeMessage?: boolean } = {}): StreamDecoderState {
+  return { limits, phase: "streaming", choices: [], identitySent: false, seen: { id: false, model: false, created: false }, repaired: [], exposeMessage: options.exposeMessage !== false }
 }
 
 type Step = readonly [StreamDecoderState, readonly StreamDecoderOutput[]]
@@ -104,7 +106,7 @@ function decodeData(state: StreamDecoderState, data: string): Step {
 
 function decodeValue(state: StreamDecoderState, value: unknown): Step {
   if (isPlainTextChunk(value)) return decodeChunk(state, value)
-  if (isErrorFrame(value)) return failed(state, errorFrameToReason(value))
+  if (isErrorFrame(value)) return failed(state, errorFrameToReason(value, state.exposeMessage))
   if (!isChunk(value)) return failed(state, { _tag: "UpstreamError", code: "invalid_upstream_stream", detail: "a stream event is not a chat completion chunk" })
   return decodeChunk(state, value)
 }
@@ -276,7 +278,7 @@ function decodeEnd(initial: StreamDecoderState): Step {
 }
 
 /** In-stream error frames carry no HTTP status; derive one from the code or type, as the AI SDK does. */
-function errorFrameToReason(frame: StreamErrorFrame): GatewayError {
+function errorFrameToReason(frame: StreamErrorFrame, exposeMessage: boolean): GatewayError {
   const error = frame.error
   const hint = typeof error === "string" ? error : `${error.code ?? ""} ${error.type ?? ""}`
   const status = /insufficient_quota|rate_limit/.test(hint)
@@ -288,7 +290,7 @@ function errorFrameToReason(frame: StreamErrorFrame): GatewayError {
         : /overloaded|unavailable/.test(hint)
           ? 503
           : 500
-  return fromUpstreamError({ status, body: JSON.stringify(frame), header: () => undefined }, 0)
+  return fromUpstreamError({ status, body: JSON.stringify(frame), header: () => undefined }, 0, { exposeMessage })
 }
 
 function failed(state: StreamDecoderState, error: GatewayError): Step {
