@@ -156,6 +156,13 @@ describe("Gemini backend: streamGenerateContent", () => {
     expect(chunks.at(-1)).toMatchObject({ finishReason: "stop", usage: { promptTokens: 9, completionTokens: 23 + 185, reasoningTokens: 185 } })
   })
 
+  it("an error body inside the stream (the recorded 429 after the first recorded event) ends it with its reason; its message stays with the operator when not exposed", async () => {
+    answers = [{ sse: [recordedStreamLines("gemini", "google-text")[0] ?? "", JSON.stringify(JSON.parse(recordedBody("gemini", "google-429-retry-info")))] }]
+    const { reason } = await failureOf(collect(backend({ exposeUpstreamErrors: false }).generateStream(chat("gemini-3-pro-preview", [{ role: "user", content: "x" }], true), context())))
+    expect(reason).toMatchObject({ _tag: "RateLimited", retryAfterMs: 34_400 })
+    expect(JSON.stringify(reason)).not.toContain("exceeded your current quota")
+  })
+
   it("a stream cut before its finish is an error, not a short answer", async () => {
     answers = [{ sse: recordedStreamLines("gemini", "google-text").slice(0, 2) }]
     const { reason } = await failureOf(collect(backend().generateStream(chat("gemini-3-pro-preview", [{ role: "user", content: "x" }], true), context())))

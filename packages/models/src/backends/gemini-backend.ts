@@ -78,7 +78,7 @@ export function createGeminiBackend(options: GeminiBackendOptions): GenerativeBa
     // A generator, so a refused request fails on the first read like any stream failure.
     async *generateStream(call: ChatCall, context: BackendContext): AsyncIterable<GenerateChunk> {
       const encoded = body(call)
-      let state = initialGeminiStreamState(undefined, { toolCallIdPrefix: newPrefix() })
+      let state = initialGeminiStreamState(undefined, { toolCallIdPrefix: newPrefix(), exposeMessage: options.exposeUpstreamErrors })
       const decode = function* (data: string | undefined): Generator<GenerateChunk> {
         const [next, outputs] = decodeGeminiStreamEvent(state, data === undefined ? { type: "end" } : { type: "data", data })
         state = next

@@ -145,6 +145,15 @@ describe("Gemini streams (real recordings)", () => {
     expect(outputs.at(-1)).toMatchObject({ type: "error", error: { _tag: "RateLimited", retryAfterMs: 34400 } })
   })
 
+  it("an in-stream error's message follows exposeMessage, as error bodies do", () => {
+    const frame = JSON.stringify({ error: { code: 503, message: "The model is overloaded for project tenant-x. Please try again later.", status: "UNAVAILABLE" } })
+    const run = (options: { readonly exposeMessage?: boolean }) => JSON.stringify(runReducer(initialGeminiStreamState(undefined, options), decodeGeminiStreamEvent, [{ type: "data" as const, data: frame }]).at(-1))
+    expect(run({})).toContain("tenant-x")
+    expect(run({ exposeMessage: true })).toContain("tenant-x")
+    expect(run({ exposeMessage: false })).not.toContain("tenant-x")
+    expect(run({ exposeMessage: false })).toContain('"type":"error"')
+  })
+
   it("a stream cut before a finish reason is an error", () => {
     const lines = recordedStreamLines("gemini", "google-text").slice(0, 2)
     expect(decodeStream(lines).at(-1)).toMatchObject({ type: "error", error: { code: "upstream_stream_incomplete" } })

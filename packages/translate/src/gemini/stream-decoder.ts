@@ -44,13 +44,15 @@ export interface GeminiStreamState {
   readonly limits: StreamLimits
   /** See GeminiResponseOptions.toolCallIdPrefix. */
   readonly toolCallIdPrefix: string
+  /** Whether an in-stream error body's message may reach the client (redacted), as the model's config says. */
+  readonly exposeMessage: boolean
   readonly phase: "streaming" | "closed"
   readonly identitySent: boolean
   readonly choices: readonly GeminiChoice[]
 }
 
-export function initialGeminiStreamState(limits: StreamLimits = streamLimits, options: GeminiResponseOptions = {}): GeminiStreamState {
-  return { limits, toolCallIdPrefix: options.toolCallIdPrefix ?? "call_", phase: "streaming", identitySent: false, choices: [] }
+export function initialGeminiStreamState(limits: StreamLimits = streamLimits, options: GeminiResponseOptions & { readonly exposeMessage?: boolean } = {}): GeminiStreamState {
+  return { limits, toolCallIdPrefix: options.toolCallIdPrefix ?? "call_", exposeMessage: options.exposeMessage !== false, phase: "streaming", identitySent: false, choices: [] }
 }
 
 type Step = readonly [GeminiStreamState, readonly StreamDecoderOutput[]]
@@ -72,7 +74,7 @@ export function decodeGeminiStreamEvent(state: GeminiStreamState, event: GeminiS
         return failed(state, invalidStream("a stream event is not JSON"))
       }
       // An error body in the stream (a 429 or 5xx after the headers were sent): its reason, by the same mapper as a non-2xx answer.
-      if (isStreamError(value)) return failed(state, fromGeminiError({ status: value.error.code ?? 500, body: event.data, header: () => undefined }, 0))
+      if (isStreamError(value)) return failed(state, fromGeminiError({ status: value.error.code ?? 500, body: event.data, header: () => undefined }, 0, { exposeMessage: state.exposeMessage }))
       if (!isResponse(value)) return failed(state, invalidStream("a stream event is not a GenerateContentResponse"))
       return decodeResponse(state, value)
     }
