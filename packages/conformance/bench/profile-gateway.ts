@@ -93,7 +93,8 @@ async function main(): Promise<void> {
     root,
     admin,
     threads: Number(process.env["PROFILE_THREADS"] ?? 1),
-    env: { BENCH_UPSTREAM: upstreamUrl, NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` },
+    // PROFILE_OFF=1: the same load without the profiler, for figures the profiler would skew.
+    env: { BENCH_UPSTREAM: upstreamUrl, ...(process.env["PROFILE_OFF"] === "1" ? {} : { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` }) },
     gatewayConfig: { models: { generative: { [model]: openai(model) }, embedding: { "text-embedding-3-small": openai("text-embedding-3-small") } } },
   })
   try {
