@@ -19,8 +19,10 @@ export interface Limiter {
   /**
    * Throws a GatewayFailure (RateLimited or QuotaExhausted) when a limit or budget refuses the call.
    * `estimateTokens` is called only when a token limit applies: counting a prompt is the costly part.
+   * `modelRulesOnly`: only the rules written for this model (a fallback model a call moves on
+   * to: the caller's model-independent rules already counted the call).
    */
-  admit(caller: Caller, model: string, estimateTokens: () => number): Promise<Admission>
+  admit(caller: Caller, model: string, estimateTokens: () => number, modelRulesOnly?: boolean): Promise<Admission>
   /** The headers of the caller's limits for this model (null: the model-independent ones), taking nothing. */
   peekHeaders(caller: Caller, model: string | null): Promise<Readonly<Record<string, string>>>
 }

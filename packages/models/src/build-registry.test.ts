@@ -42,6 +42,21 @@ describe("routing in the models config", () => {
     ])
   })
 
+  it("keeps an embedding fallback only to the same upstream model: vectors of two models are not comparable", () => {
+    const config = decode({
+      embedding: {
+        vectors: { backend: "openai", baseUrl: "http://127.0.0.1:1/v1", model: "text-embedding-3-small", fallback: ["same-elsewhere", "other-model"] },
+        "same-elsewhere": { backend: "openai", baseUrl: "http://127.0.0.1:2/v1", model: "text-embedding-3-small" },
+        "other-model": { backend: "openai", baseUrl: "http://127.0.0.1:3/v1", model: "text-embedding-3-large" },
+      },
+    })
+    const { registry, notices } = buildRegistry(config)
+    expect(registry.resolveEmbedding("vectors")?.routing?.fallback).toEqual(["same-elsewhere"])
+    expect(notices).toContain(
+      "model 'vectors': embedding fallback 'other-model' serves another model (text-embedding-3-large, not text-embedding-3-small), whose vectors would not compare with this one's; it is left out",
+    )
+  })
+
   it("refuses bad routing values", () => {
     expect(() => decode({ generative: { m: { backend: "echo", routing: { retries: { max: 11 } } } } })).toThrow()
     expect(() => decode({ generative: { m: { backend: "echo", deployments: [] } } })).toThrow()

@@ -81,9 +81,30 @@ export function buildRegistry(models: ModelsConfig | undefined): BuiltRegistry {
     }
     return out
   }
+  /** The upstream model ids an entry's deployments send. */
+  const upstreamModelsOf = (logicalName: string, entry: ModelEntry): string[] => (entry.deployments ?? [{}]).map((d) => d.model ?? entry.model ?? logicalName)
+  /**
+   * An embedding model's fallbacks: only those that send the same upstream model (another
+   * key, region or host of it). Another model's vectors live in another space: mixed into
+   * one index they would silently match the wrong documents.
+   */
+  const embeddingFallbacks = (logicalName: string, entry: ModelEntry, byName: ReadonlyMap<string, ModelEntry>): string[] => {
+    const own = upstreamModelsOf(logicalName, entry)
+    return (entry.fallback ?? []).filter((name) => {
+      const other = byName.get(name)
+      if (other === undefined) return true // reported as unknown below
+      const theirs = upstreamModelsOf(name, other)
+      if (theirs.every((model) => own.includes(model))) return true
+      notices.push(
+        `model '${logicalName}': embedding fallback '${name}' serves another model (${theirs.join(", ")}, not ${own.join(", ")}), whose vectors would not compare with this one's; it is left out`,
+      )
+      return false
+    })
+  }
   const routes = <K extends "generative" | "embedding">(kind: K, entries: readonly (readonly [string, ModelEntry])[]) => {
     const out = new Map<string, ModelRoute<Built>>()
     const names = new Set(entries.map(([name]) => name))
+    const byName = new Map(entries)
     for (const [logicalName, entry] of entries) {
       if (kind === "embedding" && [entry.backend, ...(entry.deployments ?? []).map((d) => d.backend ?? entry.backend)].includes("anthropic")) {
         notices.push(`model '${logicalName}' skipped: the anthropic backend has no embeddings (Anthropic has no embeddings API)`)
@@ -92,7 +113,8 @@ export function buildRegistry(models: ModelsConfig | undefined): BuiltRegistry {
       const deployments = deploymentsOf(logicalName, entry)
       const first = deployments[0]
       if (first === undefined) continue
-      for (const name of entry.fallback ?? []) {
+      const fallback = kind === "embedding" ? embeddingFallbacks(logicalName, entry, byName) : [...(entry.fallback ?? [])]
+      for (const name of fallback) {
         if (!names.has(name)) notices.push(`model '${logicalName}': fallback '${name}' is not a ${kind} model; it is left out`)
         if (name === logicalName) notices.push(`model '${logicalName}' names itself as a fallback; it is tried once`)
       }
@@ -102,7 +124,7 @@ export function buildRegistry(models: ModelsConfig | undefined): BuiltRegistry {
         upstreamModel: first.upstreamModel,
         backend: first.backend,
         extraFields: new Set(entry.extraFields ?? []),
-        routing: routingOf(deployments, entry.routing, entry.fallback ?? []),
+        routing: routingOf(deployments, entry.routing, fallback),
       })
     }
     return out

@@ -131,7 +131,11 @@ export function createModelsService(registry: BackendRegistry, recorder: CallSin
       admission: NO_ADMISSION,
       /** The prompt's estimate, for the cost of a stream abandoned before the upstream reported usage. */
       promptEstimate: (): number => 0,
+      /** Prompt and completion estimated, for the limits of a fallback model the call moves on to. */
+      tokenEstimate: (): number => 0,
       spent,
+      /** The admissions of fallback models this call was tried on (their own rules), with what was spent on each. */
+      fallbackAdmissions: new Map<string, { readonly admission: Admission; readonly spent: Spending }>(),
     }
   }
   type Started = ReturnType<typeof start>
@@ -210,11 +214,34 @@ export function createModelsService(registry: BackendRegistry, recorder: CallSin
     recorder.record(row)
     const [started, , , usage] = args
     const reported = usage === undefined || args[6] === true ? undefined : (row.totalTokens ?? undefined)
-    if (reported !== undefined) started.spent.tokens = (started.spent.tokens ?? 0) + reported
-    if (row.cost_usd !== null && row.cost_usd !== undefined) started.spent.cost = (started.spent.cost ?? 0) + row.cost_usd
+    const fallback = started.logicalModel === null ? undefined : started.fallbackAdmissions.get(started.logicalModel)
+    for (const spent of fallback === undefined ? [started.spent] : [started.spent, fallback.spent]) {
+      if (reported !== undefined) spent.tokens = (spent.tokens ?? 0) + reported
+      if (row.cost_usd !== null && row.cost_usd !== undefined) spent.cost = (spent.cost ?? 0) + row.cost_usd
+    }
   }
   /** Once per call, whatever its attempts: frees its limits' slots with what all of them really used. */
-  const settle = (call: Started) => call.admission.settle(call.spent.tokens, call.spent.cost)
+  const settle = (call: Started) => {
+    call.admission.settle(call.spent.tokens, call.spent.cost)
+    for (const { admission, spent } of call.fallbackAdmissions.values()) admission.settle(spent.tokens, spent.cost)
+  }
+  /**
+   * Before a call's first attempt on a fallback model: that model's own rules (its
+   * model-independent ones counted the call already). A refusal ends the call with its 429.
+   */
+  const admitFallback = async (call: Started, model: string): Promise<GatewayError | undefined> => {
+    const limits = options.limits
+    if (limits === undefined || model === call.logicalModel || call.fallbackAdmissions.has(model)) return undefined
+    try {
+      const admission = await limits.limiter.admit({ tenant: call.meta.tenant, keyId: call.meta.keyId ?? null }, model, call.tokenEstimate, true)
+      call.fallbackAdmissions.set(model, { admission, spent: { tokens: undefined, cost: null } })
+      return undefined
+    } catch (error) {
+      const reason = GatewayFailure.reasonOf(error)
+      if (reason === undefined) throw error
+      return reason._tag === "RateLimited" ? { ...reason, shouldRetry: false } : reason
+    }
+  }
   /** A call refused before any attempt: its one row, and its (empty) admission settled. */
   const reject = (started: Started, error: GatewayError) => {
     record(started, undefined, "rejected", undefined, null, error)
@@ -243,7 +270,7 @@ export function createModelsService(registry: BackendRegistry, recorder: CallSin
     }
     if (meta.headers !== undefined) Object.assign(meta.headers, admission.headers)
     // Started after admission: an admitted call's row time is the moment its limits counted it.
-    return { ...start(meta, logicalModel, stream, requestedModel), admission, promptEstimate: () => estimate().prompt }
+    return { ...start(meta, logicalModel, stream, requestedModel), admission, promptEstimate: () => estimate().prompt, tokenEstimate: () => estimate().prompt + estimate().completion }
   }
   /** Journalled before the backend is called: a crash before the call ends leaves it as an `interrupted` row. */
   const begin = (started: Started, route: RouteLike) => recorder.started(toRow(started, route, "interrupted", undefined, null, undefined))
@@ -324,6 +351,8 @@ export function createModelsService(registry: BackendRegistry, recorder: CallSin
       async (attempt): Promise<AttemptOutcome<{ value: V; started: Started; route: ModelRoute<B> }>> => {
         const started = startAttempt(call, attempt)
         const route = answeringRoute(attempt)
+        const refused = await admitFallback(call, attempt.model.logicalName)
+        if (refused !== undefined) return { ok: false, reason: refused, record: (last) => record(started, undefined, "rejected", undefined, null, refused, false, {}, last) }
         begin(started, route)
         try {
           const value = await open(attempt, started, route)

@@ -108,10 +108,10 @@ export function createLimiter(deps: LimiterDeps): Limiter {
   }
 
   return {
-    async admit(caller, model, estimateTokens) {
+    async admit(caller, model, estimateTokens, modelRulesOnly = false) {
       let estimate: number | undefined
       const estimatedTokens = (): number => (estimate ??= estimateTokens())
-      const entries = (await deps.rules()).filter((rule) => ruleApplies(rule, caller, model)).map((rule) => ({ rule, slots: deps.counters(rule.id) }))
+      const entries = (await deps.rules()).filter((rule) => ruleApplies(rule, caller, model) && (!modelRulesOnly || rule.model === model)).map((rule) => ({ rule, slots: deps.counters(rule.id) }))
       if (entries.length === 0) return NO_ADMISSION
       await Promise.all(entries.filter(({ rule }) => rule.budgetUsd !== null).map(({ rule, slots }) => ensureSpend(rule, slots, deps.now())))
       // From here on synchronous: nothing else runs on this thread between the checks and the takes.

@@ -19,7 +19,8 @@ export function startDeadline(client: AbortSignal, totalMs: number, idleMs: numb
   const controller = new AbortController()
   let reason: GatewayError | undefined
   const expire = (phase: "idle" | "total") => {
-    reason ??= { _tag: "UpstreamTimeout", phase }
+    // The call's own total time is spent: asking again (here or by the client) would spend it again.
+    reason ??= phase === "total" ? { _tag: "UpstreamTimeout", phase, shouldRetry: false } : { _tag: "UpstreamTimeout", phase }
     controller.abort()
   }
   const total = setTimeout(() => expire("total"), totalMs)

@@ -113,7 +113,7 @@ describe("the openai backend against a hostile upstream", () => {
 
   it("ends a stream that never finishes at the total deadline, though data keeps coming", async () => {
     const { reason, ms } = await drain("drip-forever", { idleMs: 5_000, totalMs: 800 })
-    expect(reason).toEqual({ _tag: "UpstreamTimeout", phase: "total" })
+    expect(reason).toEqual({ _tag: "UpstreamTimeout", phase: "total", shouldRetry: false })
     expect(ms).toBeGreaterThanOrEqual(700)
   })
 

@@ -37,6 +37,15 @@ describe("a deployment's cooldown", () => {
     expect(breaker.canTry(11_101)).toBe(true)
   })
 
+  it("a probe still out after another cooldown no longer holds the deployment", () => {
+    const breaker = createCooldown(policy)
+    for (const t of [0, 1, 2]) breaker.failed(t, false)
+    expect(breaker.begin(5_002)).toBe(true)
+    expect(breaker.canTry(9_000)).toBe(false)
+    expect(breaker.canTry(10_002)).toBe(true)
+    expect(breaker.begin(10_002)).toBe(true)
+  })
+
   it("disabled, never cools", () => {
     const breaker = createCooldown({ ...policy, enabled: false })
     for (let t = 0; t < 10; t++) breaker.failed(t, false)

@@ -13,8 +13,9 @@ export const DEFAULT_COOLDOWN: CooldownPolicy = { enabled: true, failures: 5, wi
  * A circuit breaker for one deployment, per worker thread. Closed: every call may try it,
  * and its retryable failures are counted. `failures` of them within `windowMs` open it:
  * skipped for `cooldownMs`. Then half-open: exactly one call (the probe) may try it; its
- * success closes the breaker, its failure opens it for another cooldown. Times are the
- * caller's clock (epoch ms), so nothing here reads one.
+ * success closes the breaker, its failure opens it for another cooldown. A probe still out
+ * after another `cooldownMs` (a long generation) no longer holds the deployment: the next
+ * call is a probe too. Times are the caller's clock (epoch ms), so nothing here reads one.
  */
 export interface Cooldown {
   /** Whether a call may try the deployment now (false while cooling, or while the probe is out). */
@@ -35,14 +36,17 @@ export function createCooldown(policy: CooldownPolicy): Cooldown {
   let recent: number[] = []
   let openUntil: number | undefined
   let probing = false
+  let probeStartedAt = 0
+  const probeOut = (now: number) => probing && now - probeStartedAt < policy.cooldownMs
   return {
     canTry(now) {
       if (!policy.enabled || openUntil === undefined) return true
-      return now >= openUntil && !probing
+      return now >= openUntil && !probeOut(now)
     },
     begin(now) {
-      if (!policy.enabled || openUntil === undefined || now < openUntil || probing) return false
+      if (!policy.enabled || openUntil === undefined || now < openUntil || probeOut(now)) return false
       probing = true
+      probeStartedAt = now
       return true
     },
     succeeded() {

@@ -23,12 +23,16 @@ describe("which failures are retried", () => {
     expect(retried.map((error) => failureClass(error, NO_FALLBACK_ON))).toEqual(retried.map(() => "retry"))
   })
 
-  it("does not retry 400, 401, 403, 404, insufficient_quota, an upstream's x-should-retry: false, or a cancelled call", () => {
+  it("goes to another deployment at once on 401, 403 and an upstream that does not know the model id: that deployment cannot serve anyone", () => {
+    const deploymentFaults: GatewayError[] = [upstream(401), upstream(403), upstream(404, JSON.stringify({ error: { code: "model_not_found", message: "no such model" } }))]
+    expect(deploymentFaults.map((error) => failureClass(error, NO_FALLBACK_ON))).toEqual(deploymentFaults.map(() => "deployment"))
+  })
+
+  it("does not retry 400, insufficient_quota, an upstream's x-should-retry: false, the call's own total deadline, an internal failure or a cancelled call", () => {
     const final: GatewayError[] = [
       upstream(400),
-      upstream(401),
-      upstream(403),
-      upstream(404, JSON.stringify({ error: { code: "model_not_found", message: "no such model" } })),
+      { _tag: "UpstreamTimeout", phase: "total", shouldRetry: false },
+      { _tag: "Internal", detail: "a mapper threw" },
       upstream(429, JSON.stringify({ error: { code: "insufficient_quota", type: "insufficient_quota", message: "You exceeded your current quota" } })),
       upstream(503, "{}", { "x-should-retry": "false" }),
       { _tag: "Cancelled" },

@@ -18,13 +18,33 @@ export interface FallbackOn {
 }
 
 /**
- * What a failed attempt leads to. `retry`: the upstream may answer if asked again (translate's
- * one rule, `isRetryable`: connect errors, timeouts, 408, 409, 429 but not insufficient_quota,
- * 5xx, 529, unless the upstream said `x-should-retry: false`); retried, then the fallbacks.
- * `fallback`: this model refused, another may not. `stop`: the answer is the client's.
+ * What a failed attempt leads to.
+ * - `retry`: the upstream may answer if asked again (translate's one rule, `isRetryable`:
+ *   connect errors, timeouts, 408, 409, 429 but not insufficient_quota, 5xx, 529, unless
+ *   the upstream said `x-should-retry: false`); retried, then the fallbacks. It says the
+ *   deployment is unwell (it counts toward its cooldown).
+ * - `deployment`: this deployment cannot serve anyone (its key refused, 401/403, or its
+ *   upstream does not know the model id): another deployment, then the fallbacks, are tried
+ *   at once, and it counts toward the cooldown.
+ * - `fallback`: this model refused, another may not.
+ * - `stop`: the answer is the client's. Among them, what the call itself caused, which says
+ *   nothing of the deployment: its own total deadline (a huge generation: the deadline
+ *   says `shouldRetry: false`), and an internal failure (the gateway's, not the upstream's).
  */
-export function failureClass(error: GatewayError, fallbackOn: FallbackOn): "retry" | "fallback" | "stop" {
-  if (error._tag === "Cancelled") return "stop"
+export function failureClass(error: GatewayError, fallbackOn: FallbackOn): "retry" | "deployment" | "fallback" | "stop" {
+  switch (error._tag) {
+    case "Cancelled":
+    case "Internal":
+      return "stop"
+    case "ModelNotFound":
+      // Inside an attempt this is the upstream's answer: the gateway resolved the model before.
+      return "deployment"
+    case "UpstreamError":
+      if (error.code === "upstream_authentication_failed" || error.code === "upstream_permission_denied") return "deployment"
+      break
+    default:
+      break
+  }
   if (isRetryable(error)) return "retry"
   if (error._tag === "ContextLengthExceeded" && fallbackOn.contextLengthExceeded) return "fallback"
   if (error._tag === "ContentFiltered" && fallbackOn.contentFilter) return "fallback"

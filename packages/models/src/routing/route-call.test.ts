@@ -81,8 +81,8 @@ describe("retries", () => {
     expect(rows.map((r) => [r.number, r.last])).toEqual([[1, false], [2, false], [3, false], [4, true]])
   })
 
-  it("does not retry 400, 401 or insufficient_quota", async () => {
-    for (const error of [upstream(400), upstream(401), upstream(429, {}, JSON.stringify({ error: { code: "insufficient_quota", type: "insufficient_quota" } }))]) {
+  it("does not retry 400 or insufficient_quota", async () => {
+    for (const error of [upstream(400), upstream(429, {}, JSON.stringify({ error: { code: "insufficient_quota", type: "insufficient_quota" } }))]) {
       const { clock, sleeps } = fakeClock()
       const { run, calls } = backends({ "m/0": [error], "backup/0": ["ok"] })
       const routed = await routeCall([model("m"), model("backup")], run, { clock, signal: signal() })
@@ -90,6 +90,15 @@ describe("retries", () => {
       expect(calls).toEqual(["m/0"])
       expect(sleeps).toEqual([])
     }
+  })
+
+  it("routes around a deployment whose key the upstream refuses (401): the other deployment, then the fallbacks, at once", async () => {
+    const { clock, sleeps } = fakeClock(() => 0)
+    const { run, calls } = backends({ "m/a": [upstream(401)], "m/b": [upstream(401)], "backup/0": ["ok"] })
+    const routed = await routeCall([model("m", ["a", "b"]), model("backup")], run, { clock, signal: signal() })
+    expect(routed).toMatchObject({ ok: true, value: "answer from backup/0" })
+    expect(calls).toEqual(["m/a", "m/b", "backup/0"])
+    expect(sleeps).toEqual([])
   })
 
   it("tries another deployment of the model at once before waiting", async () => {

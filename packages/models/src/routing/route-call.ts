@@ -82,7 +82,14 @@ export async function routeCall<B, R, M extends RoutedModel<B> = RoutedModel<B>>
         last ??= coolingDown(model, clock.now())
         break
       }
-      recordPrevious(false)
+      try {
+        recordPrevious(false)
+      } catch (error) {
+        // The row of the attempt before could not be written: the deployment just taken is given back untried.
+        lease.failed(clock.now(), false)
+        lease.release()
+        throw error
+      }
       const attempt: Attempt<B, M> = { model, deployment: lease.deployment, number: ++number }
       let outcome: AttemptOutcome<R>
       try {
@@ -99,14 +106,17 @@ export async function routeCall<B, R, M extends RoutedModel<B> = RoutedModel<B>>
         return { ok: true, value: outcome.value, attempt, release: lease.release }
       }
       const kind = failureClass(outcome.reason, model.fallbackOn)
-      lease.failed(clock.now(), kind === "retry")
+      lease.failed(clock.now(), kind === "retry" || kind === "deployment")
       lease.release()
       report(attempt, outcome.reason)
       last = outcome.reason
       unrecorded = outcome.record
       if (kind === "stop") return failed(outcome.reason)
-      if (kind === "fallback" || retries >= model.retries.max) break
+      if (kind === "fallback") break
       excluded.add(lease.deployment)
+      // A deployment that cannot serve anyone: the model's other deployments, without waiting or spending a retry.
+      if (kind === "deployment") continue
+      if (retries >= model.retries.max) break
       if (model.pool.canPick(clock.now(), excluded)) {
         retries++
         continue
