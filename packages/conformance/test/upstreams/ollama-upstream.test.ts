@@ -8,7 +8,7 @@ import { join } from "node:path"
 import { GatewayFailure, type ChatCall, type GenerateChunk } from "@harper-gateway/translate"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createOllamaBackend } from "../../../models/src/backends/ollama-backend.ts"
-import { DEFAULT_RESPONSE_LIMITS, DEFAULT_TIMEOUTS } from "../../../models/src/backends/openai-backend.ts"
+import { DEFAULT_RESPONSE_LIMITS, DEFAULT_TIMEOUTS } from "../../../models/src/backends/upstream-options.ts"
 import { recordedDir } from "../../../translate/test/shared-dir.ts"
 import { startConformanceUpstream, type ConformanceUpstream } from "../conformance-upstream.ts"
 import { ollamaUpstream } from "./ollama-upstream.ts"
@@ -30,7 +30,7 @@ afterAll(async () => {
   await upstream.close()
 })
 
-const backend = () => createOllamaBackend({ baseUrl: upstream.url, apiKey: undefined, ...DEFAULT_TIMEOUTS, ...DEFAULT_RESPONSE_LIMITS, exposeUpstreamErrors: true, ollama: {} })
+const backend = () => createOllamaBackend({ baseUrl: upstream.url, apiKey: undefined, timeouts: DEFAULT_TIMEOUTS, ...DEFAULT_RESPONSE_LIMITS, exposeUpstreamErrors: true, ollama: {} })
 const context = () => ({ signal: new AbortController().signal })
 const call = (input: ChatCall["input"], opts: Partial<ChatCall["opts"]> = {}, stream = false): ChatCall => ({ input, opts: { model: "llama3.2", ...opts }, stream, includeUsage: stream })
 const hello: ChatCall["input"] = { messages: [{ role: "user", content: "Say hello" }] }

@@ -5,7 +5,7 @@ import { GatewayFailure, isRetryable, toOpenAIError, type ChatCall, type Generat
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { listenOnLoopback } from "../../test/listen-loopback.ts"
 import { ANTHROPIC_DEFAULTS, createAnthropicBackend, type AnthropicBackendOptions } from "./anthropic-backend.ts"
-import { DEFAULT_RESPONSE_LIMITS, DEFAULT_TIMEOUTS } from "./openai-backend.ts"
+import { DEFAULT_RESPONSE_LIMITS, DEFAULT_TIMEOUTS } from "./upstream-options.ts"
 import { createThinkingBlockStore, DEFAULT_THINKING_STORE } from "./thinking-block-store.ts"
 
 /**

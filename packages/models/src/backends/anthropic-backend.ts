@@ -16,7 +16,8 @@ import {
 } from "@harper-gateway/translate"
 import type { BackendContext, EmbeddingBackend, GenerativeBackend } from "../backend.ts"
 import type { ThinkingBlockStore } from "./thinking-block-store.ts"
-import { createUpstreamHttp, SSE_FRAMING, type UpstreamTimeouts } from "./upstream-http.ts"
+import { createUpstreamHttp, SSE_FRAMING } from "./upstream-http.ts"
+import { apiKeyHeader, type UpstreamOptions } from "./upstream-options.ts"
 
 export const ANTHROPIC_DEFAULTS = {
   baseUrl: "https://api.anthropic.com",
@@ -25,20 +26,13 @@ export const ANTHROPIC_DEFAULTS = {
   defaultMaxTokens: 4096,
 } as const
 
-export interface AnthropicBackendOptions {
-  /** Without `/v1` (the path `/v1/messages` is added), as Anthropic's SDKs take it. */
-  readonly baseUrl: string
-  readonly apiKey: string | undefined
+/** `baseUrl` is without `/v1` (the path `/v1/messages` is added), as Anthropic's SDKs take it. No embeddings, so no embeddings bound. */
+export interface AnthropicBackendOptions extends Omit<UpstreamOptions, "maxEmbeddingsResponseBytes"> {
   /** The `anthropic-version` header. */
   readonly version: string
   /** `anthropic-beta` header values, when the operator opts into beta features. */
   readonly betas: readonly string[]
   readonly request: AnthropicRequestOptions
-  readonly timeouts: UpstreamTimeouts
-  readonly maxChatResponseBytes: number
-  readonly maxErrorBytes: number
-  /** Whether an upstream's error message reaches clients (redacted). */
-  readonly exposeUpstreamErrors: boolean
   /** Where the signed thinking of tool-calling answers waits for the client's next turn (see thinking-block-store.ts). */
   readonly thinkingStore: ThinkingBlockStore
   readonly now: () => number
@@ -53,8 +47,7 @@ export interface AnthropicBackendOptions {
  * an embedding model on this backend.
  */
 export function createAnthropicBackend(options: AnthropicBackendOptions): GenerativeBackend & EmbeddingBackend {
-  const headers: Record<string, string> = { "anthropic-version": options.version }
-  if (options.apiKey !== undefined && options.apiKey !== "") headers["x-api-key"] = options.apiKey
+  const headers: Record<string, string> = { "anthropic-version": options.version, ...apiKeyHeader(options.apiKey, "x-api-key") }
   if (options.betas.length > 0) headers["anthropic-beta"] = options.betas.join(",")
   const http = createUpstreamHttp({
     baseUrl: options.baseUrl,

@@ -3,7 +3,7 @@ import { GatewayFailure, isRetryable, toEmbeddingsResponse, type ChatCall, type 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { listenOnLoopback } from "../../test/listen-loopback.ts"
 import { recordedBody, recordedStreamLines } from "../../test/recorded-provider.ts"
-import { DEFAULT_RESPONSE_LIMITS, DEFAULT_TIMEOUTS } from "./openai-backend.ts"
+import { DEFAULT_RESPONSE_LIMITS, DEFAULT_TIMEOUTS } from "./upstream-options.ts"
 import { createGeminiBackend, type GeminiBackendOptions } from "./gemini-backend.ts"
 import { createThoughtSignatureStore } from "./thought-signature-store.ts"
 import { DEFAULT_RETRIES, retryDelayMs } from "../routing/retry-policy.ts"

@@ -20,22 +20,15 @@ import {
 } from "@harper-gateway/translate"
 import type { BackendContext, EmbeddingBackend, GenerativeBackend } from "../backend.ts"
 import type { ThoughtSignatureStore } from "./thought-signature-store.ts"
-import { createUpstreamHttp, SSE_FRAMING, type UpstreamTimeouts } from "./upstream-http.ts"
+import { createUpstreamHttp, SSE_FRAMING } from "./upstream-http.ts"
+import { apiKeyHeader, type UpstreamOptions } from "./upstream-options.ts"
 
 export const GEMINI_DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com"
 export const GEMINI_DEFAULT_API_VERSION = "v1beta"
 
-export interface GeminiBackendOptions {
-  /** Without the API version: `https://generativelanguage.googleapis.com`. */
-  readonly baseUrl: string
+/** `baseUrl` is without the API version: `https://generativelanguage.googleapis.com`. */
+export interface GeminiBackendOptions extends UpstreamOptions {
   readonly apiVersion: string
-  readonly apiKey: string | undefined
-  readonly timeouts: UpstreamTimeouts
-  readonly maxChatResponseBytes: number
-  readonly maxEmbeddingsResponseBytes: number
-  readonly maxErrorBytes: number
-  /** Whether Gemini's JSON error message reaches clients (redacted). */
-  readonly exposeUpstreamErrors: boolean
   /** How requests are written (schema fields, thinking budgets, the sentinel for unsigned replayed calls). */
   readonly request: GeminiRequestOptions
   readonly signatures: ThoughtSignatureStore
@@ -53,7 +46,7 @@ export interface GeminiBackendOptions {
 export function createGeminiBackend(options: GeminiBackendOptions): GenerativeBackend & EmbeddingBackend {
   const http = createUpstreamHttp({
     baseUrl: options.baseUrl,
-    headers: options.apiKey !== undefined && options.apiKey !== "" ? { "x-goog-api-key": options.apiKey } : {},
+    headers: apiKeyHeader(options.apiKey, "x-goog-api-key"),
     timeouts: options.timeouts,
     maxErrorBytes: options.maxErrorBytes,
     errorOf: (answer) => fromGeminiError(answer, Date.now(), { exposeMessage: options.exposeUpstreamErrors }),

@@ -10,7 +10,7 @@ import { createServer, type IncomingHttpHeaders, type ServerResponse } from "nod
 import { base64ToFloat32, GatewayFailure, toEmbeddingsResponse, type ChatCall, type EmbedCall, type GenerateChunk } from "@harper-gateway/translate"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { listenOnLoopback } from "../../test/listen-loopback.ts"
-import { DEFAULT_RESPONSE_LIMITS, DEFAULT_TIMEOUTS } from "./openai-backend.ts"
+import { DEFAULT_RESPONSE_LIMITS, DEFAULT_TIMEOUTS } from "./upstream-options.ts"
 import { createOllamaBackend, type OllamaBackendOptions } from "./ollama-backend.ts"
 
 const fixture = (name: string) => readFileSync(new URL(`../../../translate/test/fixtures/ollama/${name}`, import.meta.url), "utf8")
@@ -84,7 +84,7 @@ afterAll(async () => {
 })
 
 const backend = (overrides: Partial<OllamaBackendOptions> = {}) =>
-  createOllamaBackend({ baseUrl: url, apiKey: undefined, ...DEFAULT_TIMEOUTS, ...DEFAULT_RESPONSE_LIMITS, exposeUpstreamErrors: true, ollama: {}, ...overrides })
+  createOllamaBackend({ baseUrl: url, apiKey: undefined, timeouts: DEFAULT_TIMEOUTS, ...DEFAULT_RESPONSE_LIMITS, exposeUpstreamErrors: true, ollama: {}, ...overrides })
 const context = () => ({ signal: new AbortController().signal })
 const chat = (model: string, stream: boolean, extra: Partial<ChatCall["input"]> = {}, opts: Partial<ChatCall["opts"]> = {}): ChatCall => ({
   input: { messages: [{ role: "user", content: "What is the weather in Tokyo?" }], ...extra },

@@ -20,6 +20,7 @@ import {
 import type { BackendContext, EmbeddingBackend, GenerativeBackend } from "../backend.ts"
 import type { OpenAIBackendOptions } from "./openai-backend.ts"
 import { createUpstreamHttp, NDJSON_FRAMING, type UpstreamHttp } from "./upstream-http.ts"
+import { apiKeyHeader } from "./upstream-options.ts"
 
 /** Ollama's own address when the config names none. */
 export const OLLAMA_DEFAULT_BASE_URL = "http://127.0.0.1:11434"
@@ -40,8 +41,8 @@ export function createOllamaBackend(options: OllamaBackendOptions): GenerativeBa
   const transport = (request: "chat" | "embed") =>
     createUpstreamHttp({
       baseUrl: options.baseUrl,
-      headers: options.apiKey !== undefined && options.apiKey !== "" ? { authorization: `Bearer ${options.apiKey}` } : {},
-      timeouts: options,
+      headers: apiKeyHeader(options.apiKey, "authorization"),
+      timeouts: options.timeouts,
       maxErrorBytes: options.maxErrorBytes,
       errorOf: (answer) => fromOllamaError(answer, Date.now(), { request, exposeMessage: options.exposeUpstreamErrors }),
     })

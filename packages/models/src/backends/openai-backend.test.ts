@@ -2,7 +2,8 @@ import { createServer, type ServerResponse } from "node:http"
 import { GatewayFailure, type ChatCall } from "@harper-gateway/translate"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { listenOnLoopback } from "../../test/listen-loopback.ts"
-import { createOpenAIBackend, DEFAULT_RESPONSE_LIMITS, DEFAULT_TIMEOUTS, type OpenAIBackendOptions } from "./openai-backend.ts"
+import { createOpenAIBackend, type OpenAIBackendOptions } from "./openai-backend.ts"
+import { DEFAULT_RESPONSE_LIMITS, DEFAULT_TIMEOUTS } from "./upstream-options.ts"
 
 /** What the hostile upstream did with each request: how many bytes it managed to write before the gateway hung up. */
 const written = new Map<string, number>()
@@ -67,7 +68,7 @@ afterAll(async () => {
 })
 
 const backend = (overrides: Partial<OpenAIBackendOptions> = {}) =>
-  createOpenAIBackend({ baseUrl: url, apiKey: "sk-test", ...DEFAULT_TIMEOUTS, ...DEFAULT_RESPONSE_LIMITS, exposeUpstreamErrors: true, ...overrides })
+  createOpenAIBackend({ baseUrl: url, apiKey: "sk-test", timeouts: DEFAULT_TIMEOUTS, ...DEFAULT_RESPONSE_LIMITS, exposeUpstreamErrors: true, ...overrides })
 const call = (model: string, stream = false): ChatCall => ({ input: { messages: [{ role: "user", content: "x" }] }, opts: { model }, stream, includeUsage: false })
 const context = () => ({ signal: new AbortController().signal })
 const reasonOf = async (promise: Promise<unknown>) => {
@@ -106,13 +107,13 @@ describe("the openai backend against a hostile upstream", () => {
   })
 
   it("ends a stream of keepalive comments at the idle timeout: comments are not progress", async () => {
-    const { reason, ms } = await drain("keepalive-forever", { idleMs: 400, totalMs: 60_000 })
+    const { reason, ms } = await drain("keepalive-forever", { timeouts: { ...DEFAULT_TIMEOUTS, idleMs: 400, totalMs: 60_000 } })
     expect(reason).toEqual({ _tag: "UpstreamTimeout", phase: "idle" })
     expect(ms).toBeLessThan(30_000)
   })
 
   it("ends a stream that never finishes at the total deadline, though data keeps coming", async () => {
-    const { reason, ms } = await drain("drip-forever", { idleMs: 5_000, totalMs: 800 })
+    const { reason, ms } = await drain("drip-forever", { timeouts: { ...DEFAULT_TIMEOUTS, idleMs: 5_000, totalMs: 800 } })
     expect(reason).toEqual({ _tag: "UpstreamTimeout", phase: "total" })
     expect(ms).toBeGreaterThanOrEqual(700)
   })
