@@ -6,7 +6,6 @@ import {
   fromChatCompletion,
   fromEmbeddingsResponse,
   fromUpstreamError,
-  GatewayFailure,
   initialStreamDecoderState,
   type ChatCall,
   type EmbedCall,
@@ -15,7 +14,7 @@ import {
   type GenerateResult,
 } from "@harper-gateway/translate"
 import type { BackendContext, EmbeddingBackend, GenerativeBackend } from "../backend.ts"
-import { createUpstreamHttp, SSE_FRAMING } from "./upstream-http.ts"
+import { createUpstreamHttp, reducerDecode, SSE_FRAMING } from "./upstream-http.ts"
 import { apiKeyHeader, type UpstreamOptions } from "./upstream-options.ts"
 
 /** Any OpenAI-compatible upstream takes only the transport options every backend takes. */
@@ -27,10 +26,8 @@ export type OpenAIBackendOptions = UpstreamOptions
  */
 export function createOpenAIBackend(options: OpenAIBackendOptions): GenerativeBackend & EmbeddingBackend {
   const http = createUpstreamHttp({
-    baseUrl: options.baseUrl,
+    ...options,
     headers: apiKeyHeader(options.apiKey, "authorization"),
-    timeouts: options.timeouts,
-    maxErrorBytes: options.maxErrorBytes,
     errorOf: (answer) => fromUpstreamError(answer, Date.now(), { exposeMessage: options.exposeUpstreamErrors }),
   })
   return {
@@ -39,15 +36,7 @@ export function createOpenAIBackend(options: OpenAIBackendOptions): GenerativeBa
       return http.postJson(context, "/chat/completions", encodeChatRequest({ ...call, stream: false, includeUsage: false }), options.maxChatResponseBytes, fromChatCompletion)
     },
     generateStream(call: ChatCall, context: BackendContext): AsyncIterable<GenerateChunk> {
-      let state = initialStreamDecoderState(undefined, { exposeMessage: options.exposeUpstreamErrors })
-      const decode = function* (data: string | undefined): Generator<GenerateChunk> {
-        const [next, outputs] = decodeStreamEvent(state, data === undefined ? { type: "end" } : { type: "data", data })
-        state = next
-        for (const output of outputs) {
-          if (output.type === "error") throw new GatewayFailure(output.error)
-          yield output.chunk
-        }
-      }
+      const decode = reducerDecode(initialStreamDecoderState(undefined, { exposeMessage: options.exposeUpstreamErrors }), (state, data) => decodeStreamEvent(state, data === undefined ? { type: "end" } : { type: "data", data }))
       return http.postStream(context, "/chat/completions", encodeChatRequest({ ...call, stream: true, includeUsage: true }), SSE_FRAMING, decode)
     },
     embed(call: EmbedCall, context: BackendContext): Promise<EmbedResult> {
