@@ -5,13 +5,13 @@
  * functions of the busiest thread. For finding where the gateway's time goes; the bench
  * measures, this explains.
  */
-import { spawn, type ChildProcess } from "node:child_process"
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { startHarper } from "../../harper-resources/dev/harper-process.ts"
 import { recordedDir } from "../../translate/test/shared-dir.ts"
+import { runLoadClient, spawnReady } from "./bench-processes.ts"
 
 const here = dirname(fileURLToPath(import.meta.url))
 const scenario = process.argv[2] ?? "chat"
@@ -33,30 +33,11 @@ interface Profile {
   readonly samples: readonly number[]
 }
 
-async function spawnReady(script: string, args: readonly string[]): Promise<{ port: number; child: ChildProcess }> {
-  const child = spawn(process.execPath, [script, ...args], { stdio: ["ignore", "pipe", "inherit"] })
-  const port = await new Promise<number>((resolve, reject) => {
-    let output = ""
-    child.stdout?.on("data", (chunk: Buffer) => {
-      output += chunk.toString()
-      const match = /ready (\d+)/.exec(output)
-      if (match?.[1] !== undefined) resolve(Number(match[1]))
-    })
-    child.once("exit", (code) => reject(new Error(`${script} exited with ${code}`)))
-  })
-  return { port, child }
-}
-
 async function runLoad(url: string, key: string, connections: number): Promise<string> {
   const selected = bodies[scenario]
   if (selected === undefined) throw new Error(`unknown scenario ${scenario}`)
   const spec = JSON.stringify({ url, path: selected.path, headers: { "content-type": "application/json", authorization: `Bearer ${key}` }, body: selected.body, connections, durationMs: seconds * 1000 })
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(here, "load-client.ts"), spec], { stdio: ["ignore", "pipe", "inherit"] })
-    let text = ""
-    child.stdout.on("data", (chunk: Buffer) => (text += chunk.toString()))
-    child.once("exit", (code) => (code === 0 ? resolve(text) : reject(new Error(`load client exited with ${code}`))))
-  })
+  return runLoadClient(spec)
 }
 
 function summarize(file: string, top: number): void {

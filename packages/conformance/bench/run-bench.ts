@@ -21,6 +21,7 @@ import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { startHarper } from "../../harper-resources/dev/harper-process.ts"
 import { recordedDir } from "../../translate/test/shared-dir.ts"
+import { runLoadClient, spawnReady } from "./bench-processes.ts"
 
 const here = dirname(fileURLToPath(import.meta.url))
 const smoke = process.argv.includes("--smoke")
@@ -61,20 +62,8 @@ interface Result {
 }
 
 const started: ChildProcess[] = []
-async function spawnReady(script: string, args: readonly string[], env: Record<string, string> = {}): Promise<{ port: number; child: ChildProcess }> {
-  const child = spawn(process.execPath, [script, ...args], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ...env } })
-  started.push(child)
-  const port = await new Promise<number>((resolvePort, reject) => {
-    let output = ""
-    child.stdout?.on("data", (chunk: Buffer) => {
-      output += chunk.toString()
-      const match = /ready (\d+)/.exec(output)
-      if (match?.[1] !== undefined) resolvePort(Number(match[1]))
-    })
-    child.once("exit", (code) => reject(new Error(`${script} exited with ${code}`)))
-  })
-  return { port, child }
-}
+/** A bench helper, stopped with the others at the end. */
+const spawnTracked = (script: string, args: readonly string[], env: Record<string, string> = {}) => spawnReady(script, args, env, (child) => started.push(child))
 
 function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? []
@@ -97,12 +86,7 @@ async function load(service: Service, path: string, body: string, connections: n
     peak = Math.max(peak, rssMb(service.pid))
   }, 100)
   const spec = JSON.stringify({ url: service.url, path, headers: { "content-type": "application/json", ...service.headers }, body, connections, durationMs, ...(total === undefined ? {} : { total }) })
-  const output = await new Promise<string>((resolveOutput, reject) => {
-    const child = spawn(process.execPath, [join(here, "load-client.ts"), spec], { stdio: ["ignore", "pipe", "inherit"] })
-    let text = ""
-    child.stdout.on("data", (chunk: Buffer) => (text += chunk.toString()))
-    child.once("exit", (code) => (code === 0 ? resolveOutput(text) : reject(new Error(`load client exited with ${code}`))))
-  })
+  const output = await runLoadClient(spec)
   clearInterval(sampler)
   const cpu = cpuSeconds(service.pid) - cpuBefore
   const stats: { requests: number; errors: number; incomplete: number; rps: number; p50: number; p99: number; ttfbP50: number } = JSON.parse(output)
@@ -139,13 +123,13 @@ async function main(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), "harper-gateway-bench-"))
   const services: Service[] = []
   try {
-    const upstream = await spawnReady(join(here, "bench-upstream.ts"), [recordedDir])
+    const upstream = await spawnTracked(join(here, "bench-upstream.ts"), [recordedDir])
     const upstreamUrl = `http://127.0.0.1:${upstream.port}`
     const stopChild = (child: ChildProcess) => async () => void child.kill()
     const openaiPaths = { chat: "/v1/chat/completions", embeddings: "/v1/embeddings" }
     services.push({ name: "upstream (direct)", url: upstreamUrl, pid: upstream.child.pid ?? 0, headers: { authorization: "Bearer sk-upstream" }, paths: openaiPaths, stop: stopChild(upstream.child) })
 
-    const proxy = await spawnReady(join(here, "bare-proxy.ts"), [upstreamUrl])
+    const proxy = await spawnTracked(join(here, "bare-proxy.ts"), [upstreamUrl])
     services.push({ name: "bare node:http proxy", url: `http://127.0.0.1:${proxy.port}`, pid: proxy.child.pid ?? 0, headers: { authorization: "Bearer sk-upstream" }, paths: openaiPaths, stop: stopChild(proxy.child) })
 
     const admin = { username: "admin", password: "bench-admin-pw" }

@@ -6,13 +6,11 @@
  * (shared/fixtures/recorded/openai-compatible/openai-text.*), so `expected` reads both.
  */
 import { readFileSync } from "node:fs"
-import { join } from "node:path"
-import { recordedDir } from "../../translate/test/shared-dir.ts"
 import { runConformanceSuite } from "./conformance-suite.ts"
+import { recordedStreamText, recordedText } from "./recorded-openai-text.ts"
 import { ollamaChatExtractors, ollamaEmbeddingExtractors, ollamaUpstream } from "./upstreams/ollama-upstream.ts"
 
 const documented = (name: string) => readFileSync(new URL(`../../translate/test/fixtures/ollama/${name}`, import.meta.url), "utf8")
-const recorded = (name: string) => readFileSync(join(recordedDir, name), "utf8")
 /** The documented whole answer (chat-tools.json) and the documented stream's done line (chat-stream.ndjson). */
 const whole = JSON.parse(documented("chat-tools.json"))
 const done = JSON.parse(
@@ -21,12 +19,6 @@ const done = JSON.parse(
     .filter((line) => line.trim() !== "")
     .at(-1) ?? "{}",
 )
-const recordedText: string = JSON.parse(recorded("openai-text.json")).choices[0].message.content
-const recordedStreamText = recorded("openai-text.chunks.txt")
-  .split("\n")
-  .filter((line) => line.trim() !== "")
-  .map((line) => JSON.parse(line).choices[0]?.delta?.content ?? "")
-  .join("")
 
 /** Ollama's API has no tool_choice: a model offered tools may answer in text, so a forced call is refused (400 naming tool_choice). */
 const CANNOT_FORCE = "Ollama has no tool_choice and cannot force a tool call: the gateway refuses required or a named function with a 400 naming tool_choice"

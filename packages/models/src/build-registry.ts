@@ -2,7 +2,8 @@ import { anthropicBackendOf } from "./backends/anthropic-config.ts"
 import { createEchoBackend } from "./backends/echo-backend.ts"
 import { geminiBackendOf } from "./backends/gemini-config.ts"
 import { ollamaBackendOf } from "./backends/ollama-config.ts"
-import { createOpenAIBackend, DEFAULT_RESPONSE_LIMITS, DEFAULT_TIMEOUTS } from "./backends/openai-backend.ts"
+import { createOpenAIBackend } from "./backends/openai-backend.ts"
+import { upstreamOptionsOf } from "./backends/upstream-options.ts"
 import type { ModelEntry, ModelsConfig } from "./model-config.ts"
 import type { EmbeddingBackend, GenerativeBackend } from "./backend.ts"
 import { advertisedAliases, createBackendRegistry, type BackendRegistry, type ModelRoute } from "./backend-registry.ts"
@@ -41,18 +42,7 @@ export function buildRegistry(models: ModelsConfig | undefined): BuiltRegistry {
           notices.push(`model '${logicalName}' skipped: the openai backend needs baseUrl`)
           return undefined
         }
-        return createOpenAIBackend({
-          baseUrl: entry.baseUrl,
-          apiKey: entry.apiKey,
-          connectMs: entry.timeouts?.connectMs ?? DEFAULT_TIMEOUTS.connectMs,
-          firstByteMs: entry.timeouts?.firstByteMs ?? DEFAULT_TIMEOUTS.firstByteMs,
-          idleMs: entry.timeouts?.idleMs ?? DEFAULT_TIMEOUTS.idleMs,
-          totalMs: entry.timeouts?.totalMs ?? DEFAULT_TIMEOUTS.totalMs,
-          maxChatResponseBytes: entry.limits?.maxResponseBytes ?? DEFAULT_RESPONSE_LIMITS.maxChatResponseBytes,
-          maxEmbeddingsResponseBytes: entry.limits?.maxResponseBytes ?? DEFAULT_RESPONSE_LIMITS.maxEmbeddingsResponseBytes,
-          maxErrorBytes: entry.limits?.maxErrorBytes ?? DEFAULT_RESPONSE_LIMITS.maxErrorBytes,
-          exposeUpstreamErrors: entry.exposeUpstreamErrors ?? true,
-        })
+        return createOpenAIBackend(upstreamOptionsOf(entry, entry.baseUrl))
       case "anthropic":
         // baseUrl defaults to Anthropic's public endpoint.
         return anthropicBackendOf(entry)

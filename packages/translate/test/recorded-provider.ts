@@ -5,8 +5,13 @@ import { sharedDir } from "./shared-dir.ts"
 /** Real recordings of native provider APIs (shared/fixtures/recorded/<provider>/, see its README). */
 export const recordedProviderDir = (provider: "anthropic" | "gemini"): string => resolve(sharedDir, "fixtures", "recorded", provider)
 
+/** A recorded non-streamed body, as the upstream wrote it. */
+export function recordedBody(provider: "anthropic" | "gemini", name: string): string {
+  return readFileSync(join(recordedProviderDir(provider), `${name}.json`), "utf8")
+}
+
 export function recordedJson(provider: "anthropic" | "gemini", name: string): unknown {
-  return JSON.parse(readFileSync(join(recordedProviderDir(provider), `${name}.json`), "utf8"))
+  return JSON.parse(recordedBody(provider, name))
 }
 
 /** The `data:` payloads of a recorded stream, in order. */

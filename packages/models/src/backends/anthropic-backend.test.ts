@@ -1,11 +1,9 @@
-import { readFileSync } from "node:fs"
-import { createServer, type IncomingHttpHeaders } from "node:http"
-import { resolve } from "node:path"
-import { GatewayFailure, isRetryable, toOpenAIError, type ChatCall, type GenerateChunk, type GenerateOpts, type GenerateResult, type Message } from "@harper-gateway/translate"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { listenOnLoopback } from "../../test/listen-loopback.ts"
+import { isRetryable, toOpenAIError, type ChatCall, type GenerateOpts, type GenerateResult, type Message } from "@harper-gateway/translate"
+import { describe, expect, it } from "vitest"
+import { recordedBody, recordedStreamLines } from "../../../translate/test/recorded-provider.ts"
+import { callContext, collectChunks, failureOf, testUpstreamOptions } from "../../test/backend-calls.ts"
+import { localUpstream, type ReceivedRequest } from "../../test/local-upstream.ts"
 import { ANTHROPIC_DEFAULTS, createAnthropicBackend, type AnthropicBackendOptions } from "./anthropic-backend.ts"
-import { DEFAULT_RESPONSE_LIMITS, DEFAULT_TIMEOUTS } from "./openai-backend.ts"
 import { createThinkingBlockStore, DEFAULT_THINKING_STORE } from "./thinking-block-store.ts"
 
 /**
@@ -16,9 +14,8 @@ import { createThinkingBlockStore, DEFAULT_THINKING_STORE } from "./thinking-blo
  *   "Extended thinking" with tool use, "Prompt caching" usage fields, "Handling stop
  *   reasons" for pause_turn, "Errors" for the 529 overloaded_error body), named below.
  */
-const recorded = resolve(import.meta.dirname, "../../../../../shared/fixtures/recorded/anthropic")
-const json = (name: string): Record<string, unknown> => JSON.parse(readFileSync(resolve(recorded, `${name}.json`), "utf8"))
-const lines = (name: string): string[] => readFileSync(resolve(recorded, `${name}.chunks.txt`), "utf8").split("\n").filter((line) => line.trim() !== "")
+const json = (name: string): Record<string, unknown> => JSON.parse(recordedBody("anthropic", name))
+const lines = (name: string): string[] => recordedStreamLines("anthropic", name)
 
 const thinkingRecording = json("anthropic-clear-thinking.1")
 const recordedContent = thinkingRecording["content"]
@@ -63,63 +60,38 @@ const fixtures: Record<string, { readonly json?: unknown; readonly stream?: read
   "overloaded-midstream": { stream: [lines("anthropic-text")[0] ?? "", JSON.stringify({ type: "error", error: { type: "overloaded_error", message: "Overloaded" } })] },
 }
 
-interface Received {
-  readonly path: string
-  readonly headers: IncomingHttpHeaders
-  readonly body: Record<string, unknown>
-}
-const received: Received[] = []
-let url = ""
-let close: () => Promise<void> = async () => undefined
-
-beforeAll(async () => {
-  const server = createServer(async (req, res) => {
-    const chunks: Buffer[] = []
-    for await (const chunk of req) chunks.push(chunk)
-    const body: Record<string, unknown> = JSON.parse(Buffer.concat(chunks).toString("utf8"))
-    received.push({ path: req.url ?? "", headers: req.headers, body })
-    const model = String(body["model"])
-    if (model === "overloaded") {
-      // Anthropic's documented overloaded answer; the host in the message must not reach a client.
-      res.writeHead(529, { "content-type": "application/json", "retry-after": "7" })
-      res.end(JSON.stringify({ type: "error", error: { type: "overloaded_error", message: "Overloaded (node claude-7.internal.example)" }, request_id: "req_011CSHoEeqs5C35K2UUqR7Fy" }))
-      return
-    }
-    const fixture = fixtures[model]
-    if (body["stream"] === true && fixture?.stream !== undefined) {
-      res.writeHead(200, { "content-type": "text/event-stream" })
-      for (const line of fixture.stream) res.write(`event: ${String(JSON.parse(line).type)}\ndata: ${line}\n\n`)
-      res.end()
-      return
-    }
-    if (body["stream"] !== true && fixture?.json !== undefined) {
-      res.writeHead(200, { "content-type": "application/json" })
-      res.end(JSON.stringify(fixture.json))
-      return
-    }
-    res.writeHead(404, { "content-type": "application/json" })
-    res.end(JSON.stringify({ type: "error", error: { type: "not_found_error", message: "model not found" } }))
-  })
-  const listening = await listenOnLoopback(server)
-  url = listening.url
-  close = listening.close
+const upstream = localUpstream((request, res) => {
+  const { body } = request
+  const model = String(body["model"])
+  if (model === "overloaded") {
+    // Anthropic's documented overloaded answer; the host in the message must not reach a client.
+    res.writeHead(529, { "content-type": "application/json", "retry-after": "7" })
+    res.end(JSON.stringify({ type: "error", error: { type: "overloaded_error", message: "Overloaded (node claude-7.internal.example)" }, request_id: "req_011CSHoEeqs5C35K2UUqR7Fy" }))
+    return
+  }
+  const fixture = fixtures[model]
+  if (body["stream"] === true && fixture?.stream !== undefined) {
+    res.writeHead(200, { "content-type": "text/event-stream" })
+    for (const line of fixture.stream) res.write(`event: ${String(JSON.parse(line).type)}\ndata: ${line}\n\n`)
+    res.end()
+    return
+  }
+  if (body["stream"] !== true && fixture?.json !== undefined) {
+    res.writeHead(200, { "content-type": "application/json" })
+    res.end(JSON.stringify(fixture.json))
+    return
+  }
+  res.writeHead(404, { "content-type": "application/json" })
+  res.end(JSON.stringify({ type: "error", error: { type: "not_found_error", message: "model not found" } }))
 })
-
-afterAll(async () => {
-  await close()
-})
+const { received } = upstream
 
 const backend = (overrides: Partial<AnthropicBackendOptions> = {}) =>
   createAnthropicBackend({
-    baseUrl: url,
-    apiKey: "sk-ant-test",
+    ...testUpstreamOptions(upstream.url(), "sk-ant-test"),
     version: ANTHROPIC_DEFAULTS.version,
     betas: [],
     request: { defaultMaxTokens: ANTHROPIC_DEFAULTS.defaultMaxTokens },
-    timeouts: DEFAULT_TIMEOUTS,
-    maxChatResponseBytes: DEFAULT_RESPONSE_LIMITS.maxChatResponseBytes,
-    maxErrorBytes: DEFAULT_RESPONSE_LIMITS.maxErrorBytes,
-    exposeUpstreamErrors: true,
     thinkingStore: createThinkingBlockStore({ ...DEFAULT_THINKING_STORE, now: Date.now }),
     now: Date.now,
     ...overrides,
@@ -130,29 +102,16 @@ const call = (model: string, messages: readonly Message[] = [{ role: "user", con
   stream: false,
   includeUsage: false,
 })
-const context = () => ({ signal: new AbortController().signal })
-const lastReceived = (): Received => {
+const lastReceived = (): ReceivedRequest => {
   const last = received.at(-1)
   if (last === undefined) throw new Error("the upstream received nothing")
   return last
-}
-async function streamed(chunks: AsyncIterable<GenerateChunk>): Promise<GenerateChunk[]> {
-  const out: GenerateChunk[] = []
-  for await (const chunk of chunks) out.push(chunk)
-  return out
-}
-const failureOf = async (run: () => Promise<unknown>) => {
-  const error: unknown = await run().then(
-    () => undefined,
-    (failure: unknown) => failure,
-  )
-  return { reason: GatewayFailure.reasonOf(error), detail: GatewayFailure.detailOf(error) }
 }
 const calcTool = [{ name: "calc", parameters: { type: "object", properties: { x: { type: "number" } } } }]
 
 describe("the Anthropic backend", () => {
   it("posts to /v1/messages with the key, the version header, the system prompt apart and the default max_tokens", async () => {
-    const result = await backend({ version: "2099-01-01" }).generate(call("text", [{ role: "system", content: "be brief" }, { role: "user", content: "hi" }]), context())
+    const result = await backend({ version: "2099-01-01" }).generate(call("text", [{ role: "system", content: "be brief" }, { role: "user", content: "hi" }]), callContext())
     expect(result.content).toBe("Hello! I'm doing well, thanks for asking. How are you doing today? Is there anything I can help you with?")
     expect(result.usage).toMatchObject({ promptTokens: 12, completionTokens: 29, totalTokens: 41 })
     const sent = lastReceived()
@@ -164,9 +123,9 @@ describe("the Anthropic backend", () => {
   })
 
   it("sends the client's token limit over the default, and the configured default otherwise", async () => {
-    await backend().generate(call("text", undefined, { maxCompletionTokens: 77 }), context())
+    await backend().generate(call("text", undefined, { maxCompletionTokens: 77 }), callContext())
     expect(lastReceived().body["max_tokens"]).toBe(77)
-    await backend({ request: { defaultMaxTokens: 1234 } }).generate(call("text"), context())
+    await backend({ request: { defaultMaxTokens: 1234 } }).generate(call("text"), callContext())
     expect(lastReceived().body["max_tokens"]).toBe(1234)
   })
 
@@ -176,7 +135,7 @@ describe("the Anthropic backend", () => {
       { role: "assistant", content: "a cat" },
       { role: "user", content: [{ type: "file", filename: "paper.pdf", fileData: "data:application/pdf;base64,JVBERi0x" }] },
     ]
-    await backend().generate(call("text", messages), context())
+    await backend().generate(call("text", messages), callContext())
     expect(lastReceived().body["messages"]).toEqual([
       { role: "user", content: [{ type: "text", text: "what is this?" }, { type: "image", source: { type: "base64", media_type: "image/png", data: "iVBORw0KGgo=" } }, { type: "image", source: { type: "url", url: "https://example.com/cat.jpg" } }] },
       { role: "assistant", content: [{ type: "text", text: "a cat" }] },
@@ -193,25 +152,25 @@ describe("the Anthropic backend", () => {
       ["auto", false, { type: "auto", disable_parallel_tool_use: true }],
     ]
     for (const [toolChoice, parallelToolCalls, expected] of cases) {
-      await backend().generate(call("tool-no-args", undefined, { toolChoice, ...(parallelToolCalls === undefined ? {} : { parallelToolCalls }) }, calcTool), context())
+      await backend().generate(call("tool-no-args", undefined, { toolChoice, ...(parallelToolCalls === undefined ? {} : { parallelToolCalls }) }, calcTool), callContext())
       expect(lastReceived().body["tool_choice"]).toEqual(expected)
       expect(lastReceived().body["tools"]).toEqual([{ name: "calc", input_schema: calcTool[0]?.parameters }])
     }
   })
 
   it("reads parallel tool calls and a call without arguments", async () => {
-    const parallel = await backend().generate(call("parallel", undefined, {}, calcTool), context())
+    const parallel = await backend().generate(call("parallel", undefined, {}, calcTool), callContext())
     expect(parallel.toolCalls).toEqual([
       { id: "toolu_01Paris", name: "weather", arguments: '{"city":"Paris"}' },
       { id: "toolu_01London", name: "weather", arguments: '{"city":"London"}' },
     ])
     expect(parallel.finishReason).toBe("tool_calls")
-    const noArgs = await streamed(backend().generateStream({ ...call("tool-no-args"), stream: true }, context()))
+    const noArgs = await collectChunks(backend().generateStream({ ...call("tool-no-args"), stream: true }, callContext()))
     expect(noArgs.flatMap((c) => c.deltaToolCalls ?? [])).toContainEqual({ index: 0, argumentsDelta: "{}" })
   })
 
   it("streams input_json_delta tool arguments as tool-call fragments, and accounts the usage", async () => {
-    const chunks = await streamed(backend().generateStream({ ...call("json-tool"), stream: true }, context()))
+    const chunks = await collectChunks(backend().generateStream({ ...call("json-tool"), stream: true }, callContext()))
     const fragments = chunks.flatMap((c) => c.deltaToolCalls ?? [])
     expect(fragments[0]).toMatchObject({ index: 0, id: "toolu_01KFbKqPYSuAKujiL6mTfzYA", name: "json" })
     expect(fragments.map((f) => f.argumentsDelta ?? "").join("")).toBe('{"elements": [{"location": "San Francisco", "temperature": 58, "condition": "sunny"}]}')
@@ -220,30 +179,30 @@ describe("the Anthropic backend", () => {
   })
 
   it("takes the input tokens a stream restates in message_delta", async () => {
-    const chunks = await streamed(backend().generateStream({ ...call("delta-input-tokens"), stream: true }, context()))
+    const chunks = await collectChunks(backend().generateStream({ ...call("delta-input-tokens"), stream: true }, callContext()))
     expect(chunks.findLast((c) => c.usage !== undefined)?.usage).toMatchObject({ promptTokens: 61, completionTokens: 2 })
   })
 
   it("counts prompt-cache reads as cached tokens and writes as cache writes, inside the prompt", async () => {
-    const result = await backend().generate(call("cached"), context())
+    const result = await backend().generate(call("cached"), callContext())
     expect(result.usage).toMatchObject({ promptTokens: 2012, cachedTokens: 1800, cacheWriteTokens: 200, completionTokens: 29, totalTokens: 2041 })
   })
 
   it("maps stop reasons: refusal to content_filter, pause_turn to other, raw kept", async () => {
-    expect(await backend().generate(call("refusal"), context())).toMatchObject({ finishReason: "content_filter", rawFinishReason: "refusal" })
-    expect(await backend().generate(call("pause"), context())).toMatchObject({ finishReason: "other", rawFinishReason: "pause_turn" })
-    const stream = await streamed(backend().generateStream({ ...call("refusal"), stream: true }, context()))
+    expect(await backend().generate(call("refusal"), callContext())).toMatchObject({ finishReason: "content_filter", rawFinishReason: "refusal" })
+    expect(await backend().generate(call("pause"), callContext())).toMatchObject({ finishReason: "other", rawFinishReason: "pause_turn" })
+    const stream = await collectChunks(backend().generateStream({ ...call("refusal"), stream: true }, callContext()))
     expect(stream.find((c) => c.finishReason !== undefined)).toMatchObject({ finishReason: "content_filter", rawFinishReason: "refusal" })
   })
 
   it("structured output: a forced tool read back as content, or the native output format where configured", async () => {
     const schema = { type: "object", properties: { elements: { type: "array" } } }
-    const forced = await backend().generate(call("json-tool", undefined, { responseFormat: { type: "json_schema", name: "out", schema } }), context())
+    const forced = await backend().generate(call("json-tool", undefined, { responseFormat: { type: "json_schema", name: "out", schema } }), callContext())
     expect(lastReceived().body["tool_choice"]).toEqual({ type: "tool", name: "json" })
     expect(JSON.parse(forced.content ?? "")).toHaveProperty("elements")
     expect(forced.finishReason).toBe("stop")
     expect(forced.toolCalls).toBeUndefined()
-    const native = await backend({ request: { defaultMaxTokens: 4096, nativeStructuredOutput: true } }).generate(call("json-native", undefined, { responseFormat: { type: "json_schema", name: "out", schema } }), context())
+    const native = await backend({ request: { defaultMaxTokens: 4096, nativeStructuredOutput: true } }).generate(call("json-native", undefined, { responseFormat: { type: "json_schema", name: "out", schema } }), callContext())
     expect(lastReceived().body["output_config"]).toEqual({ format: { type: "json_schema", schema } })
     expect(lastReceived().body).not.toHaveProperty("tool_choice")
     expect(JSON.parse(native.content ?? "")).toHaveProperty("recipe")
@@ -251,15 +210,15 @@ describe("the Anthropic backend", () => {
 
   it("refuses what the API cannot take with a 400 naming the field, before anything is sent", async () => {
     const before = received.length
-    const { reason } = await failureOf(() => backend().generate(call("text", undefined, { n: 2 }), context()))
+    const { reason } = await failureOf(() => backend().generate(call("text", undefined, { n: 2 }), callContext()))
     expect(reason).toMatchObject({ _tag: "InvalidRequest", param: "n" })
-    const streamedRefusal = await failureOf(() => streamed(backend().generateStream({ ...call("text", undefined, { seed: 1 }), stream: true }, context())))
+    const streamedRefusal = await failureOf(() => collectChunks(backend().generateStream({ ...call("text", undefined, { seed: 1 }), stream: true }, callContext())))
     expect(streamedRefusal.reason).toMatchObject({ _tag: "InvalidRequest", param: "seed" })
     expect(received.length).toBe(before)
   })
 
   it("overloaded 529 is a retryable 503 with the upstream's retry-after; the body stays with the operator", async () => {
-    const { reason, detail } = await failureOf(() => backend().generate(call("overloaded"), context()))
+    const { reason, detail } = await failureOf(() => backend().generate(call("overloaded"), callContext()))
     expect(reason).toMatchObject({ _tag: "UpstreamUnavailable", retryAfterMs: 7000 })
     if (reason === undefined) throw new Error("no reason")
     expect(isRetryable(reason)).toBe(true)
@@ -268,36 +227,36 @@ describe("the Anthropic backend", () => {
     expect(wire.headers["retry-after"]).toBe("7")
     expect(JSON.stringify(wire.body)).not.toContain("internal.example")
     expect(detail).toContain("overloaded_error")
-    const midStream = await failureOf(() => streamed(backend().generateStream({ ...call("overloaded-midstream"), stream: true }, context())))
+    const midStream = await failureOf(() => collectChunks(backend().generateStream({ ...call("overloaded-midstream"), stream: true }, callContext())))
     expect(midStream.reason?._tag).toBe("UpstreamUnavailable")
   })
 
   it("reads thinking as reasoning with its signed block, streamed and not", async () => {
-    const result = await backend().generate(call("thinking", undefined, { reasoningEffort: "low" }), context())
+    const result = await backend().generate(call("thinking", undefined, { reasoningEffort: "low" }), callContext())
     expect(lastReceived().body["thinking"]).toEqual({ type: "enabled", budget_tokens: 2048 })
     expect(result.reasoning).toBe("925 divided by 5 = 185")
     expect(result.thinkingBlocks).toEqual([recordedThinkingBlock])
-    const chunks = await streamed(backend().generateStream({ ...call("thinking", undefined, { reasoningEffort: "low" }), stream: true }, context()))
+    const chunks = await collectChunks(backend().generateStream({ ...call("thinking", undefined, { reasoningEffort: "low" }), stream: true }, callContext()))
     expect(chunks.map((c) => c.deltaReasoning ?? "").join("")).toBe("The previous result was 925. Now I need to divide that by 5.\n\n925 ÷ 5 = 185")
     expect(chunks.flatMap((c) => c.thinkingBlocks ?? [])).toMatchObject([{ type: "thinking", signature: expect.stringMatching(/^EvQBCkYICxgCKkAxhD4N/) }])
   })
 
   it("gives a tool-use turn its signed thinking back when the client dropped it (non-streamed answer)", async () => {
     const anthropic = backend()
-    const first = await anthropic.generate(call("thinking-tool", [{ role: "user", content: "925 / 5?" }], { reasoningEffort: "low" }, calcTool), context())
+    const first = await anthropic.generate(call("thinking-tool", [{ role: "user", content: "925 / 5?" }], { reasoningEffort: "low" }, calcTool), callContext())
     expect(first.toolCalls).toEqual([{ id: "toolu_01ThinkCalc", name: "calc", arguments: '{"x":925}' }])
     // What an unmodified OpenAI client sends back: the assistant tool-call turn without thinking_blocks.
     const followUp = followUpOf(first)
-    await anthropic.generate(call("text", followUp, { reasoningEffort: "low" }, calcTool), context())
+    await anthropic.generate(call("text", followUp, { reasoningEffort: "low" }, calcTool), callContext())
     expect(assistantTurnSent()).toEqual([recordedThinkingBlock, { type: "tool_use", id: "toolu_01ThinkCalc", name: "calc", input: { x: 925 } }])
     // Another backend instance (another node) has nothing to give back.
-    await backend().generate(call("text", followUp, { reasoningEffort: "low" }, calcTool), context())
+    await backend().generate(call("text", followUp, { reasoningEffort: "low" }, calcTool), callContext())
     expect(assistantTurnSent()).toEqual([{ type: "tool_use", id: "toolu_01ThinkCalc", name: "calc", input: { x: 925 } }])
   })
 
   it("gives a tool-use turn its signed thinking back when the client dropped it (streamed answer)", async () => {
     const anthropic = backend()
-    const chunks = await streamed(anthropic.generateStream({ ...call("thinking-tool", [{ role: "user", content: "925 / 5?" }], { reasoningEffort: "low" }, calcTool), stream: true }, context()))
+    const chunks = await collectChunks(anthropic.generateStream({ ...call("thinking-tool", [{ role: "user", content: "925 / 5?" }], { reasoningEffort: "low" }, calcTool), stream: true }, callContext()))
     const signature = chunks.flatMap((c) => c.thinkingBlocks ?? [])[0]
     expect(signature?.type).toBe("thinking")
     const followUp: Message[] = [
@@ -305,15 +264,15 @@ describe("the Anthropic backend", () => {
       { role: "assistant", content: null, toolCalls: [{ id: "toolu_01ThinkCalcStream", name: "calc", arguments: '{"x":925}' }] },
       { role: "tool", toolCallId: "toolu_01ThinkCalcStream", content: "185" },
     ]
-    await anthropic.generate(call("text", followUp, { reasoningEffort: "low" }, calcTool), context())
+    await anthropic.generate(call("text", followUp, { reasoningEffort: "low" }, calcTool), callContext())
     expect(assistantTurnSent()).toEqual([signature, { type: "tool_use", id: "toolu_01ThinkCalcStream", name: "calc", input: { x: 925 } }])
     // With thinking off, nothing is added: the API needs the blocks only with thinking on.
-    await anthropic.generate(call("text", followUp, {}, calcTool), context())
+    await anthropic.generate(call("text", followUp, {}, calcTool), callContext())
     expect(assistantTurnSent()).toEqual([{ type: "tool_use", id: "toolu_01ThinkCalcStream", name: "calc", input: { x: 925 } }])
   })
 
   it("is generative only: embed refuses", async () => {
-    const { reason } = await failureOf(() => backend().embed({ input: "x", opts: { model: "text" }, encodingFormat: "float" }, context()))
+    const { reason } = await failureOf(() => backend().embed({ input: "x", opts: { model: "text" }, encodingFormat: "float" }, callContext()))
     expect(reason).toMatchObject({ _tag: "InvalidRequest", param: "model" })
   })
 })

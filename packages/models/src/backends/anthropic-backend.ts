@@ -16,7 +16,8 @@ import {
 } from "@harper-gateway/translate"
 import type { BackendContext, EmbeddingBackend, GenerativeBackend } from "../backend.ts"
 import type { ThinkingBlockStore } from "./thinking-block-store.ts"
-import { createUpstreamHttp, SSE_FRAMING, type UpstreamTimeouts } from "./upstream-http.ts"
+import { createUpstreamHttp, reducerDecode, SSE_FRAMING } from "./upstream-http.ts"
+import { apiKeyHeader, type UpstreamOptions } from "./upstream-options.ts"
 
 export const ANTHROPIC_DEFAULTS = {
   baseUrl: "https://api.anthropic.com",
@@ -25,20 +26,13 @@ export const ANTHROPIC_DEFAULTS = {
   defaultMaxTokens: 4096,
 } as const
 
-export interface AnthropicBackendOptions {
-  /** Without `/v1` (the path `/v1/messages` is added), as Anthropic's SDKs take it. */
-  readonly baseUrl: string
-  readonly apiKey: string | undefined
+/** `baseUrl` is without `/v1` (the path `/v1/messages` is added), as Anthropic's SDKs take it. No embeddings, so no embeddings bound. */
+export interface AnthropicBackendOptions extends Omit<UpstreamOptions, "maxEmbeddingsResponseBytes"> {
   /** The `anthropic-version` header. */
   readonly version: string
   /** `anthropic-beta` header values, when the operator opts into beta features. */
   readonly betas: readonly string[]
   readonly request: AnthropicRequestOptions
-  readonly timeouts: UpstreamTimeouts
-  readonly maxChatResponseBytes: number
-  readonly maxErrorBytes: number
-  /** Whether an upstream's error message reaches clients (redacted). */
-  readonly exposeUpstreamErrors: boolean
   /** Where the signed thinking of tool-calling answers waits for the client's next turn (see thinking-block-store.ts). */
   readonly thinkingStore: ThinkingBlockStore
   readonly now: () => number
@@ -53,14 +47,11 @@ export interface AnthropicBackendOptions {
  * an embedding model on this backend.
  */
 export function createAnthropicBackend(options: AnthropicBackendOptions): GenerativeBackend & EmbeddingBackend {
-  const headers: Record<string, string> = { "anthropic-version": options.version }
-  if (options.apiKey !== undefined && options.apiKey !== "") headers["x-api-key"] = options.apiKey
+  const headers: Record<string, string> = { "anthropic-version": options.version, ...apiKeyHeader(options.apiKey, "x-api-key") }
   if (options.betas.length > 0) headers["anthropic-beta"] = options.betas.join(",")
   const http = createUpstreamHttp({
-    baseUrl: options.baseUrl,
+    ...options,
     headers,
-    timeouts: options.timeouts,
-    maxErrorBytes: options.maxErrorBytes,
     errorOf: (answer) => fromAnthropicError(answer, options.now(), { exposeMessage: options.exposeUpstreamErrors }),
   })
 
@@ -86,22 +77,18 @@ export function createAnthropicBackend(options: AnthropicBackendOptions): Genera
     // A generator, so a refused field fails the first pull like any upstream error, not the call that made the stream.
     async *generateStream(call: ChatCall, context: BackendContext): AsyncIterable<GenerateChunk> {
       const { body, structuredOutputTool } = encode(call, true)
-      let state = initialAnthropicStreamState({ ...(structuredOutputTool === undefined ? {} : { structuredOutputTool }), nowMs: options.now() })
       // What the store needs once the answer is whole: its calls (position -> id, name) and signed blocks.
       const calls = new Map<number, { id: string; name: string }>()
       const blocks: ThinkingBlock[] = []
-      const decode = function* (data: string | undefined): Generator<GenerateChunk> {
-        const [next, outputs] = decodeAnthropicStreamEvent(state, data === undefined ? { type: "end" } : { type: "event", data })
-        state = next
-        for (const output of outputs) {
-          if (output.type === "error") throw new GatewayFailure(output.error)
-          const chunk = output.chunk
+      const decode = reducerDecode(
+        initialAnthropicStreamState({ ...(structuredOutputTool === undefined ? {} : { structuredOutputTool }), nowMs: options.now() }),
+        (state, data) => decodeAnthropicStreamEvent(state, data === undefined ? { type: "end" } : { type: "event", data }),
+        (chunk) => {
           for (const delta of chunk.deltaToolCalls ?? []) if (delta.id !== undefined && delta.name !== undefined) calls.set(delta.index, { id: delta.id, name: delta.name })
           blocks.push(...(chunk.thinkingBlocks ?? []))
           if (chunk.finishReason !== undefined) options.thinkingStore.remember([...calls.entries()].sort(([a], [b]) => a - b).map(([, c]) => c), blocks)
-          yield chunk
-        }
-      }
+        },
+      )
       yield* http.postStream(context, "/v1/messages", body, SSE_FRAMING, decode)
     },
     embed(_call: EmbedCall, _context: BackendContext): Promise<EmbedResult> {

@@ -1,8 +1,8 @@
 import { Schema } from "effect"
 import type { ModelEntry } from "../model-config.ts"
 import { ANTHROPIC_DEFAULTS, createAnthropicBackend } from "./anthropic-backend.ts"
-import { DEFAULT_RESPONSE_LIMITS, DEFAULT_TIMEOUTS } from "./openai-backend.ts"
 import { createThinkingBlockStore, DEFAULT_THINKING_STORE } from "./thinking-block-store.ts"
+import { upstreamOptionsOf } from "./upstream-options.ts"
 
 const PositiveInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
 /** The API's smallest thinking budget is 1,024 tokens. */
@@ -44,8 +44,7 @@ export type AnthropicEntryOptions = typeof AnthropicEntryOptions.Type
 export function anthropicBackendOf(entry: ModelEntry) {
   const own = entry.anthropic ?? {}
   return createAnthropicBackend({
-    baseUrl: entry.baseUrl === undefined || entry.baseUrl === "" ? ANTHROPIC_DEFAULTS.baseUrl : entry.baseUrl,
-    apiKey: entry.apiKey,
+    ...upstreamOptionsOf(entry, ANTHROPIC_DEFAULTS.baseUrl),
     version: own.version ?? ANTHROPIC_DEFAULTS.version,
     betas: own.betas ?? [],
     request: {
@@ -53,15 +52,6 @@ export function anthropicBackendOf(entry: ModelEntry) {
       nativeStructuredOutput: own.nativeStructuredOutput ?? false,
       ...(own.thinkingBudgets === undefined ? {} : { thinkingBudgets: own.thinkingBudgets }),
     },
-    timeouts: {
-      connectMs: entry.timeouts?.connectMs ?? DEFAULT_TIMEOUTS.connectMs,
-      firstByteMs: entry.timeouts?.firstByteMs ?? DEFAULT_TIMEOUTS.firstByteMs,
-      idleMs: entry.timeouts?.idleMs ?? DEFAULT_TIMEOUTS.idleMs,
-      totalMs: entry.timeouts?.totalMs ?? DEFAULT_TIMEOUTS.totalMs,
-    },
-    maxChatResponseBytes: entry.limits?.maxResponseBytes ?? DEFAULT_RESPONSE_LIMITS.maxChatResponseBytes,
-    maxErrorBytes: entry.limits?.maxErrorBytes ?? DEFAULT_RESPONSE_LIMITS.maxErrorBytes,
-    exposeUpstreamErrors: entry.exposeUpstreamErrors ?? true,
     thinkingStore: createThinkingBlockStore({
       maxEntries: own.thinkingStore?.maxEntries ?? DEFAULT_THINKING_STORE.maxEntries,
       maxChars: own.thinkingStore?.maxChars ?? DEFAULT_THINKING_STORE.maxChars,

@@ -1,9 +1,8 @@
-import { createServer, type IncomingHttpHeaders } from "node:http"
-import { GatewayFailure, isRetryable, toEmbeddingsResponse, type ChatCall, type GenerateChunk, type Message } from "@harper-gateway/translate"
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
-import { listenOnLoopback } from "../../test/listen-loopback.ts"
-import { recordedBody, recordedStreamLines } from "../../test/recorded-provider.ts"
-import { DEFAULT_RESPONSE_LIMITS, DEFAULT_TIMEOUTS } from "./openai-backend.ts"
+import { isRetryable, toEmbeddingsResponse, type ChatCall, type Message } from "@harper-gateway/translate"
+import { beforeEach, describe, expect, it } from "vitest"
+import { recordedBody, recordedStreamLines } from "../../../translate/test/recorded-provider.ts"
+import { callContext, collectChunks, failureOf, testUpstreamOptions } from "../../test/backend-calls.ts"
+import { localUpstream, type ReceivedRequest } from "../../test/local-upstream.ts"
 import { createGeminiBackend, type GeminiBackendOptions } from "./gemini-backend.ts"
 import { createThoughtSignatureStore } from "./thought-signature-store.ts"
 import { DEFAULT_RETRIES, retryDelayMs } from "../routing/retry-policy.ts"
@@ -22,46 +21,25 @@ import { DEFAULT_RETRIES, retryDelayMs } from "../routing/retry-policy.ts"
  * and https://ai.google.dev/gemini-api/docs/text-generation (REST examples).
  */
 
-interface Seen {
-  readonly method: string
-  readonly url: string
-  readonly headers: IncomingHttpHeaders
-  readonly body: unknown
-}
 type Answer = { readonly status: number; readonly json: string } | { readonly sse: readonly string[] }
 
-const seen: Seen[] = []
 let answers: Answer[] = []
-let url = ""
-let close: () => Promise<void> = async () => undefined
-
-beforeAll(async () => {
-  const server = createServer(async (req, res) => {
-    const chunks: Buffer[] = []
-    for await (const chunk of req) chunks.push(chunk)
-    seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: JSON.parse(Buffer.concat(chunks).toString("utf8")) })
-    const answer = answers.shift()
-    if (answer === undefined) {
-      res.writeHead(500)
-      return res.end()
-    }
-    if ("sse" in answer) {
-      res.writeHead(200, { "content-type": "text/event-stream" })
-      // As Gemini frames `?alt=sse`: `data: <json>\r\n\r\n`, no terminator.
-      for (const line of answer.sse) res.write(`data: ${line}\r\n\r\n`)
-      return res.end()
-    }
-    res.writeHead(answer.status, { "content-type": "application/json" })
-    return res.end(answer.json)
-  })
-  const listening = await listenOnLoopback(server)
-  url = listening.url
-  close = listening.close
+const upstream = localUpstream((_request, res) => {
+  const answer = answers.shift()
+  if (answer === undefined) {
+    res.writeHead(500)
+    return res.end()
+  }
+  if ("sse" in answer) {
+    res.writeHead(200, { "content-type": "text/event-stream" })
+    // As Gemini frames `?alt=sse`: `data: <json>\r\n\r\n`, no terminator.
+    for (const line of answer.sse) res.write(`data: ${line}\r\n\r\n`)
+    return res.end()
+  }
+  res.writeHead(answer.status, { "content-type": "application/json" })
+  return res.end(answer.json)
 })
-
-afterAll(async () => {
-  await close()
-})
+const seen = upstream.received
 
 beforeEach(() => {
   seen.length = 0
@@ -71,32 +49,15 @@ beforeEach(() => {
 let prefixes = 0
 const backend = (overrides: Partial<GeminiBackendOptions> = {}) =>
   createGeminiBackend({
-    baseUrl: url,
+    ...testUpstreamOptions(upstream.url(), "AIza-test-key"),
     apiVersion: "v1beta",
-    apiKey: "AIza-test-key",
-    timeouts: DEFAULT_TIMEOUTS,
-    ...DEFAULT_RESPONSE_LIMITS,
-    exposeUpstreamErrors: true,
     request: {},
     signatures: createThoughtSignatureStore({ maxEntries: 100, maxChars: 1_000_000, ttlMs: 60_000 }),
     newToolCallIdPrefix: () => `call_t${++prefixes}_`,
     ...overrides,
   })
-const context = () => ({ signal: new AbortController().signal })
 const chat = (model: string, messages: readonly Message[], stream = false): ChatCall => ({ input: { messages }, opts: { model }, stream, includeUsage: false })
-const collect = async (stream: AsyncIterable<GenerateChunk>) => {
-  const chunks: GenerateChunk[] = []
-  for await (const chunk of stream) chunks.push(chunk)
-  return chunks
-}
-const failureOf = async (promise: Promise<unknown>) => {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (failure: unknown) => failure,
-  )
-  return { reason: GatewayFailure.reasonOf(error), detail: GatewayFailure.detailOf(error) }
-}
-const first = (): Seen => {
+const first = (): ReceivedRequest => {
   const request = seen[0]
   if (request === undefined) throw new Error("the upstream saw no request")
   return request
@@ -105,12 +66,12 @@ const first = (): Seen => {
 describe("Gemini backend: generateContent", () => {
   it("posts to /v1beta/models/{model}:generateContent with the key in x-goog-api-key only, and reads the recorded answer", async () => {
     answers = [{ status: 200, json: recordedBody("gemini", "google-text") }]
-    const result = await backend().generate(chat("gemini-3-pro-preview", [{ role: "system", content: "Be brief." }, { role: "user", content: "How many r's in strawberry?" }]), context())
+    const result = await backend().generate(chat("gemini-3-pro-preview", [{ role: "system", content: "Be brief." }, { role: "user", content: "How many r's in strawberry?" }]), callContext())
     expect(first().method).toBe("POST")
-    expect(first().url).toBe("/v1beta/models/gemini-3-pro-preview:generateContent")
+    expect(first().path).toBe("/v1beta/models/gemini-3-pro-preview:generateContent")
     expect(first().headers["x-goog-api-key"]).toBe("AIza-test-key")
     expect(first().headers["authorization"]).toBeUndefined()
-    expect(first().url).not.toContain("AIza")
+    expect(first().path).not.toContain("AIza")
     expect(first().body).toEqual({ contents: [{ role: "user", parts: [{ text: "How many r's in strawberry?" }] }], systemInstruction: { parts: [{ text: "Be brief." }] } })
     expect(result.content).toBe("There are **3** r's in strawberry.\n\nHere is the breakdown: st**r**awbe**rr**y.")
     expect(result.usage).toMatchObject({ promptTokens: 9, completionTokens: 28 + 244, reasoningTokens: 244, totalTokens: 281 })
@@ -118,22 +79,22 @@ describe("Gemini backend: generateContent", () => {
 
   it("a blocked prompt (documented promptFeedback, no candidates) is a content_filter finish", async () => {
     answers = [{ status: 200, json: JSON.stringify({ promptFeedback: { blockReason: "SAFETY", safetyRatings: [{ category: "HARM_CATEGORY_DANGEROUS_CONTENT", probability: "HIGH" }] }, usageMetadata: { promptTokenCount: 7, totalTokenCount: 7 }, modelVersion: "gemini-2.5-flash", responseId: "b1" }) }]
-    const result = await backend().generate(chat("gemini-2.5-flash", [{ role: "user", content: "…" }]), context())
+    const result = await backend().generate(chat("gemini-2.5-flash", [{ role: "user", content: "…" }]), callContext())
     expect(result).toMatchObject({ content: "", finishReason: "content_filter", rawFinishReason: "SAFETY", usage: { promptTokens: 7 } })
   })
 
   it("refuses what Gemini cannot do with a 400 naming the field, before calling it", async () => {
     const call: ChatCall = { ...chat("gemini-2.5-flash", [{ role: "user", content: "x" }]), opts: { model: "gemini-2.5-flash", logprobs: true } }
-    const { reason } = await failureOf(backend().generate(call, context()))
+    const { reason } = await failureOf(backend().generate(call, callContext()))
     expect(reason).toMatchObject({ _tag: "InvalidRequest", param: "logprobs" })
-    const streamed = await failureOf(collect(backend().generateStream({ ...call, stream: true }, context())))
+    const streamed = await failureOf(collectChunks(backend().generateStream({ ...call, stream: true }, callContext())))
     expect(streamed.reason).toMatchObject({ _tag: "InvalidRequest", param: "logprobs" })
     expect(seen).toHaveLength(0)
   })
 
   it("the recorded 429 with RetryInfo is a retryable rate limit waiting its retryDelay; the body stays with the operator", async () => {
     answers = [{ status: 429, json: recordedBody("gemini", "google-429-retry-info") }]
-    const { reason, detail } = await failureOf(backend({ exposeUpstreamErrors: false }).generate(chat("gemini-2.5-flash", [{ role: "user", content: "x" }]), context()))
+    const { reason, detail } = await failureOf(backend({ exposeUpstreamErrors: false }).generate(chat("gemini-2.5-flash", [{ role: "user", content: "x" }]), callContext()))
     expect(reason).toMatchObject({ _tag: "RateLimited", retryAfterMs: 34_400 })
     expect(reason !== undefined && isRetryable(reason)).toBe(true)
     expect(JSON.stringify(reason)).not.toContain("GenerateRequestsPerMinutePerProjectPerModel")
@@ -148,8 +109,8 @@ describe("Gemini backend: generateContent", () => {
 describe("Gemini backend: streamGenerateContent", () => {
   it("asks for SSE at :streamGenerateContent?alt=sse and yields the recorded text with usage", async () => {
     answers = [{ sse: recordedStreamLines("gemini", "google-text") }]
-    const chunks = await collect(backend().generateStream(chat("gemini-3-pro-preview", [{ role: "user", content: "How many r's?" }], true), context()))
-    expect(first().url).toBe("/v1beta/models/gemini-3-pro-preview:streamGenerateContent?alt=sse")
+    const chunks = await collectChunks(backend().generateStream(chat("gemini-3-pro-preview", [{ role: "user", content: "How many r's?" }], true), callContext()))
+    expect(first().path).toBe("/v1beta/models/gemini-3-pro-preview:streamGenerateContent?alt=sse")
     expect(first().headers["accept"]).toBe("text/event-stream")
     expect(first().headers["x-goog-api-key"]).toBe("AIza-test-key")
     expect(chunks.map((chunk) => chunk.deltaContent ?? "").join("")).toBe('There are **3** "r"s in strawberry.\n\nst**r**awbe**rr**y')
@@ -158,14 +119,14 @@ describe("Gemini backend: streamGenerateContent", () => {
 
   it("an error body inside the stream (the recorded 429 after the first recorded event) ends it with its reason; its message stays with the operator when not exposed", async () => {
     answers = [{ sse: [recordedStreamLines("gemini", "google-text")[0] ?? "", JSON.stringify(JSON.parse(recordedBody("gemini", "google-429-retry-info")))] }]
-    const { reason } = await failureOf(collect(backend({ exposeUpstreamErrors: false }).generateStream(chat("gemini-3-pro-preview", [{ role: "user", content: "x" }], true), context())))
+    const { reason } = await failureOf(collectChunks(backend({ exposeUpstreamErrors: false }).generateStream(chat("gemini-3-pro-preview", [{ role: "user", content: "x" }], true), callContext())))
     expect(reason).toMatchObject({ _tag: "RateLimited", retryAfterMs: 34_400 })
     expect(JSON.stringify(reason)).not.toContain("exceeded your current quota")
   })
 
   it("a stream cut before its finish is an error, not a short answer", async () => {
     answers = [{ sse: recordedStreamLines("gemini", "google-text").slice(0, 2) }]
-    const { reason } = await failureOf(collect(backend().generateStream(chat("gemini-3-pro-preview", [{ role: "user", content: "x" }], true), context())))
+    const { reason } = await failureOf(collectChunks(backend().generateStream(chat("gemini-3-pro-preview", [{ role: "user", content: "x" }], true), callContext())))
     expect(reason).toMatchObject({ _tag: "UpstreamError", code: "upstream_stream_incomplete" })
   })
 })
@@ -188,15 +149,15 @@ describe("Gemini backend: thought signatures across turns", () => {
       { status: 200, json: recordedBody("gemini", "google-tool-call") },
       { status: 200, json: recordedBody("gemini", "google-tool-call") },
     ]
-    const one = await gemini.generate(chat("gemini-3-pro-preview", [{ role: "user", content: "Weather in San Francisco?" }]), context())
-    const two = await gemini.generate(chat("gemini-3-pro-preview", [{ role: "user", content: "Weather in San Francisco?" }]), context())
+    const one = await gemini.generate(chat("gemini-3-pro-preview", [{ role: "user", content: "Weather in San Francisco?" }]), callContext())
+    const two = await gemini.generate(chat("gemini-3-pro-preview", [{ role: "user", content: "Weather in San Francisco?" }]), callContext())
     const id = one.toolCalls?.[0]?.id ?? ""
     expect(id).toMatch(/^call_t\d+_0$/)
     expect(two.toolCalls?.[0]?.id).not.toBe(id)
 
     answers = [{ status: 200, json: recordedBody("gemini", "google-text") }]
     seen.length = 0
-    await gemini.generate(chat("gemini-3-pro-preview", weatherTurn(id)), context())
+    await gemini.generate(chat("gemini-3-pro-preview", weatherTurn(id)), callContext())
     const signature = JSON.parse(recordedBody("gemini", "google-tool-call")).candidates[0].content.parts[0].thoughtSignature
     expect(replayedCalls(first().body)).toEqual([{ functionCall: { name: "weather", args: { location: "San Francisco" } }, thoughtSignature: signature }])
   })
@@ -204,7 +165,7 @@ describe("Gemini backend: thought signatures across turns", () => {
   it("keeps the signature of a streamed call (recorded partialArgs stream) for the next turn; the unsigned parallel call stays unsigned", async () => {
     const gemini = backend()
     answers = [{ sse: recordedStreamLines("gemini", "google-stream-tool-call-arguments") }]
-    const chunks = await collect(gemini.generateStream(chat("gemini-3.1-pro-preview", [{ role: "user", content: "Weather in Boston and San Francisco?" }], true), context()))
+    const chunks = await collectChunks(gemini.generateStream(chat("gemini-3.1-pro-preview", [{ role: "user", content: "Weather in Boston and San Francisco?" }], true), callContext()))
     const calls = chunks.flatMap((chunk) => chunk.deltaToolCalls ?? []).filter((delta) => delta.id !== undefined)
     expect(calls.map((delta) => delta.name)).toEqual(["getWeather", "getWeather"])
     const [boston, sf] = calls.map((delta) => delta.id ?? "")
@@ -224,7 +185,7 @@ describe("Gemini backend: thought signatures across turns", () => {
       { role: "tool", toolCallId: boston ?? "", content: "cold" },
       { role: "tool", toolCallId: sf ?? "", content: "mild" },
     ]
-    await gemini.generate(chat("gemini-3.1-pro-preview", history), context())
+    await gemini.generate(chat("gemini-3.1-pro-preview", history), callContext())
     const recordedSignature = JSON.parse(recordedStreamLines("gemini", "google-stream-tool-call-arguments")[0] ?? "{}").candidates[0].content.parts[0].thoughtSignature
     expect(replayedCalls(first().body)).toEqual([
       { functionCall: { name: "getWeather", args: { location: "Boston" } }, thoughtSignature: recordedSignature },
@@ -237,8 +198,8 @@ describe("Gemini backend: thought signatures across turns", () => {
       { status: 200, json: recordedBody("gemini", "google-text") },
       { status: 200, json: recordedBody("gemini", "google-text") },
     ]
-    await backend({ request: { unsignedToolCallSignature: "skip_thought_signature_validator" } }).generate(chat("gemini-3-pro-preview", weatherTurn("call_elsewhere_0")), context())
-    await backend().generate(chat("gemini-3-pro-preview", weatherTurn("call_elsewhere_0")), context())
+    await backend({ request: { unsignedToolCallSignature: "skip_thought_signature_validator" } }).generate(chat("gemini-3-pro-preview", weatherTurn("call_elsewhere_0")), callContext())
+    await backend().generate(chat("gemini-3-pro-preview", weatherTurn("call_elsewhere_0")), callContext())
     expect(replayedCalls(seen[0]?.body)).toEqual([{ functionCall: { name: "weather", args: { location: "San Francisco" } }, thoughtSignature: "skip_thought_signature_validator" }])
     expect(replayedCalls(seen[1]?.body)).toEqual([{ functionCall: { name: "weather", args: { location: "San Francisco" } } }])
   })
@@ -247,8 +208,8 @@ describe("Gemini backend: thought signatures across turns", () => {
 describe("Gemini backend: embeddings (documented answers)", () => {
   it("one input is embedContent with dimensions as outputDimensionality; the client's encoding is honoured", async () => {
     answers = [{ status: 200, json: JSON.stringify({ embedding: { values: [0.1, -0.25, 0.5] } }) }]
-    const result = await backend().embed({ input: "Hello World!", encodingFormat: "base64", opts: { model: "gemini-embedding-001", dimensions: 3 } }, context())
-    expect(first().url).toBe("/v1beta/models/gemini-embedding-001:embedContent")
+    const result = await backend().embed({ input: "Hello World!", encodingFormat: "base64", opts: { model: "gemini-embedding-001", dimensions: 3 } }, callContext())
+    expect(first().path).toBe("/v1beta/models/gemini-embedding-001:embedContent")
     expect(first().headers["x-goog-api-key"]).toBe("AIza-test-key")
     expect(first().body).toEqual({ model: "models/gemini-embedding-001", content: { parts: [{ text: "Hello World!" }] }, outputDimensionality: 3 })
     // Float clients get Gemini's numbers as printed, base64 clients the float32 bytes.
@@ -259,8 +220,8 @@ describe("Gemini backend: embeddings (documented answers)", () => {
 
   it("several inputs are one batchEmbedContents, read back in order", async () => {
     answers = [{ status: 200, json: JSON.stringify({ embeddings: [{ values: [1, 0] }, { values: [0, 1] }] }) }]
-    const result = await backend().embed({ input: ["first", "second"], encodingFormat: "float", opts: { model: "gemini-embedding-001", dimensions: 2 } }, context())
-    expect(first().url).toBe("/v1beta/models/gemini-embedding-001:batchEmbedContents")
+    const result = await backend().embed({ input: ["first", "second"], encodingFormat: "float", opts: { model: "gemini-embedding-001", dimensions: 2 } }, callContext())
+    expect(first().path).toBe("/v1beta/models/gemini-embedding-001:batchEmbedContents")
     expect(first().body).toEqual({
       requests: [
         { model: "models/gemini-embedding-001", content: { parts: [{ text: "first" }] }, outputDimensionality: 2 },
@@ -280,15 +241,15 @@ describe("Gemini backend: embeddings (documented answers)", () => {
       const count = Math.min(100, input.length - b * 100)
       return { status: 200, json: JSON.stringify({ embeddings: Array.from({ length: count }, (_, i) => ({ values: [b * 100 + i] })) }) }
     })
-    const result = await backend().embed({ input, encodingFormat: "float", opts: { model: "gemini-embedding-001" } }, context())
-    expect(seen.map((request) => request.url)).toEqual(Array.from({ length: batches }, () => "/v1beta/models/gemini-embedding-001:batchEmbedContents"))
+    const result = await backend().embed({ input, encodingFormat: "float", opts: { model: "gemini-embedding-001" } }, callContext())
+    expect(seen.map((request) => request.path)).toEqual(Array.from({ length: batches }, () => "/v1beta/models/gemini-embedding-001:batchEmbedContents"))
     expect(seen.map((request) => (typeof request.body === "object" && request.body !== null && "requests" in request.body && Array.isArray(request.body.requests) ? request.body.requests.length : 0))).toEqual([...Array.from({ length: 20 }, () => 100), 48])
     expect(result.vectors.map((vector) => vector[0])).toEqual(input.map((_, i) => i))
   })
 
   it("an answer with fewer vectors than inputs is an upstream error, never a short list", async () => {
     answers = [{ status: 200, json: JSON.stringify({ embeddings: [{ values: [1, 0] }] }) }]
-    const { reason } = await failureOf(backend().embed({ input: ["a", "b"], encodingFormat: "float", opts: { model: "gemini-embedding-001" } }, context()))
+    const { reason } = await failureOf(backend().embed({ input: ["a", "b"], encodingFormat: "float", opts: { model: "gemini-embedding-001" } }, callContext()))
     expect(reason).toMatchObject({ _tag: "UpstreamError", code: "invalid_upstream_response" })
   })
 })

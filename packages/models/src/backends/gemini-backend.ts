@@ -20,22 +20,15 @@ import {
 } from "@harper-gateway/translate"
 import type { BackendContext, EmbeddingBackend, GenerativeBackend } from "../backend.ts"
 import type { ThoughtSignatureStore } from "./thought-signature-store.ts"
-import { createUpstreamHttp, SSE_FRAMING, type UpstreamTimeouts } from "./upstream-http.ts"
+import { createUpstreamHttp, reducerDecode, SSE_FRAMING } from "./upstream-http.ts"
+import { apiKeyHeader, type UpstreamOptions } from "./upstream-options.ts"
 
 export const GEMINI_DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com"
 export const GEMINI_DEFAULT_API_VERSION = "v1beta"
 
-export interface GeminiBackendOptions {
-  /** Without the API version: `https://generativelanguage.googleapis.com`. */
-  readonly baseUrl: string
+/** `baseUrl` is without the API version: `https://generativelanguage.googleapis.com`. */
+export interface GeminiBackendOptions extends UpstreamOptions {
   readonly apiVersion: string
-  readonly apiKey: string | undefined
-  readonly timeouts: UpstreamTimeouts
-  readonly maxChatResponseBytes: number
-  readonly maxEmbeddingsResponseBytes: number
-  readonly maxErrorBytes: number
-  /** Whether Gemini's JSON error message reaches clients (redacted). */
-  readonly exposeUpstreamErrors: boolean
   /** How requests are written (schema fields, thinking budgets, the sentinel for unsigned replayed calls). */
   readonly request: GeminiRequestOptions
   readonly signatures: ThoughtSignatureStore
@@ -52,10 +45,8 @@ export interface GeminiBackendOptions {
  */
 export function createGeminiBackend(options: GeminiBackendOptions): GenerativeBackend & EmbeddingBackend {
   const http = createUpstreamHttp({
-    baseUrl: options.baseUrl,
-    headers: options.apiKey !== undefined && options.apiKey !== "" ? { "x-goog-api-key": options.apiKey } : {},
-    timeouts: options.timeouts,
-    maxErrorBytes: options.maxErrorBytes,
+    ...options,
+    headers: apiKeyHeader(options.apiKey, "x-goog-api-key"),
     errorOf: (answer) => fromGeminiError(answer, Date.now(), { exposeMessage: options.exposeUpstreamErrors }),
   })
   const version = `/${options.apiVersion.replace(/^\/+|\/+$/g, "")}/`
@@ -78,19 +69,16 @@ export function createGeminiBackend(options: GeminiBackendOptions): GenerativeBa
     // A generator, so a refused request fails on the first read like any stream failure.
     async *generateStream(call: ChatCall, context: BackendContext): AsyncIterable<GenerateChunk> {
       const encoded = body(call)
-      let state = initialGeminiStreamState(undefined, { toolCallIdPrefix: newPrefix(), exposeMessage: options.exposeUpstreamErrors })
-      const decode = function* (data: string | undefined): Generator<GenerateChunk> {
-        const [next, outputs] = decodeGeminiStreamEvent(state, data === undefined ? { type: "end" } : { type: "data", data })
-        state = next
-        for (const output of outputs) {
-          if (output.type === "error") throw new GatewayFailure(output.error)
+      const decode = reducerDecode(
+        initialGeminiStreamState(undefined, { toolCallIdPrefix: newPrefix(), exposeMessage: options.exposeUpstreamErrors }),
+        (state, data) => decodeGeminiStreamEvent(state, data === undefined ? { type: "end" } : { type: "data", data }),
+        (chunk) => {
           // The decoder puts a call's id, name and signature on the call's first fragment.
-          for (const delta of output.chunk.deltaToolCalls ?? []) {
+          for (const delta of chunk.deltaToolCalls ?? []) {
             if (delta.id !== undefined && delta.name !== undefined && delta.signature !== undefined) signatures.remember(delta.id, delta.name, delta.signature)
           }
-          yield output.chunk
-        }
-      }
+        },
+      )
       yield* http.postStream(context, version + geminiGeneratePath(call.opts.model, true), encoded, SSE_FRAMING, decode)
     },
     async embed(call: EmbedCall, context: BackendContext): Promise<EmbedResult> {

@@ -3,8 +3,8 @@ import { Schema } from "effect"
 import type { ModelEntry } from "../model-config.ts"
 import type { EmbeddingBackend, GenerativeBackend } from "../backend.ts"
 import { createGeminiBackend, GEMINI_DEFAULT_API_VERSION, GEMINI_DEFAULT_BASE_URL } from "./gemini-backend.ts"
-import { DEFAULT_RESPONSE_LIMITS, DEFAULT_TIMEOUTS } from "./openai-backend.ts"
 import { createThoughtSignatureStore, DEFAULT_THOUGHT_SIGNATURE_BOUNDS } from "./thought-signature-store.ts"
+import { upstreamOptionsOf } from "./upstream-options.ts"
 
 const PositiveInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
 const Budget = Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)))
@@ -35,19 +35,8 @@ export function geminiBackendOf(entry: ModelEntry): GenerativeBackend & Embeddin
     ...(gemini.signUnknownToolCalls === false ? {} : { unsignedToolCallSignature: GEMINI_SKIP_SIGNATURE_VALIDATOR }),
   }
   return createGeminiBackend({
-    baseUrl: entry.baseUrl === undefined || entry.baseUrl === "" ? GEMINI_DEFAULT_BASE_URL : entry.baseUrl,
+    ...upstreamOptionsOf(entry, GEMINI_DEFAULT_BASE_URL),
     apiVersion: gemini.apiVersion ?? GEMINI_DEFAULT_API_VERSION,
-    apiKey: entry.apiKey,
-    timeouts: {
-      connectMs: entry.timeouts?.connectMs ?? DEFAULT_TIMEOUTS.connectMs,
-      firstByteMs: entry.timeouts?.firstByteMs ?? DEFAULT_TIMEOUTS.firstByteMs,
-      idleMs: entry.timeouts?.idleMs ?? DEFAULT_TIMEOUTS.idleMs,
-      totalMs: entry.timeouts?.totalMs ?? DEFAULT_TIMEOUTS.totalMs,
-    },
-    maxChatResponseBytes: entry.limits?.maxResponseBytes ?? DEFAULT_RESPONSE_LIMITS.maxChatResponseBytes,
-    maxEmbeddingsResponseBytes: entry.limits?.maxResponseBytes ?? DEFAULT_RESPONSE_LIMITS.maxEmbeddingsResponseBytes,
-    maxErrorBytes: entry.limits?.maxErrorBytes ?? DEFAULT_RESPONSE_LIMITS.maxErrorBytes,
-    exposeUpstreamErrors: entry.exposeUpstreamErrors ?? true,
     request,
     signatures: createThoughtSignatureStore({
       maxEntries: bounds.maxEntries ?? DEFAULT_THOUGHT_SIGNATURE_BOUNDS.maxEntries,

@@ -6,23 +6,14 @@
  * documents (`{"error": "..."}`, 404 for an unknown model, an error line mid-stream).
  */
 import { readFileSync } from "node:fs"
-import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http"
-import { base64ToFloat32, GatewayFailure, toEmbeddingsResponse, type ChatCall, type EmbedCall, type GenerateChunk } from "@harper-gateway/translate"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { listenOnLoopback } from "../../test/listen-loopback.ts"
-import { DEFAULT_RESPONSE_LIMITS, DEFAULT_TIMEOUTS } from "./openai-backend.ts"
+import type { ServerResponse } from "node:http"
+import { base64ToFloat32, toEmbeddingsResponse, type ChatCall, type EmbedCall } from "@harper-gateway/translate"
+import { describe, expect, it } from "vitest"
+import { callContext, collectChunks, failureOf, testUpstreamOptions } from "../../test/backend-calls.ts"
+import { localUpstream } from "../../test/local-upstream.ts"
 import { createOllamaBackend, type OllamaBackendOptions } from "./ollama-backend.ts"
 
 const fixture = (name: string) => readFileSync(new URL(`../../../translate/test/fixtures/ollama/${name}`, import.meta.url), "utf8")
-
-interface Received {
-  readonly path: string
-  readonly headers: IncomingHttpHeaders
-  readonly body: Record<string, unknown>
-}
-const received: Received[] = []
-let url = ""
-let close: () => Promise<void> = async () => undefined
 
 /** Writes an NDJSON answer in 5-byte pieces, so lines (and UTF-8 characters: "×") are cut anywhere. */
 async function trickle(res: ServerResponse, text: string): Promise<void> {
@@ -40,52 +31,40 @@ const answerJson = (res: ServerResponse, status: number, body: string) => {
   res.end(body)
 }
 
-beforeAll(async () => {
-  const server = createServer(async (req, res) => {
-    const chunks: Buffer[] = []
-    for await (const chunk of req) chunks.push(chunk)
-    const body: Record<string, unknown> = JSON.parse(Buffer.concat(chunks).toString("utf8"))
-    received.push({ path: req.url ?? "", headers: req.headers, body })
-    const model = String(body["model"])
-    if (req.url === "/api/embed") {
-      // What Ollama answers /api/embed for an input longer than the context (ollama/ollama#14186).
-      if (body["input"] === "too long") return answerJson(res, 400, '{"error":"the input length exceeds the context length"}')
-      return answerJson(res, 200, fixture(Array.isArray(body["input"]) ? "embed-multiple.json" : "embed.json"))
+const upstream = localUpstream((request, res) => {
+  const { body } = request
+  const model = String(body["model"])
+  if (request.path === "/api/embed") {
+    // What Ollama answers /api/embed for an input longer than the context (ollama/ollama#14186).
+    if (body["input"] === "too long") return answerJson(res, 400, '{"error":"the input length exceeds the context length"}')
+    return answerJson(res, 200, fixture(Array.isArray(body["input"]) ? "embed-multiple.json" : "embed.json"))
+  }
+  if (request.path !== "/api/chat") return answerJson(res, 404, '{"error":"404 page not found"}')
+  switch (model) {
+    case "llama3.2":
+      return body["stream"] === true ? trickle(res, fixture("chat-stream-tools.ndjson")) : answerJson(res, 200, fixture("chat-tools.json"))
+    case "qwen3":
+      return trickle(res, fixture("chat-thinking.ndjson"))
+    case "missing":
+      // docs.ollama.com/api/errors: "404: Not Found (model doesn't exist)", `{"error": "model 'llama3.2' not found"}`.
+      return answerJson(res, 404, `{"error":"model '${model}' not found"}`)
+    case "leaky":
+      return answerJson(res, 500, '{"error":"failed to load model: llama-runner at gpu-7.cluster.internal (10.0.0.7) out of memory"}')
+    case "errors-mid-stream": {
+      // docs.ollama.com/api/errors, "Errors that occur while streaming": 200, then an error line.
+      const first = fixture("chat-thinking.ndjson").split("\n")[0] ?? ""
+      return trickle(res, `${first}\n{"error":"an error was encountered while running the model"}\n`)
     }
-    if (req.url !== "/api/chat") return answerJson(res, 404, '{"error":"404 page not found"}')
-    switch (model) {
-      case "llama3.2":
-        return body["stream"] === true ? trickle(res, fixture("chat-stream-tools.ndjson")) : answerJson(res, 200, fixture("chat-tools.json"))
-      case "qwen3":
-        return trickle(res, fixture("chat-thinking.ndjson"))
-      case "missing":
-        // docs.ollama.com/api/errors: "404: Not Found (model doesn't exist)", `{"error": "model 'llama3.2' not found"}`.
-        return answerJson(res, 404, `{"error":"model '${model}' not found"}`)
-      case "leaky":
-        return answerJson(res, 500, '{"error":"failed to load model: llama-runner at gpu-7.cluster.internal (10.0.0.7) out of memory"}')
-      case "errors-mid-stream": {
-        // docs.ollama.com/api/errors, "Errors that occur while streaming": 200, then an error line.
-        const first = fixture("chat-thinking.ndjson").split("\n")[0] ?? ""
-        return trickle(res, `${first}\n{"error":"an error was encountered while running the model"}\n`)
-      }
-      case "cut-short":
-        return trickle(res, fixture("chat-thinking.ndjson").split("\n").slice(0, 2).join("\n"))
-      default:
-        return answerJson(res, 500, '{"error":"unexpected test model"}')
-    }
-  })
-  const listening = await listenOnLoopback(server)
-  url = listening.url
-  close = listening.close
+    case "cut-short":
+      return trickle(res, fixture("chat-thinking.ndjson").split("\n").slice(0, 2).join("\n"))
+    default:
+      return answerJson(res, 500, '{"error":"unexpected test model"}')
+  }
 })
-
-afterAll(async () => {
-  await close()
-})
+const { received } = upstream
 
 const backend = (overrides: Partial<OllamaBackendOptions> = {}) =>
-  createOllamaBackend({ baseUrl: url, apiKey: undefined, ...DEFAULT_TIMEOUTS, ...DEFAULT_RESPONSE_LIMITS, exposeUpstreamErrors: true, ollama: {}, ...overrides })
-const context = () => ({ signal: new AbortController().signal })
+  createOllamaBackend({ ...testUpstreamOptions(upstream.url(), undefined), ollama: {}, ...overrides })
 const chat = (model: string, stream: boolean, extra: Partial<ChatCall["input"]> = {}, opts: Partial<ChatCall["opts"]> = {}): ChatCall => ({
   input: { messages: [{ role: "user", content: "What is the weather in Tokyo?" }], ...extra },
   opts: { model, ...opts },
@@ -98,24 +77,11 @@ const lastRequest = () => {
   if (last === undefined) throw new Error("the upstream received nothing")
   return last
 }
-const failureOf = async (promise: Promise<unknown>) => {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (failure: unknown) => failure,
-  )
-  return { reason: GatewayFailure.reasonOf(error), detail: GatewayFailure.detailOf(error) }
-}
-const collect = async (stream: AsyncIterable<GenerateChunk>): Promise<GenerateChunk[]> => {
-  const out: GenerateChunk[] = []
-  for await (const chunk of stream) out.push(chunk)
-  return out
-}
-
 describe("the ollama backend (documented examples)", () => {
   it("posts /api/chat with the model config's options, keep_alive and think, and reads the documented tool-call answer", async () => {
     const result = await backend({ apiKey: "ollama-key", ollama: { options: { num_ctx: 8192 }, keepAlive: "10m", think: false } }).generate(
       chat("llama3.2", false, { tools: [getWeather] }, { temperature: 0.2, responseFormat: { type: "json_schema", name: "w", schema: { type: "object" } } }),
-      context(),
+      callContext(),
     )
     const sent = lastRequest()
     expect(sent.path).toBe("/api/chat")
@@ -146,12 +112,12 @@ describe("the ollama backend (documented examples)", () => {
   })
 
   it("sends no authorization header without an apiKey", async () => {
-    await backend().generate(chat("llama3.2", false), context())
+    await backend().generate(chat("llama3.2", false), callContext())
     expect(lastRequest().headers["authorization"]).toBeUndefined()
   })
 
   it("streams the documented tool-call lines as one whole call, then the done line's usage", async () => {
-    const chunks = await collect(backend().generateStream(chat("llama3.2", true, { tools: [getWeather] }), context()))
+    const chunks = await collectChunks(backend().generateStream(chat("llama3.2", true, { tools: [getWeather] }), callContext()))
     expect(lastRequest().body).toMatchObject({ stream: true })
     expect(lastRequest().headers["accept"]).toBe("application/x-ndjson")
     const calls = chunks.flatMap((chunk) => chunk.deltaToolCalls ?? [])
@@ -163,7 +129,7 @@ describe("the ollama backend (documented examples)", () => {
   })
 
   it("streams thinking as reasoning and the answer as content, however the bytes were cut; reasoning_effort becomes think", async () => {
-    const chunks = await collect(backend({ ollama: { think: false } }).generateStream(chat("qwen3", true, {}, { reasoningEffort: "high" }), context()))
+    const chunks = await collectChunks(backend({ ollama: { think: false } }).generateStream(chat("qwen3", true, {}, { reasoningEffort: "high" }), callContext()))
     expect(lastRequest().body["think"]).toBe(true)
     expect(chunks.map((chunk) => chunk.deltaReasoning ?? "").join("")).toBe("The user asks for 17 * 3. That is 51.")
     expect(chunks.map((chunk) => chunk.deltaContent ?? "").join("")).toBe("17 × 3 = 51.")
@@ -173,7 +139,7 @@ describe("the ollama backend (documented examples)", () => {
   it("refuses an image URL with a 400 naming the field, before anything reaches Ollama", async () => {
     const before = received.length
     const { reason } = await failureOf(
-      backend().generate({ input: { messages: [{ role: "user", content: [{ type: "image", url: "https://example.com/cat.png" }] }] }, opts: { model: "llama3.2" }, stream: false, includeUsage: false }, context()),
+      backend().generate({ input: { messages: [{ role: "user", content: [{ type: "image", url: "https://example.com/cat.png" }] }] }, opts: { model: "llama3.2" }, stream: false, includeUsage: false }, callContext()),
     )
     expect(reason).toMatchObject({ _tag: "InvalidRequest", param: "messages[0].content[0].image_url.url" })
     expect(received.length).toBe(before)
@@ -182,7 +148,7 @@ describe("the ollama backend (documented examples)", () => {
   it("sends a base64 image as Ollama's images beside the text", async () => {
     await backend().generate(
       { input: { messages: [{ role: "user", content: [{ type: "text", text: "What is in this picture?" }, { type: "image", url: "data:image/png;base64,iVBORw0KGgo=" }] }] }, opts: { model: "llama3.2" }, stream: false, includeUsage: false },
-      context(),
+      callContext(),
     )
     expect(lastRequest().body["messages"]).toEqual([{ role: "user", content: "What is in this picture?", images: ["iVBORw0KGgo="] }])
   })
@@ -190,29 +156,29 @@ describe("the ollama backend (documented examples)", () => {
 
 describe("the ollama backend's errors (docs.ollama.com/api/errors)", () => {
   it("an unknown model (404) is a model-not-found", async () => {
-    const { reason } = await failureOf(backend().generate(chat("missing", false), context()))
+    const { reason } = await failureOf(backend().generate(chat("missing", false), callContext()))
     expect(reason).toMatchObject({ _tag: "ModelNotFound" })
   })
 
   it("a 500 reaches the client redacted, the operator keeps the body, and a model that hides upstream errors shows none", async () => {
-    const shown = await failureOf(backend().generate(chat("leaky", false), context()))
+    const shown = await failureOf(backend().generate(chat("leaky", false), callContext()))
     expect(shown.reason).toMatchObject({ _tag: "UpstreamError", upstreamStatus: 500 })
     expect(JSON.stringify(shown.reason)).not.toMatch(/gpu-7|10\.0\.0\.7/)
     expect(shown.detail).toContain("gpu-7.cluster.internal")
-    const hidden = await failureOf(backend({ exposeUpstreamErrors: false }).generate(chat("leaky", false), context()))
+    const hidden = await failureOf(backend({ exposeUpstreamErrors: false }).generate(chat("leaky", false), callContext()))
     expect(hidden.reason !== undefined && "message" in hidden.reason ? hidden.reason.message : undefined).toBeUndefined()
   })
 
   it("an error line mid-stream ends the stream with its reason, its message hidden when the model says so", async () => {
-    const shown = await failureOf(collect(backend().generateStream(chat("errors-mid-stream", true), context())))
+    const shown = await failureOf(collectChunks(backend().generateStream(chat("errors-mid-stream", true), callContext())))
     expect(shown.reason).toMatchObject({ _tag: "UpstreamError", message: "an error was encountered while running the model" })
-    const hidden = await failureOf(collect(backend({ exposeUpstreamErrors: false }).generateStream(chat("errors-mid-stream", true), context())))
+    const hidden = await failureOf(collectChunks(backend({ exposeUpstreamErrors: false }).generateStream(chat("errors-mid-stream", true), callContext())))
     expect(hidden.reason).toMatchObject({ _tag: "UpstreamError" })
     expect(hidden.reason !== undefined && "message" in hidden.reason ? hidden.reason.message : undefined).toBeUndefined()
   })
 
   it("a stream that ends before its done line is an error, never a silent stop", async () => {
-    const { reason } = await failureOf(collect(backend().generateStream(chat("cut-short", true), context())))
+    const { reason } = await failureOf(collectChunks(backend().generateStream(chat("cut-short", true), callContext())))
     expect(reason).toMatchObject({ _tag: "UpstreamError", code: "upstream_stream_incomplete" })
   })
 })
@@ -225,7 +191,7 @@ describe("the ollama backend's embeddings (/api/embed, documented examples)", ()
   })
 
   it("embeds several inputs in one call, in order, with keep_alive and the prompt count as usage", async () => {
-    const result = await backend({ ollama: { keepAlive: "5m" } }).embed(embedCall(["Why is the sky blue?", "Why is the grass green?"]), context())
+    const result = await backend({ ollama: { keepAlive: "5m" } }).embed(embedCall(["Why is the sky blue?", "Why is the grass green?"]), callContext())
     expect(lastRequest()).toMatchObject({ path: "/api/embed", body: { model: "all-minilm", input: ["Why is the sky blue?", "Why is the grass green?"], keep_alive: "5m" } })
     // embed-multiple.json: "Generate Embeddings", multiple input.
     expect(result.vectors.length).toBe(2)
@@ -235,7 +201,7 @@ describe("the ollama backend's embeddings (/api/embed, documented examples)", ()
 
   it("a base64 client gets the same numbers as float32 bytes", async () => {
     const call = embedCall("Why is the sky blue?", {}, "base64")
-    const result = await backend().embed(call, context())
+    const result = await backend().embed(call, callContext())
     const response = toEmbeddingsResponse(result, "all-minilm", call.encodingFormat)
     const text = response.data[0]?.embedding
     expect(typeof text).toBe("string")
@@ -246,23 +212,23 @@ describe("the ollama backend's embeddings (/api/embed, documented examples)", ()
   })
 
   it("forwards dimensions, and refuses with a 400 naming it when the answer ignored it", async () => {
-    await backend().embed(embedCall("Why is the sky blue?", { dimensions: 10 }), context())
+    await backend().embed(embedCall("Why is the sky blue?", { dimensions: 10 }), callContext())
     expect(lastRequest().body["dimensions"]).toBe(10)
-    const { reason } = await failureOf(backend().embed(embedCall("Why is the sky blue?", { dimensions: 4 }), context()))
+    const { reason } = await failureOf(backend().embed(embedCall("Why is the sky blue?", { dimensions: 4 }), callContext()))
     expect(reason).toMatchObject({ _tag: "InvalidRequest", param: "dimensions" })
   })
 
   it("asks Ollama not to cut long inputs unless configured, and its refusal is a context-length 400 naming input", async () => {
-    await backend().embed(embedCall("Why is the sky blue?"), context())
+    await backend().embed(embedCall("Why is the sky blue?"), callContext())
     expect(lastRequest().body["truncate"]).toBe(false)
-    await backend({ ollama: { truncate: true } }).embed(embedCall("Why is the sky blue?"), context())
+    await backend({ ollama: { truncate: true } }).embed(embedCall("Why is the sky blue?"), callContext())
     expect(lastRequest().body["truncate"]).toBe(true)
-    const { reason } = await failureOf(backend().embed(embedCall("too long"), context()))
+    const { reason } = await failureOf(backend().embed(embedCall("too long"), callContext()))
     expect(reason).toMatchObject({ _tag: "ContextLengthExceeded", param: "input" })
   })
 
   it("refuses token-id inputs with a 400 naming the input", async () => {
-    const { reason } = await failureOf(backend().embed(embedCall([1, 2, 3]), context()))
+    const { reason } = await failureOf(backend().embed(embedCall([1, 2, 3]), callContext()))
     expect(reason).toMatchObject({ _tag: "InvalidRequest", param: "input" })
   })
 })

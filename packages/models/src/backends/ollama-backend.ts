@@ -19,7 +19,8 @@ import {
 } from "@harper-gateway/translate"
 import type { BackendContext, EmbeddingBackend, GenerativeBackend } from "../backend.ts"
 import type { OpenAIBackendOptions } from "./openai-backend.ts"
-import { createUpstreamHttp, NDJSON_FRAMING, type UpstreamHttp } from "./upstream-http.ts"
+import { createUpstreamHttp, NDJSON_FRAMING, reducerDecode, type UpstreamHttp } from "./upstream-http.ts"
+import { apiKeyHeader } from "./upstream-options.ts"
 
 /** Ollama's own address when the config names none. */
 export const OLLAMA_DEFAULT_BASE_URL = "http://127.0.0.1:11434"
@@ -39,10 +40,8 @@ export function createOllamaBackend(options: OllamaBackendOptions): GenerativeBa
   // One transport a call kind: Ollama's errors carry no param, and a context-length error names what the call sent.
   const transport = (request: "chat" | "embed") =>
     createUpstreamHttp({
-      baseUrl: options.baseUrl,
-      headers: options.apiKey !== undefined && options.apiKey !== "" ? { authorization: `Bearer ${options.apiKey}` } : {},
-      timeouts: options,
-      maxErrorBytes: options.maxErrorBytes,
+      ...options,
+      headers: apiKeyHeader(options.apiKey, "authorization"),
       errorOf: (answer) => fromOllamaError(answer, Date.now(), { request, exposeMessage: options.exposeUpstreamErrors }),
     })
   const http = transport("chat")
@@ -56,15 +55,7 @@ export function createOllamaBackend(options: OllamaBackendOptions): GenerativeBa
     generateStream(call: ChatCall, context: BackendContext): AsyncIterable<GenerateChunk> {
       // Refused before the stream starts, so the client gets the 400 and not a stream error.
       const body = requestOf(encodeOllamaChatRequest({ ...call, stream: true }, options.ollama))
-      let state = initialOllamaStreamState(streamLimits, { exposeMessage: options.exposeUpstreamErrors })
-      const decode = function* (line: string | undefined): Generator<GenerateChunk> {
-        const [next, outputs] = decodeOllamaStreamEvent(state, line === undefined ? { type: "end" } : { type: "line", line })
-        state = next
-        for (const output of outputs) {
-          if (output.type === "error") throw new GatewayFailure(output.error)
-          yield output.chunk
-        }
-      }
+      const decode = reducerDecode(initialOllamaStreamState(streamLimits, { exposeMessage: options.exposeUpstreamErrors }), (state, line) => decodeOllamaStreamEvent(state, line === undefined ? { type: "end" } : { type: "line", line }))
       return http.postStream(context, "/api/chat", body, NDJSON_FRAMING, decode)
     },
     async embed(call: EmbedCall, context: BackendContext): Promise<EmbedResult> {

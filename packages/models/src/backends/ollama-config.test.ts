@@ -1,41 +1,25 @@
-import { createServer } from "node:http"
 import { Schema } from "effect"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { listenOnLoopback } from "../../test/listen-loopback.ts"
+import { describe, expect, it } from "vitest"
+import { callContext } from "../../test/backend-calls.ts"
+import { localUpstream } from "../../test/local-upstream.ts"
 import { buildRegistry } from "../build-registry.ts"
 import { ModelEntry } from "../model-config.ts"
 import { OLLAMA_DEFAULT_BASE_URL } from "./ollama-backend.ts"
 
 /** The bodies the local Ollama received; it answers the documented examples' shapes (translate/test/fixtures/ollama). */
-const received: { path: string; body: Record<string, unknown> }[] = []
-let url = ""
-let close: () => Promise<void> = async () => undefined
-
-beforeAll(async () => {
-  const server = createServer(async (req, res) => {
-    const chunks: Buffer[] = []
-    for await (const chunk of req) chunks.push(chunk)
-    received.push({ path: req.url ?? "", body: JSON.parse(Buffer.concat(chunks).toString("utf8")) })
-    res.writeHead(200, { "content-type": "application/json" })
-    const answer =
-      req.url === "/api/embed"
-        ? { model: "all-minilm", embeddings: [[0.1, 0.2]], prompt_eval_count: 2 }
-        : { model: "llama3.2", created_at: "2025-07-07T20:32:53.844124Z", message: { role: "assistant", content: "hi" }, done: true, done_reason: "stop", prompt_eval_count: 1, eval_count: 1 }
-    res.end(JSON.stringify(answer))
-  })
-  const listening = await listenOnLoopback(server)
-  url = listening.url
-  close = listening.close
+const upstream = localUpstream((request, res) => {
+  res.writeHead(200, { "content-type": "application/json" })
+  const answer =
+    request.path === "/api/embed"
+      ? { model: "all-minilm", embeddings: [[0.1, 0.2]], prompt_eval_count: 2 }
+      : { model: "llama3.2", created_at: "2025-07-07T20:32:53.844124Z", message: { role: "assistant", content: "hi" }, done: true, done_reason: "stop", prompt_eval_count: 1, eval_count: 1 }
+  res.end(JSON.stringify(answer))
 })
-afterAll(async () => {
-  await close()
-})
-
-const context = () => ({ signal: new AbortController().signal })
+const { received } = upstream
 
 describe("an ollama model in the config", () => {
   it("decodes the nested ollama key, builds an ollama backend, and sends its options on chat and embed calls", async () => {
-    const entry = Schema.decodeUnknownSync(ModelEntry)({ backend: "ollama", model: "llama3.2", baseUrl: url, ollama: { options: { num_ctx: 4096 }, keepAlive: -1, think: "low", thinkLevels: true, truncate: true } })
+    const entry = Schema.decodeUnknownSync(ModelEntry)({ backend: "ollama", model: "llama3.2", baseUrl: upstream.url(), ollama: { options: { num_ctx: 4096 }, keepAlive: -1, think: "low", thinkLevels: true, truncate: true } })
     const { registry, notices } = buildRegistry({ generative: { local: entry }, embedding: { minilm: { ...entry, model: "all-minilm" } } })
     expect(notices).toEqual([])
     const route = registry.resolveGenerative("local")
@@ -48,9 +32,9 @@ describe("an ollama model in the config", () => {
       { id: "all-minilm", ownedBy: "ollama" },
     ])
     expect(received).toEqual([])
-    await route?.backend.generate({ input: { messages: [{ role: "user", content: "x" }] }, opts: { model: route.upstreamModel }, stream: false, includeUsage: false }, context())
+    await route?.backend.generate({ input: { messages: [{ role: "user", content: "x" }] }, opts: { model: route.upstreamModel }, stream: false, includeUsage: false }, callContext())
     expect(received.at(-1)).toMatchObject({ path: "/api/chat", body: { model: "llama3.2", options: { num_ctx: 4096 }, keep_alive: -1, think: "low" } })
-    await registry.resolveEmbedding("minilm")?.backend.embed({ input: "x", opts: { model: "all-minilm" }, encodingFormat: "float" }, context())
+    await registry.resolveEmbedding("minilm")?.backend.embed({ input: "x", opts: { model: "all-minilm" }, encodingFormat: "float" }, callContext())
     expect(received.at(-1)).toMatchObject({ path: "/api/embed", body: { model: "all-minilm", options: { num_ctx: 4096 }, keep_alive: -1, truncate: true } })
   })
 

@@ -1,7 +1,7 @@
 import { Schema } from "effect"
 import type { ModelEntry } from "../model-config.ts"
 import { createOllamaBackend, OLLAMA_DEFAULT_BASE_URL } from "./ollama-backend.ts"
-import { DEFAULT_RESPONSE_LIMITS, DEFAULT_TIMEOUTS } from "./openai-backend.ts"
+import { upstreamOptionsOf } from "./upstream-options.ts"
 
 /** `models.<kind>.<name>.ollama`: what only the Ollama backend reads (see docs/backends/ollama.md). */
 export const OllamaEntryOptions = Schema.Struct({
@@ -20,17 +20,5 @@ export type OllamaEntryOptions = typeof OllamaEntryOptions.Type
 
 /** The Ollama backend for one configured model: baseUrl defaults to Ollama's own address. */
 export function ollamaBackendOf(entry: ModelEntry) {
-  return createOllamaBackend({
-    baseUrl: entry.baseUrl === undefined || entry.baseUrl === "" ? OLLAMA_DEFAULT_BASE_URL : entry.baseUrl,
-    apiKey: entry.apiKey,
-    connectMs: entry.timeouts?.connectMs ?? DEFAULT_TIMEOUTS.connectMs,
-    firstByteMs: entry.timeouts?.firstByteMs ?? DEFAULT_TIMEOUTS.firstByteMs,
-    idleMs: entry.timeouts?.idleMs ?? DEFAULT_TIMEOUTS.idleMs,
-    totalMs: entry.timeouts?.totalMs ?? DEFAULT_TIMEOUTS.totalMs,
-    maxChatResponseBytes: entry.limits?.maxResponseBytes ?? DEFAULT_RESPONSE_LIMITS.maxChatResponseBytes,
-    maxEmbeddingsResponseBytes: entry.limits?.maxResponseBytes ?? DEFAULT_RESPONSE_LIMITS.maxEmbeddingsResponseBytes,
-    maxErrorBytes: entry.limits?.maxErrorBytes ?? DEFAULT_RESPONSE_LIMITS.maxErrorBytes,
-    exposeUpstreamErrors: entry.exposeUpstreamErrors ?? true,
-    ollama: entry.ollama ?? {},
-  })
+  return createOllamaBackend({ ...upstreamOptionsOf(entry, OLLAMA_DEFAULT_BASE_URL), ollama: entry.ollama ?? {} })
 }

@@ -1,13 +1,13 @@
-import { createServer, type ServerResponse } from "node:http"
-import { GatewayFailure, type ChatCall } from "@harper-gateway/translate"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { listenOnLoopback } from "../../test/listen-loopback.ts"
-import { createOpenAIBackend, DEFAULT_RESPONSE_LIMITS, DEFAULT_TIMEOUTS, type OpenAIBackendOptions } from "./openai-backend.ts"
+import type { ServerResponse } from "node:http"
+import type { ChatCall } from "@harper-gateway/translate"
+import { describe, expect, it } from "vitest"
+import { callContext, failureOf, testUpstreamOptions } from "../../test/backend-calls.ts"
+import { localUpstream } from "../../test/local-upstream.ts"
+import { createOpenAIBackend, type OpenAIBackendOptions } from "./openai-backend.ts"
+import { DEFAULT_TIMEOUTS } from "./upstream-options.ts"
 
 /** What the hostile upstream did with each request: how many bytes it managed to write before the gateway hung up. */
 const written = new Map<string, number>()
-let url = ""
-let close: () => Promise<void> = async () => undefined
 
 /** Writes `total` bytes in 64 KiB pieces, stopping when the reader hangs up. */
 async function pour(res: ServerResponse, model: string, total: number): Promise<void> {
@@ -21,67 +21,48 @@ async function pour(res: ServerResponse, model: string, total: number): Promise<
   res.end()
 }
 
-beforeAll(async () => {
-  const server = createServer(async (req, res) => {
-    const chunks: Buffer[] = []
-    for await (const chunk of req) chunks.push(chunk)
-    const model = String(JSON.parse(Buffer.concat(chunks).toString("utf8")).model)
-    switch (model) {
-      case "huge-answer":
-        res.writeHead(200, { "content-type": "application/json" })
-        return pour(res, model, 256 * 1024 * 1024)
-      case "huge-error":
-        res.writeHead(500, { "content-type": "text/plain" })
-        return pour(res, model, 256 * 1024 * 1024)
-      case "keepalive-forever": {
-        res.writeHead(200, { "content-type": "text/event-stream" })
-        res.write(`data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model, choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }] })}\n\n`)
-        const timer = setInterval(() => res.write(": keepalive\n\n"), 50)
-        res.on("close", () => clearInterval(timer))
-        return
-      }
-      case "drip-forever": {
-        res.writeHead(200, { "content-type": "text/event-stream" })
-        const timer = setInterval(
-          () => res.write(`data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model, choices: [{ index: 0, delta: { content: "x" }, finish_reason: null }] })}\n\n`),
-          50,
-        )
-        res.on("close", () => clearInterval(timer))
-        return
-      }
-      case "leaky-error":
-        res.writeHead(400, { "content-type": "application/json" })
-        return res.end(JSON.stringify({ error: { message: "backend vllm-3.gpu.internal (10.2.3.4) said: Authorization: Basic YWRtaW46aHVudGVyMg== is invalid", type: "invalid_request_error" } }))
-      default:
-        res.writeHead(404)
-        return res.end()
+const upstream = localUpstream((request, res) => {
+  const model = String(request.body["model"])
+  switch (model) {
+    case "huge-answer":
+      res.writeHead(200, { "content-type": "application/json" })
+      return pour(res, model, 256 * 1024 * 1024)
+    case "huge-error":
+      res.writeHead(500, { "content-type": "text/plain" })
+      return pour(res, model, 256 * 1024 * 1024)
+    case "keepalive-forever": {
+      res.writeHead(200, { "content-type": "text/event-stream" })
+      res.write(`data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model, choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }] })}\n\n`)
+      const timer = setInterval(() => res.write(": keepalive\n\n"), 50)
+      res.on("close", () => clearInterval(timer))
+      return
     }
-  })
-  const listening = await listenOnLoopback(server)
-  url = listening.url
-  close = listening.close
-})
-
-afterAll(async () => {
-  await close()
+    case "drip-forever": {
+      res.writeHead(200, { "content-type": "text/event-stream" })
+      const timer = setInterval(
+        () => res.write(`data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model, choices: [{ index: 0, delta: { content: "x" }, finish_reason: null }] })}\n\n`),
+        50,
+      )
+      res.on("close", () => clearInterval(timer))
+      return
+    }
+    case "leaky-error":
+      res.writeHead(400, { "content-type": "application/json" })
+      return res.end(JSON.stringify({ error: { message: "backend vllm-3.gpu.internal (10.2.3.4) said: Authorization: Basic YWRtaW46aHVudGVyMg== is invalid", type: "invalid_request_error" } }))
+    default:
+      res.writeHead(404)
+      return res.end()
+  }
 })
 
 const backend = (overrides: Partial<OpenAIBackendOptions> = {}) =>
-  createOpenAIBackend({ baseUrl: url, apiKey: "sk-test", ...DEFAULT_TIMEOUTS, ...DEFAULT_RESPONSE_LIMITS, exposeUpstreamErrors: true, ...overrides })
+  createOpenAIBackend({ ...testUpstreamOptions(upstream.url(), "sk-test"), ...overrides })
 const call = (model: string, stream = false): ChatCall => ({ input: { messages: [{ role: "user", content: "x" }] }, opts: { model }, stream, includeUsage: false })
-const context = () => ({ signal: new AbortController().signal })
-const reasonOf = async (promise: Promise<unknown>) => {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (failure: unknown) => failure,
-  )
-  return { reason: GatewayFailure.reasonOf(error), detail: GatewayFailure.detailOf(error) }
-}
 const drain = async (model: string, options: Partial<OpenAIBackendOptions>) => {
   const started = Date.now()
-  const outcome = await reasonOf(
+  const outcome = await failureOf(
     (async () => {
-      for await (const _ of backend(options).generateStream(call(model, true), context())) void _
+      for await (const _ of backend(options).generateStream(call(model, true), callContext())) void _
     })(),
   )
   return { ...outcome, ms: Date.now() - started }
@@ -89,7 +70,7 @@ const drain = async (model: string, options: Partial<OpenAIBackendOptions>) => {
 
 describe("the openai backend against a hostile upstream", () => {
   it("stops reading a non-streamed answer past its limit and answers 502, whatever the upstream keeps sending", async () => {
-    const { reason } = await reasonOf(backend({ maxChatResponseBytes: 1024 * 1024 }).generate(call("huge-answer"), context()))
+    const { reason } = await failureOf(backend({ maxChatResponseBytes: 1024 * 1024 }).generate(call("huge-answer"), callContext()))
     expect(reason).toMatchObject({ _tag: "UpstreamError", code: "upstream_response_too_large" })
     await new Promise((r) => setTimeout(r, 100))
     // The socket's buffers hold a few MiB at most; without the cap the upstream would have written all 256 MiB.
@@ -97,7 +78,7 @@ describe("the openai backend against a hostile upstream", () => {
   })
 
   it("reads an error body only up to its limit, and the client never sees it", async () => {
-    const { reason, detail } = await reasonOf(backend({ maxErrorBytes: 64 * 1024 }).generate(call("huge-error"), context()))
+    const { reason, detail } = await failureOf(backend({ maxErrorBytes: 64 * 1024 }).generate(call("huge-error"), callContext()))
     expect(reason).toMatchObject({ _tag: "UpstreamError", upstreamStatus: 500 })
     expect(reason !== undefined && "message" in reason ? reason.message : undefined).toBeUndefined()
     expect((detail ?? "").length).toBeLessThan(10_000)
@@ -106,24 +87,24 @@ describe("the openai backend against a hostile upstream", () => {
   })
 
   it("ends a stream of keepalive comments at the idle timeout: comments are not progress", async () => {
-    const { reason, ms } = await drain("keepalive-forever", { idleMs: 400, totalMs: 60_000 })
+    const { reason, ms } = await drain("keepalive-forever", { timeouts: { ...DEFAULT_TIMEOUTS, idleMs: 400, totalMs: 60_000 } })
     expect(reason).toEqual({ _tag: "UpstreamTimeout", phase: "idle" })
     expect(ms).toBeLessThan(30_000)
   })
 
   it("ends a stream that never finishes at the total deadline, though data keeps coming", async () => {
-    const { reason, ms } = await drain("drip-forever", { idleMs: 5_000, totalMs: 800 })
+    const { reason, ms } = await drain("drip-forever", { timeouts: { ...DEFAULT_TIMEOUTS, idleMs: 5_000, totalMs: 800 } })
     expect(reason).toEqual({ _tag: "UpstreamTimeout", phase: "total", shouldRetry: false })
     expect(ms).toBeGreaterThanOrEqual(700)
   })
 
   it("passes an upstream's JSON error message on redacted, keeps the body for the operator, and hides the message when told to", async () => {
-    const shown = await reasonOf(backend().generate(call("leaky-error"), context()))
+    const shown = await failureOf(backend().generate(call("leaky-error"), callContext()))
     expect(shown.reason).toMatchObject({ _tag: "InvalidRequest", message: expect.stringContaining("is invalid") })
     expect(JSON.stringify(shown.reason)).not.toMatch(/vllm-3|10\.2\.3\.4|YWRtaW46/)
     expect(shown.detail).toContain("vllm-3.gpu.internal")
     expect(shown.detail).not.toContain("YWRtaW46")
-    const hidden = await reasonOf(backend({ exposeUpstreamErrors: false }).generate(call("leaky-error"), context()))
+    const hidden = await failureOf(backend({ exposeUpstreamErrors: false }).generate(call("leaky-error"), callContext()))
     expect(hidden.reason).toMatchObject({ _tag: "InvalidRequest", message: "The model provider rejected the request (HTTP 400)." })
   })
 })

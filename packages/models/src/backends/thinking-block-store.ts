@@ -1,4 +1,5 @@
 import type { AssistantMessage, Message, ThinkingBlock, ToolCall } from "@harper-gateway/translate"
+import { createBoundedStore } from "./bounded-store.ts"
 
 export interface ThinkingBlockStoreOptions {
   /** Answers remembered at most; the least recently used goes first. */
@@ -16,7 +17,6 @@ interface Entry {
   readonly calls: readonly { readonly id: string; readonly name: string }[]
   readonly blocks: readonly ThinkingBlock[]
   readonly chars: number
-  expiresAt: number
 }
 
 /**
@@ -40,60 +40,29 @@ export interface ThinkingBlockStore {
 }
 
 export function createThinkingBlockStore(options: ThinkingBlockStoreOptions): ThinkingBlockStore {
-  // Keyed by the first call's id; a Map iterates in insertion order, so re-inserting on use makes it an LRU.
-  const entries = new Map<string, Entry>()
-  let heldChars = 0
-
-  const drop = (key: string) => {
-    const entry = entries.get(key)
-    if (entry === undefined) return
-    heldChars -= entry.chars
-    entries.delete(key)
-  }
-  const sweepExpired = (now: number) => {
-    for (const [key, entry] of entries) if (entry.expiresAt <= now) drop(key)
-  }
-
+  // Keyed by the first call's id; a recall renews the TTL ("after it was given or last recalled").
+  const entries = createBoundedStore<Entry>({ maxEntries: options.maxEntries, maxSize: options.maxChars, sizeOf: (entry) => entry.chars, ttlMs: options.ttlMs, renewOnRecall: true, now: options.now })
   return {
     remember(toolCalls, blocks) {
       const first = toolCalls[0]
       if (first === undefined || blocks.length === 0) return
       const chars = blocks.reduce((sum, block) => sum + (block.type === "thinking" ? block.thinking.length + block.signature.length : block.data.length), 0)
-      // One answer larger than the whole bound is not kept: it would evict everything else.
-      if (chars > options.maxChars) return
-      const now = options.now()
-      drop(first.id)
-      sweepExpired(now)
-      entries.set(first.id, { calls: toolCalls.map((call) => ({ id: call.id, name: call.name })), blocks, chars, expiresAt: now + options.ttlMs })
-      heldChars += chars
-      for (const key of entries.keys()) {
-        if (entries.size <= options.maxEntries && heldChars <= options.maxChars) break
-        drop(key)
-      }
+      entries.keep(first.id, { calls: toolCalls.map((call) => ({ id: call.id, name: call.name })), blocks, chars })
     },
     restore(messages) {
-      if (entries.size === 0) return messages
-      const now = options.now()
-      return messages.map((message) => (message.role === "assistant" ? restoreTurn(message, now) : message))
+      // Nothing held (size 0: every entry counts at least 1): the conversation as it came.
+      if (entries.heldSize() === 0) return messages
+      return messages.map((message) => (message.role === "assistant" ? restoreTurn(message) : message))
     },
-    size: () => entries.size,
+    size: () => entries.size(),
   }
 
-  function restoreTurn(message: AssistantMessage, now: number): AssistantMessage {
+  function restoreTurn(message: AssistantMessage): AssistantMessage {
     const calls = message.toolCalls ?? []
     const first = calls[0]
     if (first === undefined || (message.thinkingBlocks?.length ?? 0) > 0) return message
-    const entry = entries.get(first.id)
-    if (entry === undefined) return message
-    if (entry.expiresAt <= now) {
-      drop(first.id)
-      return message
-    }
     // Only the turn that answer made: a different set of calls under a reused id gets nothing.
-    const same = entry.calls.length === calls.length && entry.calls.every((call, i) => call.id === calls[i]?.id && call.name === calls[i]?.name)
-    if (!same) return message
-    entries.delete(first.id)
-    entries.set(first.id, { ...entry, expiresAt: now + options.ttlMs })
-    return { ...message, thinkingBlocks: entry.blocks }
+    const entry = entries.recall(first.id, (kept) => kept.calls.length === calls.length && kept.calls.every((call, i) => call.id === calls[i]?.id && call.name === calls[i]?.name))
+    return entry === undefined ? message : { ...message, thinkingBlocks: entry.blocks }
   }
 }

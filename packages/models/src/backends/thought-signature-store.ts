@@ -1,5 +1,5 @@
 import type { Message } from "@harper-gateway/translate"
-import { LRUCache } from "lru-cache"
+import { createBoundedStore } from "./bounded-store.ts"
 
 /**
  * Gemini's `thoughtSignature` on a function call must come back with the call on the
@@ -35,32 +35,23 @@ interface Entry {
 }
 
 export function createThoughtSignatureStore(options: ThoughtSignatureStoreOptions): ThoughtSignatureStore {
-  const now = options.now
-  const cache = new LRUCache<string, Entry>({
-    max: options.maxEntries,
-    maxSize: options.maxChars,
-    sizeCalculation: (entry) => Math.max(1, entry.signature.length),
-    ttl: options.ttlMs,
-    // Read the clock on every check: the default caches it for a tick, which an injected clock would not see move.
-    ttlResolution: 0,
-    ...(now === undefined ? {} : { perf: { now } }),
-  })
+  // Keyed by the tool-call id; forgotten ttlMs after it was kept, a recall does not renew it.
+  const signatures = createBoundedStore<Entry>({ maxEntries: options.maxEntries, maxSize: options.maxChars, sizeOf: (entry) => entry.signature.length, ttlMs: options.ttlMs, renewOnRecall: false, now: options.now })
   return {
     remember(toolCallId, name, signature) {
-      // A single signature over the whole bound is not kept (lru-cache refuses it rather than empty itself).
-      cache.set(toolCallId, { name, signature })
+      signatures.keep(toolCallId, { name, signature })
     },
     resign(messages) {
       return messages.map((message) => {
         if (message.role !== "assistant" || message.toolCalls === undefined || message.toolCalls.every((call) => call.signature !== undefined)) return message
         const toolCalls = message.toolCalls.map((call) => {
           if (call.signature !== undefined) return call
-          const entry = cache.get(call.id)
-          return entry !== undefined && entry.name === call.name ? { ...call, signature: entry.signature } : call
+          const entry = signatures.recall(call.id, (kept) => kept.name === call.name)
+          return entry === undefined ? call : { ...call, signature: entry.signature }
         })
         return { ...message, toolCalls }
       })
     },
-    heldChars: () => cache.calculatedSize,
+    heldChars: () => signatures.heldSize(),
   }
 }

@@ -1,4 +1,4 @@
-import { createNdjsonDecoder, createSseDecoder, GatewayFailure, upstreamErrorDetail, type GatewayError, type GenerateChunk, type Outcome } from "@harper-gateway/translate"
+import { createNdjsonDecoder, createSseDecoder, GatewayFailure, upstreamErrorDetail, type GatewayError, type GenerateChunk, type Outcome, type StreamDecoderOutput } from "@harper-gateway/translate"
 import { Agent, request, type Dispatcher } from "undici"
 import type { BackendContext } from "../backend.ts"
 import { startDeadline, type CallDeadline } from "./call-deadline.ts"
@@ -62,6 +62,28 @@ export const SSE_FRAMING: StreamFraming = {
 }
 
 export const NDJSON_FRAMING: StreamFraming = { accept: "application/x-ndjson", decoder: createNdjsonDecoder }
+
+/**
+ * A protocol's stream reducer as `postStream`'s `decode`: `step` feeds it one payload
+ * (`undefined` at the end); its chunks are yielded, `onChunk` seeing each first, and its
+ * error is thrown as the call's failure. One reducer state a call.
+ */
+export function reducerDecode<S>(
+  initial: S,
+  step: (state: S, payload: string | undefined) => readonly [S, readonly StreamDecoderOutput[]],
+  onChunk: (chunk: GenerateChunk) => void = () => undefined,
+): (payload: string | undefined) => Generator<GenerateChunk> {
+  let state = initial
+  return function* (payload) {
+    const [next, outputs] = step(state, payload)
+    state = next
+    for (const output of outputs) {
+      if (output.type === "error") throw new GatewayFailure(output.error)
+      onChunk(output.chunk)
+      yield output.chunk
+    }
+  }
+}
 
 export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
   const { timeouts } = options
