@@ -247,6 +247,18 @@ describe("Gemini backend: embeddings (documented answers)", () => {
     expect(result.vectors.map((vector) => vector[0])).toEqual(input.map((_, i) => i))
   })
 
+  it("the batches of one call share its total deadline: once it is spent, no further batch is sent", async () => {
+    const input = Array.from({ length: 500 }, (_, i) => `text ${i}`)
+    answers = Array.from({ length: 5 }, () => ({ status: 200, json: JSON.stringify({ embeddings: Array.from({ length: 100 }, () => ({ values: [1] })) }) }))
+    let clock = 0
+    // Each batch takes 1 s on this clock; the call may take 2.5 s in all.
+    const now = () => (clock += 1_000)
+    const slow = backend({ timeouts: { ...testUpstreamOptions("", undefined).timeouts, totalMs: 2_500 }, now })
+    const { reason } = await failureOf(slow.embed({ input, encodingFormat: "float", opts: { model: "gemini-embedding-001" } }, callContext()))
+    expect(reason).toEqual({ _tag: "UpstreamTimeout", phase: "total", shouldRetry: false })
+    expect(seen.length).toBe(2)
+  })
+
   it("an answer with fewer vectors than inputs is an upstream error, never a short list", async () => {
     answers = [{ status: 200, json: JSON.stringify({ embeddings: [{ values: [1, 0] }] }) }]
     const { reason } = await failureOf(backend().embed({ input: ["a", "b"], encodingFormat: "float", opts: { model: "gemini-embedding-001" } }, callContext()))

@@ -34,6 +34,8 @@ export interface GeminiBackendOptions extends UpstreamOptions {
   readonly signatures: ThoughtSignatureStore
   /** A prefix unique to one call, for the ids of the tool calls Gemini names none (default: random). */
   readonly newToolCallIdPrefix?: () => string
+  /** Epoch milliseconds (default Date.now): the clock of an embeddings call's deadline across its batches. */
+  readonly now?: () => number
 }
 
 /**
@@ -84,8 +86,12 @@ export function createGeminiBackend(options: GeminiBackendOptions): GenerativeBa
     async embed(call: EmbedCall, context: BackendContext): Promise<EmbedResult> {
       // Gemini takes at most 100 inputs a batch, OpenAI clients send up to 2,048: consecutive batches, in order.
       const batches = valueOrThrow(encodeEmbedBatches(call))
+      const now = options.now ?? Date.now
+      // One deadline for the call, not one per batch: 21 batches must not take 21 times `totalMs`.
+      const until = now() + options.timeouts.totalMs
       const results: EmbedResult[] = []
       for (const { request, count } of batches) {
+        if (now() >= until) throw new GatewayFailure({ _tag: "UpstreamTimeout", phase: "total", shouldRetry: false })
         // Gemini answers floats; a base64 client gets them encoded by the gateway's response encoder.
         results.push(await http.postJson(context, version + request.path, request.body, options.maxEmbeddingsResponseBytes, (answer) => fromEmbedResponse(answer, count)))
       }
