@@ -62,43 +62,37 @@ function setup(models: Record<string, ModelSpec>, opts: { limiter?: Limiter; sin
 const meta = (tenant = "t"): CallMeta & { headers: Record<string, string> } => ({ tenant, user: "u", endpoint: "chat.completions", signal: new AbortController().signal, headers: {} })
 const chat = (model: string, content = "hi"): ChatCall => ({ input: { messages: [{ role: "user", content }] }, opts: { model }, stream: false, includeUsage: false })
 
+/** A model `cheap` that always fails retryably, with `expensive` (which answers) as its fallback, under `admit`. */
+function cheapWithFallback(admit: Limiter["admit"]) {
+  const cheap = fakeBackend("cheap", () => upstream(503))
+  const expensive = fakeBackend("expensive", () => "ok")
+  const limiter: Limiter = { admit, peekHeaders: async () => ({}) }
+  const { service, rows } = setup(
+    { cheap: { deployments: [{ label: "0", backend: cheap.backend }], fallback: ["expensive"], routing: { retries: { max: 0 } } }, expensive: { deployments: [{ label: "0", backend: expensive.backend }] } },
+    { limiter },
+  )
+  return { service, rows, expensive }
+}
+
 describe("routing under faults a reviewer found", () => {
   it("F1 a fallback's own (model-scoped) limits and budget are admitted before it is tried", async () => {
     const admits: string[] = []
-    const limiter: Limiter = {
-      async admit(_caller, model): Promise<Admission> {
-        admits.push(model)
-        return { headers: {}, settle: () => undefined }
-      },
-      peekHeaders: async () => ({}),
-    }
-    const cheap = fakeBackend("cheap", () => upstream(503))
-    const expensive = fakeBackend("expensive", () => "ok")
-    const { service, rows } = setup(
-      { cheap: { deployments: [{ label: "0", backend: cheap.backend }], fallback: ["expensive"], routing: { retries: { max: 0 } } }, expensive: { deployments: [{ label: "0", backend: expensive.backend }] } },
-      { limiter },
-    )
+    const { service, rows } = cheapWithFallback(async (_caller, model): Promise<Admission> => {
+      admits.push(model)
+      return { headers: {}, settle: () => undefined }
+    })
     const answered = await service.chat(chat("cheap"), meta())
     expect(answered.route.logicalName).toBe("expensive")
     expect(rows.at(-1)!.logicalModel).toBe("expensive")
-    // A rule {tenant t, model "expensive"} was never consulted for a call "expensive" answered and was billed for.
+    // The rules written for "expensive" are consulted before the call it answered and was billed for.
     expect(admits).toContain("expensive")
   })
 
   it("F1b a fallback whose own limit refuses is not called: the call ends with that 429, and the refusal has its row", async () => {
-    const limiter: Limiter = {
-      async admit(_caller, model, _estimate, modelRulesOnly): Promise<Admission> {
-        if (model === "expensive" && modelRulesOnly === true) throw new GatewayFailure({ _tag: "RateLimited", retryAfterMs: 5_000, message: "over the limit for expensive" })
-        return { headers: {}, settle: () => undefined }
-      },
-      peekHeaders: async () => ({}),
-    }
-    const cheap = fakeBackend("cheap", () => upstream(503))
-    const expensive = fakeBackend("expensive", () => "ok")
-    const { service, rows } = setup(
-      { cheap: { deployments: [{ label: "0", backend: cheap.backend }], fallback: ["expensive"], routing: { retries: { max: 0 } } }, expensive: { deployments: [{ label: "0", backend: expensive.backend }] } },
-      { limiter },
-    )
+    const { service, rows, expensive } = cheapWithFallback(async (_caller, model, _estimate, modelRulesOnly): Promise<Admission> => {
+      if (model === "expensive" && modelRulesOnly === true) throw new GatewayFailure({ _tag: "RateLimited", retryAfterMs: 5_000, message: "over the limit for expensive" })
+      return { headers: {}, settle: () => undefined }
+    })
     const outcome = await service.chat(chat("cheap"), meta()).then(() => "answered", (e: GatewayFailure) => e.reason._tag)
     expect(outcome).toBe("RateLimited")
     expect(expensive.calls.length).toBe(0)
