@@ -1,5 +1,6 @@
 import type { TokenUsage } from "../model/types.ts"
 import type { AnthropicUsage } from "./wire.ts"
+import { tokenCount as count } from "../model/token-count.ts"
 
 /**
  * Anthropic usage to TokenUsage. Anthropic's input_tokens excludes cached tokens, so the
@@ -20,8 +21,4 @@ export function usageFromAnthropic(usage: AnthropicUsage): TokenUsage {
   if (written !== undefined) out.cacheWriteTokens = written
   out.raw = usage
   return out
-}
-
-function count(value: number | null | undefined): number | undefined {
-  return typeof value === "number" && Number.isInteger(value) && value >= 0 ? value : undefined
 }

@@ -1,5 +1,6 @@
 import type { TokenUsage } from "../model/types.ts"
 import type { Usage, UsageOut } from "../wire/usage.ts"
+import { isTokenCount as isCount } from "../model/token-count.ts"
 
 type MutableUsage = { -readonly [K in keyof TokenUsage]: TokenUsage[K] }
 type Counted = Exclude<keyof TokenUsage, "raw">
@@ -71,9 +72,4 @@ export function usageToOpenAI(usage: TokenUsage): UsageOut {
 function defined(counts: Readonly<Record<string, number | undefined>>): { readonly [key: string]: number } | undefined {
   const entries = Object.entries(counts).filter((entry): entry is [string, number] => typeof entry[1] === "number")
   return entries.length === 0 ? undefined : Object.fromEntries(entries)
-}
-
-/** Only finite non-negative integers count; NaN or negatives from a backend would poison sums. */
-function isCount(value: unknown): value is number {
-  return typeof value === "number" && Number.isInteger(value) && value >= 0
 }

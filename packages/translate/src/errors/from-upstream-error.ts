@@ -116,13 +116,7 @@ function readShouldRetry(value: string | null | undefined): boolean | undefined 
 /** OpenAI `{error:{…}}`, a flat `{message,…}`, `{error:"text"}`, or a one-element array of those. Plain text gives no fields. */
 function readErrorFields(body: string): UpstreamErrorFields {
   const none = { message: undefined, type: undefined, code: undefined, param: undefined }
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(body)
-  } catch {
-    return none
-  }
-  const root = Array.isArray(parsed) ? parsed[0] : parsed
+  const root = errorBodyRoot(body)
   if (!isRecord(root)) return none
   const inner = root["error"]
   if (typeof inner === "string") return { message: inner, type: stringField(root, "type"), code: stringField(root, "code"), param: undefined }
@@ -133,6 +127,17 @@ function readErrorFields(body: string): UpstreamErrorFields {
     code: stringField(source, "code"),
     param: stringField(source, "param"),
   }
+}
+
+/** An error body's JSON, unwrapped from the one-element array some providers (Google) send; undefined for plain text. */
+export function errorBodyRoot(body: string): unknown {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(body)
+  } catch {
+    return undefined
+  }
+  return Array.isArray(parsed) ? parsed[0] : parsed
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

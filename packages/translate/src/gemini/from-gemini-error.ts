@@ -1,5 +1,5 @@
 import type { GatewayError } from "../errors/gateway-error.ts"
-import { fromUpstreamError, type UpstreamErrorOptions, type UpstreamErrorResponse } from "../errors/from-upstream-error.ts"
+import { errorBodyRoot, fromUpstreamError, type UpstreamErrorOptions, type UpstreamErrorResponse } from "../errors/from-upstream-error.ts"
 
 /**
  * A Gemini non-2xx answer (`{"error":{"code","message","status","details"}}`) to a
@@ -23,13 +23,7 @@ export function fromGeminiError(response: UpstreamErrorResponse, nowMs: number, 
 }
 
 function readRetryDelayMs(body: string): number | undefined {
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(body)
-  } catch {
-    return undefined
-  }
-  const root = Array.isArray(parsed) ? parsed[0] : parsed
+  const root = errorBodyRoot(body)
   if (typeof root !== "object" || root === null || !("error" in root)) return undefined
   const error: unknown = root.error
   if (typeof error !== "object" || error === null || !("details" in error) || !Array.isArray(error.details)) return undefined

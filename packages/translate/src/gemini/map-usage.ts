@@ -1,5 +1,6 @@
 import type { TokenUsage } from "../model/types.ts"
 import type { GeminiUsageMetadata } from "./wire.ts"
+import { tokenCount as count } from "../model/token-count.ts"
 
 /**
  * Gemini usageMetadata to TokenUsage. Gemini counts thoughts outside
@@ -23,8 +24,4 @@ export function usageFromGemini(usage: GeminiUsageMetadata): TokenUsage {
   if (cached !== undefined) out.cachedTokens = cached
   out.raw = usage
   return out
-}
-
-function count(value: number | null | undefined): number | undefined {
-  return typeof value === "number" && Number.isInteger(value) && value >= 0 ? value : undefined
 }

@@ -1,4 +1,5 @@
 import type { TokenUsage } from "../model/types.ts"
+import { tokenCount as count } from "../model/token-count.ts"
 
 /**
  * Ollama's counts and timings to TokenUsage: prompt_eval_count is the prompt,
@@ -29,8 +30,4 @@ export function usageFromOllama(counts: {
   }
   out.raw = raw
   return out
-}
-
-function count(value: number | null | undefined): number | undefined {
-  return typeof value === "number" && Number.isInteger(value) && value >= 0 ? value : undefined
 }

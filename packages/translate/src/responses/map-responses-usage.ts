@@ -1,5 +1,6 @@
 import type { TokenUsage } from "../model/types.ts"
 import type { ResponseUsageOut } from "../wire/responses-out.ts"
+import { isTokenCount as isCount } from "../model/token-count.ts"
 
 type MutableUsage = { -readonly [K in keyof TokenUsage]: TokenUsage[K] }
 
@@ -41,8 +42,4 @@ export function usageFromResponses(usage: Readonly<Record<string, unknown>>): To
 
 function record(value: unknown): Readonly<Record<string, unknown>> {
   return typeof value === "object" && value !== null && !Array.isArray(value) ? Object.fromEntries(Object.entries(value)) : {}
-}
-
-function isCount(value: unknown): value is number {
-  return typeof value === "number" && Number.isInteger(value) && value >= 0
 }
