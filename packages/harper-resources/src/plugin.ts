@@ -17,7 +17,7 @@ import { replayLeftovers } from "./accounting/replay-leftovers.ts"
 import { createKeyCache } from "./auth/key-cache.ts"
 import { describeMissing, expandEnv } from "./config/expand-env.ts"
 import { readGatewayConfig } from "./config/gateway-config.ts"
-import { isTable, toKeyRecord, writeBatch, type TableLike } from "./harper-tables.ts"
+import { isTable, recordReader, toKeyRecord, writeBatch, type TableLike } from "./harper-tables.ts"
 import { chatCompletions } from "./http/chat-completions.ts"
 import { embeddings } from "./http/embeddings.ts"
 import type { Gateway, ResponseHeaderHook } from "./http/gateway.ts"
@@ -104,7 +104,7 @@ export function handleApplication(scope: PluginScope): void {
   })
 
   const keyCache = createKeyCache(async (id) => toKeyRecord(await keys.get(id)))
-  const users = systemTable("hdb_user")
+  const readUser = recordReader(systemTable("hdb_user"))
   // Harper's `server.getUser(username, null)` fetches a user without a password check; its typings demand a request.
   const getUser: unknown = Reflect.get(server, "getUser")
   const findUser = async (username: string): Promise<unknown> => {
@@ -113,7 +113,7 @@ export function handleApplication(scope: PluginScope): void {
     let user: unknown
     try {
       // getUser answers `{username}` for a name that does not exist; the user table says whether it does, and since when.
-      stored = await users.get(username)
+      stored = await readUser(username)
       if (typeof stored !== "object" || stored === null) return undefined
       user = await Reflect.apply(getUser, server, [username, null])
     } catch (error) {

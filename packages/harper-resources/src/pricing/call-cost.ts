@@ -1,5 +1,5 @@
 import type { BilledTokens } from "@harper-gateway/models"
-import { calcPrice } from "@pydantic/genai-prices"
+import { calcPrice, type Provider, type Usage } from "@pydantic/genai-prices"
 
 /** An operator's prices for one logical model, USD per million tokens (embeddings: `inputPerMTok`). */
 export interface PriceOverride {
@@ -10,6 +10,11 @@ export interface PriceOverride {
   /** Reasoning tokens (counted inside the completion); the output price when absent. */
   readonly reasoningPerMTok?: number
 }
+
+/** Prices a call from the genai-prices table: USD, or null when the table does not know the model. */
+export type TablePricer = (usage: Usage, upstreamModel: string, at: Date) => number | null
+
+const pricer = createTablePricer(1_000)
 
 /**
  * A call's cost in USD: the operator's override for the logical model, else the
@@ -30,15 +35,45 @@ export function callCostUsd(tokens: BilledTokens, upstreamModel: string, overrid
     )
   }
   // genai-prices counts cache reads inside input_tokens and reasoning inside output_tokens, as OpenAI reports them.
-  const usage = { input_tokens: tokens.promptTokens, cache_read_tokens: Math.min(tokens.cachedTokens, tokens.promptTokens), output_tokens: tokens.completionTokens }
-  // Matched by model id across providers first; some ids (embeddings) are only found under a provider.
-  for (const options of [{ timestamp: at }, { timestamp: at, providerId: "openai" }]) {
-    try {
-      const price = calcPrice(usage, upstreamModel, options)
-      if (price !== null) return price.total_price
-    } catch {
-      // An id the table cannot match is unpriced, not a failed call.
+  return pricer({ input_tokens: tokens.promptTokens, cache_read_tokens: Math.min(tokens.cachedTokens, tokens.promptTokens), output_tokens: tokens.completionTokens }, upstreamModel, at)
+}
+
+/**
+ * genai-prices matches a model id against every provider's rules on each call (about 5%
+ * of a non-streamed call's CPU). The match of an id never changes, so it is kept: the
+ * provider narrowed to the one matched model, which the table then prices as before
+ * (dated and tiered prices included), or null for an id it does not know. At most
+ * `maxIds` ids are kept; upstream model ids come from the configuration.
+ */
+export function createTablePricer(maxIds: number): TablePricer {
+  const matched = new Map<string, Provider | null>()
+  return (usage, upstreamModel, at) => {
+    const known = matched.get(upstreamModel)
+    if (known === null) return null
+    if (known !== undefined) return priceOrNull(usage, upstreamModel, { provider: known, timestamp: at })?.total_price ?? null
+    let threw = false
+    // Matched by model id across providers first; some ids (embeddings) are only found under a provider.
+    for (const options of [{ timestamp: at }, { timestamp: at, providerId: "openai" }]) {
+      const price = priceOrNull(usage, upstreamModel, options, () => (threw = true))
+      if (price !== null) {
+        remember(upstreamModel, { ...price.provider, models: [price.model] })
+        return price.total_price
+      }
     }
+    if (!threw) remember(upstreamModel, null) // a throw may be this call's date, not the id
+    return null
   }
-  return null
+  function remember(upstreamModel: string, provider: Provider | null): void {
+    if (matched.size >= maxIds) matched.clear()
+    matched.set(upstreamModel, provider)
+  }
+}
+
+function priceOrNull(usage: Usage, upstreamModel: string, options: Parameters<typeof calcPrice>[2], onThrow: () => void = () => undefined): ReturnType<typeof calcPrice> {
+  try {
+    return calcPrice(usage, upstreamModel, options)
+  } catch {
+    onThrow()
+    return null // an id or date the table cannot price is unpriced, not a failed call
+  }
 }
