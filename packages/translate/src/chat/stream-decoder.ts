@@ -2,6 +2,7 @@ import { Schema } from "effect"
 import type { GatewayError } from "../errors/gateway-error.ts"
 import { fromUpstreamError } from "../errors/from-upstream-error.ts"
 import type { GenerateChunk, Repair, ToolCallDelta } from "../model/types.ts"
+import { hasOneTextChoice, learnChunkLineTemplate, readChunkLine, type ChunkLineTemplate } from "./chunk-line-template.ts"
 import { isPlainTextChunk } from "./is-plain-text-chunk.ts"
 import { ChatCompletionChunk, StreamErrorFrame, type ChunkChoice } from "../wire/chat-chunk.ts"
 import { annotationsFromOpenAI } from "./map-annotations.ts"
@@ -60,7 +61,14 @@ export interface StreamDecoderState {
   readonly repaired: readonly Repair[]
   /** Whether an in-stream error frame's message may reach the client (redacted), as the model's config says. */
   readonly exposeMessage: boolean
+  /** How the stream's text chunks are read without a full JSON.parse, once learned. */
+  readonly lineTemplate?: ChunkLineTemplate
+  /** Templates tried so far: a stream whose lines never repeat stops learning after a few. */
+  readonly templatesTried?: number
 }
+
+/** Learning costs two parses of a line; a stream pays it at most this often. */
+const MAX_TEMPLATES_TRIED = 4
 
 /** The spec's maximum `n`: more choices than that is not an answer to any request. */
 const MAX_CHOICES = 128
@@ -95,13 +103,20 @@ export function decodeStreamEvent(state: StreamDecoderState, event: StreamDecode
 }
 
 function decodeData(state: StreamDecoderState, data: string): Step {
+  if (state.lineTemplate !== undefined) {
+    const read = readChunkLine(state.lineTemplate, data)
+    if (read !== undefined) return decodeValue(state, read)
+  }
   let value: unknown
   try {
     value = JSON.parse(data)
   } catch {
     return failed(state, { _tag: "UpstreamError", code: "invalid_upstream_stream", detail: "a stream event is not JSON" })
   }
-  return decodeValue(state, value)
+  const tried = state.templatesTried ?? 0
+  if (tried >= MAX_TEMPLATES_TRIED || !hasOneTextChoice(value)) return decodeValue(state, value)
+  const lineTemplate = learnChunkLineTemplate(data, value)
+  return decodeValue({ ...state, templatesTried: tried + 1, ...(lineTemplate === undefined ? {} : { lineTemplate }) }, value)
 }
 
 function decodeValue(state: StreamDecoderState, value: unknown): Step {
