@@ -54,12 +54,12 @@ export function learnChunkLineTemplate(line: string, parsed: unknown): ChunkLine
     const suffix = line.slice(choicesEnd + 2)
     const probe = `${prefix}probe \\u00e9 text${middle}${suffix}`
     const reads = (template: ChunkLineTemplate, lines: readonly string[]) => lines.every((each) => sameJson(readChunkLine(template, each), parseOrUndefined(each)))
-    if (!reads(bare, [line, probe])) continue
     const tail = tailOf(suffix)
-    if (tail === undefined) return bare
-    const withTail = { ...bare, tail }
-    const tailProbe = `${line.slice(0, choicesEnd + 2)}${tail.prefix}probe"}`
-    return reads(withTail, [line, probe, tailProbe]) ? withTail : bare
+    if (tail !== undefined) {
+      const withTail = { ...bare, tail }
+      if (reads(withTail, [line, probe, `${line.slice(0, choicesEnd + 2)}${tail.prefix}probe"}`])) return withTail
+    }
+    if (reads(bare, [line, probe])) return bare
   }
   return undefined
 }
@@ -83,11 +83,12 @@ function isPlainText(text: string): boolean {
   return !text.includes('"') && !text.includes("\\") && !CONTROL.test(text)
 }
 
-/** Whether a parsed chunk is one a template could be learned from: one choice, whose delta has text. */
+/** Whether a parsed chunk is one a template is learned from: one choice, whose delta has text. */
 export function hasOneTextChoice(parsed: unknown): boolean {
   const choice = onlyChoice(parsed)
   const delta = choice === undefined ? undefined : objectAt(choice, "delta")
-  return delta !== undefined && typeof delta["content"] === "string"
+  // Empty text is the role chunk's: the lines after it seldom repeat its bytes.
+  return delta !== undefined && typeof delta["content"] === "string" && delta["content"] !== ""
 }
 
 /** The line parsed, exactly as JSON.parse would; undefined when it does not fit the template. */
