@@ -28,6 +28,7 @@ export * from "./chat/to-chat-completion.ts"
 export * from "./chat/from-chat-completion.ts"
 export * from "./chat/stream-limits.ts"
 export * from "./chat/stream-encoder.ts"
+export * from "./chat/chunk-sse-encoder.ts"
 export * from "./chat/stream-decoder.ts"
 export * from "./chat/collect-generate-result.ts"
 

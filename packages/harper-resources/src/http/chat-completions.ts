@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto"
 import {
+  createChunkSseEncoder,
   decodeChatRequest,
   encodeSseData,
   encodeStreamEvent,
@@ -77,10 +78,13 @@ export function sseBody(
   includeUsage: boolean,
 ): AsyncGenerator<string> {
   let state = initialStreamEncoderState(identity, includeUsage)
+  const encodeChunk = createChunkSseEncoder()
   const emit = (event: StreamEncoderEvent): string => {
     const [next, outputs] = encodeStreamEvent(state, event)
     state = next
-    return outputs.map(toSse).join("")
+    let sse = ""
+    for (const output of outputs) sse += toSse(output, encodeChunk)
+    return sse
   }
   return coalescedSse(first, iterator, {
     chunk: (chunk) => emit({ type: "chunk", chunk }),
@@ -89,10 +93,10 @@ export function sseBody(
   })
 }
 
-function toSse(output: StreamEncoderOutput): string {
+function toSse(output: StreamEncoderOutput, encodeChunk: (chunk: object) => string): string {
   switch (output.type) {
     case "chunk":
-      return encodeSseData(output.chunk)
+      return encodeChunk(output.chunk)
     case "done":
       return SSE_DONE
     case "error":

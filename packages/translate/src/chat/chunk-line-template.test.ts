@@ -107,6 +107,13 @@ describe("chunk line templates", () => {
     )
   })
 
+  it("refuse a tail whose last value lost its closing quote (a counterexample fast-check found)", () => {
+    const template = learnChunkLineTemplate(secondLine, secondValue)!
+    const cut = `${secondLine.slice(0, template.prefix.length)}x"},"logprobs":null,"finish_reason":null}],"usage":null,"obfuscation":"}`
+    expect(() => JSON.parse(cut)).toThrow()
+    expect(readChunkLine(template, cut)).toBeUndefined()
+  })
+
   it("are not learned where the text is not the only choice's delta content", () => {
     const elsewhere = '{"extra":{"content":"x"},"choices":[{"index":0,"delta":{"content":"y"}}]}'
     const template = learnChunkLineTemplate(elsewhere, JSON.parse(elsewhere))

@@ -117,8 +117,10 @@ function assemble(template: ChunkLineTemplate, text: string, line: string, textE
   const value: Record<string, unknown> = { ...template.head, choices: [{ ...template.choice, delta: { ...template.delta, content: text } }] }
   if (line.length === restStart + 1 && line.endsWith("}")) return value
   const tail = template.tail
-  if (tail !== undefined && startsWithAt(line, tail.prefix, restStart) && line.endsWith('"}')) {
-    const last = line.slice(restStart + tail.prefix.length, line.length - 2)
+  const lastStart = restStart + (tail?.prefix.length ?? 0)
+  // The value's closing quote must come after its opening one (`"key":"}` is not a value).
+  if (tail !== undefined && line.length - 2 >= lastStart && startsWithAt(line, tail.prefix, restStart) && line.endsWith('"}')) {
+    const last = line.slice(lastStart, line.length - 2)
     if (isPlainText(last)) {
       for (const [key, field] of tail.fields) setField(value, key, field)
       setField(value, tail.lastKey, last)
