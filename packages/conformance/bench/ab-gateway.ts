@@ -12,18 +12,15 @@ import { join, resolve } from "node:path"
 import { pathToFileURL } from "node:url"
 import { recordedDir } from "../../translate/test/shared-dir.ts"
 import { runLoadClient, spawnReady } from "./bench-processes.ts"
+import { BENCH_MODEL, scenarioBodies } from "./scenario-bodies.ts"
 
 const [checkoutA = ".", checkoutB = ".", scenario = "chat", roundsArg = "7", secondsArg = "4", connectionsArg = "32"] = process.argv.slice(2)
 const rounds = Number(roundsArg)
 const seconds = Number(secondsArg)
 const connections = Number(connectionsArg)
 const CLK_TCK = 100
-const model = "gpt-4.1-nano"
-const bodies: Record<string, { path: string; body: string }> = {
-  chat: { path: "/v1/chat/completions", body: JSON.stringify({ model, messages: [{ role: "user", content: "Invent a holiday" }] }) },
-  stream: { path: "/v1/chat/completions", body: JSON.stringify({ model, stream: true, stream_options: { include_usage: true }, messages: [{ role: "user", content: "Invent a holiday" }] }) },
-  embeddings: { path: "/v1/embeddings", body: JSON.stringify({ model: "text-embedding-3-small", input: Array.from({ length: 16 }, (_, i) => `document number ${i}`), encoding_format: "base64" }) },
-}
+const model = BENCH_MODEL
+const bodies = scenarioBodies
 
 interface Target {
   readonly name: string

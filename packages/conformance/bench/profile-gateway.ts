@@ -12,17 +12,14 @@ import { fileURLToPath } from "node:url"
 import { startHarper } from "../../harper-resources/dev/harper-process.ts"
 import { recordedDir } from "../../translate/test/shared-dir.ts"
 import { runLoadClient, spawnReady } from "./bench-processes.ts"
+import { BENCH_MODEL, scenarioBodies } from "./scenario-bodies.ts"
 
 const here = dirname(fileURLToPath(import.meta.url))
 const scenario = process.argv[2] ?? "chat"
 const seconds = Number(process.argv[3] ?? 8)
 const profileDir = process.env["PROFILE_DIR"] ?? mkdtempSync(join(tmpdir(), "gateway-profile-"))
-const model = "gpt-4.1-nano"
-const bodies: Record<string, { path: string; body: string }> = {
-  chat: { path: "/v1/chat/completions", body: JSON.stringify({ model, messages: [{ role: "user", content: "Invent a holiday" }] }) },
-  stream: { path: "/v1/chat/completions", body: JSON.stringify({ model, stream: true, stream_options: { include_usage: true }, messages: [{ role: "user", content: "Invent a holiday" }] }) },
-  embeddings: { path: "/v1/embeddings", body: JSON.stringify({ model: "text-embedding-3-small", input: Array.from({ length: 16 }, (_, i) => `document number ${i}`), encoding_format: "base64" }) },
-}
+const model = BENCH_MODEL
+const bodies = scenarioBodies
 
 interface ProfileNode {
   readonly id: number
