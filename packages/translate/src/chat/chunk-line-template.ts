@@ -30,6 +30,9 @@ interface TailTemplate {
 }
 
 const CONTENT_KEY = '"content":"'
+/** Text chunks are short; learning looks at a line no longer than this, and at its first few `"content":"`, so a hostile line cannot make it slow. */
+const MAX_LEARNED_LINE = 8 * 1024
+const MAX_CANDIDATES = 4
 /** Raw control characters make JSON.parse throw; such a line is left to it. */
 const CONTROL = /[\u0000-\u001f]/
 
@@ -39,9 +42,10 @@ const CONTROL = /[\u0000-\u001f]/
  * line with other text) exactly as JSON.parse does.
  */
 export function learnChunkLineTemplate(line: string, parsed: unknown): ChunkLineTemplate | undefined {
-  if (!hasOneTextChoice(parsed)) return undefined
+  if (line.length > MAX_LEARNED_LINE || !hasOneTextChoice(parsed)) return undefined
   // Each `"content":"` in the line is a candidate; the checks below accept only the delta's.
-  for (let at = line.indexOf(CONTENT_KEY); at !== -1; at = line.indexOf(CONTENT_KEY, at + 1)) {
+  let candidates = 0
+  for (let at = line.indexOf(CONTENT_KEY); at !== -1 && candidates++ < MAX_CANDIDATES; at = line.indexOf(CONTENT_KEY, at + 1)) {
     const textStart = at + CONTENT_KEY.length
     const textEnd = closingQuote(line, textStart)
     if (textEnd === undefined) continue
@@ -74,7 +78,7 @@ function tailOf(suffix: string): TailTemplate | undefined {
   if (suffix[keyEnd] !== '"' || keyStart < 0) return undefined
   const lastKey = suffix.slice(keyStart + 1, keyEnd)
   const fields = parseOrUndefined(`{${suffix.slice(1, keyStart).replace(/,$/, "")}}`)
-  if (!isRecord(fields) || !isPlainText(lastKey)) return undefined
+  if (!isRecord(fields) || !onlyScalars(fields) || !isPlainText(lastKey)) return undefined
   return { prefix: suffix.slice(0, valueQuote + 1), fields: Object.keys(fields).map((key) => [key, fields[key]] as const), lastKey }
 }
 
@@ -127,7 +131,8 @@ function assemble(template: ChunkLineTemplate, text: string, line: string, textE
       return value
     }
   }
-  if (line.charCodeAt(restStart) !== 44 /* , */) return undefined
+  // After the comma a field must follow: `],}` is not JSON, though `{}` is.
+  if (line.charCodeAt(restStart) !== 44 /* , */ || /^\s*\}/.test(line.slice(restStart + 1))) return undefined
   const rest = parseOrUndefined(`{${line.slice(restStart + 1)}`)
   if (typeof rest !== "object" || rest === null || Array.isArray(rest)) return undefined
   for (const key of Object.keys(rest)) setField(value, key, Reflect.get(rest, key))
@@ -145,12 +150,31 @@ function setField(value: Record<string, unknown>, key: string, field: unknown): 
   else value[key] = field
 }
 
+/**
+ * The template for a text slot, when the slot is the only choice's delta content: the
+ * line's head (everything before the fields after `choices`) parsed with the slot empty and
+ * with other text must differ in that field alone. Every other value must be a string,
+ * number, boolean or null, so no two reads share an object.
+ */
 function templateOf(prefix: string, middle: string): ChunkLineTemplate | undefined {
-  const head = parseOrUndefined(`${prefix}"${middle.slice(1)}}`)
+  const head = parseOrUndefined(`${prefix}${middle}}`)
   const choice = onlyChoice(head)
   const delta = choice === undefined ? undefined : objectAt(choice, "delta")
-  if (typeof head !== "object" || head === null || choice === undefined || delta === undefined || delta["content"] !== "") return undefined
-  return { prefix, middle, head: { ...head }, choice, delta }
+  if (!isRecord(head) || choice === undefined || delta === undefined || delta["content"] !== "") return undefined
+  if (!onlyScalars(head, "choices") || !onlyScalars(choice, "delta") || !onlyScalars(delta)) return undefined
+  const template = { prefix, middle, head: { ...head }, choice, delta }
+  const slot = "slot probe"
+  const expected = { ...head, choices: [{ ...choice, delta: { ...delta, content: slot } }] }
+  return sameJson(expected, parseOrUndefined(`${prefix}${slot}${middle}}`)) ? template : undefined
+}
+
+/** Whether every value of an object but `except`'s is a string, number, boolean or null. */
+function onlyScalars(value: Record<string, unknown>, except?: string): boolean {
+  for (const key of Object.keys(value)) {
+    const field = value[key]
+    if (key !== except && field !== null && typeof field === "object") return false
+  }
+  return true
 }
 
 /** The index of the quote that ends the string literal whose text starts at `start`. */
