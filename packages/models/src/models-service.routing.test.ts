@@ -4,7 +4,7 @@ import type { ModelCallRecord } from "./accounting/model-call-record.ts"
 import type { Admission, Limiter } from "./admission.ts"
 import type { EmbeddingBackend, GenerativeBackend } from "./backend.ts"
 import { createBackendRegistry, type ModelRoute } from "./backend-registry.ts"
-import { createModelsService, type CallMeta } from "./models-service.ts"
+import { createModelsService, type BilledTokens, type CallMeta } from "./models-service.ts"
 import type { RoutingConfig } from "./model-config.ts"
 import { routingOf } from "./routing/routing-of.ts"
 
@@ -50,7 +50,7 @@ interface ModelSpec {
   readonly extraFields?: readonly string[]
 }
 
-function setup(models: Record<string, ModelSpec>, limiter?: Limiter) {
+function setup(models: Record<string, ModelSpec>, limiter?: Limiter, price: (tokens: BilledTokens) => number = (tokens) => tokens.promptTokens * 0.001 + tokens.completionTokens * 0.002) {
   const rows: ModelCallRecord[] = []
   const journalled: ModelCallRecord[] = []
   const sleeps: number[] = []
@@ -66,7 +66,7 @@ function setup(models: Record<string, ModelSpec>, limiter?: Limiter) {
     { started: (row) => void journalled.push(row), record: (row) => void rows.push(row) },
     {
       routingClock: { now: () => 0, random: () => 0, sleep: async (ms) => void sleeps.push(ms) },
-      price: (_logical, _upstream, tokens) => tokens.promptTokens * 0.001 + tokens.completionTokens * 0.002,
+      price: (_logical, _upstream, tokens) => price(tokens),
       ...(limiter === undefined ? {} : { limits: { limiter, estimateChat: () => ({ prompt: 1, completion: 1 }), estimateEmbed: () => 1 } }),
     },
   )
@@ -222,5 +222,21 @@ describe("routing through the models service", () => {
     expect(admits).toEqual(["m"])
     expect(settled).toEqual([[15, 0.02]])
     expect(m.headers).toMatchObject({ "x-ratelimit-remaining-requests": "9", "x-gateway-attempts": "m/0=503:upstream_unavailable, m/0=200" })
+  })
+
+  it("prices a call with its cache reads and cache writes (Anthropic's prompt caching), as the backend reported them", async () => {
+    const priced: BilledTokens[] = []
+    const cachedBackend: Backend = {
+      ...fakeBackend("cached", ["ok"]).backend,
+      async generate() {
+        return { content: "ok", model: "m", finishReason: "stop", usage: { promptTokens: 100, completionTokens: 5, totalTokens: 105, cachedTokens: 20, cacheWriteTokens: 60 } }
+      },
+    }
+    const { service } = setup({ cached: { deployments: [{ label: "0", backend: cachedBackend }] } }, undefined, (tokens) => {
+      priced.push(tokens)
+      return 0
+    })
+    await service.chat(chat("cached"), meta())
+    expect(priced).toEqual([{ promptTokens: 100, completionTokens: 5, cachedTokens: 20, cacheWriteTokens: 60, reasoningTokens: 0 }])
   })
 })

@@ -75,6 +75,8 @@ export interface BilledTokens {
   readonly promptTokens: number
   readonly completionTokens: number
   readonly cachedTokens: number
+  /** Prompt tokens written to the provider's cache (Anthropic's cache_creation_input_tokens), inside promptTokens. */
+  readonly cacheWriteTokens: number
   readonly reasoningTokens: number
 }
 
@@ -206,6 +208,7 @@ export function createModelsService(registry: BackendRegistry, recorder: CallSin
       promptTokens: usage.promptTokens ?? usage.embeddingTokens ?? (estimated ? started.promptEstimate() : 0),
       completionTokens: usage.completionTokens ?? 0,
       cachedTokens: usage.cachedTokens ?? 0,
+      cacheWriteTokens: usage.cacheWriteTokens ?? 0,
       reasoningTokens: usage.reasoningTokens ?? 0,
     }, new Date(started.time)) ?? null
   /** Records a finished attempt (or refused call) and adds what it used to its call's spending. */

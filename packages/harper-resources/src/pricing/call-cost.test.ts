@@ -4,13 +4,20 @@ import { describe, expect, it } from "vitest"
 import { callCostUsd, createTablePricer } from "./call-cost.ts"
 
 const at = new Date("2025-06-01T00:00:00Z")
-const tokens = (promptTokens: number, completionTokens: number, cachedTokens = 0, reasoningTokens = 0) => ({ promptTokens, completionTokens, cachedTokens, reasoningTokens })
+const tokens = (promptTokens: number, completionTokens: number, cachedTokens = 0, reasoningTokens = 0, cacheWriteTokens = 0) => ({ promptTokens, completionTokens, cachedTokens, reasoningTokens, cacheWriteTokens })
 
 describe("callCostUsd", () => {
   it("prices known models from the package's table (gpt-4o-mini: $0.15 in, $0.60 out, $0.075 cached per million)", () => {
     expect(callCostUsd(tokens(1_000_000, 1_000_000), "gpt-4o-mini", undefined, at)).toBeCloseTo(0.75, 9)
     expect(callCostUsd(tokens(1_000_000, 0, 1_000_000), "gpt-4o-mini", undefined, at)).toBeCloseTo(0.075, 9)
     expect(callCostUsd(tokens(1_000_000, 0), "text-embedding-3-small", undefined, at)).toBeCloseTo(0.02, 9)
+  })
+
+  it("prices cache writes at the table's cache-write price (claude-sonnet-4-5: $3 in, $3.75 cache write, $0.30 cache read per million)", () => {
+    // 100k prompt tokens: 20k read from cache, 60k written to it, 20k neither.
+    expect(callCostUsd(tokens(100_000, 0, 20_000, 0, 60_000), "claude-sonnet-4-5", undefined, at)).toBeCloseTo((20_000 * 3 + 60_000 * 3.75 + 20_000 * 0.3) / 1e6, 9)
+    // More writes and reads than the prompt (a sloppy upstream) are cut to it, never a failed price.
+    expect(callCostUsd(tokens(100, 0, 80, 0, 500), "claude-sonnet-4-5", undefined, at)).toBeCloseTo((20 * 3.75 + 80 * 0.3) / 1e6, 12)
   })
 
   it("is null for a model nobody priced", () => {

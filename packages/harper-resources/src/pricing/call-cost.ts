@@ -34,8 +34,10 @@ export function callCostUsd(tokens: BilledTokens, upstreamModel: string, overrid
       1_000_000
     )
   }
-  // genai-prices counts cache reads inside input_tokens and reasoning inside output_tokens, as OpenAI reports them.
-  return pricer({ input_tokens: tokens.promptTokens, cache_read_tokens: Math.min(tokens.cachedTokens, tokens.promptTokens), output_tokens: tokens.completionTokens }, upstreamModel, at)
+  // genai-prices counts cache reads and writes inside input_tokens and reasoning inside output_tokens, as OpenAI reports them.
+  const cacheRead = Math.min(tokens.cachedTokens, tokens.promptTokens)
+  const cacheWrite = Math.min(tokens.cacheWriteTokens, tokens.promptTokens - cacheRead)
+  return pricer({ input_tokens: tokens.promptTokens, cache_read_tokens: cacheRead, cache_write_tokens: cacheWrite, output_tokens: tokens.completionTokens }, upstreamModel, at)
 }
 
 /**

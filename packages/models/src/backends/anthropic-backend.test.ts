@@ -1,4 +1,4 @@
-import { isRetryable, toOpenAIError, type ChatCall, type GenerateOpts, type GenerateResult, type Message } from "@harper-gateway/translate"
+import { decodeChatRequest, isRetryable, toOpenAIError, type ChatCall, type GenerateOpts, type GenerateResult, type Message } from "@harper-gateway/translate"
 import { describe, expect, it } from "vitest"
 import { recordedBody, recordedStreamLines } from "../../../translate/test/recorded-provider.ts"
 import { callContext, collectChunks, failureOf, testUpstreamOptions } from "../../test/backend-calls.ts"
@@ -141,6 +141,20 @@ describe("the Anthropic backend", () => {
       { role: "assistant", content: [{ type: "text", text: "a cat" }] },
       { role: "user", content: [{ type: "document", source: { type: "base64", media_type: "application/pdf", data: "JVBERi0x" }, title: "paper.pdf" }] },
     ])
+  })
+
+  it("sends a client's prompt-caching breakpoints (cache_control on parts) to the API on the same blocks", async () => {
+    const decoded = decodeChatRequest({
+      model: "text",
+      messages: [
+        { role: "system", content: [{ type: "text", text: "long rules", cache_control: { type: "ephemeral", ttl: "1h" } }] },
+        { role: "user", content: [{ type: "text", text: "long document", cache_control: { type: "ephemeral" } }, { type: "text", text: "question" }] },
+      ],
+    })
+    if (!decoded.ok) throw new Error(JSON.stringify(decoded.error))
+    await backend().generate(decoded.value, callContext())
+    expect(lastReceived().body["system"]).toEqual([{ type: "text", text: "long rules", cache_control: { type: "ephemeral", ttl: "1h" } }])
+    expect(lastReceived().body["messages"]).toEqual([{ role: "user", content: [{ type: "text", text: "long document", cache_control: { type: "ephemeral" } }, { type: "text", text: "question" }] }])
   })
 
   it("maps tool_choice auto/any/none/named and parallel_tool_calls=false", async () => {

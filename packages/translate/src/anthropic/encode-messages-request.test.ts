@@ -43,6 +43,44 @@ describe("Anthropic request encoder", () => {
     expect(encoded(call([{ role: "user", content: "Hi" }], { maxTokens: 100, stop: ["a", "b"] })).body).toMatchObject({ max_tokens: 100, stop_sequences: ["a", "b"] })
   })
 
+  it("sends each part's prompt-caching breakpoint on the block it becomes: system, user text, image, document, tool result and assistant text", () => {
+    const ephemeral = { type: "ephemeral" } as const
+    const { body } = encoded(
+      call([
+        { role: "system", content: [{ type: "text", text: "Long rules", cacheControl: { type: "ephemeral", ttl: "1h" } }] },
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "Read this", cacheControl: ephemeral },
+            { type: "image", url: "https://example.com/cat.jpg", cacheControl: ephemeral },
+            { type: "file", fileData: "data:application/pdf;base64,JVBERi0x", cacheControl: { type: "ephemeral", ttl: "5m" } },
+            { type: "text", text: "no breakpoint" },
+          ],
+        },
+        { role: "assistant", content: [{ type: "text", text: "Read.", cacheControl: ephemeral }] },
+        { role: "user", content: "Next" },
+        { role: "assistant", content: null, toolCalls: [{ id: "toolu_1", name: "weather", arguments: '{"city":"Paris"}' }] },
+        { role: "tool", toolCallId: "toolu_1", content: [{ type: "text", text: "Sunny", cacheControl: ephemeral }] },
+      ]),
+    )
+    expect(body.system).toEqual([{ type: "text", text: "Long rules", cache_control: { type: "ephemeral", ttl: "1h" } }])
+    expect(body.messages).toEqual([
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "Read this", cache_control: ephemeral },
+          { type: "image", source: { type: "url", url: "https://example.com/cat.jpg" }, cache_control: ephemeral },
+          { type: "document", source: { type: "base64", media_type: "application/pdf", data: "JVBERi0x" }, cache_control: { type: "ephemeral", ttl: "5m" } },
+          { type: "text", text: "no breakpoint" },
+        ],
+      },
+      { role: "assistant", content: [{ type: "text", text: "Read.", cache_control: ephemeral }] },
+      { role: "user", content: [{ type: "text", text: "Next" }] },
+      { role: "assistant", content: [{ type: "tool_use", id: "toolu_1", name: "weather", input: { city: "Paris" } }] },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: [{ type: "text", text: "Sunny", cache_control: ephemeral }] }] },
+    ])
+  })
+
   it("sends images as base64 or URL sources and PDFs as documents", () => {
     const { body } = encoded(
       call([

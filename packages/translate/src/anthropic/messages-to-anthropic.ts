@@ -1,5 +1,5 @@
 import type { GatewayError } from "../errors/gateway-error.ts"
-import type { AssistantMessage, Message, TextPart, UserContentPart } from "../model/types.ts"
+import type { AssistantMessage, CacheControl, Message, TextPart, UserContentPart } from "../model/types.ts"
 import { fail, succeed, type Outcome } from "../outcome.ts"
 import type { AnthropicAssistantBlock, AnthropicMessage, AnthropicTextBlock, AnthropicUserBlock } from "./wire.ts"
 import { toolArgumentsObject, unsupportedByProvider } from "../wire/json-object.ts"
@@ -64,12 +64,22 @@ export function messagesToAnthropic(messages: readonly Message[]): Outcome<Anthr
 }
 
 function textBlocks(content: string | readonly TextPart[]): AnthropicTextBlock[] {
-  return typeof content === "string" ? [{ type: "text", text: content }] : content.map((part) => ({ type: "text", text: part.text }))
+  return typeof content === "string" ? [{ type: "text", text: content }] : content.map((part) => cached({ type: "text", text: part.text }, part.cacheControl))
+}
+
+/** A block with the client's prompt-caching breakpoint (`cache_control` on the part it came from). */
+function cached<B extends AnthropicUserBlock>(block: B, cacheControl: CacheControl | undefined): B {
+  return cacheControl === undefined ? block : { ...block, cache_control: cacheControl.ttl === undefined ? { type: cacheControl.type } : { type: cacheControl.type, ttl: cacheControl.ttl } }
 }
 
 const DATA_URL = /^data:([^;,]+);base64,(.*)$/s
 
 function userPartToAnthropic(part: UserContentPart, param: string): Outcome<AnthropicUserBlock> {
+  const block = userBlockOf(part, param)
+  return block.ok && part.type !== "audio" ? succeed(cached(block.value, part.cacheControl)) : block
+}
+
+function userBlockOf(part: UserContentPart, param: string): Outcome<AnthropicUserBlock> {
   switch (part.type) {
     case "text":
       return succeed({ type: "text", text: part.text })
@@ -106,8 +116,8 @@ function assistantToAnthropic(message: AssistantMessage, i: number): Outcome<Ant
     if (message.content !== "") blocks.push({ type: "text", text: message.content })
   } else {
     for (const part of message.content ?? []) {
-      const text = part.type === "text" ? part.text : part.refusal
-      if (text !== "") blocks.push({ type: "text", text })
+      if (part.type === "text" && part.text !== "") blocks.push(cached({ type: "text", text: part.text }, part.cacheControl))
+      else if (part.type === "refusal" && part.refusal !== "") blocks.push({ type: "text", text: part.refusal })
     }
   }
   for (const [j, call] of (message.toolCalls ?? []).entries()) {

@@ -10,15 +10,18 @@ import { Schema } from "effect"
 /** The API version header every request carries. */
 export const ANTHROPIC_VERSION = "2023-06-01"
 
-export type AnthropicTextBlock = { readonly type: "text"; readonly text: string }
+/** A prompt-caching breakpoint on a block (Messages API `cache_control`). */
+export type AnthropicCacheControl = { readonly type: "ephemeral"; readonly ttl?: "5m" | "1h" }
+export type AnthropicTextBlock = { readonly type: "text"; readonly text: string; readonly cache_control?: AnthropicCacheControl }
 export type AnthropicImageSource =
   | { readonly type: "base64"; readonly media_type: string; readonly data: string }
   | { readonly type: "url"; readonly url: string }
-export type AnthropicImageBlock = { readonly type: "image"; readonly source: AnthropicImageSource }
+export type AnthropicImageBlock = { readonly type: "image"; readonly source: AnthropicImageSource; readonly cache_control?: AnthropicCacheControl }
 export type AnthropicDocumentBlock = {
   readonly type: "document"
   readonly source: { readonly type: "base64"; readonly media_type: string; readonly data: string } | { readonly type: "url"; readonly url: string }
   readonly title?: string
+  readonly cache_control?: AnthropicCacheControl
 }
 export type AnthropicToolUseBlock = { readonly type: "tool_use"; readonly id: string; readonly name: string; readonly input: unknown }
 export type AnthropicToolResultBlock = { readonly type: "tool_result"; readonly tool_use_id: string; readonly content: string | readonly AnthropicTextBlock[] }

@@ -96,12 +96,55 @@ describe("decodeChatRequest", () => {
     })
   })
 
+  it("keeps prompt-caching breakpoints on text, image and file parts (null is none), and refuses a malformed one naming its path", () => {
+    const outcome = decodeChatRequest({
+      model: "m",
+      messages: [
+        { role: "system", content: [{ type: "text", text: "long rules", cache_control: { type: "ephemeral", ttl: "1h" } }] },
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "hi", cache_control: { type: "ephemeral" } },
+            { type: "image_url", image_url: { url: "https://x.test/a.png" }, cache_control: { type: "ephemeral" } },
+            { type: "file", file: { file_data: "data:application/pdf;base64,JVBE" }, cache_control: { type: "ephemeral", ttl: "5m" } },
+            { type: "text", text: "plain", cache_control: null },
+          ],
+        },
+        { role: "assistant", content: [{ type: "text", text: "noted", cache_control: { type: "ephemeral" } }] },
+        { role: "tool", tool_call_id: "call_1", content: [{ type: "text", text: "result", cache_control: { type: "ephemeral" } }] },
+      ],
+    })
+    if (!outcome.ok) throw new Error(JSON.stringify(outcome.error))
+    expect(outcome.value.input.messages).toEqual([
+      { role: "system", content: [{ type: "text", text: "long rules", cacheControl: { type: "ephemeral", ttl: "1h" } }] },
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "hi", cacheControl: { type: "ephemeral" } },
+          { type: "image", url: "https://x.test/a.png", cacheControl: { type: "ephemeral" } },
+          { type: "file", fileData: "data:application/pdf;base64,JVBE", cacheControl: { type: "ephemeral", ttl: "5m" } },
+          { type: "text", text: "plain" },
+        ],
+      },
+      { role: "assistant", content: [{ type: "text", text: "noted", cacheControl: { type: "ephemeral" } }] },
+      { role: "tool", toolCallId: "call_1", content: [{ type: "text", text: "result", cacheControl: { type: "ephemeral" } }] },
+    ])
+    for (const bad of [{ type: "persistent" }, { type: "ephemeral", ttl: "2d" }, "ephemeral"]) {
+      const error = rejection({ model: "m", messages: [{ role: "user", content: [{ type: "text", text: "hi", cache_control: bad }] }] })
+      if (error._tag !== "InvalidRequest") throw new Error(error._tag)
+      expect(error.param).toMatch(/^messages\[0\]\.content\[0\]\.cache_control/)
+    }
+    expect(nestedFieldDispositions["messages[].content[].cache_control"].kind).toBe("supported")
+    // OpenAI-compatible upstreams are not sent it: strict in what the gateway sends.
+    expect(JSON.stringify(encodeChatRequest(outcome.value))).not.toMatch(/cache_?control/i)
+  })
+
   it("accepts and drops what clients echo from responses, as the nested disposition table says", () => {
     const echoed = {
       model: "m",
       messages: [
-        { role: "system", content: [{ type: "text", text: "be brief", cache_control: { type: "ephemeral" } }] },
-        { role: "user", content: [{ type: "text", text: "hi", cache_control: { type: "ephemeral" } }, { type: "image_url", image_url: { url: "https://x.test/a.png" }, cache_control: { type: "ephemeral" } }] },
+        { role: "system", content: [{ type: "text", text: "be brief" }] },
+        { role: "user", content: [{ type: "text", text: "hi" }, { type: "image_url", image_url: { url: "https://x.test/a.png" } }] },
         { role: "assistant", content: "hello", refusal: null, annotations: [], parsed: { a: 1 } },
         { role: "user", content: "again" },
       ],
@@ -115,7 +158,7 @@ describe("decodeChatRequest", () => {
       { role: "user", content: "again" },
     ])
     const ignored = Object.entries(nestedFieldDispositions).filter(([, d]) => d.kind === "ignored").map(([path]) => path).sort()
-    expect(ignored).toEqual(["messages[].annotations", "messages[].content[].cache_control", "messages[].parsed", "messages[].reasoning_content"])
+    expect(ignored).toEqual(["messages[].annotations", "messages[].parsed", "messages[].reasoning_content"])
     expect(chatRequestFieldDispositions.n.kind).toBe("supported")
   })
 

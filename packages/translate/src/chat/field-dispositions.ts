@@ -72,7 +72,9 @@ export const chatRequestFieldDispositions = {
  * supported, and a nested field in neither is a 400 naming its path.
  */
 export const nestedFieldDispositions = {
-  "messages[].content[].cache_control": ignored("prompt-caching hint other SDKs add (Anthropic style); not an OpenAI field"),
+  "messages[].content[].cache_control": supported(
+    "Anthropic-style prompt-caching breakpoint ({type: ephemeral, ttl?: 5m | 1h}, null accepted) on text, image and file parts: the anthropic backend sends it on the block they become; the other backends' APIs have no such field and are not sent it; on audio and refusal parts it is dropped",
+  ),
   "messages[].annotations": ignored("OpenAI returns it on assistant messages; stored histories send it back"),
   "messages[].parsed": ignored("the openai SDK's parse helpers add it to assistant messages; histories send it back"),
   "messages[].reasoning_content": ignored("the gateway sends it on answers and histories echo it back; providers that check reasoning get it signed, as thinking_blocks"),

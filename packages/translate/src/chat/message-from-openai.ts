@@ -40,9 +40,18 @@ export function messageFromOpenAI(message: Exclude<Wire.ChatMessage, Wire.Functi
   }
 }
 
-/** Text parts rebuilt field by field, so accepted-and-ignored keys (`cache_control`) go no further. */
+/** Text parts rebuilt field by field: only what the internal model has goes further. */
 function textContentFromOpenAI(content: string | readonly Wire.TextPart[]): string | readonly Model.TextPart[] {
-  return typeof content === "string" ? content : content.map((part) => ({ type: "text", text: part.text }))
+  return typeof content === "string" ? content : content.map(textPartFromOpenAI)
+}
+
+function textPartFromOpenAI(part: Wire.TextPart): Model.TextPart {
+  return withCacheControl({ type: "text", text: part.text }, part.cache_control)
+}
+
+/** A part with the client's prompt-caching breakpoint, when it set one. */
+function withCacheControl<P extends Model.TextPart | Model.ImagePart | Model.FilePart>(part: P, cacheControl: Model.CacheControl | null | undefined): P {
+  return cacheControl == null ? part : { ...part, cacheControl: cacheControl.ttl === undefined ? { type: cacheControl.type } : { type: cacheControl.type, ttl: cacheControl.ttl } }
 }
 
 function assistantFromOpenAI(message: Wire.AssistantMessage, legacyCallId: string): Model.AssistantMessage {
@@ -62,17 +71,18 @@ function assistantFromOpenAI(message: Wire.AssistantMessage, legacyCallId: strin
 }
 
 function assistantPartFromOpenAI(part: Wire.AssistantContentPart): Model.AssistantContentPart {
-  return part.type === "text" ? { type: "text", text: part.text } : { type: "refusal", refusal: part.refusal }
+  return part.type === "text" ? textPartFromOpenAI(part) : { type: "refusal", refusal: part.refusal }
 }
 
 export function userPartFromOpenAI(part: Wire.UserContentPart): Model.UserContentPart {
   switch (part.type) {
     case "text":
-      return { type: "text", text: part.text }
+      return textPartFromOpenAI(part)
     case "image_url":
-      return part.image_url.detail === undefined
-        ? { type: "image", url: part.image_url.url }
-        : { type: "image", url: part.image_url.url, detail: part.image_url.detail }
+      return withCacheControl(
+        part.image_url.detail === undefined ? { type: "image", url: part.image_url.url } : { type: "image", url: part.image_url.url, detail: part.image_url.detail },
+        part.cache_control,
+      )
     case "input_audio":
       return { type: "audio", data: part.input_audio.data, format: part.input_audio.format }
     case "file": {
@@ -80,7 +90,7 @@ export function userPartFromOpenAI(part: Wire.UserContentPart): Model.UserConten
       if (part.file.filename !== undefined) file = { ...file, filename: part.file.filename }
       if (part.file.file_data !== undefined) file = { ...file, fileData: part.file.file_data }
       if (part.file.file_id !== undefined) file = { ...file, fileId: part.file.file_id }
-      return file
+      return withCacheControl(file, part.cache_control)
     }
     default: {
       const unreachable: never = part

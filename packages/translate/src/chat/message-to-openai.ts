@@ -1,19 +1,29 @@
 import type * as Wire from "../wire/chat-request.ts"
 import type * as Model from "../model/types.ts"
 
+/** Parts rebuilt field by field: a prompt-caching breakpoint (`cacheControl`) is not an OpenAI field and is not sent. */
+function textContentToOpenAI(content: string | readonly Model.TextPart[]): string | readonly Wire.TextPart[] {
+  return typeof content === "string" ? content : content.map((part) => ({ type: "text", text: part.text }))
+}
+
+function assistantPartToOpenAI(part: Model.AssistantContentPart): Wire.AssistantContentPart {
+  return part.type === "text" ? { type: "text", text: part.text } : { type: "refusal", refusal: part.refusal }
+}
+
 /** The internal Message as an OpenAI request message (what an OpenAI-compatible backend sends). */
 export function messageToOpenAI(message: Model.Message): Wire.ChatMessage {
   switch (message.role) {
     case "system":
     case "developer":
-      return withName({ role: message.role, content: message.content }, message.name)
+      return withName({ role: message.role, content: textContentToOpenAI(message.content) }, message.name)
     case "user":
       return withName(
         { role: "user", content: typeof message.content === "string" ? message.content : message.content.map(userPartToOpenAI) },
         message.name,
       )
     case "assistant": {
-      let out: Wire.AssistantMessage = { role: "assistant", content: message.content }
+      const content = message.content === null || typeof message.content === "string" ? message.content : message.content.map(assistantPartToOpenAI)
+      let out: Wire.AssistantMessage = { role: "assistant", content }
       if (message.name !== undefined) out = { ...out, name: message.name }
       if (message.refusal !== undefined) out = { ...out, refusal: message.refusal }
       if (message.toolCalls !== undefined) {
@@ -30,7 +40,7 @@ export function messageToOpenAI(message: Model.Message): Wire.ChatMessage {
       return out
     }
     case "tool":
-      return withName({ role: "tool", content: message.content, tool_call_id: message.toolCallId }, message.name)
+      return withName({ role: "tool", content: textContentToOpenAI(message.content), tool_call_id: message.toolCallId }, message.name)
     default: {
       const unreachable: never = message
       return unreachable

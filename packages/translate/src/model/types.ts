@@ -15,14 +15,22 @@
  *   provider extensions and the list of repairs made to the upstream's answer are kept.
  */
 
-export type TextPart = { readonly type: "text"; readonly text: string }
-export type ImagePart = { readonly type: "image"; readonly url: string; readonly detail?: "auto" | "low" | "high" }
+/**
+ * An Anthropic-style prompt-caching breakpoint on a part: the prompt up to and including
+ * the block it becomes may be cached. Only the anthropic backend sends it on; the others'
+ * APIs have no such field (OpenAI caches prompts by itself).
+ */
+export type CacheControl = { readonly type: "ephemeral"; readonly ttl?: "5m" | "1h" }
+
+export type TextPart = { readonly type: "text"; readonly text: string; readonly cacheControl?: CacheControl }
+export type ImagePart = { readonly type: "image"; readonly url: string; readonly detail?: "auto" | "low" | "high"; readonly cacheControl?: CacheControl }
 export type AudioPart = { readonly type: "audio"; readonly data: string; readonly format: "wav" | "mp3" }
 export type FilePart = {
   readonly type: "file"
   readonly filename?: string
   readonly fileData?: string
   readonly fileId?: string
+  readonly cacheControl?: CacheControl
 }
 export type RefusalPart = { readonly type: "refusal"; readonly refusal: string }
 

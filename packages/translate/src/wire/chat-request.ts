@@ -14,10 +14,15 @@ import { ThinkingBlockWire } from "./thinking-blocks.ts"
 const JsonObject = Schema.Record(Schema.String, Schema.Unknown)
 
 /**
- * Accepted and dropped (see `nestedFieldDispositions`): Anthropic-style prompt caching
- * hints other SDKs put on content parts; an OpenAI-compatible upstream has no use for them.
+ * Anthropic-style prompt caching hints other SDKs (LiteLLM's, Anthropic's own habits) put
+ * on content parts (see `nestedFieldDispositions`): kept for the anthropic backend,
+ * which sends them on as the block's `cache_control`; no other backend's API has them.
  */
-const cacheControl = Schema.optionalKey(Schema.Unknown)
+export const CacheControlWire = Schema.Struct({
+  type: Schema.Literal("ephemeral"),
+  ttl: Schema.optionalKey(Schema.Literals(["5m", "1h"])),
+})
+const cacheControl = Schema.optionalKey(Schema.NullOr(CacheControlWire))
 
 export const TextPart = Schema.Struct({
   type: Schema.Literal("text"),
