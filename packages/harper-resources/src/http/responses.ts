@@ -135,8 +135,22 @@ async function complete(gateway: Gateway, turn: Turn, meta: CallMeta): Promise<H
   const { route, result } = await gateway.models.chat(turn.chatCall, meta)
   const identity: ResponseIdentity = { id: turn.id, createdAt: turn.createdAt, model: result.model ?? route.upstreamModel }
   const response = toResponse(result, turn.call, identity, Math.floor(Date.now() / 1000))
-  await turn.save(response)
+  await saveOrLog(turn, response, gateway.logError)
   return jsonResponse(200, response, { "x-request-id": turn.id })
+}
+
+/**
+ * Stores a finished Response. A store that fails does not take the answer from the
+ * client: the model has answered and the call is billed, and a 500 would make SDKs
+ * retry it (a second bill). The response cannot be retrieved or continued then; the
+ * failure is logged for the operator.
+ */
+async function saveOrLog(turn: Turn, response: ResponsesWire.ResponseOut, logError: Gateway["logError"]): Promise<void> {
+  try {
+    await turn.save(response)
+  } catch (error) {
+    logError("gateway responses: storing a response failed", error)
+  }
 }
 
 /** As for chat: the first chunk is awaited before the 200 is committed, so early errors stay plain HTTP errors. */
@@ -195,12 +209,7 @@ function responsesSseBody(
     },
     // Stored before the final event leaves, so a client that retrieves or continues right after finds it.
     async beforeLast() {
-      if (final === undefined) return
-      try {
-        await turn.save(final)
-      } catch (error) {
-        logError("gateway responses: storing a streamed response failed", error)
-      }
+      if (final !== undefined) await saveOrLog(turn, final, logError)
     },
   })
 }
