@@ -7,8 +7,14 @@ export interface Caller {
 /** A call that was let through: its headers, and what to do when it ends. */
 export interface Admission {
   readonly headers: Readonly<Record<string, string>>
-  /** Once, when the call ends: frees its concurrency slot, replaces the token estimate by the reported count, adds its cost. */
-  settle(tokens: number | undefined, costUsd: number | null): void
+  /**
+   * Once, when the call ends: frees its concurrency slot, replaces the token estimate by the
+   * reported count, adds its cost. `onModel`, for a call that also ran on fallback models:
+   * what it spent on the admitted model itself, for the rules written for that model (the
+   * fallbacks' spending counts toward their own rules, and the totals toward the
+   * model-independent ones).
+   */
+  settle(tokens: number | undefined, costUsd: number | null, onModel?: { readonly tokens: number | undefined; readonly costUsd: number | null }): void
 }
 
 /**

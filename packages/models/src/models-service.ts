@@ -121,6 +121,7 @@ export function createModelsService(registry: BackendRegistry, recorder: CallSin
     const id = randomUUID()
     const call: AttemptFields = { callId: id, attempt: null, deployment: null }
     const spent: Spending = { tokens: undefined, cost: null }
+    const spentOnModel: Spending = { tokens: undefined, cost: null }
     return {
       meta,
       logicalModel,
@@ -136,6 +137,8 @@ export function createModelsService(registry: BackendRegistry, recorder: CallSin
       /** Prompt and completion estimated, for the limits of a fallback model the call moves on to. */
       tokenEstimate: (): number => 0,
       spent,
+      /** What the attempts on the requested (logical) model itself spent, for that model's own rules. */
+      spentOnModel,
       /** The admissions of fallback models this call was tried on (their own rules), with what was spent on each. */
       fallbackAdmissions: new Map<string, { readonly admission: Admission; readonly spent: Spending }>(),
     }
@@ -218,14 +221,15 @@ export function createModelsService(registry: BackendRegistry, recorder: CallSin
     const [started, , , usage] = args
     const reported = usage === undefined || args[6] === true ? undefined : (row.totalTokens ?? undefined)
     const fallback = started.logicalModel === null ? undefined : started.fallbackAdmissions.get(started.logicalModel)
-    for (const spent of fallback === undefined ? [started.spent] : [started.spent, fallback.spent]) {
+    for (const spent of [started.spent, fallback === undefined ? started.spentOnModel : fallback.spent]) {
       if (reported !== undefined) spent.tokens = (spent.tokens ?? 0) + reported
       if (row.cost_usd !== null && row.cost_usd !== undefined) spent.cost = (spent.cost ?? 0) + row.cost_usd
     }
   }
   /** Once per call, whatever its attempts: frees its limits' slots with what all of them really used. */
   const settle = (call: Started) => {
-    call.admission.settle(call.spent.tokens, call.spent.cost)
+    if (call.fallbackAdmissions.size === 0) call.admission.settle(call.spent.tokens, call.spent.cost)
+    else call.admission.settle(call.spent.tokens, call.spent.cost, { tokens: call.spentOnModel.tokens, costUsd: call.spentOnModel.cost })
     for (const { admission, spent } of call.fallbackAdmissions.values()) admission.settle(spent.tokens, spent.cost)
   }
   /**

@@ -88,6 +88,20 @@ describe("routing under faults a reviewer found", () => {
     expect(admits).toContain("expensive")
   })
 
+  it("F1c what a fallback spends counts toward its own model's rules and the call's model-independent ones, not the requested model's own rules", async () => {
+    const settled: Record<string, unknown[]> = {}
+    const { service } = cheapWithFallback(async (_caller, model, _estimate, modelRulesOnly): Promise<Admission> => ({
+      headers: {},
+      settle: (...args) => void (settled[`${model}${modelRulesOnly === true ? " (own rules)" : ""}`] = args),
+    }))
+    await service.chat(chat("cheap"), meta())
+    // `expensive` answered (15 tokens, $0.02); `cheap` failed with nothing used.
+    expect(settled).toEqual({
+      cheap: [15, 0.02, { tokens: undefined, costUsd: null }],
+      "expensive (own rules)": [15, 0.02],
+    })
+  })
+
   it("F1b a fallback whose own limit refuses is not called: the call ends with that 429, and the refusal has its row", async () => {
     const { service, rows, expensive } = cheapWithFallback(async (_caller, model, _estimate, modelRulesOnly): Promise<Admission> => {
       if (model === "expensive" && modelRulesOnly === true) throw new GatewayFailure({ _tag: "RateLimited", retryAfterMs: 5_000, message: "over the limit for expensive" })

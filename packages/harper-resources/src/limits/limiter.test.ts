@@ -106,6 +106,26 @@ describe("limiter", () => {
     expect((await limiter.admit(caller, "small", () => 1)).headers).toEqual({})
   })
 
+  it("settles a rule written for the model with what the call spent on that model, and a model-independent rule with all it spent (a call that fell back)", async () => {
+    const { limiter } = setup([
+      rule({ id: "tenant:acme", tokens: 1_000, budgetUsd: 10 }),
+      rule({ id: "tenant:acme|model:cheap", model: "cheap", tokens: 1_000, budgetUsd: 10 }),
+    ])
+    const admitted = await limiter.admit(caller, "cheap", () => 100)
+    // 300 tokens and $3 in all, of which 0 tokens and nothing on `cheap` itself (its fallback answered).
+    admitted.settle(300, 3, { tokens: 0, costUsd: null })
+    const next = await limiter.admit(caller, "cheap", () => 1)
+    const [independent, own] = [await limiter.peekHeaders(caller, null), next.headers]
+    expect(independent["x-ratelimit-remaining-tokens"]).toBe("699")
+    // The tightest of the two rules is shown for `cheap`: the model rule has 999 left, so the tenant's 699 is the one shown.
+    expect(own["x-ratelimit-remaining-tokens"]).toBe("699")
+    next.settle(1, 7.5)
+    // The tenant's budget has $10.5 spent and refuses; `cheap`'s own has $7.5 and would not.
+    expect((await reasonOf(limiter.admit(caller, "cheap", () => 1)))?._tag).toBe("QuotaExhausted")
+    const modelOnly = await limiter.admit(caller, "cheap", () => 1, true)
+    expect(modelOnly.headers["x-ratelimit-remaining-tokens"]).toBe("998")
+  })
+
   it("bounds concurrent calls until they settle", async () => {
     const { limiter } = setup([rule({ concurrent: 1 })])
     const running = await limiter.admit(caller, "m", () => 1)

@@ -161,11 +161,14 @@ export function createLimiter(deps: LimiterDeps): Limiter {
       let settled = false
       return {
         headers,
-        settle(tokens, costUsd) {
+        settle(allTokens, allCost, onModel) {
           if (settled) return
           settled = true
           const end = deps.now()
           for (const { rule, slots } of entries) {
+            // A rule written for the admitted model counts only what the call spent on it (not on its fallbacks).
+            const tokens = onModel !== undefined && rule.model !== null ? onModel.tokens : allTokens
+            const costUsd = onModel !== undefined && rule.model !== null ? onModel.costUsd : allCost
             if (rule.concurrent !== null) releaseGauge(slots, CONCURRENT)
             if (rule.tokens !== null && tokens !== undefined) adjustWindow(slots, TOKENS, now, end, rule.windowMs, tokens - estimatedTokens())
             // Added to the period it was admitted in only: after a reset or a new period the call's row is before the start.
