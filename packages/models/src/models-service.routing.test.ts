@@ -229,7 +229,7 @@ describe("routing through the models service", () => {
     const cachedBackend: Backend = {
       ...fakeBackend("cached", ["ok"]).backend,
       async generate() {
-        return { content: "ok", model: "m", finishReason: "stop", usage: { promptTokens: 100, completionTokens: 5, totalTokens: 105, cachedTokens: 20, cacheWriteTokens: 60 } }
+        return { content: "ok", model: "m", finishReason: "stop", usage: { promptTokens: 100, completionTokens: 5, totalTokens: 105, cachedTokens: 20, cacheWriteTokens: 60, cacheWrite1hTokens: 40 } }
       },
     }
     const { service } = setup({ cached: { deployments: [{ label: "0", backend: cachedBackend }] } }, undefined, (tokens) => {
@@ -237,6 +237,6 @@ describe("routing through the models service", () => {
       return 0
     })
     await service.chat(chat("cached"), meta())
-    expect(priced).toEqual([{ promptTokens: 100, completionTokens: 5, cachedTokens: 20, cacheWriteTokens: 60, reasoningTokens: 0 }])
+    expect(priced).toEqual([{ promptTokens: 100, completionTokens: 5, cachedTokens: 20, cacheWriteTokens: 60, cacheWrite1hTokens: 40, reasoningTokens: 0 }])
   })
 })

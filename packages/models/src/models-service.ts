@@ -77,6 +77,8 @@ export interface BilledTokens {
   readonly cachedTokens: number
   /** Prompt tokens written to the provider's cache (Anthropic's cache_creation_input_tokens), inside promptTokens. */
   readonly cacheWriteTokens: number
+  /** Of the cache writes, those kept for an hour (priced higher). */
+  readonly cacheWrite1hTokens: number
   readonly reasoningTokens: number
 }
 
@@ -212,6 +214,7 @@ export function createModelsService(registry: BackendRegistry, recorder: CallSin
       completionTokens: usage.completionTokens ?? 0,
       cachedTokens: usage.cachedTokens ?? 0,
       cacheWriteTokens: usage.cacheWriteTokens ?? 0,
+      cacheWrite1hTokens: usage.cacheWrite1hTokens ?? 0,
       reasoningTokens: usage.reasoningTokens ?? 0,
     }, new Date(started.time)) ?? null
   /** Records a finished attempt (or refused call) and adds what it used to its call's spending. */
@@ -229,7 +232,8 @@ export function createModelsService(registry: BackendRegistry, recorder: CallSin
   /** Once per call, whatever its attempts: frees its limits' slots with what all of them really used. */
   const settle = (call: Started) => {
     if (call.fallbackAdmissions.size === 0) call.admission.settle(call.spent.tokens, call.spent.cost)
-    else call.admission.settle(call.spent.tokens, call.spent.cost, { tokens: call.spentOnModel.tokens, costUsd: call.spentOnModel.cost })
+    // Attempts on the requested model that failed before a fallback used nothing there: 0, not "unknown", which would keep the estimate.
+    else call.admission.settle(call.spent.tokens, call.spent.cost, { tokens: call.spentOnModel.tokens ?? 0, costUsd: call.spentOnModel.cost })
     for (const { admission, spent } of call.fallbackAdmissions.values()) admission.settle(spent.tokens, spent.cost)
   }
   /**

@@ -97,7 +97,8 @@ describe("routing under faults a reviewer found", () => {
     await service.chat(chat("cheap"), meta())
     // `expensive` answered (15 tokens, $0.02); `cheap` failed with nothing used.
     expect(settled).toEqual({
-      cheap: [15, 0.02, { tokens: undefined, costUsd: null }],
+      // `cheap` used 0 tokens, not "unknown" (which would leave the whole estimate on its token limits).
+      cheap: [15, 0.02, { tokens: 0, costUsd: null }],
       "expensive (own rules)": [15, 0.02],
     })
   })

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest"
 import { callCostUsd, createTablePricer } from "./call-cost.ts"
 
 const at = new Date("2025-06-01T00:00:00Z")
-const tokens = (promptTokens: number, completionTokens: number, cachedTokens = 0, reasoningTokens = 0, cacheWriteTokens = 0) => ({ promptTokens, completionTokens, cachedTokens, reasoningTokens, cacheWriteTokens })
+const tokens = (promptTokens: number, completionTokens: number, cachedTokens = 0, reasoningTokens = 0, cacheWriteTokens = 0, cacheWrite1hTokens = 0) => ({ promptTokens, completionTokens, cachedTokens, reasoningTokens, cacheWriteTokens, cacheWrite1hTokens })
 
 describe("callCostUsd", () => {
   it("prices known models from the package's table (gpt-4o-mini: $0.15 in, $0.60 out, $0.075 cached per million)", () => {
@@ -16,6 +16,11 @@ describe("callCostUsd", () => {
   it("prices cache writes at the table's cache-write price (claude-sonnet-4-5: $3 in, $3.75 cache write, $0.30 cache read per million)", () => {
     // 100k prompt tokens: 20k read from cache, 60k written to it, 20k neither.
     expect(callCostUsd(tokens(100_000, 0, 20_000, 0, 60_000), "claude-sonnet-4-5", undefined, at)).toBeCloseTo((20_000 * 3 + 60_000 * 3.75 + 20_000 * 0.3) / 1e6, 9)
+    // Written for an hour: $6 per million for claude-sonnet-4-5.
+    expect(callCostUsd(tokens(100_000, 0, 20_000, 0, 60_000, 60_000), "claude-sonnet-4-5", undefined, at)).toBeCloseTo((20_000 * 3 + 60_000 * 6 + 20_000 * 0.3) / 1e6, 9)
+    expect(callCostUsd(tokens(100_000, 0, 20_000, 0, 60_000, 10_000), "claude-sonnet-4-5", undefined, at)).toBeCloseTo((20_000 * 3 + 50_000 * 3.75 + 10_000 * 6 + 20_000 * 0.3) / 1e6, 9)
+    // A model whose table has no hour-long price is still priced.
+    expect(callCostUsd(tokens(100, 10, 0, 0, 50, 50), "gpt-4o-mini", undefined, at)).not.toBeNull()
     // More writes and reads than the prompt (a sloppy upstream) are cut to it, never a failed price.
     expect(callCostUsd(tokens(100, 0, 80, 0, 500), "claude-sonnet-4-5", undefined, at)).toBeCloseTo((20 * 3.75 + 80 * 0.3) / 1e6, 12)
   })

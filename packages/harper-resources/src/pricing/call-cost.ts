@@ -37,7 +37,10 @@ export function callCostUsd(tokens: BilledTokens, upstreamModel: string, overrid
   // genai-prices counts cache reads and writes inside input_tokens and reasoning inside output_tokens, as OpenAI reports them.
   const cacheRead = Math.min(tokens.cachedTokens, tokens.promptTokens)
   const cacheWrite = Math.min(tokens.cacheWriteTokens, tokens.promptTokens - cacheRead)
-  return pricer({ input_tokens: tokens.promptTokens, cache_read_tokens: cacheRead, cache_write_tokens: cacheWrite, output_tokens: tokens.completionTokens }, upstreamModel, at)
+  const usage = { input_tokens: tokens.promptTokens, cache_read_tokens: cacheRead, cache_write_tokens: cacheWrite, output_tokens: tokens.completionTokens }
+  // The hour-long writes are a part of the writes, priced apart where the table has a price for them.
+  const cacheWrite1h = Math.min(tokens.cacheWrite1hTokens, cacheWrite)
+  return pricer(cacheWrite1h > 0 ? { ...usage, cache_write_1h_tokens: cacheWrite1h } : usage, upstreamModel, at)
 }
 
 /**

@@ -96,6 +96,24 @@ describe("Anthropic non-streamed answers (real recordings)", () => {
     expect(outcome.ok && outcome.value.usage).toMatchObject({ promptTokens: 1210, completionTokens: 5, totalTokens: 1215, cachedTokens: 1000, cacheWriteTokens: 200 })
   })
 
+  it("counts the cache writes kept for an hour apart (their price is higher), and reads an odd cache_creation as nothing", () => {
+    const answer = (cacheCreation: unknown) =>
+      fromMessagesResponse({
+        id: "m",
+        model: "c",
+        content: [{ type: "text", text: "hi" }],
+        stop_reason: "end_turn",
+        usage: { input_tokens: 10, cache_creation_input_tokens: 200, cache_creation: cacheCreation, output_tokens: 5 },
+      })
+    const split = answer({ ephemeral_5m_input_tokens: 50, ephemeral_1h_input_tokens: 150 })
+    expect(split.ok && split.value.usage).toMatchObject({ promptTokens: 210, cacheWriteTokens: 200, cacheWrite1hTokens: 150 })
+    for (const odd of ["lots", null, { ephemeral_1h_input_tokens: "150" }]) {
+      const outcome = answer(odd)
+      expect(outcome.ok).toBe(true)
+      expect(outcome.ok && outcome.value.usage?.cacheWrite1hTokens).toBeUndefined()
+    }
+  })
+
   it("keeps block types it does not know, and refuses what is not a message", () => {
     const outcome = fromMessagesResponse({ id: "m", model: "c", content: [{ type: "server_tool_use", id: "s", name: "web_search", input: {} }], stop_reason: "end_turn" })
     expect(outcome.ok && outcome.value.unknownParts).toEqual([{ type: "server_tool_use", id: "s", name: "web_search", input: {} }])

@@ -45,7 +45,7 @@ describe("Anthropic request encoder", () => {
 
   it("sends each part's prompt-caching breakpoint on the block it becomes: system, user text, image, document, tool result and assistant text", () => {
     const ephemeral = { type: "ephemeral" } as const
-    const { body } = encoded(
+    const first = encoded(
       call([
         { role: "system", content: [{ type: "text", text: "Long rules", cacheControl: { type: "ephemeral", ttl: "1h" } }] },
         {
@@ -57,14 +57,10 @@ describe("Anthropic request encoder", () => {
             { type: "text", text: "no breakpoint" },
           ],
         },
-        { role: "assistant", content: [{ type: "text", text: "Read.", cacheControl: ephemeral }] },
-        { role: "user", content: "Next" },
-        { role: "assistant", content: null, toolCalls: [{ id: "toolu_1", name: "weather", arguments: '{"city":"Paris"}' }] },
-        { role: "tool", toolCallId: "toolu_1", content: [{ type: "text", text: "Sunny", cacheControl: ephemeral }] },
       ]),
-    )
-    expect(body.system).toEqual([{ type: "text", text: "Long rules", cache_control: { type: "ephemeral", ttl: "1h" } }])
-    expect(body.messages).toEqual([
+    ).body
+    expect(first.system).toEqual([{ type: "text", text: "Long rules", cache_control: { type: "ephemeral", ttl: "1h" } }])
+    expect(first.messages).toEqual([
       {
         role: "user",
         content: [
@@ -74,11 +70,35 @@ describe("Anthropic request encoder", () => {
           { type: "text", text: "no breakpoint" },
         ],
       },
+    ])
+    const second = encoded(
+      call([
+        { role: "user", content: "Read" },
+        { role: "assistant", content: [{ type: "text", text: "Read.", cacheControl: ephemeral }] },
+        { role: "user", content: "Next" },
+        { role: "assistant", content: null, toolCalls: [{ id: "toolu_1", name: "weather", arguments: '{"city":"Paris"}' }] },
+        { role: "tool", toolCallId: "toolu_1", content: [{ type: "text", text: "Sunny", cacheControl: ephemeral }] },
+      ]),
+    ).body
+    expect(second.messages).toEqual([
+      { role: "user", content: [{ type: "text", text: "Read" }] },
       { role: "assistant", content: [{ type: "text", text: "Read.", cache_control: ephemeral }] },
       { role: "user", content: [{ type: "text", text: "Next" }] },
       { role: "assistant", content: [{ type: "tool_use", id: "toolu_1", name: "weather", input: { city: "Paris" } }] },
       { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: [{ type: "text", text: "Sunny", cache_control: ephemeral }] }] },
     ])
+  })
+
+  it("refuses a fifth prompt-caching breakpoint (the API takes four) with a 400 naming it", () => {
+    const part = (text: string) => ({ type: "text" as const, text, cacheControl: { type: "ephemeral" as const } })
+    const four: Message[] = [
+      { role: "system", content: [part("a"), part("b")] },
+      { role: "user", content: [part("c"), { type: "text", text: "no breakpoint" }] },
+      { role: "assistant", content: [part("d")] },
+    ]
+    expect(encoded(call(four)).body.messages.length).toBe(2)
+    const error = refusal(call([...four, { role: "tool", toolCallId: "t", content: [{ type: "text", text: "x" }, part("e")] }]))
+    expect(error).toMatchObject({ _tag: "InvalidRequest", param: "messages[3].content[1].cache_control" })
   })
 
   it("sends images as base64 or URL sources and PDFs as documents", () => {

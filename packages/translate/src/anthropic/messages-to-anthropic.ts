@@ -18,6 +18,8 @@ export interface AnthropicConversation {
  * arguments that are not a JSON object) is a 400 naming the field.
  */
 export function messagesToAnthropic(messages: readonly Message[]): Outcome<AnthropicConversation> {
+  const tooMany = fifthBreakpoint(messages)
+  if (tooMany !== undefined) return fail(unsupportedByProvider(tooMany, `The Messages API takes at most ${MAX_CACHE_BREAKPOINTS} cache_control breakpoints a request.`))
   const system: AnthropicTextBlock[] = []
   const turns: AnthropicMessage[] = []
   const push = (turn: AnthropicMessage) => {
@@ -61,6 +63,21 @@ export function messagesToAnthropic(messages: readonly Message[]): Outcome<Anthr
     }
   }
   return succeed({ system, messages: turns })
+}
+
+const MAX_CACHE_BREAKPOINTS = 4
+
+/** Where the first breakpoint past the API's limit is (`messages[i].content[j].cache_control`), if there is one. */
+function fifthBreakpoint(messages: readonly Message[]): string | undefined {
+  let seen = 0
+  for (const [i, message] of messages.entries()) {
+    if (message.content === null || typeof message.content === "string") continue
+    for (const [j, part] of message.content.entries()) {
+      if (part.type === "audio" || part.type === "refusal" || part.cacheControl === undefined) continue
+      if (++seen > MAX_CACHE_BREAKPOINTS) return `messages[${i}].content[${j}].cache_control`
+    }
+  }
+  return undefined
 }
 
 function textBlocks(content: string | readonly TextPart[]): AnthropicTextBlock[] {

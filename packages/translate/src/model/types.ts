@@ -180,7 +180,10 @@ export interface TokenUsage {
   readonly cachedTokens?: number
   /** DeepSeek `prompt_cache_miss_tokens` (internal only: no OpenAI field carries it). */
   readonly cacheMissTokens?: number
+  /** Prompt tokens written to the cache: Anthropic `cache_creation_input_tokens` (internal only). */
   readonly cacheWriteTokens?: number
+  /** Of the cache writes, those kept for an hour (Anthropic `cache_creation.ephemeral_1h_input_tokens`), priced higher (internal only). */
+  readonly cacheWrite1hTokens?: number
   readonly promptTextTokens?: number
   readonly promptAudioTokens?: number
   readonly promptImageTokens?: number
