@@ -84,9 +84,9 @@ function textBlocks(content: string | readonly TextPart[]): AnthropicTextBlock[]
   return typeof content === "string" ? [{ type: "text", text: content }] : content.map((part) => cached({ type: "text", text: part.text }, part.cacheControl))
 }
 
-/** A block with the client's prompt-caching breakpoint (`cache_control` on the part it came from). */
+/** A block with the client's prompt-caching breakpoint (`cache_control` on the part it came from; the decoder built it field by field). */
 function cached<B extends AnthropicUserBlock>(block: B, cacheControl: CacheControl | undefined): B {
-  return cacheControl === undefined ? block : { ...block, cache_control: cacheControl.ttl === undefined ? { type: cacheControl.type } : { type: cacheControl.type, ttl: cacheControl.ttl } }
+  return cacheControl === undefined ? block : { ...block, cache_control: cacheControl }
 }
 
 const DATA_URL = /^data:([^;,]+);base64,(.*)$/s
