@@ -23,6 +23,8 @@ export interface ModelRouting<B> {
   readonly pool: DeploymentPool<B>
   readonly retries: RetryPolicy
   readonly fallbackOn: FallbackOn
+  /** Upstream attempts a call to this model may make in all (routing/attempt-budget.ts). */
+  readonly maxAttempts: number
   /** Logical names of the same kind, in order (config `fallback`). */
   readonly fallback: readonly string[]
 }
@@ -84,7 +86,7 @@ function withRouting<B>(routes: ReadonlyMap<string, ModelRoute<B>>): ReadonlyMap
   return new Map(
     [...routes].map(([name, route]) => [
       name,
-      route.routing !== undefined ? route : { ...route, routing: routingOf([{ label: "0", upstreamModel: route.upstreamModel, backend: route.backend, weight: 1 }], undefined, []) },
+      route.routing !== undefined ? route : { ...route, routing: routingOf([{ label: "0", upstreamModel: route.upstreamModel, backend: route.backend, weight: 1 }], undefined, { fallback: [] }) },
     ]),
   )
 }

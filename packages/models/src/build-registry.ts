@@ -9,11 +9,17 @@ import type { EmbeddingBackend, GenerativeBackend } from "./backend.ts"
 import { advertisedAliases, createBackendRegistry, type BackendRegistry, type ModelRoute } from "./backend-registry.ts"
 import { routingOf } from "./routing/routing-of.ts"
 import type { Deployment } from "./routing/deployment-pool.ts"
+import type { CooldownSlots } from "./routing/cooldown.ts"
 
 export interface BuiltRegistry {
   readonly registry: BackendRegistry
   /** Messages for the log: entries skipped, development backends in use. */
   readonly notices: readonly string[]
+}
+
+export interface RegistryOptions {
+  /** Slots shared by the node's worker threads for the deployments' cooldowns (one state per node); absent: per thread. */
+  readonly cooldownSlots?: CooldownSlots
 }
 
 /**
@@ -22,7 +28,8 @@ export interface BuiltRegistry {
  * kinds, and says so. An entry that cannot be built is skipped with a notice; it never
  * stops the others.
  */
-export function buildRegistry(models: ModelsConfig | undefined): BuiltRegistry {
+export function buildRegistry(models: ModelsConfig | undefined, options: RegistryOptions = {}): BuiltRegistry {
+  const { cooldownSlots } = options
   const notices: string[] = []
   let generativeEntries = Object.entries(models?.generative ?? {})
   let embeddingEntries = Object.entries(models?.embedding ?? {})
@@ -114,7 +121,11 @@ export function buildRegistry(models: ModelsConfig | undefined): BuiltRegistry {
         upstreamModel: first.upstreamModel,
         backend: first.backend,
         extraFields: new Set(entry.extraFields ?? []),
-        routing: routingOf(deployments, entry.routing, fallback),
+        routing: routingOf(deployments, entry.routing, {
+          fallback,
+          // Names are encoded: no two models' deployments can share a key.
+          ...(cooldownSlots === undefined ? {} : { cooldowns: { slots: cooldownSlots, key: `${kind}:${encodeURIComponent(logicalName)}` } }),
+        }),
       })
     }
     return out

@@ -77,6 +77,8 @@ export const RoutingConfig = Schema.Struct({
       maxRetryAfterMs: Schema.optionalKey(NonNegativeInt),
     }),
   ),
+  /** Upstream attempts one call may make in all, across deployments, retries and fallbacks (default 3; at most 20). */
+  maxAttempts: Schema.optionalKey(PositiveInt.check(Schema.isLessThanOrEqualTo(20))),
   /** How a deployment is picked (default `weighted-random`). */
   strategy: Schema.optionalKey(Schema.Literals(["weighted-random", "least-outstanding"])),
   /** A deployment that keeps failing is skipped for a while (default on: 5 failures in 60 s, 30 s). */

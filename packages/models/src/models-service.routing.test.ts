@@ -58,7 +58,7 @@ function setup(models: Record<string, ModelSpec>, limiter?: Limiter, price: (tok
   for (const [name, spec] of Object.entries(models)) {
     const deployments = spec.deployments.map((d) => ({ label: d.label, upstreamModel: `${name}-${d.label}`, backend: d.backend, weight: 1 }))
     const first = deployments[0]!
-    routes.set(name, { kind: "generative", logicalName: name, upstreamModel: first.upstreamModel, backend: first.backend, extraFields: new Set(spec.extraFields ?? []), routing: routingOf(deployments, spec.routing, spec.fallback ?? []) })
+    routes.set(name, { kind: "generative", logicalName: name, upstreamModel: first.upstreamModel, backend: first.backend, extraFields: new Set(spec.extraFields ?? []), routing: routingOf(deployments, spec.routing, { fallback: spec.fallback ?? [] }) })
   }
   const registry = createBackendRegistry(routes, new Map(), { generative: new Map(), embedding: new Map() })
   const service = createModelsService(
@@ -186,23 +186,58 @@ describe("routing through the models service", () => {
     const { service, rows } = setup({
       m: { deployments: [{ label: "bad", backend: bad.backend }, { label: "good", backend: good.backend }], routing: { cooldown: { failures: 2, cooldownMs: 60_000 } } },
     })
-    // random() = 0 always draws the first candidate: `bad` until it cools.
-    for (let i = 0; i < 5; i++) await service.chat(chat("m"), meta())
+    // random() = 0 always draws the first candidate: `bad` until it cools (failures of two tenants).
+    for (let i = 0; i < 5; i++) await service.chat(chat("m"), { ...meta(), tenant: `t${i}` })
     expect(bad.calls.length).toBe(2)
     expect(good.calls.length).toBe(5)
     expect(rows.filter((r) => r.lastAttempt === true).every((r) => r.deployment === "good" && r.outcome === "success")).toBe(true)
   })
 
-  it("when every deployment is cooling, the call gets a 503 with retry-after and one row, without an upstream call", async () => {
-    const bad = fakeBackend("bad", [upstream(500)])
-    const { service, rows } = setup({ m: { deployments: [{ label: "0", backend: bad.backend }], routing: { retries: { max: 0 }, cooldown: { failures: 1, cooldownMs: 9_000 } } } })
-    await expect(service.chat(chat("m"), meta())).rejects.toThrow()
-    await expect(service.chat(chat("m"), meta())).rejects.toMatchObject({ reason: { _tag: "UpstreamUnavailable", retryAfterMs: 9_000 } })
-    expect(bad.calls.length).toBe(1)
-    expect(rows.map((r) => [r.outcome, r.status, r.backend, r.attempt])).toEqual([
-      ["error", 502, "fake", 1],
-      ["error", 503, null, null],
-    ])
+  it("single deployment, 5 upstream 500s (default cooldown): the 6th call still reaches the upstream and succeeds when it recovers", async () => {
+    const flaky = fakeBackend("flaky", [upstream(500), upstream(500), upstream(500), upstream(500), upstream(500), "ok"])
+    const { service, rows } = setup({ m: { deployments: [{ label: "0", backend: flaky.backend }], routing: { retries: { max: 0 } } } })
+    for (let i = 0; i < 5; i++) await expect(service.chat(chat("m"), { ...meta(), tenant: `t${i % 2}` })).rejects.toMatchObject({ reason: { _tag: "UpstreamError" } })
+    const sixth = await service.chat(chat("m"), meta())
+    expect(sixth.result.content).toBe("from flaky")
+    expect(flaky.calls.length).toBe(6)
+    expect(rows.map((r) => [r.outcome, r.attempt])).toEqual([...Array.from({ length: 5 }, () => ["error", 1]), ["success", 1]])
+  })
+
+  it("one tenant whose requests make the upstream fail does not cool the deployment for the others", async () => {
+    const poisoned = (name: string) => fakeBackend(name, [])
+    const a = poisoned("a")
+    const b = poisoned("b")
+    // Each deployment fails the attacker's body, and answers everyone else.
+    for (const backend of [a.backend, b.backend]) {
+      const generate = backend.generate.bind(backend)
+      backend.generate = async (call, opts) => {
+        if (call.input.messages.some((m) => m.role === "user" && m.content === "poison")) throw new GatewayFailure(upstream(500))
+        return generate(call, opts)
+      }
+    }
+    const { service, rows } = setup({ m: { deployments: [{ label: "a", backend: a.backend }, { label: "b", backend: b.backend }], routing: { retries: { max: 0 }, cooldown: { failures: 2 } } } })
+    const poison: ChatCall = { ...chat("m"), input: { messages: [{ role: "user", content: "poison" }] } }
+    for (let i = 0; i < 10; i++) await service.chat(poison, { ...meta(), tenant: "attacker" }).catch(() => undefined)
+    const before = rows.length
+    // random() = 0 draws `a` first whenever it is not cooling: the victim's calls still go there.
+    for (let i = 0; i < 3; i++) await service.chat(chat("m"), { ...meta(), tenant: "victim" })
+    expect(rows.slice(before).map((r) => [r.deployment, r.outcome])).toEqual([["a", "success"], ["a", "success"], ["a", "success"]])
+  })
+
+  it("spends at most routing.maxAttempts upstream attempts per call (default 3), then says x-should-retry: false", async () => {
+    const down = [0, 1, 2].map((i) => fakeBackend(`d${i}`, [upstream(503)]))
+    const { service } = setup({ m: { deployments: down.map((d, i) => ({ label: String(i), backend: d.backend })), routing: { retries: { max: 10 } } } })
+    const failure = await service.chat(chat("m"), meta()).catch((e: GatewayFailure) => e)
+    expect(down.reduce((n, d) => n + d.calls.length, 0)).toBe(3)
+    expect(failure).toMatchObject({ reason: { _tag: "UpstreamUnavailable", shouldRetry: false } })
+  })
+
+  it("a client's own retry (x-stainless-retry-count) gets one attempt: the gateway does not retry behind an SDK that does", async () => {
+    const down = [0, 1].map((i) => fakeBackend(`d${i}`, [upstream(503)]))
+    const { service } = setup({ m: { deployments: down.map((d, i) => ({ label: String(i), backend: d.backend })), routing: { maxAttempts: 5 } } })
+    const failure = await service.chat(chat("m"), { ...meta(), clientRetries: 1 }).catch((e: GatewayFailure) => e)
+    expect(down.reduce((n, d) => n + d.calls.length, 0)).toBe(1)
+    expect(failure).toMatchObject({ reason: { shouldRetry: false } })
   })
 
   it("admits a call once and settles it once, with every attempt's tokens and cost added up", async () => {

@@ -21,6 +21,7 @@ import { forwardedFields } from "./forwarding-policy.ts"
 import type { BackendRegistry, ListedModel, ModelRoute } from "./backend-registry.ts"
 import { ATTEMPTS_HEADER, attemptsHeader, type AttemptReport } from "./routing/attempts-header.ts"
 import { fallbackChain } from "./routing/fallback-chain.ts"
+import { attemptBudget } from "./routing/attempt-budget.ts"
 import { routeCall, type Attempt, type AttemptOutcome, type RoutedModel, type RoutingClock } from "./routing/route-call.ts"
 import { routingOf } from "./routing/routing-of.ts"
 import { SYSTEM_CLOCK } from "./routing/system-clock.ts"
@@ -35,6 +36,8 @@ export interface CallMeta {
   readonly keyId?: string | null
   /** Where the call's `x-ratelimit-*` headers are put for the answer. */
   readonly headers?: Record<string, string>
+  /** How many times the client already sent this call (OpenAI SDKs' `x-stainless-retry-count`); its retries spend the gateway's attempt budget. */
+  readonly clientRetries?: number
 }
 
 export interface ChatStream {
@@ -101,6 +104,7 @@ export interface ModelsServiceOptions {
 /** A model of a call's chain: how it is routed, and its route. */
 interface ChainLink<B> extends RoutedModel<B> {
   readonly route: ModelRoute<B>
+  readonly maxAttempts: number
 }
 
 /** Which attempt of which call a row is (a call refused before any attempt: its own id, no attempt). */
@@ -377,10 +381,17 @@ export function createModelsService(registry: BackendRegistry, recorder: CallSin
           return { ok: false, reason, record: (last) => record(started, route, outcome, undefined, null, reason, false, { errorDetail }, last) }
         }
       },
-      { clock, signal: call.meta.signal, onReport: (reports) => reportAttempts(call.meta, reports) },
+      {
+        clock,
+        signal: call.meta.signal,
+        // The requested model's budget covers its fallbacks too.
+        maxAttempts: attemptBudget(chain[0]?.maxAttempts ?? 1, call.meta.clientRetries ?? 0),
+        tenant: call.meta.tenant,
+        onReport: (reports) => reportAttempts(call.meta, reports),
+      },
     )
     if (outcome.ok) return { ...outcome.value, release: outcome.release }
-    // Nothing was tried (every deployment cooling down): the call still has its row.
+    // Nothing was tried (a chain without deployments): the call still has its row.
     if (outcome.attempts === 0) record(call, undefined, "error", undefined, null, outcome.reason)
     throw new GatewayFailure(outcome.reason, outcome.attempts === 0 ? undefined : lastDetail)
   }
@@ -552,9 +563,9 @@ function programmaticMeta(endpoint: string, signal: AbortSignal | undefined): Ca
 }
 
 /** A route's routing; a route made by hand without one gets one deployment and the defaults (the registry fills it in). */
-function routedModelOf<B>(route: ModelRoute<B>): RoutedModel<B> {
-  const routing = route.routing ?? routingOf([{ label: "0", upstreamModel: route.upstreamModel, backend: route.backend, weight: 1 }], undefined, [])
-  return { logicalName: route.logicalName, pool: routing.pool, retries: routing.retries, fallbackOn: routing.fallbackOn }
+function routedModelOf<B>(route: ModelRoute<B>): RoutedModel<B> & { readonly maxAttempts: number } {
+  const routing = route.routing ?? routingOf([{ label: "0", upstreamModel: route.upstreamModel, backend: route.backend, weight: 1 }], undefined, { fallback: [] })
+  return { logicalName: route.logicalName, pool: routing.pool, retries: routing.retries, fallbackOn: routing.fallbackOn, maxAttempts: routing.maxAttempts }
 }
 
 /**

@@ -48,7 +48,7 @@ function setup(models: Record<string, ModelSpec>, opts: { limiter?: Limiter; sin
   for (const [name, spec] of Object.entries(models)) {
     const deployments = spec.deployments.map((d) => ({ label: d.label, upstreamModel: `${name}-${d.label}`, backend: d.backend, weight: 1 }))
     const first = deployments[0]!
-    routes.set(name, { kind: "generative", logicalName: name, upstreamModel: first.upstreamModel, backend: first.backend, extraFields: new Set(), routing: routingOf(deployments, spec.routing, spec.fallback ?? []) })
+    routes.set(name, { kind: "generative", logicalName: name, upstreamModel: first.upstreamModel, backend: first.backend, extraFields: new Set(), routing: routingOf(deployments, spec.routing, { fallback: spec.fallback ?? [] }) })
   }
   const registry = createBackendRegistry(routes, new Map(), { generative: new Map(), embedding: new Map() })
   const clock = opts.clock ?? { t: 0 }

@@ -36,7 +36,7 @@ describe("weighted random choice", () => {
 
 describe("the deployment pool", () => {
   it("least-outstanding picks the idle deployment", () => {
-    const pool = createDeploymentPool([deployment("a"), deployment("b"), deployment("c")], "least-outstanding", cooldown)
+    const pool = createDeploymentPool([deployment("a"), deployment("b"), deployment("c")], { strategy: "least-outstanding", cooldown })
     const first = pool.pick(0, NONE, () => 0)!
     const second = pool.pick(0, NONE, () => 0)!
     expect([first.deployment.label, second.deployment.label]).toEqual(["a", "b"])
@@ -47,17 +47,16 @@ describe("the deployment pool", () => {
   })
 
   it("skips a deployment in cooldown, and a successful probe after the cooldown brings it back", () => {
-    const pool = createDeploymentPool([deployment("a"), deployment("b")], "weighted-random", cooldown)
+    const pool = createDeploymentPool([deployment("a"), deployment("b")], { strategy: "weighted-random", cooldown })
     const pickA = (now: number) => pool.pick(now, NONE, () => 0)
     for (const t of [0, 1]) {
       const lease = pickA(t)!
       expect(lease.deployment.label).toBe("a")
-      lease.failed(t, true)
+      lease.failed(t, null)
       lease.release()
     }
     // Cooling: even a draw that lands on `a` gets `b`.
     expect(pickA(500)!.deployment.label).toBe("b")
-    expect(pool.firstBackAt(500)).toBe(10_001)
     const probe = pickA(10_001)!
     expect(probe.deployment.label).toBe("a")
     // While the probe is out, nobody else gets `a`.
@@ -68,11 +67,41 @@ describe("the deployment pool", () => {
   })
 
   it("a failure that is not the deployment's fault does not cool it; excluded deployments are not picked", () => {
-    const pool = createDeploymentPool([deployment("a"), deployment("b")], "weighted-random", cooldown)
-    for (const t of [0, 1, 2]) pool.pick(t, NONE, () => 0)!.failed(t, false)
+    const pool = createDeploymentPool([deployment("a"), deployment("b")], { strategy: "weighted-random", cooldown })
+    for (const t of [0, 1, 2]) pool.pick(t, NONE, () => 0)!.neutral()
     const a = pool.deployments[0]!
     expect(pool.pick(3, NONE, () => 0)!.deployment.label).toBe("a")
     expect(pool.pick(3, new Set([a]), () => 0)!.deployment.label).toBe("b")
     expect(pool.pick(3, new Set(pool.deployments), () => 0)).toBeUndefined()
+  })
+
+  it("force takes the least recently failed deployment, cooling or not; a success through it ends its cooldown", () => {
+    const pool = createDeploymentPool([deployment("a"), deployment("b"), deployment("c")], { strategy: "weighted-random", cooldown })
+    const [a, b, c] = pool.deployments
+    const fail = (d: Deployment<string>, t: number) => {
+      const lease = pool.pick(t, new Set(pool.deployments.filter((x) => x !== d)), () => 0)!
+      lease.failed(t, null)
+      lease.release()
+    }
+    for (const [d, t] of [[b, 1], [b, 2], [a, 3], [a, 4], [c, 5], [c, 6]] as const) fail(d!, t)
+    expect(pool.canPick(7, NONE)).toBe(false)
+    expect(pool.forcedFailedAt(NONE)).toBe(2)
+    const forced = pool.force(7, NONE)!
+    expect(forced.deployment.label).toBe("b")
+    expect(pool.force(7, new Set([b!]))!.deployment.label).toBe("a")
+    forced.succeeded()
+    expect(pool.pick(8, NONE, () => 0)!.deployment.label).toBe("b")
+    expect(pool.force(8, new Set(pool.deployments))).toBeUndefined()
+  })
+
+  it("pools given the same slots share cooldowns (the node's threads); calls in flight stay their own", () => {
+    const slots = new Map<string, BigInt64Array>()
+    const shared = (label: string) => slots.get(label) ?? slots.set(label, new BigInt64Array(new SharedArrayBuffer(64))).get(label)!
+    const thread1 = createDeploymentPool([deployment("a"), deployment("b")], { strategy: "least-outstanding", cooldown, slots: shared })
+    const thread2 = createDeploymentPool([deployment("a"), deployment("b")], { strategy: "least-outstanding", cooldown, slots: shared })
+    for (const t of [0, 1]) thread1.pick(t, new Set([thread1.deployments[1]!]), () => 0)!.failed(t, null)
+    expect(thread2.pick(2, NONE, () => 0)!.deployment.label).toBe("b")
+    expect(thread2.pick(2, NONE, () => 0)!.deployment.label).toBe("b") // `a` is cooling, whatever is in flight
+    expect(thread1.pick(2, new Set([thread1.deployments[1]!]), () => 0)).toBeUndefined()
   })
 })

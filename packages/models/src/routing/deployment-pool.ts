@@ -1,4 +1,4 @@
-import { createCooldown, type Cooldown, type CooldownPolicy } from "./cooldown.ts"
+import { COOLDOWN_SLOTS, createCooldown, type Cooldown, type CooldownPolicy } from "./cooldown.ts"
 
 export type DeploymentStrategy = "weighted-random" | "least-outstanding"
 
@@ -15,16 +15,18 @@ export interface Deployment<B> {
 export interface Lease<B> {
   readonly deployment: Deployment<B>
   succeeded(): void
-  /** `unwell`: the failure counts toward the deployment's cooldown. */
-  failed(now: number, unwell: boolean): void
+  /** A failure that says the deployment is unwell, of a call by `tenant`: it counts toward the cooldown. */
+  failed(now: number, tenant: string | null): void
+  /** The attempt ended without a verdict on the deployment (the request's fault, or the gateway's own). */
+  neutral(): void
   /** Idempotent; a stream releases when it ends. */
   release(): void
 }
 
 /**
  * A logical model's deployments, picked per attempt by weighted random choice or by
- * fewest calls in flight (ties by weight), skipping those in cooldown. State is per
- * worker thread.
+ * fewest calls in flight (ties by weight), skipping those in cooldown. Calls in flight are
+ * per worker thread; cooldowns live in the slots given (per node), else per thread.
  */
 export interface DeploymentPool<B> {
   readonly deployments: readonly Deployment<B>[]
@@ -32,12 +34,26 @@ export interface DeploymentPool<B> {
   pick(now: number, excluded: ReadonlySet<Deployment<B>>, random: () => number): Lease<B> | undefined
   /** Whether `pick` would find one (without taking it). */
   canPick(now: number, excluded: ReadonlySet<Deployment<B>>): boolean
-  /** When the first of the cooling deployments is back, if any is cooling. */
-  firstBackAt(now: number): number | undefined
+  /**
+   * The least recently failed deployment not in `excluded`, cooling or not: when every
+   * deployment a call could use is cooling, it is tried rather than the call refused.
+   */
+  force(now: number, excluded: ReadonlySet<Deployment<B>>): Lease<B> | undefined
+  /** When the deployment `force` would take last failed (-1: never); undefined when every one is excluded. */
+  forcedFailedAt(excluded: ReadonlySet<Deployment<B>>): number | undefined
 }
 
-export function createDeploymentPool<B>(deployments: readonly Deployment<B>[], strategy: DeploymentStrategy, cooldown: CooldownPolicy): DeploymentPool<B> {
-  const state = new Map<Deployment<B>, { breaker: Cooldown; outstanding: number }>(deployments.map((d) => [d, { breaker: createCooldown(cooldown), outstanding: 0 }]))
+export interface PoolOptions {
+  readonly strategy: DeploymentStrategy
+  readonly cooldown: CooldownPolicy
+  /** A deployment's cooldown slots, by its label (shared by the node's threads); absent: this pool's own. */
+  readonly slots?: (label: string) => BigInt64Array
+}
+
+export function createDeploymentPool<B>(deployments: readonly Deployment<B>[], options: PoolOptions): DeploymentPool<B> {
+  const { strategy, cooldown } = options
+  const slotsOf = (d: Deployment<B>) => options.slots?.(d.label) ?? new BigInt64Array(COOLDOWN_SLOTS)
+  const state = new Map<Deployment<B>, { breaker: Cooldown; outstanding: number }>(deployments.map((d) => [d, { breaker: createCooldown(cooldown, slotsOf(d)), outstanding: 0 }]))
   const of = (deployment: Deployment<B>) => {
     const found = state.get(deployment)
     if (found === undefined) throw new Error(`deployment ${deployment.label} is not in this pool`)
@@ -58,31 +74,42 @@ export function createDeploymentPool<B>(deployments: readonly Deployment<B>[], s
     }
   }
   const candidatesAt = (now: number, excluded: ReadonlySet<Deployment<B>>) => deployments.filter((d) => !excluded.has(d) && of(d).breaker.canTry(now))
+  const leastRecentlyFailed = (excluded: ReadonlySet<Deployment<B>>): Deployment<B> | undefined => {
+    let found: Deployment<B> | undefined
+    for (const d of deployments) if (!excluded.has(d) && (found === undefined || of(d).breaker.lastFailedAt() < of(found).breaker.lastFailedAt())) found = d
+    return found
+  }
+  const lease = (deployment: Deployment<B>, now: number): Lease<B> => {
+    const entry = of(deployment)
+    const probe = entry.breaker.begin(now)
+    entry.outstanding++
+    let released = false
+    return {
+      deployment,
+      succeeded: () => entry.breaker.succeeded(),
+      failed: (at, tenant) => entry.breaker.failed(at, probe, tenant),
+      neutral: () => entry.breaker.neutral(probe),
+      release() {
+        if (released) return
+        released = true
+        entry.outstanding--
+      },
+    }
+  }
   return {
     deployments,
     canPick: (now, excluded) => candidatesAt(now, excluded).length > 0,
     pick(now, excluded, random) {
-      const candidates = candidatesAt(now, excluded)
-      const deployment = choose(candidates, random)
-      if (deployment === undefined) return undefined
-      const entry = of(deployment)
-      const probe = entry.breaker.begin(now)
-      entry.outstanding++
-      let released = false
-      return {
-        deployment,
-        succeeded: () => entry.breaker.succeeded(),
-        failed: (at, unwell) => (unwell ? entry.breaker.failed(at, probe) : entry.breaker.neutral(probe)),
-        release() {
-          if (released) return
-          released = true
-          entry.outstanding--
-        },
-      }
+      const deployment = choose(candidatesAt(now, excluded), random)
+      return deployment === undefined ? undefined : lease(deployment, now)
     },
-    firstBackAt(now) {
-      const times = deployments.map((d) => of(d).breaker.coolingUntil(now)).filter((t) => t !== undefined)
-      return times.length === 0 ? undefined : Math.min(...times)
+    force(now, excluded) {
+      const deployment = leastRecentlyFailed(excluded)
+      return deployment === undefined ? undefined : lease(deployment, now)
+    },
+    forcedFailedAt(excluded) {
+      const deployment = leastRecentlyFailed(excluded)
+      return deployment === undefined ? undefined : of(deployment).breaker.lastFailedAt()
     },
   }
 }

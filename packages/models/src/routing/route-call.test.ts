@@ -1,4 +1,4 @@
-import { GatewayFailure, fromUpstreamError, type GatewayError } from "@harper-gateway/translate"
+import { GatewayFailure, fromUpstreamError, toOpenAIError, type GatewayError } from "@harper-gateway/translate"
 import { describe, expect, it } from "vitest"
 import type { AttemptReport } from "./attempts-header.ts"
 import { createDeploymentPool, type Deployment } from "./deployment-pool.ts"
@@ -23,7 +23,7 @@ function fakeClock(random = () => 0.5) {
 const NEVER_COOL = { enabled: false, failures: 1, windowMs: 1, cooldownMs: 1 }
 function model(name: string, labels: readonly string[] = ["0"], overrides: Partial<RoutedModel<string>> = {}, cooldown = NEVER_COOL): RoutedModel<string> {
   const deployments: Deployment<string>[] = labels.map((label) => ({ label, upstreamModel: `${name}-${label}`, backend: `${name}/${label}`, weight: 1 }))
-  return { logicalName: name, pool: createDeploymentPool(deployments, "weighted-random", cooldown), retries: { ...DEFAULT_RETRIES, baseDelayMs: 100, maxDelayMs: 1_000 }, fallbackOn: { contextLengthExceeded: false, contentFilter: false }, ...overrides }
+  return { logicalName: name, pool: createDeploymentPool(deployments, { strategy: "weighted-random", cooldown }), retries: { ...DEFAULT_RETRIES, baseDelayMs: 100, maxDelayMs: 1_000 }, fallbackOn: { contextLengthExceeded: false, contentFilter: false }, ...overrides }
 }
 
 const upstream = (status: number, headers: Record<string, string> = {}, body = "{}"): GatewayError => fromUpstreamError({ status, body, header: (name) => headers[name] }, 0)
@@ -49,12 +49,14 @@ function backends(scripts: Record<string, readonly (GatewayError | "ok")[]>) {
   return { run, calls, rows }
 }
 const signal = () => new AbortController().signal
+/** A budget no test here reaches, and a call without a tenant. */
+const OPEN = { maxAttempts: 100, tenant: null }
 
 describe("retries", () => {
   it("honours the upstream's retry-after: the sleep is asked for exactly that delay", async () => {
     const { clock, sleeps } = fakeClock()
     const { run, calls } = backends({ "m/0": [upstream(429, { "retry-after": "2" }), upstream(503, { "retry-after-ms": "750" }), "ok"] })
-    const routed = await routeCall([model("m")], run, { clock, signal: signal() })
+    const routed = await routeCall([model("m")], run, { clock, signal: signal(), ...OPEN })
     expect(routed.ok).toBe(true)
     expect(sleeps).toEqual([2_000, 750])
     expect(calls).toEqual(["m/0", "m/0", "m/0"])
@@ -63,7 +65,7 @@ describe("retries", () => {
   it("caps the retry-after: an upstream asking for more than maxRetryAfterMs gets no retry (the client gets its 429 and retry-after)", async () => {
     const { clock, sleeps } = fakeClock()
     const { run, calls } = backends({ "m/0": [upstream(429, { "retry-after": "31" })] })
-    const routed = await routeCall([model("m")], run, { clock, signal: signal() })
+    const routed = await routeCall([model("m")], run, { clock, signal: signal(), ...OPEN })
     expect(routed).toMatchObject({ ok: false, reason: { _tag: "RateLimited", retryAfterMs: 31_000 } })
     expect(sleeps).toEqual([])
     expect(calls).toEqual(["m/0"])
@@ -73,7 +75,7 @@ describe("retries", () => {
     const draws = [0.5, 0.25, 0.99]
     const { clock, sleeps } = fakeClock(() => draws.shift() ?? 0)
     const { run, calls, rows } = backends({ "m/0": [upstream(500)] })
-    const routed = await routeCall([model("m", ["0"], { retries: { max: 3, baseDelayMs: 100, maxDelayMs: 300, maxRetryAfterMs: 1_000 } })], run, { clock, signal: signal() })
+    const routed = await routeCall([model("m", ["0"], { retries: { max: 3, baseDelayMs: 100, maxDelayMs: 300, maxRetryAfterMs: 1_000 } })], run, { clock, signal: signal(), ...OPEN })
     expect(routed).toMatchObject({ ok: false, reason: { _tag: "UpstreamError", upstreamStatus: 500 }, attempts: 4 })
     // Ceilings 100, 200, 300 (400 capped): draws 0.5, 0.25, 0.99 of them.
     expect(sleeps).toEqual([50, 50, 297])
@@ -85,7 +87,7 @@ describe("retries", () => {
     for (const error of [upstream(400), upstream(429, {}, JSON.stringify({ error: { code: "insufficient_quota", type: "insufficient_quota" } }))]) {
       const { clock, sleeps } = fakeClock()
       const { run, calls } = backends({ "m/0": [error], "backup/0": ["ok"] })
-      const routed = await routeCall([model("m"), model("backup")], run, { clock, signal: signal() })
+      const routed = await routeCall([model("m"), model("backup")], run, { clock, signal: signal(), ...OPEN })
       expect(routed.ok).toBe(false)
       expect(calls).toEqual(["m/0"])
       expect(sleeps).toEqual([])
@@ -95,7 +97,7 @@ describe("retries", () => {
   it("routes around a deployment whose key the upstream refuses (401): the other deployment, then the fallbacks, at once", async () => {
     const { clock, sleeps } = fakeClock(() => 0)
     const { run, calls } = backends({ "m/a": [upstream(401)], "m/b": [upstream(401)], "backup/0": ["ok"] })
-    const routed = await routeCall([model("m", ["a", "b"]), model("backup")], run, { clock, signal: signal() })
+    const routed = await routeCall([model("m", ["a", "b"]), model("backup")], run, { clock, signal: signal(), ...OPEN })
     expect(routed).toMatchObject({ ok: true, value: "answer from backup/0" })
     expect(calls).toEqual(["m/a", "m/b", "backup/0"])
     expect(sleeps).toEqual([])
@@ -104,7 +106,7 @@ describe("retries", () => {
   it("tries another deployment of the model at once before waiting", async () => {
     const { clock, sleeps } = fakeClock(() => 0)
     const { run, calls } = backends({ "m/a": [upstream(503)], "m/b": ["ok"] })
-    const routed = await routeCall([model("m", ["a", "b"])], run, { clock, signal: signal() })
+    const routed = await routeCall([model("m", ["a", "b"])], run, { clock, signal: signal(), ...OPEN })
     expect(routed).toMatchObject({ ok: true, value: "answer from m/b", attempt: { number: 2, deployment: { label: "b" } } })
     expect(calls).toEqual(["m/a", "m/b"])
     expect(sleeps).toEqual([])
@@ -115,7 +117,7 @@ describe("retries", () => {
     const { clock } = fakeClock()
     const sleeping: RoutingClock = { ...clock, sleep: async () => controller.abort() }
     const { run, calls, rows } = backends({ "m/0": [upstream(500)] })
-    expect(await routeCall([model("m")], run, { clock: sleeping, signal: controller.signal })).toMatchObject({ ok: false, reason: { _tag: "Cancelled" } })
+    expect(await routeCall([model("m")], run, { clock: sleeping, signal: controller.signal, ...OPEN })).toMatchObject({ ok: false, reason: { _tag: "Cancelled" } })
     expect(calls).toEqual(["m/0"])
     expect(rows.map((r) => r.last)).toEqual([true])
   })
@@ -127,7 +129,7 @@ describe("fallback", () => {
     const { run, calls, rows } = backends({ "a/0": [upstream(500)], "b/0": [upstream(502)], "c/0": ["ok"] })
     const reports: AttemptReport[][] = []
     const chain = [model("a", ["0"], { retries: { ...DEFAULT_RETRIES, max: 1 } }), model("b", ["0"], { retries: { ...DEFAULT_RETRIES, max: 0 } }), model("c")]
-    const routed = await routeCall(chain, run, { clock, signal: signal(), onReport: (r) => reports.push([...r]) })
+    const routed = await routeCall(chain, run, { clock, signal: signal(), ...OPEN, onReport: (r) => reports.push([...r]) })
     expect(routed).toMatchObject({ ok: true, value: "answer from c/0", attempt: { number: 4 } })
     expect(calls).toEqual(["a/0", "a/0", "b/0", "c/0"])
     expect(rows.map((r) => [r.number, r.backend, r.last])).toEqual([[1, "a/0", false], [2, "a/0", false], [3, "b/0", false], [4, "c/0", true]])
@@ -142,41 +144,95 @@ describe("fallback", () => {
   it("falls back on context_length_exceeded or content_filter only when configured, without retrying", async () => {
     const tooLong = upstream(400, {}, JSON.stringify({ error: { code: "context_length_exceeded", message: "too long" } }))
     const plain = backends({ "a/0": [tooLong], "b/0": ["ok"] })
-    expect(await routeCall([model("a"), model("b")], plain.run, { clock: fakeClock().clock, signal: signal() })).toMatchObject({ ok: false, reason: { _tag: "ContextLengthExceeded" } })
+    expect(await routeCall([model("a"), model("b")], plain.run, { clock: fakeClock().clock, signal: signal(), ...OPEN })).toMatchObject({ ok: false, reason: { _tag: "ContextLengthExceeded" } })
     const asked = backends({ "a/0": [tooLong], "b/0": ["ok"] })
     const chain = [model("a", ["0"], { fallbackOn: { contextLengthExceeded: true, contentFilter: false } }), model("b")]
-    expect(await routeCall(chain, asked.run, { clock: fakeClock().clock, signal: signal() })).toMatchObject({ ok: true, value: "answer from b/0" })
+    expect(await routeCall(chain, asked.run, { clock: fakeClock().clock, signal: signal(), ...OPEN })).toMatchObject({ ok: true, value: "answer from b/0" })
     expect(asked.calls).toEqual(["a/0", "b/0"])
   })
 
   it("the last failure is the client's when the chain is exhausted", async () => {
     const { run } = backends({ "a/0": [upstream(500)], "b/0": [upstream(429, { "retry-after": "1" })] })
     const chain = [model("a", ["0"], { retries: { ...DEFAULT_RETRIES, max: 0 } }), model("b", ["0"], { retries: { ...DEFAULT_RETRIES, max: 0 } })]
-    expect(await routeCall(chain, run, { clock: fakeClock().clock, signal: signal() })).toMatchObject({ ok: false, reason: { _tag: "RateLimited", retryAfterMs: 1_000 }, attempts: 2 })
+    expect(await routeCall(chain, run, { clock: fakeClock().clock, signal: signal(), ...OPEN })).toMatchObject({ ok: false, reason: { _tag: "RateLimited", retryAfterMs: 1_000 }, attempts: 2 })
   })
 })
 
 describe("cooldown across calls", () => {
-  it("a cooling deployment is skipped; when every deployment of the chain is cooling the call gets a 503 with retry-after, without an attempt", async () => {
+  it("a cooling deployment is skipped; when every deployment of the chain is cooling, the call still tries the least recently failed one, whose success ends its cooldown", async () => {
     const { clock, advance } = fakeClock(() => 0)
     const cooldown = { enabled: true, failures: 2, windowMs: 10_000, cooldownMs: 5_000 }
     const m = model("m", ["a", "b"], { retries: { ...DEFAULT_RETRIES, max: 0 } }, cooldown)
     const { run, calls } = backends({ "m/a": [upstream(500), upstream(500), "ok"], "m/b": [upstream(500), upstream(500), "ok"] })
-    for (let i = 0; i < 4; i++) await routeCall([m], run, { clock, signal: signal() })
+    for (let i = 0; i < 4; i++) await routeCall([m], run, { clock, signal: signal(), ...OPEN })
     // a, a (cooling now), then b, b (cooling now)
     expect(calls).toEqual(["m/a", "m/a", "m/b", "m/b"])
     advance(1_000)
-    const refused = await routeCall([m], run, { clock, signal: signal() })
-    expect(refused).toMatchObject({ ok: false, attempts: 0, reason: { _tag: "UpstreamUnavailable", retryAfterMs: 4_000 } })
-    expect(calls.length).toBe(4)
-    advance(4_000)
-    // The probe: `a` is back, answers, and is closed again.
-    expect(await routeCall([m], run, { clock, signal: signal() })).toMatchObject({ ok: true, value: "answer from m/a" })
+    const tried = await routeCall([m], run, { clock, signal: signal(), ...OPEN })
+    // Not refused: `a` failed longest ago, is asked, answers, and is back for everyone.
+    expect(tried).toMatchObject({ ok: true, value: "answer from m/a", attempt: { number: 1 } })
+    expect(calls).toEqual(["m/a", "m/a", "m/b", "m/b", "m/a"])
+    expect(m.pool.canPick(clock.now(), new Set())).toBe(true)
   })
 
+  it("single deployment, no fallback: after 5 upstream 500s (default cooldown) the 6th call still reaches the upstream and succeeds when it recovers", async () => {
+    const { clock, advance } = fakeClock(() => 0)
+    const m = model("m", ["0"], { retries: { ...DEFAULT_RETRIES, max: 0 } }, { enabled: true, failures: 5, windowMs: 60_000, cooldownMs: 30_000 })
+    const { run, calls } = backends({ "m/0": [upstream(500), upstream(500), upstream(500), upstream(500), upstream(500), "ok"] })
+    for (let i = 0; i < 5; i++) {
+      await routeCall([m], run, { clock, signal: signal(), ...OPEN })
+      advance(100)
+    }
+    expect(m.pool.canPick(clock.now(), new Set())).toBe(false) // cooling
+    expect(await routeCall([m], run, { clock, signal: signal(), ...OPEN })).toMatchObject({ ok: true, value: "answer from m/0" })
+    expect(calls.length).toBe(6)
+  })
+
+  it("every model of the chain cooling: the least recently failed deployment of the whole chain is tried", async () => {
+    const { clock, advance } = fakeClock(() => 0)
+    const cooldown = { enabled: true, failures: 1, windowMs: 10_000, cooldownMs: 60_000 }
+    const once = { retries: { ...DEFAULT_RETRIES, max: 0 } }
+    const a = model("a", ["0"], once, cooldown)
+    const b = model("b", ["0"], once, cooldown)
+    const { run, calls } = backends({ "a/0": [upstream(500), "ok"], "b/0": [upstream(500), "ok"] })
+    await routeCall([b], run, { clock, signal: signal(), ...OPEN })
+    advance(10)
+    await routeCall([a], run, { clock, signal: signal(), ...OPEN })
+    advance(10)
+    expect(await routeCall([a, b], run, { clock, signal: signal(), ...OPEN })).toMatchObject({ ok: true, value: "answer from b/0" })
+    expect(calls).toEqual(["b/0", "a/0", "b/0"])
+  })
   it("a throw from run (a bug) frees the deployment and propagates", async () => {
     const m = model("m", ["a"], {}, { enabled: true, failures: 1, windowMs: 1_000, cooldownMs: 1_000 })
-    await expect(routeCall([m], async () => Promise.reject(new GatewayFailure({ _tag: "Internal" })), { clock: fakeClock().clock, signal: signal() })).rejects.toThrow()
+    await expect(routeCall([m], async () => Promise.reject(new GatewayFailure({ _tag: "Internal" })), { clock: fakeClock().clock, signal: signal(), ...OPEN })).rejects.toThrow()
     expect(m.pool.canPick(0, new Set())).toBe(true)
+  })
+})
+
+describe("the attempt budget", () => {
+  const failing = (name: string) => model(name, ["0", "1", "2"], { retries: { ...DEFAULT_RETRIES, max: 10 } })
+  const all500 = () => backends(Object.fromEntries(["a", "b", "c"].flatMap((m) => ["0", "1", "2"].map((d) => [`${m}/${d}`, [upstream(500)]]))))
+
+  it("bounds the upstream attempts of a call across deployments, retries and fallbacks (3 models x 3 deployments x 11 was 33); each fallback keeps one", async () => {
+    const { run, calls } = all500()
+    const routed = await routeCall([failing("a"), failing("b"), failing("c")], run, { clock: fakeClock(() => 0).clock, signal: signal(), maxAttempts: 4, tenant: null })
+    expect(calls).toEqual(["a/0", "a/1", "b/0", "c/0"])
+    // Spent: the client is told not to send it again.
+    expect(routed).toMatchObject({ ok: false, attempts: 4, reason: { _tag: "UpstreamError", shouldRetry: false } })
+  })
+
+  it("a budget of one is one attempt, answered with x-should-retry false", async () => {
+    const { run, calls } = all500()
+    const routed = await routeCall([failing("a"), failing("b")], run, { clock: fakeClock(() => 0).clock, signal: signal(), maxAttempts: 1, tenant: null })
+    expect(calls).toEqual(["a/0"])
+    expect(routed).toMatchObject({ ok: false, attempts: 1, reason: { shouldRetry: false } })
+  })
+
+  it("a call that ends before spending its budget keeps its own retry advice", async () => {
+    const { run, calls } = backends({ "m/0": [upstream(503)] })
+    const routed = await routeCall([model("m", ["0"], { retries: { ...DEFAULT_RETRIES, max: 0 } })], run, { clock: fakeClock().clock, signal: signal(), maxAttempts: 3, tenant: null })
+    expect(calls).toEqual(["m/0"])
+    expect(routed.ok).toBe(false)
+    expect(routed.ok ? "answered" : toOpenAIError(routed.reason).headers["x-should-retry"]).toBeUndefined()
   })
 })

@@ -2,6 +2,7 @@ import { toOpenAIError, type GatewayError } from "@harper-gateway/translate"
 import type { AttemptReport } from "./attempts-header.ts"
 import type { Deployment, DeploymentPool } from "./deployment-pool.ts"
 import { failureClass, retryDelayMs, type FallbackOn, type RetryPolicy } from "./retry-policy.ts"
+import { withoutRetry } from "./without-retry.ts"
 
 /** Time and chance, injected: the loop never reads a clock or draws a number itself. */
 export interface RoutingClock {
@@ -36,8 +37,19 @@ export type AttemptOutcome<R> = { readonly ok: true; readonly value: R } | { rea
 
 export type RoutedCall<B, R, M extends RoutedModel<B> = RoutedModel<B>> =
   | { readonly ok: true; readonly value: R; readonly attempt: Attempt<B, M>; readonly release: () => void }
-  /** `attempts` 0: nothing was tried (every deployment of the chain is cooling down). */
+  /** `attempts` 0: nothing was tried (a chain without deployments). */
   | { readonly ok: false; readonly reason: GatewayError; readonly attempts: number }
+
+/** What a call brings to its routing besides its chain. */
+export interface RouteOptions {
+  readonly clock: RoutingClock
+  readonly signal: AbortSignal
+  /** Upstream attempts the call may make in all, across deployments, retries and fallbacks (at least 1). */
+  readonly maxAttempts: number
+  /** Whose call it is: a deployment cools for everyone only on failures of several tenants. */
+  readonly tenant: string | null
+  readonly onReport?: (reports: readonly AttemptReport[]) => void
+}
 
 /**
  * The attempt loop. For each model of the chain in turn: try a deployment the pool picks;
@@ -45,16 +57,22 @@ export type RoutedCall<B, R, M extends RoutedModel<B> = RoutedModel<B>> =
  * failed in this call, or, when none is left, wait (the upstream's retry-after, else
  * full-jitter backoff) and try the model again, up to `retries.max` retries; then the next
  * model. A refusal the config lists in `fallbackOn` goes straight to the next model; any
- * other failure ends the call. `run` performs one attempt (and its accounting); `onReport`
- * gets the attempts so far after each one. The caller calls `release` when a successful
- * call is over (a stream's end), so "least outstanding" counts streams in flight.
+ * other failure ends the call. A cooling deployment is skipped, but never refuses a call:
+ * when every deployment of the chain is cooling, the least recently failed one is tried.
+ * The call makes at most `maxAttempts` attempts; another attempt on the same model is made
+ * only while the budget keeps one for each fallback still ahead; a call that spent it all
+ * tells the client not to retry (`x-should-retry: false`). `run` performs one attempt (and
+ * its accounting); `onReport` gets the attempts so far after each one. The caller calls
+ * `release` when a successful call is over (a stream's end), so "least outstanding"
+ * counts streams in flight.
  */
 export async function routeCall<B, R, M extends RoutedModel<B> = RoutedModel<B>>(
   chain: readonly M[],
   run: (attempt: Attempt<B, M>) => Promise<AttemptOutcome<R>>,
-  options: { readonly clock: RoutingClock; readonly signal: AbortSignal; readonly onReport?: (reports: readonly AttemptReport[]) => void },
+  options: RouteOptions,
 ): Promise<RoutedCall<B, R, M>> {
   const { clock, signal } = options
+  const budget = Math.max(1, options.maxAttempts)
   const reports: AttemptReport[] = []
   let number = 0
   let last: GatewayError | undefined
@@ -70,23 +88,26 @@ export async function routeCall<B, R, M extends RoutedModel<B> = RoutedModel<B>>
   }
   const failed = (reason: GatewayError): RoutedCall<B, R, M> => {
     recordPrevious(true)
-    return { ok: false, reason, attempts: number }
+    return { ok: false, reason: number >= budget ? withoutRetry(reason) : reason, attempts: number }
   }
+  const forced = everyDeploymentCooling(chain, clock.now())
+  const order = forced === undefined ? chain : [forced, ...chain.filter((m) => m !== forced)]
 
-  for (const model of chain) {
+  for (const [index, model] of order.entries()) {
+    if (number >= budget) break
+    /** The fallbacks after this model, each kept one attempt of the budget. */
+    const ahead = order.length - index - 1
     const excluded = new Set<Deployment<B>>()
     let retries = 0
     for (;;) {
-      const lease = model.pool.pick(clock.now(), excluded, clock.random)
-      if (lease === undefined) {
-        last ??= coolingDown(model, clock.now())
-        break
-      }
+      const now = clock.now()
+      const lease = model.pool.pick(now, excluded, clock.random) ?? (model === forced ? model.pool.force(now, excluded) : undefined)
+      if (lease === undefined) break
       try {
         recordPrevious(false)
       } catch (error) {
         // The row of the attempt before could not be written: the deployment just taken is given back untried.
-        lease.failed(clock.now(), false)
+        lease.neutral()
         lease.release()
         throw error
       }
@@ -96,7 +117,7 @@ export async function routeCall<B, R, M extends RoutedModel<B> = RoutedModel<B>>
         outcome = await run(attempt)
       } catch (error) {
         // `run` reports failures as outcomes; a throw is a bug, and still frees the deployment.
-        lease.failed(clock.now(), false)
+        lease.neutral()
         lease.release()
         throw error
       }
@@ -106,7 +127,8 @@ export async function routeCall<B, R, M extends RoutedModel<B> = RoutedModel<B>>
         return { ok: true, value: outcome.value, attempt, release: lease.release }
       }
       const kind = failureClass(outcome.reason, model.fallbackOn)
-      lease.failed(clock.now(), kind === "retry" || kind === "deployment")
+      if (kind === "retry" || kind === "deployment") lease.failed(clock.now(), options.tenant)
+      else lease.neutral()
       lease.release()
       report(attempt, outcome.reason)
       last = outcome.reason
@@ -114,6 +136,7 @@ export async function routeCall<B, R, M extends RoutedModel<B> = RoutedModel<B>>
       if (kind === "stop") return failed(outcome.reason)
       if (kind === "fallback") break
       excluded.add(lease.deployment)
+      if (budget - number <= ahead) break
       // A deployment that cannot serve anyone: the model's other deployments, without waiting or spending a retry.
       if (kind === "deployment") continue
       if (retries >= model.retries.max) break
@@ -132,12 +155,18 @@ export async function routeCall<B, R, M extends RoutedModel<B> = RoutedModel<B>>
   return failed(last ?? { _tag: "UpstreamUnavailable" })
 }
 
-/** Every deployment of the model is cooling down: a 503 whose retry-after is when the first is back. */
-function coolingDown<B>(model: RoutedModel<B>, now: number): GatewayError {
-  const back = model.pool.firstBackAt(now)
-  return {
-    _tag: "UpstreamUnavailable",
-    message: `Every deployment of the model ${JSON.stringify(model.logicalName)} is cooling down after repeated failures. Please retry after the delay given in the retry-after header.`,
-    ...(back === undefined ? {} : { retryAfterMs: Math.max(0, back - now) }),
+/**
+ * When no model of the chain has a deployment a call may try now (all cooling, or their
+ * probes out): the model holding the least recently failed deployment, which is tried
+ * anyway. A cooldown reorders or skips among alternatives; it never refuses a call alone.
+ */
+function everyDeploymentCooling<B, M extends RoutedModel<B>>(chain: readonly M[], now: number): M | undefined {
+  const none = new Set<Deployment<B>>()
+  if (chain.some((m) => m.pool.canPick(now, none))) return undefined
+  let found: { model: M; at: number } | undefined
+  for (const model of chain) {
+    const at = model.pool.forcedFailedAt(none)
+    if (at !== undefined && (found === undefined || at < found.at)) found = { model, at }
   }
+  return found?.model
 }
