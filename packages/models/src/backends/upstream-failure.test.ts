@@ -11,7 +11,13 @@ describe("upstreamFailure", () => {
     expect(upstreamFailure(error("UND_ERR_HEADERS_TIMEOUT"), live).reason).toEqual({ _tag: "UpstreamTimeout", phase: "first_byte" })
     expect(upstreamFailure(error("UND_ERR_BODY_TIMEOUT"), live).reason).toEqual({ _tag: "UpstreamTimeout", phase: "idle" })
     expect(upstreamFailure(new Error("fetch failed", { cause: error("ECONNREFUSED") }), live).reason).toEqual({ _tag: "UpstreamUnavailable" })
-    expect(upstreamFailure(new Error("weird"), live).reason).toMatchObject({ _tag: "UpstreamError", code: "upstream_transport_error" })
+    expect(upstreamFailure(error("UND_ERR_RESPONSE_STATUS_CODE"), live).reason).toMatchObject({ _tag: "UpstreamError", code: "upstream_transport_error" })
+  })
+
+  it("a throw without any network code is the gateway's own failure (a bug in a mapper, a value it cannot send), not the upstream's", () => {
+    expect(upstreamFailure(new TypeError("Do not know how to serialize a BigInt"), live).reason).toMatchObject({ _tag: "Internal" })
+    expect(upstreamFailure(new Error("weird"), live).reason).toMatchObject({ _tag: "Internal" })
+    expect(upstreamFailure("a string", live).reason).toMatchObject({ _tag: "Internal" })
   })
 
   it("calls anything after the client left a cancellation, and keeps reasons it is given", () => {

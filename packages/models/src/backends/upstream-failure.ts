@@ -3,7 +3,9 @@ import { GatewayFailure, type GatewayError } from "@harper-gateway/translate"
 /**
  * An exception from the HTTP client as a reason: undici's own timeouts map to the
  * phase they measure, refusals and resets to an unavailable upstream, an abort to a
- * cancellation. Anything already a GatewayFailure passes through.
+ * cancellation. Anything already a GatewayFailure passes through. A throw with no network
+ * code at all is not the HTTP client's: it is the gateway's own (Internal), which is never
+ * retried nor counted against the deployment.
  */
 export function upstreamFailure(error: unknown, signal: AbortSignal): GatewayFailure {
   const known = GatewayFailure.reasonOf(error)
@@ -29,6 +31,8 @@ function reasonOf(error: unknown): GatewayError {
     case "UND_ERR_SOCKET":
     case "UND_ERR_CLOSED":
       return { _tag: "UpstreamUnavailable" }
+    case undefined:
+      return { _tag: "Internal", detail: error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error) }
     default:
       return { _tag: "UpstreamError", code: "upstream_transport_error", detail: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }
   }

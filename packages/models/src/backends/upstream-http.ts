@@ -100,7 +100,7 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
     const response = await request(`${base}${path}`, {
       method: "POST",
       headers: accept === undefined ? headers : { ...headers, accept },
-      body: JSON.stringify(body),
+      body: serialised(body),
       signal: deadline.signal,
       dispatcher: agent,
     })
@@ -167,6 +167,19 @@ function failureOf(error: unknown, deadline: CallDeadline, client: AbortSignal):
   if (expired !== undefined && !client.aborted) return new GatewayFailure(expired)
   const failure = upstreamFailure(error, client)
   return failure.detail === undefined && GatewayFailure.detailOf(error) !== undefined ? new GatewayFailure(failure.reason, GatewayFailure.detailOf(error)) : failure
+}
+
+/**
+ * The request body as JSON. A value JSON cannot hold (a BigInt, a cycle) is the gateway's
+ * own failure, raised before any upstream byte: Internal, never an upstream's error, so it
+ * is neither retried nor counted toward a deployment's cooldown.
+ */
+function serialised(body: unknown): string {
+  try {
+    return JSON.stringify(body)
+  } catch (error) {
+    throw new GatewayFailure({ _tag: "Internal", detail: `the upstream request could not be serialised: ${error instanceof Error ? error.message : String(error)}` })
+  }
 }
 
 function single(value: string | string[] | undefined): string | undefined {

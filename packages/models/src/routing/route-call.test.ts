@@ -202,6 +202,18 @@ describe("cooldown across calls", () => {
     expect(await routeCall([a, b], run, { clock, signal: signal(), ...OPEN })).toMatchObject({ ok: true, value: "answer from b/0" })
     expect(calls).toEqual(["b/0", "a/0", "b/0"])
   })
+  it("the gateway's own failures (internal, cancelled, the call's own deadline) are neither retried nor counted toward a cooldown", async () => {
+    const cooldown = { enabled: true, failures: 1, windowMs: 60_000, cooldownMs: 60_000 }
+    const own: readonly GatewayError[] = [{ _tag: "Internal", detail: "Do not know how to serialize a BigInt" }, { _tag: "Cancelled" }, { _tag: "UpstreamTimeout", phase: "total", shouldRetry: false }]
+    for (const reason of own) {
+      const m = model("m", ["0"], {}, cooldown)
+      const { run, calls } = backends({ "m/0": [reason] })
+      for (let i = 0; i < 8; i++) await routeCall([m], run, { clock: fakeClock().clock, signal: signal(), ...OPEN })
+      expect(calls.length).toBe(8)
+      expect(m.pool.canPick(1_000, new Set())).toBe(true)
+    }
+  })
+
   it("a throw from run (a bug) frees the deployment and propagates", async () => {
     const m = model("m", ["a"], {}, { enabled: true, failures: 1, windowMs: 1_000, cooldownMs: 1_000 })
     await expect(routeCall([m], async () => Promise.reject(new GatewayFailure({ _tag: "Internal" })), { clock: fakeClock().clock, signal: signal(), ...OPEN })).rejects.toThrow()
