@@ -71,8 +71,6 @@ export function handleApplication(scope: PluginScope): void {
     throw new Error(read.message)
   }
   const config = read.config
-  const { registry, notices } = buildRegistry(config.models)
-  for (const notice of notices) scope.logger.warn(`gateway: ${notice}`)
 
   const calls = table("hdb_model_calls")
   const keys = table("gateway_keys")
@@ -127,6 +125,9 @@ export function handleApplication(scope: PluginScope): void {
   const logError = (message: string, error: unknown) => scope.logger.error(message, error)
   const limitsTable = table("gateway_limits")
   const shared = sharedCounters(calls, scope.logger)
+  // Deployments' cooldowns in the same shared slots: one state per node, not per worker thread.
+  const { registry, notices } = buildRegistry(config.models, { cooldownSlots: shared })
+  for (const notice of notices) scope.logger.warn(`gateway: ${notice}`)
   const limitsVersion = shared("gateway-limits-version")
   const rules = createRuleCache(
     async () => {
@@ -280,7 +281,7 @@ function resource(name: string, handlers: StaticHandlers): typeof Resource {
 function sharedCounters(calls: TableLike, logger: PluginScope["logger"]): (key: string) => BigInt64Array {
   const store: unknown = Reflect.get(calls, "primaryStore")
   const get: unknown = typeof store === "object" && store !== null ? Reflect.get(store, "getUserSharedBuffer") : undefined
-  if (!isFunction(get)) logger.warn("gateway: lmdb's shared buffers are missing: limits are counted per worker thread")
+  if (!isFunction(get)) logger.warn("gateway: lmdb's shared buffers are missing: limits and cooldowns are counted per worker thread")
   const known = new Map<string, BigInt64Array>()
   return (key) => {
     let slots = known.get(key)

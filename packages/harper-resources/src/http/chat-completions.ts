@@ -23,6 +23,7 @@ import type { Gateway } from "./gateway.ts"
 import { handleV1, readJsonBody } from "./handle-v1.ts"
 import type { HarperRequest } from "./harper-request.ts"
 import { errorResponse, jsonResponse, type HarperResponse } from "./respond.ts"
+import { clientRetriesOf } from "./client-retries.ts"
 
 const ENDPOINT = "chat.completions"
 
@@ -30,7 +31,7 @@ const ENDPOINT = "chat.completions"
 export function chatCompletions(gateway: Gateway, request: HarperRequest, data: unknown): Promise<HarperResponse> {
   return handleV1(gateway, request, ENDPOINT, async (principal, headers) => {
     const signal = abortSignalOf(request)
-    const meta = { tenant: principal.tenant, user: principal.user, endpoint: ENDPOINT, signal, keyId: principal.keyId ?? null, headers }
+    const meta = { tenant: principal.tenant, user: principal.user, endpoint: ENDPOINT, signal, keyId: principal.keyId ?? null, headers, clientRetries: clientRetriesOf(request.headers) }
     const read = await readJsonBody(request, data)
     if (!read.ok) return rejected(read.error, null, false)
     const decoded = decodeChatRequest(read.body)

@@ -5,13 +5,14 @@ import type { Gateway } from "./gateway.ts"
 import { handleV1, readJsonBody } from "./handle-v1.ts"
 import type { HarperRequest } from "./harper-request.ts"
 import { errorResponse, jsonTextResponse, type HarperResponse } from "./respond.ts"
+import { clientRetriesOf } from "./client-retries.ts"
 
 const ENDPOINT = "embeddings"
 
 /** POST /v1/embeddings: strings, string arrays and token arrays; float or base64; `dimensions`; input order kept. */
 export function embeddings(gateway: Gateway, request: HarperRequest, data: unknown): Promise<HarperResponse> {
   return handleV1(gateway, request, ENDPOINT, async (principal, headers) => {
-    const meta = { tenant: principal.tenant, user: principal.user, endpoint: ENDPOINT, signal: abortSignalOf(request), keyId: principal.keyId ?? null, headers }
+    const meta = { tenant: principal.tenant, user: principal.user, endpoint: ENDPOINT, signal: abortSignalOf(request), keyId: principal.keyId ?? null, headers, clientRetries: clientRetriesOf(request.headers) }
     const rejected = (error: GatewayError, model: string | null): HarperResponse => {
       gateway.models.recordRejection(meta, model, error, false)
       return errorResponse(error)
