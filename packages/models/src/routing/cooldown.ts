@@ -28,8 +28,8 @@ const LAST_FAILED = 6 // the last failure, counted or not
 /**
  * A circuit breaker for one deployment. Closed: every call may try it, and its failures
  * that say the deployment is unwell are counted. `failures` of them within `windowMs` of
- * the window's first open it, but only when they came from at least two tenants (or from
- * a call without a tenant): one tenant whose bodies make the upstream fail cannot cool a
+ * the window's first open it, but only when they came from at least two tenants (or one
+ * is charged to no tenant): one tenant whose bodies make the upstream fail cannot cool a
  * deployment for the others. Open: skipped for `cooldownMs`. Then half-open: one call (the
  * probe) may try it; its success closes the breaker, its failure opens it for another
  * cooldown. A probe still out after another `cooldownMs` (a long generation) no longer
@@ -42,7 +42,11 @@ export interface Cooldown {
   /** A call starts on the deployment; true when it is the half-open probe. */
   begin(now: number): boolean
   succeeded(): void
-  /** A failure that says the deployment is unwell (retryable: 5xx, 429, connect), of a call by `tenant`. */
+  /**
+   * A failure that says the deployment is unwell (retryable: 5xx, 429, connect), charged to
+   * `tenant`, whose request may have caused it; null: anyone's (no request can cause it, or
+   * the call had no tenant).
+   */
   failed(now: number, probe: boolean, tenant: string | null): void
   /** The call ended without a verdict on the deployment (a 400, a cancelled call): a probe's slot is freed. */
   neutral(probe: boolean): void

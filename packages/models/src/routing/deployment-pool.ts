@@ -15,7 +15,7 @@ export interface Deployment<B> {
 export interface Lease<B> {
   readonly deployment: Deployment<B>
   succeeded(): void
-  /** A failure that says the deployment is unwell, of a call by `tenant`: it counts toward the cooldown. */
+  /** A failure that says the deployment is unwell, charged to `tenant` (null: anyone's): it counts toward the cooldown. */
   failed(now: number, tenant: string | null): void
   /** The attempt ended without a verdict on the deployment (the request's fault, or the gateway's own). */
   neutral(): void

@@ -202,6 +202,21 @@ describe("cooldown across calls", () => {
     expect(await routeCall([a, b], run, { clock, signal: signal(), ...OPEN })).toMatchObject({ ok: true, value: "answer from b/0" })
     expect(calls).toEqual(["b/0", "a/0", "b/0"])
   })
+  it("one tenant's 500s do not cool a deployment; its key refused (401) does, whoever called", async () => {
+    const cooldown = { enabled: true, failures: 2, windowMs: 60_000, cooldownMs: 60_000 }
+    const once = { retries: { ...DEFAULT_RETRIES, max: 0 } }
+    const bodyFault = model("m", ["0", "1"], once, cooldown)
+    const keyFault = model("k", ["0", "1"], once, cooldown)
+    const { run } = backends({ "m/0": [upstream(500)], "k/0": [upstream(401)] })
+    const only = { clock: fakeClock(() => 0).clock, signal: signal(), maxAttempts: 1, tenant: "only" }
+    for (let i = 0; i < 6; i++) {
+      await routeCall([bodyFault], run, only)
+      await routeCall([keyFault], run, only)
+    }
+    expect(bodyFault.pool.pick(2_000, new Set(), () => 0)?.deployment.label).toBe("0")
+    expect(keyFault.pool.pick(2_000, new Set(), () => 0)?.deployment.label).toBe("1")
+  })
+
   it("the gateway's own failures (internal, cancelled, the call's own deadline) are neither retried nor counted toward a cooldown", async () => {
     const cooldown = { enabled: true, failures: 1, windowMs: 60_000, cooldownMs: 60_000 }
     const own: readonly GatewayError[] = [{ _tag: "Internal", detail: "Do not know how to serialize a BigInt" }, { _tag: "Cancelled" }, { _tag: "UpstreamTimeout", phase: "total", shouldRetry: false }]

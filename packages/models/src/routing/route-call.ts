@@ -2,6 +2,7 @@ import { toOpenAIError, type GatewayError } from "@harper-gateway/translate"
 import type { AttemptReport } from "./attempts-header.ts"
 import type { Deployment, DeploymentPool } from "./deployment-pool.ts"
 import { failureClass, retryDelayMs, type FallbackOn, type RetryPolicy } from "./retry-policy.ts"
+import { failureSource } from "./failure-source.ts"
 import { withoutRetry } from "./without-retry.ts"
 
 /** Time and chance, injected: the loop never reads a clock or draws a number itself. */
@@ -46,7 +47,7 @@ export interface RouteOptions {
   readonly signal: AbortSignal
   /** Upstream attempts the call may make in all, across deployments, retries and fallbacks (at least 1). */
   readonly maxAttempts: number
-  /** Whose call it is: a deployment cools for everyone only on failures of several tenants. */
+  /** Whose call it is: a deployment cools for everyone only on failures of several tenants (failure-source.ts). */
   readonly tenant: string | null
   readonly onReport?: (reports: readonly AttemptReport[]) => void
 }
@@ -127,7 +128,7 @@ export async function routeCall<B, R, M extends RoutedModel<B> = RoutedModel<B>>
         return { ok: true, value: outcome.value, attempt, release: lease.release }
       }
       const kind = failureClass(outcome.reason, model.fallbackOn)
-      if (kind === "retry" || kind === "deployment") lease.failed(clock.now(), options.tenant)
+      if (kind === "retry" || kind === "deployment") lease.failed(clock.now(), failureSource(outcome.reason, options.tenant))
       else lease.neutral()
       lease.release()
       report(attempt, outcome.reason)
