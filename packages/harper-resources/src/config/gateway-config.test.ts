@@ -19,4 +19,10 @@ describe("readGatewayConfig", () => {
     })
     expect(readGatewayConfig({ modles: {} })).toMatchObject({ ok: false, message: expect.stringContaining("modles") })
   })
+
+  it("reads a model's attempt budget, a whole number from 1 to 20, and names it when it is not", () => {
+    const withBudget = (maxAttempts: unknown) => ({ models: { generative: { m: { backend: "echo", routing: { maxAttempts } } } } })
+    expect(readGatewayConfig(withBudget(4))).toEqual({ ok: true, config: withBudget(4) })
+    for (const bad of [0, 21, 2.5, "3"]) expect(readGatewayConfig(withBudget(bad))).toMatchObject({ ok: false, message: expect.stringContaining("models.generative.m.routing.maxAttempts") })
+  })
 })
