@@ -275,19 +275,20 @@ function resource(name: string, handlers: StaticHandlers): typeof Resource {
 
 /**
  * Counters shared by every worker thread of this Harper process: lmdb's user shared
- * buffers (one per key, per environment), read and changed with Atomics. Without them
- * (not Harper's lmdb) each thread counts alone, and the log says so.
+ * buffers (one per key, per environment), read and changed with Atomics; `length` slots
+ * (the limits' SLOT_COUNT unless asked; a key is always asked with one length). Without
+ * them (not Harper's lmdb) each thread counts alone, and the log says so.
  */
-function sharedCounters(calls: TableLike, logger: PluginScope["logger"]): (key: string) => BigInt64Array {
+function sharedCounters(calls: TableLike, logger: PluginScope["logger"]): (key: string, length?: number) => BigInt64Array {
   const store: unknown = Reflect.get(calls, "primaryStore")
   const get: unknown = typeof store === "object" && store !== null ? Reflect.get(store, "getUserSharedBuffer") : undefined
   if (!isFunction(get)) logger.warn("gateway: lmdb's shared buffers are missing: limits and cooldowns are counted per worker thread")
   const known = new Map<string, BigInt64Array>()
-  return (key) => {
+  return (key, length = SLOT_COUNT) => {
     let slots = known.get(key)
     if (slots === undefined) {
-      const buffer: unknown = isFunction(get) ? Reflect.apply(get, store, [key, new ArrayBuffer(SLOT_COUNT * 8)]) : new SharedArrayBuffer(SLOT_COUNT * 8)
-      slots = buffer instanceof ArrayBuffer || buffer instanceof SharedArrayBuffer ? new BigInt64Array(buffer, 0, SLOT_COUNT) : new BigInt64Array(new SharedArrayBuffer(SLOT_COUNT * 8))
+      const buffer: unknown = isFunction(get) ? Reflect.apply(get, store, [key, new ArrayBuffer(length * 8)]) : new SharedArrayBuffer(length * 8)
+      slots = buffer instanceof ArrayBuffer || buffer instanceof SharedArrayBuffer ? new BigInt64Array(buffer, 0, length) : new BigInt64Array(new SharedArrayBuffer(length * 8))
       known.set(key, slots)
     }
     return slots

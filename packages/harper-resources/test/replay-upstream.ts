@@ -7,7 +7,8 @@
  * answer or an embedding (for disconnects), `stall-<recording>` streams five chunks then
  * goes silent, `cut-<recording>` streams five chunks then drops the connection,
  * `fault-429-then-<recording>` answers a conversation's first request with a 429 and
- * retry-after 1 s and the next ones with the recording, `fault-429`
+ * retry-after 1 s and the next ones with the recording, `fault-500x<n>-then-<recording>`
+ * answers the model's first n requests (whatever the conversation) with a 500, then the recording, `fault-429`
  * answers a rate limit with retry-after, `fault-429-plain` one without, `fault-500` a
  * server error with an internal path in its text, `fault-502`/`fault-503` HTML pages (503
  * with retry-after), `fault-400-openai` the recorded OpenAI 400, `fault-400-text` a text
@@ -53,6 +54,7 @@ export interface ReplayUpstream {
 export async function startReplayUpstream(recordedDir: string): Promise<ReplayUpstream> {
   const requests: RecordedRequest[] = []
   const rateLimitedOnce = new Set<string>()
+  const failedSoFar = new Map<string, number>()
   const server: Server = createServer(async (req, res) => {
     const chunks: Buffer[] = []
     for await (const chunk of req) chunks.push(chunk)
@@ -75,6 +77,13 @@ export async function startReplayUpstream(recordedDir: string): Promise<ReplayUp
       rateLimitedOnce.add(conversationKey(body))
       res.writeHead(429, { "content-type": "application/json", "retry-after": "1" })
       res.end(JSON.stringify({ error: { message: "Rate limit reached for requests", type: "requests", code: "rate_limit_exceeded", param: null } }))
+      return
+    }
+    const failTimes = /^fault-500x(\d+)-then-/.exec(model)?.[1]
+    if (failTimes !== undefined && (failedSoFar.get(model) ?? 0) < Number(failTimes)) {
+      failedSoFar.set(model, (failedSoFar.get(model) ?? 0) + 1)
+      res.writeHead(500, { "content-type": "text/plain" })
+      res.end("upstream exploded")
       return
     }
     if (model === "fault-429-plain") {
@@ -143,7 +152,7 @@ export async function startReplayUpstream(recordedDir: string): Promise<ReplayUp
       res.end("upstream exploded at /srv/secret/path.py line 12")
       return
     }
-    const mode = /^(slow|stall|cut|fault-429-then)-/.exec(model)?.[1]
+    const mode = /^(slow|stall|cut|fault-429-then|fault-500x\d+-then)-/.exec(model)?.[1]
     const slow = mode === "slow"
     if (slow && body["stream"] !== true) await new Promise((r) => setTimeout(r, 3_000))
     if (res.destroyed) return

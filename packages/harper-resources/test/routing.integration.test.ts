@@ -1,17 +1,21 @@
 /**
  * Routing against a real Harper and a local upstream on 127.0.0.1 (replay-upstream.ts):
- * a failing primary falls back, a deployment in cooldown gets no request, a retry waits
- * the upstream's retry-after, a stream is never retried after its first byte, and every
- * attempt has its row under the call's callId.
+ * a failing primary falls back, a deployment in cooldown gets no request (in every worker
+ * thread), a cooling single deployment is still tried, a call's attempts are bounded and a
+ * client's own retry gets one, a retry waits the upstream's retry-after, a stream is never
+ * retried after its first byte, and every attempt has its row under the call's callId.
  */
 import { randomUUID } from "node:crypto"
-import { readFileSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { request } from "node:http"
+import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Schema } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { recordedDir } from "../../translate/test/shared-dir.ts"
+import { startHarper, type HarperInstance } from "../dev/harper-process.ts"
 import { startGatewayFixture, type GatewayFixture } from "./harper-fixture.ts"
-import type { RecordedRequest } from "./replay-upstream.ts"
+import { startReplayUpstream, type RecordedRequest, type ReplayUpstream } from "./replay-upstream.ts"
 
 let fx: GatewayFixture
 /** What the fallback's upstream answers with: the recording's own `model`. */
@@ -32,6 +36,9 @@ beforeAll(async () => {
     },
     "r-retry-after": { ...openai("fault-429-then-openai-text"), routing: { retries: { max: 1 }, cooldown: NO_COOLDOWN } },
     "r-cut": { ...openai("cut-openai-text"), fallback: ["r-backup"] },
+    // One deployment, no fallback, the default cooldown (5 failures in 60 s, 30 s).
+    "r-single": { ...openai("fault-500x5-then-openai-text"), routing: { retries: { max: 0 } } },
+    "r-down": { ...openai("fault-500"), routing: { retries: { max: 10, baseDelayMs: 10, maxDelayMs: 20 }, cooldown: NO_COOLDOWN } },
   }))
 }, 120_000)
 
@@ -40,18 +47,18 @@ afterAll(async () => {
 }, 60_000)
 
 /** A chat call with a conversation of its own, so the upstream's requests for it can be told apart. */
-async function chat(model: string, stream = false) {
+async function chat(model: string, stream = false, headers: Record<string, string> = {}) {
   const content = `routing ${randomUUID()}`
   const started = performance.now()
   const response = await fetch(`${fx.harper.url}/v1/chat/completions`, {
     method: "POST",
-    headers: { authorization: fx.basic, "content-type": "application/json" },
+    headers: { authorization: fx.basic, "content-type": "application/json", ...headers },
     body: JSON.stringify({ model, stream, messages: [{ role: "user", content }] }),
   })
   const text = await response.text()
   const elapsedMs = performance.now() - started
   const received = (upstreamModel?: string) => fx.upstream.requests.filter((r) => JSON.stringify(r.body["messages"]).includes(content) && (upstreamModel === undefined || r.body["model"] === upstreamModel))
-  return { status: response.status, attempts: response.headers.get("x-gateway-attempts"), text, elapsedMs, received }
+  return { status: response.status, attempts: response.headers.get("x-gateway-attempts"), shouldRetry: response.headers.get("x-should-retry"), text, elapsedMs, received }
 }
 
 const modelOf = (text: string) => Schema.decodeUnknownSync(Schema.Struct({ model: Schema.String }))(JSON.parse(text)).model
@@ -104,6 +111,30 @@ describe("routing through Harper", () => {
     expect(sick()).toBe(2)
   })
 
+  it("a single deployment that failed 5 times (default cooldown) is still tried: the 6th call reaches the upstream and gets 200 once it recovers", async () => {
+    for (let i = 0; i < 5; i++) {
+      const failed = await chat("r-single")
+      expect(failed.status).toBe(502)
+      expect(failed.received().length).toBe(1)
+    }
+    const sixth = await chat("r-single")
+    expect(sixth.status, sixth.text).toBe(200)
+    expect(sixth.received().length).toBe(1)
+    expect(sixth.attempts).toBe("r-single/0=200")
+  })
+
+  it("a call makes at most routing.maxAttempts (3) upstream attempts and then says x-should-retry: false; a client's own retry (x-stainless-retry-count) gets one", async () => {
+    const first = await chat("r-down")
+    expect(first.status).toBe(502)
+    expect(first.received().length).toBe(3)
+    expect(first.shouldRetry).toBe("false")
+    const retried = await chat("r-down", false, { "x-stainless-retry-count": "1" })
+    expect(retried.status).toBe(502)
+    expect(retried.received().length).toBe(1)
+    expect(retried.shouldRetry).toBe("false")
+    expect(retried.attempts).toBe("r-down/0=502:upstream_error")
+  })
+
   it("a retry waits the upstream's retry-after (1 s) before the second request, and the client gets 200", async () => {
     const call = await chat("r-retry-after")
     expect(call.status, call.text).toBe(200)
@@ -124,5 +155,66 @@ describe("routing through Harper", () => {
     expect(call.received("cut-openai-text").length).toBe(1)
     expect(call.received("openai-text").length).toBe(0)
     expect(call.attempts).toBe("r-cut/0=200")
+  })
+})
+
+describe("cooldown in a Harper with 2 worker threads", () => {
+  const admin = { username: "admin", password: "routing-threads-pw" }
+  const basic = `Basic ${Buffer.from(`${admin.username}:${admin.password}`).toString("base64")}`
+  let root: string
+  let harper: HarperInstance
+  let upstream: ReplayUpstream
+
+  beforeAll(async () => {
+    upstream = await startReplayUpstream(recordedDir)
+    root = mkdtempSync(join(tmpdir(), "harper-gateway-routing-threads-"))
+    const openai = (model: string) => ({ backend: "openai", baseUrl: `${upstream.url}/v1`, apiKey: "sk-test", model })
+    harper = await startHarper({
+      root,
+      admin,
+      threads: 2,
+      gatewayConfig: {
+        models: {
+          generative: {
+            pool: {
+              backend: "openai",
+              deployments: [
+                { ...openai("fault-502"), name: "sick", weight: 3 },
+                { ...openai("openai-text"), name: "well" },
+              ],
+              routing: { retries: { max: 0 }, cooldown: { failures: 2, windowMs: 60_000, cooldownMs: 60_000 } },
+            },
+          },
+        },
+        accounting: { flushIntervalMs: 100 },
+      },
+    })
+  }, 120_000)
+
+  afterAll(async () => {
+    await harper?.stop()
+    await upstream?.close()
+    if (root !== undefined) rmSync(root, { recursive: true, force: true })
+  }, 60_000)
+
+  /** One call on a connection of its own, so that Harper may hand it to either thread. */
+  const call = () =>
+    new Promise<number>((resolve, reject) => {
+      const body = JSON.stringify({ model: "pool", messages: [{ role: "user", content: `threads ${randomUUID()}` }] })
+      const sent = request(`${harper.url}/v1/chat/completions`, { method: "POST", agent: false, headers: { authorization: basic, "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (response) => {
+        response.resume()
+        response.on("end", () => resolve(response.statusCode ?? 0))
+      })
+      sent.on("error", reject)
+      sent.end(body)
+    })
+
+  it("once the sick deployment has failed twice, no thread sends it another request: the cooldown is one state per node", async () => {
+    const sick = () => upstream.requests.filter((r) => r.body["model"] === "fault-502").length
+    for (let i = 0; i < 40 && sick() < 2; i++) await call()
+    expect(sick()).toBe(2)
+    // Per thread, the other thread would have sent the sick one its share of these until it failed twice there too.
+    for (let i = 0; i < 16; i++) expect(await call()).toBe(200)
+    expect(sick()).toBe(2)
   })
 })

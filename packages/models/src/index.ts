@@ -11,7 +11,7 @@ export type { BackendRegistry, ListedModel, ModelKind, ModelRoute, ModelRouting,
 export { ATTEMPTS_HEADER, attemptsHeader, type AttemptReport } from "./routing/attempts-header.ts"
 export type { RoutingClock } from "./routing/route-call.ts"
 export { buildRegistry, type BuiltRegistry, type RegistryOptions } from "./build-registry.ts"
-export { COOLDOWN_SLOTS, type CooldownSlots } from "./routing/cooldown.ts"
+export { cooldownSlotCount, DEFAULT_COOLDOWN, type CooldownSlots } from "./routing/cooldown.ts"
 export { createModelsService } from "./models-service.ts"
 export type { BilledTokens, CallMeta, CallSink, ChatStream, ModelsService, ModelsServiceOptions } from "./models-service.ts"
 export { NO_ADMISSION } from "./admission.ts"

@@ -88,6 +88,8 @@ export const RoutingConfig = Schema.Struct({
       failures: Schema.optionalKey(PositiveInt),
       windowMs: Schema.optionalKey(PositiveInt),
       cooldownMs: Schema.optionalKey(PositiveInt),
+      /** How many tenants' own cooldowns each deployment keeps at once (default 64; at most 4,096). */
+      tenantSlots: Schema.optionalKey(NonNegativeInt.check(Schema.isLessThanOrEqualTo(4_096))),
     }),
   ),
   /** Refusals that also go to the fallbacks (default neither). */

@@ -193,6 +193,20 @@ describe("routing through the models service", () => {
     expect(rows.filter((r) => r.lastAttempt === true).every((r) => r.deployment === "good" && r.outcome === "success")).toBe(true)
   })
 
+  it("one tenant's own failures cool a deployment for that tenant (a single-tenant install still skips a sick deployment), not for another", async () => {
+    const bad = fakeBackend("bad", [upstream(500)])
+    const good = fakeBackend("good", ["ok"])
+    const { service, rows } = setup({
+      m: { deployments: [{ label: "bad", backend: bad.backend }, { label: "good", backend: good.backend }], routing: { cooldown: { failures: 2, cooldownMs: 60_000 } } },
+    })
+    for (let i = 0; i < 5; i++) await service.chat(chat("m"), { ...meta(), tenant: "only" })
+    expect(bad.calls.length).toBe(2)
+    const before = rows.length
+    await service.chat(chat("m"), { ...meta(), tenant: "other" })
+    // random() = 0 draws `bad` first: for another tenant it is not cooling.
+    expect(rows.slice(before).map((r) => [r.deployment, r.outcome])).toEqual([["bad", "error"], ["good", "success"]])
+  })
+
   it("single deployment, 5 upstream 500s (default cooldown): the 6th call still reaches the upstream and succeeds when it recovers", async () => {
     const flaky = fakeBackend("flaky", [upstream(500), upstream(500), upstream(500), upstream(500), upstream(500), "ok"])
     const { service, rows } = setup({ m: { deployments: [{ label: "0", backend: flaky.backend }], routing: { retries: { max: 0 } } } })

@@ -25,4 +25,10 @@ describe("readGatewayConfig", () => {
     expect(readGatewayConfig(withBudget(4))).toEqual({ ok: true, config: withBudget(4) })
     for (const bad of [0, 21, 2.5, "3"]) expect(readGatewayConfig(withBudget(bad))).toMatchObject({ ok: false, message: expect.stringContaining("models.generative.m.routing.maxAttempts") })
   })
+
+  it("reads how many tenants' cooldowns a deployment keeps, 0 to 4,096", () => {
+    const withSlots = (tenantSlots: unknown) => ({ models: { generative: { m: { backend: "echo", routing: { cooldown: { tenantSlots } } } } } })
+    expect(readGatewayConfig(withSlots(0))).toEqual({ ok: true, config: withSlots(0) })
+    for (const bad of [-1, 4_097, 1.5]) expect(readGatewayConfig(withSlots(bad))).toMatchObject({ ok: false, message: expect.stringContaining("models.generative.m.routing.cooldown.tenantSlots") })
+  })
 })

@@ -3,8 +3,9 @@ import { describe, expect, it } from "vitest"
 import { createDeploymentPool, weightedChoice, type Deployment } from "./deployment-pool.ts"
 
 const deployment = (label: string, weight = 1): Deployment<string> => ({ label, upstreamModel: `m-${label}`, backend: label, weight })
-const NONE = new Set<Deployment<string>>()
-const cooldown = { enabled: true, failures: 2, windowMs: 1_000, cooldownMs: 10_000 }
+const scope = (excluded: readonly Deployment<string>[] = [], tenant: string | null = null) => ({ excluded: new Set(excluded), tenant })
+const NONE = scope()
+const cooldown = { enabled: true, failures: 2, windowMs: 1_000, cooldownMs: 10_000, tenantSlots: 8 }
 
 describe("weighted random choice", () => {
   it("picks each deployment with probability weight / total (the random point falls in its share)", () => {
@@ -71,15 +72,15 @@ describe("the deployment pool", () => {
     for (const t of [0, 1, 2]) pool.pick(t, NONE, () => 0)!.neutral()
     const a = pool.deployments[0]!
     expect(pool.pick(3, NONE, () => 0)!.deployment.label).toBe("a")
-    expect(pool.pick(3, new Set([a]), () => 0)!.deployment.label).toBe("b")
-    expect(pool.pick(3, new Set(pool.deployments), () => 0)).toBeUndefined()
+    expect(pool.pick(3, scope([a!]), () => 0)!.deployment.label).toBe("b")
+    expect(pool.pick(3, scope(pool.deployments), () => 0)).toBeUndefined()
   })
 
   it("force takes the least recently failed deployment, cooling or not; a success through it ends its cooldown", () => {
     const pool = createDeploymentPool([deployment("a"), deployment("b"), deployment("c")], { strategy: "weighted-random", cooldown })
     const [a, b, c] = pool.deployments
     const fail = (d: Deployment<string>, t: number) => {
-      const lease = pool.pick(t, new Set(pool.deployments.filter((x) => x !== d)), () => 0)!
+      const lease = pool.pick(t, scope(pool.deployments.filter((x) => x !== d)), () => 0)!
       lease.failed(t, null)
       lease.release()
     }
@@ -88,20 +89,30 @@ describe("the deployment pool", () => {
     expect(pool.forcedFailedAt(NONE)).toBe(2)
     const forced = pool.force(7, NONE)!
     expect(forced.deployment.label).toBe("b")
-    expect(pool.force(7, new Set([b!]))!.deployment.label).toBe("a")
+    expect(pool.force(7, scope([b!]))!.deployment.label).toBe("a")
     forced.succeeded()
     expect(pool.pick(8, NONE, () => 0)!.deployment.label).toBe("b")
-    expect(pool.force(8, new Set(pool.deployments))).toBeUndefined()
+    expect(pool.force(8, scope(pool.deployments))).toBeUndefined()
   })
 
   it("pools given the same slots share cooldowns (the node's threads); calls in flight stay their own", () => {
     const slots = new Map<string, BigInt64Array>()
-    const shared = (label: string) => slots.get(label) ?? slots.set(label, new BigInt64Array(new SharedArrayBuffer(64))).get(label)!
+    const shared = (label: string, length: number) => slots.get(label) ?? slots.set(label, new BigInt64Array(new SharedArrayBuffer(length * 8))).get(label)!
     const thread1 = createDeploymentPool([deployment("a"), deployment("b")], { strategy: "least-outstanding", cooldown, slots: shared })
     const thread2 = createDeploymentPool([deployment("a"), deployment("b")], { strategy: "least-outstanding", cooldown, slots: shared })
-    for (const t of [0, 1]) thread1.pick(t, new Set([thread1.deployments[1]!]), () => 0)!.failed(t, null)
+    for (const t of [0, 1]) thread1.pick(t, scope([thread1.deployments[1]!]), () => 0)!.failed(t, null)
     expect(thread2.pick(2, NONE, () => 0)!.deployment.label).toBe("b")
     expect(thread2.pick(2, NONE, () => 0)!.deployment.label).toBe("b") // `a` is cooling, whatever is in flight
-    expect(thread1.pick(2, new Set([thread1.deployments[1]!]), () => 0)).toBeUndefined()
+    expect(thread1.pick(2, scope([thread1.deployments[1]!]), () => 0)).toBeUndefined()
+  })
+
+  it("a deployment cooling for one tenant is skipped for that tenant only", () => {
+    const pool = createDeploymentPool([deployment("a"), deployment("b")], { strategy: "weighted-random", cooldown })
+    const [a, b] = pool.deployments
+    for (const t of [0, 1]) pool.pick(t, scope([b!]), () => 0)!.failed(t, "tenant-b")
+    expect(pool.pick(2, scope([], "tenant-b"), () => 0)!.deployment.label).toBe("b")
+    expect(pool.pick(2, scope([], "tenant-a"), () => 0)!.deployment.label).toBe("a")
+    expect(pool.canPick(2, scope([b!], "tenant-b"))).toBe(false)
+    expect(pool.canPick(2, scope([b!], "tenant-a"))).toBe(true)
   })
 })

@@ -1,4 +1,4 @@
-import { COOLDOWN_SLOTS, createCooldown, type Cooldown, type CooldownPolicy } from "./cooldown.ts"
+import { cooldownSlotCount, createCooldown, type Cooldown, type CooldownPolicy } from "./cooldown.ts"
 
 export type DeploymentStrategy = "weighted-random" | "least-outstanding"
 
@@ -9,6 +9,12 @@ export interface Deployment<B> {
   readonly upstreamModel: string
   readonly backend: B
   readonly weight: number
+}
+
+/** Which deployments a pick may take: not those the call excluded, nor those cooling for everyone or for its tenant. */
+export interface PickScope<B> {
+  readonly excluded: ReadonlySet<Deployment<B>>
+  readonly tenant: string | null
 }
 
 /** A deployment taken for one attempt: say how it went, and release it when the call is over. */
@@ -30,29 +36,29 @@ export interface Lease<B> {
  */
 export interface DeploymentPool<B> {
   readonly deployments: readonly Deployment<B>[]
-  /** A deployment to try now, not in `excluded` and not cooling; undefined when there is none. */
-  pick(now: number, excluded: ReadonlySet<Deployment<B>>, random: () => number): Lease<B> | undefined
+  /** A deployment to try now in `scope`; undefined when there is none. */
+  pick(now: number, scope: PickScope<B>, random: () => number): Lease<B> | undefined
   /** Whether `pick` would find one (without taking it). */
-  canPick(now: number, excluded: ReadonlySet<Deployment<B>>): boolean
+  canPick(now: number, scope: PickScope<B>): boolean
   /**
    * The least recently failed deployment not in `excluded`, cooling or not: when every
    * deployment a call could use is cooling, it is tried rather than the call refused.
    */
-  force(now: number, excluded: ReadonlySet<Deployment<B>>): Lease<B> | undefined
+  force(now: number, scope: PickScope<B>): Lease<B> | undefined
   /** When the deployment `force` would take last failed (-1: never); undefined when every one is excluded. */
-  forcedFailedAt(excluded: ReadonlySet<Deployment<B>>): number | undefined
+  forcedFailedAt(scope: PickScope<B>): number | undefined
 }
 
 export interface PoolOptions {
   readonly strategy: DeploymentStrategy
   readonly cooldown: CooldownPolicy
-  /** A deployment's cooldown slots, by its label (shared by the node's threads); absent: this pool's own. */
-  readonly slots?: (label: string) => BigInt64Array
+  /** A deployment's cooldown slots (`length` of them), by its label (shared by the node's threads); absent: this pool's own. */
+  readonly slots?: (label: string, length: number) => BigInt64Array
 }
 
 export function createDeploymentPool<B>(deployments: readonly Deployment<B>[], options: PoolOptions): DeploymentPool<B> {
   const { strategy, cooldown } = options
-  const slotsOf = (d: Deployment<B>) => options.slots?.(d.label) ?? new BigInt64Array(COOLDOWN_SLOTS)
+  const slotsOf = (d: Deployment<B>) => options.slots?.(d.label, cooldownSlotCount(cooldown))
   const state = new Map<Deployment<B>, { breaker: Cooldown; outstanding: number }>(deployments.map((d) => [d, { breaker: createCooldown(cooldown, slotsOf(d)), outstanding: 0 }]))
   const of = (deployment: Deployment<B>) => {
     const found = state.get(deployment)
@@ -73,20 +79,20 @@ export function createDeploymentPool<B>(deployments: readonly Deployment<B>[], o
       }
     }
   }
-  const candidatesAt = (now: number, excluded: ReadonlySet<Deployment<B>>) => deployments.filter((d) => !excluded.has(d) && of(d).breaker.canTry(now))
-  const leastRecentlyFailed = (excluded: ReadonlySet<Deployment<B>>): Deployment<B> | undefined => {
+  const candidatesAt = (now: number, scope: PickScope<B>) => deployments.filter((d) => !scope.excluded.has(d) && of(d).breaker.canTry(now, scope.tenant))
+  const leastRecentlyFailed = (scope: PickScope<B>): Deployment<B> | undefined => {
     let found: Deployment<B> | undefined
-    for (const d of deployments) if (!excluded.has(d) && (found === undefined || of(d).breaker.lastFailedAt() < of(found).breaker.lastFailedAt())) found = d
+    for (const d of deployments) if (!scope.excluded.has(d) && (found === undefined || of(d).breaker.lastFailedAt() < of(found).breaker.lastFailedAt())) found = d
     return found
   }
-  const lease = (deployment: Deployment<B>, now: number): Lease<B> => {
+  const lease = (deployment: Deployment<B>, now: number, tenant: string | null): Lease<B> => {
     const entry = of(deployment)
     const probe = entry.breaker.begin(now)
     entry.outstanding++
     let released = false
     return {
       deployment,
-      succeeded: () => entry.breaker.succeeded(),
+      succeeded: () => entry.breaker.succeeded(tenant),
       failed: (at, tenant) => entry.breaker.failed(at, probe, tenant),
       neutral: () => entry.breaker.neutral(probe),
       release() {
@@ -98,17 +104,17 @@ export function createDeploymentPool<B>(deployments: readonly Deployment<B>[], o
   }
   return {
     deployments,
-    canPick: (now, excluded) => candidatesAt(now, excluded).length > 0,
-    pick(now, excluded, random) {
-      const deployment = choose(candidatesAt(now, excluded), random)
-      return deployment === undefined ? undefined : lease(deployment, now)
+    canPick: (now, scope) => candidatesAt(now, scope).length > 0,
+    pick(now, scope, random) {
+      const deployment = choose(candidatesAt(now, scope), random)
+      return deployment === undefined ? undefined : lease(deployment, now, scope.tenant)
     },
-    force(now, excluded) {
-      const deployment = leastRecentlyFailed(excluded)
-      return deployment === undefined ? undefined : lease(deployment, now)
+    force(now, scope) {
+      const deployment = leastRecentlyFailed(scope)
+      return deployment === undefined ? undefined : lease(deployment, now, scope.tenant)
     },
-    forcedFailedAt(excluded) {
-      const deployment = leastRecentlyFailed(excluded)
+    forcedFailedAt(scope) {
+      const deployment = leastRecentlyFailed(scope)
       return deployment === undefined ? undefined : of(deployment).breaker.lastFailedAt()
     },
   }

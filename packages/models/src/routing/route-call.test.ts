@@ -1,6 +1,7 @@
 import { GatewayFailure, fromUpstreamError, toOpenAIError, type GatewayError } from "@harper-gateway/translate"
 import { describe, expect, it } from "vitest"
 import type { AttemptReport } from "./attempts-header.ts"
+import { DEFAULT_COOLDOWN } from "./cooldown.ts"
 import { createDeploymentPool, type Deployment } from "./deployment-pool.ts"
 import { DEFAULT_RETRIES } from "./retry-policy.ts"
 import { routeCall, type Attempt, type AttemptOutcome, type RoutedModel, type RoutingClock } from "./route-call.ts"
@@ -20,7 +21,7 @@ function fakeClock(random = () => 0.5) {
   return { clock, sleeps, advance: (ms: number) => void (now += ms) }
 }
 
-const NEVER_COOL = { enabled: false, failures: 1, windowMs: 1, cooldownMs: 1 }
+const NEVER_COOL = { enabled: false, failures: 1, windowMs: 1, cooldownMs: 1, tenantSlots: 0 }
 function model(name: string, labels: readonly string[] = ["0"], overrides: Partial<RoutedModel<string>> = {}, cooldown = NEVER_COOL): RoutedModel<string> {
   const deployments: Deployment<string>[] = labels.map((label) => ({ label, upstreamModel: `${name}-${label}`, backend: `${name}/${label}`, weight: 1 }))
   return { logicalName: name, pool: createDeploymentPool(deployments, { strategy: "weighted-random", cooldown }), retries: { ...DEFAULT_RETRIES, baseDelayMs: 100, maxDelayMs: 1_000 }, fallbackOn: { contextLengthExceeded: false, contentFilter: false }, ...overrides }
@@ -51,6 +52,8 @@ function backends(scripts: Record<string, readonly (GatewayError | "ok")[]>) {
 const signal = () => new AbortController().signal
 /** A budget no test here reaches, and a call without a tenant. */
 const OPEN = { maxAttempts: 100, tenant: null }
+/** Whether a pool has a deployment for a call of no tenant. */
+const ANYONE = { excluded: new Set<Deployment<string>>(), tenant: null }
 
 describe("retries", () => {
   it("honours the upstream's retry-after: the sleep is asked for exactly that delay", async () => {
@@ -161,7 +164,7 @@ describe("fallback", () => {
 describe("cooldown across calls", () => {
   it("a cooling deployment is skipped; when every deployment of the chain is cooling, the call still tries the least recently failed one, whose success ends its cooldown", async () => {
     const { clock, advance } = fakeClock(() => 0)
-    const cooldown = { enabled: true, failures: 2, windowMs: 10_000, cooldownMs: 5_000 }
+    const cooldown = { enabled: true, failures: 2, windowMs: 10_000, cooldownMs: 5_000, tenantSlots: 8 }
     const m = model("m", ["a", "b"], { retries: { ...DEFAULT_RETRIES, max: 0 } }, cooldown)
     const { run, calls } = backends({ "m/a": [upstream(500), upstream(500), "ok"], "m/b": [upstream(500), upstream(500), "ok"] })
     for (let i = 0; i < 4; i++) await routeCall([m], run, { clock, signal: signal(), ...OPEN })
@@ -172,25 +175,25 @@ describe("cooldown across calls", () => {
     // Not refused: `a` failed longest ago, is asked, answers, and is back for everyone.
     expect(tried).toMatchObject({ ok: true, value: "answer from m/a", attempt: { number: 1 } })
     expect(calls).toEqual(["m/a", "m/a", "m/b", "m/b", "m/a"])
-    expect(m.pool.canPick(clock.now(), new Set())).toBe(true)
+    expect(m.pool.canPick(clock.now(), ANYONE)).toBe(true)
   })
 
   it("single deployment, no fallback: after 5 upstream 500s (default cooldown) the 6th call still reaches the upstream and succeeds when it recovers", async () => {
     const { clock, advance } = fakeClock(() => 0)
-    const m = model("m", ["0"], { retries: { ...DEFAULT_RETRIES, max: 0 } }, { enabled: true, failures: 5, windowMs: 60_000, cooldownMs: 30_000 })
+    const m = model("m", ["0"], { retries: { ...DEFAULT_RETRIES, max: 0 } }, DEFAULT_COOLDOWN)
     const { run, calls } = backends({ "m/0": [upstream(500), upstream(500), upstream(500), upstream(500), upstream(500), "ok"] })
     for (let i = 0; i < 5; i++) {
       await routeCall([m], run, { clock, signal: signal(), ...OPEN })
       advance(100)
     }
-    expect(m.pool.canPick(clock.now(), new Set())).toBe(false) // cooling
+    expect(m.pool.canPick(clock.now(), ANYONE)).toBe(false) // cooling
     expect(await routeCall([m], run, { clock, signal: signal(), ...OPEN })).toMatchObject({ ok: true, value: "answer from m/0" })
     expect(calls.length).toBe(6)
   })
 
   it("every model of the chain cooling: the least recently failed deployment of the whole chain is tried", async () => {
     const { clock, advance } = fakeClock(() => 0)
-    const cooldown = { enabled: true, failures: 1, windowMs: 10_000, cooldownMs: 60_000 }
+    const cooldown = { enabled: true, failures: 1, windowMs: 10_000, cooldownMs: 60_000, tenantSlots: 8 }
     const once = { retries: { ...DEFAULT_RETRIES, max: 0 } }
     const a = model("a", ["0"], once, cooldown)
     const b = model("b", ["0"], once, cooldown)
@@ -203,7 +206,7 @@ describe("cooldown across calls", () => {
     expect(calls).toEqual(["b/0", "a/0", "b/0"])
   })
   it("one tenant's 500s do not cool a deployment; its key refused (401) does, whoever called", async () => {
-    const cooldown = { enabled: true, failures: 2, windowMs: 60_000, cooldownMs: 60_000 }
+    const cooldown = { enabled: true, failures: 2, windowMs: 60_000, cooldownMs: 60_000, tenantSlots: 8 }
     const once = { retries: { ...DEFAULT_RETRIES, max: 0 } }
     const bodyFault = model("m", ["0", "1"], once, cooldown)
     const keyFault = model("k", ["0", "1"], once, cooldown)
@@ -213,26 +216,26 @@ describe("cooldown across calls", () => {
       await routeCall([bodyFault], run, only)
       await routeCall([keyFault], run, only)
     }
-    expect(bodyFault.pool.pick(2_000, new Set(), () => 0)?.deployment.label).toBe("0")
-    expect(keyFault.pool.pick(2_000, new Set(), () => 0)?.deployment.label).toBe("1")
+    expect(bodyFault.pool.pick(2_000, { excluded: new Set(), tenant: "other" }, () => 0)?.deployment.label).toBe("0")
+    expect(keyFault.pool.pick(2_000, { excluded: new Set(), tenant: "other" }, () => 0)?.deployment.label).toBe("1")
   })
 
   it("the gateway's own failures (internal, cancelled, the call's own deadline) are neither retried nor counted toward a cooldown", async () => {
-    const cooldown = { enabled: true, failures: 1, windowMs: 60_000, cooldownMs: 60_000 }
+    const cooldown = { enabled: true, failures: 1, windowMs: 60_000, cooldownMs: 60_000, tenantSlots: 8 }
     const own: readonly GatewayError[] = [{ _tag: "Internal", detail: "Do not know how to serialize a BigInt" }, { _tag: "Cancelled" }, { _tag: "UpstreamTimeout", phase: "total", shouldRetry: false }]
     for (const reason of own) {
       const m = model("m", ["0"], {}, cooldown)
       const { run, calls } = backends({ "m/0": [reason] })
       for (let i = 0; i < 8; i++) await routeCall([m], run, { clock: fakeClock().clock, signal: signal(), ...OPEN })
       expect(calls.length).toBe(8)
-      expect(m.pool.canPick(1_000, new Set())).toBe(true)
+      expect(m.pool.canPick(1_000, ANYONE)).toBe(true)
     }
   })
 
   it("a throw from run (a bug) frees the deployment and propagates", async () => {
-    const m = model("m", ["a"], {}, { enabled: true, failures: 1, windowMs: 1_000, cooldownMs: 1_000 })
+    const m = model("m", ["a"], {}, { enabled: true, failures: 1, windowMs: 1_000, cooldownMs: 1_000, tenantSlots: 8 })
     await expect(routeCall([m], async () => Promise.reject(new GatewayFailure({ _tag: "Internal" })), { clock: fakeClock().clock, signal: signal(), ...OPEN })).rejects.toThrow()
-    expect(m.pool.canPick(0, new Set())).toBe(true)
+    expect(m.pool.canPick(0, ANYONE)).toBe(true)
   })
 })
 

@@ -47,7 +47,7 @@ export interface RouteOptions {
   readonly signal: AbortSignal
   /** Upstream attempts the call may make in all, across deployments, retries and fallbacks (at least 1). */
   readonly maxAttempts: number
-  /** Whose call it is: a deployment cools for everyone only on failures of several tenants (failure-source.ts). */
+  /** Whose call it is: its own failures cool a deployment for it; for everyone only those of several tenants (cooldown.ts, failure-source.ts). */
   readonly tenant: string | null
   readonly onReport?: (reports: readonly AttemptReport[]) => void
 }
@@ -58,8 +58,9 @@ export interface RouteOptions {
  * failed in this call, or, when none is left, wait (the upstream's retry-after, else
  * full-jitter backoff) and try the model again, up to `retries.max` retries; then the next
  * model. A refusal the config lists in `fallbackOn` goes straight to the next model; any
- * other failure ends the call. A cooling deployment is skipped, but never refuses a call:
- * when every deployment of the chain is cooling, the least recently failed one is tried.
+ * other failure ends the call. A deployment cooling (for everyone, or for the call's
+ * tenant) is skipped, but never refuses a call: when every deployment of the chain is
+ * cooling, the least recently failed one is tried.
  * The call makes at most `maxAttempts` attempts; another attempt on the same model is made
  * only while the budget keeps one for each fallback still ahead; a call that spent it all
  * tells the client not to retry (`x-should-retry: false`). `run` performs one attempt (and
@@ -91,7 +92,7 @@ export async function routeCall<B, R, M extends RoutedModel<B> = RoutedModel<B>>
     recordPrevious(true)
     return { ok: false, reason: number >= budget ? withoutRetry(reason) : reason, attempts: number }
   }
-  const forced = everyDeploymentCooling(chain, clock.now())
+  const forced = everyDeploymentCooling(chain, clock.now(), options.tenant)
   const order = forced === undefined ? chain : [forced, ...chain.filter((m) => m !== forced)]
 
   for (const [index, model] of order.entries()) {
@@ -99,10 +100,11 @@ export async function routeCall<B, R, M extends RoutedModel<B> = RoutedModel<B>>
     /** The fallbacks after this model, each kept one attempt of the budget. */
     const ahead = order.length - index - 1
     const excluded = new Set<Deployment<B>>()
+    const scope = { excluded, tenant: options.tenant }
     let retries = 0
     for (;;) {
       const now = clock.now()
-      const lease = model.pool.pick(now, excluded, clock.random) ?? (model === forced ? model.pool.force(now, excluded) : undefined)
+      const lease = model.pool.pick(now, scope, clock.random) ?? (model === forced ? model.pool.force(now, scope) : undefined)
       if (lease === undefined) break
       try {
         recordPrevious(false)
@@ -141,7 +143,7 @@ export async function routeCall<B, R, M extends RoutedModel<B> = RoutedModel<B>>
       // A deployment that cannot serve anyone: the model's other deployments, without waiting or spending a retry.
       if (kind === "deployment") continue
       if (retries >= model.retries.max) break
-      if (model.pool.canPick(clock.now(), excluded)) {
+      if (model.pool.canPick(clock.now(), scope)) {
         retries++
         continue
       }
@@ -161,12 +163,12 @@ export async function routeCall<B, R, M extends RoutedModel<B> = RoutedModel<B>>
  * probes out): the model holding the least recently failed deployment, which is tried
  * anyway. A cooldown reorders or skips among alternatives; it never refuses a call alone.
  */
-function everyDeploymentCooling<B, M extends RoutedModel<B>>(chain: readonly M[], now: number): M | undefined {
-  const none = new Set<Deployment<B>>()
-  if (chain.some((m) => m.pool.canPick(now, none))) return undefined
+function everyDeploymentCooling<B, M extends RoutedModel<B>>(chain: readonly M[], now: number, tenant: string | null): M | undefined {
+  const scope = { excluded: new Set<Deployment<B>>(), tenant }
+  if (chain.some((m) => m.pool.canPick(now, scope))) return undefined
   let found: { model: M; at: number } | undefined
   for (const model of chain) {
-    const at = model.pool.forcedFailedAt(none)
+    const at = model.pool.forcedFailedAt(scope)
     if (at !== undefined && (found === undefined || at < found.at)) found = { model, at }
   }
   return found?.model

@@ -19,7 +19,8 @@ export function routingOf<B>(deployments: readonly Deployment<B>[], config: Rout
     pool: createDeploymentPool(deployments, {
       strategy: config?.strategy ?? "weighted-random",
       cooldown: { ...DEFAULT_COOLDOWN, ...config?.cooldown },
-      ...(shared === undefined ? {} : { slots: (label: string) => shared.slots(`gateway-cooldown:${shared.key}:${encodeURIComponent(label)}`) }),
+      // The length is in the key: a config with another tenantSlots gets buffers of its own size.
+      ...(shared === undefined ? {} : { slots: (label: string, length: number) => shared.slots(`gateway-cooldown:${shared.key}:${encodeURIComponent(label)}:${length}`, length) }),
     }),
     retries: { ...DEFAULT_RETRIES, ...config?.retries },
     fallbackOn: { contextLengthExceeded: config?.fallbackOn?.contextLengthExceeded ?? false, contentFilter: config?.fallbackOn?.contentFilter ?? false },
