@@ -246,12 +246,13 @@ describe("routing through the models service", () => {
     expect(failure).toMatchObject({ reason: { _tag: "UpstreamUnavailable", shouldRetry: false } })
   })
 
-  it("a client's own retry (x-stainless-retry-count) gets one attempt: the gateway does not retry behind an SDK that does", async () => {
+  it("a client's own retry (x-stainless-retry-count) gets one attempt: the gateway does not retry behind an SDK that does, nor stop the SDK's own retries", async () => {
     const down = [0, 1].map((i) => fakeBackend(`d${i}`, [upstream(503)]))
     const { service } = setup({ m: { deployments: down.map((d, i) => ({ label: String(i), backend: d.backend })), routing: { maxAttempts: 5 } } })
     const failure = await service.chat(chat("m"), { ...meta(), clientRetries: 1 }).catch((e: GatewayFailure) => e)
     expect(down.reduce((n, d) => n + d.calls.length, 0)).toBe(1)
-    expect(failure).toMatchObject({ reason: { shouldRetry: false } })
+    expect(failure).toMatchObject({ reason: { _tag: "UpstreamUnavailable" } })
+    expect(failure instanceof GatewayFailure && "shouldRetry" in failure.reason ? failure.reason.shouldRetry : undefined).toBeUndefined()
   })
 
   it("admits a call once and settles it once, with every attempt's tokens and cost added up", async () => {

@@ -251,11 +251,12 @@ describe("the attempt budget", () => {
     expect(routed).toMatchObject({ ok: false, attempts: 4, reason: { _tag: "UpstreamError", shouldRetry: false } })
   })
 
-  it("a budget of one is one attempt, answered with x-should-retry false", async () => {
+  it("a budget of one is one attempt, and keeps the upstream's retry advice (the gateway retried nothing: a client's own retries stay the client's)", async () => {
     const { run, calls } = all500()
     const routed = await routeCall([failing("a"), failing("b")], run, { clock: fakeClock(() => 0).clock, signal: signal(), maxAttempts: 1, tenant: null })
     expect(calls).toEqual(["a/0"])
-    expect(routed).toMatchObject({ ok: false, attempts: 1, reason: { shouldRetry: false } })
+    expect(routed).toMatchObject({ ok: false, attempts: 1 })
+    expect(routed.ok ? "answered" : toOpenAIError(routed.reason).headers["x-should-retry"]).toBeUndefined()
   })
 
   it("a call that ends before spending its budget keeps its own retry advice", async () => {

@@ -62,11 +62,11 @@ export interface RouteOptions {
  * tenant) is skipped, but never refuses a call: when every deployment of the chain is
  * cooling, the least recently failed one is tried.
  * The call makes at most `maxAttempts` attempts; another attempt on the same model is made
- * only while the budget keeps one for each fallback still ahead; a call that spent it all
- * tells the client not to retry (`x-should-retry: false`). `run` performs one attempt (and
- * its accounting); `onReport` gets the attempts so far after each one. The caller calls
- * `release` when a successful call is over (a stream's end), so "least outstanding"
- * counts streams in flight.
+ * only while the budget keeps one for each fallback still ahead; a call that made more
+ * than one attempt and spent its budget tells the client not to retry
+ * (`x-should-retry: false`). `run` performs one attempt (and its accounting); `onReport`
+ * gets the attempts so far after each one. The caller calls `release` when a successful
+ * call is over (a stream's end), so "least outstanding" counts streams in flight.
  */
 export async function routeCall<B, R, M extends RoutedModel<B> = RoutedModel<B>>(
   chain: readonly M[],
@@ -90,7 +90,8 @@ export async function routeCall<B, R, M extends RoutedModel<B> = RoutedModel<B>>
   }
   const failed = (reason: GatewayError): RoutedCall<B, R, M> => {
     recordPrevious(true)
-    return { ok: false, reason: number >= budget ? withoutRetry(reason) : reason, attempts: number }
+    // Only a call that retried itself says "do not retry": one attempt leaves the client's retries to the client.
+    return { ok: false, reason: number > 1 && number >= budget ? withoutRetry(reason) : reason, attempts: number }
   }
   const forced = everyDeploymentCooling(chain, clock.now(), options.tenant)
   const order = forced === undefined ? chain : [forced, ...chain.filter((m) => m !== forced)]
