@@ -137,6 +137,17 @@ describe("Anthropic streams (real recordings)", () => {
     expect(result.usage).toMatchObject({ promptTokens: 12, completionTokens: 30, cachedTokens: 0 })
   })
 
+  it("does not report message_start's output_tokens placeholder as the completion: a stream cut before message_delta has no completion count", () => {
+    const lines = recordedStreamLines("anthropic", "anthropic-text")
+    const cut = lines.filter((line) => !line.includes('"message_delta"') && !line.includes('"message_stop"'))
+    const usages = decodeStream(cut, {}, false).flatMap((output) => (output.type === "chunk" && output.chunk.usage !== undefined ? [output.chunk.usage] : []))
+    expect(usages.length).toBeGreaterThan(0)
+    expect(usages.every((usage) => usage.completionTokens === undefined && usage.totalTokens === undefined)).toBe(true)
+    expect(usages.at(-1)?.promptTokens).toBe(12)
+    // The whole stream still ends with message_delta's count.
+    expect(fold(decodeStream(lines)).usage).toMatchObject({ promptTokens: 12, completionTokens: 30, totalTokens: 42 })
+  })
+
   it("takes the input tokens message_delta restates", () => {
     const result = fold(decodeStream(recordedStreamLines("anthropic", "anthropic-message-delta-input-tokens")))
     expect(result.content).toBe("pong")

@@ -33,7 +33,8 @@ import {
  * its signature when it stops), tool_use blocks tool calls joined by the one
  * accumulator rule (a call that streamed no arguments gets `{}`, as the non-streamed
  * answer has), the forced structured-output tool's JSON is content. Usage from
- * message_start and message_delta is merged (the later count wins). `ping` and unknown
+ * message_start and message_delta is merged (the later count wins); message_start's
+ * output_tokens is a placeholder and is not reported. `ping` and unknown
  * event types are skipped, as Anthropic asks; an `error` event ends the stream with
  * its reason; a stream cut before message_stop is an error, never a silent stop.
  */
@@ -136,8 +137,10 @@ function decodeValue(state: AnthropicStreamState, value: unknown): Step {
     const chunk: { -readonly [K in keyof GenerateChunk]: GenerateChunk[K] } = {}
     if (id != null && id !== "") chunk.id = id
     if (model != null && model !== "") chunk.model = model
-    const next = usage == null ? state : { ...state, usage }
-    if (usage != null) chunk.usage = usageFromAnthropic(usage)
+    // Its output_tokens is a placeholder (1), not the answer's: a stream cut before message_delta has no completion count.
+    const start = usage == null ? undefined : withoutOutput(usage)
+    const next = start === undefined ? state : { ...state, usage: start }
+    if (start !== undefined) chunk.usage = usageFromAnthropic(start)
     return emit(next, chunk)
   }
   if (isBlockStart(value)) return blockStart(state, value.index, value.content_block)
@@ -274,4 +277,9 @@ function isEmptyObject(value: unknown): boolean {
 /** message_delta usage sends null for counts it does not restate; those must not erase message_start's. */
 function definedOnly(usage: AnthropicUsage): AnthropicUsage {
   return Object.fromEntries(Object.entries(usage).filter((entry) => entry[1] !== null && entry[1] !== undefined))
+}
+
+function withoutOutput(usage: AnthropicUsage): AnthropicUsage {
+  const { output_tokens: _placeholder, ...rest } = usage
+  return rest
 }
