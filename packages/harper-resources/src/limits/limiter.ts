@@ -146,7 +146,7 @@ export function createLimiter(deps: LimiterDeps): Limiter {
             refuse({
               _tag: "RateLimited",
               shouldRetry: false,
-              message: `Request too large for ${model} in ${ownerOf(rule)} on ${perWindow("tokens", rule.windowMs)}: Limit ${rule.tokens}, Requested ${estimatedTokens()}. Send fewer tokens or ask for a smaller max_tokens.`,
+              message: `Request too large for ${model} in ${ownerOf(rule)} on ${perWindow("tokens", rule.windowMs)}: Limit ${rule.tokens}, Requested ${estimatedTokens()}. Send fewer tokens, or ask for a smaller max_tokens or fewer choices (n): each of the n may use max_tokens.`,
             })
           }
           const remote = usedOf(rule, slots, "tokens", now).remote
