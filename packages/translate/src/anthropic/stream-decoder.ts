@@ -34,7 +34,8 @@ import {
  * accumulator rule (a call that streamed no arguments gets `{}`, as the non-streamed
  * answer has), the forced structured-output tool's JSON is content. Usage from
  * message_start and message_delta is merged (the later count wins); message_start's
- * output_tokens is a placeholder and is not reported. `ping` and unknown
+ * output_tokens is a placeholder and is not reported. Content after the stop reason is
+ * dropped (repair `output_after_finish`). `ping` and unknown
  * event types are skipped, as Anthropic asks; an `error` event ends the stream with
  * its reason; a stream cut before message_stop is an error, never a silent stop.
  */
@@ -63,6 +64,8 @@ export interface AnthropicStreamState {
   /** Characters of thinking held for the signed block: bounded like tool arguments. */
   readonly heldChars: number
   readonly nowMs: number
+  /** Whether output after the stop reason was dropped already (its repair is named once). */
+  readonly droppedAfterFinish?: boolean
 }
 
 export function initialAnthropicStreamState(options: { readonly structuredOutputTool?: string; readonly limits?: StreamLimits; readonly nowMs?: number } = {}): AnthropicStreamState {
@@ -143,6 +146,8 @@ function decodeValue(state: AnthropicStreamState, value: unknown): Step {
     if (start !== undefined) chunk.usage = usageFromAnthropic(start)
     return emit(next, chunk)
   }
+  // Content after the stop reason: no client accepts it, and the row says the answer ended there.
+  if ((isBlockStart(value) || isBlockDelta(value)) && state.finished) return dropAfterFinish(state)
   if (isBlockStart(value)) return blockStart(state, value.index, value.content_block)
   if (isBlockDelta(value)) return blockDelta(state, value.index, value.delta)
   if (isBlockStop(value)) return blockStop(state, value.index)
@@ -256,6 +261,10 @@ function finishCalls(state: AnthropicStreamState): FinishStep {
   const step = finishToolCalls(state.toolCalls)
   if (!step.ok) return step
   return { ok: true, state: { ...state, toolCalls: step.accumulator }, deltas: toolCallDeltas(step.events) }
+}
+
+function dropAfterFinish(state: AnthropicStreamState): Step {
+  return state.droppedAfterFinish === true ? [state, NOTHING] : emit({ ...state, droppedAfterFinish: true }, { repaired: ["output_after_finish"] })
 }
 
 function emit(state: AnthropicStreamState, chunk: GenerateChunk): Step {
