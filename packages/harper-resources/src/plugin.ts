@@ -31,7 +31,7 @@ import { createResponseStore, isStoreTable } from "./responses/response-store.ts
 import { jsonResponse, type HarperResponse } from "./http/respond.ts"
 import { DEFAULT_MAX_BODY_BYTES, guardV1, type ResponseLike } from "./http/v1-guard.ts"
 import { gatewayLimits } from "./http/limits-endpoint.ts"
-import { estimateChatTokens, estimateEmbedTokens } from "./limits/estimate-tokens.ts"
+import { estimateChatTokens, estimateEmbedTokens, outputTokenCounter } from "./limits/estimate-tokens.ts"
 import { toLimitRule, type LimitRule } from "./limits/limit-rule.ts"
 import { createClusterSync } from "./limits/cluster-sync.ts"
 import { createLimiter, SLOT_COUNT } from "./limits/limiter.ts"
@@ -176,6 +176,7 @@ export function handleApplication(scope: PluginScope): void {
       limiter,
       estimateChat: (call) => estimateChatTokens(call, defaultCompletionTokens),
       estimateEmbed: estimateEmbedTokens,
+      countOutput: outputTokenCounter,
     },
     price: (logicalModel, upstreamModel, tokens, at) => callCostUsd(tokens, upstreamModel, logicalModel === null ? undefined : prices.get(logicalModel), at),
   })

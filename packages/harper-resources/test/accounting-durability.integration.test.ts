@@ -92,8 +92,10 @@ it("keeps every accounting row when Harper is stopped in the middle of a burst, 
 it("leaves one interrupted row per call in flight at a kill -9, and the calls that ended before it as they were", async () => {
   const { hang, received } = await hangingUpstream()
   const root = newRoot()
+  // $1 a token: an interrupted row's cost says how many tokens it was billed for.
+  const price = { inputPerMTok: 1_000_000, outputPerMTok: 1_000_000 }
   const gatewayConfig = {
-    models: { generative: { echo: { backend: "echo" }, hang }, embedding: { "hang-embed": hang } },
+    models: { generative: { echo: { backend: "echo" }, hang: { ...hang, price } }, embedding: { "hang-embed": { ...hang, price } } },
     accounting: { flushIntervalMs: 200 },
   }
   const harper = await start({ root, admin, gatewayConfig, threads: 2 })
@@ -133,12 +135,19 @@ it("leaves one interrupted row per call in flight at a kill -9, and the calls th
   expect(interruptedCount).toBe(inFlight)
   const after = await sql(restarted, `SELECT ${columns} FROM gateway.hdb_model_calls WHERE outcome <> 'interrupted' ORDER BY id`)
   expect(after).toEqual(before)
-  const interrupted = await sql(restarted, "SELECT logicalModel, backend, method, outcome, status, latencyMs, success, error_code FROM gateway.hdb_model_calls WHERE outcome = 'interrupted'")
+  const interrupted = await sql(
+    restarted,
+    "SELECT logicalModel, backend, method, outcome, status, latencyMs, success, error_code, promptTokens, completionTokens, totalTokens, tokensEstimated, cost_usd, costEstimated FROM gateway.hdb_model_calls WHERE outcome = 'interrupted'",
+  )
   const methods = interrupted.map((row) => row["method"]).sort()
   expect(methods).toEqual([...Array(4).fill("embed"), ...Array(6).fill("generate"), ...Array(6).fill("generateStream")])
   for (const row of interrupted) {
     expect(row).toMatchObject({ backend: "openai", outcome: "interrupted", status: null, latencyMs: null, success: false, error_code: "interrupted" })
     expect(["hang", "hang-embed"]).toContain(row["logicalModel"])
+    // Billed at least at the call's estimate, as its started line said: the prompt, and for chat the completion it may use (1,024 by default).
+    expect(row).toMatchObject({ tokensEstimated: true, costEstimated: true, completionTokens: row["method"] === "embed" ? 0 : 1_024 })
+    expect(Number(row["promptTokens"])).toBeGreaterThan(0)
+    expect(Number(row["cost_usd"])).toBeCloseTo(Number(row["totalTokens"]), 6)
   }
 }, 240_000)
 

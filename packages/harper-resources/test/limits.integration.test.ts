@@ -1,28 +1,62 @@
 import { mkdtempSync, rmSync } from "node:fs"
+import { createServer } from "node:http"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startHarper, type HarperInstance } from "../dev/harper-process.ts"
+import { listenOnLoopback } from "../../models/test/listen-loopback.ts"
 
 const admin = { username: "admin", password: "limits-pw-for-tests" }
 const basic = `Basic ${Buffer.from(`${admin.username}:${admin.password}`).toString("base64")}`
 // $0.01 a token: an echo call of "hello there friend" (3 prompt + 3 completion words) costs $0.06.
-const gatewayConfig = {
-  models: { generative: { echo: { backend: "echo", price: { inputPerMTok: 10_000, outputPerMTok: 10_000 } }, other: { backend: "echo" } } },
+const PRICE = { inputPerMTok: 10_000, outputPerMTok: 10_000 }
+const gatewayConfig = (noUsageUrl: string) => ({
+  models: {
+    generative: {
+      echo: { backend: "echo", price: PRICE },
+      other: { backend: "echo" },
+      // An upstream that ignores stream_options.include_usage: its streams end without a usage chunk.
+      "no-usage": { backend: "openai", baseUrl: `${noUsageUrl}/v1`, apiKey: "sk-test-no-usage", model: "no-usage", price: PRICE },
+      // The same upstream answering a non-streamed call with 50,005 tokens of usage.
+      overshoot: { backend: "openai", baseUrl: `${noUsageUrl}/v1`, apiKey: "sk-test-no-usage", model: "overshoot" },
+    },
+  },
   accounting: { flushIntervalMs: 100 },
-}
+})
 const CALL_COST = 0.06
+const NO_USAGE_DELTAS = 2_000
 
 let root: string
 let harper: HarperInstance
+let noUsage: { readonly url: string; close(): Promise<void> }
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), "harper-gateway-limits-"))
-  harper = await startHarper({ root, admin, gatewayConfig, threads: 2 })
+  noUsage = await listenOnLoopback(
+    createServer((request, response) => {
+      let body = ""
+      request.on("data", (data: Buffer) => (body += data.toString()))
+      request.on("end", () => {
+        if (body.includes('"overshoot"')) {
+          response.writeHead(200, { "content-type": "application/json" })
+          const usage = { prompt_tokens: 5, completion_tokens: 50_000, total_tokens: 50_005 }
+          response.end(JSON.stringify({ id: "chatcmpl-o", object: "chat.completion", created: 1, model: "overshoot", choices: [{ index: 0, message: { role: "assistant", content: "long" }, finish_reason: "stop" }], usage }))
+          return
+        }
+        response.writeHead(200, { "content-type": "text/event-stream" })
+        const chunk = (delta: Record<string, unknown>, finish: string | null) => `data: ${JSON.stringify({ id: "chatcmpl-n", object: "chat.completion.chunk", created: 1, model: "no-usage", choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`
+        let stream = chunk({ role: "assistant", content: "" }, null)
+        for (let i = 0; i < NO_USAGE_DELTAS; i++) stream += chunk({ content: " word" }, null)
+        response.end(`${stream}${chunk({}, "stop")}data: [DONE]\n\n`)
+      })
+    }),
+  )
+  harper = await startHarper({ root, admin, gatewayConfig: gatewayConfig(noUsage.url), threads: 2 })
 }, 120_000)
 
 afterAll(async () => {
   await harper?.stop()
+  await noUsage?.close()
   rmSync(root, { recursive: true, force: true })
 }, 60_000)
 
@@ -170,7 +204,7 @@ describe("limits in a real Harper with 2 worker threads", () => {
 
     await waitForRows("tenant = 'budget'", admitted + CLIENTS + 1)
     await harper.stop()
-    harper = await startHarper({ root, admin, gatewayConfig, threads: 2 })
+    harper = await startHarper({ root, admin, gatewayConfig: gatewayConfig(noUsage.url), threads: 2 })
     const afterRestart = await chat(key)
     expect(afterRestart.status).toBe(429)
     expect(afterRestart.headers.get("x-should-retry")).toBe("false")
@@ -184,6 +218,68 @@ describe("limits in a real Harper with 2 worker threads", () => {
     const listed: unknown = await (await fetch(`${harper.url}/gateway/limits`, { headers: { authorization: basic } })).json()
     expect(JSON.stringify(listed)).not.toContain(`key:${id}|model:echo`)
   }, 120_000)
+
+  it("bills a stream that ends without usage at its estimate, so a budget refuses the next call (not 30 free streams)", async () => {
+    const { key, id } = await newKey("no-usage")
+    await setLimit({ key: id, budgetUsd: 0.01, budgetPeriod: "day" })
+    const statuses: number[] = []
+    for (let i = 0; i < 5; i++) {
+      const response = await fetch(`${harper.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: "no-usage", stream: true, messages: [{ role: "user", content: "hello there friend" }] }),
+      })
+      await response.text()
+      statuses.push(response.status)
+    }
+    expect(statuses).toEqual([200, 429, 429, 429, 429])
+    const [row] = await waitForRows(`keyId = '${id}' AND outcome = 'success'`, 1)
+    const [billed] = await sql(`SELECT promptTokens, completionTokens, tokensEstimated, cost_usd, costEstimated FROM gateway.hdb_model_calls WHERE keyId = '${id}' AND outcome = 'success'`)
+    expect(row).toBeDefined()
+    // 2,000 deltas of " word": one token each in o200k; the prompt counted from the request.
+    expect(billed).toMatchObject({ tokensEstimated: true, costEstimated: true })
+    expect(Number(billed?.["completionTokens"])).toBeGreaterThanOrEqual(NO_USAGE_DELTAS * 0.9)
+    expect(Number(billed?.["completionTokens"])).toBeLessThanOrEqual(NO_USAGE_DELTAS * 1.1)
+    expect(Number(billed?.["promptTokens"])).toBeGreaterThan(0)
+    expect(Number(billed?.["cost_usd"])).toBeGreaterThan(NO_USAGE_DELTAS * 0.9 * 0.01)
+  }, 60_000)
+
+  it("counts n completions in a call's token estimate, and refuses one call larger than the whole limit as not retryable", async () => {
+    const { key } = await newKey("many-choices")
+    await setLimit({ tenant: "many-choices", tokens: 10_000, windowSeconds: 60 })
+    const response = await fetch(`${harper.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "echo", n: 128, max_tokens: 100, messages: [{ role: "user", content: "hello there friend" }] }),
+    })
+    expect(response.status).toBe(429)
+    expect(response.headers.get("x-should-retry")).toBe("false")
+    const body = JSON.stringify(await response.json())
+    expect(body).toMatch(/Request too large for echo in tenant many-choices on tokens per min \(TPM\): Limit 10000, Requested 128\d\d\b.*fewer choices \(n\)/)
+    // Within the limit, the same call with n=1 is admitted.
+    expect((await chat(key)).status).toBe(200)
+  }, 30_000)
+
+  it("carries usage reported past the token limit into the next windows: one call of 50,005 tokens against 10,000 a window is all that five windows admit", async () => {
+    const { key } = await newKey("overshoot")
+    await setLimit({ tenant: "overshoot", tokens: 10_000, windowSeconds: 1 })
+    await sleep(1_000 - (Date.now() % 1_000) + 20)
+    const until = Date.now() + 4_500 // within the window started in and the four after it, which the carry blocks
+    const statuses: number[] = []
+    while (Date.now() < until) {
+      const response = await fetch(`${harper.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: "overshoot", max_tokens: 10, messages: [{ role: "user", content: "hello" }] }),
+      })
+      await response.text()
+      statuses.push(response.status)
+      await sleep(100)
+    }
+    console.log(`overshoot: ${statuses.length} calls over 5 windows, ${statuses.filter((status) => status === 200).length} admitted`)
+    expect(statuses.filter((status) => status === 200).length).toBe(1)
+    expect(statuses.filter((status) => status !== 200 && status !== 429)).toEqual([])
+  }, 30_000)
 
   it("lets only super users with Harper credentials set limits", async () => {
     const { key } = await newKey("intruder")

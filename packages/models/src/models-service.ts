@@ -15,6 +15,8 @@ import {
 } from "@harper-gateway/translate"
 import { harper5Columns } from "./accounting/harper5-columns.ts"
 import { NO_FACTS, type CallFacts, type CallRecordBase, type ModelCallRecord } from "./accounting/model-call-record.ts"
+import { charOutputCounter, countAnswer, countChunk, type OutputCounter } from "./accounting/output-counter.ts"
+import { settledEmbedUsage, settledUsage } from "./accounting/settled-usage.ts"
 import { NO_ADMISSION, type Admission, type Limiter } from "./admission.ts"
 import type { EmbeddingBackend, GenerativeBackend } from "./backend.ts"
 import { forwardedFields } from "./forwarding-policy.ts"
@@ -94,6 +96,8 @@ export interface ModelsServiceOptions {
     /** Prompt and completion tokens a chat call may use, before it runs. */
     readonly estimateChat: (call: ChatCall) => { readonly prompt: number; readonly completion: number }
     readonly estimateEmbed: (call: EmbedCall) => number
+    /** Counts a call's output for its completion estimate when the upstream reported none (default: 4 characters a token). */
+    readonly countOutput?: () => OutputCounter
   }
   /** A call's cost in USD for its row and its budgets; null when the model has no price. */
   readonly price?: (logicalModel: string | null, upstreamModel: string, tokens: BilledTokens, at: Date) => number | null
@@ -196,7 +200,8 @@ export function createModelsService(registry: BackendRegistry, recorder: CallSin
       errorCode: error === undefined ? null : (response?.body.error.code ?? error._tag),
       status: outcome === "interrupted" ? null : (response?.status ?? 200),
     }
-    const cost = outcome === "rejected" || outcome === "interrupted" || usage === undefined || route === undefined ? null : costOf(started, route.upstreamModel, usage, tokensEstimated)
+    // An interrupted (started) row carries the call's estimate: a crash bills at least that.
+    const cost = outcome === "rejected" || usage === undefined || route === undefined ? null : costOf(started, route.upstreamModel, usage, tokensEstimated)
     return {
       ...base,
       ...harper5Columns(base, started.requestedModel),
@@ -226,7 +231,8 @@ export function createModelsService(registry: BackendRegistry, recorder: CallSin
     const row = toRow(...args)
     recorder.record(row)
     const [started, , , usage] = args
-    const reported = usage === undefined || args[6] === true ? undefined : (row.totalTokens ?? undefined)
+    // Estimated usage settles like reported usage: a call without usage is not free.
+    const reported = usage === undefined ? undefined : (row.totalTokens ?? undefined)
     const fallback = started.logicalModel === null ? undefined : started.fallbackAdmissions.get(started.logicalModel)
     for (const spent of [started.spent, fallback === undefined ? started.spentOnModel : fallback.spent]) {
       if (reported !== undefined) spent.tokens = (spent.tokens ?? 0) + reported
@@ -288,7 +294,15 @@ export function createModelsService(registry: BackendRegistry, recorder: CallSin
     return { ...start(meta, logicalModel, stream, requestedModel), admission, promptEstimate: () => estimate().prompt, tokenEstimate: () => estimate().prompt + estimate().completion }
   }
   /** Journalled before the backend is called: a crash before the call ends leaves it as an `interrupted` row. */
-  const begin = (started: Started, route: RouteLike) => recorder.started(toRow(started, route, "interrupted", undefined, null, undefined))
+  const begin = (started: Started, route: RouteLike) => recorder.started(toRow(started, route, "interrupted", startEstimate(started), null, undefined, options.limits !== undefined))
+  /** The call's estimate before it runs (prompt and the completion it may ask for), for its started line; none without estimators. */
+  const startEstimate = (started: Started): TokenUsage | undefined => {
+    if (options.limits === undefined) return undefined
+    const promptTokens = started.promptEstimate()
+    const completionTokens = started.tokenEstimate() - promptTokens
+    return { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens }
+  }
+  const newOutputCounter = (): OutputCounter => options.limits?.countOutput?.() ?? charOutputCounter()
 
   const reasonOf = (error: unknown, signal: AbortSignal): GatewayError =>
     signal.aborted ? { _tag: "Cancelled" } : (GatewayFailure.reasonOf(error) ?? { _tag: "Internal", detail: error instanceof Error ? error.stack ?? error.message : String(error) })
@@ -396,14 +410,29 @@ export function createModelsService(registry: BackendRegistry, recorder: CallSin
     throw new GatewayFailure(outcome.reason, outcome.attempts === 0 ? undefined : lastDetail)
   }
 
-  const recordAnswer = (result: { readonly usage?: TokenUsage; readonly finishReason?: string; readonly rawFinishReason?: string; readonly repaired?: readonly string[] }, started: Started, route: RouteLike) =>
-    record(started, route, "success", result.usage, Math.round(performance.now() - started.t0), undefined, false, answerFacts(result))
+  /** A chat answer's row: its usage, or what is missing of it estimated (the completion from the answer's text). */
+  const recordAnswer = (result: GenerateResult, started: Started, route: RouteLike) => {
+    const { usage, estimated } = settledUsage(result.usage, {
+      prompt: started.promptEstimate,
+      completion: () => {
+        const counter = newOutputCounter()
+        countAnswer(counter, result)
+        return counter.tokens()
+      },
+    })
+    record(started, route, "success", usage, Math.round(performance.now() - started.t0), undefined, estimated, answerFacts(result))
+  }
+  const recordEmbedAnswer = (result: EmbedResult, started: Started, route: RouteLike) => {
+    const { usage, estimated } = settledEmbedUsage(result.usage, started.promptEstimate)
+    record(started, route, "success", usage, Math.round(performance.now() - started.t0), undefined, estimated)
+  }
 
   /** What a stream's chunks say for its row: usage, repairs, choice 0's finish, time to the first token. */
   const streamTally = (started: Started) => {
     let usage: TokenUsage | undefined
     let ttftMs: number | null = null
-    let deltas = 0
+    // What was streamed, counted as it passes (cheap) and turned into tokens once, at the end.
+    const output = newOutputCounter()
     const repaired: string[] = []
     let finish: { finishReason?: string; rawFinishReason?: string } = {}
     return {
@@ -416,13 +445,13 @@ export function createModelsService(registry: BackendRegistry, recorder: CallSin
         }
         if (chunk.deltaContent !== undefined || chunk.deltaToolCalls !== undefined || chunk.deltaReasoning !== undefined) {
           ttftMs ??= Math.round(performance.now() - started.t0)
-          deltas++
         }
+        countChunk(output, chunk)
       },
-      result(outcome: ModelCallRecord["outcome"]) {
-        // Left early (client gone) without upstream usage: count what was streamed, one delta ≈ one token.
-        const estimated = usage === undefined && outcome !== "success"
-        return { usage: estimated ? { completionTokens: deltas } : usage, estimated, ttftMs, answered: answerFacts({ ...finish, repaired }) }
+      result() {
+        // Without the upstream's counts (none sent, the client left first, an untrusted figure left out): estimated.
+        const { usage: settled, estimated } = settledUsage(usage, { prompt: started.promptEstimate, completion: output.tokens })
+        return { usage: settled, estimated, ttftMs, answered: answerFacts({ ...finish, repaired }) }
       },
     }
   }
@@ -482,7 +511,7 @@ export function createModelsService(registry: BackendRegistry, recorder: CallSin
         } finally {
           // Left early (client gone): stop the upstream.
           if (!done) await iterator.return?.().catch(() => undefined)
-          const { usage, estimated, ttftMs, answered } = tally.result(outcome)
+          const { usage, estimated, ttftMs, answered } = tally.result()
           record(started, opened.route, outcome, usage, ttftMs, outcome === "aborted" ? (failure ?? { _tag: "Cancelled" }) : failure, estimated, { ...answered, ...facts })
           opened.release()
           settle(admitted)
@@ -517,7 +546,7 @@ export function createModelsService(registry: BackendRegistry, recorder: CallSin
       const admitted = await admit(meta, route.logicalName, call.opts.model, false, () => ({ prompt: options.limits?.estimateEmbed(call) ?? 0, completion: 0 }))
       try {
         const embed = (attempt: Attempt<EmbeddingBackend>) => attempt.deployment.backend.embed({ ...call, opts: { ...call.opts, model: attempt.deployment.upstreamModel } }, { signal: meta.signal })
-        const answered = await routed(admitted, chain, embed, recordAnswer)
+        const answered = await routed(admitted, chain, embed, recordEmbedAnswer)
         answered.release()
         return { route: answered.route, result: answered.value }
       } finally {

@@ -124,6 +124,14 @@ describe("cluster-wide limits", () => {
     expect(node.published.length).toBe(1)
   })
 
+  it("publishes the tokens this node carries from an earlier window, so the other nodes hold it to the same limit", async () => {
+    const { limiter, sync, published, advance } = nodeA([rule({ tokens: 1_000 })])
+    ;(await limiter.admit(caller, "m", () => 10)).settle(2_500, null)
+    advance(60_000)
+    await sync()
+    expect(published.at(-1)).toMatchObject({ tokens: 1_500 })
+  })
+
   it("refuses a budget once the nodes' spend adds up to it: the table's sum at load, this node's calls, and the others' published spend since", async () => {
     // b had spent $0.6 before a loaded the budget: in the table (its rows replicated) and in its record.
     const node = nodeA([rule({ budgetUsd: 1 })], 0.6)

@@ -1,6 +1,6 @@
 import { currentPeriod } from "./budget-period.ts"
 import type { LimitRule } from "./limit-rule.ts"
-import { fromNano, OWN_SPEND, periodTag, readTagged, REMOTE_REQUESTS, REMOTE_SPEND, REMOTE_SPEND_PERIOD, REMOTE_TOKENS, REQUESTS, SPEND_PERIOD, storeTagged, toNano, TOKENS } from "./limit-slots.ts"
+import { fromNano, OWN_SPEND, periodTag, readTagged, REMOTE_REQUESTS, REMOTE_SPEND, REMOTE_SPEND_PERIOD, REMOTE_TOKENS, requestsWindow, SPEND_PERIOD, storeTagged, toNano, tokensWindow } from "./limit-slots.ts"
 import { othersUse, peerUsageId, type PeerUsage } from "./peer-usage.ts"
 import { peekWindow, setWindow, windowStartOf } from "./window-counter.ts"
 
@@ -36,14 +36,15 @@ export function createClusterSync(deps: ClusterSyncDeps): () => Promise<void> {
       const windowStart = windowStartOf(now, rule.windowMs)
       const periodStart = rule.budgetUsd === null ? null : currentPeriod(rule.budgetPeriod, now, rule.budgetResetAt).startMs
       const others = othersUse(ofRule, deps.node, rule.id, { start: windowStart, ms: rule.windowMs }, periodStart)
-      setWindow(slots, REMOTE_REQUESTS, now, rule.windowMs, others.requests)
-      setWindow(slots, REMOTE_TOKENS, now, rule.windowMs, others.tokens)
+      setWindow({ slots, index: REMOTE_REQUESTS, windowMs: rule.windowMs }, now, others.requests)
+      setWindow({ slots, index: REMOTE_TOKENS, windowMs: rule.windowMs }, now, others.tokens)
       if (periodStart !== null) storeTagged(slots, REMOTE_SPEND_PERIOD, REMOTE_SPEND, periodTag(periodStart), toNano(others.spendUsd), true)
 
       // A budget not loaded this period on this node: its record keeps the node's spend, so it is left as it is.
       if (periodStart !== null && Atomics.load(slots, SPEND_PERIOD) !== periodTag(periodStart)) continue
-      const requests = peekWindow(slots, REQUESTS, now, rule.windowMs).used
-      const tokens = peekWindow(slots, TOKENS, now, rule.windowMs).used
+      const requests = peekWindow(requestsWindow(rule, slots), now).used
+      // With what this node carried from earlier windows: the other nodes hold it to the same limit.
+      const tokens = peekWindow(tokensWindow(rule, slots), now).used
       const spendUsd = periodStart === null ? 0 : fromNano(readTagged(slots, SPEND_PERIOD, OWN_SPEND, periodTag(periodStart)))
       const stored = ofRule.find((record) => record.node === deps.node)
       const storedCounts = stored !== undefined && stored.windowStart === windowStart && stored.windowMs === rule.windowMs ? stored : { requests: 0, tokens: 0 }

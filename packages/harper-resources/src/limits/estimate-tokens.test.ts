@@ -1,6 +1,7 @@
 import type { ChatCall } from "@harper-gateway/translate"
 import { describe, expect, it } from "vitest"
-import { estimateChatTokens, estimateEmbedTokens } from "./estimate-tokens.ts"
+import { countTokens } from "gpt-tokenizer"
+import { estimateChatTokens, estimateEmbedTokens, outputTokenCounter } from "./estimate-tokens.ts"
 
 const chat = (content: string, opts: Partial<ChatCall["opts"]> = {}): ChatCall => ({
   input: { messages: [{ role: "user", content }] },
@@ -39,5 +40,31 @@ describe("token estimates", () => {
     expect(embed).toBeGreaterThan(huge.length / 8)
     // Ordinary text still gets the real count.
     expect(estimateChatTokens(chat("Hello world"), 0).prompt).toBe(7)
+  })
+
+  it("asks for n completions: the completion estimate is n times the one asked for", () => {
+    expect(estimateChatTokens(chat("Hello world", { n: 128, maxTokens: 100 }), 1_024)).toEqual({ prompt: 7, completion: 12_800 })
+    expect(estimateChatTokens(chat("Hello world", { n: 3 }), 1_024)).toEqual({ prompt: 7, completion: 3_072 })
+    expect(estimateChatTokens(chat("Hello world", { n: 1, maxCompletionTokens: 5 }), 1_024).completion).toBe(5)
+  })
+
+  it("counts streamed output with the tokenizer, exactly while short", () => {
+    const counter = outputTokenCounter()
+    for (const piece of ["Hello", " world", ", how are", " you?"]) counter.add(piece)
+    expect(counter.tokens()).toBe(countTokens("Hello world, how are you?"))
+    expect(outputTokenCounter().tokens()).toBe(0)
+  })
+
+  it("counts a long stream's output from a bounded sample, scaled to its length (570,000 deltas stay cheap and close)", () => {
+    const counter = outputTokenCounter()
+    const piece = "the quick brown fox jumps over the lazy dog "
+    for (let i = 0; i < 570_000; i++) counter.add(piece)
+    // The pieces' joins tokenize differently from a piece alone: the rate is measured on joined text.
+    const exact = (countTokens(piece.repeat(1_000)) / 1_000) * 570_000
+    const started = performance.now()
+    const tokens = counter.tokens()
+    expect(performance.now() - started).toBeLessThan(5_000)
+    expect(tokens).toBeGreaterThan(exact * 0.95)
+    expect(tokens).toBeLessThan(exact * 1.05)
   })
 })

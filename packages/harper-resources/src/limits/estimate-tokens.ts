@@ -31,14 +31,37 @@ function boundedCounter(): (text: string) => number {
 /**
  * The tokens a chat call may use, before it runs: the prompt counted with a real
  * tokenizer (o200k_base, shipped in gpt-tokenizer) plus the completion it may ask for
- * (`max_completion_tokens`, `max_tokens`, else `defaultCompletionTokens`). Settled after
+ * (`max_completion_tokens`, `max_tokens`, else `defaultCompletionTokens`, times `n`). Settled after
  * the call with the reported usage.
  */
 export function estimateChatTokens(call: ChatCall, defaultCompletionTokens: number): { readonly prompt: number; readonly completion: number } {
   const count = boundedCounter()
   const prompt = call.input.messages.reduce((sum, message) => sum + PER_MESSAGE + textTokens(message, count), 0) + (call.input.tools === undefined ? 0 : textTokens(call.input.tools, count))
-  const completion = call.opts.maxCompletionTokens ?? call.opts.maxTokens ?? defaultCompletionTokens
+  // Each of the n choices may use the whole completion: n=128 asks for 128 of them.
+  const completion = (call.opts.n ?? 1) * (call.opts.maxCompletionTokens ?? call.opts.maxTokens ?? defaultCompletionTokens)
   return { prompt, completion }
+}
+
+/**
+ * Counts a call's output for its completion estimate when the upstream reported no
+ * usage. `add` only keeps the first TOKENIZED_CHARS characters and counts the rest's
+ * length (cheap on a stream's hot path); `tokens` tokenizes that sample once and scales
+ * it to the whole length, so a long stream costs one bounded tokenization.
+ */
+export function outputTokenCounter(): { add(text: string): void; tokens(): number } {
+  let chars = 0
+  let sample = ""
+  return {
+    add(text) {
+      chars += text.length
+      if (sample.length < TOKENIZED_CHARS) sample += text.slice(0, TOKENIZED_CHARS - sample.length)
+    },
+    tokens() {
+      if (sample.length === 0) return 0
+      const counted = boundedCounter()(sample)
+      return chars === sample.length ? counted : Math.ceil((counted * chars) / sample.length)
+    },
+  }
 }
 
 export function estimateEmbedTokens(call: EmbedCall): number {

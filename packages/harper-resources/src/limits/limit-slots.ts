@@ -3,6 +3,9 @@
  * shared by every worker thread of a node), used by the limiter on the request path and
  * by the cluster sync in the background.
  */
+import type { LimitRule } from "./limit-rule.ts"
+import type { WindowCounter } from "./window-counter.ts"
+
 /** This node's requests and tokens in the current window (packed `window id << 32 | count`). */
 export const REQUESTS = 0
 export const TOKENS = 1
@@ -56,4 +59,14 @@ export function storeTagged(slots: BigInt64Array, tagIndex: number, valueIndex: 
     Atomics.store(slots, tagIndex, tag)
     return
   }
+}
+
+/** This node's requests in the rule's window. */
+export function requestsWindow(rule: LimitRule, slots: BigInt64Array): WindowCounter {
+  return { slots, index: REQUESTS, windowMs: rule.windowMs }
+}
+
+/** This node's tokens in the rule's window: a count settled past the limit carries into the next windows. */
+export function tokensWindow(rule: LimitRule, slots: BigInt64Array): WindowCounter {
+  return rule.tokens === null ? { slots, index: TOKENS, windowMs: rule.windowMs } : { slots, index: TOKENS, windowMs: rule.windowMs, carryAbove: rule.tokens }
 }

@@ -92,6 +92,45 @@ describe("limiter", () => {
     expect(await reasonOf(limiter.admit(caller, "m", () => 101))).toMatchObject({ _tag: "RateLimited", shouldRetry: false })
   })
 
+  it("carries usage settled past the limit into the next windows, so five windows' limit pay for a call 5x over it", async () => {
+    const { limiter, advance } = setup([rule({ tokens: 10_000 })])
+    const call = await limiter.admit(caller, "m", () => 100)
+    call.settle(50_005, null)
+    const admittedIn = async (windows: number) => {
+      const tags: string[] = []
+      for (let i = 0; i < windows; i++) {
+        tags.push((await reasonOf(limiter.admit(caller, "m", () => 1)))?._tag ?? "admitted")
+        advance(1_000)
+      }
+      return tags
+    }
+    // Its own window holds 50,005; the next four still owe 40,005 … 10,005; the fifth owes 5 and admits again.
+    expect(await admittedIn(6)).toEqual(["RateLimited", "RateLimited", "RateLimited", "RateLimited", "RateLimited", "admitted"])
+  })
+
+  it("carries an overshoot settled after the call's window ended: into its own window while the counter holds it, else into the window then current", async () => {
+    const own = setup([rule({ tokens: 10_000 })])
+    const early = await own.limiter.admit(caller, "m", () => 100)
+    own.advance(1_000)
+    early.settle(25_100, null)
+    // Counted in its own window (25,100): the next owes 15,100, the one after 5,100.
+    expect((await reasonOf(own.limiter.admit(caller, "m", () => 1)))?._tag).toBe("RateLimited")
+    own.advance(1_000)
+    expect((await own.limiter.admit(caller, "m", () => 1)).headers["x-ratelimit-remaining-tokens"]).toBe("4899")
+
+    const rolled = setup([rule({ tokens: 10_000 })])
+    const late = await rolled.limiter.admit(caller, "m", () => 100)
+    rolled.advance(1_000)
+    await rolled.limiter.admit(caller, "m", () => 1)
+    late.settle(25_100, null)
+    // The counter moved on: the 25,000 past the estimate go into the window now current (25,001), then 15,001, then 5,001.
+    for (let i = 0; i < 2; i++) {
+      expect((await reasonOf(rolled.limiter.admit(caller, "m", () => 1)))?._tag).toBe("RateLimited")
+      rolled.advance(1_000)
+    }
+    expect((await rolled.limiter.admit(caller, "m", () => 1)).headers["x-ratelimit-remaining-tokens"]).toBe("4998")
+  })
+
   it("gives back what it took when a later rule refuses", async () => {
     const { limiter } = setup([rule({ requests: 10 }), rule({ id: "key:k1", tenant: null, keyId: "k1", requests: 1 })])
     await limiter.admit(caller, "m", () => 1)

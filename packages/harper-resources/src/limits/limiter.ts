@@ -15,11 +15,11 @@ import {
   REMOTE_SPEND,
   REMOTE_SPEND_PERIOD,
   REMOTE_TOKENS,
-  REQUESTS,
+  requestsWindow,
   SPEND_PERIOD,
   storeTagged,
   toNano,
-  TOKENS,
+  tokensWindow,
 } from "./limit-slots.ts"
 import { othersUse, type PeerUsage } from "./peer-usage.ts"
 import { adjustWindow, peekWindow, releaseGauge, takeFromWindow, takeGauge } from "./window-counter.ts"
@@ -80,10 +80,10 @@ export function createLimiter(deps: LimiterDeps): Limiter {
     return fromNano(readTagged(slots, SPEND_PERIOD, BASE_SPEND, tag) + readTagged(slots, SPEND_PERIOD, OWN_SPEND, tag) + readTagged(slots, REMOTE_SPEND_PERIOD, REMOTE_SPEND, tag))
   }
 
-  /** Requests or tokens used in the current window: this node's (exact) and the other nodes' last published. */
+  /** Requests or tokens used in the current window: this node's (exact, with what it carried) and the other nodes' last published. */
   const usedOf = (rule: LimitRule, slots: BigInt64Array, kind: "requests" | "tokens", now: number) => ({
-    local: peekWindow(slots, kind === "requests" ? REQUESTS : TOKENS, now, rule.windowMs).used,
-    remote: peekWindow(slots, kind === "requests" ? REMOTE_REQUESTS : REMOTE_TOKENS, now, rule.windowMs).used,
+    local: peekWindow(kind === "requests" ? requestsWindow(rule, slots) : tokensWindow(rule, slots), now).used,
+    remote: peekWindow({ slots, index: kind === "requests" ? REMOTE_REQUESTS : REMOTE_TOKENS, windowMs: rule.windowMs }, now).used,
   })
 
   const headersOf = (entries: readonly { rule: LimitRule; slots: BigInt64Array }[], now: number, taken: ReadonlyMap<string, { requests?: number; tokens?: number }>) => {
@@ -96,7 +96,7 @@ export function createLimiter(deps: LimiterDeps): Limiter {
         const peeked = usedOf(rule, slots, kind, now)
         const used = taken.get(rule.id)?.[kind] ?? peeked.local + peeked.remote
         const remaining = Math.max(0, limit - used)
-        const resetMs = peekWindow(slots, REQUESTS, now, rule.windowMs).resetMs
+        const resetMs = peekWindow(requestsWindow(rule, slots), now).resetMs
         if (tightest === undefined || remaining < tightest.remaining) tightest = { limit, remaining, resetMs }
       }
       if (tightest === undefined) continue
@@ -136,9 +136,9 @@ export function createLimiter(deps: LimiterDeps): Limiter {
         }
         if (rule.requests !== null) {
           const remote = usedOf(rule, slots, "requests", now).remote
-          const take = takeFromWindow(slots, REQUESTS, now, rule.windowMs, 1, Math.max(0, rule.requests - remote))
+          const take = takeFromWindow(requestsWindow(rule, slots), now, { amount: 1, limit: Math.max(0, rule.requests - remote) })
           if (!take.ok) refuse(overLimit(rule, model, "requests", rule.requests, take.used + remote, 1, take.resetMs))
-          undo.push(() => adjustWindow(slots, REQUESTS, now, deps.now(), rule.windowMs, -1))
+          undo.push(() => adjustWindow(requestsWindow(rule, slots), { takenAtMs: now, nowMs: deps.now(), delta: -1 }))
           counts.requests = take.used + remote
         }
         if (rule.tokens !== null) {
@@ -146,13 +146,13 @@ export function createLimiter(deps: LimiterDeps): Limiter {
             refuse({
               _tag: "RateLimited",
               shouldRetry: false,
-              message: `Request too large for ${model} in ${ownerOf(rule)} on ${perWindow("tokens", rule.windowMs)}: Limit ${rule.tokens}, Requested ${estimatedTokens()}. Send fewer tokens or ask for a smaller max_tokens.`,
+              message: `Request too large for ${model} in ${ownerOf(rule)} on ${perWindow("tokens", rule.windowMs)}: Limit ${rule.tokens}, Requested ${estimatedTokens()}. Send fewer tokens, or ask for a smaller max_tokens or fewer choices (n): each of the n may use max_tokens.`,
             })
           }
           const remote = usedOf(rule, slots, "tokens", now).remote
-          const take = takeFromWindow(slots, TOKENS, now, rule.windowMs, estimatedTokens(), Math.max(0, rule.tokens - remote))
+          const take = takeFromWindow(tokensWindow(rule, slots), now, { amount: estimatedTokens(), limit: Math.max(0, rule.tokens - remote) })
           if (!take.ok) refuse(overLimit(rule, model, "tokens", rule.tokens, take.used + remote, estimatedTokens(), take.resetMs))
-          undo.push(() => adjustWindow(slots, TOKENS, now, deps.now(), rule.windowMs, -estimatedTokens()))
+          undo.push(() => adjustWindow(tokensWindow(rule, slots), { takenAtMs: now, nowMs: deps.now(), delta: -estimatedTokens() }))
           counts.tokens = take.used + remote
         }
         taken.set(rule.id, counts)
@@ -170,7 +170,8 @@ export function createLimiter(deps: LimiterDeps): Limiter {
             const tokens = onModel !== undefined && rule.model !== null ? onModel.tokens : allTokens
             const costUsd = onModel !== undefined && rule.model !== null ? onModel.costUsd : allCost
             if (rule.concurrent !== null) releaseGauge(slots, CONCURRENT)
-            if (rule.tokens !== null && tokens !== undefined) adjustWindow(slots, TOKENS, now, end, rule.windowMs, tokens - estimatedTokens())
+            // More than the estimate is carried past the window's edge (tokensWindow), not forgiven.
+            if (rule.tokens !== null && tokens !== undefined) adjustWindow(tokensWindow(rule, slots), { takenAtMs: now, nowMs: end, delta: tokens - estimatedTokens() })
             // Added to the period it was admitted in only: after a reset or a new period the call's row is before the start.
             if (rule.budgetUsd !== null && costUsd !== null && costUsd > 0 && Atomics.load(slots, SPEND_PERIOD) === periodTag(periodStartOf(rule, now))) {
               Atomics.add(slots, OWN_SPEND, toNano(costUsd))

@@ -7,8 +7,21 @@ const COUNT_BITS = 32n
 const COUNT_MASK = (1n << COUNT_BITS) - 1n
 const WINDOW_MASK = (1n << 31n) - 1n
 
+/**
+ * One window counter: a slot of a rule's shared counters and its window length. With
+ * `carryAbove` (a token limit), a count past it (a call that settled more than the window
+ * had left) is not forgiven at the window's edge: the next window starts with what is
+ * over, less `carryAbove` for each window passed, so over time the limit holds.
+ */
+export interface WindowCounter {
+  readonly slots: BigInt64Array
+  readonly index: number
+  readonly windowMs: number
+  readonly carryAbove?: number
+}
+
 export interface WindowState {
-  /** Units taken in the current window (0 when the slot holds an older window). */
+  /** Units taken in the current window, with what an earlier window carried into it. */
   readonly used: number
   /** Milliseconds until the current window ends. */
   readonly resetMs: number
@@ -24,39 +37,53 @@ function resetMsOf(nowMs: number, windowMs: number): number {
   return windowMs - (nowMs % windowMs)
 }
 
-function usedIn(packed: bigint, window: bigint): number {
-  return packed >> COUNT_BITS === window ? Number(packed & COUNT_MASK) : 0
+/** The count `packed` leaves for `window`: its own, or what an earlier window carries into it. */
+function usedIn(packed: bigint, window: bigint, carryAbove: number | undefined): number {
+  const held = packed >> COUNT_BITS
+  const count = Number(packed & COUNT_MASK)
+  if (held === window) return count
+  const passed = Number(window - held)
+  return carryAbove === undefined || passed <= 0 ? 0 : Math.max(0, count - carryAbove * passed)
 }
 
-export function peekWindow(slots: BigInt64Array, index: number, nowMs: number, windowMs: number): WindowState {
-  return { used: usedIn(Atomics.load(slots, index), windowIdOf(nowMs, windowMs)), resetMs: resetMsOf(nowMs, windowMs) }
+function pack(window: bigint, count: number): bigint {
+  return (window << COUNT_BITS) | BigInt(Math.max(0, Math.min(count, Number(COUNT_MASK))))
+}
+
+export function peekWindow(counter: WindowCounter, nowMs: number): WindowState {
+  return { used: usedIn(Atomics.load(counter.slots, counter.index), windowIdOf(nowMs, counter.windowMs), counter.carryAbove), resetMs: resetMsOf(nowMs, counter.windowMs) }
 }
 
 /** Takes `amount` units if the window's count stays within `limit`. */
-export function takeFromWindow(slots: BigInt64Array, index: number, nowMs: number, windowMs: number, amount: number, limit: number): TakeResult {
-  const window = windowIdOf(nowMs, windowMs)
-  const resetMs = resetMsOf(nowMs, windowMs)
+export function takeFromWindow(counter: WindowCounter, nowMs: number, take: { readonly amount: number; readonly limit: number }): TakeResult {
+  const { slots, index } = counter
+  const window = windowIdOf(nowMs, counter.windowMs)
+  const resetMs = resetMsOf(nowMs, counter.windowMs)
   for (;;) {
     const packed = Atomics.load(slots, index)
-    const used = usedIn(packed, window)
-    if (used + amount > limit) return { ok: false, used, resetMs }
-    const next = (window << COUNT_BITS) | BigInt(Math.min(used + amount, Number(COUNT_MASK)))
-    if (Atomics.compareExchange(slots, index, packed, next) === packed) return { ok: true, used: used + amount, resetMs }
+    const used = usedIn(packed, window, counter.carryAbove)
+    if (used + take.amount > take.limit) return { ok: false, used, resetMs }
+    if (Atomics.compareExchange(slots, index, packed, pack(window, used + take.amount)) === packed) return { ok: true, used: used + take.amount, resetMs }
   }
 }
 
 /**
- * Adds `delta` (negative to give back) to the count of the window that started at
- * `takenAtMs`'s window, if that window is still the current one; clamped at 0.
+ * Adds `delta` (negative to give back) to the count of the window the units were taken
+ * in (`takenAtMs`), clamped at 0; its count carries on from there (see WindowCounter). Once
+ * the slot holds a later window, nothing is given back (the estimate left with its
+ * window), and with `carryAbove` an excess goes into the window now current.
  */
-export function adjustWindow(slots: BigInt64Array, index: number, takenAtMs: number, nowMs: number, windowMs: number, delta: number): void {
-  const window = windowIdOf(nowMs, windowMs)
-  if (window !== windowIdOf(takenAtMs, windowMs) || delta === 0) return
+export function adjustWindow(counter: WindowCounter, change: { readonly takenAtMs: number; readonly nowMs: number; readonly delta: number }): void {
+  const { slots, index } = counter
+  const taken = windowIdOf(change.takenAtMs, counter.windowMs)
+  const current = windowIdOf(change.nowMs, counter.windowMs)
+  if (change.delta === 0) return
   for (;;) {
     const packed = Atomics.load(slots, index)
-    if (packed >> COUNT_BITS !== window) return
-    const used = Number(packed & COUNT_MASK)
-    const next = (window << COUNT_BITS) | BigInt(Math.max(0, Math.min(used + delta, Number(COUNT_MASK))))
+    let next: bigint
+    if (packed >> COUNT_BITS === taken) next = pack(taken, Number(packed & COUNT_MASK) + change.delta)
+    else if (counter.carryAbove !== undefined && change.delta > 0) next = pack(current, usedIn(packed, current, counter.carryAbove) + change.delta)
+    else return
     if (Atomics.compareExchange(slots, index, packed, next) === packed) return
   }
 }
@@ -79,8 +106,8 @@ export function releaseGauge(slots: BigInt64Array, index: number): void {
 }
 
 /** Sets the count of the current window (the other nodes' published count): read back by peekWindow, 0 once the window has passed. */
-export function setWindow(slots: BigInt64Array, index: number, nowMs: number, windowMs: number, count: number): void {
-  Atomics.store(slots, index, (windowIdOf(nowMs, windowMs) << COUNT_BITS) | BigInt(Math.max(0, Math.min(count, Number(COUNT_MASK)))))
+export function setWindow(counter: WindowCounter, nowMs: number, count: number): void {
+  Atomics.store(counter.slots, counter.index, pack(windowIdOf(nowMs, counter.windowMs), count))
 }
 
 /** When the window holding `nowMs` started (ms): what a node publishes beside its counts. */

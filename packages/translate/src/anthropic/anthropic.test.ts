@@ -137,6 +137,35 @@ describe("Anthropic streams (real recordings)", () => {
     expect(result.usage).toMatchObject({ promptTokens: 12, completionTokens: 30, cachedTokens: 0 })
   })
 
+  it("does not report message_start's output_tokens placeholder as the completion: a stream cut before message_delta has no completion count", () => {
+    const lines = recordedStreamLines("anthropic", "anthropic-text")
+    const cut = lines.filter((line) => !line.includes('"message_delta"') && !line.includes('"message_stop"'))
+    const usages = decodeStream(cut, {}, false).flatMap((output) => (output.type === "chunk" && output.chunk.usage !== undefined ? [output.chunk.usage] : []))
+    expect(usages.length).toBeGreaterThan(0)
+    expect(usages.every((usage) => usage.completionTokens === undefined && usage.totalTokens === undefined)).toBe(true)
+    expect(usages.at(-1)?.promptTokens).toBe(12)
+    // The whole stream still ends with message_delta's count.
+    expect(fold(decodeStream(lines)).usage).toMatchObject({ promptTokens: 12, completionTokens: 30, totalTokens: 42 })
+  })
+
+  it("drops content sent after the stop reason (repair output_after_finish, named once), so the client's stream ends as the row says", () => {
+    const lines = [
+      { type: "message_start", message: { id: "msg_1", model: "claude", content: [], stop_reason: null, usage: { input_tokens: 3, output_tokens: 1 } } },
+      { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } },
+      { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: "done" } },
+      { type: "message_delta", delta: { stop_reason: "end_turn", stop_sequence: null }, usage: { output_tokens: 1 } },
+      { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: " late" } },
+      { type: "content_block_start", index: 1, content_block: { type: "text", text: "later" } },
+      { type: "content_block_delta", index: 1, delta: { type: "text_delta", text: " still" } },
+      { type: "message_stop" },
+    ].map((line) => JSON.stringify(line))
+    const outputs = decodeStream(lines)
+    const result = fold(outputs)
+    expect(result.content).toBe("done")
+    expect(result.repaired).toEqual(["output_after_finish"])
+    expect(result.finishReason).toBe("stop")
+  })
+
   it("takes the input tokens message_delta restates", () => {
     const result = fold(decodeStream(recordedStreamLines("anthropic", "anthropic-message-delta-input-tokens")))
     expect(result.content).toBe("pong")

@@ -33,7 +33,9 @@ import {
  * its signature when it stops), tool_use blocks tool calls joined by the one
  * accumulator rule (a call that streamed no arguments gets `{}`, as the non-streamed
  * answer has), the forced structured-output tool's JSON is content. Usage from
- * message_start and message_delta is merged (the later count wins). `ping` and unknown
+ * message_start and message_delta is merged (the later count wins); message_start's
+ * output_tokens is a placeholder and is not reported. Content after the stop reason is
+ * dropped (repair `output_after_finish`). `ping` and unknown
  * event types are skipped, as Anthropic asks; an `error` event ends the stream with
  * its reason; a stream cut before message_stop is an error, never a silent stop.
  */
@@ -62,6 +64,8 @@ export interface AnthropicStreamState {
   /** Characters of thinking held for the signed block: bounded like tool arguments. */
   readonly heldChars: number
   readonly nowMs: number
+  /** Whether output after the stop reason was dropped already (its repair is named once). */
+  readonly droppedAfterFinish?: boolean
 }
 
 export function initialAnthropicStreamState(options: { readonly structuredOutputTool?: string; readonly limits?: StreamLimits; readonly nowMs?: number } = {}): AnthropicStreamState {
@@ -136,10 +140,14 @@ function decodeValue(state: AnthropicStreamState, value: unknown): Step {
     const chunk: { -readonly [K in keyof GenerateChunk]: GenerateChunk[K] } = {}
     if (id != null && id !== "") chunk.id = id
     if (model != null && model !== "") chunk.model = model
-    const next = usage == null ? state : { ...state, usage }
-    if (usage != null) chunk.usage = usageFromAnthropic(usage)
+    // Its output_tokens is a placeholder (1), not the answer's: a stream cut before message_delta has no completion count.
+    const start = usage == null ? undefined : withoutOutput(usage)
+    const next = start === undefined ? state : { ...state, usage: start }
+    if (start !== undefined) chunk.usage = usageFromAnthropic(start)
     return emit(next, chunk)
   }
+  // Content after the stop reason: no client accepts it, and the row says the answer ended there.
+  if ((isBlockStart(value) || isBlockDelta(value)) && state.finished) return dropAfterFinish(state)
   if (isBlockStart(value)) return blockStart(state, value.index, value.content_block)
   if (isBlockDelta(value)) return blockDelta(state, value.index, value.delta)
   if (isBlockStop(value)) return blockStop(state, value.index)
@@ -255,6 +263,10 @@ function finishCalls(state: AnthropicStreamState): FinishStep {
   return { ok: true, state: { ...state, toolCalls: step.accumulator }, deltas: toolCallDeltas(step.events) }
 }
 
+function dropAfterFinish(state: AnthropicStreamState): Step {
+  return state.droppedAfterFinish === true ? [state, NOTHING] : emit({ ...state, droppedAfterFinish: true }, { repaired: ["output_after_finish"] })
+}
+
 function emit(state: AnthropicStreamState, chunk: GenerateChunk): Step {
   return Object.keys(chunk).length === 0 ? [state, NOTHING] : [state, [{ type: "chunk", chunk }]]
 }
@@ -274,4 +286,9 @@ function isEmptyObject(value: unknown): boolean {
 /** message_delta usage sends null for counts it does not restate; those must not erase message_start's. */
 function definedOnly(usage: AnthropicUsage): AnthropicUsage {
   return Object.fromEntries(Object.entries(usage).filter((entry) => entry[1] !== null && entry[1] !== undefined))
+}
+
+function withoutOutput(usage: AnthropicUsage): AnthropicUsage {
+  const { output_tokens: _placeholder, ...rest } = usage
+  return rest
 }

@@ -132,6 +132,25 @@ describe("the stream decoder (upstream OpenAI-compatible chunks -> internal chun
     expect(decodeStreamEvent(state, { type: "data", data: '{"choices":[{"index":0,"delta":{"content":"late"}}]}' })[1]).toEqual([])
   })
 
+  it("drops a choice's output after its finish chunk (recorded as a repair), so the client's stream ends as cleanly as its row says", () => {
+    const outputs = decodeAll([
+      '{"id":"x","model":"m","created":1,"choices":[{"index":0,"delta":{"content":"done"},"finish_reason":"stop"}]}',
+      '{"id":"x","choices":[{"index":0,"delta":{"content":"late","tool_calls":[{"index":0,"id":"c","function":{"name":"f","arguments":"{}"}}]},"logprobs":{"content":[]}}]}',
+      '{"id":"x","choices":[{"index":0,"delta":{"reasoning_content":"later"}}]}',
+      '{"id":"x","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}',
+    ])
+    const chunks = chunksOf(outputs)
+    expect(chunks.map((chunk) => chunk.deltaContent ?? chunk.deltaReasoning ?? chunk.deltaToolCalls).filter((text) => text !== undefined)).toEqual(["done"])
+    expect(chunks.flatMap((chunk) => chunk.repaired ?? [])).toEqual(["output_after_finish"])
+    expect(chunks.at(-1)?.usage).toMatchObject({ promptTokens: 3, completionTokens: 1 })
+    let encoder = initialStreamEncoderState({ id: "chatcmpl-1", created: 1, model: "m" }, true)
+    for (const event of [...chunks.map((chunk) => ({ type: "chunk" as const, chunk })), { type: "end" as const }]) {
+      const [next, encoded] = encodeStreamEvent(encoder, event)
+      encoder = next
+      expect(encoded.filter((output) => output.type === "error")).toEqual([])
+    }
+  })
+
   it("follows tool calls that arrive without an index, by id", () => {
     const chunks = chunksOf(
       decodeAll([

@@ -30,7 +30,8 @@ import {
  * Magistral `thinking` parts), usage (also Groq's `x_groq.usage`), logprobs, citations
  * and the upstream's extension fields; maps every choice by index (n > 1); joins tool
  * calls by the one accumulator rule, within bounds; reads a legacy `function_call`
- * stream as a tool call; turns an in-stream `{"error":…}` frame into its reason.
+ * stream as a tool call; turns an in-stream `{"error":…}` frame into its reason; drops
+ * a choice's output after its finish reason (repair `output_after_finish`).
  * A stream that ends with `[DONE]` but no finish reason is finished as `tool_calls`
  * or `stop` and the repair recorded; one cut without `[DONE]` and without a finish
  * reason is an error, never a silent `stop`.
@@ -178,6 +179,11 @@ function decodeChoice(state: StreamDecoderState, choice: ChunkChoice, repairs: R
     if (state.choices.length >= MAX_CHOICES || !Number.isInteger(index) || index < 0) return { ok: false, detail: `unexpected choice index ${index}` }
     current = { index, finished: false, toolCalls: initialToolCallAccumulator(state.limits) }
   }
+  // Output after the choice's finish: no client accepts it, and the row says the answer ended there.
+  if (current.finished) {
+    if (saysSomething(choice)) repairs.push("output_after_finish")
+    return { ok: true, state, chunk: undefined }
+  }
   const out: MutableChunk = index === 0 ? {} : { choiceIndex: index }
   const delta = choice.delta
   if (delta != null) {
@@ -224,6 +230,23 @@ function decodeChoice(state: StreamDecoderState, choice: ChunkChoice, repairs: R
   const choices = state.choices.some((c) => c.index === index) ? state.choices.map((c) => (c.index === index ? updated : c)) : [...state.choices, updated]
   const meaningful = Object.keys(out).some((key) => key !== "choiceIndex")
   return { ok: true, state: { ...state, choices }, chunk: meaningful ? out : undefined }
+}
+
+/** Whether a choice's chunk carries output (text, reasoning, refusal, tool calls, citations, logprobs), not just an empty delta. */
+function saysSomething(choice: ChunkChoice): boolean {
+  const delta = choice.delta
+  if (choice.logprobs != null) return true
+  if (delta == null) return false
+  const content = readContentParts(delta.content)
+  return (
+    (content.text !== null && content.text !== "") ||
+    content.reasoning !== "" ||
+    content.unknownParts.length > 0 ||
+    [delta.reasoning_content, delta.reasoning, delta.refusal].some((text) => text != null && text !== "") ||
+    (delta.tool_calls?.length ?? 0) > 0 ||
+    delta.function_call != null ||
+    (delta.annotations?.length ?? 0) > 0
+  )
 }
 
 function fragmentOf(index: number | undefined, id: string | undefined, name: string | undefined, args: Parameters<typeof readToolArguments>[0], repairs: Repair[]): ToolCallFragment {
