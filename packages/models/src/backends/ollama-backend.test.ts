@@ -26,6 +26,22 @@ async function trickle(res: ServerResponse, text: string): Promise<void> {
   res.end()
 }
 
+/** How many bytes the hostile upstream managed to write before the gateway hung up, by model. */
+const written = new Map<string, number>()
+
+/** One NDJSON line of `total` bytes in 64 KiB pieces, as fast as the reader takes them, stopping when it hangs up. */
+async function endlessLine(res: ServerResponse, model: string, total: number): Promise<void> {
+  res.writeHead(200, { "content-type": "application/x-ndjson" })
+  const piece = Buffer.alloc(64 * 1024, "x")
+  let sent = 0
+  while (sent < total && !res.destroyed) {
+    if (!res.write(piece)) await new Promise((resolve) => res.once("drain", resolve).once("close", resolve))
+    sent += piece.length
+    written.set(model, sent)
+  }
+  res.end()
+}
+
 const answerJson = (res: ServerResponse, status: number, body: string) => {
   res.writeHead(status, { "content-type": "application/json" })
   res.end(body)
@@ -55,6 +71,8 @@ const upstream = localUpstream((request, res) => {
       const first = fixture("chat-thinking.ndjson").split("\n")[0] ?? ""
       return trickle(res, `${first}\n{"error":"an error was encountered while running the model"}\n`)
     }
+    case "one-huge-line":
+      return endlessLine(res, model, 50 * 1024 * 1024)
     case "cut-short":
       return trickle(res, fixture("chat-thinking.ndjson").split("\n").slice(0, 2).join("\n"))
     default:
@@ -175,6 +193,14 @@ describe("the ollama backend's errors (docs.ollama.com/api/errors)", () => {
     const hidden = await failureOf(collectChunks(backend({ exposeUpstreamErrors: false }).generateStream(chat("errors-mid-stream", true), callContext())))
     expect(hidden.reason).toMatchObject({ _tag: "UpstreamError" })
     expect(hidden.reason !== undefined && "message" in hidden.reason ? hidden.reason.message : undefined).toBeUndefined()
+  })
+
+  it("refuses a 50 MB line once it passes the 16 MiB line limit, without reading the rest", async () => {
+    const { reason } = await failureOf(collectChunks(backend().generateStream(chat("one-huge-line", true), callContext())))
+    expect(reason).toMatchObject({ _tag: "UpstreamError", code: "invalid_upstream_stream" })
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    // The limit, plus what the sockets' buffers hold; the whole line would be 50 MiB.
+    expect(written.get("one-huge-line") ?? 0).toBeLessThan(24 * 1024 * 1024)
   })
 
   it("a stream that ends before its done line is an error, never a silent stop", async () => {

@@ -14,8 +14,9 @@ export interface SseDecoder {
   end(): readonly SseEvent[]
 }
 
-/** Per spec: a line longer than this is not an event we can use, and must not grow memory without bound. */
-const DEFAULT_MAX_BUFFER = 16 * 1024 * 1024
+/** Per spec: a line longer than this is not an event we can use, and must not grow memory without bound. The NDJSON splitter uses the same bound (in bytes; the SSE parser counts characters). */
+export const MAX_STREAM_LINE = 16 * 1024 * 1024
+const DEFAULT_MAX_BUFFER = MAX_STREAM_LINE
 
 /**
  * Decodes an SSE byte stream into events per the WHATWG spec (LF, CR and CRLF line
