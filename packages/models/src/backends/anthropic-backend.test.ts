@@ -69,6 +69,14 @@ const upstream = localUpstream((request, res) => {
     res.end(JSON.stringify({ type: "error", error: { type: "overloaded_error", message: "Overloaded (node claude-7.internal.example)" }, request_id: "req_011CSHoEeqs5C35K2UUqR7Fy" }))
     return
   }
+  if (model === "pings-forever") {
+    // The recorded text stream up to its first text delta, then only its recorded `ping` event, forever.
+    res.writeHead(200, { "content-type": "text/event-stream" })
+    for (const line of lines("anthropic-text").slice(0, 4)) res.write(`event: ${String(JSON.parse(line).type)}\ndata: ${line}\n\n`)
+    const timer = setInterval(() => res.write('event: ping\ndata: {"type":"ping"}\n\n'), 50)
+    res.on("close", () => clearInterval(timer))
+    return
+  }
   const fixture = fixtures[model]
   if (body["stream"] === true && fixture?.stream !== undefined) {
     res.writeHead(200, { "content-type": "text/event-stream" })
@@ -283,6 +291,14 @@ describe("the Anthropic backend", () => {
     // With thinking off, nothing is added: the API needs the blocks only with thinking on.
     await anthropic.generate(call("text", followUp, {}, calcTool), callContext())
     expect(assistantTurnSent()).toEqual([{ type: "tool_use", id: "toolu_01ThinkCalcStream", name: "calc", input: { x: 925 } }])
+  })
+
+  it("ends a stream that only pings after its first text at the idle timeout: a ping is not content", async () => {
+    const started = Date.now()
+    const timeouts = { ...testUpstreamOptions("", undefined).timeouts, firstByteMs: 30_000, idleMs: 400, totalMs: 60_000 }
+    const { reason } = await failureOf(collectChunks(backend({ timeouts }).generateStream({ ...call("pings-forever"), stream: true }, callContext())))
+    expect(reason).toEqual({ _tag: "UpstreamTimeout", phase: "idle" })
+    expect(Date.now() - started).toBeLessThan(20_000)
   })
 
   it("is generative only: embed refuses", async () => {

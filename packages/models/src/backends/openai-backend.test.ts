@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http"
 import type { ChatCall } from "@harper-gateway/translate"
 import { describe, expect, it } from "vitest"
-import { callContext, failureOf, testUpstreamOptions } from "../../test/backend-calls.ts"
+import { callContext, collectChunks, failureOf, testUpstreamOptions } from "../../test/backend-calls.ts"
 import { localUpstream } from "../../test/local-upstream.ts"
 import { createOpenAIBackend, type OpenAIBackendOptions } from "./openai-backend.ts"
 import { DEFAULT_TIMEOUTS } from "./upstream-options.ts"
@@ -32,7 +32,7 @@ const upstream = localUpstream((request, res) => {
       return pour(res, model, 256 * 1024 * 1024)
     case "keepalive-forever": {
       res.writeHead(200, { "content-type": "text/event-stream" })
-      res.write(`data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model, choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }] })}\n\n`)
+      res.write(`data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model, choices: [{ index: 0, delta: { role: "assistant", content: "Hi" }, finish_reason: null }] })}\n\n`)
       const timer = setInterval(() => res.write(": keepalive\n\n"), 50)
       res.on("close", () => clearInterval(timer))
       return
@@ -43,6 +43,30 @@ const upstream = localUpstream((request, res) => {
         () => res.write(`data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model, choices: [{ index: 0, delta: { content: "x" }, finish_reason: null }] })}\n\n`),
         50,
       )
+      res.on("close", () => clearInterval(timer))
+      return
+    }
+    case "empty-chunks-forever": {
+      // Chunks that carry nothing (a role, an empty content): bytes and events, but no content.
+      res.writeHead(200, { "content-type": "text/event-stream" })
+      const timer = setInterval(() => res.write(`data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model, choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }] })}\n\n`), 50)
+      res.on("close", () => clearInterval(timer))
+      return
+    }
+    case "slow-first-token": {
+      // A reasoning model: its role at once, then silence longer than idleMs before the first token.
+      res.writeHead(200, { "content-type": "text/event-stream" })
+      const chunk = (delta: Record<string, unknown>, finish: string | null) => `data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`
+      res.write(chunk({ role: "assistant", content: "" }, null))
+      const timer = setTimeout(() => res.end(`${chunk({ content: "42" }, null)}${chunk({}, "stop")}data: [DONE]\n\n`), 1_000)
+      res.on("close", () => clearTimeout(timer))
+      return
+    }
+    case "dripping-body": {
+      // A non-streamed answer's headers, then one byte every 50 ms, forever.
+      res.writeHead(200, { "content-type": "application/json" })
+      res.write("{")
+      const timer = setInterval(() => res.write(" "), 50)
       res.on("close", () => clearInterval(timer))
       return
     }
@@ -96,6 +120,24 @@ describe("the openai backend against a hostile upstream", () => {
     const { reason, ms } = await drain("drip-forever", { timeouts: { ...DEFAULT_TIMEOUTS, idleMs: 5_000, totalMs: 800 } })
     expect(reason).toEqual({ _tag: "UpstreamTimeout", phase: "total", shouldRetry: false })
     expect(ms).toBeGreaterThanOrEqual(700)
+  })
+
+  it("ends a stream of chunks that carry nothing at the idle timeout: only content is progress", async () => {
+    const { reason, ms } = await drain("empty-chunks-forever", { timeouts: { ...DEFAULT_TIMEOUTS, firstByteMs: 400, idleMs: 400, totalMs: 60_000 } })
+    expect(reason).toEqual({ _tag: "UpstreamTimeout", phase: "first_byte" })
+    expect(ms).toBeLessThan(30_000)
+  })
+
+  it("waits firstByteMs, not idleMs, for a stream's first content: a reasoning model may be silent before its first token", async () => {
+    const chunks = await collectChunks(backend({ timeouts: { ...DEFAULT_TIMEOUTS, firstByteMs: 30_000, idleMs: 200, totalMs: 60_000 } }).generateStream(call("slow-first-token", true), callContext()))
+    expect(chunks.map((chunk) => chunk.deltaContent ?? "").join("")).toBe("42")
+  })
+
+  it("ends a non-streamed answer whose body drips in at the body deadline, not the total one", async () => {
+    const started = Date.now()
+    const { reason } = await failureOf(backend({ timeouts: { ...DEFAULT_TIMEOUTS, bodyMs: 400, totalMs: 60_000 } }).generate(call("dripping-body"), callContext()))
+    expect(reason).toEqual({ _tag: "UpstreamTimeout", phase: "body" })
+    expect(Date.now() - started).toBeLessThan(30_000)
   })
 
   it("passes an upstream's JSON error message on redacted, keeps the body for the operator, and hides the message when told to", async () => {
