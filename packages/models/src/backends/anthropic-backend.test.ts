@@ -2,6 +2,7 @@ import { decodeChatRequest, isRetryable, toOpenAIError, type ChatCall, type Gene
 import { describe, expect, it } from "vitest"
 import { recordedBody, recordedStreamLines } from "../../../translate/test/recorded-provider.ts"
 import { callContext, collectChunks, failureOf, testUpstreamOptions } from "../../test/backend-calls.ts"
+import { errorBody } from "../../test/error-bodies.ts"
 import { localUpstream, type ReceivedRequest } from "../../test/local-upstream.ts"
 import { ANTHROPIC_DEFAULTS, createAnthropicBackend, type AnthropicBackendOptions } from "./anthropic-backend.ts"
 import { createThinkingBlockStore, DEFAULT_THINKING_STORE } from "./thinking-block-store.ts"
@@ -67,6 +68,12 @@ const upstream = localUpstream((request, res) => {
     // Anthropic's documented overloaded answer; the host in the message must not reach a client.
     res.writeHead(529, { "content-type": "application/json", "retry-after": "7" })
     res.end(JSON.stringify({ type: "error", error: { type: "overloaded_error", message: "Overloaded (node claude-7.internal.example)" }, request_id: "req_011CSHoEeqs5C35K2UUqR7Fy" }))
+    return
+  }
+  if (model === "anthropic-rate-limit") {
+    // Anthropic's documented error body, as the body of a 200.
+    res.writeHead(200, { "content-type": "application/json" })
+    res.end(errorBody(model))
     return
   }
   if (model === "pings-forever") {
@@ -291,6 +298,12 @@ describe("the Anthropic backend", () => {
     // With thinking off, nothing is added: the API needs the blocks only with thinking on.
     await anthropic.generate(call("text", followUp, {}, calcTool), callContext())
     expect(assistantTurnSent()).toEqual([{ type: "tool_use", id: "toolu_01ThinkCalcStream", name: "calc", input: { x: 925 } }])
+  })
+
+  it("maps a 200 whose body is an Anthropic error as that error: a rate_limit_error is a 429 with its message", async () => {
+    const { reason, detail } = await failureOf(backend().generate(call("anthropic-rate-limit"), callContext()))
+    expect(reason).toMatchObject({ _tag: "RateLimited", message: expect.stringContaining("per-minute rate limit") })
+    expect(detail).toContain("req_011CSHoEeqs5C35K2UUqR7Fy")
   })
 
   it("ends a stream that only pings after its first text at the idle timeout: a ping is not content", async () => {

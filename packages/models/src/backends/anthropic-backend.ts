@@ -2,6 +2,7 @@ import {
   ANTHROPIC_VERSION,
   decodeAnthropicStreamEvent,
   encodeMessagesRequest,
+  anthropicErrorBodyStatus,
   fromAnthropicError,
   fromMessagesResponse,
   GatewayFailure,
@@ -53,6 +54,7 @@ export function createAnthropicBackend(options: AnthropicBackendOptions): Genera
     ...options,
     headers,
     errorOf: (answer) => fromAnthropicError(answer, options.now(), { exposeMessage: options.exposeUpstreamErrors }),
+    errorStatusOf: anthropicErrorBodyStatus,
   })
 
   /** The request body, with the signed thinking an unmodified client dropped put back where the API needs it. */

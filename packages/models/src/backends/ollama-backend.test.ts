@@ -10,6 +10,7 @@ import type { ServerResponse } from "node:http"
 import { base64ToFloat32, toEmbeddingsResponse, type ChatCall, type EmbedCall } from "@harper-gateway/translate"
 import { describe, expect, it } from "vitest"
 import { callContext, collectChunks, failureOf, testUpstreamOptions } from "../../test/backend-calls.ts"
+import { errorBody } from "../../test/error-bodies.ts"
 import { localUpstream } from "../../test/local-upstream.ts"
 import { createOllamaBackend, type OllamaBackendOptions } from "./ollama-backend.ts"
 
@@ -71,6 +72,8 @@ const upstream = localUpstream((request, res) => {
       const first = fixture("chat-thinking.ndjson").split("\n")[0] ?? ""
       return trickle(res, `${first}\n{"error":"an error was encountered while running the model"}\n`)
     }
+    case "error-in-200":
+      return answerJson(res, 200, errorBody("ollama-model-error"))
     case "one-huge-line":
       return endlessLine(res, model, 50 * 1024 * 1024)
     case "cut-short":
@@ -193,6 +196,11 @@ describe("the ollama backend's errors (docs.ollama.com/api/errors)", () => {
     const hidden = await failureOf(collectChunks(backend({ exposeUpstreamErrors: false }).generateStream(chat("errors-mid-stream", true), callContext())))
     expect(hidden.reason).toMatchObject({ _tag: "UpstreamError" })
     expect(hidden.reason !== undefined && "message" in hidden.reason ? hidden.reason.message : undefined).toBeUndefined()
+  })
+
+  it("a 200 whose body is Ollama's error object is that error, its message passed on", async () => {
+    const { reason } = await failureOf(backend().generate(chat("error-in-200", false), callContext()))
+    expect(reason).toMatchObject({ _tag: "UpstreamError", upstreamStatus: 500, message: "an error was encountered while running the model: unexpected EOF" })
   })
 
   it("refuses a 50 MB line once it passes the 16 MiB line limit, without reading the rest", async () => {

@@ -2,6 +2,7 @@ import type { ServerResponse } from "node:http"
 import type { ChatCall } from "@harper-gateway/translate"
 import { describe, expect, it } from "vitest"
 import { callContext, collectChunks, failureOf, testUpstreamOptions } from "../../test/backend-calls.ts"
+import { errorBody } from "../../test/error-bodies.ts"
 import { localUpstream } from "../../test/local-upstream.ts"
 import { createOpenAIBackend, type OpenAIBackendOptions } from "./openai-backend.ts"
 import { DEFAULT_TIMEOUTS } from "./upstream-options.ts"
@@ -70,6 +71,11 @@ const upstream = localUpstream((request, res) => {
       res.on("close", () => clearInterval(timer))
       return
     }
+    case "openrouter-provider-error":
+    case "openai-rate-limit":
+      // A provider error object as the body of a 200 (proxies and OpenAI-compatible providers do this).
+      res.writeHead(200, { "content-type": "application/json" })
+      return res.end(errorBody(model))
     case "leaky-error":
       res.writeHead(400, { "content-type": "application/json" })
       return res.end(JSON.stringify({ error: { message: "backend vllm-3.gpu.internal (10.2.3.4) said: Authorization: Basic YWRtaW46aHVudGVyMg== is invalid", type: "invalid_request_error" } }))
@@ -138,6 +144,17 @@ describe("the openai backend against a hostile upstream", () => {
     const { reason } = await failureOf(backend({ timeouts: { ...DEFAULT_TIMEOUTS, bodyMs: 400, totalMs: 60_000 } }).generate(call("dripping-body"), callContext()))
     expect(reason).toEqual({ _tag: "UpstreamTimeout", phase: "body" })
     expect(Date.now() - started).toBeLessThan(30_000)
+  })
+
+  it("maps a 200 whose body is an error object as the provider's error: its status, its message redacted, the body kept for the operator", async () => {
+    const proxied = await failureOf(backend().generate(call("openrouter-provider-error"), callContext()))
+    expect(proxied.reason).toMatchObject({ _tag: "UpstreamError", upstreamStatus: 502, message: expect.stringContaining("Provider returned error") })
+    expect(JSON.stringify(proxied.reason)).not.toMatch(/gpu-node-7|10\.1\.2\.3/)
+    expect(proxied.detail).toContain("gpu-node-7.internal.example")
+    const limited = await failureOf(backend().generate(call("openai-rate-limit"), callContext()))
+    expect(limited.reason).toMatchObject({ _tag: "RateLimited", message: expect.stringContaining("Rate limit reached") })
+    const hidden = await failureOf(backend({ exposeUpstreamErrors: false }).generate(call("openai-rate-limit"), callContext()))
+    expect(hidden.reason).toEqual({ _tag: "RateLimited" })
   })
 
   it("passes an upstream's JSON error message on redacted, keeps the body for the operator, and hides the message when told to", async () => {

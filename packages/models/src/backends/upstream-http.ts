@@ -33,6 +33,12 @@ export interface UpstreamHttpOptions {
   readonly maxErrorBytes: number
   /** The protocol's error mapper (translate's `fromUpstreamError`, `fromAnthropicError`, …). */
   readonly errorOf: (answer: UpstreamErrorAnswer) => GatewayError
+  /**
+   * The status a 2xx answer's parsed body implies when it is the protocol's error object
+   * (translate's `openAIErrorBodyStatus`, `anthropicErrorBodyStatus`, …), undefined for an
+   * answer: such a body is mapped by `errorOf` with that status.
+   */
+  readonly errorStatusOf: (answer: unknown) => number | undefined
 }
 
 /**
@@ -114,11 +120,15 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
     deadline.headersArrived()
     if (response.statusCode >= 400) {
       const { bytes } = await readBounded(response.body, options.maxErrorBytes)
-      const text = bytes.toString("utf8")
-      const reason = options.errorOf({ status: response.statusCode, body: text, header: (name) => single(response.headers[name]) })
-      throw new GatewayFailure(reason, upstreamErrorDetail(response.statusCode, text))
+      throw errorAnswer(response, response.statusCode, bytes.toString("utf8"))
     }
     return response
+  }
+
+  /** An error answer as the protocol's mapper reads it with `status`; the body, as sent, goes to the operator. */
+  function errorAnswer(response: Dispatcher.ResponseData, status: number, text: string): GatewayFailure {
+    const reason = options.errorOf({ status, body: text, header: (name) => single(response.headers[name]) })
+    return new GatewayFailure(reason, upstreamErrorDetail(response.statusCode, text))
   }
 
   return {
@@ -127,12 +137,16 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
       try {
         const response = await post(path, body, deadline)
         const bytes = await readAnswer(response.body, limit)
+        const text = bytes.toString("utf8")
         let parsed: unknown
         try {
-          parsed = JSON.parse(bytes.toString("utf8"))
+          parsed = JSON.parse(text)
         } catch {
           throw new GatewayFailure({ _tag: "UpstreamError", code: "invalid_upstream_response", detail: "the upstream's answer is not JSON" })
         }
+        // A provider error object sent with 200 is that error, not an invalid answer.
+        const impliedStatus = options.errorStatusOf(parsed)
+        if (impliedStatus !== undefined) throw errorAnswer(response, impliedStatus, text.length > options.maxErrorBytes ? text.slice(0, options.maxErrorBytes) : text)
         const outcome = map(parsed)
         if (!outcome.ok) throw new GatewayFailure(outcome.error)
         return outcome.value
