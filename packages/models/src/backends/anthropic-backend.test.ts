@@ -260,6 +260,14 @@ describe("the Anthropic backend", () => {
     expect(midStream.reason?._tag).toBe("UpstreamUnavailable")
   })
 
+  it("an error event mid-stream shows its message only as the model's config allows, as an error answer does", async () => {
+    const stream = { ...call("overloaded-midstream"), stream: true }
+    const shown = await failureOf(() => collectChunks(backend().generateStream(stream, callContext())))
+    expect(shown.reason).toMatchObject({ _tag: "UpstreamUnavailable", message: "Overloaded" })
+    const hidden = await failureOf(() => collectChunks(backend({ exposeUpstreamErrors: false }).generateStream(stream, callContext())))
+    expect(hidden.reason).toEqual({ _tag: "UpstreamUnavailable" })
+  })
+
   it("reads thinking as reasoning with its signed block, streamed and not", async () => {
     const result = await backend().generate(call("thinking", undefined, { reasoningEffort: "low" }), callContext())
     expect(lastReceived().body["thinking"]).toEqual({ type: "enabled", budget_tokens: 2048 })

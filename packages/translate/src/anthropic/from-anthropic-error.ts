@@ -40,9 +40,9 @@ export function anthropicErrorBodyStatus(answer: unknown): number | undefined {
 }
 
 /** An in-stream `error` event's `error` object to a reason, its status derived from the error type. */
-export function fromAnthropicStreamError(error: { readonly type?: string | null | undefined }, nowMs: number): GatewayError {
+export function fromAnthropicStreamError(error: { readonly type?: string | null | undefined }, nowMs: number, options: UpstreamErrorOptions = {}): GatewayError {
   const status = statusByErrorType.get(error.type ?? "") ?? 500
-  return fromAnthropicError({ status, body: JSON.stringify({ type: "error", error }), header: () => undefined }, nowMs)
+  return fromAnthropicError({ status, body: JSON.stringify({ type: "error", error }), header: () => undefined }, nowMs, options)
 }
 
 function errorType(body: string): string | undefined {
