@@ -15,7 +15,7 @@
  * 400, `fault-malformed` broken JSON with a 200, `fault-slow-first-byte` waits 1.5 s.
  * Hostile ones: `hostile-error-json` / `hostile-error-html` put hosts, addresses and
  * credentials in a 400 JSON / 502 HTML error, `hostile-huge` answers 64 MiB, and
- * `hostile-keepalive` streams one chunk then only `: keepalive` comments, forever.
+ * `hostile-keepalive` streams one chunk of text (content: the idle clock runs from it) then only `: keepalive` comments, forever.
  * `fidelity-…` models answer the canned dialects of fidelity-upstream.ts.
  */
 import { createServer, type IncomingMessage, type Server } from "node:http"
@@ -142,7 +142,7 @@ export async function startReplayUpstream(recordedDir: string): Promise<ReplayUp
     }
     if (model === "hostile-keepalive") {
       res.writeHead(200, { "content-type": "text/event-stream" })
-      res.write(`data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model, choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }] })}\n\n`)
+      res.write(`data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model, choices: [{ index: 0, delta: { role: "assistant", content: "Hi" }, finish_reason: null }] })}\n\n`)
       const timer = setInterval(() => res.write(": keepalive\n\n"), 100)
       res.on("close", () => clearInterval(timer))
       return

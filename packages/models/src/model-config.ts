@@ -7,9 +7,12 @@ const PositiveInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
 
 const Timeouts = Schema.Struct({
   connectMs: Schema.optionalKey(PositiveInt),
+  /** Until the answer's headers; for a stream, until its first content. */
   firstByteMs: Schema.optionalKey(PositiveInt),
-  /** Between two data events of a stream (SSE comments are not progress). */
+  /** Between two contents of a stream (pings, SSE comments and empty chunks are not progress). */
   idleMs: Schema.optionalKey(PositiveInt),
+  /** A non-streamed answer's body, from its headers to its last byte. */
+  bodyMs: Schema.optionalKey(PositiveInt),
   /** The whole call, first byte to last. */
   totalMs: Schema.optionalKey(PositiveInt),
 })

@@ -12,6 +12,14 @@ describe("readGatewayConfig", () => {
     expect(readGatewayConfig({ responses: { ttlDays: 0 } })).toMatchObject({ ok: false, message: expect.stringContaining("responses.ttlDays") })
   })
 
+  it("reads a model's body deadline, a positive whole number of milliseconds", () => {
+    const model = (bodyMs: unknown) => ({ models: { generative: { m: { backend: "openai", timeouts: { bodyMs } } } } })
+    expect(readGatewayConfig(model(30_000))).toEqual({ ok: true, config: model(30_000) })
+    for (const bad of [0, -1, 1.5, "60s"]) {
+      expect(readGatewayConfig(model(bad))).toMatchObject({ ok: false, message: expect.stringContaining("models.generative.m.timeouts.bodyMs") })
+    }
+  })
+
   it("names what is wrong", () => {
     expect(readGatewayConfig({ models: { generative: { default: { backend: "llama" } } } })).toMatchObject({
       ok: false,

@@ -2,6 +2,7 @@ import { decodeChatRequest, isRetryable, toOpenAIError, type ChatCall, type Gene
 import { describe, expect, it } from "vitest"
 import { recordedBody, recordedStreamLines } from "../../../translate/test/recorded-provider.ts"
 import { callContext, collectChunks, failureOf, testUpstreamOptions } from "../../test/backend-calls.ts"
+import { errorBody } from "../../test/error-bodies.ts"
 import { localUpstream, type ReceivedRequest } from "../../test/local-upstream.ts"
 import { ANTHROPIC_DEFAULTS, createAnthropicBackend, type AnthropicBackendOptions } from "./anthropic-backend.ts"
 import { createThinkingBlockStore, DEFAULT_THINKING_STORE } from "./thinking-block-store.ts"
@@ -67,6 +68,20 @@ const upstream = localUpstream((request, res) => {
     // Anthropic's documented overloaded answer; the host in the message must not reach a client.
     res.writeHead(529, { "content-type": "application/json", "retry-after": "7" })
     res.end(JSON.stringify({ type: "error", error: { type: "overloaded_error", message: "Overloaded (node claude-7.internal.example)" }, request_id: "req_011CSHoEeqs5C35K2UUqR7Fy" }))
+    return
+  }
+  if (model === "anthropic-rate-limit") {
+    // Anthropic's documented error body, as the body of a 200.
+    res.writeHead(200, { "content-type": "application/json" })
+    res.end(errorBody(model))
+    return
+  }
+  if (model === "pings-forever") {
+    // The recorded text stream up to its first text delta, then only its recorded `ping` event, forever.
+    res.writeHead(200, { "content-type": "text/event-stream" })
+    for (const line of lines("anthropic-text").slice(0, 4)) res.write(`event: ${String(JSON.parse(line).type)}\ndata: ${line}\n\n`)
+    const timer = setInterval(() => res.write('event: ping\ndata: {"type":"ping"}\n\n'), 50)
+    res.on("close", () => clearInterval(timer))
     return
   }
   const fixture = fixtures[model]
@@ -245,6 +260,14 @@ describe("the Anthropic backend", () => {
     expect(midStream.reason?._tag).toBe("UpstreamUnavailable")
   })
 
+  it("an error event mid-stream shows its message only as the model's config allows, as an error answer does", async () => {
+    const stream = { ...call("overloaded-midstream"), stream: true }
+    const shown = await failureOf(() => collectChunks(backend().generateStream(stream, callContext())))
+    expect(shown.reason).toMatchObject({ _tag: "UpstreamUnavailable", message: "Overloaded" })
+    const hidden = await failureOf(() => collectChunks(backend({ exposeUpstreamErrors: false }).generateStream(stream, callContext())))
+    expect(hidden.reason).toEqual({ _tag: "UpstreamUnavailable" })
+  })
+
   it("reads thinking as reasoning with its signed block, streamed and not", async () => {
     const result = await backend().generate(call("thinking", undefined, { reasoningEffort: "low" }), callContext())
     expect(lastReceived().body["thinking"]).toEqual({ type: "enabled", budget_tokens: 2048 })
@@ -283,6 +306,20 @@ describe("the Anthropic backend", () => {
     // With thinking off, nothing is added: the API needs the blocks only with thinking on.
     await anthropic.generate(call("text", followUp, {}, calcTool), callContext())
     expect(assistantTurnSent()).toEqual([{ type: "tool_use", id: "toolu_01ThinkCalcStream", name: "calc", input: { x: 925 } }])
+  })
+
+  it("maps a 200 whose body is an Anthropic error as that error: a rate_limit_error is a 429 with its message", async () => {
+    const { reason, detail } = await failureOf(backend().generate(call("anthropic-rate-limit"), callContext()))
+    expect(reason).toMatchObject({ _tag: "RateLimited", message: expect.stringContaining("per-minute rate limit") })
+    expect(detail).toContain("req_011CSHoEeqs5C35K2UUqR7Fy")
+  })
+
+  it("ends a stream that only pings after its first text at the idle timeout: a ping is not content", async () => {
+    const started = Date.now()
+    const timeouts = { ...testUpstreamOptions("", undefined).timeouts, firstByteMs: 30_000, idleMs: 400, totalMs: 60_000 }
+    const { reason } = await failureOf(collectChunks(backend({ timeouts }).generateStream({ ...call("pings-forever"), stream: true }, callContext())))
+    expect(reason).toEqual({ _tag: "UpstreamTimeout", phase: "idle" })
+    expect(Date.now() - started).toBeLessThan(20_000)
   })
 
   it("is generative only: embed refuses", async () => {

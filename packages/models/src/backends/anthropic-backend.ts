@@ -2,6 +2,7 @@ import {
   ANTHROPIC_VERSION,
   decodeAnthropicStreamEvent,
   encodeMessagesRequest,
+  anthropicErrorBodyStatus,
   fromAnthropicError,
   fromMessagesResponse,
   GatewayFailure,
@@ -53,6 +54,7 @@ export function createAnthropicBackend(options: AnthropicBackendOptions): Genera
     ...options,
     headers,
     errorOf: (answer) => fromAnthropicError(answer, options.now(), { exposeMessage: options.exposeUpstreamErrors }),
+    errorStatusOf: anthropicErrorBodyStatus,
   })
 
   /** The request body, with the signed thinking an unmodified client dropped put back where the API needs it. */
@@ -81,7 +83,7 @@ export function createAnthropicBackend(options: AnthropicBackendOptions): Genera
       const calls = new Map<number, { id: string; name: string }>()
       const blocks: ThinkingBlock[] = []
       const decode = reducerDecode(
-        initialAnthropicStreamState({ ...(structuredOutputTool === undefined ? {} : { structuredOutputTool }), nowMs: options.now() }),
+        initialAnthropicStreamState({ ...(structuredOutputTool === undefined ? {} : { structuredOutputTool }), nowMs: options.now(), exposeMessage: options.exposeUpstreamErrors }),
         (state, data) => decodeAnthropicStreamEvent(state, data === undefined ? { type: "end" } : { type: "event", data }),
         (chunk) => {
           for (const delta of chunk.deltaToolCalls ?? []) if (delta.id !== undefined && delta.name !== undefined) calls.set(delta.index, { id: delta.id, name: delta.name })

@@ -2,6 +2,7 @@ import { isRetryable, toEmbeddingsResponse, type ChatCall, type Message } from "
 import { beforeEach, describe, expect, it } from "vitest"
 import { recordedBody, recordedStreamLines } from "../../../translate/test/recorded-provider.ts"
 import { callContext, collectChunks, failureOf, testUpstreamOptions } from "../../test/backend-calls.ts"
+import { errorBody } from "../../test/error-bodies.ts"
 import { localUpstream, type ReceivedRequest } from "../../test/local-upstream.ts"
 import { createGeminiBackend, type GeminiBackendOptions } from "./gemini-backend.ts"
 import { createThoughtSignatureStore } from "./thought-signature-store.ts"
@@ -103,6 +104,17 @@ describe("Gemini backend: generateContent", () => {
     if (reason === undefined) throw new Error("no reason")
     expect(retryDelayMs(reason, 0, { ...DEFAULT_RETRIES, maxRetryAfterMs: 60_000 }, () => 0.5)).toBe(34_400)
     expect(retryDelayMs(reason, 0, DEFAULT_RETRIES, () => 0.5)).toBeUndefined()
+  })
+})
+
+describe("Gemini backend: an error answered with 200", () => {
+  it("is the provider's error: the recorded 429 body with its retryDelay, a documented status-only INVALID_ARGUMENT as a 400", async () => {
+    answers = [{ status: 200, json: recordedBody("gemini", "google-429-retry-info") }]
+    const limited = await failureOf(backend().generate(chat("gemini-2.5-flash", [{ role: "user", content: "x" }]), callContext()))
+    expect(limited.reason).toMatchObject({ _tag: "RateLimited", retryAfterMs: 34_400 })
+    answers = [{ status: 200, json: errorBody("gemini-invalid-argument-status-only") }]
+    const invalid = await failureOf(backend().generate(chat("gemini-2.5-flash", [{ role: "user", content: "x" }]), callContext()))
+    expect(invalid.reason).toMatchObject({ _tag: "InvalidRequest", message: "Request contains an invalid argument." })
   })
 })
 

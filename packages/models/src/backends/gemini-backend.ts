@@ -5,6 +5,7 @@ import {
   encodeGenerateRequest,
   fromEmbedResponse,
   fromGeminiError,
+  geminiErrorBodyStatus,
   fromGenerateResponse,
   GatewayFailure,
   geminiGeneratePath,
@@ -50,6 +51,7 @@ export function createGeminiBackend(options: GeminiBackendOptions): GenerativeBa
     ...options,
     headers: apiKeyHeader(options.apiKey, "x-goog-api-key"),
     errorOf: (answer) => fromGeminiError(answer, Date.now(), { exposeMessage: options.exposeUpstreamErrors }),
+    errorStatusOf: geminiErrorBodyStatus,
   })
   const version = `/${options.apiVersion.replace(/^\/+|\/+$/g, "")}/`
   const newPrefix = options.newToolCallIdPrefix ?? (() => `call_${randomBytes(9).toString("base64url")}_`)

@@ -10,6 +10,7 @@ import type { ServerResponse } from "node:http"
 import { base64ToFloat32, toEmbeddingsResponse, type ChatCall, type EmbedCall } from "@harper-gateway/translate"
 import { describe, expect, it } from "vitest"
 import { callContext, collectChunks, failureOf, testUpstreamOptions } from "../../test/backend-calls.ts"
+import { errorBody } from "../../test/error-bodies.ts"
 import { localUpstream } from "../../test/local-upstream.ts"
 import { createOllamaBackend, type OllamaBackendOptions } from "./ollama-backend.ts"
 
@@ -22,6 +23,22 @@ async function trickle(res: ServerResponse, text: string): Promise<void> {
   for (let at = 0; at < bytes.length; at += 5) {
     res.write(bytes.subarray(at, at + 5))
     await new Promise((resolve) => setImmediate(resolve))
+  }
+  res.end()
+}
+
+/** How many bytes the hostile upstream managed to write before the gateway hung up, by model. */
+const written = new Map<string, number>()
+
+/** One NDJSON line of `total` bytes in 64 KiB pieces, as fast as the reader takes them, stopping when it hangs up. */
+async function endlessLine(res: ServerResponse, model: string, total: number): Promise<void> {
+  res.writeHead(200, { "content-type": "application/x-ndjson" })
+  const piece = Buffer.alloc(64 * 1024, "x")
+  let sent = 0
+  while (sent < total && !res.destroyed) {
+    if (!res.write(piece)) await new Promise((resolve) => res.once("drain", resolve).once("close", resolve))
+    sent += piece.length
+    written.set(model, sent)
   }
   res.end()
 }
@@ -55,6 +72,10 @@ const upstream = localUpstream((request, res) => {
       const first = fixture("chat-thinking.ndjson").split("\n")[0] ?? ""
       return trickle(res, `${first}\n{"error":"an error was encountered while running the model"}\n`)
     }
+    case "error-in-200":
+      return answerJson(res, 200, errorBody("ollama-model-error"))
+    case "one-huge-line":
+      return endlessLine(res, model, 50 * 1024 * 1024)
     case "cut-short":
       return trickle(res, fixture("chat-thinking.ndjson").split("\n").slice(0, 2).join("\n"))
     default:
@@ -175,6 +196,20 @@ describe("the ollama backend's errors (docs.ollama.com/api/errors)", () => {
     const hidden = await failureOf(collectChunks(backend({ exposeUpstreamErrors: false }).generateStream(chat("errors-mid-stream", true), callContext())))
     expect(hidden.reason).toMatchObject({ _tag: "UpstreamError" })
     expect(hidden.reason !== undefined && "message" in hidden.reason ? hidden.reason.message : undefined).toBeUndefined()
+  })
+
+  it("a 200 whose body is Ollama's error object is that error, its message passed on", async () => {
+    const { reason } = await failureOf(backend().generate(chat("error-in-200", false), callContext()))
+    expect(reason).toMatchObject({ _tag: "UpstreamError", upstreamStatus: 500, message: "an error was encountered while running the model: unexpected EOF" })
+  })
+
+  it("refuses a 50 MB line once it passes the 16 MiB line limit, without reading the rest", async () => {
+    const { reason } = await failureOf(collectChunks(backend().generateStream(chat("one-huge-line", true), callContext())))
+    expect(reason).toMatchObject({ _tag: "UpstreamError", code: "invalid_upstream_stream" })
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    console.log(`one 50 MB NDJSON line: the upstream wrote ${((written.get("one-huge-line") ?? 0) / 1024 / 1024).toFixed(1)} MiB before the gateway hung up (line limit 16 MiB)`)
+    // The limit, plus what the sockets' buffers hold; the whole line would be 50 MiB.
+    expect(written.get("one-huge-line") ?? 0).toBeLessThan(32 * 1024 * 1024)
   })
 
   it("a stream that ends before its done line is an error, never a silent stop", async () => {

@@ -6,6 +6,7 @@ import {
   fromOllamaChatResponse,
   fromOllamaEmbedResponse,
   fromOllamaError,
+  openAIErrorBodyStatus,
   GatewayFailure,
   initialOllamaStreamState,
   streamLimits,
@@ -43,6 +44,8 @@ export function createOllamaBackend(options: OllamaBackendOptions): GenerativeBa
       ...options,
       headers: apiKeyHeader(options.apiKey, "authorization"),
       errorOf: (answer) => fromOllamaError(answer, Date.now(), { request, exposeMessage: options.exposeUpstreamErrors }),
+      // Ollama's error object is OpenAI's bare-string form, `{"error": "..."}`.
+      errorStatusOf: openAIErrorBodyStatus,
     })
   const http = transport("chat")
   let embedHttp: UpstreamHttp | undefined

@@ -1,7 +1,8 @@
 import type { ServerResponse } from "node:http"
 import type { ChatCall } from "@harper-gateway/translate"
 import { describe, expect, it } from "vitest"
-import { callContext, failureOf, testUpstreamOptions } from "../../test/backend-calls.ts"
+import { callContext, collectChunks, failureOf, testUpstreamOptions } from "../../test/backend-calls.ts"
+import { errorBody } from "../../test/error-bodies.ts"
 import { localUpstream } from "../../test/local-upstream.ts"
 import { createOpenAIBackend, type OpenAIBackendOptions } from "./openai-backend.ts"
 import { DEFAULT_TIMEOUTS } from "./upstream-options.ts"
@@ -32,7 +33,7 @@ const upstream = localUpstream((request, res) => {
       return pour(res, model, 256 * 1024 * 1024)
     case "keepalive-forever": {
       res.writeHead(200, { "content-type": "text/event-stream" })
-      res.write(`data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model, choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }] })}\n\n`)
+      res.write(`data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model, choices: [{ index: 0, delta: { role: "assistant", content: "Hi" }, finish_reason: null }] })}\n\n`)
       const timer = setInterval(() => res.write(": keepalive\n\n"), 50)
       res.on("close", () => clearInterval(timer))
       return
@@ -46,6 +47,35 @@ const upstream = localUpstream((request, res) => {
       res.on("close", () => clearInterval(timer))
       return
     }
+    case "empty-chunks-forever": {
+      // Chunks that carry nothing (a role, an empty content): bytes and events, but no content.
+      res.writeHead(200, { "content-type": "text/event-stream" })
+      const timer = setInterval(() => res.write(`data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model, choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }] })}\n\n`), 50)
+      res.on("close", () => clearInterval(timer))
+      return
+    }
+    case "slow-first-token": {
+      // A reasoning model: its role at once, then silence longer than idleMs before the first token.
+      res.writeHead(200, { "content-type": "text/event-stream" })
+      const chunk = (delta: Record<string, unknown>, finish: string | null) => `data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`
+      res.write(chunk({ role: "assistant", content: "" }, null))
+      const timer = setTimeout(() => res.end(`${chunk({ content: "42" }, null)}${chunk({}, "stop")}data: [DONE]\n\n`), 1_000)
+      res.on("close", () => clearTimeout(timer))
+      return
+    }
+    case "dripping-body": {
+      // A non-streamed answer's headers, then one byte every 50 ms, forever.
+      res.writeHead(200, { "content-type": "application/json" })
+      res.write("{")
+      const timer = setInterval(() => res.write(" "), 50)
+      res.on("close", () => clearInterval(timer))
+      return
+    }
+    case "openrouter-provider-error":
+    case "openai-rate-limit":
+      // A provider error object as the body of a 200 (proxies and OpenAI-compatible providers do this).
+      res.writeHead(200, { "content-type": "application/json" })
+      return res.end(errorBody(model))
     case "leaky-error":
       res.writeHead(400, { "content-type": "application/json" })
       return res.end(JSON.stringify({ error: { message: "backend vllm-3.gpu.internal (10.2.3.4) said: Authorization: Basic YWRtaW46aHVudGVyMg== is invalid", type: "invalid_request_error" } }))
@@ -96,6 +126,35 @@ describe("the openai backend against a hostile upstream", () => {
     const { reason, ms } = await drain("drip-forever", { timeouts: { ...DEFAULT_TIMEOUTS, idleMs: 5_000, totalMs: 800 } })
     expect(reason).toEqual({ _tag: "UpstreamTimeout", phase: "total", shouldRetry: false })
     expect(ms).toBeGreaterThanOrEqual(700)
+  })
+
+  it("ends a stream of chunks that carry nothing at the idle timeout: only content is progress", async () => {
+    const { reason, ms } = await drain("empty-chunks-forever", { timeouts: { ...DEFAULT_TIMEOUTS, firstByteMs: 400, idleMs: 400, totalMs: 60_000 } })
+    expect(reason).toEqual({ _tag: "UpstreamTimeout", phase: "first_byte" })
+    expect(ms).toBeLessThan(30_000)
+  })
+
+  it("waits firstByteMs, not idleMs, for a stream's first content: a reasoning model may be silent before its first token", async () => {
+    const chunks = await collectChunks(backend({ timeouts: { ...DEFAULT_TIMEOUTS, firstByteMs: 30_000, idleMs: 200, totalMs: 60_000 } }).generateStream(call("slow-first-token", true), callContext()))
+    expect(chunks.map((chunk) => chunk.deltaContent ?? "").join("")).toBe("42")
+  })
+
+  it("ends a non-streamed answer whose body drips in at the body deadline, not the total one", async () => {
+    const started = Date.now()
+    const { reason } = await failureOf(backend({ timeouts: { ...DEFAULT_TIMEOUTS, bodyMs: 400, totalMs: 60_000 } }).generate(call("dripping-body"), callContext()))
+    expect(reason).toEqual({ _tag: "UpstreamTimeout", phase: "body" })
+    expect(Date.now() - started).toBeLessThan(30_000)
+  })
+
+  it("maps a 200 whose body is an error object as the provider's error: its status, its message redacted, the body kept for the operator", async () => {
+    const proxied = await failureOf(backend().generate(call("openrouter-provider-error"), callContext()))
+    expect(proxied.reason).toMatchObject({ _tag: "UpstreamError", upstreamStatus: 502, message: expect.stringContaining("Provider returned error") })
+    expect(JSON.stringify(proxied.reason)).not.toMatch(/gpu-node-7|10\.1\.2\.3/)
+    expect(proxied.detail).toContain("gpu-node-7.internal.example")
+    const limited = await failureOf(backend().generate(call("openai-rate-limit"), callContext()))
+    expect(limited.reason).toMatchObject({ _tag: "RateLimited", message: expect.stringContaining("Rate limit reached") })
+    const hidden = await failureOf(backend({ exposeUpstreamErrors: false }).generate(call("openai-rate-limit"), callContext()))
+    expect(hidden.reason).toEqual({ _tag: "RateLimited" })
   })
 
   it("passes an upstream's JSON error message on redacted, keeps the body for the operator, and hides the message when told to", async () => {

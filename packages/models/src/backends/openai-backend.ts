@@ -7,6 +7,7 @@ import {
   fromEmbeddingsResponse,
   fromUpstreamError,
   initialStreamDecoderState,
+  openAIErrorBodyStatus,
   type ChatCall,
   type EmbedCall,
   type EmbedResult,
@@ -29,6 +30,7 @@ export function createOpenAIBackend(options: OpenAIBackendOptions): GenerativeBa
     ...options,
     headers: apiKeyHeader(options.apiKey, "authorization"),
     errorOf: (answer) => fromUpstreamError(answer, Date.now(), { exposeMessage: options.exposeUpstreamErrors }),
+    errorStatusOf: openAIErrorBodyStatus,
   })
   return {
     name: "openai",

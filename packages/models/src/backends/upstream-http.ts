@@ -2,14 +2,18 @@ import { createNdjsonDecoder, createSseDecoder, GatewayFailure, upstreamErrorDet
 import { Agent, request, type Dispatcher } from "undici"
 import type { BackendContext } from "../backend.ts"
 import { startDeadline, type CallDeadline } from "./call-deadline.ts"
+import { carriesContent } from "./chunk-progress.ts"
 import { readAnswer, readBounded } from "./read-bounded.ts"
 import { upstreamFailure } from "./upstream-failure.ts"
 
 export interface UpstreamTimeouts {
   readonly connectMs: number
+  /** Until the answer's headers; for a stream, until its first content. */
   readonly firstByteMs: number
-  /** Between two data events of a stream (comments and keepalives are not progress). */
+  /** Between two contents of a stream (pings, comments and empty chunks are not progress). */
   readonly idleMs: number
+  /** A non-streamed answer's body, from its headers to its last byte. */
+  readonly bodyMs: number
   readonly totalMs: number
 }
 
@@ -29,12 +33,19 @@ export interface UpstreamHttpOptions {
   readonly maxErrorBytes: number
   /** The protocol's error mapper (translate's `fromUpstreamError`, `fromAnthropicError`, …). */
   readonly errorOf: (answer: UpstreamErrorAnswer) => GatewayError
+  /**
+   * The status a 2xx answer's parsed body implies when it is the protocol's error object
+   * (translate's `openAIErrorBodyStatus`, `anthropicErrorBodyStatus`, …), undefined for an
+   * answer: such a body is mapped by `errorOf` with that status.
+   */
+  readonly errorStatusOf: (answer: unknown) => number | undefined
 }
 
 /**
  * One upstream over HTTP, whatever its protocol: a pooled keep-alive undici Agent,
  * undici's connect, first-byte and between-bytes timers, the call's own deadline (a
- * total one and, for streams, an idle clock that only data events reset), bounded reads,
+ * total one; for streams, a content clock that only content resets; for non-streamed
+ * answers, a body deadline), bounded reads,
  * and error answers mapped by the protocol's mapper with the body kept for the operator.
  */
 export interface UpstreamHttp {
@@ -91,7 +102,9 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
     keepAliveTimeout: 30_000,
     connect: { timeout: timeouts.connectMs },
     headersTimeout: timeouts.firstByteMs,
-    bodyTimeout: timeouts.idleMs,
+    // Between two bytes: only a backstop, as the call's own clocks are shorter or finer (a
+    // stream's first content may take firstByteMs, longer than idleMs).
+    bodyTimeout: Math.max(timeouts.firstByteMs, timeouts.idleMs, timeouts.bodyMs),
   })
   const base = options.baseUrl.replace(/\/+$/, "")
   const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json", ...options.headers }
@@ -104,27 +117,36 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
       signal: deadline.signal,
       dispatcher: agent,
     })
+    deadline.headersArrived()
     if (response.statusCode >= 400) {
       const { bytes } = await readBounded(response.body, options.maxErrorBytes)
-      const text = bytes.toString("utf8")
-      const reason = options.errorOf({ status: response.statusCode, body: text, header: (name) => single(response.headers[name]) })
-      throw new GatewayFailure(reason, upstreamErrorDetail(response.statusCode, text))
+      throw errorAnswer(response, response.statusCode, bytes.toString("utf8"))
     }
     return response
   }
 
+  /** An error answer as the protocol's mapper reads it with `status`; the body, as sent, goes to the operator. */
+  function errorAnswer(response: Dispatcher.ResponseData, status: number, text: string): GatewayFailure {
+    const reason = options.errorOf({ status, body: text, header: (name) => single(response.headers[name]) })
+    return new GatewayFailure(reason, upstreamErrorDetail(response.statusCode, text))
+  }
+
   return {
     async postJson(context, path, body, limit, map) {
-      const deadline = startDeadline(context.signal, timeouts.totalMs, undefined)
+      const deadline = startDeadline(context.signal, { totalMs: timeouts.totalMs, bodyMs: timeouts.bodyMs })
       try {
         const response = await post(path, body, deadline)
         const bytes = await readAnswer(response.body, limit)
+        const text = bytes.toString("utf8")
         let parsed: unknown
         try {
-          parsed = JSON.parse(bytes.toString("utf8"))
+          parsed = JSON.parse(text)
         } catch {
           throw new GatewayFailure({ _tag: "UpstreamError", code: "invalid_upstream_response", detail: "the upstream's answer is not JSON" })
         }
+        // A provider error object sent with 200 is that error, not an invalid answer.
+        const impliedStatus = options.errorStatusOf(parsed)
+        if (impliedStatus !== undefined) throw errorAnswer(response, impliedStatus, text.length > options.maxErrorBytes ? text.slice(0, options.maxErrorBytes) : text)
         const outcome = map(parsed)
         if (!outcome.ok) throw new GatewayFailure(outcome.error)
         return outcome.value
@@ -137,16 +159,18 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
     },
 
     async *postStream(context, path, body, framing, decode) {
-      const deadline = startDeadline(context.signal, timeouts.totalMs, timeouts.idleMs)
+      const deadline = startDeadline(context.signal, { totalMs: timeouts.totalMs, content: { firstMs: timeouts.firstByteMs, idleMs: timeouts.idleMs } })
       let response: Dispatcher.ResponseData | undefined
       try {
         response = await post(path, body, deadline, framing.accept)
         const frames = framing.decoder()
         for await (const bytes of response.body) {
           for (const payload of frames.push(bytes)) {
-            // Only data is progress: comments (`: keepalive`) never produce a payload.
-            deadline.progress()
-            yield* decode(payload)
+            for (const chunk of decode(payload)) {
+              // Only content is progress: pings, comments and chunks that carry nothing are not.
+              if (carriesContent(chunk)) deadline.progress()
+              yield chunk
+            }
           }
         }
         for (const payload of frames.end()) yield* decode(payload)

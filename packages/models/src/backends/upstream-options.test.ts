@@ -7,7 +7,7 @@ describe("a config entry's transport options", () => {
     expect(upstreamOptionsOf({ backend: "ollama", baseUrl: "" }, "http://127.0.0.1:11434")).toEqual({
       baseUrl: "http://127.0.0.1:11434",
       apiKey: undefined,
-      timeouts: { connectMs: 10_000, firstByteMs: 120_000, idleMs: 60_000, totalMs: 600_000 },
+      timeouts: { connectMs: 10_000, firstByteMs: 120_000, idleMs: 60_000, bodyMs: 60_000, totalMs: 600_000 },
       maxChatResponseBytes: 16_777_216,
       maxEmbeddingsResponseBytes: 202_375_168,
       maxErrorBytes: 65_536,
@@ -16,11 +16,11 @@ describe("a config entry's transport options", () => {
   })
 
   it("takes each value the entry sets, one by one", () => {
-    const entry: ModelEntry = { backend: "openai", baseUrl: "https://up.example/v1", apiKey: "k", timeouts: { idleMs: 5 }, limits: { maxResponseBytes: 7, maxErrorBytes: 3 }, exposeUpstreamErrors: false }
+    const entry: ModelEntry = { backend: "openai", baseUrl: "https://up.example/v1", apiKey: "k", timeouts: { idleMs: 5, bodyMs: 9 }, limits: { maxResponseBytes: 7, maxErrorBytes: 3 }, exposeUpstreamErrors: false }
     expect(upstreamOptionsOf(entry, "https://default.example")).toEqual({
       baseUrl: "https://up.example/v1",
       apiKey: "k",
-      timeouts: { connectMs: 10_000, firstByteMs: 120_000, idleMs: 5, totalMs: 600_000 },
+      timeouts: { connectMs: 10_000, firstByteMs: 120_000, idleMs: 5, bodyMs: 9, totalMs: 600_000 },
       maxChatResponseBytes: 7,
       maxEmbeddingsResponseBytes: 7,
       maxErrorBytes: 3,

@@ -1,7 +1,7 @@
 import type { ModelEntry } from "../model-config.ts"
 import type { UpstreamTimeouts } from "./upstream-http.ts"
 
-export const DEFAULT_TIMEOUTS = { connectMs: 10_000, firstByteMs: 120_000, idleMs: 60_000, totalMs: 600_000 } as const
+export const DEFAULT_TIMEOUTS = { connectMs: 10_000, firstByteMs: 120_000, idleMs: 60_000, bodyMs: 60_000, totalMs: 600_000 } as const
 
 export const DEFAULT_RESPONSE_LIMITS = {
   maxChatResponseBytes: 16 * 1024 * 1024,
@@ -36,6 +36,7 @@ export function upstreamOptionsOf(entry: ModelEntry, defaultBaseUrl: string): Up
       connectMs: entry.timeouts?.connectMs ?? DEFAULT_TIMEOUTS.connectMs,
       firstByteMs: entry.timeouts?.firstByteMs ?? DEFAULT_TIMEOUTS.firstByteMs,
       idleMs: entry.timeouts?.idleMs ?? DEFAULT_TIMEOUTS.idleMs,
+      bodyMs: entry.timeouts?.bodyMs ?? DEFAULT_TIMEOUTS.bodyMs,
       totalMs: entry.timeouts?.totalMs ?? DEFAULT_TIMEOUTS.totalMs,
     },
     maxChatResponseBytes: entry.limits?.maxResponseBytes ?? DEFAULT_RESPONSE_LIMITS.maxChatResponseBytes,

@@ -1,4 +1,5 @@
 import type { GatewayError } from "../errors/gateway-error.ts"
+import { isRecord } from "../errors/error-body-status.ts"
 import { fromUpstreamError, type UpstreamErrorOptions, type UpstreamErrorResponse } from "../errors/from-upstream-error.ts"
 
 /** Anthropic error types to the HTTP status they come with, for error events inside a stream (which carry none). */
@@ -31,10 +32,17 @@ export function fromAnthropicError(response: UpstreamErrorResponse, nowMs: numbe
   return reason
 }
 
+/** The status of an answer that is an Anthropic error (`{"type":"error","error":{type,…}}`, as a 200), from its type; undefined for an answer. */
+export function anthropicErrorBodyStatus(answer: unknown): number | undefined {
+  if (!isRecord(answer) || answer["type"] !== "error" || !isRecord(answer["error"])) return undefined
+  const type = answer["error"]["type"]
+  return statusByErrorType.get(typeof type === "string" ? type : "") ?? 500
+}
+
 /** An in-stream `error` event's `error` object to a reason, its status derived from the error type. */
-export function fromAnthropicStreamError(error: { readonly type?: string | null | undefined }, nowMs: number): GatewayError {
+export function fromAnthropicStreamError(error: { readonly type?: string | null | undefined }, nowMs: number, options: UpstreamErrorOptions = {}): GatewayError {
   const status = statusByErrorType.get(error.type ?? "") ?? 500
-  return fromAnthropicError({ status, body: JSON.stringify({ type: "error", error }), header: () => undefined }, nowMs)
+  return fromAnthropicError({ status, body: JSON.stringify({ type: "error", error }), header: () => undefined }, nowMs, options)
 }
 
 function errorType(body: string): string | undefined {

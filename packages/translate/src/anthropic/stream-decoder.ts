@@ -66,9 +66,13 @@ export interface AnthropicStreamState {
   readonly nowMs: number
   /** Whether output after the stop reason was dropped already (its repair is named once). */
   readonly droppedAfterFinish?: boolean
+  /** Whether an in-stream error event's message may reach the client (redacted), as the model's config says. */
+  readonly exposeMessage: boolean
 }
 
-export function initialAnthropicStreamState(options: { readonly structuredOutputTool?: string; readonly limits?: StreamLimits; readonly nowMs?: number } = {}): AnthropicStreamState {
+export function initialAnthropicStreamState(
+  options: { readonly structuredOutputTool?: string; readonly limits?: StreamLimits; readonly nowMs?: number; readonly exposeMessage?: boolean } = {},
+): AnthropicStreamState {
   const limits = options.limits ?? streamLimits
   return {
     limits,
@@ -82,6 +86,7 @@ export function initialAnthropicStreamState(options: { readonly structuredOutput
     sawStructured: false,
     heldChars: 0,
     nowMs: options.nowMs ?? 0,
+    exposeMessage: options.exposeMessage !== false,
   }
 }
 
@@ -167,7 +172,7 @@ function decodeValue(state: AnthropicStreamState, value: unknown): Step {
     }
     return emit(next, chunk)
   }
-  if (isError(value)) return failed(state, fromAnthropicStreamError(value.error, state.nowMs))
+  if (isError(value)) return failed(state, fromAnthropicStreamError(value.error, state.nowMs, { exposeMessage: state.exposeMessage }))
   if (typeof value === "object" && value !== null && "type" in value && value.type === "message_stop") return [{ ...state, phase: "stopped" }, NOTHING]
   // ping, and event types added after this was written.
   return [state, NOTHING]

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs"
 import { describe, expect, it } from "vitest"
 import type { GenerateChunk } from "../model/types.ts"
 import { collectChunk, collectedResult, initialCollectState } from "./collect-generate-result.ts"
@@ -132,5 +133,14 @@ describe("mid-stream error frames", () => {
       "Rate limit reached for gpt-4o in organization org-1 on tokens per min.",
       "Overloaded at [host] ([ip])",
     ])
+  })
+
+  it("take a numeric HTTP code as their status (OpenRouter's documented error object, mid-stream)", () => {
+    const first = { id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta: { role: "assistant", content: "Hel" }, finish_reason: null }] }
+    const frame: unknown = JSON.parse(readFileSync(new URL("../../test/error-bodies/openrouter-provider-error.json", import.meta.url), "utf8"))
+    const errors = decodeAll([first, frame], false).filter((o) => o.type === "error")
+    expect(errors.map((o) => (o.type === "error" ? o.error : undefined))).toMatchObject([{ _tag: "UpstreamError", upstreamStatus: 502 }])
+    const limited = decodeAll([first, { error: { message: "slow down", code: 429 } }], false).filter((o) => o.type === "error")
+    expect(limited.map((o) => (o.type === "error" ? o.error : undefined))).toMatchObject([{ _tag: "RateLimited", message: "slow down" }])
   })
 })

@@ -1,5 +1,6 @@
 import { Schema } from "effect"
 import type { GatewayError } from "../errors/gateway-error.ts"
+import { openAIErrorStatus } from "../errors/error-body-status.ts"
 import { fromUpstreamError } from "../errors/from-upstream-error.ts"
 import type { GenerateChunk, Repair, ToolCallDelta } from "../model/types.ts"
 import { hasOneTextChoice, learnChunkLineTemplate, readChunkLine, type ChunkLineTemplate } from "./chunk-line-template.ts"
@@ -317,18 +318,7 @@ function decodeEnd(initial: StreamDecoderState): Step {
 
 /** In-stream error frames carry no HTTP status; derive one from the code or type, as the AI SDK does. */
 function errorFrameToReason(frame: StreamErrorFrame, exposeMessage: boolean): GatewayError {
-  const error = frame.error
-  const hint = typeof error === "string" ? error : `${error.code ?? ""} ${error.type ?? ""}`
-  const status = /insufficient_quota|rate_limit/.test(hint)
-    ? 429
-    : /authentication|invalid_api_key/.test(hint)
-      ? 401
-      : /context_length|invalid_request/.test(hint)
-        ? 400
-        : /overloaded|unavailable/.test(hint)
-          ? 503
-          : 500
-  return fromUpstreamError({ status, body: JSON.stringify(frame), header: () => undefined }, 0, { exposeMessage })
+  return fromUpstreamError({ status: openAIErrorStatus(frame.error), body: JSON.stringify(frame), header: () => undefined }, 0, { exposeMessage })
 }
 
 function failed(state: StreamDecoderState, error: GatewayError): Step {

@@ -37,12 +37,19 @@ export type GatewayError =
       /** `false` when retrying cannot help (the operator's provider key was refused); the upstream's `x-should-retry` otherwise. */
       readonly shouldRetry?: boolean
     }
-  | { readonly _tag: "UpstreamTimeout"; readonly phase: "connect" | "first_byte" | "idle" | "total"; readonly shouldRetry?: boolean }
+  | { readonly _tag: "UpstreamTimeout"; readonly phase: UpstreamTimeoutPhase; readonly shouldRetry?: boolean }
   | { readonly _tag: "UpstreamUnavailable"; readonly retryAfterMs?: number; readonly message?: string; readonly shouldRetry?: boolean }
   | { readonly _tag: "Cancelled" }
   /** The gateway's own storage (users, keys) could not answer: retryable, never the client's fault. */
   | { readonly _tag: "Unavailable"; readonly detail?: string }
   | { readonly _tag: "Internal"; readonly detail?: string }
+
+/**
+ * Which clock ran out: `first_byte` the headers or, for a stream, its first content;
+ * `idle` between two contents of a stream; `body` a non-streamed answer's body after its
+ * headers; `total` the whole call.
+ */
+export type UpstreamTimeoutPhase = "connect" | "first_byte" | "idle" | "body" | "total"
 
 export type GatewayErrorTag = GatewayError["_tag"]
 

@@ -1,4 +1,4 @@
-import type { GatewayError } from "./gateway-error.ts"
+import type { GatewayError, UpstreamTimeoutPhase } from "./gateway-error.ts"
 
 export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 422 | 429 | 499 | 500 | 502 | 503 | 504
 
@@ -159,7 +159,7 @@ function authenticationMessage(kind: "missing" | "malformed" | "invalid" | "expi
   }
 }
 
-function timeoutPhase(phase: "connect" | "first_byte" | "idle" | "total"): string {
+function timeoutPhase(phase: UpstreamTimeoutPhase): string {
   switch (phase) {
     case "connect":
       return "connecting"
@@ -167,6 +167,8 @@ function timeoutPhase(phase: "connect" | "first_byte" | "idle" | "total"): strin
       return "waiting for the first byte"
     case "idle":
       return "the stream stalled"
+    case "body":
+      return "the answer arrived too slowly"
     case "total":
       return "the request took too long"
     default: {

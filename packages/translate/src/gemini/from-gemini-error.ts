@@ -1,4 +1,5 @@
 import type { GatewayError } from "../errors/gateway-error.ts"
+import { isErrorStatus, isRecord } from "../errors/error-body-status.ts"
 import { errorBodyRoot, fromUpstreamError, type UpstreamErrorOptions, type UpstreamErrorResponse } from "../errors/from-upstream-error.ts"
 
 /**
@@ -20,6 +21,39 @@ export function fromGeminiError(response: UpstreamErrorResponse, nowMs: number, 
     return { _tag: "ContextLengthExceeded", message: reason.message, param: "messages" }
   }
   return reason
+}
+
+/** google.rpc canonical codes to their HTTP status (cloud.google.com/apis/design/errors). */
+const statusByCanonicalCode: ReadonlyMap<string, number> = new Map([
+  ["INVALID_ARGUMENT", 400],
+  ["FAILED_PRECONDITION", 400],
+  ["OUT_OF_RANGE", 400],
+  ["UNAUTHENTICATED", 401],
+  ["PERMISSION_DENIED", 403],
+  ["NOT_FOUND", 404],
+  ["ABORTED", 409],
+  ["ALREADY_EXISTS", 409],
+  ["RESOURCE_EXHAUSTED", 429],
+  ["CANCELLED", 499],
+  ["INTERNAL", 500],
+  ["UNKNOWN", 500],
+  ["DATA_LOSS", 500],
+  ["NOT_IMPLEMENTED", 501],
+  ["UNAVAILABLE", 503],
+  ["DEADLINE_EXCEEDED", 504],
+])
+
+/**
+ * The status of an answer that is a Google error (`{"error":{code,status,message}}`,
+ * alone or in a one-element array, as a 200): its numeric code, else its canonical
+ * status's; undefined for an answer (one with candidates).
+ */
+export function geminiErrorBodyStatus(answer: unknown): number | undefined {
+  const root = Array.isArray(answer) && answer.length === 1 ? answer[0] : answer
+  if (!isRecord(root) || "candidates" in root || !isRecord(root["error"])) return undefined
+  const { code, status } = root["error"]
+  if (isErrorStatus(code)) return code
+  return statusByCanonicalCode.get(typeof status === "string" ? status : "") ?? 500
 }
 
 function readRetryDelayMs(body: string): number | undefined {

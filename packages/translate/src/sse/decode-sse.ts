@@ -1,4 +1,5 @@
-import { createParser, type EventSourceMessage } from "eventsource-parser"
+import { createParser, type EventSourceMessage, type ParseError } from "eventsource-parser"
+import { GatewayFailure } from "../errors/gateway-error.ts"
 
 export interface SseEvent {
   readonly event: string | undefined
@@ -14,8 +15,9 @@ export interface SseDecoder {
   end(): readonly SseEvent[]
 }
 
-/** Per spec: a line longer than this is not an event we can use, and must not grow memory without bound. */
-const DEFAULT_MAX_BUFFER = 16 * 1024 * 1024
+/** Per spec: a line longer than this is not an event we can use, and must not grow memory without bound. The NDJSON splitter uses the same bound (in bytes; the SSE parser counts characters). */
+export const MAX_STREAM_LINE = 16 * 1024 * 1024
+const DEFAULT_MAX_BUFFER = MAX_STREAM_LINE
 
 /**
  * Decodes an SSE byte stream into events per the WHATWG spec (LF, CR and CRLF line
@@ -26,7 +28,7 @@ const DEFAULT_MAX_BUFFER = 16 * 1024 * 1024
 export function createSseDecoder(maxBufferSize: number = DEFAULT_MAX_BUFFER): SseDecoder {
   const text = new TextDecoder("utf-8")
   let pending: SseEvent[] = []
-  let failure: Error | undefined
+  let failure: GatewayFailure | undefined
   // The spec's last-event-ID buffer persists across events until another `id:` sets it.
   let lastId: string | undefined
   const parser = createParser({
@@ -38,7 +40,7 @@ export function createSseDecoder(maxBufferSize: number = DEFAULT_MAX_BUFFER): Ss
       pending.push({ event: message.event, data: message.data, id: message.id ?? lastId })
     },
     onError: (error) => {
-      failure = error
+      failure ??= failureOf(error, maxBufferSize)
     },
   })
   const drain = (): readonly SseEvent[] => {
@@ -58,5 +60,20 @@ export function createSseDecoder(maxBufferSize: number = DEFAULT_MAX_BUFFER): Ss
       parser.reset({ consume: false })
       return drain()
     },
+  }
+}
+
+/** Only an overlong line stops the stream: the spec has a reader ignore unknown fields and a bad `retry`. */
+function failureOf(error: ParseError, maxBufferSize: number): GatewayFailure | undefined {
+  switch (error.type) {
+    case "max-buffer-size-exceeded":
+      return new GatewayFailure({ _tag: "UpstreamError", code: "invalid_upstream_stream", detail: `an SSE line is longer than ${maxBufferSize} characters` })
+    case "invalid-retry":
+    case "unknown-field":
+      return undefined
+    default: {
+      const unreachable: never = error.type
+      return unreachable
+    }
   }
 }

@@ -1,5 +1,6 @@
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
+import { GatewayFailure } from "../errors/gateway-error.ts"
 import { createSseDecoder } from "./decode-sse.ts"
 import { encodeSseComment, encodeSseData, SSE_DONE } from "./encode-sse.ts"
 
@@ -47,8 +48,21 @@ describe("SSE codec", () => {
     expect(decodeInPieces(encoder.encode('data: {"a":1}\n\ndata: {"b"'), [])).toEqual([{ event: undefined, id: undefined, data: '{"a":1}' }])
   })
 
-  it("refuses a line longer than its buffer bound", () => {
+  it("refuses a line longer than its buffer bound, as an invalid upstream stream", () => {
     const decoder = createSseDecoder(64)
-    expect(() => decoder.push(encoder.encode(`data: ${"x".repeat(200)}`))).toThrow()
+    let thrown: unknown
+    try {
+      decoder.push(encoder.encode(`data: ${"x".repeat(200)}`))
+    } catch (error) {
+      thrown = error
+    }
+    expect(GatewayFailure.reasonOf(thrown)).toMatchObject({ _tag: "UpstreamError", code: "invalid_upstream_stream" })
+  })
+
+  it("ignores unknown fields and a bad retry value, as the spec says, and keeps the stream going", () => {
+    expect(decodeInPieces(encoder.encode('vendor: x\nretry: soon\ndata: {"a":1}\n\ndata: {"b":2}\n\n'), [3, 17])).toEqual([
+      { event: undefined, id: undefined, data: '{"a":1}' },
+      { event: undefined, id: undefined, data: '{"b":2}' },
+    ])
   })
 })
