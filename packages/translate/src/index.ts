@@ -11,6 +11,7 @@ export * from "./errors/redact-for-client.ts"
 
 export * as Wire from "./wire/index.ts"
 export { formatParamPath, schemaIssueToError } from "./wire/schema-issue-to-error.ts"
+export { bigIntsAsText, isBigIntegerText, parseJsonLossless, parseRequestJson, type BigIntegerText } from "./wire/parse-request-json.ts"
 
 export * from "./chat/chat-call.ts"
 export * from "./chat/completion-identity.ts"
