@@ -1,4 +1,4 @@
-import { createNdjsonDecoder, createSseDecoder, GatewayFailure, upstreamErrorDetail, type GatewayError, type GenerateChunk, type Outcome, type StreamDecoderOutput } from "@harper-gateway/translate"
+import { createNdjsonDecoder, createSseDecoder, describeThrown, GatewayFailure, upstreamErrorDetail, type GatewayError, type GenerateChunk, type Outcome, type StreamDecoderOutput } from "@harper-gateway/translate"
 import { Agent, request, type Dispatcher } from "undici"
 import type { BackendContext } from "../backend.ts"
 import { startDeadline, type CallDeadline } from "./call-deadline.ts"
@@ -85,6 +85,15 @@ export function reducerDecode<S>(
   }
 }
 
+/** The body as JSON; one that cannot be written is the gateway's own failure, never the provider's (no request is made). */
+function serialised(body: unknown): string {
+  try {
+    return JSON.stringify(body)
+  } catch (error) {
+    throw new GatewayFailure({ _tag: "Internal" }, `the upstream request could not be serialised: ${describeThrown(error)}`)
+  }
+}
+
 export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
   const { timeouts } = options
   const agent = new Agent({
@@ -100,7 +109,7 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
     const response = await request(`${base}${path}`, {
       method: "POST",
       headers: accept === undefined ? headers : { ...headers, accept },
-      body: JSON.stringify(body),
+      body: serialised(body),
       signal: deadline.signal,
       dispatcher: agent,
     })
