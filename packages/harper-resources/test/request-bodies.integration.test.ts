@@ -84,6 +84,19 @@ describe("integers beyond 2^53", () => {
   })
 })
 
+describe("integers beyond 2^53 in stored responses", () => {
+  it("gives a stored response's tools back with the client's digits", async () => {
+    const created = await post("/v1/responses", `{"model":"big-stream","input":"hi","tools":[{"type":"function","name":"f","parameters":{"default":${BIG}}}]}`)
+    expect(created.status).toBe(200)
+    const createdText = await created.text()
+    expect(createdText).toContain(`"default":${BIG}`)
+    const id = Schema.decodeUnknownSync(Schema.Struct({ id: Schema.String }))(JSON.parse(createdText)).id
+    const stored = await fetch(`${fx.harper.url}/v1/responses/${id}`, { headers: { authorization: fx.basic, accept: "application/json" } })
+    expect(stored.status).toBe(200)
+    expect(await stored.text()).toContain(`"default":${BIG}`)
+  })
+})
+
 describe("text that is not Unicode", () => {
   it("refuses a body that is not UTF-8 with a 400 and a rejected row", async () => {
     const bytes = Buffer.concat([Buffer.from('{"model":"bad-text","messages":[{"role":"user","content":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}]}')])
