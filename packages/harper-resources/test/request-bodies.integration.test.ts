@@ -51,6 +51,8 @@ describe("integers beyond 2^53", () => {
     expect([responses.status, asError(await responses.json()).error.param]).toEqual([400, "input[0].type"])
     const embeddings = await post("/v1/embeddings", `{"model":"text-embedding-3-small","input":"hi","dimensions":${BIG}}`)
     expect([embeddings.status, asError(await embeddings.json()).error.param]).toEqual([400, "dimensions"])
+    const rows = await rowsOf("text-embedding-3-small", "invalid_value")
+    expect(rows.map((row) => [row["outcome"], row["status"], row["endpoint"]])).toEqual([["rejected", 400, "embeddings"]])
   })
 
   it("sends one in a tool's parameters and a response_format schema upstream with the client's exact digits", async () => {

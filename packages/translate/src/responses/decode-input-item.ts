@@ -23,7 +23,7 @@ export function decodeInputItem(raw: unknown, path: readonly PropertyKey[]): Out
   const where = pathText(path)
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return fail(invalidRequest(`Invalid value for '${where}': expected an input item object.`, where, "invalid_value"))
   const type: unknown = "type" in raw ? raw.type : undefined
-  const kind = type === undefined || type === null ? ("role" in raw ? "message" : "id" in raw ? "item_reference" : undefined) : type
+  const kind = type === undefined || type === null ? untypedKind(raw) : type
   switch (kind) {
     case "message":
       return settle(decoders.message(raw, strict), path, raw)
@@ -35,8 +35,11 @@ export function decodeInputItem(raw: unknown, path: readonly PropertyKey[]): Out
       return settle(decoders.reasoning(raw, strict), path, raw)
     case "item_reference":
       return settle(decoders.item_reference(raw, strict), path, raw)
-    case undefined:
-      return fail(invalidRequest(`Missing required parameter: '${where}.type'.`, `${where}.type`, "missing_required_parameter"))
+    case undefined: {
+      // Without `type`, an object with only message fields is a message missing its role.
+      const missing = Object.keys(raw).every((key) => messageKeys.has(key)) ? "role" : "type"
+      return fail(invalidRequest(`Missing required parameter: '${where}.${missing}'.`, `${where}.${missing}`, "missing_required_parameter"))
+    }
     default:
       return fail(
         invalidRequest(
@@ -46,6 +49,14 @@ export function decodeInputItem(raw: unknown, path: readonly PropertyKey[]): Out
         ),
       )
   }
+}
+
+const messageKeys: ReadonlySet<string> = new Set(Object.keys(Wire.InputMessageItem.fields))
+
+/** An item without `type`: a message when it has a role, a reference when it is only an id (`{id}`). */
+function untypedKind(raw: object): "message" | "item_reference" | undefined {
+  if ("role" in raw) return "message"
+  return "id" in raw && Object.keys(raw).every((key) => key === "id" || key === "type") ? "item_reference" : undefined
 }
 
 function settle<T extends Wire.InputItem>(decoded: Result.Result<T, Schema.SchemaError>, path: readonly PropertyKey[], raw: unknown): Outcome<Wire.InputItem> {

@@ -141,6 +141,39 @@ function misnamed(decode: (body: unknown) => Outcome<unknown>, valid: Json): rea
   return wrong
 }
 
+function removed(value: Json, path: Path): Json {
+  const [head, ...rest] = path
+  if (Array.isArray(value)) return value.map((item, index) => (index === head ? removed(item, rest) : item))
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).flatMap(([key, item]): [string, Json][] => (key !== head ? [[key, item]] : rest.length === 0 ? [] : [[key, removed(item, rest)]])))
+  }
+  return value
+}
+
+/** Every object (outside free-form JSON) of the request, by path. */
+function objects(value: Json, path: Path = []): Path[] {
+  if (path.length > 0 && freeForm.some((pattern) => pattern.test(formatParamPath(path) ?? ""))) return []
+  if (Array.isArray(value)) return value.flatMap((item, index) => objects(item, [...path, index]))
+  if (typeof value === "object" && value !== null) return [path, ...Object.entries(value).flatMap(([key, item]) => objects(item, [...path, key]))]
+  return []
+}
+
+/** Keys removed (where that is a refusal, it names the key) and unknown keys added (always a refusal naming the new key). */
+function misnamedKeys(decode: (body: unknown) => Outcome<unknown>, valid: Json): readonly string[] {
+  const wrong: string[] = []
+  for (const path of leaves(valid).filter((leaf) => typeof leaf.at(-1) === "string")) {
+    const param = paramOf(decode(removed(valid, path)))
+    if (param !== "(accepted)" && param !== formatParamPath(path)) wrong.push(`without ${formatParamPath(path)} -> ${param}`)
+  }
+  for (const path of objects(valid)) {
+    const extra = [...path, "x_unknown"]
+    const param = paramOf(decode(replaced(valid, path, { ...Object(at(valid, path)), x_unknown: 1 })))
+    // An unknown top-level field is a provider extension, refused later by the model's forwarding policy.
+    if (path.length > 0 && param !== formatParamPath(extra)) wrong.push(`with ${formatParamPath(extra)} -> ${param}`)
+  }
+  return wrong
+}
+
 /** Random wrong values of any shape at a random leaf. */
 function wrongValue(leaf: Json): fc.Arbitrary<Json> {
   const object = fc.dictionary(fc.string({ minLength: 1 }), fc.jsonValue(), { minKeys: 1 }).map((value): Json => JSON.parse(JSON.stringify(value)))
@@ -153,6 +186,7 @@ function wrongValue(leaf: Json): fc.Arbitrary<Json> {
 function expectExactParam(decode: (body: unknown) => Outcome<unknown>, valid: Json): void {
   expect(paramOf(decode(valid))).toBe("(accepted)")
   expect(misnamed(decode, valid)).toEqual([])
+  expect(misnamedKeys(decode, valid)).toEqual([])
   const mutation = fc.constantFrom(...leaves(valid)).chain((path) => wrongValue(at(valid, path)).map((by) => ({ path, by })))
   fc.assert(
     fc.property(mutation, ({ path, by }) => {
