@@ -28,6 +28,8 @@ export interface RecordedRequest {
   readonly path: string
   readonly headers: IncomingMessage["headers"]
   readonly body: Record<string, unknown>
+  /** The body as sent, for what JSON.parse would not keep (integers beyond 2^53). */
+  readonly rawBody: string
   /** When the request arrived (epoch ms). */
   readonly receivedAt: number
   /** Set when the client closed the connection before the response finished. */
@@ -58,8 +60,9 @@ export async function startReplayUpstream(recordedDir: string): Promise<ReplayUp
   const server: Server = createServer(async (req, res) => {
     const chunks: Buffer[] = []
     for await (const chunk of req) chunks.push(chunk)
-    const body: Record<string, unknown> = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}")
-    const recorded: RecordedRequest = { path: req.url ?? "", headers: req.headers, body, receivedAt: Date.now() }
+    const rawBody = Buffer.concat(chunks).toString("utf8")
+    const body: Record<string, unknown> = JSON.parse(rawBody || "{}")
+    const recorded: RecordedRequest = { path: req.url ?? "", headers: req.headers, body, rawBody, receivedAt: Date.now() }
     requests.push(recorded)
     res.on("close", () => {
       if (!res.writableFinished) recorded.closedEarlyAt = Date.now()

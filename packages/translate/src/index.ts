@@ -9,9 +9,11 @@ export { isErrorStatus, openAIErrorBodyStatus, openAIErrorStatus } from "./error
 export * from "./errors/parse-retry-after.ts"
 export * from "./errors/redact-secrets.ts"
 export * from "./errors/redact-for-client.ts"
+export * from "./errors/describe-thrown.ts"
 
 export * as Wire from "./wire/index.ts"
 export { formatParamPath, schemaIssueToError } from "./wire/schema-issue-to-error.ts"
+export { bigIntsAsText, isBigIntegerText, parseJsonLossless, parseRequestJson, type BigIntegerText } from "./wire/parse-request-json.ts"
 
 export * from "./chat/chat-call.ts"
 export * from "./chat/completion-identity.ts"

@@ -1,6 +1,6 @@
 import { decodeEmbeddingsRequest, encodeEmbeddingsResponse, toEmbeddingsResponse, type GatewayError } from "@harper-gateway/translate"
 import { abortSignalOf } from "./abort-on-close.ts"
-import { checkModelAllowed } from "./chat-completions.ts"
+import { checkModelAllowed, modelOf } from "./chat-completions.ts"
 import type { Gateway } from "./gateway.ts"
 import { handleV1, readJsonBody } from "./handle-v1.ts"
 import type { HarperRequest } from "./harper-request.ts"
@@ -20,7 +20,7 @@ export function embeddings(gateway: Gateway, request: HarperRequest, data: unkno
     const read = await readJsonBody(request, data)
     if (!read.ok) return rejected(read.error, null)
     const decoded = decodeEmbeddingsRequest(read.body)
-    if (!decoded.ok) return rejected(decoded.error, null)
+    if (!decoded.ok) return rejected(decoded.error, modelOf(read.body))
     const call = decoded.value
     const refused = checkModelAllowed(principal, call.opts.model)
     if (refused !== undefined) return rejected(refused, call.opts.model)

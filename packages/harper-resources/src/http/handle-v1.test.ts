@@ -65,4 +65,19 @@ describe("handleV1", () => {
     const read = await readJsonBody({ ...request(root), headers: { get: () => "application/json", set: () => undefined, delete: () => undefined } }, Promise.reject(tooLarge))
     expect(read).toEqual({ ok: false, error: { _tag: "PayloadTooLarge", limitBytes: 10_000_000 } })
   })
+
+  it("parses the bytes Harper handed over itself: big integers kept as digits, bad UTF-8 refused", async () => {
+    const moved: HarperRequest = { ...request(root), headers: { get: () => "application/octet-stream", set: () => undefined, delete: () => undefined }, gatewayContentType: "application/json" }
+    const read = await readJsonBody(moved, Promise.resolve(Buffer.from('{"n":123456789012345678901}')))
+    expect(read.ok && JSON.stringify(read.body)).toBe('{"n":123456789012345678901}')
+    const bad = await readJsonBody(moved, Promise.resolve(Buffer.from([0x7b, 0xc3, 0x28, 0x7d])))
+    expect(bad).toMatchObject({ ok: false, error: { _tag: "InvalidRequest", code: "invalid_encoding", param: null } })
+    const unsupported = await readJsonBody({ ...moved, gatewayContentType: "text/plain" }, Promise.resolve(Buffer.from("{}")))
+    expect(unsupported).toMatchObject({ ok: false, error: { _tag: "UnsupportedMediaType", contentType: "text/plain" } })
+  })
+
+  it("turns a BigInt Harper's own parser made into the same digits, never a value JSON.stringify throws on", async () => {
+    const harperParsed = await readJsonBody({ ...request(root), headers: { get: () => "application/json", set: () => undefined, delete: () => undefined } }, Promise.resolve({ a: [123456789012345678901n] }))
+    expect(harperParsed.ok && JSON.stringify(harperParsed.body)).toBe('{"a":[123456789012345678901]}')
+  })
 })

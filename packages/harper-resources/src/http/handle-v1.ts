@@ -1,4 +1,4 @@
-import { GatewayFailure, type GatewayError } from "@harper-gateway/translate"
+import { bigIntsAsText, GatewayFailure, parseRequestJson, type GatewayError } from "@harper-gateway/translate"
 import { authenticate } from "../auth/authenticate.ts"
 import type { Principal } from "../auth/principal.ts"
 import type { Gateway } from "./gateway.ts"
@@ -40,14 +40,21 @@ export async function handleV1(
   return response
 }
 
-/** Harper hands static methods the parsed body as a promise; malformed JSON rejects it. */
+/**
+ * Harper hands static methods the body as a promise: the bytes on /v1 POSTs (see
+ * guardV1), parsed here by the gateway's own rules (parseRequestJson); elsewhere
+ * the value Harper parsed, its BigInts turned into their digits. Malformed JSON rejects it.
+ */
 export async function readJsonBody(request: HarperRequest, data: unknown): Promise<{ ok: true; body: unknown } | { ok: false; error: GatewayError }> {
-  const contentType = request.headers.get("content-type") ?? null
+  const contentType = request.gatewayContentType !== undefined ? request.gatewayContentType : (request.headers.get("content-type") ?? null)
   if (contentType === null || !/^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType)) {
     return { ok: false, error: { _tag: "UnsupportedMediaType", contentType } }
   }
   try {
-    return { ok: true, body: await data }
+    const body: unknown = await data
+    if (!(body instanceof Uint8Array)) return { ok: true, body: bigIntsAsText(body) }
+    const parsed = parseRequestJson(body)
+    return parsed.ok ? { ok: true, body: parsed.value } : { ok: false, error: parsed.error }
   } catch (error) {
     // Harper's own reader stops at http.maxRequestBodySize (a body sent without Content-Length gets past the guard's check).
     const tooLarge = harperBodyLimit(error)

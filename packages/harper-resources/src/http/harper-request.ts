@@ -27,6 +27,11 @@ export interface HarperRequest {
   gatewayKey?: string
   /** Set by the gateway's runFirst hook: the Authorization header was present but not understood. */
   gatewayAuthMalformed?: boolean
+  /**
+   * Set by the gateway's runFirst hook on a /v1 POST: the client's Content-Type (null when
+   * absent), moved aside so that Harper hands the body over as bytes for the gateway to parse.
+   */
+  gatewayContentType?: string | null
 }
 
 export const HarperUser = Schema.Struct({

@@ -93,3 +93,31 @@ describe("guardV1 body limit", () => {
     expect(response).toMatchObject({ status: 413, body: expect.stringContaining('"code":"request_too_large"') })
   })
 })
+
+describe("guardV1 body bytes", () => {
+  it("has Harper hand the body of a /v1 POST over as bytes (the gateway parses JSON itself), keeping the client's content type", async () => {
+    const post = request("/v1/chat/completions")
+    post.headers.set("content-type", "application/json; charset=utf-8")
+    let seen: string | null | undefined
+    await guardV1(post, (inner) => {
+      seen = inner.headers.get("content-type")
+      return { status: 200 }
+    })
+    expect(seen).toBe("application/octet-stream")
+    expect(post.gatewayContentType).toBe("application/json; charset=utf-8")
+    const without = request("/v1/embeddings")
+    await guardV1(without, () => ({ status: 200 }))
+    expect(without.gatewayContentType).toBeNull()
+  })
+
+  it("leaves GETs and paths outside /v1 to Harper's own parsing", async () => {
+    const get = request("/v1/models", undefined, "GET")
+    get.headers.set("content-type", "application/json")
+    await guardV1(get, () => ({ status: 200 }))
+    expect([get.headers.get("content-type"), get.gatewayContentType]).toEqual(["application/json", undefined])
+    const other = request("/gateway/keys")
+    other.headers.set("content-type", "application/json")
+    await guardV1(other, () => ({ status: 200 }))
+    expect(other.headers.get("content-type")).toBe("application/json")
+  })
+})

@@ -36,7 +36,8 @@ export async function guardV1<R extends ResponseLike>(
   next: (request: HarperRequest) => R | undefined | Promise<R | undefined>,
   maxBodyBytes: number = DEFAULT_MAX_BODY_BYTES,
 ): Promise<R | undefined | { status: number; headers: Record<string, string>; body: string }> {
-  if (routeOf(request.pathname) === undefined) {
+  const route = routeOf(request.pathname)
+  if (route === undefined) {
     // Unknown paths under any spelling of /v1 (case, doubled slashes, %2F) are ours to refuse, before Harper's auth answers in its own shape.
     return isV1Spelling(request.pathname) ? openAIError(404, request) : next(request)
   }
@@ -46,6 +47,7 @@ export async function guardV1<R extends ResponseLike>(
     const { status, body, headers } = toOpenAIError({ _tag: "PayloadTooLarge", limitBytes: maxBodyBytes })
     return { status, headers: { "Content-Type": "application/json", connection: "close", ...headers }, body: JSON.stringify(body) }
   }
+  if (request.method === "POST" && route.methods.includes("POST")) takeBodyAsBytes(request)
   const authorization = request.headers.get("authorization")
   if (authorization != null) {
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization)
@@ -64,6 +66,17 @@ export async function guardV1<R extends ResponseLike>(
   if (status < 100) return openAIError(404, request)
   if (status < 400 || isOpenAIError(response)) return response
   return openAIError(status, request)
+}
+
+/**
+ * Harper's JSON reader turns integers beyond 2^53 into BigInts (which nothing can
+ * serialise again) and invalid UTF-8 into U+FFFD unseen; as application/octet-stream it
+ * hands over the bytes, which readJsonBody parses (parseRequestJson). The client's own
+ * Content-Type is kept for readJsonBody to check.
+ */
+function takeBodyAsBytes(request: HarperRequest): void {
+  request.gatewayContentType = request.headers.get("content-type") ?? null
+  request.headers.set("content-type", "application/octet-stream")
 }
 
 function routeOf(pathname: string): (typeof V1_ROUTES)[number] | undefined {

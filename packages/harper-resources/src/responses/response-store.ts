@@ -1,4 +1,5 @@
 import { Schema } from "effect"
+import { fromStoredJson, toStoredJson } from "./stored-json.ts"
 
 /** What the store needs of a Harper table: the TableLike calls, plus delete. */
 export interface StoreTable {
@@ -44,10 +45,10 @@ const isItemRow = Schema.is(ItemRow)
 /**
  * A row as plain JSON. Harper hands back record objects whose nested values answer
  * `JSON.stringify` but not `in` or own-key reads the way plain objects do; the schemas
- * that read stored items need plain ones.
+ * that read stored items need plain ones. Big integers come back as their digits.
  */
 function plain(row: unknown): unknown {
-  return row === undefined || row === null ? row : JSON.parse(JSON.stringify(row))
+  return fromStoredJson(row)
 }
 
 export interface ResponseStore {
@@ -83,12 +84,12 @@ export function createResponseStore(responses: StoreTable, items: StoreTable): R
     async save(stored) {
       // One context: Harper commits the response and its items as one transaction.
       const context = {}
-      const writes: unknown[] = [responses.put({ ...stored }, context)]
+      const writes: unknown[] = [responses.put({ ...stored, response: toStoredJson(stored.response), inputItems: toStoredJson(stored.inputItems), outputItems: toStoredJson(stored.outputItems) }, context)]
       for (const item of [...stored.inputItems, ...stored.outputItems]) {
         const id = itemId(item)
         // An input item that an earlier response already stored (an item_reference) stays that response's.
         if (id === undefined || (stored.inputItems.includes(item) && isItemRow(await items.get(id)))) continue
-        writes.push(items.put({ id, tenant: stored.tenant, responseId: stored.id, item }, context))
+        writes.push(items.put({ id, tenant: stored.tenant, responseId: stored.id, item: toStoredJson(item) }, context))
       }
       await Promise.all(writes)
     },

@@ -26,4 +26,8 @@ describe("upstreamFailure", () => {
     expect(upstreamFailure(error("UND_ERR_ABORTED"), aborted.signal).reason).toEqual({ _tag: "Cancelled" })
     expect(upstreamFailure(new GatewayFailure({ _tag: "QuotaExhausted" }), live).reason).toEqual({ _tag: "QuotaExhausted" })
   })
+
+  it("describes a thrown non-Error readably, never as [object Object]", () => {
+    expect(upstreamFailure({ message: "Cannot serialize BigInt to JSON" }, live).reason).toEqual({ _tag: "UpstreamError", code: "upstream_transport_error", detail: "Cannot serialize BigInt to JSON" })
+  })
 })

@@ -1,4 +1,4 @@
-import { createNdjsonDecoder, createSseDecoder, GatewayFailure, upstreamErrorDetail, type GatewayError, type GenerateChunk, type Outcome, type StreamDecoderOutput } from "@harper-gateway/translate"
+import { createNdjsonDecoder, createSseDecoder, describeThrown, GatewayFailure, upstreamErrorDetail, type GatewayError, type GenerateChunk, type Outcome, type StreamDecoderOutput } from "@harper-gateway/translate"
 import { Agent, request, type Dispatcher } from "undici"
 import type { BackendContext } from "../backend.ts"
 import { startDeadline, type CallDeadline } from "./call-deadline.ts"
@@ -93,6 +93,15 @@ export function reducerDecode<S>(
       onChunk(output.chunk)
       yield output.chunk
     }
+  }
+}
+
+/** The body as JSON; one that cannot be written is the gateway's own failure, never the provider's (no request is made). */
+function serialised(body: unknown): string {
+  try {
+    return JSON.stringify(body)
+  } catch (error) {
+    throw new GatewayFailure({ _tag: "Internal" }, `the upstream request could not be serialised: ${describeThrown(error)}`)
   }
 }
 
@@ -191,19 +200,6 @@ function failureOf(error: unknown, deadline: CallDeadline, client: AbortSignal):
   if (expired !== undefined && !client.aborted) return new GatewayFailure(expired)
   const failure = upstreamFailure(error, client)
   return failure.detail === undefined && GatewayFailure.detailOf(error) !== undefined ? new GatewayFailure(failure.reason, GatewayFailure.detailOf(error)) : failure
-}
-
-/**
- * The request body as JSON. A value JSON cannot hold (a BigInt, a cycle) is the gateway's
- * own failure, raised before any upstream byte: Internal, never an upstream's error, so it
- * is neither retried nor counted toward a deployment's cooldown.
- */
-function serialised(body: unknown): string {
-  try {
-    return JSON.stringify(body)
-  } catch (error) {
-    throw new GatewayFailure({ _tag: "Internal", detail: `the upstream request could not be serialised: ${error instanceof Error ? error.message : String(error)}` })
-  }
 }
 
 function single(value: string | string[] | undefined): string | undefined {

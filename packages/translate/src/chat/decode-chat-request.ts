@@ -15,7 +15,8 @@ import { toolFromOpenAI } from "./map-tool.ts"
 
 const decodeModelled = Schema.decodeUnknownResult(Wire.ChatRequest)
 const modelledFields: ReadonlySet<string> = new Set(Object.keys(Wire.ChatRequestFields))
-const strict = { errors: "first", onExcessProperty: "error" } as const
+/** Every failure, not only the first: the count picks which union member a value was meant to be (schemaIssueToError). */
+const strict = { errors: "all", onExcessProperty: "error" } as const
 
 /**
  * An OpenAI chat request body (already JSON-parsed) to a ChatCall, validating every
@@ -31,7 +32,7 @@ export function decodeChatRequest(body: unknown): Outcome<ChatCall> {
   const unsupported = findUnsupportedTool(body) ?? findUnknownRole(body)
   if (unsupported !== undefined) return fail(unsupported)
   const decoded = decodeModelled(split.value.modelled, strict)
-  if (Result.isFailure(decoded)) return fail(schemaIssueToError(decoded.failure.issue))
+  if (Result.isFailure(decoded)) return fail(schemaIssueToError(decoded.failure.issue, [], split.value.modelled))
   const request = decoded.success
   const refused = checkRestrictedValues(request) ?? checkToolChoice(request)
   if (refused !== undefined) return fail(refused)

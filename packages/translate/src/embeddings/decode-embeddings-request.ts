@@ -13,8 +13,9 @@ export function decodeEmbeddingsRequest(body: unknown): Outcome<EmbedCall> {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     return fail(invalidRequest("The request body must be a JSON object.", null, "invalid_body"))
   }
-  const decoded = decode(body, { errors: "first", onExcessProperty: "error" })
-  if (Result.isFailure(decoded)) return fail(schemaIssueToError(decoded.failure.issue))
+  // Every failure, not only the first: the count picks which union member a value was meant to be (schemaIssueToError).
+  const decoded = decode(body, { errors: "all", onExcessProperty: "error" })
+  if (Result.isFailure(decoded)) return fail(schemaIssueToError(decoded.failure.issue, [], body))
   const request = decoded.success
   let opts: EmbedOpts & { model: string } = { model: request.model }
   if (request.dimensions !== undefined) opts = { ...opts, dimensions: request.dimensions }

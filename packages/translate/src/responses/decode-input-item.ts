@@ -4,7 +4,8 @@ import { fail, succeed, type Outcome } from "../outcome.ts"
 import * as Wire from "../wire/responses-request.ts"
 import { schemaIssueToError } from "../wire/schema-issue-to-error.ts"
 
-const strict = { errors: "first", onExcessProperty: "error" } as const
+/** Every failure, not only the first: the count picks which union member a value was meant to be (schemaIssueToError). */
+const strict = { errors: "all", onExcessProperty: "error" } as const
 const decoders = {
   message: Schema.decodeUnknownResult(Wire.InputMessageItem),
   function_call: Schema.decodeUnknownResult(Wire.FunctionCallItem),
@@ -22,20 +23,23 @@ export function decodeInputItem(raw: unknown, path: readonly PropertyKey[]): Out
   const where = pathText(path)
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return fail(invalidRequest(`Invalid value for '${where}': expected an input item object.`, where, "invalid_value"))
   const type: unknown = "type" in raw ? raw.type : undefined
-  const kind = type === undefined || type === null ? ("role" in raw ? "message" : "id" in raw ? "item_reference" : undefined) : type
+  const kind = type === undefined || type === null ? untypedKind(raw) : type
   switch (kind) {
     case "message":
-      return settle(decoders.message(raw, strict), path)
+      return settle(decoders.message(raw, strict), path, raw)
     case "function_call":
-      return settle(decoders.function_call(raw, strict), path)
+      return settle(decoders.function_call(raw, strict), path, raw)
     case "function_call_output":
-      return settle(decoders.function_call_output(raw, strict), path)
+      return settle(decoders.function_call_output(raw, strict), path, raw)
     case "reasoning":
-      return settle(decoders.reasoning(raw, strict), path)
+      return settle(decoders.reasoning(raw, strict), path, raw)
     case "item_reference":
-      return settle(decoders.item_reference(raw, strict), path)
-    case undefined:
-      return fail(invalidRequest(`Missing required parameter: '${where}.type'.`, `${where}.type`, "missing_required_parameter"))
+      return settle(decoders.item_reference(raw, strict), path, raw)
+    case undefined: {
+      // Without `type`, an object with only message fields is a message missing its role.
+      const missing = Object.keys(raw).every((key) => messageKeys.has(key)) ? "role" : "type"
+      return fail(invalidRequest(`Missing required parameter: '${where}.${missing}'.`, `${where}.${missing}`, "missing_required_parameter"))
+    }
     default:
       return fail(
         invalidRequest(
@@ -47,8 +51,16 @@ export function decodeInputItem(raw: unknown, path: readonly PropertyKey[]): Out
   }
 }
 
-function settle<T extends Wire.InputItem>(decoded: Result.Result<T, Schema.SchemaError>, path: readonly PropertyKey[]): Outcome<Wire.InputItem> {
-  return Result.isFailure(decoded) ? fail(schemaIssueToError(decoded.failure.issue, path)) : succeed(decoded.success)
+const messageKeys: ReadonlySet<string> = new Set(Object.keys(Wire.InputMessageItem.fields))
+
+/** An item without `type`: a message when it has a role, a reference when it is only an id (`{id}`). */
+function untypedKind(raw: object): "message" | "item_reference" | undefined {
+  if ("role" in raw) return "message"
+  return "id" in raw && Object.keys(raw).every((key) => key === "id" || key === "type") ? "item_reference" : undefined
+}
+
+function settle<T extends Wire.InputItem>(decoded: Result.Result<T, Schema.SchemaError>, path: readonly PropertyKey[], raw: unknown): Outcome<Wire.InputItem> {
+  return Result.isFailure(decoded) ? fail(schemaIssueToError(decoded.failure.issue, path, raw)) : succeed(decoded.success)
 }
 
 /** A stored item (one the gateway kept from an earlier request or response), read back: never a reference. */

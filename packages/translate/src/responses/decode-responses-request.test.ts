@@ -84,7 +84,7 @@ describe("decodeResponsesRequest", () => {
     [{ model: "m", input: "x", top_logprobs: 2 }, "top_logprobs"],
     [{ model: "m", input: "x", include: ["message.output_text.logprobs"] }, "include"],
     [{ model: "m", input: "x", stream_options: { include_obfuscation: true } }, "stream_options.include_obfuscation"],
-    [{ model: "m", input: "x", tool_choice: { type: "web_search_preview" } }, "tool_choice"],
+    [{ model: "m", input: "x", tool_choice: { type: "web_search_preview" } }, "tool_choice.type"],
     [{ model: "m", input: "x", tool_choice: { type: "function", name: "nope" }, tools: [{ type: "function", name: "f" }] }, "tool_choice.name"],
     [{ model: "m", input: [{ type: "web_search_call", id: "ws", status: "completed" }] }, "input[0].type"],
     [{ model: "m", input: [{ role: "user", content: [{ type: "input_text" }] }] }, "input[0].content[0].text"],

@@ -17,7 +17,8 @@ import type { ResponsesCall } from "./responses-call.ts"
 const decodeModelled = Schema.decodeUnknownResult(Wire.ResponsesRequest)
 const decodeTool = Schema.decodeUnknownResult(Wire.ResponsesFunctionTool)
 const modelledFields: ReadonlySet<string> = new Set(Object.keys(Wire.ResponsesRequestFields))
-const strict = { errors: "first", onExcessProperty: "error" } as const
+/** Every failure, not only the first: the count picks which union member a value was meant to be (schemaIssueToError). */
+const strict = { errors: "all", onExcessProperty: "error" } as const
 
 /**
  * A /v1/responses body (already JSON-parsed) to a ResponsesCall, every field per the
@@ -32,7 +33,7 @@ export function decodeResponsesRequest(body: unknown): Outcome<ResponsesCall> {
   const split = splitRequestFields(body, modelledFields, responsesFieldDisposition)
   if (!split.ok) return split
   const decoded = decodeModelled(split.value.modelled, strict)
-  if (Result.isFailure(decoded)) return fail(schemaIssueToError(decoded.failure.issue))
+  if (Result.isFailure(decoded)) return fail(schemaIssueToError(decoded.failure.issue, [], split.value.modelled))
   const request = decoded.success
   const refused = checkRestrictedValues(request)
   if (refused !== undefined) return fail(refused)
@@ -74,7 +75,7 @@ function decodeTools(raw: readonly unknown[]): Outcome<readonly Wire.ResponsesFu
       )
     }
     const decoded = decodeTool(tool, strict)
-    if (Result.isFailure(decoded)) return fail(schemaIssueToError(decoded.failure.issue, ["tools", index]))
+    if (Result.isFailure(decoded)) return fail(schemaIssueToError(decoded.failure.issue, ["tools", index], tool))
     tools.push(decoded.success)
   }
   return succeed(tools)

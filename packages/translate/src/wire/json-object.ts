@@ -1,9 +1,10 @@
 import type { GatewayError } from "../errors/gateway-error.ts"
+import { parseJsonLossless } from "./parse-request-json.ts"
 
-/** The JSON object `text` holds, or undefined when it holds anything else (or is not JSON). */
+/** The JSON object `text` holds, or undefined when it holds anything else (or is not JSON). Integers beyond 2^53 keep their digits. */
 export function jsonObjectOf(text: string): Readonly<Record<string, unknown>> | undefined {
   try {
-    const value: unknown = JSON.parse(text)
+    const value: unknown = parseJsonLossless(text)
     return typeof value === "object" && value !== null && !Array.isArray(value) ? Object.fromEntries(Object.entries(value)) : undefined
   } catch {
     return undefined

@@ -11,7 +11,8 @@ export interface SplitRequestFields {
   readonly passthrough: Record<string, unknown>
 }
 
-const strict = { errors: "first", onExcessProperty: "error" } as const
+/** Every failure, not only the first: the count picks which union member a value was meant to be (schemaIssueToError). */
+const strict = { errors: "all", onExcessProperty: "error" } as const
 
 /**
  * One rule for every request type's top-level fields, by its disposition table:
@@ -48,7 +49,7 @@ export function splitRequestFields(
         continue
       case "passthrough": {
         const checked = Schema.decodeUnknownResult(disposition.schema)(value, strict)
-        if (Result.isFailure(checked)) return fail(schemaIssueToError(checked.failure.issue, [field]))
+        if (Result.isFailure(checked)) return fail(schemaIssueToError(checked.failure.issue, [field], value))
         passthrough.push([field, value])
         continue
       }
