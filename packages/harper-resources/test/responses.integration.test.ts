@@ -245,6 +245,27 @@ describe("conversation state", () => {
   })
 })
 
+describe("item ids per tenant", () => {
+  it("stores a client's item id for each tenant that sends it, and each tenant's item_reference finds its own item", async () => {
+    const id = `msg_${Date.now().toString(36)}`
+    const text = (words: string) => [{ type: "message", role: "user", id, content: words }]
+    const fromA = await create({ model: "echo", input: text("tenant a's words") })
+    const fromB = await create({ model: "echo", input: text("tenant b's words") }, keyB)
+    const listed = await call("GET", `/v1/responses/${fromB.id}/input_items`, undefined, keyB)
+    expect(listed.body).toMatchObject({ data: [{ id, content: [{ type: "input_text", text: "tenant b's words" }] }] })
+    const refer = [{ type: "item_reference", id }, { role: "user", content: "and?" }]
+    await create({ model: "gpt-4.1-nano", input: refer }, keyB)
+    expect(fx.upstream.requests.at(-1)?.body["messages"]).toMatchObject([{ role: "user", content: [{ type: "text", text: "tenant b's words" }] }, { role: "user", content: "and?" }])
+    await create({ model: "gpt-4.1-nano", input: refer })
+    expect(fx.upstream.requests.at(-1)?.body["messages"]).toMatchObject([{ role: "user", content: [{ type: "text", text: "tenant a's words" }] }, { role: "user", content: "and?" }])
+    // Deleting B's response takes B's item only.
+    expect((await call("DELETE", `/v1/responses/${fromB.id}`, undefined, keyB)).status).toBe(200)
+    expectError(await call("POST", "/v1/responses", { model: "echo", input: refer }, keyB), 404, "input[0].id")
+    expect((await call("GET", `/v1/responses/${fromA.id}/input_items`)).body).toMatchObject({ data: [{ id, content: [{ text: "tenant a's words" }] }] })
+    await create({ model: "echo", input: refer })
+  })
+})
+
 describe("accounting and cancellation", () => {
   it("writes one row per call with endpoint responses: success, streamed success and a rejection", async () => {
     const key = await createKey("tenant-acct")

@@ -44,6 +44,35 @@ describe("the response store", () => {
     expect(await store.chain("t2", "x1", 10)).toBeUndefined()
   })
 
+  it("keys items by tenant and id: a client's id one tenant used is still free for every other, and each reference finds its own tenant's item", async () => {
+    const items = memoryTable()
+    const store = createResponseStore(memoryTable(), items)
+    const withItem = (id: string, tenant: string, text: string, itemId = "msg_x"): StoredResponse => ({
+      ...stored(id, tenant, null, 1),
+      inputItems: [{ id: itemId, type: "message", role: "user", content: [{ type: "input_text", text }] }],
+      outputItems: [],
+    })
+    await store.save(withItem("ra", "A", "tenant A's"))
+    await store.save(withItem("rb", "B", "tenant B's"))
+    expect((await store.items("A", ["msg_x"])).get("msg_x")).toMatchObject({ content: [{ text: "tenant A's" }] })
+    expect((await store.items("B", ["msg_x"])).get("msg_x")).toMatchObject({ content: [{ text: "tenant B's" }] })
+    // The pair's encoding is unambiguous: ("B:msg", "x") and ("B", "msg:x") are two keys.
+    await store.save(withItem("rc", "B:msg", "tenant B:msg's", "x"))
+    expect((await store.items("B", ["msg:x"])).size).toBe(0)
+    expect(items.rows.size).toBe(3)
+    expect(await store.delete("B", "rb")).toBe(true)
+    expect([...(await store.items("B", ["msg_x"])).keys()]).toEqual([])
+    expect((await store.items("A", ["msg_x"])).get("msg_x")).toMatchObject({ content: [{ text: "tenant A's" }] })
+  })
+
+  it("still finds an item stored before items were keyed by tenant (its bare id), for its own tenant only", async () => {
+    const items = memoryTable()
+    const store = createResponseStore(memoryTable(), items)
+    await items.put({ id: "msg_old", tenant: "A", responseId: "r0", item: { id: "msg_old", type: "message", role: "user", content: "old" } })
+    expect((await store.items("A", ["msg_old"])).get("msg_old")).toMatchObject({ content: "old" })
+    expect((await store.items("B", ["msg_old"])).size).toBe(0)
+  })
+
   it("deletes a response with its own items, and leaves an earlier response's referenced item to it", async () => {
     const items = memoryTable()
     const store = createResponseStore(memoryTable(), items)
@@ -53,9 +82,8 @@ describe("the response store", () => {
     await store.save(stored("r2", "t1", null, 2))
     await store.save({ ...stored("r3", "t1", null, 3), inputItems: [{ id: "msg_r2", type: "message" }] })
     expect(await store.delete("t1", "r3")).toBe(true)
-    expect(items.rows.has("msg_r2")).toBe(true)
-    expect(items.rows.has("msg_r1")).toBe(false)
-    expect(items.rows.has("in_r1")).toBe(false)
+    expect((await store.items("t1", ["msg_r2"])).has("msg_r2")).toBe(true)
+    expect(items.rows.size).toBe(2)
   })
 
   it("reads rows that, like Harper's records, show their values only through toJSON", async () => {

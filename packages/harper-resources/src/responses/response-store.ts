@@ -42,6 +42,15 @@ const ItemRow = Schema.Struct({ id: Schema.String, tenant: Schema.String, respon
 const isItemRow = Schema.is(ItemRow)
 
 /**
+ * An item row's primary key: the (tenant, item id) pair, length-prefixed so no two pairs
+ * share a key (`1:B:msg:x` is ("B", "msg:x"), `5:B:msg:x` is ("B:msg", "x")). Item ids
+ * are the client's to choose, so a bare id would let one tenant take an id from all.
+ */
+export function itemKey(tenant: string, id: string): string {
+  return `${tenant.length}:${tenant}:${id}`
+}
+
+/**
  * A row as plain JSON. Harper hands back record objects whose nested values answer
  * `JSON.stringify` but not `in` or own-key reads the way plain objects do; the schemas
  * that read stored items need plain ones.
@@ -75,6 +84,14 @@ export function createResponseStore(responses: StoreTable, items: StoreTable): R
     const row: unknown = plain(await responses.get(id))
     return isResponseRow(row) && row.tenant === tenant ? row : undefined
   }
+  // Rows stored before items were keyed by tenant sit under the bare id: still found, for their own tenant only.
+  const readItem = async (tenant: string, id: string): Promise<typeof ItemRow.Type | undefined> => {
+    for (const key of [itemKey(tenant, id), id]) {
+      const row: unknown = plain(await items.get(key))
+      if (isItemRow(row) && row.tenant === tenant) return row
+    }
+    return undefined
+  }
   const itemId = (item: unknown): string | undefined => {
     const id: unknown = typeof item === "object" && item !== null ? Reflect.get(item, "id") : undefined
     return typeof id === "string" && id !== "" ? id : undefined
@@ -87,8 +104,8 @@ export function createResponseStore(responses: StoreTable, items: StoreTable): R
       for (const item of [...stored.inputItems, ...stored.outputItems]) {
         const id = itemId(item)
         // An input item that an earlier response already stored (an item_reference) stays that response's.
-        if (id === undefined || (stored.inputItems.includes(item) && isItemRow(await items.get(id)))) continue
-        writes.push(items.put({ id, tenant: stored.tenant, responseId: stored.id, item }, context))
+        if (id === undefined || (stored.inputItems.includes(item) && (await readItem(stored.tenant, id)) !== undefined)) continue
+        writes.push(items.put({ id: itemKey(stored.tenant, id), tenant: stored.tenant, responseId: stored.id, item }, context))
       }
       await Promise.all(writes)
     },
@@ -100,8 +117,8 @@ export function createResponseStore(responses: StoreTable, items: StoreTable): R
       const deletes: unknown[] = [responses.delete(id, context)]
       for (const item of [...found.inputItems, ...found.outputItems]) {
         const key = itemId(item)
-        const row: unknown = key === undefined ? undefined : await items.get(key)
-        if (key !== undefined && isItemRow(row) && row.responseId === id) deletes.push(items.delete(key, context))
+        const row = key === undefined ? undefined : await readItem(tenant, key)
+        if (row !== undefined && row.responseId === id) deletes.push(items.delete(row.id, context))
       }
       await Promise.all(deletes)
       return true
@@ -109,8 +126,8 @@ export function createResponseStore(responses: StoreTable, items: StoreTable): R
     async items(tenant, ids) {
       const found = new Map<string, unknown>()
       for (const id of new Set(ids)) {
-        const row: unknown = plain(await items.get(id))
-        if (isItemRow(row) && row.tenant === tenant) found.set(id, row.item)
+        const row = await readItem(tenant, id)
+        if (row !== undefined) found.set(id, row.item)
       }
       return found
     },
