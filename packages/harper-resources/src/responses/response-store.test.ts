@@ -16,6 +16,8 @@ const stored = (id: string, tenant: string, previous: string | null, n: number):
   tenant,
   created: n,
   previousResponseId: previous,
+  depth: n,
+  historyBytes: 0,
   response: { id, object: "response" },
   inputItems: [{ id: `in_${id}`, type: "message", role: "user", content: [{ type: "input_text", text: `q${n}` }] }],
   outputItems: [{ id: `msg_${id}`, type: "message", role: "assistant", content: [{ type: "output_text", text: `a${n}`, annotations: [] }] }],
@@ -29,19 +31,74 @@ describe("the response store", () => {
     expect(await store.get("t2", "resp_a")).toBeUndefined()
     expect(await store.delete("t2", "resp_a")).toBe(false)
     expect([...(await store.items("t2", ["msg_resp_a"])).keys()]).toEqual([])
-    expect(await store.chain("t2", "resp_a", 10)).toBeUndefined()
+    expect(await store.chain("t2", "resp_a", { maxDepth: 10, maxBytes: 1_000_000 })).toEqual({ kind: "missing" })
     expect([...(await store.items("t1", ["msg_resp_a", "in_resp_a", "nope"])).keys()]).toEqual(["msg_resp_a", "in_resp_a"])
   })
 
-  it("walks previous_response_id oldest first, within its hop bound, and stops at a missing or foreign link", async () => {
+  const roomy = { maxDepth: 10, maxBytes: 1_000_000 }
+  const itemsOf = (response: StoredResponse) => [...response.inputItems, ...response.outputItems]
+
+  it("walks previous_response_id oldest first, with the chain's depth and the bytes of its items, and stops at a missing or foreign link", async () => {
+    const store = createResponseStore(memoryTable(), memoryTable())
+    const turns = [stored("r1", "t1", null, 1), stored("r2", "t1", "r1", 2), stored("r3", "t1", "r2", 3)]
+    for (const turn of turns) await store.save(turn)
+    const expectedBytes = turns.reduce((sum, turn) => sum + Buffer.byteLength(JSON.stringify(itemsOf(turn)).slice(1, -1)) - (itemsOf(turn).length - 1), 0)
+    expect(await store.chain("t1", "r3", roomy)).toEqual({ kind: "found", items: turns.flatMap(itemsOf), depth: 3, bytes: expectedBytes })
+    expect(await store.chain("t1", "nope", roomy)).toEqual({ kind: "missing" })
+    await store.save(stored("x1", "t2", "r3", 4))
+    expect(await store.chain("t2", "x1", roomy)).toEqual({ kind: "missing" })
+  })
+
+  const legacy = (response: StoredResponse): object => {
+    const { depth: _depth, historyBytes: _bytes, ...row } = response
+    return row
+  }
+
+  it("refuses a chain that holds maxDepth responses already (no room for another), reading at most maxDepth rows", async () => {
+    const responses = memoryTable()
+    let reads = 0
+    const counted: StoreTable = { ...responses, get: async (id: string) => ((reads += 1), responses.get(id)) }
+    const store = createResponseStore(counted, memoryTable())
+    // Rows without stored figures: the walk itself is bounded.
+    for (let n = 1; n <= 6; n++) await responses.put(legacy(stored(`r${n}`, "t1", n === 1 ? null : `r${n - 1}`, n)))
+    expect(await store.chain("t1", "r4", { ...roomy, maxDepth: 5 })).toMatchObject({ kind: "found", depth: 4 })
+    expect(await store.chain("t1", "r5", { ...roomy, maxDepth: 5 })).toEqual({ kind: "too_deep" })
+    reads = 0
+    expect(await store.chain("t1", "r6", { ...roomy, maxDepth: 5 })).toEqual({ kind: "too_deep" })
+    expect(reads).toBeLessThanOrEqual(5)
+  })
+
+  it("refuses a chain whose items are over maxBytes", async () => {
     const store = createResponseStore(memoryTable(), memoryTable())
     await store.save(stored("r1", "t1", null, 1))
     await store.save(stored("r2", "t1", "r1", 2))
-    await store.save(stored("r3", "t1", "r2", 3))
-    expect((await store.chain("t1", "r3", 10))?.map((r) => r.id)).toEqual(["r1", "r2", "r3"])
-    expect(await store.chain("t1", "r3", 2)).toBeUndefined()
-    await store.save(stored("x1", "t2", "r3", 4))
-    expect(await store.chain("t2", "x1", 10)).toBeUndefined()
+    const found = await store.chain("t1", "r2", roomy)
+    if (found.kind !== "found") throw new Error(found.kind)
+    expect(await store.chain("t1", "r2", { ...roomy, maxBytes: found.bytes })).toMatchObject({ kind: "found" })
+    expect(await store.chain("t1", "r2", { ...roomy, maxBytes: found.bytes - 1 })).toEqual({ kind: "too_large" })
+  })
+
+  it("refuses from the newest row's stored depth and size, before reading the rest of the chain", async () => {
+    const responses = memoryTable()
+    let reads = 0
+    const counted: StoreTable = { ...responses, get: async (id: string) => ((reads += 1), responses.get(id)) }
+    const store = createResponseStore(counted, memoryTable())
+    await store.save(stored("r1", "t1", null, 1))
+    await store.save({ ...stored("r2", "t1", "r1", 2), depth: 2, historyBytes: 5_000_000 })
+    reads = 0
+    expect(await store.chain("t1", "r2", roomy)).toEqual({ kind: "too_large" })
+    expect(reads).toBe(1)
+    await store.save({ ...stored("r3", "t1", "r2", 3), depth: 10, historyBytes: 10 })
+    reads = 0
+    expect(await store.chain("t1", "r3", { ...roomy, maxBytes: 10_000_000 })).toEqual({ kind: "too_deep" })
+    expect(reads).toBe(1)
+  })
+
+  it("measures rows stored before the depth and size were (they have neither)", async () => {
+    const responses = memoryTable()
+    const store = createResponseStore(responses, memoryTable())
+    await responses.put(legacy(stored("r1", "t1", null, 1)))
+    expect(await store.chain("t1", "r1", roomy)).toMatchObject({ kind: "found", depth: 1, items: itemsOf(stored("r1", "t1", null, 1)) })
   })
 
   it("keys items by tenant and id: a client's id one tenant used is still free for every other, and each reference finds its own tenant's item", async () => {

@@ -1,4 +1,5 @@
 import { Schema } from "effect"
+import { jsonBytes } from "./json-bytes.ts"
 
 /** What the store needs of a Harper table: the TableLike calls, plus delete. */
 export interface StoreTable {
@@ -25,6 +26,45 @@ export interface StoredResponse {
   readonly inputItems: readonly unknown[]
   /** Its output items, each with its id. */
   readonly outputItems: readonly unknown[]
+  /** How many responses its chain holds, itself included (1 without a previous response). */
+  readonly depth: number
+  /** The bytes of its chain's items, its own included (`itemsBytes` of each response's items, summed). */
+  readonly historyBytes: number
+}
+
+/** A stored response as read back: rows stored before the depth and size were have neither. */
+export type StoredRow = Omit<StoredResponse, "depth" | "historyBytes"> & Partial<Pick<StoredResponse, "depth" | "historyBytes">>
+
+/** What one request may rebuild from storage: at most `maxDepth` responses, `maxBytes` of items. */
+export interface ChainBounds {
+  readonly maxDepth: number
+  readonly maxBytes: number
+}
+
+/**
+ * A `previous_response_id` chain as read: its items oldest first (each response's input
+ * items, then its output items) with its depth and their bytes; or why not: a link is
+ * missing or another tenant's, the chain holds `maxDepth` responses already (a new turn
+ * would pass it), or its items are over `maxBytes`.
+ */
+export type ChainRead =
+  | { readonly kind: "found"; readonly items: readonly unknown[]; readonly depth: number; readonly bytes: number }
+  | { readonly kind: "missing" }
+  | { readonly kind: "too_deep" }
+  | { readonly kind: "too_large" }
+
+/**
+ * The size of items as the history bound counts it (jsonBytes of each, summed), once for
+ * each time an item occurs. It stops once past `stopAbove`: whatever it returns then is
+ * over, and a thousand references to one large item cost one item's walk past the bound.
+ */
+export function itemsBytes(items: readonly unknown[], stopAbove: number = Number.POSITIVE_INFINITY): number {
+  let bytes = 0
+  for (const item of items) {
+    bytes += jsonBytes(item)
+    if (bytes > stopAbove) return bytes
+  }
+  return bytes
 }
 
 const ResponseRow = Schema.Struct({
@@ -35,6 +75,8 @@ const ResponseRow = Schema.Struct({
   response: Schema.Unknown,
   inputItems: Schema.Array(Schema.Unknown),
   outputItems: Schema.Array(Schema.Unknown),
+  depth: Schema.optionalKey(Schema.Number),
+  historyBytes: Schema.optionalKey(Schema.Number),
 })
 const isResponseRow = Schema.is(ResponseRow)
 
@@ -62,16 +104,17 @@ function plain(row: unknown): unknown {
 export interface ResponseStore {
   save(stored: StoredResponse): Promise<void>
   /** The tenant's response, or undefined: another tenant's response does not exist for this one. */
-  get(tenant: string, id: string): Promise<StoredResponse | undefined>
+  get(tenant: string, id: string): Promise<StoredRow | undefined>
   delete(tenant: string, id: string): Promise<boolean>
   /** The stored items with these ids that belong to the tenant (for `item_reference` inputs). */
   items(tenant: string, ids: readonly string[]): Promise<ReadonlyMap<string, unknown>>
   /**
-   * The conversation behind `previous_response_id`: the chain of responses, oldest
-   * first, or undefined when a link is missing, another tenant's, or the chain is longer
-   * than `maxHops` (which bounds the reads one request can cause).
+   * The conversation behind `previous_response_id`, within the bounds: at most
+   * `maxDepth` reads, and the newest row's stored depth and size refuse a chain past
+   * them before the rest is read. The walk measures as it goes (rows stored before the
+   * figures were, and the figures' own check): what it returns is measured.
    */
-  chain(tenant: string, id: string, maxHops: number): Promise<readonly StoredResponse[] | undefined>
+  chain(tenant: string, id: string, bounds: ChainBounds): Promise<ChainRead>
 }
 
 /**
@@ -80,7 +123,7 @@ export interface ResponseStore {
  * the tenant: a tenant can never read, continue or delete another's response.
  */
 export function createResponseStore(responses: StoreTable, items: StoreTable): ResponseStore {
-  const read = async (tenant: string, id: string): Promise<StoredResponse | undefined> => {
+  const read = async (tenant: string, id: string): Promise<StoredRow | undefined> => {
     const row: unknown = plain(await responses.get(id))
     return isResponseRow(row) && row.tenant === tenant ? row : undefined
   }
@@ -131,16 +174,23 @@ export function createResponseStore(responses: StoreTable, items: StoreTable): R
       }
       return found
     },
-    async chain(tenant, id, maxHops) {
-      const chain: StoredResponse[] = []
+    async chain(tenant, id, { maxDepth, maxBytes }) {
+      const turns: (readonly unknown[])[] = []
+      let bytes = 0
       for (let next: string | null = id; next !== null; ) {
-        if (chain.length >= maxHops) return undefined
+        if (turns.length >= maxDepth) return { kind: "too_deep" }
         const found = await read(tenant, next)
-        if (found === undefined) return undefined
-        chain.push(found)
+        if (found === undefined) return { kind: "missing" }
+        if (turns.length === 0 && (found.depth ?? 0) >= maxDepth) return { kind: "too_deep" }
+        if (turns.length === 0 && (found.historyBytes ?? 0) > maxBytes) return { kind: "too_large" }
+        const items = [...found.inputItems, ...found.outputItems]
+        bytes += itemsBytes(items, maxBytes - bytes)
+        if (bytes > maxBytes) return { kind: "too_large" }
+        turns.push(items)
         next = found.previousResponseId
       }
-      return chain.reverse()
+      if (turns.length >= maxDepth) return { kind: "too_deep" }
+      return { kind: "found", items: turns.reverse().flat(), depth: turns.length, bytes }
     },
   }
 }
