@@ -205,10 +205,11 @@ export function handleApplication(scope: PluginScope): void {
   )
   const storedResponses = table("gateway_responses")
   const storedItems = table("gateway_response_items")
-  for (const stored of [storedResponses, storedItems]) stored.setTTLExpiration((config.responses?.ttlDays ?? 30) * 86_400)
-  if (!isStoreTable(storedResponses) || !isStoreTable(storedItems)) throw new Error("gateway: the response tables cannot delete rows")
+  const storedHeads = table("gateway_response_heads")
+  for (const stored of [storedResponses, storedItems, storedHeads]) stored.setTTLExpiration((config.responses?.ttlDays ?? 30) * 86_400)
+  if (!isStoreTable(storedResponses) || !isStoreTable(storedItems) || !isStoreTable(storedHeads)) throw new Error("gateway: the response tables cannot delete rows")
   const responsesDeps: ResponsesDeps = {
-    store: createResponseStore(storedResponses, storedItems),
+    store: createResponseStore(storedResponses, storedItems, storedHeads),
     bounds: { maxDepth: config.responses?.maxChainDepth ?? DEFAULT_MAX_CHAIN_DEPTH, maxBytes: config.responses?.maxHistoryBytes ?? DEFAULT_MAX_HISTORY_BYTES },
   }
   scope.resources.set(

@@ -47,15 +47,15 @@ function memoryTable(): StoreTable & { readonly rows: Map<string, object> } {
 /** createResponse on the echo backend with a store in memory: status and parsed body of each call. */
 function echoResponses(bounds: ResponsesDeps["bounds"]) {
   const { gateway } = echoGateway()
-  const responses = memoryTable()
-  const deps: ResponsesDeps = { store: createResponseStore(responses, memoryTable()), bounds }
+  const heads = memoryTable()
+  const deps: ResponsesDeps = { store: createResponseStore(memoryTable(), memoryTable(), heads), bounds }
   const post = async (body: Record<string, unknown>) => {
     const answer = await createResponse(gateway, deps, request, { model: "echo", ...body })
     const parsed: unknown = JSON.parse(String(answer.body))
     const id: unknown = typeof parsed === "object" && parsed !== null ? Reflect.get(parsed, "id") : undefined
     return { status: answer.status, body: parsed, id: String(id) }
   }
-  return { post, responses }
+  return { post, heads, store: deps.store }
 }
 
 /** JSON's size of each item, summed: what the history bound counts, written out. */
@@ -87,12 +87,16 @@ describe("POST /v1/responses", () => {
   })
 
   it("stores each turn's depth and the bytes of its chain's items, as the walk measures them", async () => {
-    const { post, responses } = echoResponses(defaultBounds)
+    const { post, heads, store } = echoResponses(defaultBounds)
     const first = await post({ input: "first question" })
     const second = await post({ input: "second question", previous_response_id: first.id })
-    const rows = [responses.rows.get(first.id), responses.rows.get(second.id)].map((row) => ({ ...row }))
-    const items = (row: object) => [...(Reflect.get(row, "inputItems") ?? []), ...(Reflect.get(row, "outputItems") ?? [])]
-    const [one, two] = rows.map(items)
+    const rows = [heads.rows.get(first.id), heads.rows.get(second.id)]
+    const items = async (id: string) => {
+      const row = await store.get("root", id)
+      return [...(row?.inputItems ?? []), ...(row?.outputItems ?? [])]
+    }
+    const [one, two] = [await items(first.id), await items(second.id)]
+    expect(one?.length).toBe(2)
     expect(rows).toMatchObject([
       { depth: 1, historyBytes: writtenBytes(one ?? []) },
       { depth: 2, historyBytes: writtenBytes([...(one ?? []), ...(two ?? [])]) },

@@ -32,8 +32,8 @@ export interface StoredResponse {
   readonly historyBytes: number
 }
 
-/** A stored response as read back: rows stored before the depth and size were have neither. */
-export type StoredRow = Omit<StoredResponse, "depth" | "historyBytes"> & Partial<Pick<StoredResponse, "depth" | "historyBytes">>
+/** A stored response as read back (its chain's figures are kept apart: see `chain`). */
+export type StoredRow = Omit<StoredResponse, "depth" | "historyBytes">
 
 /** What one request may rebuild from storage: at most `maxDepth` responses, `maxBytes` of items. */
 export interface ChainBounds {
@@ -75,10 +75,12 @@ const ResponseRow = Schema.Struct({
   response: Schema.Unknown,
   inputItems: Schema.Array(Schema.Unknown),
   outputItems: Schema.Array(Schema.Unknown),
-  depth: Schema.optionalKey(Schema.Number),
-  historyBytes: Schema.optionalKey(Schema.Number),
 })
 const isResponseRow = Schema.is(ResponseRow)
+
+/** A response's chain figures, in a row of their own: refusing a chain past the bounds reads no response and no item. */
+const HeadRow = Schema.Struct({ id: Schema.String, tenant: Schema.String, depth: Schema.Number, historyBytes: Schema.Number })
+const isHeadRow = Schema.is(HeadRow)
 
 const ItemRow = Schema.Struct({ id: Schema.String, tenant: Schema.String, responseId: Schema.String, item: Schema.Unknown })
 const isItemRow = Schema.is(ItemRow)
@@ -110,19 +112,20 @@ export interface ResponseStore {
   items(tenant: string, ids: readonly string[]): Promise<ReadonlyMap<string, unknown>>
   /**
    * The conversation behind `previous_response_id`, within the bounds: at most
-   * `maxDepth` reads, and the newest row's stored depth and size refuse a chain past
-   * them before the rest is read. The walk measures as it goes (rows stored before the
+   * `maxDepth` reads, and the newest response's stored depth and size (its head row)
+   * refuse a chain past them before any response is read. The walk measures as it goes (rows stored before the
    * figures were, and the figures' own check): what it returns is measured.
    */
   chain(tenant: string, id: string, bounds: ChainBounds): Promise<ChainRead>
 }
 
 /**
- * Responses and their items in two Harper tables of the gateway's database: one row per
- * response, one per item (so an `item_reference` is one read by id). Every read checks
- * the tenant: a tenant can never read, continue or delete another's response.
+ * Responses and their items in three Harper tables of the gateway's database: one row per
+ * response, one per item (so an `item_reference` is one read by key), and one small row
+ * per response with its chain's depth and size (`heads`). Every read checks the tenant:
+ * a tenant can never read, continue or delete another's response.
  */
-export function createResponseStore(responses: StoreTable, items: StoreTable): ResponseStore {
+export function createResponseStore(responses: StoreTable, items: StoreTable, heads: StoreTable): ResponseStore {
   const read = async (tenant: string, id: string): Promise<StoredRow | undefined> => {
     const row: unknown = plain(await responses.get(id))
     return isResponseRow(row) && row.tenant === tenant ? row : undefined
@@ -143,7 +146,8 @@ export function createResponseStore(responses: StoreTable, items: StoreTable): R
     async save(stored) {
       // One context: Harper commits the response and its items as one transaction.
       const context = {}
-      const writes: unknown[] = [responses.put({ ...stored }, context)]
+      const { depth, historyBytes, ...row } = stored
+      const writes: unknown[] = [responses.put(row, context), heads.put({ id: stored.id, tenant: stored.tenant, depth, historyBytes }, context)]
       for (const item of [...stored.inputItems, ...stored.outputItems]) {
         const id = itemId(item)
         // An input item that an earlier response already stored (an item_reference) stays that response's.
@@ -157,7 +161,7 @@ export function createResponseStore(responses: StoreTable, items: StoreTable): R
       const found = await read(tenant, id)
       if (found === undefined) return false
       const context = {}
-      const deletes: unknown[] = [responses.delete(id, context)]
+      const deletes: unknown[] = [responses.delete(id, context), heads.delete(id, context)]
       for (const item of [...found.inputItems, ...found.outputItems]) {
         const key = itemId(item)
         const row = key === undefined ? undefined : await readItem(tenant, key)
@@ -177,12 +181,16 @@ export function createResponseStore(responses: StoreTable, items: StoreTable): R
     async chain(tenant, id, { maxDepth, maxBytes }) {
       const turns: (readonly unknown[])[] = []
       let bytes = 0
+      // A response stored before heads were has none: the walk alone bounds its chain.
+      const head: unknown = plain(await heads.get(id))
+      if (isHeadRow(head) && head.tenant === tenant) {
+        if (head.depth >= maxDepth) return { kind: "too_deep" }
+        if (head.historyBytes > maxBytes) return { kind: "too_large" }
+      }
       for (let next: string | null = id; next !== null; ) {
         if (turns.length >= maxDepth) return { kind: "too_deep" }
         const found = await read(tenant, next)
         if (found === undefined) return { kind: "missing" }
-        if (turns.length === 0 && (found.depth ?? 0) >= maxDepth) return { kind: "too_deep" }
-        if (turns.length === 0 && (found.historyBytes ?? 0) > maxBytes) return { kind: "too_large" }
         const items = [...found.inputItems, ...found.outputItems]
         bytes += itemsBytes(items, maxBytes - bytes)
         if (bytes > maxBytes) return { kind: "too_large" }
