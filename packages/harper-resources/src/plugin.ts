@@ -26,7 +26,7 @@ import type { HarperRequest } from "./http/harper-request.ts"
 import { models } from "./http/models.ts"
 import { usage, type TimeRange, type UsageReader } from "./http/usage.ts"
 import { aggregateUsage } from "./accounting/aggregate-usage.ts"
-import { createResponse, DEFAULT_MAX_CHAIN_HOPS, storedResponseRequest, type ResponsesDeps } from "./http/responses.ts"
+import { createResponse, DEFAULT_MAX_CHAIN_DEPTH, DEFAULT_MAX_HISTORY_BYTES, storedResponseRequest, type ResponsesDeps } from "./http/responses.ts"
 import { createResponseStore, isStoreTable } from "./responses/response-store.ts"
 import { jsonResponse, type HarperResponse } from "./http/respond.ts"
 import { DEFAULT_MAX_BODY_BYTES, guardV1, type ResponseLike } from "./http/v1-guard.ts"
@@ -207,9 +207,13 @@ export function handleApplication(scope: PluginScope): void {
   )
   const storedResponses = table("gateway_responses")
   const storedItems = table("gateway_response_items")
-  for (const stored of [storedResponses, storedItems]) stored.setTTLExpiration((config.responses?.ttlDays ?? 30) * 86_400)
-  if (!isStoreTable(storedResponses) || !isStoreTable(storedItems)) throw new Error("gateway: the response tables cannot delete rows")
-  const responsesDeps: ResponsesDeps = { store: createResponseStore(storedResponses, storedItems), maxChainHops: DEFAULT_MAX_CHAIN_HOPS }
+  const storedHeads = table("gateway_response_heads")
+  for (const stored of [storedResponses, storedItems, storedHeads]) stored.setTTLExpiration((config.responses?.ttlDays ?? 30) * 86_400)
+  if (!isStoreTable(storedResponses) || !isStoreTable(storedItems) || !isStoreTable(storedHeads)) throw new Error("gateway: the response tables cannot delete rows")
+  const responsesDeps: ResponsesDeps = {
+    store: createResponseStore(storedResponses, storedItems, storedHeads),
+    bounds: { maxDepth: config.responses?.maxChainDepth ?? DEFAULT_MAX_CHAIN_DEPTH, maxBytes: config.responses?.maxHistoryBytes ?? DEFAULT_MAX_HISTORY_BYTES },
+  }
   scope.resources.set(
     "v1/responses",
     resource("Responses", {

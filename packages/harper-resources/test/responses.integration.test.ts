@@ -4,13 +4,16 @@
  * to chat for every backend) and the echo backend. Every body and event is validated
  * against the official spec.
  */
-import { readFileSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Schema } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { specValidator } from "../../translate/test/openapi-validator.ts"
 import { recordedDir } from "../../translate/test/shared-dir.ts"
-import { startGatewayFixture, type GatewayFixture } from "./harper-fixture.ts"
+import { startHarper, type HarperInstance } from "../dev/harper-process.ts"
+import { ADMIN, startGatewayFixture, UPSTREAM_KEY, type GatewayFixture } from "./harper-fixture.ts"
+import { startReplayUpstream, type ReplayUpstream } from "./replay-upstream.ts"
 
 const validateResponse = specValidator("Response")
 const validateEvent = specValidator("ResponseStreamEvent")
@@ -245,6 +248,27 @@ describe("conversation state", () => {
   })
 })
 
+describe("item ids per tenant", () => {
+  it("stores a client's item id for each tenant that sends it, and each tenant's item_reference finds its own item", async () => {
+    const id = `msg_${Date.now().toString(36)}`
+    const text = (words: string) => [{ type: "message", role: "user", id, content: words }]
+    const fromA = await create({ model: "echo", input: text("tenant a's words") })
+    const fromB = await create({ model: "echo", input: text("tenant b's words") }, keyB)
+    const listed = await call("GET", `/v1/responses/${fromB.id}/input_items`, undefined, keyB)
+    expect(listed.body).toMatchObject({ data: [{ id, content: [{ type: "input_text", text: "tenant b's words" }] }] })
+    const refer = [{ type: "item_reference", id }, { role: "user", content: "and?" }]
+    await create({ model: "gpt-4.1-nano", input: refer }, keyB)
+    expect(fx.upstream.requests.at(-1)?.body["messages"]).toMatchObject([{ role: "user", content: [{ type: "text", text: "tenant b's words" }] }, { role: "user", content: "and?" }])
+    await create({ model: "gpt-4.1-nano", input: refer })
+    expect(fx.upstream.requests.at(-1)?.body["messages"]).toMatchObject([{ role: "user", content: [{ type: "text", text: "tenant a's words" }] }, { role: "user", content: "and?" }])
+    // Deleting B's response takes B's item only.
+    expect((await call("DELETE", `/v1/responses/${fromB.id}`, undefined, keyB)).status).toBe(200)
+    expectError(await call("POST", "/v1/responses", { model: "echo", input: refer }, keyB), 404, "input[0].id")
+    expect((await call("GET", `/v1/responses/${fromA.id}/input_items`)).body).toMatchObject({ data: [{ id, content: [{ text: "tenant a's words" }] }] })
+    await create({ model: "echo", input: refer })
+  })
+})
+
 describe("accounting and cancellation", () => {
   it("writes one row per call with endpoint responses: success, streamed success and a rejection", async () => {
     const key = await createKey("tenant-acct")
@@ -281,4 +305,114 @@ describe("accounting and cancellation", () => {
     expect(await fx.sql("SELECT outcome FROM gateway.hdb_model_calls WHERE tenant = 'tenant-leaves'")).toEqual([{ outcome: "aborted" }])
     expectError(await call("GET", `/v1/responses/${String(id)}`, undefined, key), 404)
   })
+})
+
+/**
+ * The bounds of a rebuilt conversation, in a Harper of their own with scaled-down
+ * bounds: `maxHistoryBytes` 1 MiB (the default 8 MiB / 8) and `maxChainDepth` 5 (the
+ * default 1,000 / 200), so the attacks of the findings run in seconds at 1/8 of their
+ * size: 8 MiB turns become 1 MiB ones.
+ */
+describe("bounds of a rebuilt conversation", () => {
+  const MAX_HISTORY_BYTES = 1_048_576
+  const MAX_CHAIN_DEPTH = 5
+  let harper: HarperInstance
+  let upstream: ReplayUpstream
+  let root: string
+  const basic = `Basic ${Buffer.from(`${ADMIN.username}:${ADMIN.password}`).toString("base64")}`
+
+  beforeAll(async () => {
+    upstream = await startReplayUpstream(recordedDir)
+    root = mkdtempSync(join(tmpdir(), "harper-gateway-bounds-"))
+    harper = await startHarper({
+      root,
+      admin: ADMIN,
+      env: { TEST_UPSTREAM_URL: upstream.url, TEST_UPSTREAM_KEY: UPSTREAM_KEY },
+      gatewayConfig: {
+        models: { generative: { echo: { backend: "echo" }, "gpt-4.1-nano": { backend: "openai", baseUrl: "${TEST_UPSTREAM_URL}/v1", apiKey: "${TEST_UPSTREAM_KEY}", model: "openai-text" } } },
+        responses: { maxHistoryBytes: MAX_HISTORY_BYTES, maxChainDepth: MAX_CHAIN_DEPTH },
+      },
+    })
+  }, 180_000)
+
+  afterAll(async () => {
+    await harper?.stop()
+    await upstream?.close()
+    if (root !== undefined) rmSync(root, { recursive: true, force: true })
+  }, 60_000)
+
+  async function post(body: Record<string, unknown>): Promise<{ status: number; body: unknown }> {
+    const response = await fetch(`${harper.url}/v1/responses`, { method: "POST", headers: { authorization: basic, "content-type": "application/json" }, body: JSON.stringify(body) })
+    return { status: response.status, body: await response.json() }
+  }
+  const idOf = (answer: { body: unknown }): string => asResponse(answer.body).id
+
+  function rssMb(): number {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${harper.pid}/status`, "utf8"))
+    return Number(match?.[1] ?? 0) / 1024
+  }
+
+  /** The highest RSS of Harper while `work` runs (sampled every 20 ms), less its RSS before. */
+  async function rssGrowthMb(work: () => Promise<unknown>): Promise<number> {
+    const before = rssMb()
+    let peak = before
+    const sampler = setInterval(() => (peak = Math.max(peak, rssMb())), 20)
+    try {
+      await work()
+    } finally {
+      clearInterval(sampler)
+    }
+    return Math.max(peak, rssMb()) - before
+  }
+
+  it("refuses the turn past the depth with a 400 (the chain's last response stays retrievable and its earlier turns continuable), never a 404", async () => {
+    const ids: string[] = []
+    for (let turn = 1; turn <= MAX_CHAIN_DEPTH; turn++) {
+      const answer = await post({ model: "echo", input: `turn ${turn}`, ...(ids.length === 0 ? {} : { previous_response_id: ids.at(-1) }) })
+      expect(answer.status).toBe(200)
+      ids.push(idOf(answer))
+    }
+    // The 6th turn here is the 1,001st with the default depth.
+    const refused = await post({ model: "echo", input: "one too many", previous_response_id: ids.at(-1) })
+    expectError(refused, 400, "previous_response_id")
+    expect(refused.body).toMatchObject({ error: { code: "conversation_too_deep", message: expect.stringContaining("responses.maxChainDepth") } })
+    const last = await fetch(`${harper.url}/v1/responses/${ids.at(-1)}`, { headers: { authorization: basic } })
+    expect(last.status).toBe(200)
+    expect(await post({ model: "echo", input: "a branch", previous_response_id: ids.at(-2) })).toMatchObject({ status: 200 })
+  })
+
+  it("refuses the findings' attack (turns of 1 MiB, 1/8 scale) at its first continuation, and 16 parallel continuations of it grow Harper's RSS by less than 100 MB", async () => {
+    // A first turn has no stored state: the body limit alone bounds it. The echo answers it back, so 2 MiB are stored.
+    const first = await post({ model: "echo", input: "a".repeat(MAX_HISTORY_BYTES) })
+    expect(first.status).toBe(200)
+    const refused = await post({ model: "echo", input: "b".repeat(MAX_HISTORY_BYTES), previous_response_id: idOf(first) })
+    expectError(refused, 400, "previous_response_id")
+    expect(refused.body).toMatchObject({ error: { code: "context_length_exceeded", message: expect.stringMatching(/1048576 bytes.*responses\.maxHistoryBytes.*truncation/) } })
+    const upstreamCalls = upstream.requests.length
+    const growth = await rssGrowthMb(async () => {
+      const answers = await Promise.all(Array.from({ length: 16 }, () => post({ model: "gpt-4.1-nano", input: "continue", previous_response_id: idOf(first) })))
+      for (const answer of answers) expectError(answer, 400, "previous_response_id")
+    })
+    console.log(`bounds: 16 refused continuations of a 2 MiB history: Harper RSS +${growth.toFixed(0)} MB`)
+    expect(growth).toBeLessThan(100)
+    expect(upstream.requests.length).toBe(upstreamCalls)
+  }, 120_000)
+
+  it("sends 16 parallel continuations of a history just under the bound (4 turns of 120 KiB, 1/8 of 4 turns of 1 MiB) upstream whole, Harper's RSS growing by less than 100 MB", async () => {
+    let previous: string | undefined
+    for (let turn = 1; turn <= 4; turn++) {
+      const answer = await post({ model: "echo", input: String(turn).repeat(120 * 1024), ...(previous === undefined ? {} : { previous_response_id: previous }) })
+      expect(answer.status).toBe(200)
+      previous = idOf(answer)
+    }
+    const growth = await rssGrowthMb(async () => {
+      const answers = await Promise.all(Array.from({ length: 16 }, () => post({ model: "gpt-4.1-nano", input: "continue", previous_response_id: previous })))
+      for (const answer of answers) expect(answer.status).toBe(200)
+    })
+    const sent = upstream.requests.slice(-16).map((request) => JSON.stringify(request.body["messages"]).length)
+    console.log(`bounds: 16 continuations of a ${(sent[0] ?? 0) >> 10} KiB history sent upstream: Harper RSS +${growth.toFixed(0)} MB`)
+    // Each got the whole history: 4 user turns and their 4 echoed answers, then the new input.
+    for (const size of sent) expect(size).toBeGreaterThan(8 * 120 * 1024)
+    expect(growth).toBeLessThan(100)
+  }, 120_000)
 })

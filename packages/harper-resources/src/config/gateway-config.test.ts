@@ -20,6 +20,13 @@ describe("readGatewayConfig", () => {
     }
   })
 
+  it("reads the bounds of a rebuilt conversation: its size in bytes and its depth in responses, positive whole numbers", () => {
+    const bounds = { maxHistoryBytes: 1_048_576, maxChainDepth: 5 }
+    expect(readGatewayConfig({ responses: bounds })).toEqual({ ok: true, config: { responses: bounds } })
+    expect(readGatewayConfig({ responses: { maxHistoryBytes: 0 } })).toMatchObject({ ok: false, message: expect.stringContaining("responses.maxHistoryBytes") })
+    expect(readGatewayConfig({ responses: { maxChainDepth: 2.5 } })).toMatchObject({ ok: false, message: expect.stringContaining("responses.maxChainDepth") })
+  })
+
   it("names what is wrong", () => {
     expect(readGatewayConfig({ models: { generative: { default: { backend: "llama" } } } })).toMatchObject({
       ok: false,

@@ -25,8 +25,20 @@ export const GatewayConfig = Schema.Struct({
       tenantAttribute: Schema.optionalKey(Schema.String),
     }),
   ),
-  /** Stored /v1/responses objects and their items expire after `ttlDays` (default 30, as OpenAI keeps them). */
-  responses: Schema.optionalKey(Schema.Struct({ ttlDays: Schema.optionalKey(PositiveInt) })),
+  responses: Schema.optionalKey(
+    Schema.Struct({
+      /** Stored /v1/responses objects and their items expire after `ttlDays` (default 30, as OpenAI keeps them). */
+      ttlDays: Schema.optionalKey(PositiveInt),
+      /**
+       * The largest conversation a request may rebuild from storage (`previous_response_id`'s
+       * chain and `item_reference`s, with its own input), in bytes of its items' JSON
+       * (default 8 MiB, about the text of the largest context windows); past it a 400.
+       */
+      maxHistoryBytes: Schema.optionalKey(PositiveInt),
+      /** The most responses one `previous_response_id` chain may hold (default 1,000); a request that would add one more is a 400. */
+      maxChainDepth: Schema.optionalKey(PositiveInt),
+    }),
+  ),
   limits: Schema.optionalKey(
     Schema.Struct({
       maxBodyBytes: Schema.optionalKey(PositiveInt),

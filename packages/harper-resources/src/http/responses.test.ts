@@ -1,10 +1,10 @@
 import { Schema } from "effect"
 import { describe, expect, it } from "vitest"
 import { buildRegistry, createModelsService, ModelsConfig, type ModelCallRecord } from "@harper-gateway/models"
-import type { StoredResponse, ResponseStore } from "../responses/response-store.ts"
+import { createResponseStore, type StoredResponse, type ResponseStore, type StoreTable } from "../responses/response-store.ts"
 import type { Gateway } from "./gateway.ts"
 import type { HarperRequest } from "./harper-request.ts"
-import { createResponse, DEFAULT_MAX_CHAIN_HOPS } from "./responses.ts"
+import { createResponse, DEFAULT_MAX_CHAIN_DEPTH, DEFAULT_MAX_HISTORY_BYTES, type ResponsesDeps } from "./responses.ts"
 
 const root = { username: "root", role: { permission: { super_user: true } } }
 const request: HarperRequest = { method: "POST", pathname: "/v1/responses", headers: { get: (name: string) => (name === "content-type" ? "application/json" : undefined), set: () => undefined, delete: () => undefined }, user: root }
@@ -29,18 +29,103 @@ const failingStore: ResponseStore = {
   get: async () => undefined,
   delete: async () => false,
   items: async () => new Map(),
-  chain: async () => [],
+  chain: async () => ({ kind: "missing" }),
 }
+
+const defaultBounds = { maxDepth: DEFAULT_MAX_CHAIN_DEPTH, maxBytes: DEFAULT_MAX_HISTORY_BYTES }
+
+function memoryTable(): StoreTable & { readonly rows: Map<string, object> } {
+  const rows = new Map<string, object>()
+  return {
+    rows,
+    put: async (record: object) => void rows.set(String(Reflect.get(record, "id")), structuredClone(record)),
+    get: async (id: string) => structuredClone(rows.get(id)),
+    delete: async (id: string) => void rows.delete(id),
+  }
+}
+
+/** createResponse on the echo backend with a store in memory: status and parsed body of each call. */
+function echoResponses(bounds: ResponsesDeps["bounds"]) {
+  const { gateway } = echoGateway()
+  const heads = memoryTable()
+  const deps: ResponsesDeps = { store: createResponseStore(memoryTable(), memoryTable(), heads), bounds }
+  const post = async (body: Record<string, unknown>) => {
+    const answer = await createResponse(gateway, deps, request, { model: "echo", ...body })
+    const parsed: unknown = JSON.parse(String(answer.body))
+    const id: unknown = typeof parsed === "object" && parsed !== null ? Reflect.get(parsed, "id") : undefined
+    return { status: answer.status, body: parsed, id: String(id) }
+  }
+  return { post, heads, store: deps.store }
+}
+
+/** JSON's size of each item, summed: what the history bound counts, written out. */
+const writtenBytes = (items: readonly unknown[]) => items.reduce<number>((sum, item) => sum + Buffer.byteLength(JSON.stringify(item)), 0)
 
 describe("POST /v1/responses", () => {
   it("gives the client the answer it was billed for when storing the response fails, and logs the failure", async () => {
     const { gateway, rows, logged } = echoGateway()
-    const response = await createResponse(gateway, { store: failingStore, maxChainHops: DEFAULT_MAX_CHAIN_HOPS }, request, { model: "echo", input: "hello" })
+    const response = await createResponse(gateway, { store: failingStore, bounds: defaultBounds }, request, { model: "echo", input: "hello" })
     expect(response.status).toBe(200)
     const body: unknown = JSON.parse(String(response.body))
     expect(body).toMatchObject({ object: "response", status: "completed" })
     expect(JSON.stringify(body)).not.toContain("MDB_MAP_FULL")
     expect(rows.map((row) => row.outcome)).toEqual(["success"])
     expect(logged).toEqual(["gateway responses: storing a response failed"])
+  })
+
+  it("refuses with a 400 the turn that would pass the chain's depth (the last stored turn stays retrievable), never a 404", async () => {
+    // responses.maxChainDepth scaled from 1,000 to 3: the 4th turn is the 1,001st.
+    const { post } = echoResponses({ maxDepth: 3, maxBytes: DEFAULT_MAX_HISTORY_BYTES })
+    let previous: string | undefined
+    for (let turn = 1; turn <= 3; turn++) {
+      const answer = await post({ input: `turn ${turn}`, ...(previous === undefined ? {} : { previous_response_id: previous }) })
+      expect(answer.status).toBe(200)
+      previous = answer.id
+    }
+    const refused = await post({ input: "turn 4", previous_response_id: previous })
+    expect(refused).toMatchObject({ status: 400, body: { error: { param: "previous_response_id", code: "conversation_too_deep", message: expect.stringContaining("3 responses") } } })
+  })
+
+  it("stores each turn's depth and the bytes of its chain's items, as the walk measures them", async () => {
+    const { post, heads, store } = echoResponses(defaultBounds)
+    const first = await post({ input: "first question" })
+    const second = await post({ input: "second question", previous_response_id: first.id })
+    const rows = [heads.rows.get(first.id), heads.rows.get(second.id)]
+    const items = async (id: string) => {
+      const row = await store.get("root", id)
+      return [...(row?.inputItems ?? []), ...(row?.outputItems ?? [])]
+    }
+    const [one, two] = [await items(first.id), await items(second.id)]
+    expect(one?.length).toBe(2)
+    expect(rows).toMatchObject([
+      { depth: 1, historyBytes: writtenBytes(one ?? []) },
+      { depth: 2, historyBytes: writtenBytes([...(one ?? []), ...(two ?? [])]) },
+    ])
+  })
+
+  it("refuses a continuation whose rebuilt conversation is over maxHistoryBytes: a 400 naming previous_response_id, the limit and truncation", async () => {
+    const { post } = echoResponses({ maxDepth: DEFAULT_MAX_CHAIN_DEPTH, maxBytes: 3_000 })
+    // The echo answers with the input: each turn stores about twice its input.
+    const first = await post({ input: "a".repeat(1_000) })
+    expect(first.status).toBe(200)
+    const second = await post({ input: "b", previous_response_id: first.id })
+    expect(second.status).toBe(200)
+    const third = await post({ input: "c".repeat(1_000), previous_response_id: second.id })
+    expect(third).toMatchObject({ status: 400, body: { error: { type: "invalid_request_error", param: "previous_response_id", code: "context_length_exceeded", message: expect.stringContaining("3000 bytes") } } })
+    expect(await post({ input: "c", previous_response_id: second.id })).toMatchObject({ status: 200 })
+  })
+
+  it("counts each item_reference as often as it occurs: many references to one large item are a 400 naming input", async () => {
+    const { post } = echoResponses({ maxDepth: DEFAULT_MAX_CHAIN_DEPTH, maxBytes: 10_000 })
+    const stored = await post({ input: [{ type: "message", role: "user", id: "msg_big", content: "x".repeat(4_000) }] })
+    expect(stored.status).toBe(200)
+    const reference = { type: "item_reference", id: "msg_big" }
+    expect(await post({ input: [reference, reference] })).toMatchObject({ status: 200 })
+    expect(await post({ input: Array.from({ length: 1_000 }, () => reference) })).toMatchObject({ status: 400, body: { error: { param: "input", code: "context_length_exceeded" } } })
+  })
+
+  it("leaves a request that rebuilds nothing from storage to the body limit alone", async () => {
+    const { post } = echoResponses({ maxDepth: DEFAULT_MAX_CHAIN_DEPTH, maxBytes: 100 })
+    expect(await post({ input: "y".repeat(1_000) })).toMatchObject({ status: 200 })
   })
 })

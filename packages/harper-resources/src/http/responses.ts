@@ -22,7 +22,8 @@ import {
 import type { Principal } from "../auth/principal.ts"
 import type { CallMeta } from "@harper-gateway/models"
 import { inputItemsPage } from "../responses/input-items-page.ts"
-import type { ResponseStore, StoredResponse } from "../responses/response-store.ts"
+import { chainRefusal, historyTooLarge } from "../responses/history-refusal.ts"
+import { itemsBytes, type ChainBounds, type ResponseStore, type StoredResponse } from "../responses/response-store.ts"
 import { toStoredInputItem } from "../responses/stored-input-item.ts"
 import { abortSignalOf } from "./abort-on-close.ts"
 import { checkModelAllowed, modelOf, streamOf } from "./chat-completions.ts"
@@ -37,11 +38,13 @@ const ENDPOINT = "responses"
 
 export interface ResponsesDeps {
   readonly store: ResponseStore
-  /** How many stored responses one `previous_response_id` may walk back (each is a read). */
-  readonly maxChainHops: number
+  /** What one request may rebuild from storage: `responses.maxChainDepth` responses, `responses.maxHistoryBytes` of items. */
+  readonly bounds: ChainBounds
 }
 
-export const DEFAULT_MAX_CHAIN_HOPS = 1_000
+export const DEFAULT_MAX_CHAIN_DEPTH = 1_000
+/** About the text of the largest context windows (a million tokens is some 4-8 MB of text). */
+export const DEFAULT_MAX_HISTORY_BYTES = 8 * 1024 * 1024
 
 /**
  * POST /v1/responses: validate, fetch what the request names from the tenant's store
@@ -60,19 +63,26 @@ export function createResponse(gateway: Gateway, deps: ResponsesDeps, request: H
     const call = decoded.value
     const refused = checkModelAllowed(principal, call.opts.model)
     if (refused !== undefined) return rejected(refused, call.opts.model, call.stream)
-    const history = await loadHistory(deps, principal.tenant, call)
-    if (!history.ok) return rejected(history.error, call.opts.model, call.stream)
-    const conversation = buildResponsesConversation(call, history.value)
-    if (!conversation.ok) return rejected(conversation.error, call.opts.model, call.stream)
-    const resolved = resolveItemReferences(call.input, history.value.referenced ?? new Map())
+    const loaded = await loadHistory(deps, principal.tenant, call)
+    if (!loaded.ok) return rejected(loaded.error, call.opts.model, call.stream)
+    const { history, depth, bytes } = loaded.value
+    const resolved = resolveItemReferences(call.input, history.referenced ?? new Map())
     if (!resolved.ok) return rejected(resolved.error, call.opts.model, call.stream)
     const id = `resp_${randomUUID().replaceAll("-", "")}`
+    const input = resolved.value.map((item, index) => toStoredInputItem(item, id, index))
+    // Measured as stored, so the figure stored for the next turn is the one checked here.
+    const total = bytes + itemsBytes(input, deps.bounds.maxBytes - bytes)
+    const fromStore = call.previousResponseId !== undefined || referencedItemIds(call.input).length > 0
+    if (fromStore && total > deps.bounds.maxBytes) return rejected(historyTooLarge(deps.bounds.maxBytes, call.previousResponseId === undefined ? "input" : "previous_response_id"), call.opts.model, call.stream)
+    // Built once: every attempt (retries, fallbacks) sends this same conversation.
+    const conversation = buildResponsesConversation(call, history)
+    if (!conversation.ok) return rejected(conversation.error, call.opts.model, call.stream)
     const turn: Turn = {
       call,
       chatCall: { input: conversation.value, opts: call.opts, stream: call.stream, includeUsage: true },
       id,
       createdAt: Math.floor(Date.now() / 1000),
-      save: (response) => (call.store ? deps.store.save(storedResponse(principal, call, id, resolved.value, response)) : Promise.resolve()),
+      save: (response) => (call.store ? deps.store.save(storedResponse(principal, call, { id, input, depth: depth + 1, bytes: total }, response)) : Promise.resolve()),
     }
     return call.stream ? stream(gateway, turn, meta) : complete(gateway, turn, meta)
 
@@ -91,23 +101,34 @@ interface Turn {
   readonly save: (response: ResponsesWire.ResponseOut) => Promise<void>
 }
 
-/** The stored items a request names, each read with the caller's tenant: another tenant's are as missing as absent ones. */
-async function loadHistory(deps: ResponsesDeps, tenant: string, call: ResponsesCall): Promise<{ ok: true; value: ResponsesHistory } | { ok: false; error: GatewayError }> {
+/** What a request rebuilds from storage: the history, and the depth and bytes of its chain (0 without one). */
+interface Loaded {
+  readonly history: ResponsesHistory
+  readonly depth: number
+  readonly bytes: number
+}
+
+/**
+ * The stored items a request names, each read with the caller's tenant (another tenant's
+ * are as missing as absent ones), within the bounds: a chain past them is refused
+ * before the rest of it is read.
+ */
+async function loadHistory(deps: ResponsesDeps, tenant: string, call: ResponsesCall): Promise<{ ok: true; value: Loaded } | { ok: false; error: GatewayError }> {
   let previousItems: ResponsesWire.ResponseItem[] | undefined
+  let depth = 0
+  let bytes = 0
   if (call.previousResponseId !== undefined) {
-    const chain = await deps.store.chain(tenant, call.previousResponseId, deps.maxChainHops)
-    if (chain === undefined) {
-      return { ok: false, error: { _tag: "InvalidRequest", message: `Previous response with id '${call.previousResponseId}' not found.`, param: "previous_response_id", code: "previous_response_not_found", status: 404 } }
-    }
+    const chain = await deps.store.chain(tenant, call.previousResponseId, deps.bounds)
+    if (chain.kind !== "found") return { ok: false, error: chainRefusal(chain, call.previousResponseId, deps.bounds) }
     previousItems = []
-    for (const response of chain) {
-      for (const raw of [...response.inputItems, ...response.outputItems]) {
-        const item = decodeStoredItem(raw)
-        // A stored row the gateway cannot read back is its own fault, not the client's.
-        if (!item.ok) return { ok: false, error: { _tag: "Internal", detail: `stored item of ${response.id} unreadable: ${item.error._tag}` } }
-        previousItems.push(item.value)
-      }
+    for (const raw of chain.items) {
+      const item = decodeStoredItem(raw)
+      // A stored row the gateway cannot read back is its own fault, not the client's.
+      if (!item.ok) return { ok: false, error: { _tag: "Internal", detail: `stored item in the chain of ${call.previousResponseId} unreadable: ${item.error._tag}` } }
+      previousItems.push(item.value)
     }
+    depth = chain.depth
+    bytes = chain.bytes
   }
   const ids = referencedItemIds(call.input)
   const referenced = new Map<string, ResponsesWire.ResponseItem>()
@@ -117,18 +138,29 @@ async function loadHistory(deps: ResponsesDeps, tenant: string, call: ResponsesC
       if (item.ok) referenced.set(id, item.value)
     }
   }
-  return { ok: true, value: previousItems === undefined ? { referenced } : { previousItems, referenced } }
+  const history: ResponsesHistory = previousItems === undefined ? { referenced } : { previousItems, referenced }
+  return { ok: true, value: { history, depth, bytes } }
 }
 
-function storedResponse(principal: Principal, call: ResponsesCall, id: string, input: readonly ResponsesWire.ResponseItem[], response: ResponsesWire.ResponseOut): StoredResponse {
+/** The turn being stored: its id, its input items as stored, its chain's depth and the bytes of its chain with this input. */
+interface TurnRecord {
+  readonly id: string
+  readonly input: readonly unknown[]
+  readonly depth: number
+  readonly bytes: number
+}
+
+function storedResponse(principal: Principal, call: ResponsesCall, turn: TurnRecord, response: ResponsesWire.ResponseOut): StoredResponse {
   return {
-    id,
+    id: turn.id,
     tenant: principal.tenant,
     created: Date.now(),
     previousResponseId: call.previousResponseId ?? null,
     response,
-    inputItems: input.map((item, index) => toStoredInputItem(item, id, index)),
+    inputItems: turn.input,
     outputItems: response.output,
+    depth: turn.depth,
+    historyBytes: turn.bytes + itemsBytes(response.output),
   }
 }
 
