@@ -2,7 +2,7 @@ import type { UsageBucket, UsageGrouping } from "../accounting/aggregate-usage.t
 import { mayActForAnyTenant } from "../auth/principal.ts"
 import type { Gateway } from "./gateway.ts"
 import { handleV1 } from "./handle-v1.ts"
-import type { HarperRequest } from "./harper-request.ts"
+import { queryOf, type HarperRequest } from "./harper-request.ts"
 import { errorResponse, jsonResponse, type HarperResponse } from "./respond.ts"
 
 export interface UsageReader {
@@ -33,7 +33,7 @@ const GROUPINGS: readonly UsageGrouping[] = ["hour", "day", "model", "key"]
  */
 export function usage(gateway: Gateway, request: HarperRequest, reader: UsageReader, now: () => number = Date.now): Promise<HarperResponse> {
   return handleV1(gateway, request, "gateway.usage", async (principal) => {
-    const query = new URL(typeof Reflect.get(request, "url") === "string" ? String(Reflect.get(request, "url")) : "/", "http://gateway").searchParams
+    const query = queryOf(request)
     const asked = query.get("tenant")
     if (asked !== null && asked !== principal.tenant && !mayActForAnyTenant(principal)) {
       return errorResponse({ _tag: "PermissionDenied", message: "You can only read your own tenant's usage." })
