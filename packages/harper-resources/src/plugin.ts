@@ -15,6 +15,7 @@ import { openJournal } from "./accounting/journal.ts"
 import { processRunId } from "./accounting/process-run-id.ts"
 import { replayLeftovers } from "./accounting/replay-leftovers.ts"
 import { createKeyCache } from "./auth/key-cache.ts"
+import { watchTable } from "./auth/watch-table.ts"
 import { describeMissing, expandEnv } from "./config/expand-env.ts"
 import { readGatewayConfig } from "./config/gateway-config.ts"
 import { isTable, recordReader, toKeyRecord, writeBatch, type TableLike } from "./harper-tables.ts"
@@ -104,6 +105,8 @@ export function handleApplication(scope: PluginScope): void {
   })
 
   const keyCache = createKeyCache(async (id) => toKeyRecord(await keys.get(id)))
+  // A key revoked on another thread or node is forgotten here as soon as its row's change arrives.
+  void watchTable(keys, keyCache.forget, (message, error) => scope.logger.error(message, error))
   const readUser = recordReader(systemTable("hdb_user"))
   // Harper's `server.getUser(username, null)` fetches a user without a password check; its typings demand a request.
   const getUser: unknown = Reflect.get(server, "getUser")
@@ -241,7 +244,7 @@ export function handleApplication(scope: PluginScope): void {
   if (!hasDelete(limitsTable)) throw new Error("gateway: the limits table cannot delete rows")
   const limitsDeps = { table: limitsTable, changed: () => void Atomics.add(limitsVersion, 0, 1n), logError }
   scope.resources.set("gateway/limits", adminResource("GatewayLimits", (request, pathname, data) => gatewayLimits(request, pathname, data, limitsDeps)), REST_ONLY)
-  const keysDeps = { table: keys, findUser, forget: keyCache.forget, logError }
+  const keysDeps = { table: keys, findUser, revoked: keyCache.revoked, logError }
   scope.resources.set("gateway/keys", adminResource("GatewayKeys", (request, pathname, data) => gatewayKeys(request, pathname, data, keysDeps)), REST_ONLY)
 }
 

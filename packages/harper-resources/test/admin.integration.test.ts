@@ -1,0 +1,123 @@
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { startHarper, type HarperInstance } from "../dev/harper-process.ts"
+
+const admin = { username: "admin", password: "admin-area-pw-for-tests" }
+const basic = `Basic ${Buffer.from(`${admin.username}:${admin.password}`).toString("base64")}`
+const gatewayConfig = { models: { generative: { echo: { backend: "echo" } } }, accounting: { flushIntervalMs: 100 } }
+
+let root: string
+let harper: HarperInstance
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), "harper-gateway-admin-"))
+  harper = await startHarper({ root, admin, gatewayConfig, threads: 2 })
+}, 120_000)
+
+afterAll(async () => {
+  await harper?.stop()
+  rmSync(root, { recursive: true, force: true })
+}, 60_000)
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+function send(method: string, path: string, body?: string, authorization = basic): Promise<Response> {
+  return fetch(`${harper.url}${path}`, { method, headers: { authorization, "content-type": "application/json" }, ...(body === undefined ? {} : { body }) })
+}
+
+async function json(response: Response): Promise<Record<string, unknown>> {
+  const value: unknown = await response.json()
+  if (typeof value !== "object" || value === null) throw new Error("not an object")
+  return Object.fromEntries(Object.entries(value))
+}
+
+function errorParam(body: Record<string, unknown>): unknown {
+  const error = body["error"]
+  return typeof error === "object" && error !== null ? Reflect.get(error, "param") : undefined
+}
+
+async function newKey(tenant: string): Promise<{ id: string; key: string }> {
+  const created = await json(await send("POST", "/gateway/keys", JSON.stringify({ user: admin.username, tenant })))
+  const { id, key } = created
+  if (typeof id !== "string" || typeof key !== "string") throw new Error(`no key: ${JSON.stringify(created)}`)
+  return { id, key }
+}
+
+function chat(key: string): Promise<Response> {
+  return send("POST", "/v1/chat/completions", JSON.stringify({ model: "echo", messages: [{ role: "user", content: "hi" }], max_tokens: 5 }), `Bearer ${key}`)
+}
+
+describe("limit rules in a real Harper", () => {
+  it("refuses what it cannot store faithfully, naming the field", async () => {
+    expect((await send("POST", "/gateway/limits", JSON.stringify({ tenant: "faithful", budgetUsd: 10 }))).status).toBe(201)
+    for (const [body, param] of [
+      ['{"tenant":"faithful","budgetUsd":1e400}', "budgetUsd"],
+      [JSON.stringify({ tenant: "t".repeat(1_000_000) }), "tenant"],
+      [JSON.stringify({ tenant: "mx\u0000" }), "tenant"],
+      ['{"tenant":"\\ud800"}', "tenant"],
+    ] as const) {
+      const response = await send("POST", "/gateway/limits", body)
+      expect(response.status, body.slice(0, 40)).toBe(400)
+      expect(errorParam(await json(response))).toBe(param)
+    }
+    const listed = await json(await send("GET", "/gateway/limits?limit=1000"))
+    const rows = Array.isArray(listed["data"]) ? listed["data"] : []
+    expect(rows.find((row: unknown) => typeof row === "object" && row !== null && Reflect.get(row, "tenant") === "faithful")).toMatchObject({ budgetUsd: 10 })
+  })
+
+  it("keeps a tenant named like another's per-model rule apart, addresses it by its encoded id, and pages the list", async () => {
+    const perModel = await json(await send("POST", "/gateway/limits", JSON.stringify({ tenant: "mx", model: "oa", requests: 5 })))
+    const crafted = await json(await send("POST", "/gateway/limits", JSON.stringify({ tenant: "mx|model:oa", requests: 1_000 })))
+    expect(perModel["id"]).toBe("tenant:mx|model:oa")
+    expect(crafted["id"]).toBe("tenant:mx%7Cmodel%3Aoa")
+    const ids: unknown[] = []
+    let after = ""
+    for (let page = 0; page < 20; page++) {
+      const answer = await json(await send("GET", `/gateway/limits?limit=1${after === "" ? "" : `&after=${encodeURIComponent(after)}`}`))
+      const data = Array.isArray(answer["data"]) ? answer["data"] : []
+      expect(data.length).toBeLessThanOrEqual(1)
+      ids.push(...data.map((row: unknown) => (typeof row === "object" && row !== null ? Reflect.get(row, "id") : undefined)))
+      after = String(answer["last_id"])
+      if (answer["has_more"] !== true) break
+    }
+    expect(ids).toEqual([...ids].sort())
+    expect(ids).toEqual(expect.arrayContaining(["tenant:mx|model:oa", "tenant:mx%7Cmodel%3Aoa"]))
+    expect((await send("DELETE", `/gateway/limits/${encodeURIComponent("tenant:mx%7Cmodel%3Aoa")}`)).status).toBe(200)
+    const after1 = await json(await send("GET", "/gateway/limits"))
+    expect(JSON.stringify(after1["data"])).toContain('"requests":5')
+    expect(JSON.stringify(after1["data"])).not.toContain("mx%7C")
+  })
+})
+
+describe("key revocation with 2 worker threads", () => {
+  it("refuses a revoked key on every thread within 1 s of the DELETE's answer", async () => {
+    const { id, key } = await newKey("revoke")
+    const calls: { readonly startedAt: number; readonly status: number }[] = []
+    let stopAt = Number.POSITIVE_INFINITY
+    // 8 clients in parallel: several connections, spread by Harper over both threads.
+    const client = async () => {
+      while (Date.now() < stopAt) {
+        const startedAt = Date.now()
+        const response = await chat(key)
+        await response.arrayBuffer()
+        calls.push({ startedAt, status: response.status })
+      }
+    }
+    const clients = Array.from({ length: 8 }, client)
+    await sleep(1_500) // every thread has the key cached by now
+    expect(calls.filter((call) => call.status === 200).length).toBeGreaterThan(16)
+    const revoked = await send("DELETE", `/gateway/keys/${id}`)
+    const revokedAt = Date.now()
+    expect(revoked.status).toBe(200)
+    stopAt = revokedAt + 3_000
+    await Promise.all(clients)
+    const acceptedAfter = calls.filter((call) => call.startedAt >= revokedAt && call.status === 200)
+    const delay = Math.max(0, ...acceptedAfter.map((call) => call.startedAt - revokedAt))
+    console.log(`revoked key: ${acceptedAfter.length} calls accepted after the DELETE answered, the last started ${delay} ms after it; ${calls.filter((call) => call.startedAt >= revokedAt).length} calls sent after it`)
+    const late = calls.filter((call) => call.startedAt >= revokedAt + 1_000)
+    expect(late.length).toBeGreaterThan(16)
+    expect(late.every((call) => call.status === 401)).toBe(true)
+  }, 60_000)
+})
