@@ -27,6 +27,7 @@ import type { HarperRequest } from "./http/harper-request.ts"
 import { models } from "./http/models.ts"
 import { usage, type TimeRange, type UsageReader } from "./http/usage.ts"
 import { aggregateUsage } from "./accounting/aggregate-usage.ts"
+import { createAggregateGate } from "./accounting/aggregate-gate.ts"
 import { createResponse, DEFAULT_MAX_CHAIN_HOPS, storedResponseRequest, type ResponsesDeps } from "./http/responses.ts"
 import { createResponseStore, isStoreTable } from "./responses/response-store.ts"
 import { jsonResponse, type HarperResponse } from "./http/respond.ts"
@@ -235,7 +236,8 @@ export function handleApplication(scope: PluginScope): void {
     },
     aggregate: (tenant, range, grouping) => aggregateUsage(calls.search({ conditions: inRange(tenant, range) }), grouping),
   }
-  scope.resources.set("v1/gateway/usage", resource("GatewayUsage", { get: (_target, request) => usage(gateway, request, usageReader) }), REST_ONLY)
+  const aggregateGate = createAggregateGate({ counters: shared, perTenant: config.usage?.maxConcurrentPerTenant ?? 2, perNode: config.usage?.maxConcurrentPerNode ?? 4 })
+  scope.resources.set("v1/gateway/usage", resource("GatewayUsage", { get: (_target, request) => usage(gateway, request, { reader: usageReader, gate: aggregateGate }) }), REST_ONLY)
   if (config.benchmarkFloor === true) {
     // A fixed answer the size of a typical completion, through the same static-method path as /v1.
     const floor = jsonResponse(200, { id: "floor", object: "chat.completion", padding: "x".repeat(1800) })

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -120,4 +120,74 @@ describe("key revocation with 2 worker threads", () => {
     expect(late.length).toBeGreaterThan(16)
     expect(late.every((call) => call.status === 401)).toBe(true)
   }, 60_000)
+})
+
+function rssMb(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))
+  return Number(match?.[1] ?? 0) / 1024
+}
+
+/** Stores `count` accounting rows for a tenant through the operations API, spread over the last `days` days. */
+async function seedRows(tenant: string, count: number, days: number, now: number): Promise<void> {
+  const models = ["m-a", "m-b", "m-c"]
+  for (let start = 0; start < count; start += 2_000) {
+    const records = Array.from({ length: Math.min(2_000, count - start) }, (_, j) => {
+      const i = start + j
+      return {
+        id: `${tenant}-seed-${i}`,
+        time: now - Math.floor((i / count) * days * 86_400_000) - 1,
+        tenant,
+        outcome: i % 10 === 0 ? "upstream_error" : "success",
+        logicalModel: models[i % 3],
+        keyId: i % 2 === 0 ? "k1" : null,
+        promptTokens: 10 + (i % 7),
+        completionTokens: 5 + (i % 5),
+        totalTokens: 15 + (i % 7) + (i % 5),
+        cost_usd: 0.0001 * (i % 13),
+        lastAttempt: i % 4 === 0 ? false : true,
+      }
+    })
+    const response = await fetch(harper.operationsUrl, { method: "POST", headers: { authorization: basic, "content-type": "application/json" }, body: JSON.stringify({ operation: "insert", database: "gateway", table: "hdb_model_calls", records }) })
+    expect(response.status).toBe(200)
+  }
+}
+
+describe("usage aggregates under load", () => {
+  // Scaled down from the finding's 100,000-120,000 rows a tenant to 20,000 (1/5 to 1/6): each aggregate still takes long enough to overlap.
+  const ROWS = 20_000
+  it("answers 16 parallel aggregates of one tenant with at most its bound running, the rest 429 with retry-after, and RSS growth under 200 MB", async () => {
+    const now = Date.now()
+    await seedRows("heavy", ROWS, 20, now)
+    const { key } = await newKey("heavy")
+    const ask = () => send("GET", `/v1/gateway/usage?group_by=model&from=${now - 25 * 86_400_000}&to=${now}`, undefined, `Bearer ${key}`)
+    const warm = await ask()
+    expect(warm.status).toBe(200)
+    const warmBody = await json(warm)
+    const calls = (Array.isArray(warmBody["data"]) ? warmBody["data"] : []).reduce((sum: number, group: unknown) => sum + Number(typeof group === "object" && group !== null ? Reflect.get(group, "calls") : 0), 0)
+    expect(calls).toBe(ROWS - ROWS / 4)
+    const before = rssMb(harper.pid)
+    let peak = before
+    const sampler = setInterval(() => (peak = Math.max(peak, rssMb(harper.pid))), 50)
+    const started = Date.now()
+    const answers = await Promise.all(Array.from({ length: 16 }, async () => {
+      const response = await ask()
+      return { status: response.status, retryAfter: response.headers.get("retry-after"), body: await response.text() }
+    }))
+    const seconds = (Date.now() - started) / 1_000
+    clearInterval(sampler)
+    const after = rssMb(harper.pid)
+    const ok = answers.filter((answer) => answer.status === 200).length
+    const busy = answers.filter((answer) => answer.status === 429)
+    console.log(`16 parallel aggregates over ${ROWS} rows: ${ok} answered, ${busy.length} refused 429, in ${seconds.toFixed(1)} s; Harper RSS ${before.toFixed(0)} MB before, peak ${peak.toFixed(0)} MB, ${after.toFixed(0)} MB after`)
+    expect(ok + busy.length).toBe(16)
+    expect(ok).toBeGreaterThanOrEqual(1)
+    expect(busy.length).toBeGreaterThan(0)
+    for (const answer of busy) {
+      expect(Number(answer.retryAfter)).toBeGreaterThanOrEqual(1)
+      expect(answer.body).toContain("rate_limit_exceeded")
+    }
+    expect(peak - before).toBeLessThan(200)
+    // The places are given back: the next aggregate runs.
+    expect((await ask()).status).toBe(200)
+  }, 120_000)
 })
