@@ -6,24 +6,17 @@ import { aggregateUsage, createUsageFold, type UsageGrouping } from "./aggregate
 import { createRollupWriter } from "./rollup-writer.ts"
 import { rollupContribution } from "./usage-rollup.ts"
 
-/** A table in memory; `fail` makes the next puts of a context throw, as a failed transaction would (nothing stored). */
+/** A table in memory; `failNext` makes puts throw, as a failed transaction would. */
 function memoryTable(): TableLike & { rows: Map<string, object>; failNext: boolean } {
   const rows = new Map<string, object>()
-  const pending = new WeakMap<object, Map<string, object>>()
   const table = {
     rows,
     failNext: false,
-    async put(record: object, context?: object) {
+    async put(record: object) {
+      // Puts finish in any order, as a transaction's do.
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 2))
       if (table.failNext) throw new Error("write failed")
-      const id = String(Reflect.get(record, "id"))
-      if (context === undefined) rows.set(id, record)
-      else {
-        const staged = pending.get(context) ?? new Map<string, object>()
-        pending.set(context, staged)
-        staged.set(id, record)
-        rows.set(id, record)
-      }
+      rows.set(String(Reflect.get(record, "id")), record)
     },
     get: (id: string) => rows.get(id),
     async *search() {
