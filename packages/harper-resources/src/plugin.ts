@@ -15,9 +15,10 @@ import { openJournal } from "./accounting/journal.ts"
 import { processRunId } from "./accounting/process-run-id.ts"
 import { replayLeftovers } from "./accounting/replay-leftovers.ts"
 import { createKeyCache } from "./auth/key-cache.ts"
+import { watchTable } from "./auth/watch-table.ts"
 import { describeMissing, expandEnv } from "./config/expand-env.ts"
 import { readGatewayConfig } from "./config/gateway-config.ts"
-import { isTable, recordReader, toKeyRecord, writeBatch, type TableLike } from "./harper-tables.ts"
+import { isTable, recordReader, toKeyRecord, type TableLike } from "./harper-tables.ts"
 import { chatCompletions } from "./http/chat-completions.ts"
 import { embeddings } from "./http/embeddings.ts"
 import type { Gateway, ResponseHeaderHook } from "./http/gateway.ts"
@@ -25,7 +26,9 @@ import { gatewayKeys } from "./http/gateway-keys-endpoint.ts"
 import type { HarperRequest } from "./http/harper-request.ts"
 import { models } from "./http/models.ts"
 import { usage, type TimeRange, type UsageReader } from "./http/usage.ts"
-import { aggregateUsage } from "./accounting/aggregate-usage.ts"
+import { aggregateWithRollups } from "./accounting/aggregate-with-rollups.ts"
+import { createRollupWriter } from "./accounting/rollup-writer.ts"
+import { createAggregateGate } from "./accounting/aggregate-gate.ts"
 import { createResponse, DEFAULT_MAX_CHAIN_DEPTH, DEFAULT_MAX_HISTORY_BYTES, storedResponseRequest, type ResponsesDeps } from "./http/responses.ts"
 import { createResponseStore, isStoreTable } from "./responses/response-store.ts"
 import { jsonResponse, type HarperResponse } from "./http/respond.ts"
@@ -82,8 +85,14 @@ export function handleApplication(scope: PluginScope): void {
   const runId = processRunId()
   const maxBatch = config.accounting?.maxBatch ?? 500
   const journal = openJournal(journalDir, runId, String(threadId))
+  const rollups = table("gateway_usage_rollups")
+  rollups.setTTLExpiration((config.accounting?.retentionDays ?? 90) * 86_400)
+  const rollupStarts = table("gateway_usage_rollup_starts")
+  // Every row this worker stores (journal replays included) is added to its rollups in the same transaction.
+  const writeCalls = createRollupWriter({ calls, rollups, writer: { node: nodeName(), thread: String(threadId) } })
+  void markRollupsStart(rollupStarts, calls, nodeName()).catch((error: unknown) => scope.logger.error("gateway accounting: could not record when the usage rollups start", error))
   const recorder = createCallRecorder({
-    write: (rows) => writeBatch(calls, rows),
+    write: writeCalls,
     flushIntervalMs: config.accounting?.flushIntervalMs ?? 500,
     maxBatch,
     ...(config.accounting?.maxBufferedRows === undefined ? {} : { maxBuffered: config.accounting.maxBufferedRows }),
@@ -91,7 +100,7 @@ export function handleApplication(scope: PluginScope): void {
     journal,
   })
   const replay = (attempt: number): void =>
-    void replayLeftovers(journalDir, runId, String(threadId), (rows) => writeBatch(calls, rows), maxBatch, async (id) => isPresent(await calls.get(id))).catch((error: unknown) => {
+    void replayLeftovers(journalDir, runId, String(threadId), writeCalls, maxBatch, async (id) => isPresent(await calls.get(id))).catch((error: unknown) => {
       scope.logger.error(`gateway accounting: replaying the journal failed (attempt ${attempt}), retrying`, error)
       setTimeout(() => replay(attempt + 1), Math.min(60_000, 1_000 * 2 ** attempt)).unref()
     })
@@ -102,6 +111,8 @@ export function handleApplication(scope: PluginScope): void {
   })
 
   const keyCache = createKeyCache(async (id) => toKeyRecord(await keys.get(id)))
+  // A key revoked on another thread or node is forgotten here as soon as its row's change arrives.
+  void watchTable(keys, keyCache.forget, (message, error) => scope.logger.error(message, error))
   const readUser = recordReader(systemTable("hdb_user"))
   // Harper's `server.getUser(username, null)` fetches a user without a password check; its typings demand a request.
   const getUser: unknown = Reflect.get(server, "getUser")
@@ -236,9 +247,17 @@ export function handleApplication(scope: PluginScope): void {
       for await (const row of calls.search({ conditions: inRange(tenant, range), sort: { attribute: "time", descending: true }, limit })) rows.push({ ...(typeof row === "object" && row !== null ? row : {}) })
       return rows
     },
-    aggregate: (tenant, range, grouping) => aggregateUsage(calls.search({ conditions: inRange(tenant, range) }), grouping),
+    aggregate: async (tenant, range, grouping) =>
+      aggregateWithRollups(
+        {
+          rows: (span) => calls.search({ conditions: inRange(tenant, span) }),
+          rollups: (hours) => rollups.search({ conditions: [{ attribute: "tenant", value: tenant }, { attribute: "hour", comparator: "between", value: [hours.from, hours.to] }] }),
+        },
+        { range, grouping, rollupsSince: await rollupsSince(rollupStarts) },
+      ),
   }
-  scope.resources.set("v1/gateway/usage", resource("GatewayUsage", { get: (_target, request) => usage(gateway, request, usageReader) }), REST_ONLY)
+  const aggregateGate = createAggregateGate({ counters: shared, perTenant: config.usage?.maxConcurrentPerTenant ?? 2, perNode: config.usage?.maxConcurrentPerNode ?? 4 })
+  scope.resources.set("v1/gateway/usage", resource("GatewayUsage", { get: (_target, request) => usage(gateway, request, { reader: usageReader, gate: aggregateGate }) }), REST_ONLY)
   if (config.benchmarkFloor === true) {
     // A fixed answer the size of a typical completion, through the same static-method path as /v1.
     const floor = jsonResponse(200, { id: "floor", object: "chat.completion", padding: "x".repeat(1800) })
@@ -247,7 +266,7 @@ export function handleApplication(scope: PluginScope): void {
   if (!hasDelete(limitsTable)) throw new Error("gateway: the limits table cannot delete rows")
   const limitsDeps = { table: limitsTable, changed: () => void Atomics.add(limitsVersion, 0, 1n), logError }
   scope.resources.set("gateway/limits", adminResource("GatewayLimits", (request, pathname, data) => gatewayLimits(request, pathname, data, limitsDeps)), REST_ONLY)
-  const keysDeps = { table: keys, findUser, forget: keyCache.forget, logError }
+  const keysDeps = { table: keys, findUser, revoked: keyCache.revoked, logError }
   scope.resources.set("gateway/keys", adminResource("GatewayKeys", (request, pathname, data) => gatewayKeys(request, pathname, data, keysDeps)), REST_ONLY)
 }
 
@@ -340,6 +359,34 @@ async function spentSince(calls: TableLike, rule: LimitRule, since: number): Pro
     if (typeof cost === "number") sum += cost
   }
   return sum
+}
+
+/**
+ * Records, once per node, since when its rows are all in the rollups: 0 when it starts
+ * with no rows at all, else now (rows stored before by an older version are not in them,
+ * and aggregates read those row by row).
+ */
+async function markRollupsStart(starts: TableLike, calls: TableLike, node: string): Promise<void> {
+  if (isPresent(await starts.get(node))) return
+  let anyRow = false
+  for await (const _row of calls.search({})) {
+    anyRow = true
+    break
+  }
+  await starts.put({ id: node, since: anyRow ? Date.now() : 0 })
+}
+
+/** The latest start of all nodes' rollups (before it some node's rows may be missing from them); none yet: never. */
+async function rollupsSince(starts: TableLike): Promise<number> {
+  let since = Number.POSITIVE_INFINITY
+  let found = false
+  for await (const row of starts.search({})) {
+    const value: unknown = typeof row === "object" && row !== null ? Reflect.get(row, "since") : undefined
+    if (typeof value !== "number") continue
+    since = found ? Math.max(since, value) : value
+    found = true
+  }
+  return since
 }
 
 function hasDelete<T extends object>(value: T): value is T & { delete(id: string): unknown } {

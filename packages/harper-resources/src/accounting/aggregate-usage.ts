@@ -28,46 +28,92 @@ const AggregatedRow = Schema.Struct({
 })
 const isAggregatedRow = Schema.is(AggregatedRow)
 
-/**
- * Folds a tenant's rows into groups, in one pass and with memory for the groups only
- * (however many rows the range holds). `calls` counts calls, not attempts: a call retried
- * or passed to a fallback has one row per attempt, and only its last (`lastAttempt`; rows
- * written before routing are their call's only one) counts it, as an error unless it
- * succeeded, in that row's group. Tokens and cost add up every attempt: the tenant pays
- * for each. `rejected` calls (refused before any backend ran) count as calls and errors;
- * rows without cost or tokens add zero.
- */
-export async function aggregateUsage(rows: AsyncIterable<unknown>, grouping: UsageGrouping): Promise<readonly UsageBucket[]> {
-  const groups = new Map<string | null, { calls: number; errors: number; prompt: number; completion: number; total: number; cost: number }>()
-  for await (const row of rows) {
-    if (!isAggregatedRow(row)) continue
-    const key = groupOf(row, grouping)
-    const group = groups.get(key) ?? { calls: 0, errors: 0, prompt: 0, completion: 0, total: 0, cost: 0 }
-    if (row.lastAttempt !== false) {
-      group.calls++
-      if (row.outcome !== "success") group.errors++
-    }
-    group.prompt += row.promptTokens ?? 0
-    group.completion += row.completionTokens ?? 0
-    group.total += row.totalTokens ?? 0
-    group.cost += row.cost_usd ?? 0
-    groups.set(key, group)
-  }
-  return [...groups.entries()]
-    .map(([group, g]) => ({ group, calls: g.calls, errors: g.errors, prompt_tokens: g.prompt, completion_tokens: g.completion, total_tokens: g.total, cost_usd: Math.round(g.cost * 1e9) / 1e9 }))
-    .sort((a, b) => String(a.group).localeCompare(String(b.group)))
+export const HOUR_MS = 3_600_000
+const DAY_MS = 86_400_000
+
+/** The finest group any grouping needs: every grouping is a function of it. */
+export interface UsageCell {
+  /** Start of the hour (epoch ms). */
+  readonly hour: number
+  readonly model: string | null
+  readonly keyId: string | null
 }
 
-function groupOf(row: typeof AggregatedRow.Type, grouping: UsageGrouping): string | null {
+export interface UsageTotals {
+  readonly calls: number
+  readonly errors: number
+  readonly prompt: number
+  readonly completion: number
+  readonly total: number
+  readonly cost: number
+}
+
+export const NO_USAGE: UsageTotals = { calls: 0, errors: 0, prompt: 0, completion: 0, total: 0, cost: 0 }
+
+export function addTotals(a: UsageTotals, b: UsageTotals): UsageTotals {
+  return { calls: a.calls + b.calls, errors: a.errors + b.errors, prompt: a.prompt + b.prompt, completion: a.completion + b.completion, total: a.total + b.total, cost: a.cost + b.cost }
+}
+
+/**
+ * What one accounting row adds to its cell, or undefined for a row the aggregates skip.
+ * `calls` counts calls, not attempts: a call retried or passed to a fallback has one row
+ * per attempt, and only its last (`lastAttempt`; rows written before routing are their
+ * call's only one) counts it, as an error unless it succeeded, in that row's group.
+ * Tokens and cost add up every attempt: the tenant pays for each. `rejected` calls
+ * (refused before any backend ran) count as calls and errors; rows without cost or
+ * tokens add zero.
+ */
+export function rowContribution(row: unknown): { readonly cell: UsageCell; readonly totals: UsageTotals } | undefined {
+  if (!isAggregatedRow(row)) return undefined
+  const counted = row.lastAttempt !== false
+  return {
+    cell: { hour: Math.floor(row.time / HOUR_MS) * HOUR_MS, model: row.logicalModel ?? null, keyId: row.keyId ?? null },
+    totals: {
+      calls: counted ? 1 : 0,
+      errors: counted && row.outcome !== "success" ? 1 : 0,
+      prompt: row.promptTokens ?? 0,
+      completion: row.completionTokens ?? 0,
+      total: row.totalTokens ?? 0,
+      cost: row.cost_usd ?? 0,
+    },
+  }
+}
+
+/** Groups cells' totals, with memory for the groups only (however many cells are added). */
+export function createUsageFold(grouping: UsageGrouping): { add(cell: UsageCell, totals: UsageTotals): void; buckets(): readonly UsageBucket[] } {
+  const groups = new Map<string | null, UsageTotals>()
+  return {
+    add(cell, totals) {
+      const key = groupOf(cell, grouping)
+      groups.set(key, addTotals(groups.get(key) ?? NO_USAGE, totals))
+    },
+    buckets: () =>
+      [...groups.entries()]
+        .map(([group, g]) => ({ group, calls: g.calls, errors: g.errors, prompt_tokens: g.prompt, completion_tokens: g.completion, total_tokens: g.total, cost_usd: Math.round(g.cost * 1e9) / 1e9 }))
+        .sort((a, b) => String(a.group).localeCompare(String(b.group))),
+  }
+}
+
+/** Folds a tenant's rows into groups, in one pass (see rowContribution for what each row adds). */
+export async function aggregateUsage(rows: AsyncIterable<unknown>, grouping: UsageGrouping): Promise<readonly UsageBucket[]> {
+  const fold = createUsageFold(grouping)
+  for await (const row of rows) {
+    const contribution = rowContribution(row)
+    if (contribution !== undefined) fold.add(contribution.cell, contribution.totals)
+  }
+  return fold.buckets()
+}
+
+function groupOf(cell: UsageCell, grouping: UsageGrouping): string | null {
   switch (grouping) {
     case "hour":
-      return new Date(Math.floor(row.time / 3_600_000) * 3_600_000).toISOString()
+      return new Date(cell.hour).toISOString()
     case "day":
-      return new Date(Math.floor(row.time / 86_400_000) * 86_400_000).toISOString()
+      return new Date(Math.floor(cell.hour / DAY_MS) * DAY_MS).toISOString()
     case "model":
-      return row.logicalModel ?? null
+      return cell.model
     case "key":
-      return row.keyId ?? null
+      return cell.keyId
     default: {
       const unreachable: never = grouping
       return unreachable

@@ -50,4 +50,33 @@ describe("the key cache", () => {
     fail = false
     expect(await cache.find("k")).toMatchObject({ id: "k" })
   })
+
+  it("does not cache a read that was in flight when the id was forgotten: it may predate the change", async () => {
+    let reads = 0
+    let release: (() => void) | undefined
+    const cache = createKeyCache(async (id) => {
+      reads++
+      if (reads === 1) await new Promise<void>((resolve) => (release = resolve))
+      return { ...record(id), revoked: reads === 1 ? null : 5 }
+    })
+    const stale = cache.find("k")
+    await new Promise((r) => setTimeout(r, 1))
+    cache.forget("k")
+    release?.()
+    expect((await stale)?.revoked).toBe(null)
+    expect((await cache.find("k"))?.revoked).toBe(5)
+    expect(reads).toBe(2)
+  })
+
+  it("answers a key revoked on this thread as revoked at once, without waiting for the table to show it", async () => {
+    let reads = 0
+    const cache = createKeyCache(async (id) => {
+      reads++
+      return record(id) // the table still shows the key live (the write is not visible yet)
+    })
+    await cache.find("k")
+    cache.revoked({ ...record("k"), revoked: 7 })
+    expect((await cache.find("k"))?.revoked).toBe(7)
+    expect(reads).toBe(1)
+  })
 })

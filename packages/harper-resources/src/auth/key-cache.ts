@@ -6,7 +6,7 @@ export interface KeyCacheOptions {
   readonly maxKeys: number
   /** Ids that do not exist, kept briefly so a client repeating one bad key costs one read, not one per request. */
   readonly maxMisses: number
-  /** How long an entry is trusted: a revocation on another node is seen within this. */
+  /** How long an entry is trusted at most: the backstop should a table change notice be missed. */
   readonly ttlMs: number
 }
 
@@ -14,7 +14,10 @@ export const DEFAULT_KEY_CACHE: KeyCacheOptions = { maxKeys: 10_000, maxMisses: 
 
 export interface KeyCache {
   find(id: string): Promise<GatewayKeyRecord | undefined>
+  /** Drops what is known of the id (its row changed), including any read in flight that may predate the change. */
   forget(id: string): void
+  /** The key was revoked on this thread: answer it revoked from now on, before the table shows it. */
+  revoked(record: GatewayKeyRecord): void
   size(): { readonly keys: number; readonly misses: number; readonly loading: number }
 }
 
@@ -35,19 +38,30 @@ export function createKeyCache(load: (id: string) => Promise<GatewayKeyRecord | 
       if (misses.has(id)) return undefined
       const pending = loading.get(id)
       if (pending !== undefined) return pending
-      const read = load(id)
+      const read: Promise<GatewayKeyRecord | undefined> = load(id)
         .then((record) => {
+          // Forgotten while in flight: this answer may predate the change, so it is not kept.
+          if (loading.get(id) !== read) return record
           if (record === undefined) misses.set(id, true)
           else keys.set(id, record)
           return record
         })
-        .finally(() => loading.delete(id))
+        .finally(() => {
+          if (loading.get(id) === read) loading.delete(id)
+        })
       loading.set(id, read)
       return read
     },
     forget(id) {
-      keys.delete(id)
+      // A revocation never comes undone: a change notice (even one older than it) keeps it.
+      if ((keys.peek(id)?.revoked ?? null) === null) keys.delete(id)
       misses.delete(id)
+      loading.delete(id)
+    },
+    revoked(record) {
+      loading.delete(record.id)
+      misses.delete(record.id)
+      keys.set(record.id, record)
     },
     size: () => ({ keys: keys.size, misses: misses.size, loading: loading.size }),
   }

@@ -27,6 +27,12 @@ describe("readGatewayConfig", () => {
     expect(readGatewayConfig({ responses: { maxChainDepth: 2.5 } })).toMatchObject({ ok: false, message: expect.stringContaining("responses.maxChainDepth") })
   })
 
+  it("reads the usage aggregates' concurrency bounds, positive whole numbers", () => {
+    expect(readGatewayConfig({ usage: { maxConcurrentPerTenant: 1, maxConcurrentPerNode: 8 } })).toEqual({ ok: true, config: { usage: { maxConcurrentPerTenant: 1, maxConcurrentPerNode: 8 } } })
+    expect(readGatewayConfig({ usage: { maxConcurrentPerNode: 0 } })).toMatchObject({ ok: false, message: expect.stringContaining("usage.maxConcurrentPerNode") })
+    expect(readGatewayConfig({ usage: { maxConcurrentPerTenant: 1.5 } })).toMatchObject({ ok: false, message: expect.stringContaining("usage.maxConcurrentPerTenant") })
+  })
+
   it("names what is wrong", () => {
     expect(readGatewayConfig({ models: { generative: { default: { backend: "llama" } } } })).toMatchObject({
       ok: false,

@@ -4,12 +4,13 @@ import { newGatewayKey, type GatewayKeyRecord } from "../auth/gateway-keys.ts"
 import { isHarperUser, type HarperRequest } from "./harper-request.ts"
 import { errorResponse, jsonResponse, type HarperResponse } from "./respond.ts"
 import { readJsonBody } from "./handle-v1.ts"
+import { NameField } from "./name-field.ts"
 import { pathId } from "./path-id.ts"
 import { toKeyRecord, type TableLike } from "../harper-tables.ts"
 
 const CreateKey = Schema.Struct({
   user: Schema.String.check(Schema.isMinLength(1)),
-  tenant: Schema.optionalKey(Schema.String.check(Schema.isMinLength(1))),
+  tenant: Schema.optionalKey(NameField),
   models: Schema.optionalKey(Schema.Array(Schema.String)),
   name: Schema.optionalKey(Schema.String),
 })
@@ -18,7 +19,8 @@ const decodeCreateKey = Schema.decodeUnknownResult(CreateKey)
 export interface KeysDependencies {
   readonly table: TableLike
   readonly findUser: (username: string) => Promise<unknown>
-  readonly forget: (id: string) => void
+  /** This thread's key cache learns of the revocation at once (other threads by the table's change notices). */
+  readonly revoked: (record: GatewayKeyRecord) => void
   readonly logError: (message: string, error: unknown) => void
 }
 
@@ -96,7 +98,7 @@ async function revoke(id: string, deps: KeysDependencies): Promise<HarperRespons
   if (record === undefined) return errorResponse({ _tag: "InvalidRequest", message: `There is no gateway key ${JSON.stringify(id)}.`, param: "id", code: "unknown_key" })
   const revoked = record.revoked ?? Date.now()
   await deps.table.put({ ...record, revoked })
-  deps.forget(id)
+  deps.revoked({ ...record, revoked })
   const { hash: _hash, ...visible } = record
   return jsonResponse(200, { ...visible, revoked })
 }

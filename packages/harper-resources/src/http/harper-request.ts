@@ -49,6 +49,12 @@ export const HarperUser = Schema.Struct({
 export type HarperUser = typeof HarperUser.Type
 export const isHarperUser = Schema.is(HarperUser)
 
+/** The request's query parameters (Harper's request carries the raw `url`, path and query). */
+export function queryOf(request: HarperRequest): URLSearchParams {
+  const url: unknown = Reflect.get(request, "url")
+  return new URL(typeof url === "string" ? url : "/", "http://gateway").searchParams
+}
+
 /** A string attribute of the user record (e.g. the configured tenant attribute). */
 export function userAttribute(user: unknown, attribute: string): string | undefined {
   if (typeof user !== "object" || user === null || !(attribute in user)) return undefined

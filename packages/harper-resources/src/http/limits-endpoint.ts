@@ -1,10 +1,10 @@
 import { Result, Schema } from "effect"
 import { GatewayFailure, schemaIssueToError } from "@harper-gateway/translate"
 import type { TableLike } from "../harper-tables.ts"
-import { LimitSettings, limitRuleId, toLimitRule } from "../limits/limit-rule.ts"
+import { LimitSettings, limitRuleId, sameTarget, toLimitRule } from "../limits/limit-rule.ts"
 import { superUserOnly } from "./gateway-keys-endpoint.ts"
 import { readJsonBody } from "./handle-v1.ts"
-import type { HarperRequest } from "./harper-request.ts"
+import { queryOf, type HarperRequest } from "./harper-request.ts"
 import { pathId } from "./path-id.ts"
 import { errorResponse, jsonResponse, type HarperResponse } from "./respond.ts"
 
@@ -22,7 +22,8 @@ export interface LimitsDependencies {
  * - POST {tenant | key, model?, requests?, tokens?, windowSeconds?, concurrent?, budgetUsd?, budgetPeriod?}
  *   sets the limits of a tenant or a key (for one logical model when `model` is given); fields
  *   left out keep their value, null removes a limit;
- * - GET lists them; DELETE /gateway/limits/<id> removes one;
+ * - GET lists them by id, a page at a time (`?limit=` 1-1000, default 100; `?after=<last_id>`);
+ *   DELETE /gateway/limits/<id> removes one;
  * - POST /gateway/limits/<id>/reset starts its budget's spend again from now.
  */
 export async function gatewayLimits(request: HarperRequest, pathname: string, data: unknown, deps: LimitsDependencies): Promise<HarperResponse> {
@@ -37,7 +38,7 @@ export async function gatewayLimits(request: HarperRequest, pathname: string, da
         if (reset !== undefined) return await resetBudget(reset, deps)
         return path === "" ? await upsert(request, data, deps) : errorResponse({ _tag: "MethodNotAllowed", method: "POST", path: request.pathname, allowed: ["DELETE"] })
       case "GET":
-        return await list(deps.table)
+        return await list(deps.table, queryOf(request))
       case "DELETE": {
         if ((await findLimit(deps.table, path)) === undefined) return unknownLimit(path)
         await deps.table.delete(path)
@@ -62,12 +63,32 @@ async function upsert(request: HarperRequest, data: unknown, deps: LimitsDepende
   if ((tenant === undefined) === (key === undefined)) {
     return errorResponse({ _tag: "InvalidRequest", message: "Name exactly one of `tenant` and `key` (a gateway key's id).", param: "tenant", code: "invalid_value" })
   }
-  const id = limitRuleId(tenant !== undefined ? { tenant } : { keyId: key ?? "" }, model ?? null)
-  const before = await findLimit(deps.table, id)
-  const record = { ...(typeof before === "object" && before !== null ? before : {}), id, tenant: tenant ?? null, keyId: key ?? null, model: model ?? null, ...settings, updated: Date.now() }
+  const target = { tenant: tenant ?? null, keyId: key ?? null, model: model ?? null }
+  const id = limitRuleId(tenant !== undefined ? { tenant } : { keyId: key ?? "" }, target.model)
+  const { before, holder } = await findTarget(deps.table, target, id)
+  if (holder !== undefined) {
+    // A row stored before ids were encoded, for another owner, already has this id: never overwrite it.
+    return errorResponse({ _tag: "Conflict", message: `The limit id ${JSON.stringify(id)} is held by an older limit for another owner: delete that one first.` })
+  }
+  const record = { ...(before ?? {}), id, ...target, ...settings, updated: Date.now() }
   await deps.table.put(record)
+  // A rule found under its older, plainly joined id moves to the encoded one.
+  if (before !== undefined && Reflect.get(before, "id") !== id) await deps.table.delete(String(Reflect.get(before, "id")))
   deps.changed()
   return jsonResponse(before === undefined ? 201 : 200, record)
+}
+
+/** The stored rule for this owner and model (under whatever id), and a different rule holding `id` if any. By a scan (see findLimit). */
+async function findTarget(table: TableLike, target: { readonly tenant: string | null; readonly keyId: string | null; readonly model: string | null }, id: string): Promise<{ before: object | undefined; holder: object | undefined }> {
+  let before: object | undefined
+  let holder: object | undefined
+  for await (const row of table.search({})) {
+    const rule = toLimitRule(row)
+    if (rule === undefined || typeof row !== "object" || row === null) continue
+    if (sameTarget(rule, target)) before = { ...row }
+    else if (rule.id === id) holder = { ...row }
+  }
+  return { before, holder }
 }
 
 async function resetBudget(id: string, deps: LimitsDependencies): Promise<HarperResponse> {
@@ -79,10 +100,41 @@ async function resetBudget(id: string, deps: LimitsDependencies): Promise<Harper
   return jsonResponse(200, record)
 }
 
-async function list(table: TableLike): Promise<HarperResponse> {
-  const rows: unknown[] = []
-  for await (const row of table.search({})) if (toLimitRule(row) !== undefined) rows.push({ ...(typeof row === "object" && row !== null ? row : {}) })
-  return jsonResponse(200, { object: "list", data: rows })
+const MAX_PAGE = 1_000
+const DEFAULT_PAGE = 100
+
+/**
+ * One page of rules in id order after the cursor. The scan holds at most `limit + 1`
+ * rows whatever the table holds (and whatever order Harper yields them in).
+ */
+async function list(table: TableLike, query: URLSearchParams): Promise<HarperResponse> {
+  const limit = Number(query.get("limit") ?? DEFAULT_PAGE)
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
+    return errorResponse({ _tag: "InvalidRequest", message: `limit must be an integer from 1 to ${MAX_PAGE}.`, param: "limit", code: "invalid_value" })
+  }
+  const after = query.get("after")
+  const page: { readonly id: string; readonly row: object }[] = []
+  for await (const row of table.search({})) {
+    const rule = toLimitRule(row)
+    if (rule === undefined || typeof row !== "object" || row === null || (after !== null && rule.id <= after)) continue
+    if (page.length > limit && rule.id >= (page[limit]?.id ?? "")) continue
+    page.splice(insertionPoint(page, rule.id), 0, { id: rule.id, row: { ...row } })
+    if (page.length > limit + 1) page.pop()
+  }
+  const data = page.slice(0, limit)
+  return jsonResponse(200, { object: "list", data: data.map((entry) => entry.row), first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: page.length > limit })
+}
+
+/** Where `id` goes in the sorted page (binary search). */
+function insertionPoint(page: readonly { readonly id: string }[], id: string): number {
+  let low = 0
+  let high = page.length
+  while (low < high) {
+    const middle = (low + high) >>> 1
+    if ((page[middle]?.id ?? "") < id) low = middle + 1
+    else high = middle
+  }
+  return low
 }
 
 /** The stored row of a limit, as a plain object. By a scan: the table holds one row per limit set, and a get by these ids answered nothing in Harper 4.7. */

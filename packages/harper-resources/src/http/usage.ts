@@ -1,8 +1,9 @@
+import type { AggregateGate } from "../accounting/aggregate-gate.ts"
 import type { UsageBucket, UsageGrouping } from "../accounting/aggregate-usage.ts"
 import { mayActForAnyTenant } from "../auth/principal.ts"
 import type { Gateway } from "./gateway.ts"
 import { handleV1 } from "./handle-v1.ts"
-import type { HarperRequest } from "./harper-request.ts"
+import { queryOf, type HarperRequest } from "./harper-request.ts"
 import { errorResponse, jsonResponse, type HarperResponse } from "./respond.ts"
 
 export interface UsageReader {
@@ -11,6 +12,16 @@ export interface UsageReader {
   /** The tenant's calls in the time range, grouped. */
   aggregate(tenant: string, range: TimeRange, grouping: UsageGrouping): Promise<readonly UsageBucket[]>
 }
+
+export interface UsageDeps {
+  readonly reader: UsageReader
+  /** Bounds the aggregates running at once (per tenant, per node): past it a 429. */
+  readonly gate: AggregateGate
+  readonly now?: () => number
+}
+
+/** What a client refused by the gate is told to wait: an aggregate takes about this long. */
+const BUSY_RETRY_AFTER_MS = 2_000
 
 export interface TimeRange {
   readonly from: number
@@ -31,9 +42,11 @@ const GROUPINGS: readonly UsageGrouping[] = ["hour", "day", "model", "key"]
  * credentials (not a key) may name another tenant with `?tenant=`; everyone else sees
  * their own tenant and nothing else.
  */
-export function usage(gateway: Gateway, request: HarperRequest, reader: UsageReader, now: () => number = Date.now): Promise<HarperResponse> {
+export function usage(gateway: Pick<Gateway, "auth" | "headerHooks" | "logError" | "limitHeaders">, request: HarperRequest, deps: UsageDeps): Promise<HarperResponse> {
+  const { reader, gate } = deps
+  const now = deps.now ?? Date.now
   return handleV1(gateway, request, "gateway.usage", async (principal) => {
-    const query = new URL(typeof Reflect.get(request, "url") === "string" ? String(Reflect.get(request, "url")) : "/", "http://gateway").searchParams
+    const query = queryOf(request)
     const asked = query.get("tenant")
     if (asked !== null && asked !== principal.tenant && !mayActForAnyTenant(principal)) {
       return errorResponse({ _tag: "PermissionDenied", message: "You can only read your own tenant's usage." })
@@ -49,7 +62,16 @@ export function usage(gateway: Gateway, request: HarperRequest, reader: UsageRea
       const grouping = GROUPINGS.find((candidate) => candidate === groupBy)
       if (grouping === undefined) return invalid(`group_by must be one of ${GROUPINGS.join(", ")}.`, "group_by")
       if (to - from > MAX_RANGE_MS) return invalid("An aggregate covers at most 93 days: narrow from and to.", "from")
-      const data = await reader.aggregate(tenant, { from, to }, grouping)
+      const release = gate.enter(tenant)
+      if (release === undefined) {
+        return errorResponse({ _tag: "RateLimited", retryAfterMs: BUSY_RETRY_AFTER_MS, message: "Too many usage aggregates are running (for this tenant or on this node). Please retry after the delay given in the retry-after header." })
+      }
+      let data: readonly UsageBucket[]
+      try {
+        data = await reader.aggregate(tenant, { from, to }, grouping)
+      } finally {
+        release()
+      }
       return jsonResponse(200, { object: "list", tenant, group_by: grouping, from: new Date(from).toISOString(), to: new Date(to).toISOString(), data })
     }
     const limit = Number(query.get("limit") ?? 100)

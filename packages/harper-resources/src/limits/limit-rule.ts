@@ -1,4 +1,5 @@
 import { Schema } from "effect"
+import { NameField } from "../http/name-field.ts"
 import type { BudgetPeriod } from "./budget-period.ts"
 
 /** Stored in Harper `Int` columns (32-bit): a larger count is a 400 naming the field, not a failed write. */
@@ -8,16 +9,17 @@ const Period = Schema.Literals(["day", "week", "month", "total"])
 
 /** What a super user sends to POST /gateway/limits: a tenant's or a key's limits, optionally for one logical model. */
 export const LimitSettings = Schema.Struct({
-  tenant: Schema.optionalKey(Schema.String.check(Schema.isMinLength(1))),
-  key: Schema.optionalKey(Schema.String.check(Schema.isMinLength(1))),
-  model: Schema.optionalKey(Schema.NullOr(Schema.String.check(Schema.isMinLength(1)))),
+  tenant: Schema.optionalKey(NameField),
+  key: Schema.optionalKey(NameField),
+  model: Schema.optionalKey(Schema.NullOr(NameField)),
   /** Requests per window (a minute unless `windowSeconds` says otherwise). */
   requests: Schema.optionalKey(Schema.NullOr(Count)),
   /** Tokens (prompt + completion) per window. */
   tokens: Schema.optionalKey(Schema.NullOr(Count)),
   windowSeconds: Schema.optionalKey(Schema.Number.check(Schema.isGreaterThanOrEqualTo(0.1), Schema.isLessThanOrEqualTo(86_400))),
   concurrent: Schema.optionalKey(Schema.NullOr(Count)),
-  budgetUsd: Schema.optionalKey(Schema.NullOr(Schema.Number.check(Schema.isGreaterThanOrEqualTo(0)))),
+  // Finite: JSON's 1e400 parses to Infinity, which Harper stores as null (no budget at all).
+  budgetUsd: Schema.optionalKey(Schema.NullOr(Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0)))),
   budgetPeriod: Schema.optionalKey(Schema.NullOr(Period)),
 })
 export type LimitSettings = typeof LimitSettings.Type
@@ -56,9 +58,20 @@ export interface LimitRule {
 
 export const DEFAULT_WINDOW_SECONDS = 60
 
+/**
+ * `tenant:<name>` or `key:<id>`, plus `|model:<model>`, each name percent-encoded so no
+ * name can spell a separator: tenant `mx|model:oa` is `tenant:mx%7Cmodel%3Aoa`, not tenant
+ * mx's rule for model oa. Plain names (letters, digits, `-_.!~*'()`) read as before.
+ * The names must be well-formed Unicode (NameField), which encodeURIComponent needs.
+ */
 export function limitRuleId(owner: { readonly tenant: string } | { readonly keyId: string }, model: string | null): string {
-  const base = "tenant" in owner ? `tenant:${owner.tenant}` : `key:${owner.keyId}`
-  return model === null ? base : `${base}|model:${model}`
+  const base = "tenant" in owner ? `tenant:${encodeURIComponent(owner.tenant)}` : `key:${encodeURIComponent(owner.keyId)}`
+  return model === null ? base : `${base}|model:${encodeURIComponent(model)}`
+}
+
+/** Whether two rules are for the same owner and model (whatever their ids: older rows were named by plain joining). */
+export function sameTarget(a: LimitRule, b: { readonly tenant: string | null; readonly keyId: string | null; readonly model: string | null }): boolean {
+  return a.tenant === b.tenant && a.keyId === b.keyId && a.model === b.model
 }
 
 export function toLimitRule(row: unknown): LimitRule | undefined {

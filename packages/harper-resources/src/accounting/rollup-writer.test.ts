@@ -1,0 +1,89 @@
+import type { ModelCallRecord } from "@harper-gateway/models"
+import fc from "fast-check"
+import { describe, expect, it } from "vitest"
+import type { TableLike } from "../harper-tables.ts"
+import { aggregateUsage, createUsageFold, type UsageGrouping } from "./aggregate-usage.ts"
+import { createRollupWriter } from "./rollup-writer.ts"
+import { rollupContribution } from "./usage-rollup.ts"
+
+/** A table in memory; `failNext` makes puts throw, as a failed transaction would. */
+function memoryTable(): TableLike & { rows: Map<string, object>; failNext: boolean } {
+  const rows = new Map<string, object>()
+  const table = {
+    rows,
+    failNext: false,
+    async put(record: object) {
+      // Puts finish in any order, as a transaction's do.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 2))
+      if (table.failNext) throw new Error("write failed")
+      rows.set(String(Reflect.get(record, "id")), record)
+    },
+    get: (id: string) => rows.get(id),
+    async *search() {
+      yield* [...rows.values()]
+    },
+    setTTLExpiration: () => undefined,
+  }
+  return table
+}
+
+const H = 3_600_000
+const T = Date.parse("2026-11-27T00:00:00Z")
+const row = fc.record({
+  time: fc.integer({ min: T, max: T + 50 * H }),
+  tenant: fc.constantFrom("a", "b"),
+  outcome: fc.constantFrom("success", "upstream_error", "rejected"),
+  logicalModel: fc.option(fc.constantFrom("m1", "m2"), { nil: null }),
+  keyId: fc.option(fc.constantFrom("k1", "k2"), { nil: null }),
+  promptTokens: fc.option(fc.nat(1_000), { nil: null }),
+  completionTokens: fc.option(fc.nat(1_000), { nil: null }),
+  totalTokens: fc.option(fc.nat(2_000), { nil: null }),
+  cost_usd: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: null }),
+  lastAttempt: fc.option(fc.boolean(), { nil: null }),
+})
+
+async function* each(values: readonly unknown[]): AsyncIterable<unknown> {
+  yield* values
+}
+
+function fromRollups(rollups: Iterable<object>, tenant: string, grouping: UsageGrouping) {
+  const fold = createUsageFold(grouping)
+  for (const stored of rollups) {
+    const contribution = Reflect.get(stored, "tenant") === tenant ? rollupContribution(stored) : undefined
+    if (contribution !== undefined) fold.add(contribution.cell, contribution.totals)
+  }
+  return fold.buckets()
+}
+
+const asRecords = (rows: readonly object[]) => rows.map((r, i) => ({ id: `r${i}-${Math.random()}`, ...r })) as unknown as ModelCallRecord[]
+
+describe("the rollup writer", () => {
+  it("leaves rollups that aggregate to what the rows do, for every grouping, batches written at once or not (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.array(row, { maxLength: 30 }), { maxLength: 6 }), fc.integer({ min: 1, max: 3 }), async (batches, writers) => {
+        const calls = memoryTable()
+        const rollups = memoryTable()
+        const write = Array.from({ length: writers }, (_, i) => createRollupWriter({ calls, rollups, writer: { node: "n", thread: String(i) }, maxCached: 2 }))
+        await Promise.all(batches.map((batch, i) => write[i % writers]?.(asRecords(batch))))
+        for (const tenant of ["a", "b"])
+          for (const grouping of ["hour", "day", "model", "key"] as const) {
+            const expected = await aggregateUsage(each([...calls.rows.values()].filter((r) => Reflect.get(r, "tenant") === tenant)), grouping)
+            expect(fromRollups(rollups.rows.values(), tenant, grouping)).toEqual(expected)
+          }
+      }),
+      { numRuns: 60 },
+    )
+  })
+  it("adds nothing for a batch whose write failed, and counts it once when retried", async () => {
+    const calls = memoryTable()
+    const rollups = memoryTable()
+    const write = createRollupWriter({ calls, rollups, writer: { node: "n", thread: "1" } })
+    const batch = asRecords([{ time: T, tenant: "a", outcome: "success", logicalModel: "m", keyId: null, promptTokens: 1, completionTokens: 2, totalTokens: 3, cost_usd: 0.5 }])
+    await write(batch)
+    rollups.failNext = true
+    await expect(write(batch)).rejects.toThrow("write failed")
+    rollups.failNext = false
+    await write(batch)
+    expect(fromRollups(rollups.rows.values(), "a", "model")).toEqual([{ group: "m", calls: 2, errors: 0, prompt_tokens: 2, completion_tokens: 4, total_tokens: 6, cost_usd: 1 }])
+  })
+})
