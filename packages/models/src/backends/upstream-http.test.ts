@@ -21,9 +21,10 @@ const http = () =>
   createUpstreamHttp({
     baseUrl,
     headers: {},
-    timeouts: { connectMs: 5_000, firstByteMs: 5_000, idleMs: 5_000, totalMs: 10_000 },
+    timeouts: { connectMs: 5_000, firstByteMs: 5_000, idleMs: 5_000, bodyMs: 5_000, totalMs: 10_000 },
     maxErrorBytes: 1_000,
     errorOf: () => ({ _tag: "UpstreamError" }),
+    errorStatusOf: () => undefined,
   })
 const context = () => ({ signal: new AbortController().signal })
 const reasonOf = (error: unknown) => (error instanceof GatewayFailure ? error.reason : undefined)
