@@ -8,7 +8,7 @@ import { hostname } from "node:os"
 import { join } from "node:path"
 import { parentPort, threadId } from "node:worker_threads"
 import { buildRegistry, createModelsService, type ModelsService } from "@harper-gateway/models"
-import { GatewayFailure } from "@harper-gateway/translate"
+import { describeThrown, GatewayFailure } from "@harper-gateway/translate"
 import { databases, Resource, server } from "harperdb"
 import { createCallRecorder } from "./accounting/call-recorder.ts"
 import { openJournal } from "./accounting/journal.ts"
@@ -118,7 +118,7 @@ export function handleApplication(scope: PluginScope): void {
       user = await Reflect.apply(getUser, server, [username, null])
     } catch (error) {
       if (statusOf(error) === 401) return undefined // Harper's answer for an inactive user
-      throw new GatewayFailure({ _tag: "Unavailable", detail: error instanceof Error ? error.message : String(error) })
+      throw new GatewayFailure({ _tag: "Unavailable", detail: describeThrown(error) })
     }
     if (typeof user !== "object" || user === null || typeof stored !== "object" || stored === null) return undefined
     return { ...user, createdTime: Reflect.get(stored, "__createdtime__") }

@@ -8,6 +8,7 @@ export * from "./errors/from-upstream-error.ts"
 export * from "./errors/parse-retry-after.ts"
 export * from "./errors/redact-secrets.ts"
 export * from "./errors/redact-for-client.ts"
+export * from "./errors/describe-thrown.ts"
 
 export * as Wire from "./wire/index.ts"
 export { formatParamPath, schemaIssueToError } from "./wire/schema-issue-to-error.ts"

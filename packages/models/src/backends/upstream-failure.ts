@@ -1,4 +1,4 @@
-import { GatewayFailure, type GatewayError } from "@harper-gateway/translate"
+import { describeThrown, GatewayFailure, type GatewayError } from "@harper-gateway/translate"
 
 /**
  * An exception from the HTTP client as a reason: undici's own timeouts map to the
@@ -30,7 +30,7 @@ function reasonOf(error: unknown): GatewayError {
     case "UND_ERR_CLOSED":
       return { _tag: "UpstreamUnavailable" }
     default:
-      return { _tag: "UpstreamError", code: "upstream_transport_error", detail: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }
+      return { _tag: "UpstreamError", code: "upstream_transport_error", detail: describeThrown(error) }
   }
 }
 

@@ -1,0 +1,37 @@
+import fc from "fast-check"
+import { describe, expect, it } from "vitest"
+import { describeThrown, MAX_THROWN_CHARS } from "./describe-thrown.ts"
+
+describe("describeThrown", () => {
+  it("reads an Error as name and message, with its cause", () => {
+    expect(describeThrown(new TypeError("bad thing"))).toBe("TypeError: bad thing")
+    expect(describeThrown(new Error("outer", { cause: new RangeError("inner") }))).toBe("Error: outer (cause: RangeError: inner)")
+  })
+
+  it("reads a plain object as its JSON, not [object Object]", () => {
+    expect(describeThrown({ code: "E_BUSY", status: 503 })).toBe('{"code":"E_BUSY","status":503}')
+    expect(describeThrown("text")).toBe("text")
+    expect(describeThrown(undefined)).toBe("undefined")
+  })
+
+  it("never throws, and never says [object Object], whatever is thrown", () => {
+    const cyclic: Record<string, unknown> = {}
+    cyclic["self"] = cyclic
+    const hostile = { toJSON: () => { throw new Error("no") } }
+    for (const value of [cyclic, hostile, {}, Object.create(null), new Map([[1, 2]]), () => 1]) {
+      const text = describeThrown(value)
+      expect(text).not.toContain("[object Object]")
+      expect(text.length).toBeGreaterThan(0)
+    }
+    fc.assert(fc.property(fc.anything(), (value) => {
+      const text = describeThrown(value)
+      expect(typeof text).toBe("string")
+      expect(text).not.toBe("[object Object]")
+      expect(text.length).toBeLessThanOrEqual(MAX_THROWN_CHARS + 40)
+    }))
+  })
+
+  it("bounds what it keeps", () => {
+    expect(describeThrown(new Error("x".repeat(10_000))).length).toBeLessThan(MAX_THROWN_CHARS + 40)
+  })
+})

@@ -1,0 +1,42 @@
+/** Longest description kept of a thrown value: a row's errorDetail or a log line, never a dump. */
+export const MAX_THROWN_CHARS = 2_000
+
+/**
+ * Any thrown value as text an operator can read (an accounting row's errorDetail, a log
+ * line): an Error as `name: message` (with its cause), a string as itself, anything else
+ * as JSON, never "[object Object]". Bounded; never throws (a cyclic or hostile value gets
+ * its type's name).
+ */
+export function describeThrown(value: unknown): string {
+  return bounded(describe(value, 0))
+}
+
+function describe(value: unknown, depth: number): string {
+  if (value instanceof Error) {
+    const own = `${value.name}: ${value.message}`
+    return value.cause === undefined || depth >= 3 ? own : `${own} (cause: ${describe(value.cause, depth + 1)})`
+  }
+  if (typeof value === "string") return value
+  if (typeof value === "bigint" || typeof value === "number" || typeof value === "boolean" || typeof value === "symbol" || value === undefined || value === null) return String(value)
+  const kind = constructorName(value)
+  try {
+    const json = JSON.stringify(value)
+    if (typeof json === "string") return json === "{}" && kind !== "Object" ? `${kind} {}` : json
+  } catch {
+    // cyclic, or a getter that throws: its kind is all that can be said
+  }
+  return typeof value === "function" ? `a function (${value.name || "anonymous"})` : `an object (${kind})`
+}
+
+function constructorName(value: object | ((...args: never[]) => unknown)): string {
+  try {
+    const ctor: unknown = Reflect.get(value, "constructor")
+    return typeof ctor === "function" && ctor.name !== "" ? ctor.name : "no prototype"
+  } catch {
+    return "unknown"
+  }
+}
+
+function bounded(text: string): string {
+  return text.length <= MAX_THROWN_CHARS ? text : `${text.slice(0, MAX_THROWN_CHARS)}… (${text.length - MAX_THROWN_CHARS} more characters)`
+}
