@@ -17,7 +17,8 @@ import { replayLeftovers } from "./accounting/replay-leftovers.ts"
 import { createKeyCache } from "./auth/key-cache.ts"
 import { describeMissing, expandEnv } from "./config/expand-env.ts"
 import { readGatewayConfig } from "./config/gateway-config.ts"
-import { isTable, recordReader, toKeyRecord, writeBatch, type TableLike } from "./harper-tables.ts"
+import { isTable, quarantineRow, recordReader, toKeyRecord, writeBatch, type TableLike } from "./harper-tables.ts"
+import type { RowStore } from "./accounting/store-rows.ts"
 import { chatCompletions } from "./http/chat-completions.ts"
 import { embeddings } from "./http/embeddings.ts"
 import type { Gateway, ResponseHeaderHook } from "./http/gateway.ts"
@@ -84,8 +85,13 @@ export function handleApplication(scope: PluginScope): void {
   const runId = processRunId()
   const maxBatch = config.accounting?.maxBatch ?? 500
   const journal = openJournal(journalDir, runId, String(threadId))
-  const recorder = createCallRecorder({
+  const quarantine = table("gateway_quarantine")
+  const store: RowStore = {
     write: (rows) => writeBatch(calls, rows),
+    quarantine: (row, reason) => quarantineRow(quarantine, { row, reason }, (message) => scope.logger.error(message)),
+  }
+  const recorder = createCallRecorder({
+    store,
     flushIntervalMs: config.accounting?.flushIntervalMs ?? 500,
     maxBatch,
     ...(config.accounting?.maxBufferedRows === undefined ? {} : { maxBuffered: config.accounting.maxBufferedRows }),
@@ -93,7 +99,15 @@ export function handleApplication(scope: PluginScope): void {
     journal,
   })
   const replay = (attempt: number): void =>
-    void replayLeftovers(journalDir, runId, String(threadId), (rows) => writeBatch(calls, rows), maxBatch, async (id) => isPresent(await calls.get(id))).catch((error: unknown) => {
+    void replayLeftovers({
+      directory: journalDir,
+      runId,
+      worker: String(threadId),
+      store,
+      maxBatch,
+      // A call whose final row was set aside is not turned into an interrupted one either.
+      isStored: async (id) => isPresent(await calls.get(id)) || isPresent(await quarantine.get(id)),
+    }).catch((error: unknown) => {
       scope.logger.error(`gateway accounting: replaying the journal failed (attempt ${attempt}), retrying`, error)
       setTimeout(() => replay(attempt + 1), Math.min(60_000, 1_000 * 2 ** attempt)).unref()
     })
