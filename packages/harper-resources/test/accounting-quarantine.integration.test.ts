@@ -79,7 +79,8 @@ it("an upstream reporting prompt_tokens 1e20: the client gets integers, the row 
   const [evil, other] = [await keyFor(harper, "evil"), await keyFor(harper, "other")]
   const answer = await chat(harper, evil, "huge")
   expect(answer.status).toBe(200)
-  const usage: unknown = Reflect.get(await answer.json(), "usage")
+  const body: unknown = await answer.json()
+  const usage: unknown = typeof body === "object" && body !== null ? Reflect.get(body, "usage") : undefined
   for (const field of ["prompt_tokens", "completion_tokens", "total_tokens"]) {
     const value: unknown = typeof usage === "object" && usage !== null ? Reflect.get(usage, field) : undefined
     expect(Number.isSafeInteger(value) && typeof value === "number" && value >= 0 && value <= 2_147_483_647, `${field}: ${String(value)}`).toBe(true)
