@@ -34,13 +34,17 @@ async function sql(harper: HarperInstance, query: string): Promise<Record<string
   return rows.filter((row): row is Record<string, unknown> => typeof row === "object" && row !== null)
 }
 
-/** Polls the query until it gives at least `count` rows (or the time is up); returns the last rows seen. */
-async function waitFor(harper: HarperInstance, query: string, count: number, timeoutMs = 90_000): Promise<Record<string, unknown>[]> {
+/**
+ * Polls the query until its rows satisfy `done` (or the time is up); returns the last rows
+ * seen. Polled on the condition itself, not a count: a SELECT made while a batch commits
+ * was seen to give some of its rows with null columns, right a moment later.
+ */
+async function waitFor(harper: HarperInstance, query: string, done: (rows: readonly Record<string, unknown>[]) => boolean, timeoutMs = 90_000): Promise<Record<string, unknown>[]> {
   const deadline = Date.now() + timeoutMs
   let rows: Record<string, unknown>[] = []
   while (Date.now() < deadline) {
     rows = await sql(harper, query)
-    if (rows.length >= count) return rows
+    if (done(rows)) return rows
     await new Promise((r) => setTimeout(r, 250))
   }
   return rows
@@ -86,8 +90,9 @@ it("an upstream reporting prompt_tokens 1e20: the client gets integers, the row 
     expect(Number.isSafeInteger(value) && typeof value === "number" && value >= 0 && value <= 2_147_483_647, `${field}: ${String(value)}`).toBe(true)
   }
   for (let i = 0; i < 5; i++) expect((await chat(harper, other, "echo")).status).toBe(200)
-  const rows = await waitFor(harper, "SELECT tenant, logicalModel, promptTokens, usageRaw FROM gateway.hdb_model_calls", 6)
-  expect(rows.filter((row) => row["tenant"] === "other")).toHaveLength(5)
+  const others = (rows: readonly Record<string, unknown>[]) => rows.filter((row) => row["tenant"] === "other" && row["logicalModel"] === "echo")
+  const rows = await waitFor(harper, "SELECT tenant, logicalModel, promptTokens, usageRaw FROM gateway.hdb_model_calls", (seen) => others(seen).length === 5 && seen.some((row) => row["tenant"] === "evil" && row["usageRaw"] != null))
+  expect(others(rows), JSON.stringify(rows)).toHaveLength(5)
   const [huge] = rows.filter((row) => row["tenant"] === "evil")
   expect(huge?.["promptTokens"] ?? null).not.toBe(1e20)
   expect(Reflect.get(Object(huge?.["usageRaw"]), "prompt_tokens")).toBe(1e20)
@@ -106,9 +111,11 @@ it("a journalled row with a token count no Int column holds is quarantined at th
   writeFileSync(join(journalDir, "an-earlier-run.1", "1700000000000-000000.jsonl"), `${rows.map((row) => JSON.stringify(row)).join("\n")}\n`)
   // Batches of 4: the huge row shares its batch with rows of both other tenants.
   const harper = await start({ root, admin, gatewayConfig: { accounting: { flushIntervalMs: 200, maxBatch: 4 } }, threads: 1 })
-  const stored = await waitFor(harper, "SELECT id, tenant FROM gateway.hdb_model_calls", 20)
-  expect(stored.map((row) => row["id"]).sort()).toEqual(rows.filter((row) => row.id !== "huge").map((row) => row.id).sort())
-  const quarantined = await waitFor(harper, "SELECT * FROM gateway.gateway_quarantine", 1)
+  const expected = rows.filter((row) => row.id !== "huge").map((row) => `${row.id} ${row.tenant}`).sort()
+  const idsOf = (seen: readonly Record<string, unknown>[]) => seen.map((row) => `${String(row["id"])} ${String(row["tenant"])}`).sort()
+  const stored = await waitFor(harper, "SELECT id, tenant FROM gateway.hdb_model_calls", (seen) => JSON.stringify(idsOf(seen)) === JSON.stringify(expected))
+  expect(idsOf(stored)).toEqual(expected)
+  const quarantined = await waitFor(harper, "SELECT * FROM gateway.gateway_quarantine", (seen) => seen.length >= 1 && seen.every((row) => row["reason"] != null))
   expect(quarantined.map((row) => [row["id"], row["tenant"]])).toEqual([["huge", "evil"]])
   expect(String(quarantined[0]?.["reason"])).toContain("promptTokens is 100000000000000000000")
   expect(Reflect.get(Object(quarantined[0]?.["row"]), "promptTokens")).toBe(1e20)
