@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest"
-import { recordReader, type TableLike } from "./harper-tables.ts"
+import { quarantineRow, recordReader, type TableLike } from "./harper-tables.ts"
+import { testRow } from "../../models/test/test-row.ts"
 
 function fakeTable(extra: object = {}): TableLike & { gets: string[] } {
   const gets: string[] = []
@@ -32,5 +33,26 @@ describe("recordReader", () => {
     const table = fakeTable()
     expect(await recordReader(table)("ann")).toEqual({ via: "get", id: "ann" })
     expect(table.gets).toEqual(["ann"])
+  })
+})
+
+describe("quarantineRow", () => {
+  it("sets the row aside under its id with why, and alerts", async () => {
+    const puts: object[] = []
+    const alerts: string[] = []
+    const row = testRow("r1", { tenant: "acme", promptTokens: 1e20 })
+    await quarantineRow(fakeTable({ put: (record: object) => void puts.push(record) }), { row, reason: "promptTokens is 1e20" }, (message) => void alerts.push(message))
+    expect(puts).toEqual([{ id: "r1", time: expect.any(Number), tenant: "acme", reason: "promptTokens is 1e20", row }])
+    expect(alerts).toEqual(["gateway accounting: row r1 (tenant acme) cannot be stored in hdb_model_calls: promptTokens is 1e20; set aside in gateway.gateway_quarantine"])
+  })
+
+  it("never rejects: when the quarantine table refuses too, the alert carries the whole row", async () => {
+    const alerts: string[] = []
+    const row = testRow("r2")
+    const refusing = fakeTable({ put: () => Promise.reject(new Error("disk full")) })
+    await expect(quarantineRow(refusing, { row, reason: "why" }, (message) => void alerts.push(message))).resolves.toBeUndefined()
+    expect(alerts).toHaveLength(1)
+    expect(alerts[0]).toContain("Error: disk full")
+    expect(alerts[0]).toContain(JSON.stringify(row))
   })
 })

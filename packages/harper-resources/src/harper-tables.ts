@@ -1,5 +1,6 @@
 import { Schema } from "effect"
 import type { ModelCallRecord } from "@harper-gateway/models"
+import { describeThrown } from "@harper-gateway/translate"
 import type { GatewayKeyRecord } from "./auth/gateway-keys.ts"
 
 /** What the gateway needs of a Harper table (declared structurally; Harper's generics are loose). */
@@ -34,6 +35,22 @@ export function recordReader(table: TableLike): (id: string) => unknown {
 export async function writeBatch(table: TableLike, rows: readonly ModelCallRecord[]): Promise<void> {
   const context = {}
   await Promise.all(rows.map((row) => table.put({ ...row }, context)))
+}
+
+/**
+ * Sets aside a row hdb_model_calls cannot take in gateway_quarantine, under its own id (so
+ * doing it again changes nothing), and alerts in the log. Never rejects: should even that
+ * put fail, the log line carries the whole row, so it is still not lost.
+ */
+export async function quarantineRow(table: TableLike, refused: { readonly row: ModelCallRecord; readonly reason: string }, alert: (message: string) => void): Promise<void> {
+  const { row, reason } = refused
+  const what = `gateway accounting: row ${row.id} (tenant ${row.tenant ?? "none"}) cannot be stored in hdb_model_calls: ${reason}`
+  try {
+    await table.put({ id: row.id, time: Date.now(), tenant: row.tenant, reason, row: { ...row } }, {})
+    alert(`${what}; set aside in gateway.gateway_quarantine`)
+  } catch (error) {
+    alert(`${what}; gateway.gateway_quarantine refused it too (${describeThrown(error)}), the row: ${JSON.stringify(row)}`)
+  }
 }
 
 const KeyRecord = Schema.Struct({

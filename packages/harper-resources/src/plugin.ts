@@ -18,7 +18,8 @@ import { createKeyCache } from "./auth/key-cache.ts"
 import { watchTable } from "./auth/watch-table.ts"
 import { describeMissing, expandEnv } from "./config/expand-env.ts"
 import { readGatewayConfig } from "./config/gateway-config.ts"
-import { isTable, recordReader, toKeyRecord, type TableLike } from "./harper-tables.ts"
+import { isTable, quarantineRow, recordReader, toKeyRecord, type TableLike } from "./harper-tables.ts"
+import type { RowStore } from "./accounting/store-rows.ts"
 import { chatCompletions } from "./http/chat-completions.ts"
 import { embeddings } from "./http/embeddings.ts"
 import type { Gateway, ResponseHeaderHook } from "./http/gateway.ts"
@@ -91,8 +92,13 @@ export function handleApplication(scope: PluginScope): void {
   // Every row this worker stores (journal replays included) is added to its rollups in the same transaction.
   const writeCalls = createRollupWriter({ calls, rollups, writer: { node: nodeName(), thread: String(threadId) } })
   void markRollupsStart(rollupStarts, calls, nodeName()).catch((error: unknown) => scope.logger.error("gateway accounting: could not record when the usage rollups start", error))
-  const recorder = createCallRecorder({
+  const quarantine = table("gateway_quarantine")
+  const store: RowStore = {
     write: writeCalls,
+    quarantine: (row, reason) => quarantineRow(quarantine, { row, reason }, (message) => scope.logger.error(message)),
+  }
+  const recorder = createCallRecorder({
+    store,
     flushIntervalMs: config.accounting?.flushIntervalMs ?? 500,
     maxBatch,
     ...(config.accounting?.maxBufferedRows === undefined ? {} : { maxBuffered: config.accounting.maxBufferedRows }),
@@ -100,7 +106,15 @@ export function handleApplication(scope: PluginScope): void {
     journal,
   })
   const replay = (attempt: number): void =>
-    void replayLeftovers(journalDir, runId, String(threadId), writeCalls, maxBatch, async (id) => isPresent(await calls.get(id))).catch((error: unknown) => {
+    void replayLeftovers({
+      directory: journalDir,
+      runId,
+      worker: String(threadId),
+      store,
+      maxBatch,
+      // A call whose final row was set aside is not turned into an interrupted one either.
+      isStored: async (id) => isPresent(await calls.get(id)) || isPresent(await quarantine.get(id)),
+    }).catch((error: unknown) => {
       scope.logger.error(`gateway accounting: replaying the journal failed (attempt ${attempt}), retrying`, error)
       setTimeout(() => replay(attempt + 1), Math.min(60_000, 1_000 * 2 ** attempt)).unref()
     })
@@ -127,7 +141,7 @@ export function handleApplication(scope: PluginScope): void {
       user = await Reflect.apply(getUser, server, [username, null])
     } catch (error) {
       if (statusOf(error) === 401) return undefined // Harper's answer for an inactive user
-      throw new GatewayFailure({ _tag: "Unavailable", detail: error instanceof Error ? error.message : describeThrown(error) })
+      throw new GatewayFailure({ _tag: "Unavailable", detail: describeThrown(error) })
     }
     if (typeof user !== "object" || user === null || typeof stored !== "object" || stored === null) return undefined
     return { ...user, createdTime: Reflect.get(stored, "__createdtime__") }

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto"
 import {
+  describeThrown,
   GatewayFailure,
   toConversation,
   toOpenAIError,
@@ -305,7 +306,7 @@ export function createModelsService(registry: BackendRegistry, recorder: CallSin
   const newOutputCounter = (): OutputCounter => options.limits?.countOutput?.() ?? charOutputCounter()
 
   const reasonOf = (error: unknown, signal: AbortSignal): GatewayError =>
-    signal.aborted ? { _tag: "Cancelled" } : (GatewayFailure.reasonOf(error) ?? { _tag: "Internal", detail: error instanceof Error ? error.stack ?? error.message : String(error) })
+    signal.aborted ? { _tag: "Cancelled" } : (GatewayFailure.reasonOf(error) ?? { _tag: "Internal", detail: error instanceof Error ? error.stack ?? error.message : describeThrown(error) })
   /** The operator's account of a failure (an upstream's error body, an internal stack): logged, and kept on the row. */
   const detailOf = (error: unknown, reason: GatewayError, started: Started): string | null => {
     const detail = GatewayFailure.detailOf(error) ?? ("detail" in reason ? reason.detail : undefined) ?? null

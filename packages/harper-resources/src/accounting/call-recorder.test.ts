@@ -6,8 +6,11 @@ import { createCallRecorder } from "./call-recorder.ts"
 import { openJournal } from "./journal.ts"
 import type { ModelCallRecord } from "@harper-gateway/models"
 import { replayLeftovers } from "./replay-leftovers.ts"
+import type { RowStore } from "./store-rows.ts"
 import { testRow } from "../../../models/test/test-row.ts"
 
+/** A table that takes every row it is given (or fails as `write` does); none is quarantined. */
+const writing = (write: RowStore["write"]): RowStore => ({ write, quarantine: async () => Promise.reject(new Error("nothing should be quarantined")) })
 const tempDir = () => mkdtempSync(join(tmpdir(), "journal-"))
 const segmentsIn = (dir: string) => readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((name) => name.endsWith(".jsonl"))
 const startedRow = (id: string) => testRow(id, { outcome: "interrupted", status: null, latencyMs: null, latency_ms: null, success: false, error_code: "interrupted" })
@@ -15,7 +18,7 @@ const startedRow = (id: string) => testRow(id, { outcome: "interrupted", status:
 /** What the next start stores from this journal folder: one row per call, by id. */
 async function replayedByNextRun(dir: string): Promise<Map<string, ModelCallRecord>> {
   const stored = new Map<string, ModelCallRecord>()
-  await replayLeftovers(dir, "next-run", "1", async (rows) => rows.forEach((row) => stored.set(row.id, row)), 500, async (id) => stored.has(id))
+  await replayLeftovers({ directory: dir, runId: "next-run", worker: "1", store: writing(async (rows) => rows.forEach((row) => stored.set(row.id, row))), maxBatch: 500, isStored: async (id) => stored.has(id) })
   return stored
 }
 
@@ -25,13 +28,13 @@ describe("the call recorder", () => {
     const stored: string[] = []
     let failNext = true
     const recorder = createCallRecorder({
-      write: async (rows) => {
+      store: writing(async (rows) => {
         if (failNext) {
           failNext = false
           throw new Error("disk full")
         }
         stored.push(...rows.map((r) => r.id))
-      },
+      }),
       flushIntervalMs: 60_000,
       maxBatch: 2,
       onError: () => undefined,
@@ -52,7 +55,7 @@ describe("the call recorder", () => {
 
   it("leaves an interrupted row for each call started and never ended, and only the final row for ended ones", async () => {
     const dir = tempDir()
-    const recorder = createCallRecorder({ write: async () => undefined, flushIntervalMs: 60_000, maxBatch: 500, onError: () => undefined, journal: openJournal(dir, "run", "1") })
+    const recorder = createCallRecorder({ store: writing(async () => undefined), flushIntervalMs: 60_000, maxBatch: 500, onError: () => undefined, journal: openJournal(dir, "run", "1") })
     recorder.started(startedRow("ended"))
     recorder.started(startedRow("in-flight"))
     recorder.record(testRow("ended"))
@@ -67,7 +70,7 @@ describe("the call recorder", () => {
   it("keeps a started line through flushes until its call ends, then removes it", async () => {
     const dir = tempDir()
     const stored: string[] = []
-    const recorder = createCallRecorder({ write: async (rows) => void stored.push(...rows.map((r) => r.id)), flushIntervalMs: 60_000, maxBatch: 500, onError: () => undefined, journal: openJournal(dir, "run", "1") })
+    const recorder = createCallRecorder({ store: writing(async (rows) => void stored.push(...rows.map((r) => r.id))), flushIntervalMs: 60_000, maxBatch: 500, onError: () => undefined, journal: openJournal(dir, "run", "1") })
     recorder.started(startedRow("long"))
     recorder.record(testRow("short"))
     await recorder.flush()
@@ -83,7 +86,7 @@ describe("the call recorder", () => {
   it("never turns a stored call back into interrupted when its started line outlives its final row's segment", async () => {
     const dir = tempDir()
     const table = new Map<string, ModelCallRecord>()
-    const recorder = createCallRecorder({ write: async (rows) => rows.forEach((row) => table.set(row.id, row)), flushIntervalMs: 60_000, maxBatch: 500, onError: () => undefined, journal: openJournal(dir, "run", "1") })
+    const recorder = createCallRecorder({ store: writing(async (rows) => rows.forEach((row) => table.set(row.id, row))), flushIntervalMs: 60_000, maxBatch: 500, onError: () => undefined, journal: openJournal(dir, "run", "1") })
     recorder.started(startedRow("short"))
     recorder.started(startedRow("long")) // keeps the first segment while it runs
     await recorder.flush()
@@ -91,7 +94,7 @@ describe("the call recorder", () => {
     await recorder.flush()
     expect(table.get("short")?.outcome).toBe("success")
     // the process dies while "long" is in flight; the next start replays into the same table
-    await replayLeftovers(dir, "next-run", "1", async (rows) => rows.forEach((row) => table.set(row.id, row)), 500, async (id) => table.has(id))
+    await replayLeftovers({ directory: dir, runId: "next-run", worker: "1", store: writing(async (rows) => rows.forEach((row) => table.set(row.id, row))), maxBatch: 500, isStored: async (id) => table.has(id) })
     expect([...table.values()].map((r) => [r.id, r.outcome]).sort()).toEqual([
       ["long", "interrupted"],
       ["short", "success"],
@@ -103,10 +106,10 @@ describe("the call recorder", () => {
     const stored = new Map<string, ModelCallRecord>()
     let failing = true
     const recorder = createCallRecorder({
-      write: async (rows) => {
+      store: writing(async (rows) => {
         if (failing) throw new Error("table unavailable")
         for (const row of rows) stored.set(row.id, row)
-      },
+      }),
       flushIntervalMs: 60_000,
       maxBatch: 7,
       maxBuffered: 10,
@@ -130,7 +133,7 @@ describe("the call recorder", () => {
   it("stores rows dropped from memory at the next start when the process dies before writes succeed", async () => {
     const dir = tempDir()
     const recorder = createCallRecorder({
-      write: async () => Promise.reject(new Error("table unavailable")),
+      store: writing(async () => Promise.reject(new Error("table unavailable"))),
       flushIntervalMs: 60_000,
       maxBatch: 5,
       maxBuffered: 5,
@@ -141,6 +144,65 @@ describe("the call recorder", () => {
     await recorder.flush()
     expect(recorder.pending()).toBe(5)
     expect((await replayedByNextRun(dir)).size).toBe(40)
+  })
+})
+
+/**
+ * A table that refuses, as Harper does, a whole transaction holding a row it cannot take:
+ * an Int out of its range, or (for a reason the gateway does not check) tenant "refused".
+ */
+function refusingTable() {
+  const stored = new Map<string, ModelCallRecord>()
+  const quarantined = new Map<string, string>()
+  const store: RowStore = {
+    write: async (rows) => {
+      const bad = rows.find((row) => (row.promptTokens ?? 0) > 2_147_483_647 || row.tenant === "refused")
+      if (bad !== undefined) throw new Error(`promptTokens must be an integer between -2147483648 and 2147483647, attempt to assign ${bad.promptTokens}`)
+      for (const row of rows) stored.set(row.id, row)
+    },
+    quarantine: async (row, reason) => void quarantined.set(row.id, reason),
+  }
+  return { store, stored, quarantined }
+}
+
+const badAndGood = () => [
+  testRow("a", { tenant: "acme" }),
+  testRow("huge", { tenant: "evil", promptTokens: 1e20, totalTokens: 1e20 }),
+  testRow("x", { tenant: "refused" }),
+  testRow("b", { tenant: "other" }),
+  testRow("c", { tenant: "acme" }),
+]
+
+describe("one row the table cannot take", () => {
+  it("does not halt the writer: the rows around it (other tenants') are stored, it is quarantined with why, the journal goes", async () => {
+    const dir = tempDir()
+    const table = refusingTable()
+    const errors: unknown[] = []
+    const recorder = createCallRecorder({ store: table.store, flushIntervalMs: 60_000, maxBatch: 2, onError: (error) => void errors.push(error), journal: openJournal(dir, "run", "1") })
+    for (const row of badAndGood()) recorder.record(row)
+    await recorder.flush()
+    recorder.record(testRow("later", { tenant: "other" }))
+    await recorder.close()
+    expect([...table.stored.keys()].sort()).toEqual(["a", "b", "c", "later"])
+    expect([...table.quarantined.keys()].sort()).toEqual(["huge", "x"])
+    expect(table.quarantined.get("huge")).toContain("promptTokens is 100000000000000000000")
+    expect(table.quarantined.get("x")).toContain("the table refused it")
+    expect(recorder.pending()).toBe(0)
+    expect(errors).toEqual([])
+    expect(segmentsIn(dir)).toEqual([])
+  })
+
+  it("does not halt the replay after a restart: the journal's other rows are stored, it is quarantined, the folder goes", async () => {
+    const dir = tempDir()
+    const dead = createCallRecorder({ store: writing(async () => Promise.reject(new Error("the process dies before any write"))), flushIntervalMs: 60_000, maxBatch: 2, onError: () => undefined, journal: openJournal(dir, "run", "1") })
+    for (const row of badAndGood()) dead.record(row)
+    // the process dies here (kill -9): nothing was stored
+    const table = refusingTable()
+    const replayed = await replayLeftovers({ directory: dir, runId: "next-run", worker: "1", store: table.store, maxBatch: 2, isStored: async (id) => table.stored.has(id) })
+    expect(replayed).toBe(5)
+    expect([...table.stored.keys()].sort()).toEqual(["a", "b", "c"])
+    expect([...table.quarantined.keys()].sort()).toEqual(["huge", "x"])
+    expect(segmentsIn(dir)).toEqual([])
   })
 })
 

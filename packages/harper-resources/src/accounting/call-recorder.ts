@@ -1,11 +1,12 @@
 import { readSegment, type Journal } from "./journal.ts"
 import type { ModelCallRecord } from "@harper-gateway/models"
+import { storeRows, type RowStore } from "./store-rows.ts"
 
 export const DEFAULT_MAX_BUFFERED_ROWS = 20_000
 
 export interface CallRecorderOptions {
-  /** Writes a batch in one transaction; rejects if nothing was written. */
-  readonly write: (rows: readonly ModelCallRecord[]) => Promise<void>
+  /** The table, and where a row it cannot take is set aside (see store-rows.ts). */
+  readonly store: RowStore
   readonly flushIntervalMs: number
   readonly maxBatch: number
   readonly onError: (error: unknown, pending: number) => void
@@ -38,9 +39,10 @@ interface Segment {
 
 /**
  * Batches accounting rows off the request path: single-row transactions run ~1.4k/s
- * on this hardware, a batch in one transaction more than ten times that. A failed
- * write keeps its rows (and their journal segments) for the next flush, so a row for
- * an accepted call is never dropped; past `maxBuffered` the journal alone keeps them.
+ * on this hardware, a batch in one transaction more than ten times that. A row the table
+ * cannot take is quarantined and the rest written (store-rows.ts); a failed write keeps
+ * its rows (and their journal segments) for the next flush, so a row for an accepted
+ * call is never dropped; past `maxBuffered` the journal alone keeps them.
  * A segment holding a call's started line stays until the call ends, so a crash
  * leaves that call's `interrupted` line.
  */
@@ -48,6 +50,8 @@ export function createCallRecorder(options: CallRecorderOptions): CallRecorder {
   const journal = options.journal
   const maxBuffered = journal === undefined ? Number.POSITIVE_INFINITY : (options.maxBuffered ?? DEFAULT_MAX_BUFFERED_ROWS)
   let buffer: ModelCallRecord[] = []
+  /** Rows taken from the buffer by the flush in progress (still held in memory). */
+  let inFlight = 0
   /** Rotated segments, oldest first, not removed yet. */
   let rotated: Segment[] = []
   const segmentsByPath = new Map<string, Segment>()
@@ -68,28 +72,33 @@ export function createCallRecorder(options: CallRecorderOptions): CallRecorder {
     return segment
   }
 
-  async function writeInBatches(rows: readonly ModelCallRecord[]): Promise<void> {
-    for (let i = 0; i < rows.length; i += options.maxBatch) await options.write(rows.slice(i, i + options.maxBatch))
-  }
-
   async function flushAll(): Promise<void> {
     const justRotated = journal?.rotate()
     if (justRotated !== undefined) rotated.push(segmentOf(justRotated))
     const covered = rotated
     const replayCovered = dropped
     dropped = false
-    try {
-      while (buffer.length > 0) {
-        const batch = buffer.slice(0, options.maxBatch)
-        await options.write(batch)
-        buffer = buffer.slice(batch.length)
+    const taken = buffer
+    buffer = []
+    inFlight = taken.length
+    const outcome = await storeRows(options.store, taken, options.maxBatch)
+    inFlight = 0
+    // Kept rows first: rows that came meanwhile were never tried, and the kept ones start with rows not tried either.
+    buffer = [...outcome.kept, ...buffer]
+    let failure = outcome.kept.length > 0 ? { error: outcome.error } : undefined
+    // Rows dropped from memory are in the covered segments: read them back, final rows only
+    // (a started line could overwrite the final row of a call that ended meanwhile).
+    if (failure === undefined && replayCovered) {
+      for (const segment of covered) {
+        const replayed = await storeRows(options.store, readSegment(segment.path).filter((row) => row.outcome !== "interrupted"), options.maxBatch)
+        if (replayed.kept.length === 0) continue
+        failure = { error: replayed.error }
+        break
       }
-      // Rows dropped from memory are in the covered segments: read them back, final rows only
-      // (a started line could overwrite the final row of a call that ended meanwhile).
-      if (replayCovered) for (const segment of covered) await writeInBatches(readSegment(segment.path).filter((row) => row.outcome !== "interrupted"))
-    } catch (error) {
+    }
+    if (failure !== undefined) {
       dropped ||= replayCovered
-      options.onError(error, buffer.length)
+      options.onError(failure.error, buffer.length)
       return
     }
     // Every row journalled in these segments is now in the table.
@@ -124,7 +133,7 @@ export function createCallRecorder(options: CallRecorderOptions): CallRecorder {
         openCalls.delete(row.id)
         open.openCalls--
       }
-      if (buffer.length >= maxBuffered) dropped = true
+      if (buffer.length + inFlight >= maxBuffered) dropped = true
       else buffer.push(row)
       if (buffer.length >= options.maxBatch) void flush()
     },

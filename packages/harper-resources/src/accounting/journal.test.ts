@@ -20,7 +20,14 @@ describe("the journal", () => {
     const earlier = openJournal(dir, "earlier-run", "1")
     earlier.append(testRow("c"))
     const stored: string[] = []
-    const count = await replayLeftovers(dir, processRunId(), "1", async (rows) => void stored.push(...rows.map((r) => r.id)), 500, async () => false)
+    const count = await replayLeftovers({
+      directory: dir,
+      runId: processRunId(),
+      worker: "1",
+      store: { write: async (rows) => void stored.push(...rows.map((r) => r.id)), quarantine: async () => Promise.reject(new Error("nothing to quarantine")) },
+      maxBatch: 500,
+      isStored: async () => false,
+    })
     expect(stored.sort()).toEqual(["a", "b", "c"])
     expect(count).toBe(3)
     expect(readdirSync(dir)).toEqual([])

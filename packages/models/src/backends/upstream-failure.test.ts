@@ -28,6 +28,7 @@ describe("upstreamFailure", () => {
   })
 
   it("describes a thrown non-Error readably, never as [object Object]", () => {
-    expect(upstreamFailure({ message: "Cannot serialize BigInt to JSON" }, live).reason).toEqual({ _tag: "UpstreamError", code: "upstream_transport_error", detail: "Cannot serialize BigInt to JSON" })
+    // A throw without a network code is the gateway's own (never retried or counted toward a cooldown).
+    expect(upstreamFailure({ message: "Cannot serialize BigInt to JSON" }, live).reason).toEqual({ _tag: "Internal", detail: "Cannot serialize BigInt to JSON" })
   })
 })

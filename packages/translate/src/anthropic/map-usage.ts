@@ -1,29 +1,27 @@
 import type { TokenUsage } from "../model/types.ts"
 import type { AnthropicUsage } from "./wire.ts"
-import { tokenCount as count } from "../model/token-count.ts"
+import { readTokenCount, sumReadings } from "../model/token-count.ts"
+import { usageCounts } from "../model/usage-counts.ts"
 
 /**
  * Anthropic usage to TokenUsage. Anthropic's input_tokens excludes cached tokens, so the
  * prompt is input + cache_read + cache_creation; cache reads are the cached tokens and
  * cache creation the cache writes (those kept for an hour counted apart, for their price).
- * Counts the upstream did not give stay absent.
+ * Counts the upstream did not give stay absent; a prompt with any part that is no count is
+ * untrusted (token-count.ts), and so is a total made from an untrusted part.
  */
 export function usageFromAnthropic(usage: AnthropicUsage): TokenUsage {
-  type Mutable = { -readonly [K in keyof TokenUsage]: TokenUsage[K] }
-  const out: Mutable = {}
-  const input = count(usage.input_tokens)
-  const read = count(usage.cache_read_input_tokens)
-  const written = count(usage.cache_creation_input_tokens)
-  const output = count(usage.output_tokens)
-  if (input !== undefined) out.promptTokens = input + (read ?? 0) + (written ?? 0)
-  if (output !== undefined) out.completionTokens = output
-  if (out.promptTokens !== undefined && output !== undefined) out.totalTokens = out.promptTokens + output
-  if (read !== undefined) out.cachedTokens = read
-  if (written !== undefined) out.cacheWriteTokens = written
-  const writtenForAnHour = count(oneHourWrites(usage["cache_creation"]))
-  if (writtenForAnHour !== undefined) out.cacheWrite1hTokens = writtenForAnHour
-  out.raw = usage
-  return out
+  const counts = usageCounts()
+  const input = readTokenCount(usage.input_tokens)
+  const read = counts.read("cachedTokens", usage.cache_read_input_tokens)
+  const written = counts.read("cacheWriteTokens", usage.cache_creation_input_tokens)
+  const output = counts.read("completionTokens", usage.output_tokens)
+  // The prompt is only known when input_tokens was sent; the cache parts alone are not a prompt.
+  const prompt = input.kind === "absent" ? input : sumReadings([input, read, written])
+  counts.put("promptTokens", prompt)
+  if (prompt.kind !== "absent" && output.kind !== "absent") counts.put("totalTokens", sumReadings([prompt, output]))
+  counts.read("cacheWrite1hTokens", oneHourWrites(usage["cache_creation"]))
+  return counts.done(usage)
 }
 
 /** `cache_creation.ephemeral_1h_input_tokens`, read loosely: an odd shape there must not fail the answer. */

@@ -69,12 +69,15 @@ const OptionalNullableNumber = Schema.optionalKey(Schema.NullOr(Schema.Number))
 const Rest = [Schema.Record(Schema.String, Schema.Unknown)] as const
 const AnyRecord = Schema.Record(Schema.String, Schema.Unknown)
 
+/** Counts read as sent: the usage mapper decides what is one (token-count.ts), so a bad figure never drops the event it came with. */
+const UsageFigure = Schema.optionalKey(Schema.Unknown)
+
 export const AnthropicUsage = Schema.StructWithRest(
   Schema.Struct({
-    input_tokens: OptionalNullableNumber,
-    output_tokens: OptionalNullableNumber,
-    cache_read_input_tokens: OptionalNullableNumber,
-    cache_creation_input_tokens: OptionalNullableNumber,
+    input_tokens: UsageFigure,
+    output_tokens: UsageFigure,
+    cache_read_input_tokens: UsageFigure,
+    cache_creation_input_tokens: UsageFigure,
   }),
   Rest,
 )

@@ -1,44 +1,42 @@
 import type { TokenUsage } from "../model/types.ts"
 import type { Usage, UsageOut } from "../wire/usage.ts"
-import { isTokenCount as isCount } from "../model/token-count.ts"
-
-type MutableUsage = { -readonly [K in keyof TokenUsage]: TokenUsage[K] }
-type Counted = Exclude<keyof TokenUsage, "raw">
+import { usageCounts } from "../model/usage-counts.ts"
 
 /**
- * Wire usage to TokenUsage; a count the upstream did not give stays absent (not 0).
+ * Wire usage to TokenUsage; a count the upstream did not give stays absent (not 0), and
+ * one that is no count (see token-count.ts) is left out and named in `untrusted`.
  * Official spellings win over provider ones when both are present. `raw` is the object
  * as the upstream sent it.
  */
 export function usageFromOpenAI(usage: Usage): TokenUsage {
-  const out: MutableUsage = {}
-  const set = (field: Counted, ...candidates: readonly unknown[]) => {
-    const value = candidates.find(isCount)
-    if (value !== undefined) out[field] = value
-  }
-  const prompt = usage.prompt_tokens_details ?? undefined
-  const completion = usage.completion_tokens_details ?? undefined
-  set("promptTokens", usage.prompt_tokens)
-  set("completionTokens", usage.completion_tokens)
-  set("totalTokens", usage.total_tokens)
-  set("cachedTokens", prompt?.cached_tokens, usage.prompt_cache_hit_tokens, usage.cached_tokens)
-  set("cacheMissTokens", usage.prompt_cache_miss_tokens)
-  set("cacheWriteTokens", prompt?.cache_write_tokens)
-  set("promptTextTokens", prompt?.text_tokens)
-  set("promptAudioTokens", prompt?.audio_tokens)
-  set("promptImageTokens", prompt?.image_tokens)
-  set("reasoningTokens", completion?.reasoning_tokens)
-  set("completionTextTokens", completion?.text_tokens)
-  set("completionAudioTokens", completion?.audio_tokens)
-  set("acceptedPredictionTokens", completion?.accepted_prediction_tokens)
-  set("rejectedPredictionTokens", completion?.rejected_prediction_tokens)
-  set("sourcesUsed", usage.num_sources_used)
-  out.raw = usage
-  return out
+  const counts = usageCounts()
+  const prompt = record(usage.prompt_tokens_details)
+  const completion = record(usage.completion_tokens_details)
+  counts.read("promptTokens", usage.prompt_tokens)
+  counts.read("completionTokens", usage.completion_tokens)
+  counts.read("totalTokens", usage.total_tokens)
+  counts.read("cachedTokens", prompt["cached_tokens"], usage.prompt_cache_hit_tokens, usage.cached_tokens)
+  counts.read("cacheMissTokens", usage.prompt_cache_miss_tokens)
+  counts.read("cacheWriteTokens", prompt["cache_write_tokens"])
+  counts.read("promptTextTokens", prompt["text_tokens"])
+  counts.read("promptAudioTokens", prompt["audio_tokens"])
+  counts.read("promptImageTokens", prompt["image_tokens"])
+  counts.read("reasoningTokens", completion["reasoning_tokens"])
+  counts.read("completionTextTokens", completion["text_tokens"])
+  counts.read("completionAudioTokens", completion["audio_tokens"])
+  counts.read("acceptedPredictionTokens", completion["accepted_prediction_tokens"])
+  counts.read("rejectedPredictionTokens", completion["rejected_prediction_tokens"])
+  counts.read("sourcesUsed", usage.num_sources_used)
+  return counts.done(usage)
+}
+
+/** A details object read loosely: any other shape there has no counts. */
+function record(value: unknown): Readonly<Record<string, unknown>> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? Object.fromEntries(Object.entries(value)) : {}
 }
 
 /** Groq puts usage under `x_groq.usage` (sometimes only there), with timings in seconds. */
-export function usageFromGroq(usage: Usage & { readonly total_time?: number | null }): TokenUsage {
+export function usageFromGroq(usage: Usage & { readonly total_time?: unknown }): TokenUsage {
   const unified = usageFromOpenAI(usage)
   const seconds = usage.total_time
   return typeof seconds === "number" && Number.isFinite(seconds) && seconds >= 0 ? { ...unified, latencyMs: seconds * 1000 } : unified

@@ -99,7 +99,7 @@ describe("embeddings", () => {
   it("reads the recorded OpenAI embeddings response", () => {
     const body = JSON.parse(readFileSync(join(recordedDir, "openai-embedding.json"), "utf8"))
     const back = fromEmbeddingsResponse(body, 2)
-    expect(back.ok && back.value.usage).toEqual({ promptTokens: 12, embeddingTokens: 12, totalTokens: 12 })
+    expect(back.ok && back.value.usage).toEqual({ promptTokens: 12, embeddingTokens: 12, totalTokens: 12, raw: body.usage })
     expect(back.ok && back.value.vectors[0]?.[0]).toBeCloseTo(0.0057293195, 8)
   })
 

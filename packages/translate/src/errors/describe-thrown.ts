@@ -1,21 +1,54 @@
+/** Longest description kept of a thrown value: a row's errorDetail or a log line, never a dump. */
+export const MAX_THROWN_CHARS = 2_000
+
 /**
- * Anything thrown, as text for the operator's log and a row's `errorDetail`: an Error
- * as `Name: message`, an object with a string `message` (Harper's BigInt serialiser
- * throws one) as that message, anything else as JSON where it can be. Never
- * "[object Object]".
+ * Any thrown value as text an operator can read (an accounting row's errorDetail, a log
+ * line): an Error as `name: message` (with its cause), a string as itself, an object with
+ * a string `message` (Harper's BigInt serialiser throws one) as that message, anything else
+ * as JSON (BigInts as their digits), never "[object Object]". Bounded; never throws (a cyclic or hostile value gets
+ * its type's name).
  */
-export function describeThrown(thrown: unknown): string {
-  if (thrown instanceof Error) return `${thrown.name}: ${thrown.message}`
-  if (typeof thrown === "string") return thrown
-  if (typeof thrown === "object" && thrown !== null) {
-    const message: unknown = Reflect.get(thrown, "message")
-    if (typeof message === "string") return message
+export function describeThrown(value: unknown): string {
+  return bounded(describe(value, 0))
+}
+
+function describe(value: unknown, depth: number): string {
+  if (value instanceof Error) {
+    const own = `${value.name}: ${value.message}`
+    return value.cause === undefined || depth >= 3 ? own : `${own} (cause: ${describe(value.cause, depth + 1)})`
   }
+  if (typeof value === "string") return value
+  if (typeof value === "bigint" || typeof value === "number" || typeof value === "boolean" || typeof value === "symbol" || value === undefined || value === null) return String(value)
+  const message = messageOf(value)
+  if (message !== undefined) return message
+  const kind = constructorName(value)
   try {
-    const json = JSON.stringify(thrown, (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value))
-    if (typeof json === "string") return json
+    const json = JSON.stringify(value, (_key, inner: unknown) => (typeof inner === "bigint" ? inner.toString() : inner))
+    if (typeof json === "string") return json === "{}" && kind !== "Object" ? `${kind} {}` : json
   } catch {
-    // A cycle or a throwing toJSON: the type is all that can be said.
+    // cyclic, or a getter that throws: its kind is all that can be said
   }
-  return typeof thrown === "object" && thrown !== null ? `a thrown ${thrown.constructor?.name ?? "object"}` : String(thrown)
+  return typeof value === "function" ? `a function (${value.name || "anonymous"})` : `an object (${kind})`
+}
+
+function messageOf(value: object | ((...args: never[]) => unknown)): string | undefined {
+  try {
+    const message: unknown = Reflect.get(value, "message")
+    return typeof message === "string" ? message : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function constructorName(value: object | ((...args: never[]) => unknown)): string {
+  try {
+    const ctor: unknown = Reflect.get(value, "constructor")
+    return typeof ctor === "function" && ctor.name !== "" ? ctor.name : "no prototype"
+  } catch {
+    return "unknown"
+  }
+}
+
+function bounded(text: string): string {
+  return text.length <= MAX_THROWN_CHARS ? text : `${text.slice(0, MAX_THROWN_CHARS)}… (${text.length - MAX_THROWN_CHARS} more characters)`
 }

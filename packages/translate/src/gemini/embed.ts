@@ -3,6 +3,8 @@ import { embedInputList, type EmbedCall } from "../embeddings/embed-call.ts"
 import type { GatewayError } from "../errors/gateway-error.ts"
 import type { EmbedResult } from "../model/types.ts"
 import { fail, succeed, type Outcome } from "../outcome.ts"
+import { embeddingUsage } from "../embeddings/map-embeddings-usage.ts"
+import { readTokenCount, sumReadings, type TokenReading } from "../model/token-count.ts"
 import { GeminiBatchEmbedResponse, GeminiEmbedContentResponse, type GeminiEmbedContentRequest } from "./wire.ts"
 
 export type GeminiEmbedRequest =
@@ -71,16 +73,27 @@ export function joinEmbedResults(results: readonly EmbedResult[]): EmbedResult {
     if (sent?.encoding === "float") vectors.push(...sent.vectors)
     else vectors.push(...result.vectors.map((vector) => Array.from(vector)))
   }
-  const counts = results.map((result) => result.usage?.embeddingTokens)
-  const tokens = counts.every((count) => count !== undefined) ? counts.reduce<number>((sum, count) => sum + (count ?? 0), 0) : undefined
+  const tokens = joinedTokens(results)
   let floats: readonly Float32Array[] | undefined
   return {
     get vectors() {
       return (floats ??= vectors.map((values) => Float32Array.from(values)))
     },
     asSent: { encoding: "float", vectors },
-    ...(tokens === undefined ? {} : { usage: { promptTokens: tokens, embeddingTokens: tokens, totalTokens: tokens } }),
+    ...(tokens.kind === "absent" ? {} : { usage: embeddingUsage(tokens, { batches: results.map((result) => result.usage?.raw ?? null) }) }),
   }
+}
+
+/** The batches' input tokens summed: untrusted when any batch's is, absent unless every batch reported one. */
+function joinedTokens(results: readonly EmbedResult[]): TokenReading {
+  const readings = results.map(embeddingTokensOf)
+  if (readings.some((reading) => reading.kind === "untrusted")) return sumReadings(readings)
+  return readings.some((reading) => reading.kind === "absent") ? { kind: "absent" } : sumReadings(readings)
+}
+
+function embeddingTokensOf(result: EmbedResult): TokenReading {
+  if (result.usage?.untrusted?.includes("embeddingTokens") === true) return { kind: "untrusted" }
+  return readTokenCount(result.usage?.embeddingTokens)
 }
 
 const decodeOne = Schema.decodeUnknownResult(GeminiEmbedContentResponse)
@@ -102,14 +115,14 @@ export function fromEmbedResponse(body: unknown, expectedCount: number): Outcome
   if (read === undefined || read.vectors.length !== expectedCount) return fail({ _tag: "UpstreamError", code: "invalid_upstream_response" })
   const { vectors } = read
   const usage = read.usage ?? undefined
-  const tokens = usage?.promptTokenCount
+  const tokens = readTokenCount(usage?.promptTokenCount)
   let floats: readonly Float32Array[] | undefined
   return succeed({
     get vectors() {
       return (floats ??= vectors.map((values) => Float32Array.from(values)))
     },
     asSent: { encoding: "float", vectors },
-    ...(usage !== undefined && typeof tokens === "number" && Number.isInteger(tokens) && tokens >= 0 ? { usage: { promptTokens: tokens, embeddingTokens: tokens, totalTokens: tokens, raw: usage } } : {}),
+    ...(usage === undefined || tokens.kind === "absent" ? {} : { usage: embeddingUsage(tokens, usage) }),
   })
 }
 

@@ -60,14 +60,17 @@ const OptionalNullableNumber = Schema.optionalKey(Schema.NullOr(Schema.Number))
 const Rest = [Schema.Record(Schema.String, Schema.Unknown)] as const
 const AnyRecord = Schema.Record(Schema.String, Schema.Unknown)
 
+/** Counts read as sent: the usage mapper decides what is one (token-count.ts), so a bad figure never fails the answer it came with. */
+const UsageFigure = Schema.optionalKey(Schema.Unknown)
+
 export const GeminiUsageMetadata = Schema.StructWithRest(
   Schema.Struct({
-    promptTokenCount: OptionalNullableNumber,
-    candidatesTokenCount: OptionalNullableNumber,
-    totalTokenCount: OptionalNullableNumber,
-    cachedContentTokenCount: OptionalNullableNumber,
-    thoughtsTokenCount: OptionalNullableNumber,
-    toolUsePromptTokenCount: OptionalNullableNumber,
+    promptTokenCount: UsageFigure,
+    candidatesTokenCount: UsageFigure,
+    totalTokenCount: UsageFigure,
+    cachedContentTokenCount: UsageFigure,
+    thoughtsTokenCount: UsageFigure,
+    toolUsePromptTokenCount: UsageFigure,
   }),
   Rest,
 )
@@ -121,7 +124,7 @@ export const FunctionCallPartIn = Schema.Struct({
 export type FunctionCallPartIn = typeof FunctionCallPartIn.Type
 
 /** Usage on an embedding answer: the Gemini API sends none today; Vertex documents `usageMetadata` on EmbedContentResponse. */
-const EmbedUsage = Schema.optionalKey(Schema.NullOr(Schema.StructWithRest(Schema.Struct({ promptTokenCount: OptionalNullableNumber }), Rest)))
+const EmbedUsage = Schema.optionalKey(Schema.NullOr(Schema.StructWithRest(Schema.Struct({ promptTokenCount: UsageFigure }), Rest)))
 export const GeminiEmbedContentResponse = Schema.Struct({ embedding: Schema.Struct({ values: Schema.Array(Schema.Number) }), usageMetadata: EmbedUsage })
 export const GeminiBatchEmbedResponse = Schema.Struct({ embeddings: Schema.Array(Schema.Struct({ values: Schema.Array(Schema.Number) })), usageMetadata: EmbedUsage })
 

@@ -199,7 +199,17 @@ export interface TokenUsage {
   readonly latencyMs?: number
   readonly gpuMs?: number
   readonly raw?: Readonly<Record<string, unknown>>
+  /**
+   * The counts the upstream reported with a figure no count can be (negative, fractional,
+   * infinite, not a number, above MAX_TOKEN_COUNT): left out above, the figure kept in
+   * `raw`, so the models layer estimates them as it does counts never reported. Absent when
+   * every figure was trusted.
+   */
+  readonly untrusted?: readonly UsageCount[]
 }
+
+/** TokenUsage's count fields. */
+export type UsageCount = Exclude<keyof TokenUsage, "raw" | "untrusted">
 
 /** What the upstream called its completion. */
 export interface UpstreamIdentity {

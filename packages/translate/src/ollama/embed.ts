@@ -3,6 +3,8 @@ import { embedInputList, type EmbedCall } from "../embeddings/embed-call.ts"
 import type { EmbedResult } from "../model/types.ts"
 import { fail, succeed, type Outcome } from "../outcome.ts"
 import { usageFromOllama } from "./map-usage.ts"
+import { embeddingUsage } from "../embeddings/map-embeddings-usage.ts"
+import { readTokenCount } from "../model/token-count.ts"
 import type { OllamaModelConfig } from "./encode-chat-request.ts"
 import { OllamaEmbedResponse, type OllamaEmbedRequest } from "./wire.ts"
 
@@ -41,8 +43,9 @@ export function fromOllamaEmbedResponse(body: unknown, expectedCount: number, di
   if (dimensions !== undefined && vectors.some((vector) => vector.length !== dimensions)) {
     return fail({ _tag: "InvalidRequest", message: `This Ollama model does not support 'dimensions': it answered vectors of another size than ${dimensions}.`, param: "dimensions", code: "unsupported_parameter" })
   }
-  const tokens = response.prompt_eval_count
-  const usage = typeof tokens === "number" ? { ...usageFromOllama(response), embeddingTokens: tokens, totalTokens: tokens } : undefined
+  const tokens = readTokenCount(response.prompt_eval_count)
+  const timed = usageFromOllama(response)
+  const usage = tokens.kind === "absent" ? undefined : { ...timed, ...embeddingUsage(tokens, timed.raw ?? {}) }
   let floats: readonly Float32Array[] | undefined
   return succeed({
     get vectors() {

@@ -1,33 +1,27 @@
 import type { TokenUsage } from "../model/types.ts"
-import { tokenCount as count } from "../model/token-count.ts"
+import { sumReadings } from "../model/token-count.ts"
+import { usageCounts } from "../model/usage-counts.ts"
+
+const RAW_KEYS = ["prompt_eval_count", "eval_count", "total_duration", "load_duration", "prompt_eval_duration", "eval_duration"] as const
 
 /**
  * Ollama's counts and timings to TokenUsage: prompt_eval_count is the prompt,
- * eval_count the completion; total_duration (nanoseconds) is the latency in ms. Every
- * `*_duration` stays in `raw` for accounting.
+ * eval_count the completion (a figure that is no count is untrusted, see token-count.ts);
+ * total_duration (nanoseconds) is the latency in ms. Every `*_duration` stays in `raw`
+ * for accounting, and so does each count as it was sent.
  */
-export function usageFromOllama(counts: {
-  readonly prompt_eval_count?: number | null | undefined
-  readonly eval_count?: number | null | undefined
-  readonly total_duration?: number | null | undefined
-  readonly load_duration?: number | null | undefined
-  readonly prompt_eval_duration?: number | null | undefined
-  readonly eval_duration?: number | null | undefined
-}): TokenUsage {
-  type Mutable = { -readonly [K in keyof TokenUsage]: TokenUsage[K] }
-  const out: Mutable = {}
-  const prompt = count(counts.prompt_eval_count)
-  const completion = count(counts.eval_count)
-  if (prompt !== undefined) out.promptTokens = prompt
-  if (completion !== undefined) out.completionTokens = completion
-  if (prompt !== undefined && completion !== undefined) out.totalTokens = prompt + completion
-  const total = count(counts.total_duration)
-  if (total !== undefined) out.latencyMs = total / 1e6
-  const raw: Record<string, number> = {}
-  for (const key of ["prompt_eval_count", "eval_count", "total_duration", "load_duration", "prompt_eval_duration", "eval_duration"] as const) {
+export function usageFromOllama(counts: { readonly [K in (typeof RAW_KEYS)[number]]?: unknown }): TokenUsage {
+  const usage = usageCounts()
+  const prompt = usage.read("promptTokens", counts.prompt_eval_count)
+  const completion = usage.read("completionTokens", counts.eval_count)
+  if (prompt.kind !== "absent" && completion.kind !== "absent") usage.put("totalTokens", sumReadings([prompt, completion]))
+  const raw: Record<string, unknown> = {}
+  for (const key of RAW_KEYS) {
     const value = counts[key]
-    if (typeof value === "number") raw[key] = value
+    if (value !== undefined && value !== null) raw[key] = value
   }
-  out.raw = raw
-  return out
+  const out = usage.done(raw)
+  const total = counts.total_duration
+  // Nanoseconds: past the token range after about two seconds, so only checked to be a duration.
+  return typeof total === "number" && Number.isSafeInteger(total) && total >= 0 ? { ...out, latencyMs: total / 1e6 } : out
 }

@@ -40,6 +40,8 @@ export interface OllamaEmbedRequest {
 
 const OptionalNullableString = Schema.optionalKey(Schema.NullOr(Schema.String))
 const OptionalNullableNumber = Schema.optionalKey(Schema.NullOr(Schema.Number))
+/** Counts read as sent: the usage mapper decides what is one (token-count.ts), so a bad figure never fails the answer it came with. */
+const UsageFigure = Schema.optionalKey(Schema.Unknown)
 const Rest = [Schema.Record(Schema.String, Schema.Unknown)] as const
 
 export const OllamaToolCallIn = Schema.StructWithRest(
@@ -79,9 +81,9 @@ export const OllamaChatResponse = Schema.StructWithRest(
     done_reason: OptionalNullableString,
     total_duration: OptionalNullableNumber,
     load_duration: OptionalNullableNumber,
-    prompt_eval_count: OptionalNullableNumber,
+    prompt_eval_count: UsageFigure,
     prompt_eval_duration: OptionalNullableNumber,
-    eval_count: OptionalNullableNumber,
+    eval_count: UsageFigure,
     eval_duration: OptionalNullableNumber,
   }),
   Rest,
@@ -94,7 +96,7 @@ export const OllamaEmbedResponse = Schema.StructWithRest(
   Schema.Struct({
     model: OptionalNullableString,
     embeddings: Schema.Array(Schema.Array(Schema.Number)),
-    prompt_eval_count: OptionalNullableNumber,
+    prompt_eval_count: UsageFigure,
     total_duration: OptionalNullableNumber,
     load_duration: OptionalNullableNumber,
   }),

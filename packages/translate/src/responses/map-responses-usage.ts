@@ -1,8 +1,6 @@
 import type { TokenUsage } from "../model/types.ts"
 import type { ResponseUsageOut } from "../wire/responses-out.ts"
-import { isTokenCount as isCount } from "../model/token-count.ts"
-
-type MutableUsage = { -readonly [K in keyof TokenUsage]: TokenUsage[K] }
+import { usageCounts } from "../model/usage-counts.ts"
 
 /**
  * TokenUsage as the spec's ResponseUsage. The spec requires every count and both
@@ -22,22 +20,18 @@ export function usageToResponses(usage: TokenUsage): ResponseUsageOut {
   }
 }
 
-/** An upstream's Responses usage (any shape it sent) to TokenUsage; absent counts stay absent, `raw` keeps the object. */
+/** An upstream's Responses usage (any shape it sent) to TokenUsage; absent counts stay absent, bad ones are untrusted (token-count.ts), `raw` keeps the object. */
 export function usageFromResponses(usage: Readonly<Record<string, unknown>>): TokenUsage {
-  const out: MutableUsage = {}
+  const counts = usageCounts()
   const inputDetails = record(usage["input_tokens_details"])
   const outputDetails = record(usage["output_tokens_details"])
-  const set = (field: Exclude<keyof TokenUsage, "raw">, value: unknown) => {
-    if (isCount(value)) out[field] = value
-  }
-  set("promptTokens", usage["input_tokens"])
-  set("completionTokens", usage["output_tokens"])
-  set("totalTokens", usage["total_tokens"])
-  set("cachedTokens", inputDetails["cached_tokens"])
-  set("cacheWriteTokens", inputDetails["cache_write_tokens"])
-  set("reasoningTokens", outputDetails["reasoning_tokens"])
-  out.raw = usage
-  return out
+  counts.read("promptTokens", usage["input_tokens"])
+  counts.read("completionTokens", usage["output_tokens"])
+  counts.read("totalTokens", usage["total_tokens"])
+  counts.read("cachedTokens", inputDetails["cached_tokens"])
+  counts.read("cacheWriteTokens", inputDetails["cache_write_tokens"])
+  counts.read("reasoningTokens", outputDetails["reasoning_tokens"])
+  return counts.done(usage)
 }
 
 function record(value: unknown): Readonly<Record<string, unknown>> {

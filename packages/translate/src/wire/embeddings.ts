@@ -33,7 +33,8 @@ export const EmbeddingsResponse = compiled(Schema.Struct({
   ),
   model: Schema.optionalKey(Schema.String),
   usage: Schema.optionalKey(
-    Schema.NullOr(Schema.Struct({ prompt_tokens: Schema.optionalKey(Schema.Number), total_tokens: Schema.optionalKey(Schema.Number) })),
+    // Counts read as sent: the usage mapper decides what is one (token-count.ts), so a bad figure never fails the vectors.
+    Schema.NullOr(Schema.StructWithRest(Schema.Struct({ prompt_tokens: Schema.optionalKey(Schema.Unknown), total_tokens: Schema.optionalKey(Schema.Unknown) }), [Schema.Record(Schema.String, Schema.Unknown)])),
   ),
 }))
 export type EmbeddingsResponse = typeof EmbeddingsResponse.Type

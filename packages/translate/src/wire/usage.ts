@@ -1,6 +1,7 @@
 import { Schema } from "effect"
 
-const Count = Schema.optionalKey(Schema.NullOr(Schema.Number))
+/** Read as sent: the usage mapper decides what is a count (token-count.ts), so a bad figure never fails the answer it came with. */
+const Count = Schema.optionalKey(Schema.Unknown)
 const Rest = [Schema.Record(Schema.String, Schema.Unknown)] as const
 
 export const PromptTokensDetails = Schema.StructWithRest(
@@ -27,8 +28,8 @@ const usageFields = {
   prompt_tokens: Count,
   completion_tokens: Count,
   total_tokens: Count,
-  prompt_tokens_details: Schema.optionalKey(Schema.NullOr(PromptTokensDetails)),
-  completion_tokens_details: Schema.optionalKey(Schema.NullOr(CompletionTokensDetails)),
+  prompt_tokens_details: Schema.optionalKey(Schema.Unknown),
+  completion_tokens_details: Schema.optionalKey(Schema.Unknown),
   prompt_cache_hit_tokens: Count,
   prompt_cache_miss_tokens: Count,
   cached_tokens: Count,

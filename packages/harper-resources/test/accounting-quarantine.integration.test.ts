@@ -1,0 +1,127 @@
+import { createServer } from "node:http"
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterEach, expect, it } from "vitest"
+import { startHarper, type HarperInstance } from "../dev/harper-process.ts"
+import { listenOnLoopback } from "../../models/test/listen-loopback.ts"
+import { testRow } from "../../models/test/test-row.ts"
+
+const admin = { username: "admin", password: "quarantine-pw" }
+const basic = `Basic ${Buffer.from(`${admin.username}:${admin.password}`).toString("base64")}`
+const cleanups: (() => Promise<void>)[] = []
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+}, 60_000)
+
+function newRoot(): string {
+  const root = mkdtempSync(join(tmpdir(), "harper-gateway-quarantine-"))
+  cleanups.push(async () => rmSync(root, { recursive: true, force: true }))
+  return root
+}
+
+async function start(options: Parameters<typeof startHarper>[0]): Promise<HarperInstance> {
+  const harper = await startHarper(options)
+  cleanups.push(() => harper.stop())
+  return harper
+}
+
+async function sql(harper: HarperInstance, query: string): Promise<Record<string, unknown>[]> {
+  const response = await fetch(harper.operationsUrl, { method: "POST", headers: { authorization: basic, "content-type": "application/json" }, body: JSON.stringify({ operation: "sql", sql: query }) })
+  const rows: unknown = await response.json()
+  if (!Array.isArray(rows)) throw new Error(`sql failed: ${JSON.stringify(rows)}`)
+  return rows.filter((row): row is Record<string, unknown> => typeof row === "object" && row !== null)
+}
+
+/**
+ * Polls the query until its rows satisfy `done` (or the time is up); returns the last rows
+ * seen. Polled on the condition itself, not a count: a SELECT made while a batch commits
+ * was seen to give some of its rows with null columns, right a moment later.
+ */
+async function waitFor(harper: HarperInstance, query: string, done: (rows: readonly Record<string, unknown>[]) => boolean, timeoutMs = 90_000): Promise<Record<string, unknown>[]> {
+  const deadline = Date.now() + timeoutMs
+  let rows: Record<string, unknown>[] = []
+  while (Date.now() < deadline) {
+    rows = await sql(harper, query)
+    if (done(rows)) return rows
+    await new Promise((r) => setTimeout(r, 250))
+  }
+  return rows
+}
+
+/** An OpenAI-compatible upstream whose every answer reports `prompt_tokens: 1e20` (and a total to match). */
+async function hugeUsageUpstream(): Promise<string> {
+  const server = createServer((request, response) => {
+    request.resume()
+    request.on("end", () => {
+      response.writeHead(200, { "content-type": "application/json" })
+      response.end(`{"id":"c1","object":"chat.completion","created":1,"model":"x","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1e20,"completion_tokens":2,"total_tokens":1e20}}`)
+    })
+  })
+  const listening = await listenOnLoopback(server)
+  cleanups.push(() => listening.close())
+  return listening.url
+}
+
+async function keyFor(harper: HarperInstance, tenant: string): Promise<string> {
+  const response = await fetch(`${harper.url}/gateway/keys`, { method: "POST", headers: { authorization: basic, "content-type": "application/json" }, body: JSON.stringify({ user: "admin", tenant }) })
+  const body: unknown = await response.json()
+  const key = typeof body === "object" && body !== null ? Reflect.get(body, "key") : undefined
+  if (typeof key !== "string") throw new Error(`no key: ${JSON.stringify(body)}`)
+  return key
+}
+
+const chat = (harper: HarperInstance, key: string, model: string) =>
+  fetch(`${harper.url}/v1/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify({ model, messages: [{ role: "user", content: "hello" }] }) })
+
+it("an upstream reporting prompt_tokens 1e20: the client gets integers, the row is stored with the figure in usageRaw, and other tenants' rows after it are stored", async () => {
+  const upstream = await hugeUsageUpstream()
+  const root = newRoot()
+  const models = { generative: { huge: { backend: "openai", baseUrl: `${upstream}/v1`, apiKey: "sk-test", model: "x" }, echo: { backend: "echo" } } }
+  const harper = await start({ root, admin, gatewayConfig: { models, accounting: { flushIntervalMs: 200 } }, threads: 1 })
+  const [evil, other] = [await keyFor(harper, "evil"), await keyFor(harper, "other")]
+  const answer = await chat(harper, evil, "huge")
+  expect(answer.status).toBe(200)
+  const body: unknown = await answer.json()
+  const usage: unknown = typeof body === "object" && body !== null ? Reflect.get(body, "usage") : undefined
+  for (const field of ["prompt_tokens", "completion_tokens", "total_tokens"]) {
+    const value: unknown = typeof usage === "object" && usage !== null ? Reflect.get(usage, field) : undefined
+    expect(Number.isSafeInteger(value) && typeof value === "number" && value >= 0 && value <= 2_147_483_647, `${field}: ${String(value)}`).toBe(true)
+  }
+  for (let i = 0; i < 5; i++) expect((await chat(harper, other, "echo")).status).toBe(200)
+  const others = (rows: readonly Record<string, unknown>[]) => rows.filter((row) => row["tenant"] === "other" && row["logicalModel"] === "echo")
+  const rows = await waitFor(harper, "SELECT tenant, logicalModel, promptTokens, usageRaw FROM gateway.hdb_model_calls", (seen) => others(seen).length === 5 && seen.some((row) => row["tenant"] === "evil" && row["usageRaw"] != null))
+  expect(others(rows), JSON.stringify(rows)).toHaveLength(5)
+  const [huge] = rows.filter((row) => row["tenant"] === "evil")
+  expect(huge?.["promptTokens"] ?? null).not.toBe(1e20)
+  expect(Reflect.get(Object(huge?.["usageRaw"]), "prompt_tokens")).toBe(1e20)
+}, 180_000)
+
+it("a journalled row with a token count no Int column holds is quarantined at the next start, and the rows around it (other tenants') are stored", async () => {
+  const root = newRoot()
+  const journalDir = join(root, "hdb", "gateway-accounting")
+  // A leftover of an earlier run (as a gateway without the usage check journalled it): good rows of two tenants around one huge count.
+  const rows = [
+    ...Array.from({ length: 10 }, (_, i) => testRow(`before-${i}`, { tenant: "acme", time: 1_700_000_000_000 + i })),
+    testRow("huge", { tenant: "evil", promptTokens: 1e20, totalTokens: 1e20, prompt_tokens: 1e20, time: 1_700_000_000_100 }),
+    ...Array.from({ length: 10 }, (_, i) => testRow(`after-${i}`, { tenant: "other", time: 1_700_000_000_200 + i })),
+  ]
+  mkdirSync(join(journalDir, "an-earlier-run.1"), { recursive: true })
+  writeFileSync(join(journalDir, "an-earlier-run.1", "1700000000000-000000.jsonl"), `${rows.map((row) => JSON.stringify(row)).join("\n")}\n`)
+  // Batches of 4: the huge row shares its batch with rows of both other tenants.
+  const harper = await start({ root, admin, gatewayConfig: { accounting: { flushIntervalMs: 200, maxBatch: 4 } }, threads: 1 })
+  const expected = rows.filter((row) => row.id !== "huge").map((row) => `${row.id} ${row.tenant}`).sort()
+  const idsOf = (seen: readonly Record<string, unknown>[]) => seen.map((row) => `${String(row["id"])} ${String(row["tenant"])}`).sort()
+  const stored = await waitFor(harper, "SELECT id, tenant FROM gateway.hdb_model_calls", (seen) => JSON.stringify(idsOf(seen)) === JSON.stringify(expected))
+  expect(idsOf(stored)).toEqual(expected)
+  const quarantined = await waitFor(harper, "SELECT * FROM gateway.gateway_quarantine", (seen) => seen.length >= 1 && seen.every((row) => row["reason"] != null))
+  expect(quarantined.map((row) => [row["id"], row["tenant"]])).toEqual([["huge", "evil"]])
+  expect(String(quarantined[0]?.["reason"])).toContain("promptTokens is 100000000000000000000")
+  expect(Reflect.get(Object(quarantined[0]?.["row"]), "promptTokens")).toBe(1e20)
+  // The folder is gone: the replay finished instead of retrying for ever.
+  const deadline = Date.now() + 10_000
+  const claims = () => readdirSync(journalDir).filter((name) => name.includes("an-earlier-run") || name.includes(".claim-"))
+  while (Date.now() < deadline && claims().length > 0) await new Promise((r) => setTimeout(r, 200))
+  expect(claims()).toEqual([])
+}, 180_000)
