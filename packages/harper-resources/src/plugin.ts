@@ -278,7 +278,7 @@ export function handleApplication(scope: PluginScope): void {
     scope.resources.set("bench/floor", resource("BenchFloor", { post: async () => ({ ...floor, headers: { ...floor.headers } }) }), REST_ONLY)
   }
   if (!hasDelete(limitsTable)) throw new Error("gateway: the limits table cannot delete rows")
-  const limitsDeps = { table: limitsTable, changed: () => void Atomics.add(limitsVersion, 0, 1n), logError }
+  const limitsDeps = { table: limitsTable, changed: () => void Atomics.add(limitsVersion, 0, 1n), logError, ...(config.limits?.maxRules === undefined ? {} : { maxRules: config.limits.maxRules }) }
   scope.resources.set("gateway/limits", adminResource("GatewayLimits", (request, pathname, data) => gatewayLimits(request, pathname, data, limitsDeps)), REST_ONLY)
   const keysDeps = { table: keys, findUser, revoked: keyCache.revoked, logError }
   scope.resources.set("gateway/keys", adminResource("GatewayKeys", (request, pathname, data) => gatewayKeys(request, pathname, data, keysDeps)), REST_ONLY)

@@ -33,6 +33,11 @@ describe("readGatewayConfig", () => {
     expect(readGatewayConfig({ usage: { maxConcurrentPerTenant: 1.5 } })).toMatchObject({ ok: false, message: expect.stringContaining("usage.maxConcurrentPerTenant") })
   })
 
+  it("reads the most limit rules kept, a positive whole number", () => {
+    expect(readGatewayConfig({ limits: { maxRules: 50 } })).toEqual({ ok: true, config: { limits: { maxRules: 50 } } })
+    expect(readGatewayConfig({ limits: { maxRules: 0 } })).toMatchObject({ ok: false, message: expect.stringContaining("limits.maxRules") })
+  })
+
   it("names what is wrong", () => {
     expect(readGatewayConfig({ models: { generative: { default: { backend: "llama" } } } })).toMatchObject({
       ok: false,

@@ -44,6 +44,8 @@ export const GatewayConfig = Schema.Struct({
       maxBodyBytes: Schema.optionalKey(PositiveInt),
       /** The completion a chat call is assumed to use, for token limits, when it sets no max_tokens (default 1,024). */
       defaultCompletionTokens: Schema.optionalKey(PositiveInt),
+      /** The most limit rules gateway_limits may hold (default 10,000): every thread keeps them all in memory. */
+      maxRules: Schema.optionalKey(PositiveInt),
       /**
        * How often (ms, default 500) each node publishes its use of every limit rule to
        * gateway_limit_usage and reads the other nodes': limits hold cluster-wide within

@@ -112,3 +112,17 @@ describe("GET /gateway/limits pages", () => {
     }
   })
 })
+
+describe("the number of limit rules is bounded (every thread holds them all in memory)", () => {
+  it("refuses a new rule past maxRules with a 400 naming the bound, and still changes an existing one", async () => {
+    const d = { ...deps(), maxRules: 3 }
+    for (const tenant of ["a", "b", "c"]) expect((await post(d, { tenant, requests: 10 })).status).toBe(201)
+    const refused = await post(d, { tenant: "d", requests: 10 })
+    expect(refused.status).toBe(400)
+    expect(refused.body.error?.code).toBe("too_many_limits")
+    expect(String(Reflect.get(refused.body.error ?? {}, "message"))).toContain("limits.maxRules")
+    expect(d.table.rows.has("tenant:d")).toBe(false)
+    expect((await post(d, { tenant: "a", requests: 20 })).status).toBe(200)
+    expect(d.table.rows.get("tenant:a")?.["requests"]).toBe(20)
+  })
+})

@@ -15,7 +15,12 @@ export interface LimitsDependencies {
   /** Tells every thread of this process to reload the limits now. */
   readonly changed: () => void
   readonly logError: (message: string, error: unknown) => void
+  /** The most rules the table may hold (every thread keeps them all in memory); default DEFAULT_MAX_RULES. */
+  readonly maxRules?: number
 }
+
+/** `limits.maxRules`' default: far more owners than one node serves, and a few MB of rules per thread. */
+export const DEFAULT_MAX_RULES = 10_000
 
 /**
  * /gateway/limits, for super users only (Basic or a Harper JWT):
@@ -65,7 +70,11 @@ async function upsert(request: HarperRequest, data: unknown, deps: LimitsDepende
   }
   const target = { tenant: tenant ?? null, keyId: key ?? null, model: model ?? null }
   const id = limitRuleId(tenant !== undefined ? { tenant } : { keyId: key ?? "" }, target.model)
-  const { before, holder } = await findTarget(deps.table, target, id)
+  const { before, holder, count } = await findTarget(deps.table, target, id)
+  const maxRules = deps.maxRules ?? DEFAULT_MAX_RULES
+  if (before === undefined && count >= maxRules) {
+    return errorResponse({ _tag: "InvalidRequest", message: `There are ${count} limits already, the most this gateway keeps (limits.maxRules, ${maxRules}): delete one, or change an existing one.`, param: null, code: "too_many_limits" })
+  }
   if (holder !== undefined) {
     // A row stored before ids were encoded, for another owner, already has this id: never overwrite it.
     return errorResponse({ _tag: "Conflict", message: `The limit id ${JSON.stringify(id)} is held by an older limit for another owner: delete that one first.` })
@@ -78,17 +87,23 @@ async function upsert(request: HarperRequest, data: unknown, deps: LimitsDepende
   return jsonResponse(before === undefined ? 201 : 200, record)
 }
 
-/** The stored rule for this owner and model (under whatever id), and a different rule holding `id` if any. By a scan (see findLimit). */
-async function findTarget(table: TableLike, target: { readonly tenant: string | null; readonly keyId: string | null; readonly model: string | null }, id: string): Promise<{ before: object | undefined; holder: object | undefined }> {
+/** The stored rule for this owner and model (under whatever id), a different rule holding `id` if any, and how many rules there are. By a scan (see findLimit). */
+async function findTarget(
+  table: TableLike,
+  target: { readonly tenant: string | null; readonly keyId: string | null; readonly model: string | null },
+  id: string,
+): Promise<{ before: object | undefined; holder: object | undefined; count: number }> {
   let before: object | undefined
   let holder: object | undefined
+  let count = 0
   for await (const row of table.search({})) {
     const rule = toLimitRule(row)
     if (rule === undefined || typeof row !== "object" || row === null) continue
+    count++
     if (sameTarget(rule, target)) before = { ...row }
     else if (rule.id === id) holder = { ...row }
   }
-  return { before, holder }
+  return { before, holder, count }
 }
 
 async function resetBudget(id: string, deps: LimitsDependencies): Promise<HarperResponse> {
