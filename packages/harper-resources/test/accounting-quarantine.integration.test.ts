@@ -75,7 +75,7 @@ async function keyFor(harper: HarperInstance, tenant: string): Promise<string> {
 const chat = (harper: HarperInstance, key: string, model: string) =>
   fetch(`${harper.url}/v1/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify({ model, messages: [{ role: "user", content: "hello" }] }) })
 
-it("an upstream reporting prompt_tokens 1e20: the client gets integers, the row is stored with the figure in usageRaw, and other tenants' rows after it are stored", async () => {
+it("an upstream reporting prompt_tokens 1e20: the client gets integers, the row is stored estimated and flagged with the figure in usageRaw, and other tenants' rows after it are stored", async () => {
   const upstream = await hugeUsageUpstream()
   const root = newRoot()
   const models = { generative: { huge: { backend: "openai", baseUrl: `${upstream}/v1`, apiKey: "sk-test", model: "x" }, echo: { backend: "echo" } } }
@@ -91,11 +91,15 @@ it("an upstream reporting prompt_tokens 1e20: the client gets integers, the row 
   }
   for (let i = 0; i < 5; i++) expect((await chat(harper, other, "echo")).status).toBe(200)
   const others = (rows: readonly Record<string, unknown>[]) => rows.filter((row) => row["tenant"] === "other" && row["logicalModel"] === "echo")
-  const rows = await waitFor(harper, "SELECT tenant, logicalModel, promptTokens, usageRaw FROM gateway.hdb_model_calls", (seen) => others(seen).length === 5 && seen.some((row) => row["tenant"] === "evil" && row["usageRaw"] != null))
+  const rows = await waitFor(harper, "SELECT tenant, logicalModel, promptTokens, completionTokens, tokensEstimated, usageRaw FROM gateway.hdb_model_calls", (seen) => others(seen).length === 5 && seen.some((row) => row["tenant"] === "evil" && row["usageRaw"] != null))
   expect(others(rows), JSON.stringify(rows)).toHaveLength(5)
   const [huge] = rows.filter((row) => row["tenant"] === "evil")
   expect(huge?.["promptTokens"] ?? null).not.toBe(1e20)
   expect(Reflect.get(Object(huge?.["usageRaw"]), "prompt_tokens")).toBe(1e20)
+  // Never free: the untrusted prompt count is replaced by the estimate of the request's prompt, and flagged.
+  expect(huge?.["tokensEstimated"]).toBe(true)
+  expect(huge?.["promptTokens"]).toBeGreaterThan(0)
+  expect(huge?.["completionTokens"]).toBe(2)
 }, 180_000)
 
 it("a journalled row with a token count no Int column holds is quarantined at the next start, and the rows around it (other tenants') are stored", async () => {

@@ -128,3 +128,27 @@ describe("a call without trusted usage is estimated, priced and settled", () => 
     ])
   })
 })
+
+describe("a call the client left before any answer", () => {
+  /** A backend whose answer never comes: it waits for the call's signal, then fails as cancelled. */
+  const hanging: GenerativeBackend = {
+    ...createEchoBackend(),
+    generate: (_call, context) => new Promise((_resolve, reject) => context.signal.addEventListener("abort", () => reject(new Error("aborted")))),
+    async *generateStream(_call, context) {
+      await new Promise((_resolve, reject) => context.signal.addEventListener("abort", () => reject(new Error("aborted"))))
+      yield { deltaContent: "never" }
+    },
+  }
+
+  for (const stream of [false, true]) {
+    it(`is billed at least its prompt's estimate, flagged (${stream ? "stream" : "non-stream"}): the upstream had the prompt`, async () => {
+      const { rows, settled, service } = setup(hanging)
+      const client = new AbortController()
+      const done = stream ? drain(service.chatStream(call(true), { ...meta(), signal: client.signal }).chunks) : service.chat(call(false), { ...meta(), signal: client.signal })
+      setTimeout(() => client.abort(), 20)
+      await expect(done).rejects.toBeDefined()
+      expect(billed(rows.at(-1))).toEqual(["aborted", 7, 0, 7, true, 7, true])
+      expect(settled).toEqual([{ tokens: 7, cost: 7 }])
+    })
+  }
+})

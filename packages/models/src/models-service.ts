@@ -392,8 +392,13 @@ export function createModelsService(registry: BackendRegistry, recorder: CallSin
           const reason = reasonOf(error, call.meta.signal)
           const errorDetail = detailOf(error, reason, started)
           lastDetail = errorDetail ?? undefined
-          const outcome = reason._tag === "Cancelled" ? "aborted" : "error"
-          return { ok: false, reason, record: (last) => record(started, route, outcome, undefined, null, reason, false, { errorDetail }, last) }
+          if (reason._tag === "Cancelled") {
+            // The client left before any answer: the upstream had the prompt, so it is billed at least at its estimate.
+            const { usage, estimated } = settledUsage(undefined, { prompt: started.promptEstimate, completion: () => 0 })
+            return { ok: false, reason, record: (last) => record(started, route, "aborted", usage, null, reason, estimated, { errorDetail }, last) }
+          }
+          // An upstream that refused or failed bills nothing for the attempt.
+          return { ok: false, reason, record: (last) => record(started, route, "error", undefined, null, reason, false, { errorDetail }, last) }
         }
       },
       {
