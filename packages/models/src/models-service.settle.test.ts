@@ -26,7 +26,7 @@ function scripted(pieces: readonly string[], usage?: TokenUsage, answerUsage?: T
   }
 }
 
-function setup(backend: GenerativeBackend) {
+function setup(backend: GenerativeBackend, chatEstimate: { prompt: number; completion: number; interruptedCompletion?: number } = { prompt: 7, completion: 100 }) {
   const rows: ModelCallRecord[] = []
   const started: ModelCallRecord[] = []
   const settled: { tokens: number | undefined; cost: number | null }[] = []
@@ -45,7 +45,7 @@ function setup(backend: GenerativeBackend) {
     price,
     limits: {
       limiter,
-      estimateChat: () => ({ prompt: 7, completion: 100 }),
+      estimateChat: () => chatEstimate,
       estimateEmbed: () => 3,
       // One token per character: what was streamed is visible in the counts.
       countOutput: () => {
@@ -126,6 +126,12 @@ describe("a call without trusted usage is estimated, priced and settled", () => 
       ["interrupted", 7, 100, 107, true, 107, true],
       ["interrupted", 7, 100, 107, true, 107, true],
     ])
+  })
+
+  it("the started line bills the estimator's interrupted completion when it gives one (bounded, unlike the client's max_tokens)", async () => {
+    const { started, service } = setup(scripted(["x"]), { prompt: 7, completion: 2_000_000_000, interruptedCompletion: 30 })
+    await service.chat(call(false), meta())
+    expect(started.map(billed)).toEqual([["interrupted", 7, 30, 37, true, 37, true]])
   })
 })
 

@@ -88,14 +88,24 @@ export interface BilledTokens {
   readonly reasoningTokens: number
 }
 
+/** A call's token estimate before it runs. */
+export interface CallEstimate {
+  readonly prompt: number
+  readonly completion: number
+  readonly interruptedCompletion?: number
+}
+
 export interface ModelsServiceOptions {
   /** Where the operator's account of a failed call goes (the plugin's log). */
   readonly onFailureDetail?: (message: string) => void
   /** Rate limits and budgets; none when absent. */
   readonly limits?: {
     readonly limiter: Limiter
-    /** Prompt and completion tokens a chat call may use, before it runs. */
-    readonly estimateChat: (call: ChatCall) => { readonly prompt: number; readonly completion: number }
+    /**
+     * Prompt and completion tokens a chat call may use, before it runs (its admission); and
+     * the completion its started line bills should a crash cut it (default: `completion`).
+     */
+    readonly estimateChat: (call: ChatCall) => CallEstimate
     readonly estimateEmbed: (call: EmbedCall) => number
     /** Counts a call's output for its completion estimate when the upstream reported none (default: 4 characters a token). */
     readonly countOutput?: () => OutputCounter
@@ -147,6 +157,8 @@ export function createModelsService(registry: BackendRegistry, recorder: CallSin
       promptEstimate: (): number => 0,
       /** Prompt and completion estimated, for the limits of a fallback model the call moves on to. */
       tokenEstimate: (): number => 0,
+      /** The completion a call cut by a crash is billed (its started line). */
+      interruptedCompletion: (): number => 0,
       spent,
       /** What the attempts on the requested (logical) model itself spent, for that model's own rules. */
       spentOnModel,
@@ -273,9 +285,9 @@ export function createModelsService(registry: BackendRegistry, recorder: CallSin
    * Lets the call through its limits and budgets, or records it as refused and throws the
    * 429; either way the limits' headers go to the answer. Returns the call's start.
    */
-  const admit = async (meta: CallMeta, logicalModel: string, requestedModel: string, stream: boolean, estimateOnce: () => { prompt: number; completion: number }): Promise<Started> => {
+  const admit = async (meta: CallMeta, logicalModel: string, requestedModel: string, stream: boolean, estimateOnce: () => CallEstimate): Promise<Started> => {
     // Counted at most once, and only when a token limit or an abandoned stream's cost needs it.
-    let counted: { prompt: number; completion: number } | undefined
+    let counted: CallEstimate | undefined
     const estimate = () => (counted ??= estimateOnce())
     const limits = options.limits
     if (limits === undefined) return start(meta, logicalModel, stream, requestedModel)
@@ -292,7 +304,13 @@ export function createModelsService(registry: BackendRegistry, recorder: CallSin
     }
     if (meta.headers !== undefined) Object.assign(meta.headers, admission.headers)
     // Started after admission: an admitted call's row time is the moment its limits counted it.
-    return { ...start(meta, logicalModel, stream, requestedModel), admission, promptEstimate: () => estimate().prompt, tokenEstimate: () => estimate().prompt + estimate().completion }
+    return {
+      ...start(meta, logicalModel, stream, requestedModel),
+      admission,
+      promptEstimate: () => estimate().prompt,
+      tokenEstimate: () => estimate().prompt + estimate().completion,
+      interruptedCompletion: () => estimate().interruptedCompletion ?? estimate().completion,
+    }
   }
   /** Journalled before the backend is called: a crash before the call ends leaves it as an `interrupted` row. */
   const begin = (started: Started, route: RouteLike) => recorder.started(toRow(started, route, "interrupted", startEstimate(started), null, undefined, options.limits !== undefined))
@@ -300,7 +318,7 @@ export function createModelsService(registry: BackendRegistry, recorder: CallSin
   const startEstimate = (started: Started): TokenUsage | undefined => {
     if (options.limits === undefined) return undefined
     const promptTokens = started.promptEstimate()
-    const completionTokens = started.tokenEstimate() - promptTokens
+    const completionTokens = started.interruptedCompletion()
     return { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens }
   }
   const newOutputCounter = (): OutputCounter => options.limits?.countOutput?.() ?? charOutputCounter()

@@ -13,9 +13,15 @@ const chat = (content: string, opts: Partial<ChatCall["opts"]> = {}): ChatCall =
 describe("token estimates", () => {
   it("counts the prompt with the o200k tokenizer plus the completion asked for", () => {
     // "Hello world" is 2 tokens in o200k_base ("Hello", " world"); "user" is 1; 4 per message.
-    expect(estimateChatTokens(chat("Hello world"), 100)).toEqual({ prompt: 4 + 1 + 2, completion: 100 })
-    expect(estimateChatTokens(chat("Hello world", { maxTokens: 7 }), 100)).toEqual({ prompt: 7, completion: 7 })
-    expect(estimateChatTokens(chat("Hello world", { maxTokens: 7, maxCompletionTokens: 9 }), 100)).toEqual({ prompt: 7, completion: 9 })
+    expect(estimateChatTokens(chat("Hello world"), 100)).toEqual({ prompt: 4 + 1 + 2, completion: 100, interruptedCompletion: 100 })
+    expect(estimateChatTokens(chat("Hello world", { maxTokens: 7 }), 100)).toEqual({ prompt: 7, completion: 7, interruptedCompletion: 7 })
+    expect(estimateChatTokens(chat("Hello world", { maxTokens: 7, maxCompletionTokens: 9 }), 100)).toEqual({ prompt: 7, completion: 9, interruptedCompletion: 9 })
+  })
+
+  it("bills an interrupted call at most the default completion per choice, whatever max_tokens the client set", () => {
+    // A crash leaves no usage: the client's own max_tokens (any integer) must not make the row a fortune, or unstorable.
+    expect(estimateChatTokens(chat("Hello world", { maxTokens: 2_000_000_000 }), 1_024)).toEqual({ prompt: 7, completion: 2_000_000_000, interruptedCompletion: 1_024 })
+    expect(estimateChatTokens(chat("Hello world", { n: 4, maxCompletionTokens: 5_000 }), 1_024)).toMatchObject({ interruptedCompletion: 4 * 1_024 })
   })
 
   it("counts an image as an attachment, not its base64 text", () => {
@@ -43,8 +49,8 @@ describe("token estimates", () => {
   })
 
   it("asks for n completions: the completion estimate is n times the one asked for", () => {
-    expect(estimateChatTokens(chat("Hello world", { n: 128, maxTokens: 100 }), 1_024)).toEqual({ prompt: 7, completion: 12_800 })
-    expect(estimateChatTokens(chat("Hello world", { n: 3 }), 1_024)).toEqual({ prompt: 7, completion: 3_072 })
+    expect(estimateChatTokens(chat("Hello world", { n: 128, maxTokens: 100 }), 1_024)).toEqual({ prompt: 7, completion: 12_800, interruptedCompletion: 12_800 })
+    expect(estimateChatTokens(chat("Hello world", { n: 3 }), 1_024)).toEqual({ prompt: 7, completion: 3_072, interruptedCompletion: 3_072 })
     expect(estimateChatTokens(chat("Hello world", { n: 1, maxCompletionTokens: 5 }), 1_024).completion).toBe(5)
   })
 

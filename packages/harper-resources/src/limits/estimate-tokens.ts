@@ -32,14 +32,19 @@ function boundedCounter(): (text: string) => number {
  * The tokens a chat call may use, before it runs: the prompt counted with a real
  * tokenizer (o200k_base, shipped in gpt-tokenizer) plus the completion it may ask for
  * (`max_completion_tokens`, `max_tokens`, else `defaultCompletionTokens`, times `n`). Settled after
- * the call with the reported usage.
+ * the call with the reported usage. `interruptedCompletion` is what a call cut by a crash is
+ * billed for its completion: the same, capped at `defaultCompletionTokens` a choice.
  */
-export function estimateChatTokens(call: ChatCall, defaultCompletionTokens: number): { readonly prompt: number; readonly completion: number } {
+export function estimateChatTokens(call: ChatCall, defaultCompletionTokens: number): { readonly prompt: number; readonly completion: number; readonly interruptedCompletion: number } {
   const count = boundedCounter()
   const prompt = call.input.messages.reduce((sum, message) => sum + PER_MESSAGE + textTokens(message, count), 0) + (call.input.tools === undefined ? 0 : textTokens(call.input.tools, count))
+  const choices = call.opts.n ?? 1
+  const asked = call.opts.maxCompletionTokens ?? call.opts.maxTokens ?? defaultCompletionTokens
   // Each of the n choices may use the whole completion: n=128 asks for 128 of them.
-  const completion = (call.opts.n ?? 1) * (call.opts.maxCompletionTokens ?? call.opts.maxTokens ?? defaultCompletionTokens)
-  return { prompt, completion }
+  const completion = choices * asked
+  // A call cut by a crash is billed what it likely used, never more than the default per choice:
+  // max_tokens is any integer the client likes, and would make the row a fortune (or unstorable).
+  return { prompt, completion, interruptedCompletion: choices * Math.min(asked, defaultCompletionTokens) }
 }
 
 /**
