@@ -15,6 +15,7 @@ import {
   type TokenUsage,
 } from "@harper-gateway/translate"
 import { harper5Columns } from "./accounting/harper5-columns.ts"
+import { rowName } from "./accounting/row-name.ts"
 import { NO_FACTS, type CallFacts, type CallRecordBase, type ModelCallRecord } from "./accounting/model-call-record.ts"
 import { charOutputCounter, countAnswer, countChunk, type OutputCounter } from "./accounting/output-counter.ts"
 import { settledEmbedUsage, settledUsage } from "./accounting/settled-usage.ts"
@@ -197,7 +198,7 @@ export function createModelsService(registry: BackendRegistry, recorder: CallSin
       tenant: started.meta.tenant,
       user: started.meta.user,
       endpoint: started.meta.endpoint,
-      logicalModel: started.logicalModel,
+      logicalModel: rowName(started.logicalModel),
       backend: route?.backend.name ?? null,
       upstreamModel: route?.upstreamModel ?? null,
       stream: started.stream,
@@ -217,7 +218,7 @@ export function createModelsService(registry: BackendRegistry, recorder: CallSin
     const cost = outcome === "rejected" || usage === undefined || route === undefined ? null : costOf(started, route.upstreamModel, usage, tokensEstimated)
     return {
       ...base,
-      ...harper5Columns(base, started.requestedModel),
+      ...harper5Columns(base, rowName(started.requestedModel)),
       ...NO_FACTS,
       usageRaw: usage?.raw ?? null,
       ...facts,
@@ -324,7 +325,7 @@ export function createModelsService(registry: BackendRegistry, recorder: CallSin
   const newOutputCounter = (): OutputCounter => options.limits?.countOutput?.() ?? charOutputCounter()
 
   const reasonOf = (error: unknown, signal: AbortSignal): GatewayError =>
-    signal.aborted ? { _tag: "Cancelled" } : (GatewayFailure.reasonOf(error) ?? { _tag: "Internal", detail: error instanceof Error ? error.stack ?? error.message : describeThrown(error) })
+    signal.aborted ? { _tag: "Cancelled" } : (GatewayFailure.reasonOf(error) ?? { _tag: "Internal", detail: describeThrown(error, { stack: true }) })
   /** The operator's account of a failure (an upstream's error body, an internal stack): logged, and kept on the row. */
   const detailOf = (error: unknown, reason: GatewayError, started: Started): string | null => {
     const detail = GatewayFailure.detailOf(error) ?? ("detail" in reason ? reason.detail : undefined) ?? null

@@ -32,7 +32,7 @@ function reasonOf(error: unknown): GatewayError {
     case "UND_ERR_CLOSED":
       return { _tag: "UpstreamUnavailable" }
     case undefined:
-      return { _tag: "Internal", detail: error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : describeThrown(error) }
+      return { _tag: "Internal", detail: describeThrown(error, { stack: true }) }
     default:
       return { _tag: "UpstreamError", code: "upstream_transport_error", detail: describeThrown(error) }
   }

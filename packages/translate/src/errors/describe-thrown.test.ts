@@ -36,6 +36,14 @@ describe("describeThrown", () => {
     }))
   })
 
+  it("gives an Error's stack when asked, within the same bound, with its cause", () => {
+    const error = new Error("outer", { cause: new RangeError("inner") })
+    const text = describeThrown(error, { stack: true })
+    expect(text.startsWith("Error: outer\n    at ")).toBe(true)
+    expect(text.endsWith("(cause: RangeError: inner)")).toBe(true)
+    expect(describeThrown(new Error("x".repeat(10_000)), { stack: true }).length).toBeLessThan(MAX_THROWN_CHARS + 40)
+  })
+
   it("bounds what it keeps", () => {
     expect(describeThrown(new Error("x".repeat(10_000))).length).toBeLessThan(MAX_THROWN_CHARS + 40)
   })

@@ -5,17 +5,19 @@ export const MAX_THROWN_CHARS = 2_000
  * Any thrown value as text an operator can read (an accounting row's errorDetail, a log
  * line): an Error as `name: message` (with its cause), a string as itself, an object with
  * a string `message` (Harper's BigInt serialiser throws one) as that message, anything else
- * as JSON (BigInts as their digits), never "[object Object]". Bounded; never throws (a cyclic or hostile value gets
+ * as JSON (BigInts as their digits), never "[object Object]". With `stack`, an Error's
+ * stack stands for its name and message (within the same bound). Bounded; never throws (a cyclic or hostile value gets
  * its type's name).
  */
-export function describeThrown(value: unknown): string {
-  return bounded(describe(value, 0))
+export function describeThrown(value: unknown, options: { readonly stack?: boolean } = {}): string {
+  return bounded(describe(value, 0, options.stack === true))
 }
 
-function describe(value: unknown, depth: number): string {
+function describe(value: unknown, depth: number, stack: boolean): string {
   if (value instanceof Error) {
-    const own = `${value.name}: ${value.message}`
-    return value.cause === undefined || depth >= 3 ? own : `${own} (cause: ${describe(value.cause, depth + 1)})`
+    // The stack (for the gateway's own failures: where it broke) starts with the name and message.
+    const own = stack && typeof value.stack === "string" && value.stack !== "" ? value.stack : `${value.name}: ${value.message}`
+    return value.cause === undefined || depth >= 3 ? own : `${own} (cause: ${describe(value.cause, depth + 1, false)})`
   }
   if (typeof value === "string") return value
   if (typeof value === "bigint" || typeof value === "number" || typeof value === "boolean" || typeof value === "symbol" || value === undefined || value === null) return String(value)
