@@ -293,7 +293,8 @@ function definedOnly(usage: AnthropicUsage): AnthropicUsage {
   return Object.fromEntries(Object.entries(usage).filter((entry) => entry[1] !== null && entry[1] !== undefined))
 }
 
+/** message_start's output counts (output_tokens and its details) are placeholders: message_delta gives the answer's. */
 function withoutOutput(usage: AnthropicUsage): AnthropicUsage {
-  const { output_tokens: _placeholder, ...rest } = usage
+  const { output_tokens: _placeholder, output_tokens_details: _details, ...rest } = usage
   return rest
 }
