@@ -35,7 +35,8 @@ import {
  * answer has), the forced structured-output tool's JSON is content. Usage from
  * message_start and message_delta is merged (the later count wins); message_start's
  * output_tokens is a placeholder and is not reported. Content after the stop reason is
- * dropped (repair `output_after_finish`). `ping` and unknown
+ * dropped (repair `output_after_finish`). A message_start under another id than the
+ * first one's is a broken stream (a repeat under the same id is accepted). `ping` and unknown
  * event types are skipped, as Anthropic asks; an `error` event ends the stream with
  * its reason; a stream cut before message_stop is an error, never a silent stop.
  */
@@ -64,6 +65,8 @@ export interface AnthropicStreamState {
   /** Characters of thinking held for the signed block: bounded like tool arguments. */
   readonly heldChars: number
   readonly nowMs: number
+  /** The id of the message this stream is (from the first message_start that named one). */
+  readonly messageId?: string
   /** Whether output after the stop reason was dropped already (its repair is named once). */
   readonly droppedAfterFinish?: boolean
   /** Whether an in-stream error event's message may reach the client (redacted), as the model's config says. */
@@ -142,12 +145,15 @@ export function decodeAnthropicStreamEvent(state: AnthropicStreamState, event: A
 function decodeValue(state: AnthropicStreamState, value: unknown): Step {
   if (isMessageStart(value)) {
     const { id, model, usage } = value.message
+    // A repeat under the same id is harmless; another id is another message spliced in (its blocks would overwrite this one's).
+    if (id != null && id !== "" && state.messageId !== undefined && id !== state.messageId) return failed(state, invalidStream("a message_start for another message in the stream"))
     const chunk: { -readonly [K in keyof GenerateChunk]: GenerateChunk[K] } = {}
     if (id != null && id !== "") chunk.id = id
     if (model != null && model !== "") chunk.model = model
     // Its output_tokens is a placeholder (1), not the answer's: a stream cut before message_delta has no completion count.
     const start = usage == null ? undefined : withoutOutput(usage)
-    const next = start === undefined ? state : { ...state, usage: start }
+    const named = id != null && id !== "" && state.messageId === undefined ? { ...state, messageId: id } : state
+    const next = start === undefined ? named : { ...named, usage: start }
     if (start !== undefined) chunk.usage = usageFromAnthropic(start)
     return emit(next, chunk)
   }
