@@ -18,7 +18,9 @@ const isToolUse = Schema.is(ToolUseBlockIn)
 
 /**
  * A non-streamed Messages API answer (parsed JSON) to a GenerateResult: text blocks
- * joined as the content, tool_use blocks as tool calls (arguments as JSON text),
+ * joined as the content (when the forced structured-output tool answered, its input
+ * alone is the content and any text is kept apart as an unknown part, repair
+ * `text_beside_structured_output`), tool_use blocks as tool calls (arguments as JSON text),
  * thinking as reasoning with the signed blocks kept, other block types kept as
  * unknownParts; the stop reason normalised with the raw one beside it, usage with
  * cache reads and writes. Content is null only when the model answered with tool
@@ -33,10 +35,16 @@ export function fromMessagesResponse(body: unknown, options: AnthropicDecodeOpti
   const thinkingBlocks: ThinkingBlock[] = []
   const toolCalls: ToolCall[] = []
   const unknownParts: Readonly<Record<string, unknown>>[] = []
-  let structured = false
+  const structured = options.structuredOutputTool !== undefined && message.content.some((block) => isToolUse(block) && block.name === options.structuredOutputTool)
+  let structuredJson = ""
+  let apart = false
   for (const block of message.content) {
     if (isText(block)) {
-      text += block.text
+      // Beside the forced tool, text is no part of the JSON answer: kept as the block it came as (see docs/backends/anthropic.md).
+      if (structured) {
+        apart = true
+        unknownParts.push({ type: "text", text: block.text })
+      } else text += block.text
       // Citations (documents, web search) have no internal field: kept as Anthropic sent them, as the stream's citations_delta are.
       unknownParts.push(...(block.citations ?? []))
     }
@@ -46,13 +54,12 @@ export function fromMessagesResponse(body: unknown, options: AnthropicDecodeOpti
     } else if (isRedacted(block)) thinkingBlocks.push({ type: "redacted_thinking", data: block.data })
     else if (isToolUse(block)) {
       const args = JSON.stringify(block.input ?? {})
-      if (block.name === options.structuredOutputTool) {
-        structured = true
-        text += args
-      } else toolCalls.push({ id: block.id, name: block.name, arguments: args })
+      if (structured && block.name === options.structuredOutputTool) structuredJson += args
+      else toolCalls.push({ id: block.id, name: block.name, arguments: args })
     } else unknownParts.push(block)
   }
-  const repaired: string[] = []
+  if (structured) text = structuredJson
+  const repaired: string[] = apart ? ["text_beside_structured_output"] : []
   const rawStop = message.stop_reason ?? ""
   type Mutable = { -readonly [K in keyof GenerateResult]: GenerateResult[K] }
   const result: Mutable = {

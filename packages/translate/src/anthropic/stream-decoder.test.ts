@@ -46,3 +46,42 @@ describe("Anthropic stream decoder: thinking tokens", () => {
     expect(result.usage).toMatchObject({ promptTokens: 20, completionTokens: 60, reasoningTokens: 45, totalTokens: 80 })
   })
 })
+
+describe("Anthropic stream decoder: structured output through the forced tool", () => {
+  it("the streamed content is the tool input alone; the text before it is kept apart, and the repair named", () => {
+    const outputs = decode(fixtureLines("structured-tool-text-before.chunks.txt"), { structuredOutputTool: "json" })
+    const content = outputs.flatMap((output) => (output.type === "chunk" && output.chunk.deltaContent !== undefined ? [output.chunk.deltaContent] : [])).join("")
+    expect(content).toBe('{"a":1}')
+    const result = fold(outputs)
+    expect(result.content).toBe('{"a":1}')
+    expect(result.unknownParts).toEqual([{ type: "text", text: "Sure." }])
+    expect(result.repaired).toContain("text_beside_structured_output")
+    expect(result.finishReason).toBe("stop")
+  })
+
+  it("a streamed answer that never called the forced tool keeps its text as the content (released at the stop)", () => {
+    const lines = [
+      JSON.stringify({ type: "message_start", message: { id: "m1", model: "c", usage: { input_tokens: 3 } } }),
+      JSON.stringify({ type: "content_block_start", index: 0, content_block: { type: "text", text: "" } }),
+      JSON.stringify({ type: "content_block_delta", index: 0, delta: { type: "text_delta", text: "I can't help with that." } }),
+      JSON.stringify({ type: "content_block_stop", index: 0 }),
+      JSON.stringify({ type: "message_delta", delta: { stop_reason: "refusal" }, usage: { output_tokens: 7 } }),
+      JSON.stringify({ type: "message_stop" }),
+    ]
+    const result = fold(decode(lines, { structuredOutputTool: "json" }))
+    expect(result.content).toBe("I can't help with that.")
+    expect(result.finishReason).toBe("content_filter")
+  })
+
+  it("held text is bounded: past the stream limit the stream fails instead of growing", () => {
+    const big = "x".repeat(1000)
+    const lines = [
+      JSON.stringify({ type: "message_start", message: { id: "m1", model: "c" } }),
+      JSON.stringify({ type: "content_block_start", index: 0, content_block: { type: "text", text: "" } }),
+      ...Array.from({ length: 5 }, () => JSON.stringify({ type: "content_block_delta", index: 0, delta: { type: "text_delta", text: big } })),
+    ]
+    const limits = { ...initialAnthropicStreamState().limits, maxArgumentCharsPerStream: 2500 }
+    const outputs = runReducer(initialAnthropicStreamState({ structuredOutputTool: "json", limits }), decodeAnthropicStreamEvent, lines.map((data) => ({ type: "event" as const, data })))
+    expect(outputs.at(-1)).toMatchObject({ type: "error", error: { code: "invalid_upstream_stream" } })
+  })
+})

@@ -32,7 +32,8 @@ import {
  * content, thinking deltas reasoning (each thinking block is also emitted whole with
  * its signature when it stops), tool_use blocks tool calls joined by the one
  * accumulator rule (a call that streamed no arguments gets `{}`, as the non-streamed
- * answer has), the forced structured-output tool's JSON is content. Usage from
+ * answer has), the forced structured-output tool's JSON is content (text beside it held
+ * and kept apart, see AnthropicStreamState.heldText). Usage from
  * message_start and message_delta is merged (the later count wins); message_start's
  * output_tokens is a placeholder and is not reported. Content after the stop reason is
  * dropped (repair `output_after_finish`). A message_start under another id than the
@@ -65,6 +66,12 @@ export interface AnthropicStreamState {
   /** Characters of thinking held for the signed block: bounded like tool arguments. */
   readonly heldChars: number
   readonly nowMs: number
+  /**
+   * Text of a structured-output stream (the forced tool's input is the content): held until
+   * the stop, then kept apart (an unknown part) when the tool answered, else released as
+   * the content (an answer that never called the tool, e.g. a refusal). Counted in heldChars.
+   */
+  readonly heldText?: string
   /** The id of the message this stream is (from the first message_start that named one). */
   readonly messageId?: string
   /** Whether output after the stop reason was dropped already (its repair is named once). */
@@ -131,7 +138,13 @@ export function decodeAnthropicStreamEvent(state: AnthropicStreamState, event: A
         // message_stop without a stop reason: every client accepts the answer, so finish what was said.
         const step = finishCalls(state)
         if (!step.ok) return failed(state, invalidStream(step.detail))
-        const chunk: GenerateChunk = { finishReason: step.deltas.length > 0 || state.toolCount > 0 ? "tool_calls" : "stop", repaired: ["finish_reason_missing"], ...(step.deltas.length > 0 ? { deltaToolCalls: step.deltas } : {}) }
+        const held = releaseHeldText(step.state)
+        const chunk: GenerateChunk = {
+          ...held,
+          finishReason: step.deltas.length > 0 || state.toolCount > 0 ? "tool_calls" : "stop",
+          repaired: [...(held.repaired ?? []), "finish_reason_missing"],
+          ...(step.deltas.length > 0 ? { deltaToolCalls: step.deltas } : {}),
+        }
         return [{ ...step.state, phase: "closed" }, [{ type: "chunk", chunk }]]
       }
       return failed(state, { _tag: "UpstreamError", code: "upstream_stream_incomplete", detail: "the upstream stream ended before message_stop" })
@@ -173,6 +186,7 @@ function decodeValue(state: AnthropicStreamState, value: unknown): Step {
       if (!step.ok) return failed(state, invalidStream(step.detail))
       next = { ...step.state, finished: true }
       if (step.deltas.length > 0) chunk.deltaToolCalls = step.deltas
+      Object.assign(chunk, releaseHeldText(next))
       chunk.finishReason = stopReasonFromAnthropic(raw, state.sawStructured)
       chunk.rawFinishReason = raw
     }
@@ -186,7 +200,7 @@ function decodeValue(state: AnthropicStreamState, value: unknown): Step {
 
 function blockStart(state: AnthropicStreamState, index: number, block: Readonly<Record<string, unknown>>): Step {
   const open = (kind: OpenBlock, next: AnthropicStreamState = state): AnthropicStreamState => ({ ...next, blocks: new Map([...next.blocks, [index, kind]]) })
-  if (isText(block)) return emit(open({ kind: "text" }), block.text === "" ? {} : { deltaContent: block.text })
+  if (isText(block)) return text(open({ kind: "text" }), block.text)
   if (isThinking(block)) {
     const next = open({ kind: "thinking", text: block.thinking, signature: block.signature ?? "" })
     return emit(next, block.thinking === "" ? {} : { deltaReasoning: block.thinking })
@@ -210,7 +224,7 @@ function blockDelta(state: AnthropicStreamState, index: number, delta: Readonly<
   const block = state.blocks.get(index)
   const replace = (kind: OpenBlock, next: AnthropicStreamState = state): AnthropicStreamState => ({ ...next, blocks: new Map([...next.blocks, [index, kind]]) })
   if (block === undefined) return failed(state, invalidStream(`a delta for content block ${index}, which is not open`))
-  if (isTextDelta(delta)) return emit(state, delta.text === "" ? {} : { deltaContent: delta.text })
+  if (isTextDelta(delta)) return text(state, delta.text)
   if (isThinkingDelta(delta) && block.kind === "thinking") {
     const heldChars = state.heldChars + delta.thinking.length
     if (heldChars > state.limits.maxArgumentCharsPerStream) return failed(state, invalidStream("thinking longer than the stream limit"))
@@ -264,6 +278,23 @@ function blockStop(state: AnthropicStreamState, index: number): Step {
       return unreachable
     }
   }
+}
+
+/** Streamed text: content, except in a structured-output stream, where it is held (bounded like thinking) until the stop. */
+function text(state: AnthropicStreamState, piece: string): Step {
+  if (piece === "") return [state, NOTHING]
+  if (state.structuredOutputTool === undefined) return emit(state, { deltaContent: piece })
+  const heldChars = state.heldChars + piece.length
+  if (heldChars > state.limits.maxArgumentCharsPerStream) return failed(state, invalidStream("text beside structured output longer than the stream limit"))
+  return [{ ...state, heldChars, heldText: (state.heldText ?? "") + piece }, NOTHING]
+}
+
+/** What the held text of a structured-output stream becomes at the stop (see AnthropicStreamState.heldText). */
+function releaseHeldText(state: AnthropicStreamState): Pick<GenerateChunk, "deltaContent" | "unknownParts" | "repaired"> {
+  const held = state.heldText ?? ""
+  if (held === "") return {}
+  if (!state.sawStructured) return { deltaContent: held }
+  return { unknownParts: [{ type: "text", text: held }], repaired: ["text_beside_structured_output"] }
 }
 
 type FinishStep = { readonly ok: true; readonly state: AnthropicStreamState; readonly deltas: readonly ToolCallDelta[] } | { readonly ok: false; readonly detail: string }
