@@ -36,3 +36,21 @@ describe("fromMessagesResponse: structured output through the forced tool", () =
     expect(result.toolCalls).toEqual([{ id: "toolu_01StructuredJson", name: "json", arguments: '{"a":1}' }])
   })
 })
+
+describe("fromMessagesResponse: a model fallback block", () => {
+  it("the answer's model is the fallback block's `to` model, the block kept", () => {
+    const result = valueOf(fromMessagesResponse(fixture("model-fallback.json")))
+    expect(result.model).toBe("claude-sonnet-4-5-20250929")
+    expect(result.content).toBe("Here is the summary you asked for.")
+    expect(result.unknownParts).toEqual([{ type: "fallback", from: { model: "claude-opus-4-5-20251101" }, to: { model: "claude-sonnet-4-5-20250929" }, trigger: { type: "refusal" } }])
+  })
+
+  it("of several hops the last one answered; a fallback block with no readable `to` model changes nothing", () => {
+    const hop = (from: string, to: unknown) => ({ type: "fallback", from: { model: from }, to })
+    const body = { id: "m", model: "a", content: [hop("a", { model: "b" }), hop("b", { model: "c" }), { type: "text", text: "x" }], stop_reason: "end_turn" }
+    expect(valueOf(fromMessagesResponse(body)).model).toBe("c")
+    for (const to of [null, {}, { model: "" }, { model: 7 }, "c"]) {
+      expect(valueOf(fromMessagesResponse({ ...body, content: [hop("a", to), { type: "text", text: "x" }] })).model).toBe("a")
+    }
+  })
+})

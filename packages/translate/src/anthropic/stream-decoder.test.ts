@@ -85,3 +85,13 @@ describe("Anthropic stream decoder: structured output through the forced tool", 
     expect(outputs.at(-1)).toMatchObject({ type: "error", error: { code: "invalid_upstream_stream" } })
   })
 })
+
+describe("Anthropic stream decoder: a model fallback block", () => {
+  it("the fallback block's `to` model becomes the answer's model, the block kept", () => {
+    const outputs = decode(fixtureLines("model-fallback.chunks.txt"))
+    const result = fold(outputs)
+    expect(result.model).toBe("claude-sonnet-4-5-20250929")
+    expect(result.content).toBe("Here is the summary you asked for.")
+    expect(result.unknownParts).toEqual([{ type: "fallback", from: { model: "claude-opus-4-5-20251101" }, to: { model: "claude-sonnet-4-5-20250929" }, trigger: { type: "refusal" } }])
+  })
+})

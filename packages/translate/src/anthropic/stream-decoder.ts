@@ -5,6 +5,7 @@ import { addToolCallFragment, finishToolCalls, initialToolCallAccumulator, type 
 import type { GatewayError } from "../errors/gateway-error.ts"
 import type { GenerateChunk, ThinkingBlock, ToolCallDelta } from "../model/types.ts"
 import { fromAnthropicStreamError } from "./from-anthropic-error.ts"
+import { fallbackModel } from "./fallback-model.ts"
 import { stopReasonFromAnthropic } from "./map-stop-reason.ts"
 import { usageFromAnthropic } from "./map-usage.ts"
 import {
@@ -217,7 +218,9 @@ function blockStart(state: AnthropicStreamState, index: number, block: Readonly<
     const deltas = toolCallDeltas(step.events)
     return emit(next, deltas.length === 0 ? {} : { deltaToolCalls: deltas })
   }
-  return emit(open({ kind: "other" }), { unknownParts: [block] })
+  // A fallback block: the model it names produces what follows, so it is the answer's model.
+  const answeredBy = fallbackModel(block)
+  return emit(open({ kind: "other" }), answeredBy === undefined ? { unknownParts: [block] } : { model: answeredBy, unknownParts: [block] })
 }
 
 function blockDelta(state: AnthropicStreamState, index: number, delta: Readonly<Record<string, unknown>>): Step {
