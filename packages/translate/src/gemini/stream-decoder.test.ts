@@ -48,3 +48,18 @@ describe("Gemini stream decoder: streamed function-call arguments (Vertex partia
     expect(result.toolCalls).toBeUndefined()
   })
 })
+
+describe("Gemini stream decoder: Gemini 3 thoughtSignature on text parts", () => {
+  it("keeps the signature of a text part (here on a last part with empty text) on the chunk that carries it", () => {
+    const outputs = decode(fixtureLines("text-thought-signature.chunks.txt"))
+    const signatures = outputs.flatMap((output) => (output.type === "chunk" && output.chunk.textSignature !== undefined ? [output.chunk.textSignature] : []))
+    expect(signatures).toEqual(["c2lnLXRleHQtMg=="])
+    expect(fold(outputs).content).toBe("The capital of France is Paris.")
+  })
+
+  it("a thought part's signature is not the text's", () => {
+    const line = JSON.stringify({ candidates: [{ content: { role: "model", parts: [{ text: "hmm", thought: true, thoughtSignature: "t" }, { text: "ok" }] }, finishReason: "STOP" }] })
+    const outputs = decode([line])
+    expect(outputs.some((output) => output.type === "chunk" && output.chunk.textSignature !== undefined)).toBe(false)
+  })
+})

@@ -136,10 +136,15 @@ function decodeCandidate(state: GeminiStreamState, index: number, candidate: Gem
   let content = ""
   let reasoning = ""
   const unknownParts: Readonly<Record<string, unknown>>[] = []
+  let textSignature: string | undefined
   for (const part of candidate.content?.parts ?? []) {
     if (isText(part)) {
       if (part.thought === true) reasoning += part.text
-      else content += part.text
+      else {
+        content += part.text
+        // Gemini 3 signs text too (often on a last part with empty text): sent back with the text next turn.
+        if (part.thoughtSignature != null && part.thoughtSignature !== "") textSignature = part.thoughtSignature
+      }
       continue
     }
     if (!isFunctionCall(part)) {
@@ -181,6 +186,7 @@ function decodeCandidate(state: GeminiStreamState, index: number, candidate: Gem
   if (content !== "") out.deltaContent = content
   if (reasoning !== "") out.deltaReasoning = reasoning
   if (unknownParts.length > 0) out.unknownParts = unknownParts
+  if (textSignature !== undefined) out.textSignature = textSignature
   const raw = candidate.finishReason ?? ""
   if (raw !== "") {
     const closed = closeCall(choice, state.toolCallIdPrefix)
