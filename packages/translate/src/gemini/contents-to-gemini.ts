@@ -118,12 +118,17 @@ function userPartToGemini(part: UserContentPart, param: string): Outcome<GeminiP
   }
 }
 
+/** An assistant turn's text as it goes to Gemini (one text part): also what a text signature is kept under. */
+export function assistantText(message: AssistantMessage): string {
+  return typeof message.content === "string" ? message.content : (message.content ?? []).map((part) => (part.type === "text" ? part.text : part.refusal)).join("")
+}
+
 function assistantToGemini(message: AssistantMessage, i: number, unsignedSignature: string | undefined): Outcome<GeminiPart[]> {
   const parts: GeminiPart[] = []
   // Only the first call of a step carries Gemini's signature (parallel calls share it).
   const calls = message.toolCalls ?? []
   const fallback = unsignedSignature !== undefined && calls.every((call) => call.signature === undefined) ? unsignedSignature : undefined
-  const text = typeof message.content === "string" ? message.content : (message.content ?? []).map((part) => (part.type === "text" ? part.text : part.refusal)).join("")
+  const text = assistantText(message)
   if (text !== "") parts.push(message.textSignature === undefined ? { text } : { text, thoughtSignature: message.textSignature })
   for (const [j, call] of calls.entries()) {
     const args = toolArgumentsObject(call.arguments)
