@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs"
+import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { fold, runReducer } from "../../test/provider-stream.ts"
+import { fold, runReducer, valueOf } from "../../test/provider-stream.ts"
+import { fromMessagesResponse } from "./from-messages-response.ts"
 import { decodeAnthropicStreamEvent, initialAnthropicStreamState, type AnthropicStreamEvent } from "./stream-decoder.ts"
 
 /** A fixture under test/fixtures/anthropic (see its README), one event's `data:` JSON per line. */
@@ -93,5 +95,34 @@ describe("Anthropic stream decoder: a model fallback block", () => {
     expect(result.model).toBe("claude-sonnet-4-5-20250929")
     expect(result.content).toBe("Here is the summary you asked for.")
     expect(result.unknownParts).toEqual([{ type: "fallback", from: { model: "claude-opus-4-5-20251101" }, to: { model: "claude-sonnet-4-5-20250929" }, trigger: { type: "refusal" } }])
+  })
+})
+
+describe("Anthropic structured output laws", () => {
+  it("whatever text comes beside the forced tool, streamed or not, the content is exactly the tool's JSON and the text is kept apart whole", () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1, maxLength: 20 }), fc.integer(), fc.boolean(), (text, a, before) => {
+        const input = { a }
+        const textBlock = { type: "text", text }
+        const toolBlock = { type: "tool_use", id: "t1", name: "json", input }
+        const body = { id: "m1", model: "c", content: before ? [textBlock, toolBlock] : [toolBlock, textBlock], stop_reason: "tool_use" }
+        const whole = valueOf(fromMessagesResponse(body, { structuredOutputTool: "json" }))
+        const start = (index: number, block: unknown) => JSON.stringify({ type: "content_block_start", index, content_block: block })
+        const textEvents = (index: number) => [start(index, { type: "text", text: "" }), JSON.stringify({ type: "content_block_delta", index, delta: { type: "text_delta", text } }), JSON.stringify({ type: "content_block_stop", index })]
+        const toolEvents = (index: number) => [start(index, { ...toolBlock, input: {} }), JSON.stringify({ type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: JSON.stringify(input) } }), JSON.stringify({ type: "content_block_stop", index })]
+        const lines = [
+          JSON.stringify({ type: "message_start", message: { id: "m1", model: "c" } }),
+          ...(before ? [...textEvents(0), ...toolEvents(1)] : [...toolEvents(0), ...textEvents(1)]),
+          JSON.stringify({ type: "message_delta", delta: { stop_reason: "tool_use" } }),
+          JSON.stringify({ type: "message_stop" }),
+        ]
+        const streamed = fold(decode(lines, { structuredOutputTool: "json" }))
+        for (const result of [whole, streamed]) {
+          expect(result.content).toBe(JSON.stringify(input))
+          expect(result.unknownParts).toEqual([{ type: "text", text }])
+          expect(result.repaired).toContain("text_beside_structured_output")
+        }
+      }),
+    )
   })
 })

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs"
+import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { fold, runReducer } from "../../test/provider-stream.ts"
 import { decodeGeminiStreamEvent, initialGeminiStreamState } from "./stream-decoder.ts"
@@ -61,5 +62,23 @@ describe("Gemini stream decoder: Gemini 3 thoughtSignature on text parts", () =>
     const line = JSON.stringify({ candidates: [{ content: { role: "model", parts: [{ text: "hmm", thought: true, thoughtSignature: "t" }, { text: "ok" }] }, finishReason: "STOP" }] })
     const outputs = decode([line])
     expect(outputs.some((output) => output.type === "chunk" && output.chunk.textSignature !== undefined)).toBe(false)
+  })
+})
+
+describe("Gemini stream decoder laws: streamed arguments", () => {
+  it("keep-alive parts ({willContinue: true} alone) anywhere between argument pieces never change the assembled call", () => {
+    const call = (fc: unknown, finish?: string) => JSON.stringify({ candidates: [{ content: { role: "model", parts: [{ functionCall: fc }] }, ...(finish === undefined ? {} : { finishReason: finish }) }] })
+    fc.assert(
+      fc.property(fc.array(fc.string({ maxLength: 8 }), { minLength: 1, maxLength: 6 }), fc.array(fc.nat(3), { minLength: 7, maxLength: 7 }), (pieces, keepAlives) => {
+        const lines: string[] = [call({ name: "f", willContinue: true })]
+        for (const [i, piece] of pieces.entries()) {
+          for (let k = 0; k < (keepAlives[i] ?? 0); k++) lines.push(call({ willContinue: true }))
+          lines.push(call({ partialArgs: [{ jsonPath: "$.s", stringValue: piece, willContinue: true }], willContinue: true }))
+        }
+        lines.push(call({}, "STOP"))
+        const result = fold(decode(lines))
+        expect(result.toolCalls?.map((c) => [c.name, JSON.parse(c.arguments)])).toEqual([["f", { s: pieces.join("") }]])
+      }),
+    )
   })
 })
