@@ -150,7 +150,7 @@ const expectations: Record<string, Expectation> = {
 }
 
 /** Native (non-OpenAI) wire formats, replayed by their own mappers' tests (src/ollama/). */
-const nativeDialectDirs: ReadonlySet<string> = new Set(["ollama"])
+const nativeDialectDirs: ReadonlySet<string> = new Set(["ollama", "anthropic", "gemini"])
 
 function fixtureFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>

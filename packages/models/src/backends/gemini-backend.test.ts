@@ -205,6 +205,31 @@ describe("Gemini backend: thought signatures across turns", () => {
     ])
   })
 
+  it("keeps Gemini 3's signature on a text part (recorded google-text, streamed and not) and puts it back on the replayed text", async () => {
+    for (const stream of [false, true]) {
+      const gemini = backend()
+      answers = [stream ? { sse: recordedStreamLines("gemini", "google-text") } : { status: 200, json: recordedBody("gemini", "google-text") }]
+      const question: Message = { role: "user", content: "How many r's in strawberry?" }
+      const content = stream
+        ? (await collectChunks(gemini.generateStream(chat("gemini-3-pro-preview", [question], true), callContext()))).map((chunk) => chunk.deltaContent ?? "").join("")
+        : ((await gemini.generate(chat("gemini-3-pro-preview", [question]), callContext())).content ?? "")
+      const recorded = stream ? recordedStreamLines("gemini", "google-text").map((line) => JSON.parse(line)) : [JSON.parse(recordedBody("gemini", "google-text"))]
+      const signature = recorded.flatMap((event) => event.candidates?.[0]?.content?.parts ?? []).findLast((part: { thoughtSignature?: string }) => part.thoughtSignature !== undefined)?.thoughtSignature
+      expect(typeof signature).toBe("string")
+
+      answers = [{ status: 200, json: recordedBody("gemini", "google-text") }]
+      seen.length = 0
+      await gemini.generate(chat("gemini-3-pro-preview", [question, { role: "assistant", content }, { role: "user", content: "And in raspberry?" }]), callContext())
+      expect(replayedCalls(first().body)).toEqual([{ text: content, thoughtSignature: signature }])
+
+      // Another text (the client edited the answer) goes unsigned.
+      answers = [{ status: 200, json: recordedBody("gemini", "google-text") }]
+      seen.length = 0
+      await gemini.generate(chat("gemini-3-pro-preview", [question, { role: "assistant", content: `${content} ` }, { role: "user", content: "And in raspberry?" }]), callContext())
+      expect(replayedCalls(first().body)).toEqual([{ text: `${content} ` }])
+    }
+  })
+
   it("a call the store does not know (other node, expired) is signed with the documented sentinel when configured, and sent unsigned otherwise", async () => {
     answers = [
       { status: 200, json: recordedBody("gemini", "google-text") },

@@ -20,7 +20,7 @@ import {
   type Outcome,
 } from "@harper-gateway/translate"
 import type { BackendContext, EmbeddingBackend, GenerativeBackend } from "../backend.ts"
-import type { ThoughtSignatureStore } from "./thought-signature-store.ts"
+import { textDigest, textHasher, type ThoughtSignatureStore } from "./thought-signature-store.ts"
 import { createUpstreamHttp, reducerDecode, SSE_FRAMING } from "./upstream-http.ts"
 import { apiKeyHeader, type UpstreamOptions } from "./upstream-options.ts"
 
@@ -44,7 +44,8 @@ export interface GeminiBackendOptions extends UpstreamOptions {
  * generateContent, streamGenerateContent?alt=sse, embedContent and batchEmbedContents.
  * The key goes in the `x-goog-api-key` header, never in the URL (URLs reach logs).
  * Function calls' thought signatures are kept in the per-node store under the ids the
- * gateway gives the calls, and put back when the assistant turn is replayed.
+ * gateway gives the calls, a text's under its digest, and put back when the assistant
+ * turn is replayed.
  */
 export function createGeminiBackend(options: GeminiBackendOptions): GenerativeBackend & EmbeddingBackend {
   const http = createUpstreamHttp({
@@ -68,11 +69,18 @@ export function createGeminiBackend(options: GeminiBackendOptions): GenerativeBa
       for (const choice of [result, ...(result.additionalChoices ?? [])]) {
         for (const toolCall of choice.toolCalls ?? []) if (toolCall.signature !== undefined) signatures.remember(toolCall.id, toolCall.name, toolCall.signature)
       }
+      // Only choice 0 comes back as the assistant turn of a conversation.
+      if (result.textSignature !== undefined && result.content !== null && result.content !== "") signatures.rememberText(textDigest(result.content), result.textSignature)
       return result
     },
     // A generator, so a refused request fails on the first read like any stream failure.
     async *generateStream(call: ChatCall, context: BackendContext): AsyncIterable<GenerateChunk> {
       const encoded = body(call)
+      // Choice 0's text, hashed as it streams (nothing held), for a text signature kept at its finish.
+      const text = textHasher()
+      let textLength = 0
+      let textSignature: string | undefined
+      let textFinished = false
       const decode = reducerDecode(
         initialGeminiStreamState(undefined, { toolCallIdPrefix: newPrefix(), exposeMessage: options.exposeUpstreamErrors }),
         (state, data) => decodeGeminiStreamEvent(state, data === undefined ? { type: "end" } : { type: "data", data }),
@@ -81,6 +89,16 @@ export function createGeminiBackend(options: GeminiBackendOptions): GenerativeBa
           for (const delta of chunk.deltaToolCalls ?? []) {
             if (delta.id !== undefined && delta.name !== undefined && delta.signature !== undefined) signatures.remember(delta.id, delta.name, delta.signature)
           }
+          if ((chunk.choiceIndex ?? 0) !== 0 || textFinished) return
+          if (chunk.deltaContent !== undefined) {
+            text.update(chunk.deltaContent)
+            textLength += chunk.deltaContent.length
+          }
+          textSignature = chunk.textSignature ?? textSignature
+          if (chunk.finishReason === undefined) return
+          // A digest is read once: choice 0 finishes once.
+          textFinished = true
+          if (textSignature !== undefined && textLength > 0) signatures.rememberText(text.digest("hex"), textSignature)
         },
       )
       yield* http.postStream(context, version + geminiGeneratePath(call.opts.model, true), encoded, SSE_FRAMING, decode)

@@ -1,7 +1,7 @@
 import type { Message } from "@harper-gateway/translate"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { createThoughtSignatureStore } from "./thought-signature-store.ts"
+import { createThoughtSignatureStore, textDigest, textHasher } from "./thought-signature-store.ts"
 
 const clock = () => {
   let now = 1_000_000
@@ -70,5 +70,45 @@ describe("thought-signature store (per node, bounded, keyed by the gateway's too
     const store = createThoughtSignatureStore({ maxEntries: 10, maxChars: 100, ttlMs: 60_000 })
     store.remember("c", "f", "x".repeat(101))
     expect(store.resign([assistantCalling({ id: "c", name: "f" })])).toEqual([assistantCalling({ id: "c", name: "f" })])
+  })
+})
+
+describe("thought-signature store: Gemini 3 text signatures (keyed by the text's digest)", () => {
+  const store = () => createThoughtSignatureStore({ maxEntries: 10, maxChars: 10_000, ttlMs: 60_000 })
+
+  it("puts a text's signature back on an assistant turn whose text is exactly that, as a string or as text parts", () => {
+    const signatures = store()
+    signatures.rememberText(textDigest("Paris."), "sig")
+    const [asString] = signatures.resign([{ role: "assistant", content: "Paris." }])
+    expect(asString).toEqual({ role: "assistant", content: "Paris.", textSignature: "sig" })
+    const [asParts] = signatures.resign([{ role: "assistant", content: [{ type: "text", text: "Par" }, { type: "text", text: "is." }] }])
+    expect(asParts).toMatchObject({ textSignature: "sig" })
+  })
+
+  it("a text that differs by one character, or an empty one, gets nothing; a signature the client sent stays", () => {
+    const signatures = store()
+    signatures.rememberText(textDigest("Paris."), "sig")
+    signatures.rememberText(textDigest(""), "empty")
+    expect(signatures.resign([{ role: "assistant", content: "Paris!" }])).toEqual([{ role: "assistant", content: "Paris!" }])
+    expect(signatures.resign([{ role: "assistant", content: "" }])).toEqual([{ role: "assistant", content: "" }])
+    expect(signatures.resign([{ role: "assistant", content: "Paris.", textSignature: "own" }])).toEqual([{ role: "assistant", content: "Paris.", textSignature: "own" }])
+  })
+
+  it("a text's signature never signs a tool call, whatever its id, and a call's never a text", () => {
+    const signatures = store()
+    signatures.rememberText(textDigest("x"), "text-sig")
+    signatures.remember(`text:${textDigest("y")}`, "", "call-sig")
+    expect(signatures.resign([assistantCalling({ id: `text:${textDigest("x")}`, name: "" })])).toEqual([assistantCalling({ id: `text:${textDigest("x")}`, name: "" })])
+    expect(signatures.resign([{ role: "assistant", content: "y" }])).toEqual([{ role: "assistant", content: "y" }])
+  })
+
+  it("a text hashed piece by piece has the digest of the whole", () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: "grapheme" })), (pieces) => {
+        const hasher = textHasher()
+        for (const piece of pieces) hasher.update(piece)
+        expect(hasher.digest("hex")).toBe(textDigest(pieces.join("")))
+      }),
+    )
   })
 })

@@ -1,6 +1,7 @@
 import { Result, Schema } from "effect"
 import type { GenerateResult, ThinkingBlock, ToolCall } from "../model/types.ts"
 import { fail, succeed, type Outcome } from "../outcome.ts"
+import { fallbackModel } from "./fallback-model.ts"
 import { stopReasonFromAnthropic } from "./map-stop-reason.ts"
 import { usageFromAnthropic } from "./map-usage.ts"
 import { AnthropicMessageResponse, RedactedThinkingBlockIn, TextBlockIn, ThinkingBlockIn, ToolUseBlockIn } from "./wire.ts"
@@ -18,9 +19,11 @@ const isToolUse = Schema.is(ToolUseBlockIn)
 
 /**
  * A non-streamed Messages API answer (parsed JSON) to a GenerateResult: text blocks
- * joined as the content, tool_use blocks as tool calls (arguments as JSON text),
+ * joined as the content (when the forced structured-output tool answered, its input
+ * alone is the content and any text is kept apart as an unknown part, repair
+ * `text_beside_structured_output`), tool_use blocks as tool calls (arguments as JSON text),
  * thinking as reasoning with the signed blocks kept, other block types kept as
- * unknownParts; the stop reason normalised with the raw one beside it, usage with
+ * unknownParts (a `fallback` block's `to` model is the answer's model); the stop reason normalised with the raw one beside it, usage with
  * cache reads and writes. Content is null only when the model answered with tool
  * calls alone (as OpenAI sends it).
  */
@@ -33,10 +36,17 @@ export function fromMessagesResponse(body: unknown, options: AnthropicDecodeOpti
   const thinkingBlocks: ThinkingBlock[] = []
   const toolCalls: ToolCall[] = []
   const unknownParts: Readonly<Record<string, unknown>>[] = []
-  let structured = false
+  const structured = options.structuredOutputTool !== undefined && message.content.some((block) => isToolUse(block) && block.name === options.structuredOutputTool)
+  let structuredJson = ""
+  let apart = false
+  let answeredBy: string | undefined
   for (const block of message.content) {
     if (isText(block)) {
-      text += block.text
+      // Beside the forced tool, text is no part of the JSON answer: kept as the block it came as (see docs/backends/anthropic.md).
+      if (structured) {
+        apart = true
+        unknownParts.push({ type: "text", text: block.text })
+      } else text += block.text
       // Citations (documents, web search) have no internal field: kept as Anthropic sent them, as the stream's citations_delta are.
       unknownParts.push(...(block.citations ?? []))
     }
@@ -46,13 +56,15 @@ export function fromMessagesResponse(body: unknown, options: AnthropicDecodeOpti
     } else if (isRedacted(block)) thinkingBlocks.push({ type: "redacted_thinking", data: block.data })
     else if (isToolUse(block)) {
       const args = JSON.stringify(block.input ?? {})
-      if (block.name === options.structuredOutputTool) {
-        structured = true
-        text += args
-      } else toolCalls.push({ id: block.id, name: block.name, arguments: args })
-    } else unknownParts.push(block)
+      if (structured && block.name === options.structuredOutputTool) structuredJson += args
+      else toolCalls.push({ id: block.id, name: block.name, arguments: args })
+    } else {
+      answeredBy = fallbackModel(block) ?? answeredBy
+      unknownParts.push(block)
+    }
   }
-  const repaired: string[] = []
+  if (structured) text = structuredJson
+  const repaired: string[] = apart ? ["text_beside_structured_output"] : []
   const rawStop = message.stop_reason ?? ""
   type Mutable = { -readonly [K in keyof GenerateResult]: GenerateResult[K] }
   const result: Mutable = {
@@ -67,7 +79,8 @@ export function fromMessagesResponse(body: unknown, options: AnthropicDecodeOpti
   if (unknownParts.length > 0) result.unknownParts = unknownParts
   if (message.id != null && message.id !== "") result.id = message.id
   else repaired.push("id_missing")
-  if (message.model != null && message.model !== "") result.model = message.model
+  if (answeredBy !== undefined) result.model = answeredBy
+  else if (message.model != null && message.model !== "") result.model = message.model
   else repaired.push("model_missing")
   if (message.usage != null) result.usage = usageFromAnthropic(message.usage)
   if (repaired.length > 0) result.repaired = repaired

@@ -5,6 +5,7 @@ import { addToolCallFragment, finishToolCalls, initialToolCallAccumulator, type 
 import type { GatewayError } from "../errors/gateway-error.ts"
 import type { GenerateChunk, ThinkingBlock, ToolCallDelta } from "../model/types.ts"
 import { fromAnthropicStreamError } from "./from-anthropic-error.ts"
+import { fallbackModel } from "./fallback-model.ts"
 import { stopReasonFromAnthropic } from "./map-stop-reason.ts"
 import { usageFromAnthropic } from "./map-usage.ts"
 import {
@@ -32,10 +33,12 @@ import {
  * content, thinking deltas reasoning (each thinking block is also emitted whole with
  * its signature when it stops), tool_use blocks tool calls joined by the one
  * accumulator rule (a call that streamed no arguments gets `{}`, as the non-streamed
- * answer has), the forced structured-output tool's JSON is content. Usage from
+ * answer has), the forced structured-output tool's JSON is content (text beside it held
+ * and kept apart, see AnthropicStreamState.heldText). Usage from
  * message_start and message_delta is merged (the later count wins); message_start's
  * output_tokens is a placeholder and is not reported. Content after the stop reason is
- * dropped (repair `output_after_finish`). `ping` and unknown
+ * dropped (repair `output_after_finish`). A message_start under another id than the
+ * first one's is a broken stream (a repeat under the same id is accepted). `ping` and unknown
  * event types are skipped, as Anthropic asks; an `error` event ends the stream with
  * its reason; a stream cut before message_stop is an error, never a silent stop.
  */
@@ -64,6 +67,14 @@ export interface AnthropicStreamState {
   /** Characters of thinking held for the signed block: bounded like tool arguments. */
   readonly heldChars: number
   readonly nowMs: number
+  /**
+   * Text of a structured-output stream (the forced tool's input is the content): held until
+   * the stop, then kept apart (an unknown part) when the tool answered, else released as
+   * the content (an answer that never called the tool, e.g. a refusal). Counted in heldChars.
+   */
+  readonly heldText?: string
+  /** The id of the message this stream is (from the first message_start that named one). */
+  readonly messageId?: string
   /** Whether output after the stop reason was dropped already (its repair is named once). */
   readonly droppedAfterFinish?: boolean
   /** Whether an in-stream error event's message may reach the client (redacted), as the model's config says. */
@@ -128,7 +139,13 @@ export function decodeAnthropicStreamEvent(state: AnthropicStreamState, event: A
         // message_stop without a stop reason: every client accepts the answer, so finish what was said.
         const step = finishCalls(state)
         if (!step.ok) return failed(state, invalidStream(step.detail))
-        const chunk: GenerateChunk = { finishReason: step.deltas.length > 0 || state.toolCount > 0 ? "tool_calls" : "stop", repaired: ["finish_reason_missing"], ...(step.deltas.length > 0 ? { deltaToolCalls: step.deltas } : {}) }
+        const held = releaseHeldText(step.state)
+        const chunk: GenerateChunk = {
+          ...held,
+          finishReason: step.deltas.length > 0 || state.toolCount > 0 ? "tool_calls" : "stop",
+          repaired: [...(held.repaired ?? []), "finish_reason_missing"],
+          ...(step.deltas.length > 0 ? { deltaToolCalls: step.deltas } : {}),
+        }
         return [{ ...step.state, phase: "closed" }, [{ type: "chunk", chunk }]]
       }
       return failed(state, { _tag: "UpstreamError", code: "upstream_stream_incomplete", detail: "the upstream stream ended before message_stop" })
@@ -142,12 +159,15 @@ export function decodeAnthropicStreamEvent(state: AnthropicStreamState, event: A
 function decodeValue(state: AnthropicStreamState, value: unknown): Step {
   if (isMessageStart(value)) {
     const { id, model, usage } = value.message
+    // A repeat under the same id is harmless; another id is another message spliced in (its blocks would overwrite this one's).
+    if (id != null && id !== "" && state.messageId !== undefined && id !== state.messageId) return failed(state, invalidStream("a message_start for another message in the stream"))
     const chunk: { -readonly [K in keyof GenerateChunk]: GenerateChunk[K] } = {}
     if (id != null && id !== "") chunk.id = id
     if (model != null && model !== "") chunk.model = model
     // Its output_tokens is a placeholder (1), not the answer's: a stream cut before message_delta has no completion count.
     const start = usage == null ? undefined : withoutOutput(usage)
-    const next = start === undefined ? state : { ...state, usage: start }
+    const named = id != null && id !== "" && state.messageId === undefined ? { ...state, messageId: id } : state
+    const next = start === undefined ? named : { ...named, usage: start }
     if (start !== undefined) chunk.usage = usageFromAnthropic(start)
     return emit(next, chunk)
   }
@@ -167,6 +187,7 @@ function decodeValue(state: AnthropicStreamState, value: unknown): Step {
       if (!step.ok) return failed(state, invalidStream(step.detail))
       next = { ...step.state, finished: true }
       if (step.deltas.length > 0) chunk.deltaToolCalls = step.deltas
+      Object.assign(chunk, releaseHeldText(next))
       chunk.finishReason = stopReasonFromAnthropic(raw, state.sawStructured)
       chunk.rawFinishReason = raw
     }
@@ -180,7 +201,7 @@ function decodeValue(state: AnthropicStreamState, value: unknown): Step {
 
 function blockStart(state: AnthropicStreamState, index: number, block: Readonly<Record<string, unknown>>): Step {
   const open = (kind: OpenBlock, next: AnthropicStreamState = state): AnthropicStreamState => ({ ...next, blocks: new Map([...next.blocks, [index, kind]]) })
-  if (isText(block)) return emit(open({ kind: "text" }), block.text === "" ? {} : { deltaContent: block.text })
+  if (isText(block)) return text(open({ kind: "text" }), block.text)
   if (isThinking(block)) {
     const next = open({ kind: "thinking", text: block.thinking, signature: block.signature ?? "" })
     return emit(next, block.thinking === "" ? {} : { deltaReasoning: block.thinking })
@@ -197,14 +218,16 @@ function blockStart(state: AnthropicStreamState, index: number, block: Readonly<
     const deltas = toolCallDeltas(step.events)
     return emit(next, deltas.length === 0 ? {} : { deltaToolCalls: deltas })
   }
-  return emit(open({ kind: "other" }), { unknownParts: [block] })
+  // A fallback block: the model it names produces what follows, so it is the answer's model.
+  const answeredBy = fallbackModel(block)
+  return emit(open({ kind: "other" }), answeredBy === undefined ? { unknownParts: [block] } : { model: answeredBy, unknownParts: [block] })
 }
 
 function blockDelta(state: AnthropicStreamState, index: number, delta: Readonly<Record<string, unknown>>): Step {
   const block = state.blocks.get(index)
   const replace = (kind: OpenBlock, next: AnthropicStreamState = state): AnthropicStreamState => ({ ...next, blocks: new Map([...next.blocks, [index, kind]]) })
   if (block === undefined) return failed(state, invalidStream(`a delta for content block ${index}, which is not open`))
-  if (isTextDelta(delta)) return emit(state, delta.text === "" ? {} : { deltaContent: delta.text })
+  if (isTextDelta(delta)) return text(state, delta.text)
   if (isThinkingDelta(delta) && block.kind === "thinking") {
     const heldChars = state.heldChars + delta.thinking.length
     if (heldChars > state.limits.maxArgumentCharsPerStream) return failed(state, invalidStream("thinking longer than the stream limit"))
@@ -260,6 +283,23 @@ function blockStop(state: AnthropicStreamState, index: number): Step {
   }
 }
 
+/** Streamed text: content, except in a structured-output stream, where it is held (bounded like thinking) until the stop. */
+function text(state: AnthropicStreamState, piece: string): Step {
+  if (piece === "") return [state, NOTHING]
+  if (state.structuredOutputTool === undefined) return emit(state, { deltaContent: piece })
+  const heldChars = state.heldChars + piece.length
+  if (heldChars > state.limits.maxArgumentCharsPerStream) return failed(state, invalidStream("text beside structured output longer than the stream limit"))
+  return [{ ...state, heldChars, heldText: (state.heldText ?? "") + piece }, NOTHING]
+}
+
+/** What the held text of a structured-output stream becomes at the stop (see AnthropicStreamState.heldText). */
+function releaseHeldText(state: AnthropicStreamState): Pick<GenerateChunk, "deltaContent" | "unknownParts" | "repaired"> {
+  const held = state.heldText ?? ""
+  if (held === "") return {}
+  if (!state.sawStructured) return { deltaContent: held }
+  return { unknownParts: [{ type: "text", text: held }], repaired: ["text_beside_structured_output"] }
+}
+
 type FinishStep = { readonly ok: true; readonly state: AnthropicStreamState; readonly deltas: readonly ToolCallDelta[] } | { readonly ok: false; readonly detail: string }
 
 function finishCalls(state: AnthropicStreamState): FinishStep {
@@ -293,7 +333,8 @@ function definedOnly(usage: AnthropicUsage): AnthropicUsage {
   return Object.fromEntries(Object.entries(usage).filter((entry) => entry[1] !== null && entry[1] !== undefined))
 }
 
+/** message_start's output counts (output_tokens and its details) are placeholders: message_delta gives the answer's. */
 function withoutOutput(usage: AnthropicUsage): AnthropicUsage {
-  const { output_tokens: _placeholder, ...rest } = usage
+  const { output_tokens: _placeholder, output_tokens_details: _details, ...rest } = usage
   return rest
 }

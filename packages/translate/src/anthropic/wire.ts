@@ -123,3 +123,6 @@ export const InputJsonDelta = Schema.Struct({ type: Schema.Literal("input_json_d
 export const ThinkingDelta = Schema.Struct({ type: Schema.Literal("thinking_delta"), thinking: Schema.String })
 export const SignatureDelta = Schema.Struct({ type: Schema.Literal("signature_delta"), signature: Schema.String })
 export const CitationsDelta = Schema.Struct({ type: Schema.Literal("citations_delta"), citation: AnyRecord })
+
+/** The block Anthropic puts where another model took over the answer (`from` declined; `to` produces what follows). */
+export const FallbackBlockIn = Schema.Struct({ type: Schema.Literal("fallback"), to: Schema.Struct({ model: Schema.String }) })

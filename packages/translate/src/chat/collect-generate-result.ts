@@ -141,7 +141,8 @@ function collectIdentity(state: CollectState, chunk: GenerateChunk): CollectStat
     ...state,
     identity: {
       id: known.id ?? chunk.id,
-      model: known.model ?? chunk.model,
+      // The last model named answered: a provider that hands the answer to another model mid-stream names it then (Anthropic's fallback block).
+      model: chunk.model ?? known.model,
       created: known.created ?? chunk.created,
       systemFingerprint: known.systemFingerprint ?? chunk.systemFingerprint,
       serviceTier: known.serviceTier ?? chunk.serviceTier,

@@ -25,8 +25,8 @@ export interface GeminiContentsOptions {
 
 /**
  * Internal messages as Gemini contents: system and developer messages become the
- * systemInstruction; assistant turns are `model` contents with functionCall parts (each
- * with the thoughtSignature the model gave it); tool results are functionResponse parts
+ * systemInstruction; assistant turns are `model` contents with their text (signed when
+ * the model signed it) and functionCall parts (each with the thoughtSignature the model gave it); tool results are functionResponse parts
  * of a `user` content, named after the call they answer (Gemini matches by name);
  * consecutive contents of one role are joined. Images, audio and files go inline as
  * base64; what Gemini cannot take (URLs it cannot fetch, OpenAI file ids, arguments that
@@ -118,13 +118,18 @@ function userPartToGemini(part: UserContentPart, param: string): Outcome<GeminiP
   }
 }
 
+/** An assistant turn's text as it goes to Gemini (one text part): also what a text signature is kept under. */
+export function assistantText(message: AssistantMessage): string {
+  return typeof message.content === "string" ? message.content : (message.content ?? []).map((part) => (part.type === "text" ? part.text : part.refusal)).join("")
+}
+
 function assistantToGemini(message: AssistantMessage, i: number, unsignedSignature: string | undefined): Outcome<GeminiPart[]> {
   const parts: GeminiPart[] = []
   // Only the first call of a step carries Gemini's signature (parallel calls share it).
   const calls = message.toolCalls ?? []
   const fallback = unsignedSignature !== undefined && calls.every((call) => call.signature === undefined) ? unsignedSignature : undefined
-  const text = typeof message.content === "string" ? message.content : (message.content ?? []).map((part) => (part.type === "text" ? part.text : part.refusal)).join("")
-  if (text !== "") parts.push({ text })
+  const text = assistantText(message)
+  if (text !== "") parts.push(message.textSignature === undefined ? { text } : { text, thoughtSignature: message.textSignature })
   for (const [j, call] of calls.entries()) {
     const args = toolArgumentsObject(call.arguments)
     if (args === undefined) return fail(unsupportedByProvider(`messages[${i}].tool_calls[${j}].function.arguments`, "Tool call arguments must be a JSON object for the Gemini backend."))

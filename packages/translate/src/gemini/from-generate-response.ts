@@ -28,7 +28,7 @@ export function geminiToolCallId(prefix: string, candidateIndex: number, positio
  * A non-streamed generateContent answer (parsed JSON) to a GenerateResult: every
  * candidate by index (candidateCount > 1), text parts joined as the content, `thought`
  * parts as reasoning, functionCall parts as tool calls (arguments as JSON text, the
- * part's thoughtSignature kept on the call, ids from the prefix where Gemini gives none),
+ * part's thoughtSignature kept on the call, a text part's as `textSignature`, ids from the prefix where Gemini gives none),
  * other parts kept as unknownParts; the finish reason normalised with the raw one
  * beside it. A prompt blocked before any candidate is a `content_filter` finish with
  * the block reason as the raw one.
@@ -65,10 +65,14 @@ function readCandidate(candidate: GeminiCandidate, repaired: string[], idAt: (po
   let reasoning: string | undefined
   const toolCalls: ToolCall[] = []
   const unknownParts: Readonly<Record<string, unknown>>[] = []
+  let textSignature: string | undefined
   for (const part of candidate.content?.parts ?? []) {
     if (isText(part)) {
       if (part.thought === true) reasoning = (reasoning ?? "") + part.text
-      else text += part.text
+      else {
+        text += part.text
+        if (part.thoughtSignature != null && part.thoughtSignature !== "") textSignature = part.thoughtSignature
+      }
     } else if (isFunctionCall(part)) {
       const call = part.functionCall
       const id = call.id != null && call.id !== "" ? call.id : idAt(toolCalls.length)
@@ -84,5 +88,6 @@ function readCandidate(candidate: GeminiCandidate, repaired: string[], idAt: (po
   if (toolCalls.length > 0) out.toolCalls = toolCalls
   if (reasoning !== undefined) out.reasoning = reasoning
   if (unknownParts.length > 0) out.unknownParts = unknownParts
+  if (textSignature !== undefined) out.textSignature = textSignature
   return out
 }

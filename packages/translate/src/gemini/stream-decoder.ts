@@ -17,7 +17,7 @@ import { FunctionCallPartIn, GeminiGenerateResponse, GeminiStreamError, TextPart
  * accumulator rule, with their thoughtSignature. Calls whose arguments stream
  * (`partialArgs` by JSON path, `willContinue`) are assembled and emitted whole when an
  * empty functionCall, another call or the finish closes them, within the stream
- * limits. Usage is cumulative in every event; the last one counts. The stream has no
+ * limits; an empty functionCall that says `willContinue` closes nothing. Usage is cumulative in every event; the last one counts. The stream has no
  * terminator: it must end after every candidate finished, else it is an error.
  */
 export type GeminiStreamEvent = { readonly type: "data"; readonly data: string } | { readonly type: "end" }
@@ -136,10 +136,15 @@ function decodeCandidate(state: GeminiStreamState, index: number, candidate: Gem
   let content = ""
   let reasoning = ""
   const unknownParts: Readonly<Record<string, unknown>>[] = []
+  let textSignature: string | undefined
   for (const part of candidate.content?.parts ?? []) {
     if (isText(part)) {
       if (part.thought === true) reasoning += part.text
-      else content += part.text
+      else {
+        content += part.text
+        // Gemini 3 signs text too (often on a last part with empty text): sent back with the text next turn.
+        if (part.thoughtSignature != null && part.thoughtSignature !== "") textSignature = part.thoughtSignature
+      }
       continue
     }
     if (!isFunctionCall(part)) {
@@ -149,7 +154,9 @@ function decodeCandidate(state: GeminiStreamState, index: number, candidate: Gem
     const call = part.functionCall
     const name = call.name ?? ""
     const partial = call.partialArgs ?? []
-    if (name !== "" || (partial.length === 0 && call.args == null)) {
+    // An empty functionCall closes a streamed call; one that says willContinue (Vertex sends such keep-alive parts between partialArgs) is more of it.
+    const closesOpen = partial.length === 0 && call.args == null && call.willContinue !== true
+    if (name !== "" || closesOpen) {
       // A new call (or the empty functionCall that closes a streamed one) ends the open call.
       const closed = closeCall(choice, state.toolCallIdPrefix)
       if (!closed.ok) return closed
@@ -179,6 +186,7 @@ function decodeCandidate(state: GeminiStreamState, index: number, candidate: Gem
   if (content !== "") out.deltaContent = content
   if (reasoning !== "") out.deltaReasoning = reasoning
   if (unknownParts.length > 0) out.unknownParts = unknownParts
+  if (textSignature !== undefined) out.textSignature = textSignature
   const raw = candidate.finishReason ?? ""
   if (raw !== "") {
     const closed = closeCall(choice, state.toolCallIdPrefix)

@@ -75,6 +75,8 @@ export type AssistantMessage = {
   readonly audio?: { readonly id: string }
   /** The model's signed reasoning from that turn (see ThinkingBlock), sent back to providers that check it. */
   readonly thinkingBlocks?: readonly ThinkingBlock[]
+  /** Gemini's `thoughtSignature` on the turn's text (see GenerateChoiceResult.textSignature), sent back on its text part. */
+  readonly textSignature?: string
 }
 export type ToolMessage = {
   readonly role: "tool"
@@ -270,6 +272,8 @@ export interface GenerateChoiceResult {
   readonly annotations?: readonly UrlCitation[]
   /** Content parts of a type the gateway does not know, kept as the upstream sent them. */
   readonly unknownParts?: readonly Readonly<Record<string, unknown>>[]
+  /** Gemini 3's `thoughtSignature` on a text part (the last one given): to be sent back with the text on the next turn. */
+  readonly textSignature?: string
 }
 
 export interface GenerateResult extends UpstreamIdentity, GenerateChoiceResult {
@@ -309,6 +313,8 @@ export interface GenerateChunk extends UpstreamIdentity {
   readonly logprobs?: Logprobs
   readonly annotations?: readonly UrlCitation[]
   readonly unknownParts?: readonly Readonly<Record<string, unknown>>[]
+  /** A text part's signature (see GenerateChoiceResult.textSignature) that came with this chunk. */
+  readonly textSignature?: string
   readonly finishReason?: FinishReason
   readonly rawFinishReason?: string
   readonly usage?: TokenUsage
