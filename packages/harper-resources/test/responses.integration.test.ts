@@ -415,4 +415,25 @@ describe("bounds of a rebuilt conversation", () => {
     for (const size of sent) expect(size).toBeGreaterThan(8 * 120 * 1024)
     expect(growth).toBeLessThan(100)
   }, 120_000)
+
+  it("refuses 16 parallel requests that each reference twenty-four 600 KiB stored items (1/8 of the findings' hundred 20 MB images) after reading at most one item each: Harper's RSS grows by less than 100 MB", async () => {
+    // Stored in one first turn (no stored state: the body limit alone bounds it).
+    const items = Array.from({ length: 24 }, (_, i) => ({ type: "message", role: "user", id: `msg_image_${i}`, content: "i".repeat(600 * 1024) }))
+    expect((await post({ model: "echo", input: items })).status).toBe(200)
+    const references = items.map(({ id }) => ({ type: "item_reference", id }))
+    const upstreamCalls = upstream.requests.length
+    const started = Date.now()
+    const growth = await rssGrowthMb(async () => {
+      const answers = await Promise.all(Array.from({ length: 16 }, () => post({ model: "gpt-4.1-nano", input: [...references, { role: "user", content: "describe them" }] })))
+      for (const answer of answers) {
+        expectError(answer, 400, "input")
+        expect(answer.body).toMatchObject({ error: { code: "context_length_exceeded" } })
+      }
+    })
+    console.log(`bounds: 16 refused requests referencing 24 stored items of 600 KiB: Harper RSS +${growth.toFixed(0)} MB, ${Date.now() - started} ms`)
+    expect(growth).toBeLessThan(100)
+    expect(upstream.requests.length).toBe(upstreamCalls)
+    // The same items within the bound are still read and sent: one reference fits.
+    expect(await post({ model: "gpt-4.1-nano", input: [references[0], { role: "user", content: "describe it" }] })).toMatchObject({ status: 200 })
+  }, 120_000)
 })
