@@ -174,6 +174,20 @@ describe("stored responses", () => {
     expectError(await call("GET", `/v1/responses/${response.id}/input_items?order=sideways`), 400, "order")
   })
 
+  it("gives back a stored client object shaped like the store's big-integer marker as that object, beside a real integer beyond 2^53", async () => {
+    const parameters = '{"type":"object","default":{"$gatewayBigInteger":"5"},"examples":[{"$$gatewayBigInteger":"6"}],"maximum":123456789012345678901}'
+    const created = await fetch(`${fx.harper.url}/v1/responses`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${keyA}`, "content-type": "application/json" },
+      body: `{"model":"echo","input":"hi","tools":[{"type":"function","name":"f","parameters":${parameters}}]}`,
+    })
+    const createdText = await created.text()
+    expect([created.status, createdText]).toEqual([200, expect.stringContaining(parameters)])
+    const id = asResponse(JSON.parse(createdText)).id
+    const stored = await fetch(`${fx.harper.url}/v1/responses/${id}`, { headers: { authorization: `Bearer ${keyA}` } })
+    expect(await stored.text()).toContain(parameters)
+  })
+
   it("deletes a response: {id, object, deleted}, then 404 for retrieve, delete and continue", async () => {
     const response = await create({ model: "echo", input: "short-lived" })
     const deleted = await call("DELETE", `/v1/responses/${response.id}`)
