@@ -174,6 +174,20 @@ describe("stored responses", () => {
     expectError(await call("GET", `/v1/responses/${response.id}/input_items?order=sideways`), 400, "order")
   })
 
+  it("gives back a stored client object shaped like the store's big-integer marker as that object, beside a real integer beyond 2^53", async () => {
+    const parameters = '{"type":"object","default":{"$gatewayBigInteger":"5"},"examples":[{"$$gatewayBigInteger":"6"}],"maximum":123456789012345678901}'
+    const created = await fetch(`${fx.harper.url}/v1/responses`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${keyA}`, "content-type": "application/json" },
+      body: `{"model":"echo","input":"hi","tools":[{"type":"function","name":"f","parameters":${parameters}}]}`,
+    })
+    const createdText = await created.text()
+    expect([created.status, createdText]).toEqual([200, expect.stringContaining(parameters)])
+    const id = asResponse(JSON.parse(createdText)).id
+    const stored = await fetch(`${fx.harper.url}/v1/responses/${id}`, { headers: { authorization: `Bearer ${keyA}` } })
+    expect(await stored.text()).toContain(parameters)
+  })
+
   it("deletes a response: {id, object, deleted}, then 404 for retrieve, delete and continue", async () => {
     const response = await create({ model: "echo", input: "short-lived" })
     const deleted = await call("DELETE", `/v1/responses/${response.id}`)
@@ -414,5 +428,26 @@ describe("bounds of a rebuilt conversation", () => {
     // Each got the whole history: 4 user turns and their 4 echoed answers, then the new input.
     for (const size of sent) expect(size).toBeGreaterThan(8 * 120 * 1024)
     expect(growth).toBeLessThan(100)
+  }, 120_000)
+
+  it("refuses 16 parallel requests that each reference twenty-four 600 KiB stored items (1/8 of the findings' hundred 20 MB images) after reading at most one item each: Harper's RSS grows by less than 100 MB", async () => {
+    // Stored in one first turn (no stored state: the body limit alone bounds it).
+    const items = Array.from({ length: 24 }, (_, i) => ({ type: "message", role: "user", id: `msg_image_${i}`, content: "i".repeat(600 * 1024) }))
+    expect((await post({ model: "echo", input: items })).status).toBe(200)
+    const references = items.map(({ id }) => ({ type: "item_reference", id }))
+    const upstreamCalls = upstream.requests.length
+    const started = Date.now()
+    const growth = await rssGrowthMb(async () => {
+      const answers = await Promise.all(Array.from({ length: 16 }, () => post({ model: "gpt-4.1-nano", input: [...references, { role: "user", content: "describe them" }] })))
+      for (const answer of answers) {
+        expectError(answer, 400, "input")
+        expect(answer.body).toMatchObject({ error: { code: "context_length_exceeded" } })
+      }
+    })
+    console.log(`bounds: 16 refused requests referencing 24 stored items of 600 KiB: Harper RSS +${growth.toFixed(0)} MB, ${Date.now() - started} ms`)
+    expect(growth).toBeLessThan(100)
+    expect(upstream.requests.length).toBe(upstreamCalls)
+    // The same items within the bound are still read and sent: one reference fits.
+    expect(await post({ model: "gpt-4.1-nano", input: [references[0], { role: "user", content: "describe it" }] })).toMatchObject({ status: 200 })
   }, 120_000)
 })

@@ -28,7 +28,7 @@ const failingStore: ResponseStore = {
   save: async (_stored: StoredResponse) => Promise.reject(new Error("lmdb: MDB_MAP_FULL")),
   get: async () => undefined,
   delete: async () => false,
-  items: async () => new Map(),
+  items: async () => ({ kind: "found", items: new Map(), bytes: 0 }),
   chain: async () => ({ kind: "missing" }),
 }
 
@@ -44,11 +44,30 @@ function memoryTable(): StoreTable & { readonly rows: Map<string, object> } {
   }
 }
 
+/** An items table whose rows, like Harper's records, decode a field when it is read: it counts the items decoded. */
+function countingItems(): StoreTable & { decoded: number } {
+  const table = memoryTable()
+  const counting = {
+    ...table,
+    decoded: 0,
+    get: async (id: string) => {
+      const row = table.rows.get(id)
+      if (row === undefined) return undefined
+      const record = {}
+      for (const [key, value] of Object.entries(row)) {
+        Object.defineProperty(record, key, { enumerable: true, get: () => ((counting.decoded += key === "item" ? 1 : 0), structuredClone(value)) })
+      }
+      return record
+    },
+  }
+  return counting
+}
+
 /** createResponse on the echo backend with a store in memory: status and parsed body of each call. */
-function echoResponses(bounds: ResponsesDeps["bounds"]) {
+function echoResponses(bounds: ResponsesDeps["bounds"], items: StoreTable = memoryTable()) {
   const { gateway } = echoGateway()
   const heads = memoryTable()
-  const deps: ResponsesDeps = { store: createResponseStore(memoryTable(), memoryTable(), heads), bounds }
+  const deps: ResponsesDeps = { store: createResponseStore(memoryTable(), items, heads), bounds }
   const post = async (body: Record<string, unknown>) => {
     const answer = await createResponse(gateway, deps, request, { model: "echo", ...body })
     const parsed: unknown = JSON.parse(String(answer.body))
@@ -122,6 +141,27 @@ describe("POST /v1/responses", () => {
     const reference = { type: "item_reference", id: "msg_big" }
     expect(await post({ input: [reference, reference] })).toMatchObject({ status: 200 })
     expect(await post({ input: Array.from({ length: 1_000 }, () => reference) })).toMatchObject({ status: 400, body: { error: { param: "input", code: "context_length_exceeded" } } })
+  })
+
+  it("gives item_references only what the chain and the input leave of maxHistoryBytes, and stops reading them once past it", async () => {
+    const items = countingItems()
+    const { post } = echoResponses({ maxDepth: DEFAULT_MAX_CHAIN_DEPTH, maxBytes: 20_000 }, items)
+    // Ten stored items of about 5 KB (the findings' hundred 20 MB images, scaled down).
+    const big = Array.from({ length: 10 }, (_, i) => ({ type: "message", role: "user", id: `big_${i}`, content: [{ type: "input_image", image_url: `data:image/png;base64,${"A".repeat(5_000)}` }] }))
+    expect((await post({ input: big })).status).toBe(200)
+    const references = big.map(({ id }) => ({ type: "item_reference", id }))
+    // 8 KB of the request's own input leave about 12 KB: two items are read, the third is refused from its stored size.
+    items.decoded = 0
+    const refused = await post({ input: [{ role: "user", content: "q".repeat(8_000) }, ...references] })
+    expect(refused).toMatchObject({ status: 400, body: { error: { param: "input", code: "context_length_exceeded" } } })
+    expect(items.decoded).toBeLessThanOrEqual(2)
+    // A chain of about 12 KB (a 6 KB input, echoed) leaves about 8 KB: one item is read.
+    const first = await post({ input: "a".repeat(6_000) })
+    items.decoded = 0
+    const continued = await post({ input: references.slice(0, 2), previous_response_id: first.id })
+    expect(continued).toMatchObject({ status: 400, body: { error: { param: "previous_response_id", code: "context_length_exceeded" } } })
+    expect(items.decoded).toBeLessThanOrEqual(1)
+    expect(await post({ input: references.slice(0, 1), previous_response_id: first.id })).toMatchObject({ status: 200 })
   })
 
   it("leaves a request that rebuilds nothing from storage to the body limit alone", async () => {

@@ -7,6 +7,7 @@ import {
   encodeResponsesStreamEvent,
   GatewayFailure,
   initialResponsesStreamState,
+  isReference,
   referencedItemIds,
   resolveItemReferences,
   toResponse,
@@ -63,17 +64,17 @@ export function createResponse(gateway: Gateway, deps: ResponsesDeps, request: H
     const call = decoded.value
     const refused = checkModelAllowed(principal, call.opts.model)
     if (refused !== undefined) return rejected(refused, call.opts.model, call.stream)
-    const loaded = await loadHistory(deps, principal.tenant, call)
+    const id = `resp_${randomUUID().replaceAll("-", "")}`
+    const loaded = await loadHistory(deps, principal.tenant, { call, responseId: id })
     if (!loaded.ok) return rejected(loaded.error, call.opts.model, call.stream)
     const { history, depth, bytes } = loaded.value
     const resolved = resolveItemReferences(call.input, history.referenced ?? new Map())
     if (!resolved.ok) return rejected(resolved.error, call.opts.model, call.stream)
-    const id = `resp_${randomUUID().replaceAll("-", "")}`
     const input = resolved.value.map((item, index) => toStoredInputItem(item, id, index))
     // Measured as stored, so the figure stored for the next turn is the one checked here.
     const total = bytes + itemsBytes(input, deps.bounds.maxBytes - bytes)
     const fromStore = call.previousResponseId !== undefined || referencedItemIds(call.input).length > 0
-    if (fromStore && total > deps.bounds.maxBytes) return rejected(historyTooLarge(deps.bounds.maxBytes, call.previousResponseId === undefined ? "input" : "previous_response_id"), call.opts.model, call.stream)
+    if (fromStore && total > deps.bounds.maxBytes) return rejected(historyTooLarge(deps.bounds.maxBytes, historyParam(call)), call.opts.model, call.stream)
     // Built once: every attempt (retries, fallbacks) sends this same conversation.
     const conversation = buildResponsesConversation(call, history)
     if (!conversation.ok) return rejected(conversation.error, call.opts.model, call.stream)
@@ -108,12 +109,24 @@ interface Loaded {
   readonly bytes: number
 }
 
+/** The request whose history is loaded, and the id its response will have (its own input items' ids derive from it). */
+interface HistoryRequest {
+  readonly call: ResponsesCall
+  readonly responseId: string
+}
+
+/** What brought in a conversation over the byte bound: the chain if there is one, else the input's references. */
+function historyParam(call: ResponsesCall): "previous_response_id" | "input" {
+  return call.previousResponseId === undefined ? "input" : "previous_response_id"
+}
+
 /**
  * The stored items a request names, each read with the caller's tenant (another tenant's
  * are as missing as absent ones), within the bounds: a chain past them is refused
- * before the rest of it is read.
+ * before the rest of it is read, and references get what the chain and the request's
+ * own input items leave of `maxBytes`, refused once past it (never all read first).
  */
-async function loadHistory(deps: ResponsesDeps, tenant: string, call: ResponsesCall): Promise<{ ok: true; value: Loaded } | { ok: false; error: GatewayError }> {
+async function loadHistory(deps: ResponsesDeps, tenant: string, { call, responseId }: HistoryRequest): Promise<{ ok: true; value: Loaded } | { ok: false; error: GatewayError }> {
   let previousItems: ResponsesWire.ResponseItem[] | undefined
   let depth = 0
   let bytes = 0
@@ -130,16 +143,26 @@ async function loadHistory(deps: ResponsesDeps, tenant: string, call: ResponsesC
     depth = chain.depth
     bytes = chain.bytes
   }
-  const ids = referencedItemIds(call.input)
+  // Every reference, repeats included: each counts the item's bytes again.
+  const ids = call.input.filter(isReference).map((reference) => reference.id)
   const referenced = new Map<string, ResponsesWire.ResponseItem>()
   if (ids.length > 0) {
-    for (const [id, raw] of await deps.store.items(tenant, ids)) {
+    const read = await deps.store.items(tenant, ids, deps.bounds.maxBytes - bytes - ownInputBytes(call, responseId))
+    if (read.kind === "too_large") return { ok: false, error: historyTooLarge(deps.bounds.maxBytes, historyParam(call)) }
+    for (const [id, raw] of read.items) {
       const item = decodeStoredItem(raw)
       if (item.ok) referenced.set(id, item.value)
     }
   }
   const history: ResponsesHistory = previousItems === undefined ? { referenced } : { previousItems, referenced }
   return { ok: true, value: { history, depth, bytes } }
+}
+
+/** The bytes of the request's own (not referenced) input items as they will be stored, at their places in the input. */
+function ownInputBytes(call: ResponsesCall, responseId: string): number {
+  let bytes = 0
+  for (const [index, item] of call.input.entries()) if (!isReference(item)) bytes += itemsBytes([toStoredInputItem(item, responseId, index)])
+  return bytes
 }
 
 /** The turn being stored: its id, its input items as stored, its chain's depth and the bytes of its chain with this input. */

@@ -68,6 +68,9 @@ export function itemsBytes(items: readonly unknown[], stopAbove: number = Number
   return bytes
 }
 
+/** Referenced items as read: by id, with the bytes counted (each reference once), or past the budget. */
+export type ItemsRead = { readonly kind: "found"; readonly items: ReadonlyMap<string, unknown>; readonly bytes: number } | { readonly kind: "too_large" }
+
 const ResponseRow = Schema.Struct({
   id: Schema.String,
   tenant: Schema.String,
@@ -83,8 +86,39 @@ const isResponseRow = Schema.is(ResponseRow)
 const HeadRow = Schema.Struct({ id: Schema.String, tenant: Schema.String, depth: Schema.Number, historyBytes: Schema.Number })
 const isHeadRow = Schema.is(HeadRow)
 
-const ItemRow = Schema.Struct({ id: Schema.String, tenant: Schema.String, responseId: Schema.String, item: Schema.Unknown })
-const isItemRow = Schema.is(ItemRow)
+/** An item row without its item: what is read before deciding to decode the item. */
+const ItemHead = Schema.Struct({ id: Schema.String, tenant: Schema.String, responseId: Schema.String })
+const isItemHead = Schema.is(ItemHead)
+
+/** An item row as read: its item is decoded only when asked for, after its stored size (`bytes`, absent in rows stored before sizes were) was checked. */
+interface ItemRead {
+  readonly id: string
+  readonly tenant: string
+  readonly responseId: string
+  readonly bytes: number | undefined
+  readonly item: () => unknown
+}
+
+/**
+ * An item row read field by field: a Harper record decodes a field when it is read, so
+ * the size and tenant are known before the item (perhaps megabytes) is decoded or
+ * copied. A row that shows its fields only through toJSON is copied whole.
+ */
+function itemRead(raw: unknown): ItemRead | undefined {
+  if (typeof raw !== "object" || raw === null) return undefined
+  const head = { id: Reflect.get(raw, "id"), tenant: Reflect.get(raw, "tenant"), responseId: Reflect.get(raw, "responseId") }
+  if (isItemHead(head)) return { ...head, bytes: storedSize(Reflect.get(raw, "bytes")), item: () => plain(Reflect.get(raw, "item")) }
+  const row = plain(raw)
+  if (typeof row !== "object" || row === null) return undefined
+  const copied = { id: Reflect.get(row, "id"), tenant: Reflect.get(row, "tenant"), responseId: Reflect.get(row, "responseId") }
+  const item: unknown = Reflect.get(row, "item")
+  return isItemHead(copied) ? { ...copied, bytes: storedSize(Reflect.get(row, "bytes")), item: () => item } : undefined
+}
+
+/** A stored size the store can rely on: a finite count of bytes, or none (then the item is measured as read). */
+function storedSize(value: unknown): number | undefined {
+  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : undefined
+}
 
 /**
  * An item row's primary key: the (tenant, item id) pair, length-prefixed so no two pairs
@@ -109,8 +143,13 @@ export interface ResponseStore {
   /** The tenant's response, or undefined: another tenant's response does not exist for this one. */
   get(tenant: string, id: string): Promise<StoredRow | undefined>
   delete(tenant: string, id: string): Promise<boolean>
-  /** The stored items with these ids that belong to the tenant (for `item_reference` inputs). */
-  items(tenant: string, ids: readonly string[]): Promise<ReadonlyMap<string, unknown>>
+  /**
+   * The stored items these `item_reference` ids name that belong to the tenant, each
+   * counted once per id in `ids` (so repeat a reference and it counts again), within
+   * `maxBytes`: each item's stored size refuses it before it is decoded, and each item
+   * read is measured, so it stops with `too_large` holding at most `maxBytes` and one item.
+   */
+  items(tenant: string, ids: readonly string[], maxBytes: number): Promise<ItemsRead>
   /**
    * The conversation behind `previous_response_id`, within the bounds: at most
    * `maxDepth` reads, and the newest response's stored depth and size (its head row)
@@ -132,10 +171,10 @@ export function createResponseStore(responses: StoreTable, items: StoreTable, he
     return isResponseRow(row) && row.tenant === tenant ? row : undefined
   }
   // Rows stored before items were keyed by tenant sit under the bare id: still found, for their own tenant only.
-  const readItem = async (tenant: string, id: string): Promise<typeof ItemRow.Type | undefined> => {
+  const readItem = async (tenant: string, id: string): Promise<ItemRead | undefined> => {
     for (const key of [itemKey(tenant, id), id]) {
-      const row: unknown = plain(await items.get(key))
-      if (isItemRow(row) && row.tenant === tenant) return row
+      const row = itemRead(await items.get(key))
+      if (row !== undefined && row.tenant === tenant) return row
     }
     return undefined
   }
@@ -156,7 +195,8 @@ export function createResponseStore(responses: StoreTable, items: StoreTable, he
         const id = itemId(item)
         // An input item that an earlier response already stored (an item_reference) stays that response's.
         if (id === undefined || (stored.inputItems.includes(item) && (await readItem(stored.tenant, id)) !== undefined)) continue
-        writes.push(items.put({ id: itemKey(stored.tenant, id), tenant: stored.tenant, responseId: stored.id, item: toStoredJson(item) }, context))
+        // Its size as the history bound counts it, so a reference past the bound is refused before the item is read.
+        writes.push(items.put({ id: itemKey(stored.tenant, id), tenant: stored.tenant, responseId: stored.id, bytes: jsonBytes(item), item: toStoredJson(item) }, context))
       }
       await Promise.all(writes)
     },
@@ -174,13 +214,29 @@ export function createResponseStore(responses: StoreTable, items: StoreTable, he
       await Promise.all(deletes)
       return true
     },
-    async items(tenant, ids) {
+    async items(tenant, ids, maxBytes) {
       const found = new Map<string, unknown>()
-      for (const id of new Set(ids)) {
-        const row = await readItem(tenant, id)
-        if (row !== undefined) found.set(id, row.item)
+      // Each id's measured size, read once (0 for an id the tenant has no item under).
+      const sizes = new Map<string, number>()
+      let bytes = 0
+      for (const id of ids) {
+        let size = sizes.get(id)
+        if (size === undefined) {
+          const row = await readItem(tenant, id)
+          if (row?.bytes !== undefined && bytes + row.bytes > maxBytes) return { kind: "too_large" }
+          size = 0
+          if (row !== undefined) {
+            const item = row.item()
+            // Measured, not taken from the row: a size stored wrong (or not at all) lets at most this one item past.
+            size = jsonBytes(item)
+            found.set(id, item)
+          }
+          sizes.set(id, size)
+        }
+        bytes += size
+        if (bytes > maxBytes) return { kind: "too_large" }
       }
-      return found
+      return { kind: "found", items: found, bytes }
     },
     async chain(tenant, id, { maxDepth, maxBytes }) {
       const turns: (readonly unknown[])[] = []
