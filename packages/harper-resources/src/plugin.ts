@@ -90,7 +90,7 @@ export function handleApplication(scope: PluginScope): void {
   rollups.setTTLExpiration((config.accounting?.retentionDays ?? 90) * 86_400)
   const rollupStarts = table("gateway_usage_rollup_starts")
   // Every row this worker stores (journal replays included) is added to its rollups in the same transaction.
-  const writeCalls = createRollupWriter({ calls, rollups, writer: { node: nodeName(), thread: String(threadId) } })
+  const writeCalls = createRollupWriter({ calls, rollups, writer: { node: nodeName(), thread: String(threadId) }, readRow: recordReader(calls) })
   void markRollupsStart(rollupStarts, calls, nodeName()).catch((error: unknown) => scope.logger.error("gateway accounting: could not record when the usage rollups start", error))
   const quarantine = table("gateway_quarantine")
   const store: RowStore = {
