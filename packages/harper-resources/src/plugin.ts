@@ -270,7 +270,13 @@ export function handleApplication(scope: PluginScope): void {
         { range, grouping, rollupsSince: await rollupsSince(rollupStarts) },
       ),
   }
-  const aggregateGate = createAggregateGate({ counters: shared, perTenant: config.usage?.maxConcurrentPerTenant ?? 2, perNode: config.usage?.maxConcurrentPerNode ?? 4 })
+  const aggregateGate = createAggregateGate({
+    counters: shared,
+    perTenant: config.usage?.maxConcurrentPerTenant ?? 2,
+    perNode: config.usage?.maxConcurrentPerNode ?? 4,
+    leaseMs: (config.usage?.aggregateLeaseSeconds ?? 120) * 1000,
+    now: Date.now,
+  })
   scope.resources.set("v1/gateway/usage", resource("GatewayUsage", { get: (_target, request) => usage(gateway, request, { reader: usageReader, gate: aggregateGate }) }), REST_ONLY)
   if (config.benchmarkFloor === true) {
     // A fixed answer the size of a typical completion, through the same static-method path as /v1.
