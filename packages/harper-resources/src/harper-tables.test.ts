@@ -46,11 +46,11 @@ describe("quarantineRow", () => {
     expect(alerts).toEqual(["gateway accounting: row r1 (tenant acme) cannot be stored in hdb_model_calls: promptTokens is 1e20; set aside in gateway.gateway_quarantine"])
   })
 
-  it("never rejects: when the quarantine table refuses too, the alert carries the whole row", async () => {
+  it("rejects when the quarantine table refuses too (so the writer keeps the row), and the alert carries the whole row", async () => {
     const alerts: string[] = []
     const row = testRow("r2")
     const refusing = fakeTable({ put: () => Promise.reject(new Error("disk full")) })
-    await expect(quarantineRow(refusing, { row, reason: "why" }, (message) => void alerts.push(message))).resolves.toBeUndefined()
+    await expect(quarantineRow(refusing, { row, reason: "why" }, (message) => void alerts.push(message))).rejects.toThrow("disk full")
     expect(alerts).toHaveLength(1)
     expect(alerts[0]).toContain("Error: disk full")
     expect(alerts[0]).toContain(JSON.stringify(row))

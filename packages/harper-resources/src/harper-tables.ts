@@ -39,18 +39,20 @@ export async function writeBatch(table: TableLike, rows: readonly ModelCallRecor
 
 /**
  * Sets aside a row hdb_model_calls cannot take in gateway_quarantine, under its own id (so
- * doing it again changes nothing), and alerts in the log. Never rejects: should even that
- * put fail, the log line carries the whole row, so it is still not lost.
+ * doing it again changes nothing), and alerts in the log. Should even that put fail, the
+ * log line carries the whole row and this rejects, so the writer keeps the row (and its
+ * journal segment) and tries again.
  */
 export async function quarantineRow(table: TableLike, refused: { readonly row: ModelCallRecord; readonly reason: string }, alert: (message: string) => void): Promise<void> {
   const { row, reason } = refused
   const what = `gateway accounting: row ${row.id} (tenant ${row.tenant ?? "none"}) cannot be stored in hdb_model_calls: ${reason}`
   try {
     await table.put({ id: row.id, time: Date.now(), tenant: row.tenant, reason, row: { ...row } }, {})
-    alert(`${what}; set aside in gateway.gateway_quarantine`)
   } catch (error) {
-    alert(`${what}; gateway.gateway_quarantine refused it too (${describeThrown(error)}), the row: ${JSON.stringify(row)}`)
+    alert(`${what}; gateway.gateway_quarantine refused it too (${describeThrown(error)}), kept to try again; the row: ${JSON.stringify(row)}`)
+    throw error
   }
+  alert(`${what}; set aside in gateway.gateway_quarantine`)
 }
 
 const KeyRecord = Schema.Struct({

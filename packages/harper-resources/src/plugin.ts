@@ -90,7 +90,7 @@ export function handleApplication(scope: PluginScope): void {
   rollups.setTTLExpiration((config.accounting?.retentionDays ?? 90) * 86_400)
   const rollupStarts = table("gateway_usage_rollup_starts")
   // Every row this worker stores (journal replays included) is added to its rollups in the same transaction.
-  const writeCalls = createRollupWriter({ calls, rollups, writer: { node: nodeName(), thread: String(threadId) } })
+  const writeCalls = createRollupWriter({ calls, rollups, writer: { node: nodeName(), thread: String(threadId) }, readRow: recordReader(calls) })
   void markRollupsStart(rollupStarts, calls, nodeName()).catch((error: unknown) => scope.logger.error("gateway accounting: could not record when the usage rollups start", error))
   const quarantine = table("gateway_quarantine")
   const store: RowStore = {
@@ -270,7 +270,13 @@ export function handleApplication(scope: PluginScope): void {
         { range, grouping, rollupsSince: await rollupsSince(rollupStarts) },
       ),
   }
-  const aggregateGate = createAggregateGate({ counters: shared, perTenant: config.usage?.maxConcurrentPerTenant ?? 2, perNode: config.usage?.maxConcurrentPerNode ?? 4 })
+  const aggregateGate = createAggregateGate({
+    counters: shared,
+    perTenant: config.usage?.maxConcurrentPerTenant ?? 2,
+    perNode: config.usage?.maxConcurrentPerNode ?? 4,
+    leaseMs: (config.usage?.aggregateLeaseSeconds ?? 120) * 1000,
+    now: Date.now,
+  })
   scope.resources.set("v1/gateway/usage", resource("GatewayUsage", { get: (_target, request) => usage(gateway, request, { reader: usageReader, gate: aggregateGate }) }), REST_ONLY)
   if (config.benchmarkFloor === true) {
     // A fixed answer the size of a typical completion, through the same static-method path as /v1.

@@ -129,3 +129,31 @@ it("a journalled row with a token count no Int column holds is quarantined at th
   while (Date.now() < deadline && claims().length > 0) await new Promise((r) => setTimeout(r, 200))
   expect(claims()).toEqual([])
 }, 180_000)
+
+it("rows replayed again at a later start (a retained segment, already stored) are counted once in the usage rollups", async () => {
+  const root = newRoot()
+  const journalDir = join(root, "hdb", "gateway-accounting")
+  const rows = Array.from({ length: 10 }, (_, i) => testRow(`again-${i}`, { tenant: "acme", time: 1_700_000_000_000 + i, promptTokens: 3, completionTokens: 4, totalTokens: 7 }))
+  const leftover = (folder: string) => {
+    mkdirSync(join(journalDir, folder), { recursive: true })
+    writeFileSync(join(journalDir, folder, "1700000000000-000000.jsonl"), `${rows.map((row) => JSON.stringify(row)).join("\n")}\n`)
+  }
+  const gatewayConfig = { accounting: { flushIntervalMs: 200, maxBatch: 4 } }
+  const replayed = async (harper: HarperInstance, folder: string) => {
+    const deadline = Date.now() + 60_000
+    while (Date.now() < deadline && readdirSync(journalDir).some((name) => name.includes(folder))) await new Promise((r) => setTimeout(r, 200))
+    expect(readdirSync(journalDir).filter((name) => name.includes(folder))).toEqual([])
+    return waitFor(harper, "SELECT id FROM gateway.hdb_model_calls WHERE tenant = 'acme'", (seen) => seen.length === rows.length)
+  }
+  leftover("first-run.1")
+  const first = await start({ root, admin, gatewayConfig, threads: 1 })
+  expect(await replayed(first, "first-run")).toHaveLength(rows.length)
+  await first.stop()
+  // The same rows left again, as a segment a replay stored and could not remove, or one re-read after an overflow.
+  leftover("second-run.1")
+  const second = await start({ root, admin, gatewayConfig, threads: 1 })
+  expect(await replayed(second, "second-run")).toHaveLength(rows.length)
+  const rollups = await sql(second, "SELECT calls, totalTokens FROM gateway.gateway_usage_rollups WHERE tenant = 'acme'")
+  const sum = (column: string) => rollups.reduce((total, row) => total + Number(row[column]), 0)
+  expect({ calls: sum("calls"), tokens: sum("totalTokens") }).toEqual({ calls: rows.length, tokens: 7 * rows.length })
+}, 240_000)

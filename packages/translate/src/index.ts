@@ -1,5 +1,6 @@
 export type * from "./model/types.ts"
 export * from "./model/to-conversation.ts"
+export { MAX_TOKEN_COUNT, tokenTotal } from "./model/token-count.ts"
 export * from "./outcome.ts"
 
 export * from "./errors/gateway-error.ts"

@@ -89,7 +89,7 @@ export function createUsageFold(grouping: UsageGrouping): { add(cell: UsageCell,
     },
     buckets: () =>
       [...groups.entries()]
-        .map(([group, g]) => ({ group, calls: g.calls, errors: g.errors, prompt_tokens: g.prompt, completion_tokens: g.completion, total_tokens: g.total, cost_usd: Math.round(g.cost * 1e9) / 1e9 }))
+        .map(([group, g]) => ({ group, calls: g.calls, errors: g.errors, prompt_tokens: g.prompt, completion_tokens: g.completion, total_tokens: g.total, cost_usd: Math.round(g.cost * 1e9) / 1e9 || 0 }))
         .sort((a, b) => String(a.group).localeCompare(String(b.group))),
   }
 }

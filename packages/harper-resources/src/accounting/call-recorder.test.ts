@@ -8,6 +8,7 @@ import type { ModelCallRecord } from "@harper-gateway/models"
 import { replayLeftovers } from "./replay-leftovers.ts"
 import type { RowStore } from "./store-rows.ts"
 import { testRow } from "../../../models/test/test-row.ts"
+import { quarantineRow, type TableLike } from "../harper-tables.ts"
 
 /** A table that takes every row it is given (or fails as `write` does); none is quarantined. */
 const writing = (write: RowStore["write"]): RowStore => ({ write, quarantine: async () => Promise.reject(new Error("nothing should be quarantined")) })
@@ -202,6 +203,39 @@ describe("one row the table cannot take", () => {
     expect(replayed).toBe(5)
     expect([...table.stored.keys()].sort()).toEqual(["a", "b", "c"])
     expect([...table.quarantined.keys()].sort()).toEqual(["huge", "x"])
+    expect(segmentsIn(dir)).toEqual([])
+  })
+})
+
+describe("a row the quarantine table refuses too", () => {
+  it("stays in memory and its journal segment stays (the log carries it), until the quarantine takes it", async () => {
+    const dir = tempDir()
+    const table = refusingTable()
+    const quarantinePuts = { down: true, rows: new Map<string, object>() }
+    const quarantine: TableLike = {
+      put: async (record: object) => {
+        if (quarantinePuts.down) throw new Error("quarantine unavailable")
+        quarantinePuts.rows.set(String(Reflect.get(record, "id")), record)
+      },
+      get: () => undefined,
+      search: async function* () {},
+      setTTLExpiration: () => undefined,
+    }
+    const alerts: string[] = []
+    const store: RowStore = { write: table.store.write, quarantine: (row, reason) => quarantineRow(quarantine, { row, reason }, (message) => void alerts.push(message)) }
+    const recorder = createCallRecorder({ store, flushIntervalMs: 60_000, maxBatch: 2, onError: () => undefined, journal: openJournal(dir, "run", "1") })
+    for (const row of badAndGood()) recorder.record(row)
+    await recorder.flush()
+    expect([...table.stored.keys()].sort()).toEqual(["a", "b", "c"])
+    expect(recorder.pending()).toBe(2)
+    expect(segmentsIn(dir).length).toBeGreaterThan(0)
+    expect(alerts.some((line) => line.includes("refused it too") && line.includes('"id":"huge"'))).toBe(true)
+    quarantinePuts.down = false
+    // Set aside once the table is seen storing rows again (a call came meanwhile).
+    recorder.record(testRow("later", { tenant: "other" }))
+    await recorder.close()
+    expect([...quarantinePuts.rows.keys()].sort()).toEqual(["huge", "x"])
+    expect(recorder.pending()).toBe(0)
     expect(segmentsIn(dir)).toEqual([])
   })
 })

@@ -13,9 +13,11 @@ function memoryTable(): TableLike & { rows: Map<string, object>; failNext: boole
     rows,
     failNext: false,
     async put(record: object) {
+      // A failed transaction fails every put of it, however late each lands.
+      const fails = table.failNext
       // Puts finish in any order, as a transaction's do.
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 2))
-      if (table.failNext) throw new Error("write failed")
+      if (fails) throw new Error("write failed")
       rows.set(String(Reflect.get(record, "id")), record)
     },
     get: (id: string) => rows.get(id),
@@ -74,7 +76,7 @@ describe("the rollup writer", () => {
       { numRuns: 60 },
     )
   })
-  it("adds nothing for a batch whose write failed, and counts it once when retried", async () => {
+  it("adds nothing for a batch whose write failed, and counts a row written again (retried, replayed) once", async () => {
     const calls = memoryTable()
     const rollups = memoryTable()
     const write = createRollupWriter({ calls, rollups, writer: { node: "n", thread: "1" } })
@@ -84,6 +86,47 @@ describe("the rollup writer", () => {
     await expect(write(batch)).rejects.toThrow("write failed")
     rollups.failNext = false
     await write(batch)
-    expect(fromRollups(rollups.rows.values(), "a", "model")).toEqual([{ group: "m", calls: 2, errors: 0, prompt_tokens: 2, completion_tokens: 4, total_tokens: 6, cost_usd: 1 }])
+    await write(batch)
+    expect(fromRollups(rollups.rows.values(), "a", "model")).toEqual([{ group: "m", calls: 1, errors: 0, prompt_tokens: 1, completion_tokens: 2, total_tokens: 3, cost_usd: 0.5 }])
+  })
+  it("replaces an interrupted row's contribution with its call's final row (same id), in another cell and by another writer", async () => {
+    const calls = memoryTable()
+    const rollups = memoryTable()
+    const dead = createRollupWriter({ calls, rollups, writer: { node: "n", thread: "1" } })
+    const replayer = createRollupWriter({ calls, rollups, writer: { node: "n", thread: "2" } })
+    const base = { id: "c1", tenant: "a", keyId: null, cost_usd: 0.5 }
+    await dead([{ ...base, time: T, outcome: "interrupted", logicalModel: "m", promptTokens: 100, completionTokens: 900, totalTokens: 1000 }] as unknown as ModelCallRecord[])
+    await replayer([{ ...base, time: T + H, outcome: "success", logicalModel: "m2", promptTokens: 10, completionTokens: 20, totalTokens: 30 }] as unknown as ModelCallRecord[])
+    expect(fromRollups(rollups.rows.values(), "a", "model")).toEqual([
+      { group: "m", calls: 0, errors: 0, prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost_usd: 0 },
+      { group: "m2", calls: 1, errors: 0, prompt_tokens: 10, completion_tokens: 20, total_tokens: 30, cost_usd: 0.5 },
+    ])
+  })
+  it("leaves rollups equal to folding the stored rows whatever ids are written again, with other contents, by other writers, in failed batches (property)", async () => {
+    const write = fc.record({ id: fc.constantFrom("x", "y", "z", "w"), row, writer: fc.nat(2), fails: fc.boolean() })
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.array(write, { minLength: 1, maxLength: 5 }), { maxLength: 12 }), async (batches) => {
+        const calls = memoryTable()
+        const rollups = memoryTable()
+        const writers = [0, 1, 2].map((i) => createRollupWriter({ calls, rollups, writer: { node: "n", thread: String(i) }, maxCached: 1 }))
+        for (const batch of batches) {
+          const [first] = batch
+          if (first === undefined) continue
+          calls.failNext = first.fails
+          rollups.failNext = first.fails
+          const written = writers[first.writer]?.(batch.map((w) => ({ ...w.row, id: w.id })) as unknown as ModelCallRecord[])
+          await (first.fails ? expect(written).rejects.toThrow() : written)
+          calls.failNext = false
+          rollups.failNext = false
+        }
+        for (const tenant of ["a", "b"])
+          for (const grouping of ["hour", "model", "key"] as const) {
+            const expected = await aggregateUsage(each([...calls.rows.values()].filter((r) => Reflect.get(r, "tenant") === tenant)), grouping)
+            const got = fromRollups(rollups.rows.values(), tenant, grouping).filter((b) => b.calls !== 0 || b.errors !== 0 || b.prompt_tokens !== 0 || b.completion_tokens !== 0 || b.total_tokens !== 0 || b.cost_usd !== 0)
+            expect(got).toEqual(expected.filter((b) => b.calls !== 0 || b.errors !== 0 || b.prompt_tokens !== 0 || b.completion_tokens !== 0 || b.total_tokens !== 0 || b.cost_usd !== 0))
+          }
+      }),
+      { numRuns: 60 },
+    )
   })
 })

@@ -12,7 +12,7 @@ import { storeRows, type RowStore } from "./store-rows.ts"
 function fakeTable() {
   const stored = new Map<string, ModelCallRecord>()
   const quarantined = new Map<string, string>()
-  const state = { down: false, writes: 0 }
+  const state = { down: false, writes: 0, quarantineDown: false, quarantines: 0 }
   const store: RowStore = {
     write: async (rows) => {
       state.writes++
@@ -21,7 +21,11 @@ function fakeTable() {
       if (bad !== undefined) throw new Error(`promptTokens must be an integer between -2147483648 and 2147483647, attempt to assign ${bad.promptTokens}`)
       for (const row of rows) stored.set(row.id, row)
     },
-    quarantine: async (row, reason) => void quarantined.set(row.id, reason),
+    quarantine: async (row, reason) => {
+      state.quarantines++
+      if (state.quarantineDown) throw new Error("quarantine unavailable")
+      quarantined.set(row.id, reason)
+    },
   }
   return { store, stored, quarantined, state }
 }
@@ -62,6 +66,27 @@ describe("storing rows so that no row can hold back the others", () => {
     expect(outcome.error).toEqual(new Error("table unavailable"))
     expect(table.quarantined.size).toBe(0)
     expect(table.state.writes).toBeLessThanOrEqual(10)
+  })
+
+  it("keeps, without trying to quarantine it, a row that fails the column check while the table stores nothing (an outage)", async () => {
+    const table = fakeTable()
+    table.state.down = true
+    const rows = [testRow("a"), testRow("huge", { promptTokens: 1e20 }), testRow("b")]
+    const outcome = await storeRows(table.store, rows, 1)
+    expect(outcome.kept.map((row) => row.id).sort()).toEqual(["a", "b", "huge"])
+    expect(table.state.quarantines).toBe(0)
+    table.state.down = false
+    expect((await storeRows(table.store, outcome.kept, 1)).kept).toEqual([])
+    expect([...table.quarantined.keys()]).toEqual(["huge"])
+  })
+
+  it("keeps a row the quarantine could not take (refused by the table, or failing the column check), and stores the rest", async () => {
+    const table = fakeTable()
+    table.state.quarantineDown = true
+    const outcome = await storeRows(table.store, [testRow("a"), testRow("huge", { promptTokens: 1e20 }), testRow("x", { tenant: "refused" }), testRow("b")], 500)
+    expect(outcome.kept.map((row) => row.id).sort()).toEqual(["huge", "x"])
+    expect(outcome.error).toBeDefined()
+    expect([...table.stored.keys()].sort()).toEqual(["a", "b"])
   })
 
   it("whatever rows are bad and wherever they are, once traffic goes on every row ends stored or quarantined, and only the bad ones quarantined", async () => {

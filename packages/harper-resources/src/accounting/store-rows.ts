@@ -27,7 +27,8 @@ type Refused = { readonly row: ModelCallRecord; readonly reason: string }
 
 /**
  * Stores rows `maxBatch` at a time so that no row can hold back the others. A row whose
- * numbers do not fit their columns is quarantined before its batch is written. A batch the
+ * numbers do not fit their columns is set aside before its batch is written, and quarantined
+ * once the pass stored rows (or wrote nothing else). A batch the
  * table refuses is written row by row; a row refused alone is tried once more after the
  * table stored others in this pass, then quarantined with the table's message. When the
  * table stores nothing (an outage) nothing is quarantined: the pass stops early and every
@@ -40,6 +41,7 @@ export async function storeRows(store: RowStore, rows: readonly ModelCallRecord[
   const untried: ModelCallRecord[] = []
   let error: unknown
   let storedAny = false
+  let triedAny = false
   let emptyBatches = 0
   for (let i = 0; i < rows.length; i += maxBatch) {
     if (!storedAny && emptyBatches >= EMPTY_BATCHES_BEFORE_OUTAGE) {
@@ -48,6 +50,7 @@ export async function storeRows(store: RowStore, rows: readonly ModelCallRecord[
     }
     const fitting = rows.slice(i, i + maxBatch).filter((row) => !setAside(row, faulty))
     if (fitting.length === 0) continue
+    triedAny = true
     const written = await writeIsolating(store, fitting)
     error ??= written.error
     refused.push(...written.refused)
@@ -61,7 +64,13 @@ export async function storeRows(store: RowStore, rows: readonly ModelCallRecord[
     if (!storedAny) kept.push(row)
     else if (!(await written(store, row))) faulty.push({ row, reason })
   }
+  // A table that stored nothing (an outage) would refuse the quarantine put too: such rows wait for the next pass.
+  const outage = triedAny && !storedAny
   for (const { row, reason } of faulty) {
+    if (outage) {
+      kept.push(row)
+      continue
+    }
     try {
       await store.quarantine(row, reason)
     } catch (quarantineError) {

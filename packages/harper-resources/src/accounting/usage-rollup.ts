@@ -20,17 +20,46 @@ export interface RollupDelta {
   readonly totals: UsageTotals
 }
 
-/** A batch of accounting rows summed per (tenant, cell): one delta per rollup row to change. */
-export function rollupDeltas(rows: readonly unknown[]): ReadonlyMap<string, RollupDelta> {
+/** What one accounting row adds to its tenant's rollups; undefined for a row they skip (or none). */
+export interface RowShare {
+  readonly tenant: string
+  readonly cell: UsageCell
+  readonly totals: UsageTotals
+}
+
+export function rowShare(row: unknown): RowShare | undefined {
+  const tenant: unknown = typeof row === "object" && row !== null ? Reflect.get(row, "tenant") : undefined
+  const contribution = rowContribution(row)
+  return typeof tenant === "string" && contribution !== undefined ? { tenant, ...contribution } : undefined
+}
+
+/** A row written over the one stored under its id (undefined: none was, or it added nothing). */
+export interface RowChange {
+  readonly before: RowShare | undefined
+  readonly after: RowShare | undefined
+}
+
+/**
+ * What a batch of writes changes, summed per (tenant, cell): one delta per rollup row to
+ * change. A row written over a stored one takes the stored one's share away (an
+ * `interrupted` row replaced by its call's final row, a row written again), so rollups
+ * always equal folding the rows stored.
+ */
+export function rollupDeltas(changes: readonly RowChange[]): ReadonlyMap<string, RollupDelta> {
   const deltas = new Map<string, RollupDelta>()
-  for (const row of rows) {
-    const tenant: unknown = typeof row === "object" && row !== null ? Reflect.get(row, "tenant") : undefined
-    const contribution = rowContribution(row)
-    if (typeof tenant !== "string" || contribution === undefined) continue
-    const key = JSON.stringify([tenant, contribution.cell.hour, contribution.cell.model, contribution.cell.keyId])
-    deltas.set(key, { tenant, cell: contribution.cell, totals: addTotals(deltas.get(key)?.totals ?? NO_USAGE, contribution.totals) })
+  const add = (share: RowShare, totals: UsageTotals) => {
+    const key = JSON.stringify([share.tenant, share.cell.hour, share.cell.model, share.cell.keyId])
+    deltas.set(key, { tenant: share.tenant, cell: share.cell, totals: addTotals(deltas.get(key)?.totals ?? NO_USAGE, totals) })
+  }
+  for (const { before, after } of changes) {
+    if (before !== undefined) add(before, negated(before.totals))
+    if (after !== undefined) add(after, after.totals)
   }
   return deltas
+}
+
+function negated(t: UsageTotals): UsageTotals {
+  return { calls: -t.calls, errors: -t.errors, prompt: -t.prompt, completion: -t.completion, total: -t.total, cost: -t.cost }
 }
 
 /**

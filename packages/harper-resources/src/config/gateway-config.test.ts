@@ -31,6 +31,8 @@ describe("readGatewayConfig", () => {
     expect(readGatewayConfig({ usage: { maxConcurrentPerTenant: 1, maxConcurrentPerNode: 8 } })).toEqual({ ok: true, config: { usage: { maxConcurrentPerTenant: 1, maxConcurrentPerNode: 8 } } })
     expect(readGatewayConfig({ usage: { maxConcurrentPerNode: 0 } })).toMatchObject({ ok: false, message: expect.stringContaining("usage.maxConcurrentPerNode") })
     expect(readGatewayConfig({ usage: { maxConcurrentPerTenant: 1.5 } })).toMatchObject({ ok: false, message: expect.stringContaining("usage.maxConcurrentPerTenant") })
+    expect(readGatewayConfig({ usage: { aggregateLeaseSeconds: 300 } })).toEqual({ ok: true, config: { usage: { aggregateLeaseSeconds: 300 } } })
+    expect(readGatewayConfig({ usage: { aggregateLeaseSeconds: 0 } })).toMatchObject({ ok: false, message: expect.stringContaining("usage.aggregateLeaseSeconds") })
   })
 
   it("reads the most limit rules kept, a positive whole number", () => {

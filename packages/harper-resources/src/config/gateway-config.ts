@@ -55,7 +55,14 @@ export const GatewayConfig = Schema.Struct({
     }),
   ),
   /** GET /v1/gateway/usage: usage aggregates running at once, per tenant (default 2) and per node, all threads (default 4); past either a 429. */
-  usage: Schema.optionalKey(Schema.Struct({ maxConcurrentPerTenant: Schema.optionalKey(PositiveInt), maxConcurrentPerNode: Schema.optionalKey(PositiveInt) })),
+  usage: Schema.optionalKey(
+    Schema.Struct({
+      maxConcurrentPerTenant: Schema.optionalKey(PositiveInt),
+      maxConcurrentPerNode: Schema.optionalKey(PositiveInt),
+      /** After how long an aggregate's place not released (its thread died) is free again (default 120). */
+      aggregateLeaseSeconds: Schema.optionalKey(PositiveInt),
+    }),
+  ),
   /** Benchmarks only: registers POST /bench/floor, a trivial Resource that shows Harper's own per-request cost. */
   benchmarkFloor: Schema.optionalKey(Schema.Boolean),
 })

@@ -19,4 +19,10 @@ describe("settled usage", () => {
     expect(settledEmbedUsage({ embeddingTokens: 5 }, () => 3)).toEqual({ usage: { embeddingTokens: 5 }, estimated: false })
     expect(settledEmbedUsage(undefined, () => 3)).toEqual({ usage: { promptTokens: 3, embeddingTokens: 3, totalTokens: 3 }, estimated: true })
   })
+
+  it("clamps a total of two trusted counts past the Int column to 2,147,483,647 and flags it estimated, so the row is stored", () => {
+    expect(settledUsage({ promptTokens: 2e9, completionTokens: 2e9 }, estimate)).toEqual({ usage: { promptTokens: 2e9, completionTokens: 2e9, totalTokens: 2_147_483_647 }, estimated: true })
+    expect(settledUsage({ promptTokens: 2e9 }, { prompt: () => 0, completion: () => 2e9 })).toEqual({ usage: { promptTokens: 2e9, completionTokens: 2e9, totalTokens: 2_147_483_647 }, estimated: true })
+    expect(settledUsage({ promptTokens: 3, completionTokens: 4 }, estimate)).toEqual({ usage: { promptTokens: 3, completionTokens: 4, totalTokens: 7 }, estimated: false })
+  })
 })

@@ -1,4 +1,4 @@
-import type { TokenUsage } from "@harper-gateway/translate"
+import { tokenTotal, type TokenUsage } from "@harper-gateway/translate"
 
 /** The call's own estimates, computed only when a count is missing. */
 export interface UsageEstimate {
@@ -9,15 +9,21 @@ export interface UsageEstimate {
 /**
  * The usage a chat call is billed and settled with: the upstream's counts where it gave
  * them (an untrusted figure arrives absent), the estimate for each one missing, and
- * `estimated` when any was. No call ends free for lack of usage.
+ * `estimated` when any was, or when the total had to be clamped (tokenTotal). No call
+ * ends free for lack of usage.
  */
 export function settledUsage(reported: TokenUsage | undefined, estimate: UsageEstimate): { readonly usage: TokenUsage; readonly estimated: boolean } {
   const prompt = reported?.promptTokens
   const completion = reported?.completionTokens
-  if (reported !== undefined && prompt !== undefined && completion !== undefined) return { usage: reported, estimated: false }
+  if (reported !== undefined && prompt !== undefined && completion !== undefined) {
+    if (reported.totalTokens !== undefined) return { usage: reported, estimated: false }
+    // Two trusted counts can add past the Int column: clamped, and then flagged.
+    const { total, clamped } = tokenTotal([prompt, completion])
+    return { usage: { ...reported, totalTokens: total }, estimated: clamped }
+  }
   const promptTokens = prompt ?? estimate.prompt()
   const completionTokens = completion ?? estimate.completion()
-  return { usage: { ...reported, promptTokens, completionTokens, totalTokens: promptTokens + completionTokens }, estimated: true }
+  return { usage: { ...reported, promptTokens, completionTokens, totalTokens: tokenTotal([promptTokens, completionTokens]).total }, estimated: true }
 }
 
 /** An embedding call's: the reported input count, else the estimate of its input. */

@@ -39,3 +39,13 @@ export function sumReadings(readings: readonly TokenReading[]): TokenReading {
   if (!present) return ABSENT
   return sum <= MAX_TOKEN_COUNT ? { kind: "count", value: sum } : UNTRUSTED
 }
+
+/**
+ * A total the gateway computes from trusted counts (prompt plus completion): their sum, or
+ * MAX_TOKEN_COUNT with `clamped` when the sum is past it (2e9 + 2e9), so the row stays
+ * storable and is flagged estimated rather than set aside and missing from every total.
+ */
+export function tokenTotal(counts: readonly number[]): { readonly total: number; readonly clamped: boolean } {
+  const sum = counts.reduce((a, b) => a + b, 0)
+  return sum <= MAX_TOKEN_COUNT ? { total: sum, clamped: false } : { total: MAX_TOKEN_COUNT, clamped: true }
+}
