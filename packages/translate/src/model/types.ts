@@ -206,10 +206,21 @@ export interface TokenUsage {
    * every figure was trusted.
    */
   readonly untrusted?: readonly UsageCount[]
+  /**
+   * An OpenAI-protocol upstream's own usage fields beyond the official ones (Groq's
+   * `queue_time`, DeepSeek's `prompt_cache_hit_tokens`, xAI's `cost_in_usd_ticks`, …),
+   * sanitised where they entered (usage-extensions.ts), for a client on the same
+   * protocol: a direct client reads them there. Absent when there were none.
+   */
+  readonly extensions?: Readonly<Record<string, UsageExtension>>
 }
 
+/** A provider usage field the gateway passes on: a JSON scalar, or a flat object of scalars. */
+export type UsageScalar = string | number | boolean
+export type UsageExtension = UsageScalar | Readonly<Record<string, UsageScalar>>
+
 /** TokenUsage's count fields. */
-export type UsageCount = Exclude<keyof TokenUsage, "raw" | "untrusted">
+export type UsageCount = Exclude<keyof TokenUsage, "raw" | "untrusted" | "extensions">
 
 /** What the upstream called its completion. */
 export interface UpstreamIdentity {
