@@ -55,6 +55,23 @@ function readBack(bytes: Uint8Array, cuts: readonly number[]): GenerateResult | 
 }
 
 /**
+ * `message.content` per choice as the openai SDK's stream helper accumulates it
+ * (ChatCompletionStream): every `delta.content` that is not null or missing is appended
+ * to what it has (`""` when nothing yet); null when no chunk carried content.
+ */
+function sdkAccumulatedContent(sent: readonly ChatCompletionChunkOut[]): ReadonlyMap<number, string | null> {
+  const content = new Map<number, string | null>()
+  for (const chunk of sent) {
+    for (const choice of chunk.choices) {
+      const text: unknown = Reflect.get(choice.delta, "content")
+      const had = content.get(choice.index) ?? null
+      content.set(choice.index, text === null || text === undefined ? had : (had ?? "") + String(text))
+    }
+  }
+  return content
+}
+
+/**
  * The same stream as a provider that omits tool-call `index` would send it (several
  * local servers do, sending one call after another): undefined when the stream's calls
  * interleave, since then only the index tells them apart.
@@ -132,6 +149,10 @@ describe("the stream encoder (internal chunks -> OpenAI chunks)", () => {
           expect(own.slice(1).every((c) => c.choices[0]?.delta.role === undefined)).toBe(true)
           expect(own.filter((c) => c.choices[0]?.finish_reason !== null).length).toBe(1)
         }
+        // The SDK's accumulated message says what the non-streamed one does: null content for tool-only and refusal-only answers.
+        const accumulated = sdkAccumulatedContent(sent)
+        const expected = resultAfterWire(result)
+        for (const choice of [{ index: 0, content: expected.content }, ...(expected.additionalChoices ?? [])]) expect(accumulated.get(choice.index)).toBe(choice.content)
         const usageChunks = sent.filter((c) => c.choices.length === 0)
         expect(usageChunks.length).toBe(includeUsage && result.usage !== undefined ? 1 : 0)
         if (usageChunks.length > 0) expect(sent.at(-1)?.usage).toBeDefined()
@@ -152,6 +173,18 @@ describe("the stream encoder (internal chunks -> OpenAI chunks)", () => {
       }),
       { numRuns: 300 },
     )
+  })
+
+  it("leaves content null for a tool-only and a refusal-only stream, as the openai SDK accumulates it", () => {
+    const toolOnly = encodeAll([{ deltaToolCalls: [{ index: 0, id: "call_1", name: "f", argumentsDelta: "{}" }] }, { finishReason: "tool_calls" }], false)
+    const refusalOnly = encodeAll([{}, { deltaRefusal: "I can't." }, { finishReason: "stop" }], false)
+    const empty = encodeAll([{}, { finishReason: "stop" }], false)
+    const sent = (outputs: readonly StreamEncoderOutput[]) => outputs.flatMap((o) => (o.type === "chunk" ? [JSON.parse(JSON.stringify(o.chunk))] : []))
+    expect(sdkAccumulatedContent(sent(toolOnly)).get(0)).toBeNull()
+    expect(sdkAccumulatedContent(sent(refusalOnly)).get(0)).toBeNull()
+    // An answer with nothing at all is "" as the non-streamed answer has it.
+    expect(sdkAccumulatedContent(sent(empty)).get(0)).toBe("")
+    for (const chunk of [...sent(toolOnly), ...sent(refusalOnly), ...sent(empty)]) expect(validateChunk(chunk)).toEqual([])
   })
 
   it("ends in an error, not an invented stop, when the backend never finished", () => {

@@ -16,7 +16,9 @@ import { addToolCallFragment, finishToolCalls, initialToolCallAccumulator, type 
  * The server-side stream reducer: internal GenerateChunks in, OpenAI chunks out.
  * Guarantees what strict clients check (the OpenAI SDK's `.stream()` helper,
  * LangChain, the AI SDK), per choice (n > 1, by index): the first chunk of a choice
- * carries `role: "assistant"`; `id`, `created` and `model` never change; each tool call
+ * carries `role: "assistant"` (with `content: null` when it has nothing else: content
+ * stays null until text comes, and a choice that said nothing ends with `""`, as the
+ * non-streamed answer has it); `id`, `created` and `model` never change; each tool call
  * is announced once as `{index, id, type: "function", function: {name, arguments: ""}}`
  * and its arguments follow as fragments under the same `index` (indices 0..n-1 in
  * order of starting; the accumulator rule of tool-call-accumulator.ts); exactly one
@@ -41,6 +43,8 @@ interface EncoderChoice {
   readonly roleSent: boolean
   readonly finished: boolean
   readonly toolCalls: ToolCallAccumulator
+  /** What the choice said so far, for its content at the end: text, or tool calls or a refusal (then content stays null). */
+  readonly said: "nothing" | "text" | "silent"
 }
 
 export interface StreamEncoderState {
@@ -119,7 +123,7 @@ function encodeChunk(initial: StreamEncoderState, chunk: GenerateChunk): Step {
   if (!hasDelta && chunk.finishReason === undefined && (known !== undefined || state.choices.length > 0)) return [state, NOTHING]
   if (known?.finished === true) return protocolError(state, "the backend sent output after its finish reason")
   if (known === undefined && (state.choices.length >= MAX_CHOICES || !Number.isInteger(index) || index < 0)) return protocolError(state, `unexpected choice index ${index}`)
-  let choice: EncoderChoice = known ?? { index, roleSent: false, finished: false, toolCalls: initialToolCallAccumulator(state.limits) }
+  let choice: EncoderChoice = known ?? { index, roleSent: false, finished: false, toolCalls: initialToolCallAccumulator(state.limits), said: "nothing" }
 
   const pieces: { delta: ChunkDeltaOut; logprobs: LogprobsOut | null }[] = []
   let delta: MutableDelta = {}
@@ -157,7 +161,12 @@ function encodeChunk(initial: StreamEncoderState, chunk: GenerateChunk): Step {
     delta.tool_calls = [fragment]
   }
   const finishReason: FinishReasonOut | null = chunk.finishReason === undefined ? null : finishReasonToOpenAI(chunk.finishReason, chunk.rawFinishReason)
-  if (finishReason === null && delta.role !== undefined && !hasContent(delta)) delta.content = ""
+  choice = { ...choice, said: saidAfter(choice.said, chunk) }
+  // Content stays null until text comes, as OpenAI's role chunk before tool calls has it: the openai
+  // SDK's stream helper turns any "" into content "" where the non-streamed answer says null. A choice
+  // that said nothing at all ends with "", as the non-streamed answer has it.
+  if (finishReason === null && delta.role !== undefined && !hasContent(delta)) delta.content = null
+  if (finishReason !== null && choice.said === "nothing" && delta.content === undefined) delta.content = ""
   if (hasContent(delta) || delta.role !== undefined || finishReason !== null || logprobs !== null) pieces.push({ delta, logprobs })
 
   const finalChoice = choice
@@ -171,6 +180,12 @@ function encodeChunk(initial: StreamEncoderState, chunk: GenerateChunk): Step {
     outputs.push({ type: "chunk", chunk: out })
   }
   return [state, outputs.length === 0 ? NOTHING : outputs]
+}
+
+/** Text makes the content a string; tool calls or a refusal without text keep it null (the collect rule of collect-generate-result.ts). */
+function saidAfter(said: EncoderChoice["said"], chunk: GenerateChunk): EncoderChoice["said"] {
+  if (said === "text" || nonEmpty(chunk.deltaContent)) return "text"
+  return nonEmpty(chunk.deltaRefusal) || (chunk.deltaToolCalls?.length ?? 0) > 0 ? "silent" : said
 }
 
 function toWireFragment(event: ToolCallEvent): ToolCallDeltaOut {
