@@ -187,6 +187,25 @@ describe("the stream encoder (internal chunks -> OpenAI chunks)", () => {
     for (const chunk of [...sent(toolOnly), ...sent(refusalOnly), ...sent(empty)]) expect(validateChunk(chunk)).toEqual([])
   })
 
+  it("passes usage the upstream sent unasked to a client that did not ask, once, on the chunk it came with or last", () => {
+    const usage = { promptTokens: 3, completionTokens: 2, totalTokens: 5, extensions: { prompt_cache_hit_tokens: 3 } }
+    const wire = { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5, prompt_tokens_details: { cached_tokens: 3 }, prompt_cache_hit_tokens: 3 }
+    const sent = (outputs: readonly StreamEncoderOutput[]) => outputs.flatMap((o) => (o.type === "chunk" ? [JSON.parse(JSON.stringify(o.chunk))] : []))
+    const onFinish = sent(encodeAll([{ deltaContent: "hi" }, { finishReason: "stop", usage: { ...usage, cachedTokens: 3 }, usageUnsolicited: true }], false))
+    expect(onFinish.filter((c) => c.usage !== undefined).map((c) => [c.choices[0]?.finish_reason, c.usage])).toEqual([["stop", wire]])
+    // On a chunk that says nothing: the next chunk sent carries it, or a last one after the finish.
+    const before = sent(encodeAll([{ deltaContent: "hi" }, { usage: { ...usage, cachedTokens: 3 }, usageUnsolicited: true }, { finishReason: "stop" }], false))
+    expect(before.filter((c) => c.usage !== undefined).map((c) => [c.choices[0]?.finish_reason, c.usage])).toEqual([["stop", wire]])
+    const silent = sent(encodeAll([{ deltaContent: "hi" }, { finishReason: "stop" }, { usage: { ...usage, cachedTokens: 3 }, usageUnsolicited: true }], false))
+    expect(silent.at(-1)).toMatchObject({ choices: [], usage: wire })
+    expect(silent.filter((c) => c.usage !== undefined).length).toBe(1)
+    // A client that asked gets it once, on the usage chunk; include_usage's own chunk is not sent unasked.
+    const asked = sent(encodeAll([{ deltaContent: "hi" }, { finishReason: "stop", usage, usageUnsolicited: true }], true))
+    expect(asked.filter((c) => c.usage !== undefined).map((c) => c.choices.length)).toEqual([0])
+    expect(sent(encodeAll([{ deltaContent: "hi" }, { finishReason: "stop" }, { usage }], false)).filter((c) => c.usage !== undefined)).toEqual([])
+    for (const chunk of [...onFinish, ...before, ...silent, ...asked]) expect(validateChunk(chunk)).toEqual([])
+  })
+
   it("ends in an error, not an invented stop, when the backend never finished", () => {
     const outputs = encodeAll([{ deltaContent: "partial" }], false)
     expect(outputs.at(-1)).toMatchObject({ type: "error", error: { _tag: "UpstreamError", code: "invalid_upstream_stream" } })

@@ -23,7 +23,10 @@ import { addToolCallFragment, finishToolCalls, initialToolCallAccumulator, type 
  * and its arguments follow as fragments under the same `index` (indices 0..n-1 in
  * order of starting; the accumulator rule of tool-call-accumulator.ts); exactly one
  * chunk has a `finish_reason`, always a spec value; the usage chunk (`choices: []`)
- * comes only when the client asked for it and the backend reported usage; logprobs
+ * comes only when the client asked for it and the backend reported usage; usage the
+ * upstream sends unasked (GenerateChunk.usageUnsolicited) reaches a client that did not
+ * ask on the chunk it came with (or, if that says nothing, the next one sent, or a last
+ * `choices: []` chunk), once, as it would directly; logprobs
  * and citations travel with their delta; upstream extension fields are forwarded on
  * the next chunk sent. A stream that ends without a finish reason ends in an error,
  * never in an invented `stop`.
@@ -54,6 +57,8 @@ export interface StreamEncoderState {
   readonly phase: "streaming" | "closed"
   readonly choices: readonly EncoderChoice[]
   readonly usage: TokenUsage | undefined
+  /** Usage the upstream sent unasked that a client who did not ask has not been sent yet. */
+  readonly unsolicitedUsagePending: boolean
   readonly systemFingerprint: string | undefined
   readonly serviceTier: string | undefined
   /** Upstream extension fields not yet sent: they go on the next chunk. */
@@ -74,6 +79,7 @@ export function initialStreamEncoderState(
     phase: "streaming",
     choices: [],
     usage: undefined,
+    unsolicitedUsagePending: false,
     systemFingerprint: undefined,
     serviceTier: undefined,
     pendingExtensions: undefined,
@@ -104,7 +110,7 @@ type MutableDelta = { -readonly [K in keyof ChunkDeltaOut]: ChunkDeltaOut[K] }
 
 function encodeChunk(initial: StreamEncoderState, chunk: GenerateChunk): Step {
   let state = initial
-  if (chunk.usage !== undefined) state = { ...state, usage: chunk.usage }
+  if (chunk.usage !== undefined) state = { ...state, usage: chunk.usage, unsolicitedUsagePending: !state.includeUsage && chunk.usageUnsolicited === true }
   if (chunk.systemFingerprint !== undefined && state.systemFingerprint === undefined) state = { ...state, systemFingerprint: chunk.systemFingerprint }
   if (chunk.serviceTier !== undefined && state.serviceTier === undefined) state = { ...state, serviceTier: chunk.serviceTier }
   if (chunk.extensions !== undefined) state = { ...state, pendingExtensions: { ...state.pendingExtensions, ...chunk.extensions } }
@@ -177,7 +183,8 @@ function encodeChunk(initial: StreamEncoderState, chunk: GenerateChunk): Step {
     const last = position === pieces.length - 1
     const [next, out] = chunkOf(state, [{ index, delta: piece.delta, logprobs: piece.logprobs, finish_reason: last ? finishReason : null }])
     state = next
-    outputs.push({ type: "chunk", chunk: out })
+    outputs.push({ type: "chunk", chunk: last ? withUnsolicitedUsage(state, out) : out })
+    if (last) state = { ...state, unsolicitedUsagePending: false }
   }
   return [state, outputs.length === 0 ? NOTHING : outputs]
 }
@@ -201,13 +208,18 @@ function encodeEnd(initial: StreamEncoderState): Step {
   }
   const outputs: StreamEncoderOutput[] = []
   // Usage nobody reported is left out rather than sent as zeros.
-  if ((state.includeUsage && state.usage !== undefined) || state.pendingExtensions !== undefined) {
+  if ((state.includeUsage && state.usage !== undefined) || state.unsolicitedUsagePending || state.pendingExtensions !== undefined) {
     const [next, chunk] = chunkOf(state, [])
     state = next
-    outputs.push({ type: "chunk", chunk: state.includeUsage && state.usage !== undefined ? { ...chunk, usage: usageToOpenAI(state.usage) } : chunk })
+    outputs.push({ type: "chunk", chunk: state.includeUsage && state.usage !== undefined ? { ...chunk, usage: usageToOpenAI(state.usage) } : withUnsolicitedUsage(state, chunk) })
   }
   outputs.push({ type: "done" })
   return [{ ...state, phase: "closed" }, outputs]
+}
+
+/** The chunk with the unsolicited usage not yet sent, if any. */
+function withUnsolicitedUsage(state: StreamEncoderState, chunk: ChatCompletionChunkOut): ChatCompletionChunkOut {
+  return state.unsolicitedUsagePending && state.usage !== undefined ? { ...chunk, usage: usageToOpenAI(state.usage) } : chunk
 }
 
 /** One outgoing chunk; pending extension fields go out on it (never over a field the gateway sets). */

@@ -323,6 +323,12 @@ export interface GenerateChunk extends UpstreamIdentity {
   readonly finishReason?: FinishReason
   readonly rawFinishReason?: string
   readonly usage?: TokenUsage
+  /**
+   * The upstream sent this usage on a chunk with choices (DeepSeek's habit), which it does
+   * whether asked or not, not as the include_usage chunk (`choices: []`) the gateway asks for:
+   * a client that did not ask gets it too, as it would directly.
+   */
+  readonly usageUnsolicited?: true
   /** Repairs made while reading the upstream stream up to this chunk (see Repair). */
   readonly repaired?: readonly Repair[]
   /** Non-OpenAI top-level fields of the upstream chunk, forwarded unchanged (see GenerateResult.extensions). */
