@@ -80,7 +80,8 @@ export const FIDELITY_ANSWERS: Readonly<Record<string, { readonly answer?: Canne
           finish_reason: "stop",
         },
       ],
-      usage: { prompt_tokens: 5, completion_tokens: 4, total_tokens: 9 },
+      // Provider fields a direct client reads in usage (Groq's timing, DeepSeek's cache split).
+      usage: { prompt_tokens: 5, completion_tokens: 4, total_tokens: 9, queue_time: 0.012, prompt_cache_hit_tokens: 2, prompt_cache_miss_tokens: 3 },
     }),
   },
   "fidelity-content-null": {

@@ -193,6 +193,7 @@ describe("fidelity through a real Harper (issue 10 §0)", () => {
     expect(at(rich.body, "citations")).toEqual(at(sent, "citations"))
     expect(at(rich.body, "choices", 0, "message", "annotations")).toEqual(at(sent, "choices", 0, "message", "annotations"))
     expect(at(rich.body, "choices", 0, "logprobs")).toEqual(at(sent, "choices", 0, "logprobs"))
+    expect(at(rich.body, "usage")).toEqual({ prompt_tokens: 5, completion_tokens: 4, total_tokens: 9, prompt_tokens_details: { cached_tokens: 2 }, queue_time: 0.012, prompt_cache_hit_tokens: 2, prompt_cache_miss_tokens: 3 })
     expect(fx.upstream.requests.at(-1)?.body).toMatchObject({ logprobs: true, top_logprobs: 1 })
 
     const refusal = await complete("fidelity-content-null")

@@ -9,14 +9,14 @@ import { createModelsService, type CallSink } from "./models-service.ts"
 /** Retries wait on this clock: no real time passes. */
 const instantClock = { now: () => 0, random: () => 0, sleep: async () => undefined }
 
-function setup(backend: GenerativeBackend & ReturnType<typeof createEchoBackend>) {
+function setup(backend: GenerativeBackend & ReturnType<typeof createEchoBackend>, extraFields: ReadonlySet<string> = new Set(["top_k"])) {
   const rows: ModelCallRecord[] = []
   const started: ModelCallRecord[] = []
   const recorder: CallSink = {
     started: (row) => void started.push(row),
     record: (row) => void rows.push(row),
   }
-  const route: ModelRoute<typeof backend> = { kind: "generative", logicalName: "chat", upstreamModel: "up-1", backend, extraFields: new Set(["top_k"]) }
+  const route: ModelRoute<typeof backend> = { kind: "generative", logicalName: "chat", upstreamModel: "up-1", backend, extraFields }
   const registry = createBackendRegistry(new Map([["chat", route]]), new Map([["chat", { ...route, kind: "embedding" as const }]]), {
     generative: new Map([["up-1", "chat"]]),
     embedding: new Map(),
@@ -128,5 +128,21 @@ describe("the models service", () => {
       ["rejected", 400, false],
       ["rejected", 400, true],
     ])
+  })
+
+  it("lets a backend send parts' cache_control only for a model whose extraFields lists it, whatever the call says", async () => {
+    const cached = { messages: [{ role: "user" as const, content: [{ type: "text" as const, text: "long", cacheControl: { type: "ephemeral" as const } }] }] }
+    for (const [extraFields, expected] of [
+      [new Set(["cache_control"]), true],
+      [new Set<string>(), undefined],
+    ] as const) {
+      const sent: ChatCall[] = []
+      const echo = createEchoBackend()
+      const { service } = setup({ ...echo, generate: async (c, context) => (sent.push(c), echo.generate(c, context)) }, extraFields)
+      // A call claiming the switch itself does not get it from a model that does not allow it.
+      await service.chat({ ...call("chat"), input: cached, forwardCacheControl: true }, meta())
+      await service.chat({ ...call("chat"), input: cached, opts: { model: "chat", passthrough: { logit_bias: {} } } }, meta())
+      expect(sent.map((c) => c.forwardCacheControl)).toEqual([expected, expected])
+    }
   })
 })

@@ -352,9 +352,12 @@ export function createModelsService(registry: BackendRegistry, recorder: CallSin
   /** The call with only the fields a model's policy forwards (its upstream id is set per deployment). */
   const forwardedTo = (call: ChatCall, route: ModelRoute<GenerativeBackend>) => {
     const { passthrough, ...opts } = call.opts
-    if (passthrough === undefined) return { ok: true as const, call }
+    // Parts' cache_control goes upstream by the model's policy only, like an extension field.
+    const { forwardCacheControl: _fromCaller, ...rest } = call
+    const policed: ChatCall = route.extraFields.has("cache_control") ? { ...rest, forwardCacheControl: true } : rest
+    if (passthrough === undefined) return { ok: true as const, call: policed }
     const forwarded = forwardedFields(passthrough, route.extraFields, route.logicalName)
-    return forwarded.ok ? { ok: true as const, call: { ...call, opts: { ...opts, passthrough: forwarded.fields } } } : forwarded
+    return forwarded.ok ? { ok: true as const, call: { ...policed, opts: { ...opts, passthrough: forwarded.fields } } } : forwarded
   }
   /**
    * The models a chat call may be served by: the requested one (a field its policy refuses

@@ -9,6 +9,8 @@ import { DEFAULT_TIMEOUTS } from "./upstream-options.ts"
 
 /** What the hostile upstream did with each request: how many bytes it managed to write before the gateway hung up. */
 const written = new Map<string, number>()
+/** Request bodies the upstream was sent, for the tests that check what went out. */
+const bodies: Record<string, unknown>[] = []
 
 /** Writes `total` bytes in 64 KiB pieces, stopping when the reader hangs up. */
 async function pour(res: ServerResponse, model: string, total: number): Promise<void> {
@@ -76,6 +78,18 @@ const upstream = localUpstream((request, res) => {
       // A provider error object as the body of a 200 (proxies and OpenAI-compatible providers do this).
       res.writeHead(200, { "content-type": "application/json" })
       return res.end(errorBody(model))
+    case "remember-body":
+      bodies.push(request.body)
+      res.writeHead(200, { "content-type": "application/json" })
+      return res.end(JSON.stringify({ id: "c", object: "chat.completion", created: 1, model, choices: [{ index: 0, message: { role: "assistant", content: "ok" }, finish_reason: "stop" }] }))
+    case "deepseek-stream": {
+      // DeepSeek's habit (recorded): usage on the finish chunk, with its cache split, asked or not.
+      res.writeHead(200, { "content-type": "text/event-stream" })
+      const usage = { prompt_tokens: 13, completion_tokens: 1, total_tokens: 14, prompt_tokens_details: { cached_tokens: 0 }, prompt_cache_hit_tokens: 0, prompt_cache_miss_tokens: 13 }
+      const chunk = (delta: Record<string, unknown>, finish: string | null, extra: Record<string, unknown> = {}) =>
+        `data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...extra })}\n\n`
+      return res.end(`${chunk({ role: "assistant", content: "" }, null)}${chunk({ content: "Hi" }, null)}${chunk({ content: "" }, "stop", { usage })}data: [DONE]\n\n`)
+    }
     case "leaky-error":
       res.writeHead(400, { "content-type": "application/json" })
       return res.end(JSON.stringify({ error: { message: "backend vllm-3.gpu.internal (10.2.3.4) said: Authorization: Basic YWRtaW46aHVudGVyMg== is invalid", type: "invalid_request_error" } }))
@@ -97,6 +111,30 @@ const drain = async (model: string, options: Partial<OpenAIBackendOptions>) => {
   )
   return { ...outcome, ms: Date.now() - started }
 }
+
+describe("the openai backend: what works directly works through it", () => {
+  it("sends parts' cache_control only when the call says the model's config forwards it", async () => {
+    bodies.length = 0
+    const cached: ChatCall = {
+      ...call("remember-body"),
+      input: { messages: [{ role: "user", content: [{ type: "text", text: "long document", cacheControl: { type: "ephemeral", ttl: "1h" } }] }] },
+    }
+    await backend().generate({ ...cached, forwardCacheControl: true }, callContext())
+    await backend().generate(cached, callContext())
+    expect(bodies.map((body) => body["messages"])).toEqual([
+      [{ role: "user", content: [{ type: "text", text: "long document", cache_control: { type: "ephemeral", ttl: "1h" } }] }],
+      [{ role: "user", content: [{ type: "text", text: "long document" }] }],
+    ])
+  })
+
+  it("reads usage streamed on the finish chunk as unsolicited, with the provider's fields for the client", async () => {
+    const chunks = await collectChunks(backend().generateStream(call("deepseek-stream", true), callContext()))
+    const withUsage = chunks.filter((chunk) => chunk.usage !== undefined)
+    expect(withUsage.map((chunk) => [chunk.usageUnsolicited, chunk.finishReason, chunk.usage?.extensions])).toEqual([
+      [true, "stop", { prompt_cache_hit_tokens: 0, prompt_cache_miss_tokens: 13 }],
+    ])
+  })
+})
 
 describe("the openai backend against a hostile upstream", () => {
   it("stops reading a non-streamed answer past its limit and answers 502, whatever the upstream keeps sending", async () => {

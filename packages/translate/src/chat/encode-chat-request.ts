@@ -19,7 +19,7 @@ export function encodeChatRequest(call: ChatCall): ChatRequestBody {
   for (const [key, value] of Object.entries(opts.passthrough ?? {})) Object.defineProperty(body, key, { value, enumerable: true, writable: true, configurable: true })
   const request: { -readonly [K in keyof Wire.ChatRequest]: Wire.ChatRequest[K] } = {
     model: opts.model,
-    messages: input.messages.map(messageToOpenAI),
+    messages: input.messages.map((message) => messageToOpenAI(message, { cacheControl: call.forwardCacheControl === true })),
   }
   if (call.stream) request.stream = true
   if (call.includeUsage) request.stream_options = { include_usage: true }

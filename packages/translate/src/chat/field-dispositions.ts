@@ -73,7 +73,7 @@ export const chatRequestFieldDispositions = {
  */
 export const nestedFieldDispositions = {
   "messages[].content[].cache_control": supported(
-    "Anthropic-style prompt-caching breakpoint ({type: ephemeral, ttl?: 5m | 1h}, null accepted) on text, image and file parts: the anthropic backend sends it on the block they become; the other backends' APIs have no such field and are not sent it; on audio and refusal parts it is dropped",
+    "Anthropic-style prompt-caching breakpoint ({type: ephemeral, ttl?: 5m | 1h}, null accepted) on text, image and file parts: the anthropic backend sends it on the block they become; an OpenAI-compatible model whose config lists cache_control in extraFields is sent it on the part as written (some such upstreams honour it); other models are not sent it (accepted and not sent, as their APIs have no such field); on audio and refusal parts it is dropped",
   ),
   "messages[].annotations": ignored("OpenAI returns it on assistant messages; stored histories send it back"),
   "messages[].parsed": ignored("the openai SDK's parse helpers add it to assistant messages; histories send it back"),

@@ -4,7 +4,7 @@ import { usage as usageArbitrary } from "../../test/arbitraries.ts"
 import { specValidator } from "../../test/openapi-validator.ts"
 import { Usage } from "../wire/usage.ts"
 import { Schema } from "effect"
-import { usageFromOpenAI, usageToOpenAI } from "./map-usage.ts"
+import { usageFromGroq, usageFromOpenAI, usageToOpenAI } from "./map-usage.ts"
 
 const decode = Schema.decodeUnknownSync(Usage)
 const validateResponse = specValidator("CreateChatCompletionResponse")
@@ -36,7 +36,7 @@ describe("usage both ways (issue 10 §2)", () => {
 
   it("reads DeepSeek's cache hit/miss spelling into the same fields", () => {
     const wire = { prompt_tokens: 339, completion_tokens: 92, total_tokens: 431, prompt_cache_hit_tokens: 320, prompt_cache_miss_tokens: 19 }
-    expect(usageFromOpenAI(decode(wire))).toEqual({ promptTokens: 339, completionTokens: 92, totalTokens: 431, cachedTokens: 320, cacheMissTokens: 19, raw: wire })
+    expect(usageFromOpenAI(decode(wire))).toEqual({ promptTokens: 339, completionTokens: 92, totalTokens: 431, cachedTokens: 320, cacheMissTokens: 19, raw: wire, extensions: { prompt_cache_hit_tokens: 320, prompt_cache_miss_tokens: 19 } })
   })
 
   it("reads Moonshot's root-level cached_tokens", () => {
@@ -63,6 +63,32 @@ describe("usage both ways (issue 10 §2)", () => {
     const wire = { prompt_tokens: 5, completion_tokens: null, total_tokens: null, prompt_tokens_details: null, completion_tokens_details: { reasoning_tokens: null } }
     const usage = usageFromOpenAI(decode(wire))
     expect(usage).toEqual({ promptTokens: 5, raw: wire })
+  })
+
+  it("passes provider usage fields on to an OpenAI client, beside the official details they map to, spec-valid", () => {
+    const groq = { prompt_tokens: 20, completion_tokens: 5, total_tokens: 25, queue_time: 0.01, prompt_time: 0.002, completion_time: 0.03, total_time: 0.042 }
+    const deepseek = { prompt_tokens: 339, completion_tokens: 92, total_tokens: 431, prompt_cache_hit_tokens: 320, prompt_cache_miss_tokens: 19 }
+    const xai = { prompt_tokens: 37, completion_tokens: 530, total_tokens: 800, num_sources_used: 2, cost_in_usd_ticks: 158_000 }
+    const moonshot = { prompt_tokens: 100, completion_tokens: 5, total_tokens: 105, cached_tokens: 64 }
+    expect(usageToOpenAI(usageFromGroq(decode(groq)))).toEqual(groq)
+    expect(usageToOpenAI(usageFromOpenAI(decode(deepseek)))).toEqual({ ...deepseek, prompt_tokens_details: { cached_tokens: 320 } })
+    expect(usageToOpenAI(usageFromOpenAI(decode(xai)))).toEqual(xai)
+    expect(usageToOpenAI(usageFromOpenAI(decode(moonshot)))).toEqual({ ...moonshot, prompt_tokens_details: { cached_tokens: 64 } })
+    for (const wire of [groq, deepseek, xai, moonshot]) {
+      const usage = usageToOpenAI(usageFromOpenAI(decode(wire)))
+      expect(validateResponse({ id: "x", object: "chat.completion", created: 1, model: "m", choices: [], usage })).toEqual([])
+    }
+  })
+
+  it("passes no untrusted count, official or provider's, and no nested structure", () => {
+    const wire = { prompt_tokens: -5, completion_tokens: 2, total_tokens: 7, prompt_cache_hit_tokens: 1e20, queue_time: 0.5, debug: { trace: [1, 2] } }
+    const out = usageToOpenAI(usageFromOpenAI(decode(wire)))
+    expect(out).toEqual({ prompt_tokens: 0, completion_tokens: 2, total_tokens: 2, queue_time: 0.5 })
+  })
+
+  it("an official field is the gateway's even when a provider object names it too", () => {
+    const usage = usageToOpenAI({ promptTokens: 3, completionTokens: 1, extensions: { prompt_tokens: 999, prompt_tokens_details: 5, queue_time: 1 } })
+    expect(usage).toEqual({ prompt_tokens: 3, completion_tokens: 1, total_tokens: 4, queue_time: 1 })
   })
 
   it("round-trips every detail and always emits valid spec usage", () => {

@@ -1,12 +1,13 @@
 import type { TokenUsage } from "../model/types.ts"
 import type { Usage, UsageOut } from "../wire/usage.ts"
 import { usageCounts } from "../model/usage-counts.ts"
+import { isOfficialUsageKey, usageExtensions } from "./usage-extensions.ts"
 
 /**
  * Wire usage to TokenUsage; a count the upstream did not give stays absent (not 0), and
  * one that is no count (see token-count.ts) is left out and named in `untrusted`.
  * Official spellings win over provider ones when both are present. `raw` is the object
- * as the upstream sent it.
+ * as the upstream sent it; its provider fields, sanitised, are `extensions`.
  */
 export function usageFromOpenAI(usage: Usage): TokenUsage {
   const counts = usageCounts()
@@ -27,7 +28,9 @@ export function usageFromOpenAI(usage: Usage): TokenUsage {
   counts.read("acceptedPredictionTokens", completion["accepted_prediction_tokens"])
   counts.read("rejectedPredictionTokens", completion["rejected_prediction_tokens"])
   counts.read("sourcesUsed", usage.num_sources_used)
-  return counts.done(usage)
+  const unified = counts.done(usage)
+  const extensions = usageExtensions(usage)
+  return extensions === undefined ? unified : { ...unified, extensions }
 }
 
 /** A details object read loosely: any other shape there has no counts. */
@@ -42,11 +45,19 @@ export function usageFromGroq(usage: Usage & { readonly total_time?: unknown }):
   return typeof seconds === "number" && Number.isFinite(seconds) && seconds >= 0 ? { ...unified, latencyMs: seconds * 1000 } : unified
 }
 
-/** TokenUsage to wire usage. The total is the upstream's when known (xAI counts reasoning outside prompt + completion). */
+/**
+ * TokenUsage to wire usage. The total is the upstream's when known (xAI counts reasoning
+ * outside prompt + completion). The provider's own fields go out beside the official ones,
+ * as a direct client reads them (extra properties are spec-valid), never over one.
+ */
 export function usageToOpenAI(usage: TokenUsage): UsageOut {
   const prompt = usage.promptTokens ?? 0
   const completion = usage.completionTokens ?? 0
-  let out: UsageOut = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: usage.totalTokens ?? prompt + completion }
+  const provider: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(usage.extensions ?? {})) {
+    if (!isOfficialUsageKey(key)) Object.defineProperty(provider, key, { value, enumerable: true, writable: true, configurable: true })
+  }
+  let out: UsageOut = Object.assign(provider, { prompt_tokens: prompt, completion_tokens: completion, total_tokens: usage.totalTokens ?? prompt + completion })
   const promptDetails = defined({
     cached_tokens: usage.cachedTokens,
     audio_tokens: usage.promptAudioTokens,

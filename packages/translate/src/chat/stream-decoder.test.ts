@@ -95,6 +95,23 @@ describe("the stream decoder (upstream OpenAI-compatible chunks -> internal chun
         }
       }
       expect(sent).toBeGreaterThan(0)
+
+      // A client that did not ask for usage gets what it would get directly: usage the upstream put on a
+      // chunk with choices (its own habit, DeepSeek's), not the include_usage chunk (choices: []) the gateway asked for.
+      const unasked = recorded.filter((chunk) => chunk.usage != null && (chunk.choices?.length ?? 0) > 0).at(-1)?.usage
+      let quiet = initialStreamEncoderState({ id: "chatcmpl-replay", created: 1_770_000_000, model: "replayed" }, false)
+      const received: unknown[] = []
+      for (const event of [...chunks.map((chunk) => ({ type: "chunk" as const, chunk })), { type: "end" as const }]) {
+        const [next, outputs] = encodeStreamEvent(quiet, event)
+        quiet = next
+        for (const output of outputs) {
+          if (output.type !== "chunk") continue
+          const wire = JSON.parse(JSON.stringify(output.chunk))
+          expect(validateChunk(wire)).toEqual([])
+          if (wire.usage !== undefined) received.push(wire.usage)
+        }
+      }
+      expect(received).toEqual(unasked === undefined ? [] : [unasked])
     })
   }
 

@@ -148,8 +148,10 @@ function decodeChunk(initial: StreamDecoderState, chunk: ChatCompletionChunk): S
   if (chunk.system_fingerprint != null) base.systemFingerprint = chunk.system_fingerprint
   if (chunk.service_tier != null) base.serviceTier = chunk.service_tier
   const groqUsage = chunk.x_groq?.usage
-  if (chunk.usage != null) base.usage = usageFromOpenAI(chunk.usage)
-  else if (groqUsage != null) base.usage = usageFromGroq(groqUsage)
+  if (chunk.usage != null) {
+    base.usage = usageFromOpenAI(chunk.usage)
+    if ((chunk.choices?.length ?? 0) > 0) base.usageUnsolicited = true
+  } else if (groqUsage != null) base.usage = usageFromGroq(groqUsage)
   const extensions = readUpstreamExtensions(chunk)
   if (extensions !== undefined) base.extensions = extensions
 

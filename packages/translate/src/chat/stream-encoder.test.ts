@@ -55,6 +55,23 @@ function readBack(bytes: Uint8Array, cuts: readonly number[]): GenerateResult | 
 }
 
 /**
+ * `message.content` per choice as the openai SDK's stream helper accumulates it
+ * (ChatCompletionStream): every `delta.content` that is not null or missing is appended
+ * to what it has (`""` when nothing yet); null when no chunk carried content.
+ */
+function sdkAccumulatedContent(sent: readonly ChatCompletionChunkOut[]): ReadonlyMap<number, string | null> {
+  const content = new Map<number, string | null>()
+  for (const chunk of sent) {
+    for (const choice of chunk.choices) {
+      const text: unknown = Reflect.get(choice.delta, "content")
+      const had = content.get(choice.index) ?? null
+      content.set(choice.index, text === null || text === undefined ? had : (had ?? "") + String(text))
+    }
+  }
+  return content
+}
+
+/**
  * The same stream as a provider that omits tool-call `index` would send it (several
  * local servers do, sending one call after another): undefined when the stream's calls
  * interleave, since then only the index tells them apart.
@@ -132,6 +149,10 @@ describe("the stream encoder (internal chunks -> OpenAI chunks)", () => {
           expect(own.slice(1).every((c) => c.choices[0]?.delta.role === undefined)).toBe(true)
           expect(own.filter((c) => c.choices[0]?.finish_reason !== null).length).toBe(1)
         }
+        // The SDK's accumulated message says what the non-streamed one does: null content for tool-only and refusal-only answers.
+        const accumulated = sdkAccumulatedContent(sent)
+        const expected = resultAfterWire(result)
+        for (const choice of [{ index: 0, content: expected.content }, ...(expected.additionalChoices ?? [])]) expect(accumulated.get(choice.index)).toBe(choice.content)
         const usageChunks = sent.filter((c) => c.choices.length === 0)
         expect(usageChunks.length).toBe(includeUsage && result.usage !== undefined ? 1 : 0)
         if (usageChunks.length > 0) expect(sent.at(-1)?.usage).toBeDefined()
@@ -152,6 +173,37 @@ describe("the stream encoder (internal chunks -> OpenAI chunks)", () => {
       }),
       { numRuns: 300 },
     )
+  })
+
+  it("leaves content null for a tool-only and a refusal-only stream, as the openai SDK accumulates it", () => {
+    const toolOnly = encodeAll([{ deltaToolCalls: [{ index: 0, id: "call_1", name: "f", argumentsDelta: "{}" }] }, { finishReason: "tool_calls" }], false)
+    const refusalOnly = encodeAll([{}, { deltaRefusal: "I can't." }, { finishReason: "stop" }], false)
+    const empty = encodeAll([{}, { finishReason: "stop" }], false)
+    const sent = (outputs: readonly StreamEncoderOutput[]) => outputs.flatMap((o) => (o.type === "chunk" ? [JSON.parse(JSON.stringify(o.chunk))] : []))
+    expect(sdkAccumulatedContent(sent(toolOnly)).get(0)).toBeNull()
+    expect(sdkAccumulatedContent(sent(refusalOnly)).get(0)).toBeNull()
+    // An answer with nothing at all is "" as the non-streamed answer has it.
+    expect(sdkAccumulatedContent(sent(empty)).get(0)).toBe("")
+    for (const chunk of [...sent(toolOnly), ...sent(refusalOnly), ...sent(empty)]) expect(validateChunk(chunk)).toEqual([])
+  })
+
+  it("passes usage the upstream sent unasked to a client that did not ask, once, on the chunk it came with or last", () => {
+    const usage = { promptTokens: 3, completionTokens: 2, totalTokens: 5, extensions: { prompt_cache_hit_tokens: 3 } }
+    const wire = { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5, prompt_tokens_details: { cached_tokens: 3 }, prompt_cache_hit_tokens: 3 }
+    const sent = (outputs: readonly StreamEncoderOutput[]) => outputs.flatMap((o) => (o.type === "chunk" ? [JSON.parse(JSON.stringify(o.chunk))] : []))
+    const onFinish = sent(encodeAll([{ deltaContent: "hi" }, { finishReason: "stop", usage: { ...usage, cachedTokens: 3 }, usageUnsolicited: true }], false))
+    expect(onFinish.filter((c) => c.usage !== undefined).map((c) => [c.choices[0]?.finish_reason, c.usage])).toEqual([["stop", wire]])
+    // On a chunk that says nothing: the next chunk sent carries it, or a last one after the finish.
+    const before = sent(encodeAll([{ deltaContent: "hi" }, { usage: { ...usage, cachedTokens: 3 }, usageUnsolicited: true }, { finishReason: "stop" }], false))
+    expect(before.filter((c) => c.usage !== undefined).map((c) => [c.choices[0]?.finish_reason, c.usage])).toEqual([["stop", wire]])
+    const silent = sent(encodeAll([{ deltaContent: "hi" }, { finishReason: "stop" }, { usage: { ...usage, cachedTokens: 3 }, usageUnsolicited: true }], false))
+    expect(silent.at(-1)).toMatchObject({ choices: [], usage: wire })
+    expect(silent.filter((c) => c.usage !== undefined).length).toBe(1)
+    // A client that asked gets it once, on the usage chunk; include_usage's own chunk is not sent unasked.
+    const asked = sent(encodeAll([{ deltaContent: "hi" }, { finishReason: "stop", usage, usageUnsolicited: true }], true))
+    expect(asked.filter((c) => c.usage !== undefined).map((c) => c.choices.length)).toEqual([0])
+    expect(sent(encodeAll([{ deltaContent: "hi" }, { finishReason: "stop" }, { usage }], false)).filter((c) => c.usage !== undefined)).toEqual([])
+    for (const chunk of [...onFinish, ...before, ...silent, ...asked]) expect(validateChunk(chunk)).toEqual([])
   })
 
   it("ends in an error, not an invented stop, when the backend never finished", () => {

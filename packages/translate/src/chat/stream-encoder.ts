@@ -16,12 +16,17 @@ import { addToolCallFragment, finishToolCalls, initialToolCallAccumulator, type 
  * The server-side stream reducer: internal GenerateChunks in, OpenAI chunks out.
  * Guarantees what strict clients check (the OpenAI SDK's `.stream()` helper,
  * LangChain, the AI SDK), per choice (n > 1, by index): the first chunk of a choice
- * carries `role: "assistant"`; `id`, `created` and `model` never change; each tool call
+ * carries `role: "assistant"` (with `content: null` when it has nothing else: content
+ * stays null until text comes, and a choice that said nothing ends with `""`, as the
+ * non-streamed answer has it); `id`, `created` and `model` never change; each tool call
  * is announced once as `{index, id, type: "function", function: {name, arguments: ""}}`
  * and its arguments follow as fragments under the same `index` (indices 0..n-1 in
  * order of starting; the accumulator rule of tool-call-accumulator.ts); exactly one
  * chunk has a `finish_reason`, always a spec value; the usage chunk (`choices: []`)
- * comes only when the client asked for it and the backend reported usage; logprobs
+ * comes only when the client asked for it and the backend reported usage; usage the
+ * upstream sends unasked (GenerateChunk.usageUnsolicited) reaches a client that did not
+ * ask on the chunk it came with (or, if that says nothing, the next one sent, or a last
+ * `choices: []` chunk), once, as it would directly; logprobs
  * and citations travel with their delta; upstream extension fields are forwarded on
  * the next chunk sent. A stream that ends without a finish reason ends in an error,
  * never in an invented `stop`.
@@ -41,6 +46,8 @@ interface EncoderChoice {
   readonly roleSent: boolean
   readonly finished: boolean
   readonly toolCalls: ToolCallAccumulator
+  /** What the choice said so far, for its content at the end: text, or tool calls or a refusal (then content stays null). */
+  readonly said: "nothing" | "text" | "silent"
 }
 
 export interface StreamEncoderState {
@@ -50,6 +57,8 @@ export interface StreamEncoderState {
   readonly phase: "streaming" | "closed"
   readonly choices: readonly EncoderChoice[]
   readonly usage: TokenUsage | undefined
+  /** Usage the upstream sent unasked that a client who did not ask has not been sent yet. */
+  readonly unsolicitedUsagePending: boolean
   readonly systemFingerprint: string | undefined
   readonly serviceTier: string | undefined
   /** Upstream extension fields not yet sent: they go on the next chunk. */
@@ -70,6 +79,7 @@ export function initialStreamEncoderState(
     phase: "streaming",
     choices: [],
     usage: undefined,
+    unsolicitedUsagePending: false,
     systemFingerprint: undefined,
     serviceTier: undefined,
     pendingExtensions: undefined,
@@ -100,7 +110,7 @@ type MutableDelta = { -readonly [K in keyof ChunkDeltaOut]: ChunkDeltaOut[K] }
 
 function encodeChunk(initial: StreamEncoderState, chunk: GenerateChunk): Step {
   let state = initial
-  if (chunk.usage !== undefined) state = { ...state, usage: chunk.usage }
+  if (chunk.usage !== undefined) state = { ...state, usage: chunk.usage, unsolicitedUsagePending: !state.includeUsage && chunk.usageUnsolicited === true }
   if (chunk.systemFingerprint !== undefined && state.systemFingerprint === undefined) state = { ...state, systemFingerprint: chunk.systemFingerprint }
   if (chunk.serviceTier !== undefined && state.serviceTier === undefined) state = { ...state, serviceTier: chunk.serviceTier }
   if (chunk.extensions !== undefined) state = { ...state, pendingExtensions: { ...state.pendingExtensions, ...chunk.extensions } }
@@ -119,7 +129,7 @@ function encodeChunk(initial: StreamEncoderState, chunk: GenerateChunk): Step {
   if (!hasDelta && chunk.finishReason === undefined && (known !== undefined || state.choices.length > 0)) return [state, NOTHING]
   if (known?.finished === true) return protocolError(state, "the backend sent output after its finish reason")
   if (known === undefined && (state.choices.length >= MAX_CHOICES || !Number.isInteger(index) || index < 0)) return protocolError(state, `unexpected choice index ${index}`)
-  let choice: EncoderChoice = known ?? { index, roleSent: false, finished: false, toolCalls: initialToolCallAccumulator(state.limits) }
+  let choice: EncoderChoice = known ?? { index, roleSent: false, finished: false, toolCalls: initialToolCallAccumulator(state.limits), said: "nothing" }
 
   const pieces: { delta: ChunkDeltaOut; logprobs: LogprobsOut | null }[] = []
   let delta: MutableDelta = {}
@@ -157,7 +167,12 @@ function encodeChunk(initial: StreamEncoderState, chunk: GenerateChunk): Step {
     delta.tool_calls = [fragment]
   }
   const finishReason: FinishReasonOut | null = chunk.finishReason === undefined ? null : finishReasonToOpenAI(chunk.finishReason, chunk.rawFinishReason)
-  if (finishReason === null && delta.role !== undefined && !hasContent(delta)) delta.content = ""
+  choice = { ...choice, said: saidAfter(choice.said, chunk) }
+  // Content stays null until text comes, as OpenAI's role chunk before tool calls has it: the openai
+  // SDK's stream helper turns any "" into content "" where the non-streamed answer says null. A choice
+  // that said nothing at all ends with "", as the non-streamed answer has it.
+  if (finishReason === null && delta.role !== undefined && !hasContent(delta)) delta.content = null
+  if (finishReason !== null && choice.said === "nothing" && delta.content === undefined) delta.content = ""
   if (hasContent(delta) || delta.role !== undefined || finishReason !== null || logprobs !== null) pieces.push({ delta, logprobs })
 
   const finalChoice = choice
@@ -168,9 +183,16 @@ function encodeChunk(initial: StreamEncoderState, chunk: GenerateChunk): Step {
     const last = position === pieces.length - 1
     const [next, out] = chunkOf(state, [{ index, delta: piece.delta, logprobs: piece.logprobs, finish_reason: last ? finishReason : null }])
     state = next
-    outputs.push({ type: "chunk", chunk: out })
+    outputs.push({ type: "chunk", chunk: last ? withUnsolicitedUsage(state, out) : out })
+    if (last) state = { ...state, unsolicitedUsagePending: false }
   }
   return [state, outputs.length === 0 ? NOTHING : outputs]
+}
+
+/** Text makes the content a string; tool calls or a refusal without text keep it null (the collect rule of collect-generate-result.ts). */
+function saidAfter(said: EncoderChoice["said"], chunk: GenerateChunk): EncoderChoice["said"] {
+  if (said === "text" || nonEmpty(chunk.deltaContent)) return "text"
+  return nonEmpty(chunk.deltaRefusal) || (chunk.deltaToolCalls?.length ?? 0) > 0 ? "silent" : said
 }
 
 function toWireFragment(event: ToolCallEvent): ToolCallDeltaOut {
@@ -186,13 +208,18 @@ function encodeEnd(initial: StreamEncoderState): Step {
   }
   const outputs: StreamEncoderOutput[] = []
   // Usage nobody reported is left out rather than sent as zeros.
-  if ((state.includeUsage && state.usage !== undefined) || state.pendingExtensions !== undefined) {
+  if ((state.includeUsage && state.usage !== undefined) || state.unsolicitedUsagePending || state.pendingExtensions !== undefined) {
     const [next, chunk] = chunkOf(state, [])
     state = next
-    outputs.push({ type: "chunk", chunk: state.includeUsage && state.usage !== undefined ? { ...chunk, usage: usageToOpenAI(state.usage) } : chunk })
+    outputs.push({ type: "chunk", chunk: state.includeUsage && state.usage !== undefined ? { ...chunk, usage: usageToOpenAI(state.usage) } : withUnsolicitedUsage(state, chunk) })
   }
   outputs.push({ type: "done" })
   return [{ ...state, phase: "closed" }, outputs]
+}
+
+/** The chunk with the unsolicited usage not yet sent, if any. */
+function withUnsolicitedUsage(state: StreamEncoderState, chunk: ChatCompletionChunkOut): ChatCompletionChunkOut {
+  return state.unsolicitedUsagePending && state.usage !== undefined ? { ...chunk, usage: usageToOpenAI(state.usage) } : chunk
 }
 
 /** One outgoing chunk; pending extension fields go out on it (never over a field the gateway sets). */

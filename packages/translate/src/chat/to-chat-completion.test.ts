@@ -74,7 +74,12 @@ describe("toChatCompletion / fromChatCompletion", () => {
       cacheMissTokens: 19,
       reasoningTokens: 48,
       raw: body.usage,
+      extensions: { prompt_cache_hit_tokens: 320, prompt_cache_miss_tokens: 19 },
     })
+    // A DeepSeek client reads its cache split where DeepSeek puts it, through the gateway too.
+    const out = outcome.ok ? toChatCompletion(outcome.value, { id: "chatcmpl-1", created: 1, model: "deepseek-chat" }) : undefined
+    expect(out?.usage).toEqual(body.usage)
+    expect(validate(out)).toEqual([])
   })
 
   it("treats an answer without a choice as an upstream error", () => {

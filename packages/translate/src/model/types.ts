@@ -208,10 +208,21 @@ export interface TokenUsage {
    * every figure was trusted.
    */
   readonly untrusted?: readonly UsageCount[]
+  /**
+   * An OpenAI-protocol upstream's own usage fields beyond the official ones (Groq's
+   * `queue_time`, DeepSeek's `prompt_cache_hit_tokens`, xAI's `cost_in_usd_ticks`, …),
+   * sanitised where they entered (usage-extensions.ts), for a client on the same
+   * protocol: a direct client reads them there. Absent when there were none.
+   */
+  readonly extensions?: Readonly<Record<string, UsageExtension>>
 }
 
+/** A provider usage field the gateway passes on: a JSON scalar, or a flat object of scalars. */
+export type UsageScalar = string | number | boolean
+export type UsageExtension = UsageScalar | Readonly<Record<string, UsageScalar>>
+
 /** TokenUsage's count fields. */
-export type UsageCount = Exclude<keyof TokenUsage, "raw" | "untrusted">
+export type UsageCount = Exclude<keyof TokenUsage, "raw" | "untrusted" | "extensions">
 
 /** What the upstream called its completion. */
 export interface UpstreamIdentity {
@@ -318,6 +329,12 @@ export interface GenerateChunk extends UpstreamIdentity {
   readonly finishReason?: FinishReason
   readonly rawFinishReason?: string
   readonly usage?: TokenUsage
+  /**
+   * The upstream sent this usage on a chunk with choices (DeepSeek's habit), which it does
+   * whether asked or not, not as the include_usage chunk (`choices: []`) the gateway asks for:
+   * a client that did not ask gets it too, as it would directly.
+   */
+  readonly usageUnsolicited?: true
   /** Repairs made while reading the upstream stream up to this chunk (see Repair). */
   readonly repaired?: readonly Repair[]
   /** Non-OpenAI top-level fields of the upstream chunk, forwarded unchanged (see GenerateResult.extensions). */

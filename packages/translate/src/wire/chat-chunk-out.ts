@@ -11,7 +11,8 @@ export interface ToolCallDeltaOut {
 
 export interface ChunkDeltaOut {
   readonly role?: "assistant"
-  readonly content?: string
+  /** Null on a role chunk sent before anything is known, as OpenAI sends it before tool calls. */
+  readonly content?: string | null
   readonly refusal?: string
   /** Provider extension (DeepSeek, xAI), sent only when the backend streams reasoning. */
   readonly reasoning_content?: string

@@ -16,7 +16,8 @@ const JsonObject = Schema.Record(Schema.String, Schema.Unknown)
 /**
  * Anthropic-style prompt caching hints other SDKs (LiteLLM's, Anthropic's own habits) put
  * on content parts (see `nestedFieldDispositions`): kept for the anthropic backend,
- * which sends them on as the block's `cache_control`; no other backend's API has them.
+ * which sends them on as the block's `cache_control`, and for an OpenAI-compatible model
+ * whose config lists `cache_control` in `extraFields`, which is sent them on the part.
  */
 export const CacheControlWire = Schema.Struct({
   type: Schema.Literal("ephemeral"),
