@@ -1,42 +1,14 @@
 import { spawnSync } from "node:child_process"
 import { createServer } from "node:http"
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { afterEach, expect, it } from "vitest"
-import { startHarper, type HarperInstance } from "../dev/harper-process.ts"
+import { expect, it } from "vitest"
+import type { HarperInstance } from "../dev/harper-process.ts"
+import { ownHarpers } from "./own-harpers.ts"
 import { listenOnLoopback } from "../../models/test/listen-loopback.ts"
 
 const admin = { username: "admin", password: "durability-pw" }
-const basic = `Basic ${Buffer.from(`${admin.username}:${admin.password}`).toString("base64")}`
-const cleanups: (() => Promise<void>)[] = []
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-}, 60_000)
-
-function newRoot(): string {
-  const root = mkdtempSync(join(tmpdir(), "harper-gateway-durability-"))
-  cleanups.push(async () => rmSync(root, { recursive: true, force: true }))
-  return root
-}
-
-async function start(options: Parameters<typeof startHarper>[0]): Promise<HarperInstance> {
-  const harper = await startHarper(options)
-  cleanups.push(() => harper.stop())
-  return harper
-}
-
-async function sql(harper: HarperInstance, query: string): Promise<Record<string, unknown>[]> {
-  const response = await fetch(harper.operationsUrl, {
-    method: "POST",
-    headers: { authorization: basic, "content-type": "application/json" },
-    body: JSON.stringify({ operation: "sql", sql: query }),
-  })
-  const rows: unknown = await response.json()
-  if (!Array.isArray(rows)) throw new Error(`sql failed: ${JSON.stringify(rows)}`)
-  return rows.filter((row): row is Record<string, unknown> => typeof row === "object" && row !== null)
-}
+const { basic, newRoot, start, sql, afterTest } = ownHarpers({ admin, folderPrefix: "harper-gateway-durability-" })
 
 async function countRows(harper: HarperInstance, where = ""): Promise<number> {
   const [row] = await sql(harper, `SELECT COUNT(*) AS n FROM gateway.hdb_model_calls ${where}`)
@@ -220,7 +192,7 @@ async function hangingUpstream() {
       request.resume()
     }),
   )
-  cleanups.push(() => hanging.close())
+  afterTest(() => hanging.close())
   const hang = { backend: "openai", baseUrl: `${hanging.url}/v1`, apiKey: "sk-test-hanging", model: "never-answers", timeouts: { firstByteMs: 600_000, idleMs: 600_000 } }
   return { hang, received: () => count }
 }

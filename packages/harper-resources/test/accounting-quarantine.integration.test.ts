@@ -1,38 +1,14 @@
 import { createServer } from "node:http"
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { afterEach, expect, it } from "vitest"
-import { startHarper, type HarperInstance } from "../dev/harper-process.ts"
+import { expect, it } from "vitest"
+import type { HarperInstance } from "../dev/harper-process.ts"
+import { ownHarpers } from "./own-harpers.ts"
 import { listenOnLoopback } from "../../models/test/listen-loopback.ts"
 import { testRow } from "../../models/test/test-row.ts"
 
 const admin = { username: "admin", password: "quarantine-pw" }
-const basic = `Basic ${Buffer.from(`${admin.username}:${admin.password}`).toString("base64")}`
-const cleanups: (() => Promise<void>)[] = []
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-}, 60_000)
-
-function newRoot(): string {
-  const root = mkdtempSync(join(tmpdir(), "harper-gateway-quarantine-"))
-  cleanups.push(async () => rmSync(root, { recursive: true, force: true }))
-  return root
-}
-
-async function start(options: Parameters<typeof startHarper>[0]): Promise<HarperInstance> {
-  const harper = await startHarper(options)
-  cleanups.push(() => harper.stop())
-  return harper
-}
-
-async function sql(harper: HarperInstance, query: string): Promise<Record<string, unknown>[]> {
-  const response = await fetch(harper.operationsUrl, { method: "POST", headers: { authorization: basic, "content-type": "application/json" }, body: JSON.stringify({ operation: "sql", sql: query }) })
-  const rows: unknown = await response.json()
-  if (!Array.isArray(rows)) throw new Error(`sql failed: ${JSON.stringify(rows)}`)
-  return rows.filter((row): row is Record<string, unknown> => typeof row === "object" && row !== null)
-}
+const { basic, newRoot, start, sql, afterTest } = ownHarpers({ admin, folderPrefix: "harper-gateway-quarantine-" })
 
 /**
  * Polls the query until its rows satisfy `done` (or the time is up); returns the last rows
@@ -60,7 +36,7 @@ async function hugeUsageUpstream(): Promise<string> {
     })
   })
   const listening = await listenOnLoopback(server)
-  cleanups.push(() => listening.close())
+  afterTest(() => listening.close())
   return listening.url
 }
 
