@@ -31,12 +31,6 @@ export function recordReader(table: TableLike): (id: string) => unknown {
   return typeof get === "function" ? (id) => Reflect.apply(get, store, [id]) : (id) => table.get(id)
 }
 
-/** Puts a batch in one shared context, so Harper commits it as one transaction. */
-export async function writeBatch(table: TableLike, rows: readonly ModelCallRecord[]): Promise<void> {
-  const context = {}
-  await Promise.all(rows.map((row) => table.put({ ...row }, context)))
-}
-
 /**
  * Sets aside a row hdb_model_calls cannot take in gateway_quarantine, under its own id (so
  * doing it again changes nothing), and alerts in the log. Should even that put fail, the
