@@ -147,7 +147,8 @@ describe("the gateway in a real Harper, against a replaying upstream", () => {
       expect(validateError(last)).toEqual([])
       expect(last.error.code, model).toBe(code)
       expect(frames.length).toBeGreaterThan(2)
-      if (model === "stalls") expect(Date.now() - started).toBeLessThan(5_000)
+      // Stopped by its 300 ms idle clock, not the 1 min default or the total deadline; the margin is for a loaded 2-core machine (5.2 s was seen there).
+      if (model === "stalls") expect(Date.now() - started).toBeLessThan(20_000)
     }
     await new Promise((r) => setTimeout(r, 300))
     const rows = await fx.sql("SELECT logicalModel, outcome, errorCode FROM gateway.hdb_model_calls WHERE logicalModel = 'stalls' OR logicalModel = 'cuts'")
