@@ -10,7 +10,6 @@ import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { buildRegistry, createModelsService } from "../../models/src/index.ts"
 import { listenOnLoopback } from "../../models/test/listen-loopback.ts"
-import { openStream } from "../../harper-resources/src/http/sse-stream.ts"
 import { newIdentity, sseBody } from "../../harper-resources/src/http/chat-completions.ts"
 import { recordedDir } from "../../translate/test/shared-dir.ts"
 
@@ -30,10 +29,9 @@ const service = createModelsService(registry, { started: () => undefined, record
 const call = { input: { messages: [{ role: "user" as const, content: "Invent a holiday" }] }, opts: { model: "m" }, stream: true, includeUsage: true }
 
 async function once(): Promise<number> {
-  const { chunks } = service.chatStream(call, { tenant: "t", user: "u", endpoint: "chat.completions", signal: new AbortController().signal })
-  const { first, iterator } = await openStream(chunks)
+  const { first, rest } = await service.openChatStream(call, { tenant: "t", user: "u", endpoint: "chat.completions", signal: new AbortController().signal })
   let bytes = 0
-  for await (const text of sseBody(first, iterator, newIdentity("gpt-4.1-nano"), true)) bytes += text.length
+  for await (const text of sseBody(first, rest, newIdentity("gpt-4.1-nano"), true)) bytes += text.length
   return bytes
 }
 

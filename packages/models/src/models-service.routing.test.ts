@@ -1,5 +1,6 @@
 import { GatewayFailure, fromUpstreamError, type ChatCall, type GatewayError, type GenerateChunk, type GenerateResult } from "@harper-gateway/translate"
 import { describe, expect, it } from "vitest"
+import { streamedChunks } from "./call/opened-stream.ts"
 import type { ModelCallRecord } from "./accounting/model-call-record.ts"
 import type { Admission, Limiter } from "./admission.ts"
 import type { EmbeddingBackend, GenerativeBackend } from "./backend.ts"
@@ -72,7 +73,7 @@ function setup(models: Record<string, ModelSpec>, limiter?: Limiter, price: (tok
   )
   return { service, rows, journalled, sleeps }
 }
-const meta = (): CallMeta & { headers: Record<string, string> } => ({ tenant: "t", user: "u", endpoint: "chat.completions", signal: new AbortController().signal, headers: {} })
+const meta = (): CallMeta => ({ tenant: "t", user: "u", endpoint: "chat.completions", signal: new AbortController().signal })
 const chat = (model: string, stream = false, passthrough?: Record<string, unknown>): ChatCall => ({
   input: { messages: [{ role: "user", content: "hi" }] },
   opts: { model, ...(passthrough === undefined ? {} : { passthrough }) },
@@ -113,7 +114,7 @@ describe("routing through the models service", () => {
     expect(journalled.map((r) => r.id)).toEqual(rows.map((r) => r.id))
     // Only the answering attempt had usage: the tenant pays for it, and nothing for the failures.
     expect(rows.map((r) => r.cost_usd)).toEqual([null, null, 0.02])
-    expect(m.headers["x-gateway-attempts"]).toBe("primary/0=502:upstream_error, primary/0=502:upstream_error, backup/eu=200")
+    expect(answered.headers["x-gateway-attempts"]).toBe("primary/0=502:upstream_error, primary/0=502:upstream_error, backup/eu=200")
   })
 
   it("guards against fallback cycles: a → b → a tries each once (no retries here)", async () => {
@@ -150,11 +151,12 @@ describe("routing through the models service", () => {
   it("streams: a failure before the first chunk is retried, and the stream's route becomes the deployment that answered", async () => {
     const flaky = fakeBackend("flaky", [upstream(429, { "retry-after-ms": "40" }), "ok"])
     const { service, rows, sleeps } = setup({ m: { deployments: [{ label: "0", backend: flaky.backend }] } })
-    const stream = service.chatStream(chat("m", true), meta())
-    const chunks = await drain(stream.chunks)
+    const opened = await service.openChatStream(chat("m", true), meta())
+    expect(opened.route.upstreamModel).toBe("m-0")
+    expect(opened.headers["x-gateway-attempts"]).toBe("m/0=429:rate_limit_exceeded, m/0=200")
+    const chunks = await drain(streamedChunks(Promise.resolve(opened)))
     expect(chunks.map((c) => c.deltaContent).join("")).toBe("one two")
     expect(sleeps).toEqual([40])
-    expect(stream.route.upstreamModel).toBe("m-0")
     expect(rows.map((r) => [r.attempt, r.outcome, r.status, r.lastAttempt, r.completionTokens])).toEqual([
       [1, "error", 429, false, null],
       [2, "success", 200, true, 2],
@@ -172,7 +174,7 @@ describe("routing through the models service", () => {
     })
     const seen: GenerateChunk[] = []
     const consume = async () => {
-      for await (const chunk of service.chatStream(chat("m", true), meta()).chunks) seen.push(chunk)
+      for await (const chunk of streamedChunks(service.openChatStream(chat("m", true), meta()))) seen.push(chunk)
     }
     await expect(consume()).rejects.toMatchObject({ reason: { _tag: "UpstreamUnavailable" } })
     expect(seen.map((c) => c.deltaContent)).toEqual(["one"])
@@ -267,11 +269,10 @@ describe("routing through the models service", () => {
     }
     const flaky = fakeBackend("flaky", [upstream(503), "ok"])
     const { service } = setup({ m: { deployments: [{ label: "0", backend: flaky.backend }] } }, limiter)
-    const m = meta()
-    await service.chat(chat("m"), m)
+    const answered = await service.chat(chat("m"), meta())
     expect(admits).toEqual(["m"])
     expect(settled).toEqual([[15, 0.02]])
-    expect(m.headers).toMatchObject({ "x-ratelimit-remaining-requests": "9", "x-gateway-attempts": "m/0=503:upstream_unavailable, m/0=200" })
+    expect(answered.headers).toMatchObject({ "x-ratelimit-remaining-requests": "9", "x-gateway-attempts": "m/0=503:upstream_unavailable, m/0=200" })
   })
 
   it("prices a call with its cache reads and cache writes (Anthropic's prompt caching), as the backend reported them", async () => {

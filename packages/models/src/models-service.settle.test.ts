@@ -1,5 +1,6 @@
 import type { ChatCall, GenerateChunk, GenerateResult, TokenUsage } from "@harper-gateway/translate"
 import { describe, expect, it } from "vitest"
+import { streamedChunks } from "./call/opened-stream.ts"
 import type { ModelCallRecord } from "./accounting/model-call-record.ts"
 import type { Limiter } from "./admission.ts"
 import { createEchoBackend } from "./backends/echo-backend.ts"
@@ -66,31 +67,31 @@ const billed = (row: ModelCallRecord | undefined) => [row?.outcome, row?.promptT
 describe("a call without trusted usage is estimated, priced and settled", () => {
   it("a stream that finishes without a usage chunk: prompt estimated, completion counted from what was streamed", async () => {
     const { rows, settled, service } = setup(scripted(["abc", "de", "f"]))
-    await drain(service.chatStream(call(true), meta()).chunks)
+    await drain(streamedChunks(service.openChatStream(call(true), meta())))
     expect(billed(rows[0])).toEqual(["success", 7, 6, 13, true, 13, true])
     expect(settled).toEqual([{ tokens: 13, cost: 13 }])
   })
 
   it("usage without a completion count (an untrusted figure left out) estimates only the completion", async () => {
     const { rows, settled, service } = setup(scripted(["abcd"], { promptTokens: 50, totalTokens: 51 }))
-    await drain(service.chatStream(call(true), meta()).chunks)
+    await drain(streamedChunks(service.openChatStream(call(true), meta())))
     expect(billed(rows[0])).toEqual(["success", 50, 4, 54, true, 54, true])
     expect(settled).toEqual([{ tokens: 54, cost: 54 }])
   })
 
   it("a stream with full usage is billed as reported, not estimated", async () => {
     const { rows, settled, service } = setup(scripted(["abcd"], { promptTokens: 50, completionTokens: 2, totalTokens: 52 }))
-    await drain(service.chatStream(call(true), meta()).chunks)
+    await drain(streamedChunks(service.openChatStream(call(true), meta())))
     expect(billed(rows[0])).toEqual(["success", 50, 2, 52, false, 52, false])
     expect(settled).toEqual([{ tokens: 52, cost: 52 }])
   })
 
   it("a stream the client left counts the characters it was sent (not one token a delta), and settles with that", async () => {
     const { rows, settled, service } = setup(scripted(["aaaaaaaaaa", "bbbbbbbbbb", "cccccccccc"]))
-    const iterator = service.chatStream(call(true), meta()).chunks[Symbol.asyncIterator]()
+    const iterator = streamedChunks(service.openChatStream(call(true), meta()))[Symbol.asyncIterator]()
     await iterator.next()
     await iterator.next()
-    await iterator.return?.()
+    await iterator.return(undefined)
     expect(billed(rows[0])).toEqual(["aborted", 7, 20, 27, true, 27, true])
     expect(settled).toEqual([{ tokens: 27, cost: 27 }])
   })
@@ -105,9 +106,9 @@ describe("a call without trusted usage is estimated, priced and settled", () => 
       },
     }
     const { rows, service } = setup(floor)
-    const iterator = service.chatStream(call(true), meta()).chunks[Symbol.asyncIterator]()
+    const iterator = streamedChunks(service.openChatStream(call(true), meta()))[Symbol.asyncIterator]()
     for (let i = 0; i < 4; i++) await iterator.next()
-    await iterator.return?.()
+    await iterator.return(undefined)
     expect(billed(rows[0])).toEqual(["aborted", 40, 30, 70, true, 70, true])
   })
 
@@ -120,7 +121,7 @@ describe("a call without trusted usage is estimated, priced and settled", () => 
 
   it("the started line carries the call's estimate and its price, so a crash bills at least that", async () => {
     const { started, service } = setup(scripted(["x"]))
-    await drain(service.chatStream(call(true), meta()).chunks)
+    await drain(streamedChunks(service.openChatStream(call(true), meta())))
     await service.chat(call(false), meta())
     expect(started.map(billed)).toEqual([
       ["interrupted", 7, 100, 107, true, 107, true],
@@ -150,7 +151,7 @@ describe("a call the client left before any answer", () => {
     it(`is billed at least its prompt's estimate, flagged (${stream ? "stream" : "non-stream"}): the upstream had the prompt`, async () => {
       const { rows, settled, service } = setup(hanging)
       const client = new AbortController()
-      const done = stream ? drain(service.chatStream(call(true), { ...meta(), signal: client.signal }).chunks) : service.chat(call(false), { ...meta(), signal: client.signal })
+      const done = stream ? drain(streamedChunks(service.openChatStream(call(true), { ...meta(), signal: client.signal }))) : service.chat(call(false), { ...meta(), signal: client.signal })
       setTimeout(() => client.abort(), 20)
       await expect(done).rejects.toBeDefined()
       expect(billed(rows.at(-1))).toEqual(["aborted", 7, 0, 7, true, 7, true])

@@ -1,5 +1,6 @@
 import { GatewayFailure, type ChatCall, type GenerateChunk } from "@harper-gateway/translate"
 import { describe, expect, it } from "vitest"
+import { streamedChunks } from "./call/opened-stream.ts"
 import type { ModelCallRecord } from "./accounting/model-call-record.ts"
 import { createEchoBackend } from "./backends/echo-backend.ts"
 import type { GenerativeBackend } from "./backend.ts"
@@ -53,11 +54,11 @@ describe("the models service", () => {
 
   it("accounts a stream when it ends: tokens from the backend's usage, or an estimate when the consumer left early", async () => {
     const { rows, service } = setup(createEchoBackend())
-    for await (const _ of service.chatStream(call("chat", true), meta()).chunks) void _
-    const early = service.chatStream(call("chat", true), meta()).chunks[Symbol.asyncIterator]()
+    for await (const _ of streamedChunks(service.openChatStream(call("chat", true), meta()))) void _
+    const early = streamedChunks(service.openChatStream(call("chat", true), meta()))[Symbol.asyncIterator]()
     let seen: IteratorResult<GenerateChunk> = await early.next()
     while (seen.done !== true && seen.value.deltaContent === undefined) seen = await early.next()
-    await early.return?.()
+    await early.return(undefined)
     expect(rows.map((r) => [r.outcome, r.completionTokens, r.tokensEstimated, r.stream])).toEqual([
       ["success", 2, false, true],
       ["aborted", 1, true, true],
@@ -85,7 +86,7 @@ describe("the models service", () => {
       },
     })
     await service.chat(call("chat"), meta())
-    for await (const _ of service.chatStream(call("up-1", true), meta()).chunks) void _
+    for await (const _ of streamedChunks(service.openChatStream(call("up-1", true), meta()))) void _
     await service.embedCall({ input: ["a"], opts: { model: "chat" }, encodingFormat: "float" }, { ...meta(), endpoint: "embeddings" })
     await expect(service.chat(call("nope"), meta())).rejects.toThrow()
     expect(seenAtCall).toEqual([1, 2])
@@ -101,7 +102,7 @@ describe("the models service", () => {
   it("fills Harper 5's columns: the requested name, the method, reported tokens, success and Harper 5's error codes", async () => {
     const { rows, service } = setup(createEchoBackend())
     await service.chat(call("up-1"), meta())
-    for await (const _ of service.chatStream(call("chat", true), meta()).chunks) void _
+    for await (const _ of streamedChunks(service.openChatStream(call("chat", true), meta()))) void _
     await service.embedCall({ input: ["one two three"], opts: { model: "chat" }, encodingFormat: "float" }, { ...meta(), endpoint: "embeddings" })
     await expect(service.chat(call("nope"), meta())).rejects.toThrow()
     expect(rows.map((r) => [r.model, r.logicalModel, r.backend, r.method, r.prompt_tokens, r.completion_tokens, r.embedding_tokens, r.success, r.error_code, r.app])).toEqual([
@@ -121,7 +122,7 @@ describe("the models service", () => {
     await service.chat(withFields({ top_k: 3, logit_bias: { "5": 1 }, store: false }), meta())
     expect(sent.map((c) => c.opts.passthrough)).toEqual([{ top_k: 3, logit_bias: { "5": 1 } }])
     await expect(service.chat(withFields({ provider: { order: ["x"] } }), meta())).rejects.toMatchObject({ reason: { _tag: "InvalidRequest", param: "provider" } })
-    expect(() => service.chatStream({ ...withFields({ service_tier: "priority" }), stream: true }, meta())).toThrow()
+    await expect(service.openChatStream({ ...withFields({ service_tier: "priority" }), stream: true }, meta())).rejects.toMatchObject({ reason: { _tag: "InvalidRequest", param: "service_tier" } })
     expect(sent.length).toBe(1)
     expect(rows.map((r) => [r.outcome, r.status, r.stream])).toEqual([
       ["success", 200, false],

@@ -59,7 +59,7 @@ function setup(models: Record<string, ModelSpec>, opts: { limiter?: Limiter; sin
   })
   return { service, rows }
 }
-const meta = (tenant = "t"): CallMeta & { headers: Record<string, string> } => ({ tenant, user: "u", endpoint: "chat.completions", signal: new AbortController().signal, headers: {} })
+const meta = (tenant = "t"): CallMeta => ({ tenant, user: "u", endpoint: "chat.completions", signal: new AbortController().signal })
 const chat = (model: string, content = "hi"): ChatCall => ({ input: { messages: [{ role: "user", content }] }, opts: { model }, stream: false, includeUsage: false })
 
 /** A model `cheap` that always fails retryably, with `expensive` (which answers) as its fallback, under `admit`. */

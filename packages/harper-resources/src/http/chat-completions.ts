@@ -16,9 +16,10 @@ import {
   type StreamEncoderEvent,
   type StreamEncoderOutput,
 } from "@harper-gateway/translate"
+import type { CallMeta } from "@harper-gateway/models"
 import type { Principal } from "../auth/principal.ts"
 import { abortSignalOf } from "./abort-on-close.ts"
-import { coalescedSse, openStream } from "./sse-stream.ts"
+import { coalescedSse } from "./sse-stream.ts"
 import type { Gateway } from "./gateway.ts"
 import { handleV1, readJsonBody } from "./handle-v1.ts"
 import type { HarperRequest } from "./harper-request.ts"
@@ -29,9 +30,9 @@ const ENDPOINT = "chat.completions"
 
 /** POST /v1/chat/completions: validate, call, map. Streaming is decided by the body's `stream` only. */
 export function chatCompletions(gateway: Gateway, request: HarperRequest, data: unknown): Promise<HarperResponse> {
-  return handleV1(gateway, request, ENDPOINT, async (principal, headers) => {
+  return handleV1(gateway, request, ENDPOINT, async (principal) => {
     const signal = abortSignalOf(request)
-    const meta = { tenant: principal.tenant, user: principal.user, endpoint: ENDPOINT, signal, keyId: principal.keyId ?? null, headers, clientRetries: clientRetriesOf(request.headers) }
+    const meta: CallMeta = { tenant: principal.tenant, user: principal.user, endpoint: ENDPOINT, signal, keyId: principal.keyId ?? null, clientRetries: clientRetriesOf(request.headers) }
     const read = await readJsonBody(request, data)
     if (!read.ok) return rejected(read.error, null, false)
     const decoded = decodeChatRequest(read.body)
@@ -48,26 +49,23 @@ export function chatCompletions(gateway: Gateway, request: HarperRequest, data: 
   })
 }
 
-async function complete(gateway: Gateway, call: ChatCall, meta: Parameters<Gateway["models"]["chat"]>[1]): Promise<HarperResponse> {
-  const { route, result } = await gateway.models.chat(call, meta)
+async function complete(gateway: Gateway, call: ChatCall, meta: CallMeta): Promise<HarperResponse> {
+  const { route, result, headers } = await gateway.models.chat(call, meta)
   const identity = newIdentity(result.model ?? route.upstreamModel)
-  return jsonResponse(200, toChatCompletion(result, identity), { "x-request-id": identity.id })
+  return jsonResponse(200, toChatCompletion(result, identity), { ...headers, "x-request-id": identity.id })
 }
 
 /**
  * Errors before the first chunk are ordinary HTTP errors (a 429 stays a 429, and
  * clients retry it), so the first chunk is awaited before the 200 is committed.
  */
-async function stream(gateway: Gateway, call: ChatCall, meta: Parameters<Gateway["models"]["chat"]>[1]): Promise<HarperResponse> {
-  const stream = gateway.models.chatStream(call, meta)
-  const { first, iterator } = await openStream(stream.chunks)
-  // Read after the first chunk: a retry or a fallback may have answered.
-  const route = stream.route
-  const identity = newIdentity(first.done === true ? route.upstreamModel : first.value.model ?? route.upstreamModel)
+async function stream(gateway: Gateway, call: ChatCall, meta: CallMeta): Promise<HarperResponse> {
+  const { route, first, rest, headers } = await gateway.models.openChatStream(call, meta)
+  const identity = newIdentity(first.done === true ? route.upstreamModel : (first.value.model ?? route.upstreamModel))
   return {
     status: 200,
-    headers: { "Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no", "x-request-id": identity.id },
-    body: sseBody(first, iterator, identity, call.includeUsage),
+    headers: { ...headers, "Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no", "x-request-id": identity.id },
+    body: sseBody(first, rest, identity, call.includeUsage),
   }
 }
 

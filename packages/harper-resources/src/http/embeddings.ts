@@ -11,8 +11,8 @@ const ENDPOINT = "embeddings"
 
 /** POST /v1/embeddings: strings, string arrays and token arrays; float or base64; `dimensions`; input order kept. */
 export function embeddings(gateway: Gateway, request: HarperRequest, data: unknown): Promise<HarperResponse> {
-  return handleV1(gateway, request, ENDPOINT, async (principal, headers) => {
-    const meta = { tenant: principal.tenant, user: principal.user, endpoint: ENDPOINT, signal: abortSignalOf(request), keyId: principal.keyId ?? null, headers, clientRetries: clientRetriesOf(request.headers) }
+  return handleV1(gateway, request, ENDPOINT, async (principal) => {
+    const meta = { tenant: principal.tenant, user: principal.user, endpoint: ENDPOINT, signal: abortSignalOf(request), keyId: principal.keyId ?? null, clientRetries: clientRetriesOf(request.headers) }
     const rejected = (error: GatewayError, model: string | null): HarperResponse => {
       gateway.models.recordRejection(meta, model, error, false)
       return errorResponse(error)
@@ -24,7 +24,7 @@ export function embeddings(gateway: Gateway, request: HarperRequest, data: unkno
     const call = decoded.value
     const refused = checkModelAllowed(principal, call.opts.model)
     if (refused !== undefined) return rejected(refused, call.opts.model)
-    const { route, result } = await gateway.models.embedCall(call, meta)
-    return jsonTextResponse(200, encodeEmbeddingsResponse(toEmbeddingsResponse(result, result.model ?? route.upstreamModel, call.encodingFormat)))
+    const { route, result, headers } = await gateway.models.embedCall(call, meta)
+    return jsonTextResponse(200, encodeEmbeddingsResponse(toEmbeddingsResponse(result, result.model ?? route.upstreamModel, call.encodingFormat)), headers)
   })
 }

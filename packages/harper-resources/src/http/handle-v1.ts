@@ -1,3 +1,4 @@
+import { CallFailure } from "@harper-gateway/models"
 import { bigIntsAsText, GatewayFailure, parseRequestJson, type GatewayError } from "@harper-gateway/translate"
 import { authenticate } from "../auth/authenticate.ts"
 import type { Principal } from "../auth/principal.ts"
@@ -8,13 +9,15 @@ import { errorResponse, type HarperResponse } from "./respond.ts"
 /**
  * The frame around every /v1 handler: authenticate and authorise first (before the
  * body is read), run the handler, add the hooks' headers, and turn anything thrown
- * into an OpenAI error — an internal one without its message.
+ * into an OpenAI error — an internal one without its message — with the headers a
+ * failed call carries (CallFailure). An answer that reached no model's limits gets the
+ * caller's own `x-ratelimit-*`.
  */
 export async function handleV1(
   gateway: Pick<Gateway, "auth" | "headerHooks" | "logError" | "limitHeaders">,
   request: HarperRequest,
   endpoint: string,
-  handler: (principal: Principal, limitHeaders: Record<string, string>) => Promise<HarperResponse>,
+  handler: (principal: Principal) => Promise<HarperResponse>,
 ): Promise<HarperResponse> {
   const auth = await authenticate(request, gateway.auth.settings, gateway.auth.deps).catch((error: unknown): { ok: false; error: GatewayError } => {
     gateway.logError("gateway authentication failed", error)
@@ -23,21 +26,25 @@ export async function handleV1(
   })
   if (!auth.ok) return errorResponse(auth.error)
   let response: HarperResponse
-  // The call's limits put their headers here (errors included); answers that reached no model get the caller's own.
-  const limitHeaders: Record<string, string> = {}
   try {
-    response = await handler(auth.principal, limitHeaders)
+    response = await handler(auth.principal)
   } catch (error) {
     const reason = GatewayFailure.reasonOf(error)
     if (reason === undefined || reason._tag === "Internal") gateway.logError(`gateway ${endpoint} failed`, reason?._tag === "Internal" ? reason.detail : error)
     response = errorResponse(reason ?? { _tag: "Internal" })
+    Object.assign(response.headers, CallFailure.headersOf(error))
   }
   for (const hook of gateway.headerHooks) Object.assign(response.headers, hook(auth.principal, endpoint))
-  if (Object.keys(limitHeaders).length === 0 && gateway.limitHeaders !== undefined) {
-    Object.assign(limitHeaders, await gateway.limitHeaders(auth.principal).catch((error: unknown) => (gateway.logError("gateway limit headers failed", error), {})))
+  if (!Object.keys(response.headers).some(isCallHeader) && gateway.limitHeaders !== undefined) {
+    Object.assign(response.headers, await gateway.limitHeaders(auth.principal).catch((error: unknown) => (gateway.logError("gateway limit headers failed", error), {})))
   }
-  Object.assign(response.headers, limitHeaders)
   return response
+}
+
+/** A header only a call that reached a model's limits or attempts sets. */
+function isCallHeader(name: string): boolean {
+  const lower = name.toLowerCase()
+  return lower.startsWith("x-ratelimit-") || lower === "x-gateway-attempts"
 }
 
 /**

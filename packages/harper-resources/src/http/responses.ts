@@ -28,7 +28,7 @@ import { itemsBytes, type ChainBounds, type ResponseStore, type StoredResponse }
 import { toStoredInputItem } from "../responses/stored-input-item.ts"
 import { abortSignalOf } from "./abort-on-close.ts"
 import { checkModelAllowed, modelOf, streamOf } from "./chat-completions.ts"
-import { coalescedSse, openStream } from "./sse-stream.ts"
+import { coalescedSse } from "./sse-stream.ts"
 import type { Gateway } from "./gateway.ts"
 import { handleV1, readJsonBody } from "./handle-v1.ts"
 import type { HarperRequest } from "./harper-request.ts"
@@ -54,9 +54,9 @@ export const DEFAULT_MAX_HISTORY_BYTES = 8 * 1024 * 1024
  * unless `store: false`. Streaming is decided by the body's `stream` only.
  */
 export function createResponse(gateway: Gateway, deps: ResponsesDeps, request: HarperRequest, data: unknown): Promise<HarperResponse> {
-  return handleV1(gateway, request, ENDPOINT, async (principal, headers) => {
+  return handleV1(gateway, request, ENDPOINT, async (principal) => {
     const signal = abortSignalOf(request)
-    const meta: CallMeta = { tenant: principal.tenant, user: principal.user, endpoint: ENDPOINT, signal, keyId: principal.keyId ?? null, headers, clientRetries: clientRetriesOf(request.headers) }
+    const meta: CallMeta = { tenant: principal.tenant, user: principal.user, endpoint: ENDPOINT, signal, keyId: principal.keyId ?? null, clientRetries: clientRetriesOf(request.headers) }
     const read = await readJsonBody(request, data)
     if (!read.ok) return rejected(read.error, null, false)
     const decoded = decodeResponsesRequest(read.body)
@@ -188,11 +188,11 @@ function storedResponse(principal: Principal, call: ResponsesCall, turn: TurnRec
 }
 
 async function complete(gateway: Gateway, turn: Turn, meta: CallMeta): Promise<HarperResponse> {
-  const { route, result } = await gateway.models.chat(turn.chatCall, meta)
+  const { route, result, headers } = await gateway.models.chat(turn.chatCall, meta)
   const identity: ResponseIdentity = { id: turn.id, createdAt: turn.createdAt, model: result.model ?? route.upstreamModel }
   const response = toResponse(result, turn.call, identity, Math.floor(Date.now() / 1000))
   await saveOrLog(turn, response, gateway.logError)
-  return jsonResponse(200, response, { "x-request-id": turn.id })
+  return jsonResponse(200, response, { ...headers, "x-request-id": turn.id })
 }
 
 /**
@@ -211,15 +211,12 @@ async function saveOrLog(turn: Turn, response: ResponsesWire.ResponseOut, logErr
 
 /** As for chat: the first chunk is awaited before the 200 is committed, so early errors stay plain HTTP errors. */
 async function stream(gateway: Gateway, turn: Turn, meta: CallMeta): Promise<HarperResponse> {
-  const stream = gateway.models.chatStream(turn.chatCall, meta)
-  const { first, iterator } = await openStream(stream.chunks)
-  // Read after the first chunk: a retry or a fallback may have answered.
-  const route = stream.route
+  const { route, first, rest, headers } = await gateway.models.openChatStream(turn.chatCall, meta)
   const identity: ResponseIdentity = { id: turn.id, createdAt: turn.createdAt, model: first.done === true ? route.upstreamModel : (first.value.model ?? route.upstreamModel) }
   return {
     status: 200,
-    headers: { "Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no", "x-request-id": turn.id },
-    body: responsesSseBody(first, iterator, identity, turn, gateway.logError),
+    headers: { ...headers, "Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no", "x-request-id": turn.id },
+    body: responsesSseBody(first, rest, identity, turn, gateway.logError),
   }
 }
 

@@ -4,17 +4,6 @@
  * and a 429 stays a 429), then the protocol's reducer output is sent as it is ready.
  */
 
-/** The stream's first step, awaited; the upstream is closed if it fails. */
-export async function openStream<T>(chunks: AsyncIterable<T>): Promise<{ readonly first: IteratorResult<T>; readonly iterator: AsyncIterator<T> }> {
-  const iterator = chunks[Symbol.asyncIterator]()
-  try {
-    return { first: await iterator.next(), iterator }
-  } catch (error) {
-    await iterator.return?.()
-    throw error
-  }
-}
-
 /** What one protocol (chat chunks, Responses events) writes for each step of a backend stream. */
 export interface SseProtocol<T> {
   /** Bytes before the first chunk (Responses' `response.created`). */
