@@ -73,8 +73,11 @@ export interface ModelsService {
 
 /** Where the facade's rows go: the plugin's journalled recorder, or any other store. */
 export interface CallSink {
-  /** A call's row as `interrupted`, before its backend is called; `record` with the same id completes it. */
-  started(row: ModelCallRecord): void
+  /**
+   * A call's row as `interrupted`, before its backend is called; `record` with the same id completes it.
+   * A promise is awaited before the backend is called (the journal's group commit); a rejection fails the attempt unsent.
+   */
+  started(row: ModelCallRecord): void | Promise<void>
   record(row: ModelCallRecord): void
 }
 
@@ -315,7 +318,7 @@ export function createModelsService(registry: BackendRegistry, recorder: CallSin
     }
   }
   /** Journalled before the backend is called: a crash before the call ends leaves it as an `interrupted` row. */
-  const begin = (started: Started, route: RouteLike) => recorder.started(toRow(started, route, "interrupted", startEstimate(started), null, undefined, options.limits !== undefined))
+  const begin = async (started: Started, route: RouteLike): Promise<void> => await recorder.started(toRow(started, route, "interrupted", startEstimate(started), null, undefined, options.limits !== undefined))
   /** The call's estimate before it runs (prompt and the completion it may ask for), for its started line; none without estimators. */
   const startEstimate = (started: Started): TokenUsage | undefined => {
     if (options.limits === undefined) return undefined
@@ -406,7 +409,8 @@ export function createModelsService(registry: BackendRegistry, recorder: CallSin
         const route = answeringRoute(attempt)
         const refused = await admitFallback(call, attempt.model.logicalName)
         if (refused !== undefined) return { ok: false, reason: refused, record: (last) => record(started, undefined, "rejected", undefined, null, refused, false, {}, last) }
-        begin(started, route)
+        // Awaited (CallSink.started): no upstream request before its started line is journalled.
+        await begin(started, route)
         try {
           const value = await open(attempt, started, route)
           finished(value, started, route)
