@@ -151,6 +151,14 @@ describe("the call recorder", () => {
     expect(recorder.pending()).toBe(0)
   })
 
+  it("stores a flush's rows in one table write (one transaction: the rollup writer puts a batch in one context) up to maxBatch", async () => {
+    const writes: number[] = []
+    const recorder = createCallRecorder({ store: writing(async (rows) => void writes.push(rows.length)), flushIntervalMs: 60_000, maxBatch: 500, onError: () => undefined, journal: openJournal(tempDir(), "run", "1") })
+    for (let i = 0; i < 499; i++) recorder.record(testRow(`row-${i}`))
+    await recorder.flush()
+    expect(writes).toEqual([499])
+  })
+
   it("stores rows dropped from memory at the next start when the process dies before writes succeed", async () => {
     const dir = tempDir()
     const recorder = createCallRecorder({
