@@ -99,6 +99,47 @@ describe("the models service", () => {
     expect(new Set(rows.map((r) => r.id)).size).toBe(4)
   })
 
+  it("calls the backend only once the started line's write (a promise) resolved, and never when it rejected", async () => {
+    const echo = createEchoBackend()
+    const events: string[] = []
+    let failWrite = false
+    const recorder: CallSink = {
+      started: async (row) => {
+        events.push(`write ${row.method}`)
+        await new Promise((resolve) => setImmediate(resolve))
+        if (failWrite) throw new Error("ENOSPC: no space left on device, write '/var/harper/gateway-accounting/x.jsonl'")
+        events.push(`written ${row.method}`)
+      },
+      record: (row) => void events.push(`row ${row.outcome}`),
+    }
+    const backend: GenerativeBackend = {
+      ...echo,
+      generate: async (c, o) => {
+        events.push("backend generate")
+        return echo.generate(c, o)
+      },
+      async *generateStream(c, o) {
+        events.push("backend generateStream")
+        yield* echo.generateStream(c, o)
+      },
+    }
+    const route: ModelRoute<GenerativeBackend> = { kind: "generative", logicalName: "chat", upstreamModel: "up-1", backend, extraFields: new Set() }
+    const registry = createBackendRegistry(new Map([["chat", route]]), new Map(), { generative: new Map(), embedding: new Map() })
+    const service = createModelsService(registry, recorder, { routingClock: instantClock })
+    await service.chat(call("chat"), meta())
+    for await (const _ of streamedChunks(service.openChatStream(call("chat", true), meta()))) void _
+    expect(events).toEqual(["write generate", "written generate", "backend generate", "row success", "write generateStream", "written generateStream", "backend generateStream", "row success"])
+    events.length = 0
+    failWrite = true
+    await expect(service.chat(call("chat"), meta())).rejects.toThrow()
+    await expect(
+      (async () => {
+        for await (const _ of streamedChunks(service.openChatStream(call("chat", true), meta()))) void _
+      })(),
+    ).rejects.toThrow()
+    expect(events.filter((event) => event.startsWith("backend"))).toEqual([])
+  })
+
   it("fills Harper 5's columns: the requested name, the method, reported tokens, success and Harper 5's error codes", async () => {
     const { rows, service } = setup(createEchoBackend())
     await service.chat(call("up-1"), meta())

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { createCallRecorder } from "./call-recorder.ts"
-import { openJournal } from "./journal.ts"
+import { openJournal, readSegment, type Journal } from "./journal.ts"
 import type { ModelCallRecord } from "@harper-gateway/models"
 import { replayLeftovers } from "./replay-leftovers.ts"
 import type { RowStore } from "./store-rows.ts"
@@ -15,6 +15,24 @@ const writing = (write: RowStore["write"]): RowStore => ({ write, quarantine: as
 const tempDir = () => mkdtempSync(join(tmpdir(), "journal-"))
 const segmentsIn = (dir: string) => readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((name) => name.endsWith(".jsonl"))
 const startedRow = (id: string) => testRow(id, { outcome: "interrupted", status: null, latencyMs: null, latency_ms: null, success: false, error_code: "interrupted" })
+
+/** A real journal whose appends are counted (rows per write), or throw while `failing`. */
+function countedJournal(dir: string) {
+  const inner = openJournal(dir, "run", "1")
+  const writes: string[][] = []
+  const state = { failing: false }
+  const journal: Journal = {
+    append(rows) {
+      if (state.failing) throw new Error("ENOSPC: no space left on device")
+      writes.push(rows.map((row) => row.id))
+      return inner.append(rows)
+    },
+    rotate: () => inner.rotate(),
+    remove: (segment) => inner.remove(segment),
+  }
+  return { journal, writes, state }
+}
+const journalledIds = (dir: string) => segmentsIn(dir).flatMap((name) => readSegment(join(dir, name)).map((row) => `${row.id}:${row.outcome}`))
 
 /** What the next start stores from this journal folder: one row per call, by id. */
 async function replayedByNextRun(dir: string): Promise<Map<string, ModelCallRecord>> {
@@ -57,9 +75,11 @@ describe("the call recorder", () => {
   it("leaves an interrupted row for each call started and never ended, and only the final row for ended ones", async () => {
     const dir = tempDir()
     const recorder = createCallRecorder({ store: writing(async () => undefined), flushIntervalMs: 60_000, maxBatch: 500, onError: () => undefined, journal: openJournal(dir, "run", "1") })
-    recorder.started(startedRow("ended"))
-    recorder.started(startedRow("in-flight"))
+    // Awaited, as a call does before its backend is called.
+    await recorder.started(startedRow("ended"))
+    await recorder.started(startedRow("in-flight"))
     recorder.record(testRow("ended"))
+    await Promise.resolve() // the ended call's answer is sent from here on
     // the process dies here (kill -9): no flush
     const stored = await replayedByNextRun(dir)
     expect([...stored.values()].map((r) => [r.id, r.outcome, r.status]).sort()).toEqual([
@@ -131,6 +151,14 @@ describe("the call recorder", () => {
     expect(recorder.pending()).toBe(0)
   })
 
+  it("stores a flush's rows in one table write (one transaction: the rollup writer puts a batch in one context) up to maxBatch", async () => {
+    const writes: number[] = []
+    const recorder = createCallRecorder({ store: writing(async (rows) => void writes.push(rows.length)), flushIntervalMs: 60_000, maxBatch: 500, onError: () => undefined, journal: openJournal(tempDir(), "run", "1") })
+    for (let i = 0; i < 499; i++) recorder.record(testRow(`row-${i}`))
+    await recorder.flush()
+    expect(writes).toEqual([499])
+  })
+
   it("stores rows dropped from memory at the next start when the process dies before writes succeed", async () => {
     const dir = tempDir()
     const recorder = createCallRecorder({
@@ -174,6 +202,69 @@ const badAndGood = () => [
   testRow("c", { tenant: "acme" }),
 ]
 
+describe("the journal's group commit", () => {
+  it("journals the started lines of calls starting in one loop turn in ONE write, each call let through only after it", async () => {
+    const dir = tempDir()
+    const { journal, writes } = countedJournal(dir)
+    const recorder = createCallRecorder({ store: writing(async () => undefined), flushIntervalMs: 60_000, maxBatch: 500, onError: () => undefined, journal })
+    const seenAtResolve: string[][] = []
+    const first = Promise.resolve(recorder.started(startedRow("a"))).then(() => void seenAtResolve.push(journalledIds(dir)))
+    // Another call a few continuations later, in the same turn.
+    await Promise.resolve()
+    const second = Promise.resolve(recorder.started(startedRow("b"))).then(() => void seenAtResolve.push(journalledIds(dir)))
+    expect(writes).toEqual([])
+    await Promise.all([first, second])
+    expect(writes).toEqual([["a", "b"]])
+    expect(seenAtResolve).toEqual([
+      ["a:interrupted", "b:interrupted"],
+      ["a:interrupted", "b:interrupted"],
+    ])
+  })
+
+  it("rejects every call waiting on a journal write that throws, and reports it", async () => {
+    const dir = tempDir()
+    const { journal, state } = countedJournal(dir)
+    const errors: unknown[] = []
+    const recorder = createCallRecorder({ store: writing(async () => undefined), flushIntervalMs: 60_000, maxBatch: 500, onError: (error) => void errors.push(error), journal })
+    state.failing = true
+    const outcomes = await Promise.allSettled([recorder.started(startedRow("a")), recorder.started(startedRow("b"))])
+    expect(outcomes.map((o) => o.status)).toEqual(["rejected", "rejected"])
+    expect(errors.length).toBe(1)
+    expect(journalledIds(dir)).toEqual([])
+  })
+
+  it("journals a final row before the continuations of the code that recorded it, in one write with the started lines queued", async () => {
+    const dir = tempDir()
+    const { journal, writes } = countedJournal(dir)
+    const recorder = createCallRecorder({ store: writing(async () => undefined), flushIntervalMs: 60_000, maxBatch: 500, onError: () => undefined, journal })
+    await recorder.started(startedRow("ended"))
+    void recorder.started(startedRow("starting"))
+    recorder.record(testRow("ended"))
+    await Promise.resolve() // where the call goes on to send its answer
+    expect(writes).toEqual([["ended"], ["starting", "ended"]])
+    expect(journalledIds(dir)).toEqual(["ended:interrupted", "starting:interrupted", "ended:success"])
+  })
+
+  it("keeps a final row whose journal write failed in memory, stores it, and keeps the started line until then", async () => {
+    const dir = tempDir()
+    const { journal, state } = countedJournal(dir)
+    const stored: string[] = []
+    const errors: unknown[] = []
+    const recorder = createCallRecorder({ store: writing(async (rows) => void stored.push(...rows.map((r) => r.id))), flushIntervalMs: 60_000, maxBatch: 500, onError: (error) => void errors.push(error), journal })
+    await recorder.started(startedRow("a"))
+    state.failing = true
+    recorder.record(testRow("a"))
+    await Promise.resolve()
+    expect(errors.length).toBe(1)
+    expect(recorder.pending()).toBe(1)
+    state.failing = false
+    await recorder.flush()
+    expect(stored).toEqual(["a"])
+    // A crash now replays the started line; the replay's isStored check keeps the stored row.
+    expect(journalledIds(dir)).toEqual(["a:interrupted"])
+  })
+})
+
 describe("one row the table cannot take", () => {
   it("does not halt the writer: the rows around it (other tenants') are stored, it is quarantined with why, the journal goes", async () => {
     const dir = tempDir()
@@ -197,6 +288,7 @@ describe("one row the table cannot take", () => {
     const dir = tempDir()
     const dead = createCallRecorder({ store: writing(async () => Promise.reject(new Error("the process dies before any write"))), flushIntervalMs: 60_000, maxBatch: 2, onError: () => undefined, journal: openJournal(dir, "run", "1") })
     for (const row of badAndGood()) dead.record(row)
+    await Promise.resolve()
     // the process dies here (kill -9): nothing was stored
     const table = refusingTable()
     const replayed = await replayLeftovers({ directory: dir, runId: "next-run", worker: "1", store: table.store, maxBatch: 2, isStored: async (id) => table.stored.has(id) })

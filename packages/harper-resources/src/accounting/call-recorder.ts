@@ -1,3 +1,4 @@
+import { createGroupCommit } from "./group-commit.ts"
 import { readSegment, type Journal } from "./journal.ts"
 import type { ModelCallRecord } from "@harper-gateway/models"
 import { storeRows, type RowStore } from "./store-rows.ts"
@@ -20,8 +21,12 @@ export interface CallRecorderOptions {
 }
 
 export interface CallRecorder {
-  /** Journals a call's row as `interrupted` before its backend is called; `record` with the same id completes it. */
-  started(row: ModelCallRecord): void
+  /**
+   * Journals a call's row as `interrupted`; the call awaits it before its backend is called
+   * (rejects if the journal could not take it). `record` with the same id completes it.
+   */
+  started(row: ModelCallRecord): Promise<void> | undefined
+  /** Buffers the final row, journalled before any code after this call goes on (the call's answer is sent after). */
   record(row: ModelCallRecord): void
   /** Writes everything buffered so far; resolves when it is stored (or has failed and been kept). */
   flush(): Promise<void>
@@ -29,6 +34,12 @@ export interface CallRecorder {
   close(): Promise<void>
   /** Rows waiting in memory. */
   pending(): number
+}
+
+/** A journal line: a call's started line, or a final row. */
+interface Entry {
+  readonly row: ModelCallRecord
+  readonly started: boolean
 }
 
 interface Segment {
@@ -45,6 +56,10 @@ interface Segment {
  * call is never dropped; past `maxBuffered` the journal alone keeps them.
  * A segment holding a call's started line stays until the call ends, so a crash
  * leaves that call's `interrupted` line.
+ * Journal lines are group-committed (group-commit.ts): the started lines of the calls
+ * starting in one loop turn share one write, awaited before their backends are called;
+ * a final row is written before the code that recorded it goes on, with whatever else
+ * is queued, so a client never has an answer whose row is not journalled.
  */
 export function createCallRecorder(options: CallRecorderOptions): CallRecorder {
   const journal = options.journal
@@ -62,6 +77,33 @@ export function createCallRecorder(options: CallRecorderOptions): CallRecorder {
   let running: Promise<void> | undefined
   const timer = setInterval(() => void flush(), options.flushIntervalMs)
   timer.unref()
+  const lines = journal === undefined ? undefined : createGroupCommit<Entry>((entries) => journalEntries(journal, entries))
+
+  /** One write for the group; then the segments' open calls, counted where the lines really went. */
+  function journalEntries(to: Journal, entries: readonly Entry[]): void {
+    let path: string
+    try {
+      path = to.append(entries.map((entry) => entry.row))
+    } catch (error) {
+      // Started calls are refused (their waiters reject). Final rows stay buffered for the table, and
+      // their calls' started lines stay journalled: a crash replays them only if the row was not stored.
+      options.onError(error, buffer.length)
+      throw error
+    }
+    const segment = segmentOf(path)
+    for (const { row, started } of entries) {
+      if (started) {
+        segment.openCalls++
+        openCalls.set(row.id, segment)
+        continue
+      }
+      const open = openCalls.get(row.id)
+      if (open !== undefined) {
+        openCalls.delete(row.id)
+        open.openCalls--
+      }
+    }
+  }
 
   const segmentOf = (path: string): Segment => {
     let segment = segmentsByPath.get(path)
@@ -73,6 +115,8 @@ export function createCallRecorder(options: CallRecorderOptions): CallRecorder {
   }
 
   async function flushAll(): Promise<void> {
+    // Every buffered row's line is in a segment this flush covers.
+    lines?.drain()
     const justRotated = journal?.rotate()
     if (justRotated !== undefined) rotated.push(segmentOf(justRotated))
     const covered = rotated
@@ -121,18 +165,11 @@ export function createCallRecorder(options: CallRecorderOptions): CallRecorder {
 
   return {
     started(row) {
-      if (journal === undefined) return
-      const segment = segmentOf(journal.append(row))
-      segment.openCalls++
-      openCalls.set(row.id, segment)
+      return lines?.add({ row, started: true }, "end-of-loop-turn")
     },
     record(row) {
-      journal?.append(row)
-      const open = openCalls.get(row.id)
-      if (open !== undefined) {
-        openCalls.delete(row.id)
-        open.openCalls--
-      }
+      // Not awaited: a failed write is reported by journalEntries, and the row stays buffered.
+      void lines?.add({ row, started: false }, "before-continuations")
       if (buffer.length + inFlight >= maxBuffered) dropped = true
       else buffer.push(row)
       if (buffer.length >= options.maxBatch) void flush()

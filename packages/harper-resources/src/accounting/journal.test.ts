@@ -18,7 +18,7 @@ describe("the journal", () => {
     writeFileSync(join(dir, `${process.pid}-1-1700000000000-0.jsonl`), `${JSON.stringify(testRow("a"))}\n${JSON.stringify(testRow("b"))}\n`)
     // The current layout, written by an earlier run with our pid (its run id differs: another start).
     const earlier = openJournal(dir, "earlier-run", "1")
-    earlier.append(testRow("c"))
+    earlier.append([testRow("c")])
     const stored: string[] = []
     const count = await replayLeftovers({
       directory: dir,
@@ -35,22 +35,22 @@ describe("the journal", () => {
 
   it("never lets a worker of the same run claim another's live segments; exactly one worker claims each leftover", () => {
     const dir = tempDir()
-    for (const worker of ["1", "2", "3"]) openJournal(dir, "old", worker).append(testRow(`old-${worker}`))
+    for (const worker of ["1", "2", "3"]) openJournal(dir, "old", worker).append([testRow(`old-${worker}`)])
     const live = openJournal(dir, "now", "1")
-    live.append(testRow("live"))
+    live.append([testRow("live")])
     const byWorker2 = claimLeftovers(dir, "now", "2")
     const byWorker3 = claimLeftovers(dir, "now", "3")
     const claimedIds = [...byWorker2, ...byWorker3].flatMap((folder) => readClaimed(folder).map((r) => r.id))
     expect(claimedIds.sort()).toEqual(["old-1", "old-2", "old-3"])
     expect(byWorker3).toEqual([]) // worker 2 took them all; worker 1's live folder was not touched
-    live.append(testRow("still-live"))
+    live.append([testRow("still-live")])
     expect(readdirSync(dir).filter((name) => name === "now.1")).toEqual(["now.1"])
     expect(readdirSync(join(dir, "now.1")).length).toBe(1)
   })
 
   it("lets the next run re-claim a folder whose claimer died before storing it", () => {
     const dir = tempDir()
-    openJournal(dir, "first", "1").append(testRow("x"))
+    openJournal(dir, "first", "1").append([testRow("x")])
     const [claimedBySecond] = claimLeftovers(dir, "second", "1") // then the second run crashes
     expect(claimedBySecond).toBeDefined()
     const byThird = claimLeftovers(dir, "third", "4")

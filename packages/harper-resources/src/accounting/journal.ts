@@ -5,7 +5,7 @@ import { fromJournalLine, type ModelCallRecord } from "@harper-gateway/models"
 /**
  * A write-ahead journal for accounting rows. Harper 4.7 exits at once on SIGTERM (no
  * worker gets to finish an async write), so every row is first appended to a local
- * file with a synchronous write; the batch writer deletes a segment once every row in
+ * file with a synchronous write (the rows of one loop turn in one write); the batch writer deletes a segment once every row in
  * it is stored. A call's "started" line (outcome `interrupted`) is written before its
  * backend is called and its final row under the same id after, so a crash leaves an
  * `interrupted` row for each call in flight.
@@ -17,8 +17,8 @@ import { fromJournalLine, type ModelCallRecord } from "@harper-gateway/models"
  * current run are never claimed, whatever the pid.
  */
 export interface Journal {
-  /** Appends one line synchronously; returns the segment it went to. */
-  append(row: ModelCallRecord): string
+  /** Appends one line per row in one synchronous write; returns the segment they went to. */
+  append(rows: readonly ModelCallRecord[]): string
   /** Starts a new segment; returns the one that was being written (to delete once its rows are stored). */
   rotate(): string | undefined
   remove(segment: string): void
@@ -30,9 +30,10 @@ export function openJournal(directory: string, runId: string, worker: string): J
   let sequence = 0
   let current: { readonly path: string; readonly fd: number } | undefined
   return {
-    append(row) {
+    append(rows) {
       current ??= open()
-      writeSync(current.fd, `${JSON.stringify(row)}\n`)
+      // One write for the group (call-recorder.ts groups the rows of a loop turn): one syscall, not one a row.
+      writeSync(current.fd, rows.map((row) => `${JSON.stringify(row)}\n`).join(""))
       return current.path
     },
     rotate() {

@@ -60,6 +60,30 @@ function fromRollups(rollups: Iterable<object>, tenant: string, grouping: UsageG
 const asRecords = (rows: readonly object[]) => rows.map((r, i) => ({ id: `r${i}-${Math.random()}`, ...r })) as unknown as ModelCallRecord[]
 
 describe("the rollup writer", () => {
+  it("puts a batch's rows and the rollup rows they add to in ONE transaction (one context), a new one per batch", async () => {
+    const contexts: unknown[] = []
+    const contextOf = (table: TableLike): TableLike => ({
+      ...table,
+      put: async (record: object, context?: object) => {
+        contexts.push(context)
+        await table.put(record, context)
+      },
+    })
+    const calls = memoryTable()
+    const rollups = memoryTable()
+    const write = createRollupWriter({ calls: contextOf(calls), rollups: contextOf(rollups), writer: { node: "n", thread: "1" } })
+    const rows = asRecords(Array.from({ length: 50 }, (_, i) => ({ time: T + i * H, tenant: i % 2 === 0 ? "a" : "b", outcome: "success", logicalModel: "m1", keyId: null, promptTokens: 1, completionTokens: 1, totalTokens: 2, cost_usd: 0.5, lastAttempt: true })))
+    await write(rows)
+    expect(calls.rows.size).toBe(50)
+    expect(rollups.rows.size).toBeGreaterThan(1)
+    expect(contexts.length).toBe(50 + rollups.rows.size)
+    const [first] = contexts
+    expect(typeof first).toBe("object")
+    expect(contexts.every((context) => context === first)).toBe(true)
+    await write(asRecords([{ time: T, tenant: "a", outcome: "success", logicalModel: "m1", keyId: null, promptTokens: 1, completionTokens: 1, totalTokens: 2, cost_usd: 0, lastAttempt: true }]))
+    expect(contexts.at(-1)).not.toBe(first)
+  })
+
   it("leaves rollups that aggregate to what the rows do, for every grouping, batches written at once or not (property)", async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.array(row, { maxLength: 30 }), { maxLength: 6 }), fc.integer({ min: 1, max: 3 }), async (batches, writers) => {

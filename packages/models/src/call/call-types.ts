@@ -18,8 +18,11 @@ export interface CallMeta {
 
 /** Where the facade's rows go: the plugin's journalled recorder, or any other store. */
 export interface CallSink {
-  /** A call's row as `interrupted`, before its backend is called; `record` with the same id completes it. */
-  started(row: ModelCallRecord): void
+  /**
+   * A call's row as `interrupted`, before its backend is called; `record` with the same id
+   * completes it. A promise (a journal's group commit) is awaited before the backend is called.
+   */
+  started(row: ModelCallRecord): void | Promise<void>
   record(row: ModelCallRecord): void
 }
 

@@ -14,9 +14,9 @@ export function recordRow(deps: CallDeps, row: RowInput, admissions?: CallAdmiss
 }
 
 /** Journalled before the backend is called: a crash before the call ends leaves it as an `interrupted` row. */
-export function recordStart(deps: CallDeps, subject: RowSubject, route: RowRoute): void {
+export async function recordStart(deps: CallDeps, subject: RowSubject, route: RowRoute): Promise<void> {
   const usage = startEstimate(deps, subject)
-  deps.recorder.started(callRecord({ subject, route, outcome: "interrupted", usage, estimated: usage !== undefined }, deps.options.price))
+  await deps.recorder.started(callRecord({ subject, route, outcome: "interrupted", usage, estimated: usage !== undefined }, deps.options.price))
 }
 
 /** The call's estimate before it runs (prompt and the completion it may ask for), for its started line; none without limits. */

@@ -86,7 +86,8 @@ async function tryAttempt<B extends { readonly name: string }, V>(deps: CallDeps
     const record = (last: boolean) => recordRow(deps, { subject, outcome: "rejected", error: refused, lastAttempt: last }, admissions)
     return { outcome: { ok: false, reason: refused, record } }
   }
-  recordStart(deps, subject, route)
+  // A journal that cannot write the started line fails the attempt before any upstream saw it.
+  await recordStart(deps, subject, route)
   try {
     const value = await plan.open(attempt)
     const answer = { value, subject, route }
