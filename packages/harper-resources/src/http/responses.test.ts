@@ -72,7 +72,11 @@ function echoResponses(bounds: ResponsesDeps["bounds"], items: StoreTable = memo
   const { gateway: echo } = echoGateway()
   // What the model is sent, each call.
   const sent: ChatCall[] = []
-  const gateway: Gateway = { ...echo, models: { ...echo.models, chat: (call, meta) => (sent.push(call), echo.models.chat(call, meta)) } }
+  const models = echo.models
+  const gateway: Gateway = {
+    ...echo,
+    models: { ...models, chat: (call, meta) => (sent.push(call), models.chat(call, meta)), chatStream: (call, meta) => (sent.push(call), models.chatStream(call, meta)) },
+  }
   const heads = memoryTable()
   const deps: ResponsesDeps = { store: createResponseStore(memoryTable(), items, heads), bounds, window }
   const post = async (body: Record<string, unknown>) => {
@@ -81,7 +85,15 @@ function echoResponses(bounds: ResponsesDeps["bounds"], items: StoreTable = memo
     const id: unknown = typeof parsed === "object" && parsed !== null ? Reflect.get(parsed, "id") : undefined
     return { status: answer.status, body: parsed, id: String(id) }
   }
-  return { post, heads, store: deps.store, sent }
+  /** A streamed request's status and SSE text, read to its end. */
+  const postStream = async (body: Record<string, unknown>) => {
+    const answer = await createResponse(gateway, deps, request, { model: "echo", stream: true, ...body })
+    let text = ""
+    if (typeof answer.body === "string") text = answer.body
+    else for await (const piece of answer.body) text += piece
+    return { status: answer.status, text }
+  }
+  return { post, postStream, heads, store: deps.store, sent }
 }
 
 /** JSON's size of each item, summed: what the history bound counts, written out. */
@@ -202,6 +214,17 @@ describe("POST /v1/responses", () => {
       const stored = await store.get("root", third.id)
       expect(stored?.inputItems).toMatchObject([{ type: "message", role: "user", content: [{ type: "input_text", text: "third question" }] }])
       expect(stored?.response).toMatchObject({ truncation: "auto" })
+    })
+
+    it("with auto, streams too from the fitted conversation, and the final event echoes truncation auto", async () => {
+      const { post, postStream, sent } = echoResponses(defaultBounds, memoryTable(), smallWindow)
+      const first = await post({ input: long })
+      const streamed = await postStream({ input: "second question", previous_response_id: first.id, truncation: "auto" })
+      expect(streamed.status).toBe(200)
+      expect(streamed.text).toContain("event: response.completed")
+      expect(streamed.text).toContain('"truncation":"auto"')
+      expect(sentTexts(sent[1])).not.toContain("word299")
+      expect(sentTexts(sent[1])).toContain("second question")
     })
 
     it("with disabled (the default), sends the whole conversation, as before: the upstream answers a window it cannot hold", async () => {
