@@ -32,13 +32,14 @@ export function truncateConversation(request: TruncationRequest, budget: Truncat
   const { items } = request
   const available = budget.contextWindow - budget.reservedOutput - request.fixedTokens
   const costs = items.map((item) => sentTokens(item, request.count))
-  const pinnedTokens = items.reduce((sum, item, i) => (isPinned(item) ? sum + (costs[i] ?? 0) : sum), 0)
-  const droppable = suffixSums(items, costs)
+  const pinned = items.map(isPinned)
+  const pinnedTokens = costs.reduce((sum, cost, i) => (pinned[i] === true ? sum + cost : sum), 0)
+  const droppable = droppableSuffixSums(costs, pinned)
   const blocked = pairSpans(items)
   const lastUser = items.findLastIndex(isUserMessage)
   for (let cut = 0; cut <= Math.max(lastUser, 0); cut++) {
     if (cut > 0 && !isCutPoint(items, cut, blocked)) continue
-    if (pinnedTokens + (droppable[cut] ?? 0) <= available) return succeed(cut === 0 ? items : items.filter((item, i) => i >= cut || isPinned(item)))
+    if (pinnedTokens + (droppable[cut] ?? 0) <= available) return succeed(cut === 0 ? items : items.filter((_, i) => i >= cut || pinned[i] === true))
   }
   return fail({
     _tag: "ContextLengthExceeded",
@@ -66,10 +67,10 @@ function isCutPoint(items: readonly ResponseItem[], cut: number, blocked: readon
   return first !== undefined && isUserMessage(first) && items[cut - 1]?.type !== "reasoning" && blocked[cut] !== true
 }
 
-/** For each index, the tokens of the items from it on that a cut there would keep and may drop (not pinned). */
-function suffixSums(items: readonly ResponseItem[], costs: readonly number[]): number[] {
-  const sums = new Array<number>(items.length + 1).fill(0)
-  for (let i = items.length - 1; i >= 0; i--) sums[i] = (sums[i + 1] ?? 0) + (isPinned(items[i] ?? { role: "user", content: "" }) ? 0 : (costs[i] ?? 0))
+/** For each index, the tokens of the items from it on that are not pinned: what a cut there keeps besides the pinned ones. */
+function droppableSuffixSums(costs: readonly number[], pinned: readonly boolean[]): number[] {
+  const sums = new Array<number>(costs.length + 1).fill(0)
+  for (let i = costs.length - 1; i >= 0; i--) sums[i] = (sums[i + 1] ?? 0) + (pinned[i] === true ? 0 : (costs[i] ?? 0))
   return sums
 }
 
