@@ -7,7 +7,7 @@
 import { hostname } from "node:os"
 import { join } from "node:path"
 import { parentPort, threadId } from "node:worker_threads"
-import { buildRegistry, createModelsService, type ModelsService } from "@harper-gateway/models"
+import { buildRegistry, contextWindowOf, createModelsService, type ModelsService } from "@harper-gateway/models"
 import { describeThrown, GatewayFailure } from "@harper-gateway/translate"
 import { databases, Resource, server } from "harperdb"
 import { createCallRecorder } from "./accounting/call-recorder.ts"
@@ -238,6 +238,7 @@ export function handleApplication(scope: PluginScope): void {
   const responsesDeps: ResponsesDeps = {
     store: createResponseStore(storedResponses, storedItems, storedHeads),
     bounds: { maxDepth: config.responses?.maxChainDepth ?? DEFAULT_MAX_CHAIN_DEPTH, maxBytes: config.responses?.maxHistoryBytes ?? DEFAULT_MAX_HISTORY_BYTES },
+    window: { contextWindowOf: contextWindowOf(config.models), defaultOutputTokens: defaultCompletionTokens },
   }
   scope.resources.set(
     "v1/responses",

@@ -343,7 +343,14 @@ describe("bounds of a rebuilt conversation", () => {
       admin: ADMIN,
       env: { TEST_UPSTREAM_URL: upstream.url, TEST_UPSTREAM_KEY: UPSTREAM_KEY },
       gatewayConfig: {
-        models: { generative: { echo: { backend: "echo" }, "gpt-4.1-nano": { backend: "openai", baseUrl: "${TEST_UPSTREAM_URL}/v1", apiKey: "${TEST_UPSTREAM_KEY}", model: "openai-text" } } },
+        models: {
+          generative: {
+            echo: { backend: "echo" },
+            "gpt-4.1-nano": { backend: "openai", baseUrl: "${TEST_UPSTREAM_URL}/v1", apiKey: "${TEST_UPSTREAM_KEY}", model: "openai-text" },
+            // A small window (the recorded answer is some 400 tokens): truncation "auto" has to drop turns.
+            "small-window": { backend: "openai", baseUrl: "${TEST_UPSTREAM_URL}/v1", apiKey: "${TEST_UPSTREAM_KEY}", model: "openai-text", contextWindow: 2_000 },
+          },
+        },
         responses: { maxHistoryBytes: MAX_HISTORY_BYTES, maxChainDepth: MAX_CHAIN_DEPTH },
       },
     })
@@ -378,6 +385,36 @@ describe("bounds of a rebuilt conversation", () => {
     }
     return Math.max(peak, rssMb()) - before
   }
+
+  it("with truncation auto, sends the upstream a previous_response_id chain over the model's contextWindow without its oldest turn; the stored chain stays whole", async () => {
+    const long = Array.from({ length: 3_000 }, (_, i) => `word${i}`).join(" ")
+    const first = await post({ model: "small-window", input: long })
+    expect(first.status).toBe(200)
+    const second = await post({ model: "small-window", input: "Another one", previous_response_id: idOf(first), truncation: "auto" })
+    expect(second.status).toBe(200)
+    const third = await post({ model: "small-window", input: "And a third", previous_response_id: idOf(second), truncation: "auto", max_output_tokens: 100 })
+    expect([third.status, validateResponse(third.body)]).toEqual([200, []])
+    expect(third.body).toMatchObject({ truncation: "auto", previous_response_id: idOf(second) })
+    const sent = JSON.stringify(upstream.requests.at(-1)?.body["messages"])
+    expect(sent).not.toContain("word2999")
+    expect(sent).toContain("Another one")
+    expect(sent).toContain("And a third")
+    // Disabled (the default) sends the same chain whole: the upstream decides.
+    const whole = await post({ model: "small-window", input: "And a third", previous_response_id: idOf(second) })
+    expect(whole).toMatchObject({ status: 200, body: { truncation: "disabled" } })
+    expect(JSON.stringify(upstream.requests.at(-1)?.body["messages"])).toContain("word2999")
+    // Only what went upstream was cut: the first turn's stored input is whole.
+    const items = await fetch(`${harper.url}/v1/responses/${idOf(first)}/input_items`, { headers: { authorization: basic } })
+    expect(JSON.stringify(await items.json())).toContain("word2999")
+  }, 60_000)
+
+  it("with truncation auto, refuses with a 400 context_length_exceeded naming input an input that alone exceeds the window, calling no upstream", async () => {
+    const before = upstream.requests.length
+    const refused = await post({ model: "small-window", input: Array.from({ length: 3_000 }, (_, i) => `word${i}`).join(" "), truncation: "auto" })
+    expect(refused).toMatchObject({ status: 400, body: { error: { code: "context_length_exceeded", param: "input" } } })
+    expect(validateError(refused.body)).toEqual([])
+    expect(upstream.requests.length).toBe(before)
+  }, 60_000)
 
   it("refuses the turn past the depth with a 400 (the chain's last response stays retrievable and its earlier turns continuable), never a 404", async () => {
     const ids: string[] = []

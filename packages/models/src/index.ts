@@ -7,6 +7,7 @@
 export { DeploymentEntry, ModelEntry, ModelsConfig, RoutingConfig } from "./model-config.ts"
 export type { BackendContext, EmbeddingBackend, GenerativeBackend } from "./backend.ts"
 export { advertisedAliases, createBackendRegistry } from "./backend-registry.ts"
+export { contextWindowOf } from "./context-window.ts"
 export type { BackendRegistry, ListedModel, ModelKind, ModelRoute, ModelRouting, RegistryEntry } from "./backend-registry.ts"
 export { ATTEMPTS_HEADER, attemptsHeader, type AttemptReport } from "./routing/attempts-header.ts"
 export type { RoutingClock } from "./routing/route-call.ts"

@@ -118,6 +118,12 @@ export const ModelEntry = Schema.Struct({
    */
   extraFields: Schema.optionalKey(Schema.Array(Schema.String)),
   price: Schema.optionalKey(PriceOverride),
+  /**
+   * The model's context window in tokens (prompt and output together), as its provider
+   * documents it: what Responses `truncation: "auto"` fits a conversation to. Absent, the
+   * window is unknown and `auto` drops nothing. Generative models only.
+   */
+  contextWindow: Schema.optionalKey(PositiveInt),
   /** Several deployments serving this model; each field given overrides the entry's own. Absent: the entry is the one deployment. */
   deployments: Schema.optionalKey(Schema.Array(DeploymentEntry).check(Schema.isMinLength(1))),
   /** Logical models of the same kind tried in order when this one fails retryably (each with its own fallbacks; cycles are cut). */

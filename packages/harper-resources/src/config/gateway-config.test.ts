@@ -27,6 +27,14 @@ describe("readGatewayConfig", () => {
     expect(readGatewayConfig({ responses: { maxChainDepth: 2.5 } })).toMatchObject({ ok: false, message: expect.stringContaining("responses.maxChainDepth") })
   })
 
+  it("reads a generative model's context window, a positive whole number of tokens, and names it when it is not", () => {
+    const model = (contextWindow: unknown) => ({ models: { generative: { m: { backend: "openai", contextWindow } } } })
+    expect(readGatewayConfig(model(128_000))).toEqual({ ok: true, config: model(128_000) })
+    for (const bad of [0, -1, 1.5, "128k", null]) {
+      expect(readGatewayConfig(model(bad))).toMatchObject({ ok: false, message: expect.stringContaining("models.generative.m.contextWindow") })
+    }
+  })
+
   it("reads the usage aggregates' concurrency bounds, positive whole numbers", () => {
     expect(readGatewayConfig({ usage: { maxConcurrentPerTenant: 1, maxConcurrentPerNode: 8 } })).toEqual({ ok: true, config: { usage: { maxConcurrentPerTenant: 1, maxConcurrentPerNode: 8 } } })
     expect(readGatewayConfig({ usage: { maxConcurrentPerNode: 0 } })).toMatchObject({ ok: false, message: expect.stringContaining("usage.maxConcurrentPerNode") })

@@ -2,6 +2,8 @@ import { Schema } from "effect"
 import { describe, expect, it } from "vitest"
 import { buildRegistry, createModelsService, ModelsConfig, type ModelCallRecord } from "@harper-gateway/models"
 import { createResponseStore, type StoredResponse, type ResponseStore, type StoreTable } from "../responses/response-store.ts"
+import type { ChatCall } from "@harper-gateway/translate"
+import type { WindowPolicy } from "../responses/fit-to-window.ts"
 import type { Gateway } from "./gateway.ts"
 import type { HarperRequest } from "./harper-request.ts"
 import { createResponse, DEFAULT_MAX_CHAIN_DEPTH, DEFAULT_MAX_HISTORY_BYTES, type ResponsesDeps } from "./responses.ts"
@@ -33,6 +35,8 @@ const failingStore: ResponseStore = {
 }
 
 const defaultBounds = { maxDepth: DEFAULT_MAX_CHAIN_DEPTH, maxBytes: DEFAULT_MAX_HISTORY_BYTES }
+/** No model configures a contextWindow: truncation "auto" drops nothing. */
+const noWindows: WindowPolicy = { contextWindowOf: () => undefined, defaultOutputTokens: 1_024 }
 
 function memoryTable(): StoreTable & { readonly rows: Map<string, object> } {
   const rows = new Map<string, object>()
@@ -64,17 +68,32 @@ function countingItems(): StoreTable & { decoded: number } {
 }
 
 /** createResponse on the echo backend with a store in memory: status and parsed body of each call. */
-function echoResponses(bounds: ResponsesDeps["bounds"], items: StoreTable = memoryTable()) {
-  const { gateway } = echoGateway()
+function echoResponses(bounds: ResponsesDeps["bounds"], items: StoreTable = memoryTable(), window: WindowPolicy = noWindows) {
+  const { gateway: echo } = echoGateway()
+  // What the model is sent, each call.
+  const sent: ChatCall[] = []
+  const models = echo.models
+  const gateway: Gateway = {
+    ...echo,
+    models: { ...models, chat: (call, meta) => (sent.push(call), models.chat(call, meta)), chatStream: (call, meta) => (sent.push(call), models.chatStream(call, meta)) },
+  }
   const heads = memoryTable()
-  const deps: ResponsesDeps = { store: createResponseStore(memoryTable(), items, heads), bounds }
+  const deps: ResponsesDeps = { store: createResponseStore(memoryTable(), items, heads), bounds, window }
   const post = async (body: Record<string, unknown>) => {
     const answer = await createResponse(gateway, deps, request, { model: "echo", ...body })
     const parsed: unknown = JSON.parse(String(answer.body))
     const id: unknown = typeof parsed === "object" && parsed !== null ? Reflect.get(parsed, "id") : undefined
     return { status: answer.status, body: parsed, id: String(id) }
   }
-  return { post, heads, store: deps.store }
+  /** A streamed request's status and SSE text, read to its end. */
+  const postStream = async (body: Record<string, unknown>) => {
+    const answer = await createResponse(gateway, deps, request, { model: "echo", stream: true, ...body })
+    let text = ""
+    if (typeof answer.body === "string") text = answer.body
+    else for await (const piece of answer.body) text += piece
+    return { status: answer.status, text }
+  }
+  return { post, postStream, heads, store: deps.store, sent }
 }
 
 /** JSON's size of each item, summed: what the history bound counts, written out. */
@@ -83,7 +102,7 @@ const writtenBytes = (items: readonly unknown[]) => items.reduce<number>((sum, i
 describe("POST /v1/responses", () => {
   it("gives the client the answer it was billed for when storing the response fails, and logs the failure", async () => {
     const { gateway, rows, logged } = echoGateway()
-    const response = await createResponse(gateway, { store: failingStore, bounds: defaultBounds }, request, { model: "echo", input: "hello" })
+    const response = await createResponse(gateway, { store: failingStore, bounds: defaultBounds, window: noWindows }, request, { model: "echo", input: "hello" })
     expect(response.status).toBe(200)
     const body: unknown = JSON.parse(String(response.body))
     expect(body).toMatchObject({ object: "response", status: "completed" })
@@ -168,4 +187,59 @@ describe("POST /v1/responses", () => {
     const { post } = echoResponses({ maxDepth: DEFAULT_MAX_CHAIN_DEPTH, maxBytes: 100 })
     expect(await post({ input: "y".repeat(1_000) })).toMatchObject({ status: 200 })
   })
+
+  describe("truncation", () => {
+    const long = Array.from({ length: 300 }, (_, i) => `word${i}`).join(" ")
+    /** The echo model with a 200-token window: the long first turn (and its echo) cannot fit with the rest. */
+    const smallWindow: WindowPolicy = { contextWindowOf: (model) => (model === "echo" ? 200 : undefined), defaultOutputTokens: 16 }
+    const sentTexts = (call: ChatCall | undefined) => JSON.stringify(call?.input.messages ?? null)
+
+    async function chain(truncation: "auto" | "disabled") {
+      const responses = echoResponses(defaultBounds, memoryTable(), smallWindow)
+      const first = await responses.post({ input: long })
+      const second = await responses.post({ input: "second question", previous_response_id: first.id })
+      const third = await responses.post({ input: "third question", previous_response_id: second.id, truncation, instructions: "be brief" })
+      return { ...responses, third }
+    }
+
+    it("with auto, sends the model the conversation without its oldest turns, echoes truncation auto, and stores the input as the client sent it", async () => {
+      const { third, sent, store } = await chain("auto")
+      expect(third.status).toBe(200)
+      expect(third.body).toMatchObject({ truncation: "auto", status: "completed" })
+      const upstream = sentTexts(sent[2])
+      expect(upstream).not.toContain("word299")
+      expect(upstream).toContain("second question")
+      expect(upstream).toContain("third question")
+      expect(sent[2]?.input.messages[0]).toEqual({ role: "system", content: "be brief" })
+      const stored = await store.get("root", third.id)
+      expect(stored?.inputItems).toMatchObject([{ type: "message", role: "user", content: [{ type: "input_text", text: "third question" }] }])
+      expect(stored?.response).toMatchObject({ truncation: "auto" })
+    })
+
+    it("with auto, streams too from the fitted conversation, and the final event echoes truncation auto", async () => {
+      const { post, postStream, sent } = echoResponses(defaultBounds, memoryTable(), smallWindow)
+      const first = await post({ input: long })
+      const streamed = await postStream({ input: "second question", previous_response_id: first.id, truncation: "auto" })
+      expect(streamed.status).toBe(200)
+      expect(streamed.text).toContain("event: response.completed")
+      expect(streamed.text).toContain('"truncation":"auto"')
+      expect(sentTexts(sent[1])).not.toContain("word299")
+      expect(sentTexts(sent[1])).toContain("second question")
+    })
+
+    it("with disabled (the default), sends the whole conversation, as before: the upstream answers a window it cannot hold", async () => {
+      const { third, sent } = await chain("disabled")
+      expect(third.status).toBe(200)
+      expect(third.body).toMatchObject({ truncation: "disabled" })
+      expect(sentTexts(sent[2])).toContain("word299")
+    })
+
+    it("with auto, refuses with a 400 context_length_exceeded naming input when even the newest turn does not fit, and calls no model", async () => {
+      const { post, sent } = echoResponses(defaultBounds, memoryTable(), smallWindow)
+      const refused = await post({ input: long, truncation: "auto" })
+      expect(refused).toMatchObject({ status: 400, body: { error: { type: "invalid_request_error", code: "context_length_exceeded", param: "input" } } })
+      expect(sent).toHaveLength(0)
+    })
+  })
 })
+

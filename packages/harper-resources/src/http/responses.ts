@@ -12,6 +12,8 @@ import {
   resolveItemReferences,
   toResponse,
   type ChatCall,
+  type Conversation,
+  type Outcome,
   type GatewayError,
   type GenerateChunk,
   type ResponseIdentity,
@@ -22,6 +24,7 @@ import {
 } from "@harper-gateway/translate"
 import type { Principal } from "../auth/principal.ts"
 import type { CallMeta } from "@harper-gateway/models"
+import { itemsToSend, type WindowPolicy } from "../responses/fit-to-window.ts"
 import { inputItemsPage } from "../responses/input-items-page.ts"
 import { chainRefusal, historyTooLarge } from "../responses/history-refusal.ts"
 import { itemsBytes, type ChainBounds, type ResponseStore, type StoredResponse } from "../responses/response-store.ts"
@@ -41,6 +44,8 @@ export interface ResponsesDeps {
   readonly store: ResponseStore
   /** What one request may rebuild from storage: `responses.maxChainDepth` responses, `responses.maxHistoryBytes` of items. */
   readonly bounds: ChainBounds
+  /** The models' context windows, for `truncation: "auto"`. */
+  readonly window: WindowPolicy
 }
 
 export const DEFAULT_MAX_CHAIN_DEPTH = 1_000
@@ -76,7 +81,7 @@ export function createResponse(gateway: Gateway, deps: ResponsesDeps, request: H
     const fromStore = call.previousResponseId !== undefined || referencedItemIds(call.input).length > 0
     if (fromStore && total > deps.bounds.maxBytes) return rejected(historyTooLarge(deps.bounds.maxBytes, historyParam(call)), call.opts.model, call.stream)
     // Built once: every attempt (retries, fallbacks) sends this same conversation.
-    const conversation = buildResponsesConversation(call, history)
+    const conversation = conversationToSend(call, { history, input: resolved.value }, deps.window)
     if (!conversation.ok) return rejected(conversation.error, call.opts.model, call.stream)
     const turn: Turn = {
       call,
@@ -92,6 +97,26 @@ export function createResponse(gateway: Gateway, deps: ResponsesDeps, request: H
       return errorResponse(error)
     }
   })
+}
+
+/** The conversation as stored: the chain's items and this request's input, references resolved. */
+interface StoredConversation {
+  readonly history: ResponsesHistory
+  readonly input: readonly ResponsesWire.ResponseItem[]
+}
+
+/**
+ * What the model is sent: the whole conversation, built first so a bad item is named
+ * where the client put it; under `truncation: "auto"`, rebuilt from the items that fit
+ * the model's window. Only what goes upstream is cut: the stored input stays whole.
+ */
+function conversationToSend(call: ResponsesCall, { history, input }: StoredConversation, window: WindowPolicy): Outcome<Conversation> {
+  const whole = buildResponsesConversation(call, history)
+  if (!whole.ok) return whole
+  const items = [...(history.previousItems ?? []), ...input]
+  const fitted = itemsToSend(call, items, window)
+  if (!fitted.ok) return fitted
+  return fitted.value === items ? whole : buildResponsesConversation({ ...call, input: fitted.value })
 }
 
 interface Turn {

@@ -1,7 +1,7 @@
 import type { ChatCall } from "@harper-gateway/translate"
 import { describe, expect, it } from "vitest"
 import { countTokens } from "gpt-tokenizer"
-import { estimateChatTokens, estimateEmbedTokens, outputTokenCounter } from "./estimate-tokens.ts"
+import { estimateChatTokens, estimateEmbedTokens, outputTokenCounter, responsesTokenCounter } from "./estimate-tokens.ts"
 
 const chat = (content: string, opts: Partial<ChatCall["opts"]> = {}): ChatCall => ({
   input: { messages: [{ role: "user", content }] },
@@ -71,5 +71,25 @@ describe("token estimates", () => {
     const tokens = counter.tokens()
     expect(tokens).toBeGreaterThan(exact * 0.95)
     expect(tokens).toBeLessThan(exact * 1.05)
+  })
+})
+
+describe("the Responses conversation counter (truncation: auto)", () => {
+  it("counts an item as the chat estimate counts the message it becomes, and instructions and tools as what is always sent", () => {
+    const counter = responsesTokenCounter()
+    expect(counter.item({ role: "user", content: "Hello world" })).toBe(estimateChatTokens(chat("Hello world"), 0).prompt)
+    // "Hello world" as a system message (4 + "system" 1 + 2), and a tool's strings.
+    expect(counter.fixed({ instructions: "Hello world", tools: [] })).toBe(7)
+    expect(counter.fixed({ instructions: undefined, tools: [{ name: "lookup", parameters: {} }] })).toBe(countTokens("lookup"))
+    expect(counter.fixed({ instructions: undefined, tools: [] })).toBe(0)
+  })
+
+  it("stays bounded for one request's whole history: past the tokenized budget, text counts by length (about 4 characters a token)", () => {
+    const counter = responsesTokenCounter()
+    const long = "x".repeat(1_000_000)
+    const first = counter.item({ role: "user", content: long })
+    const second = counter.item({ type: "function_call_output", call_id: "c", output: long })
+    expect(first).toBeGreaterThan(0)
+    expect(second).toBeGreaterThanOrEqual(1_000_000 / 4)
   })
 })

@@ -1,4 +1,4 @@
-import type { ChatCall, EmbedCall } from "@harper-gateway/translate"
+import type { ChatCall, EmbedCall, ResponsesWire, ToolDef } from "@harper-gateway/translate"
 import { countTokens } from "gpt-tokenizer"
 
 /** OpenAI's per-message framing (role and separators), as in its cookbook's counting recipe. */
@@ -66,6 +66,24 @@ export function outputTokenCounter(): { add(text: string): void; tokens(): numbe
       const counted = boundedCounter()(sample)
       return chars === sample.length ? counted : Math.ceil((counted * chars) / sample.length)
     },
+  }
+}
+
+/**
+ * Counts a Responses conversation for `truncation: "auto"` as estimateChatTokens counts
+ * the chat call it becomes: each item as a message (its strings, ids and type names
+ * included, a slight overcount that errs towards dropping), instructions as a system
+ * message, tools by their strings. One character budget for the whole request, so a
+ * long stored history costs one bounded tokenization.
+ */
+export function responsesTokenCounter(): {
+  readonly item: (item: ResponsesWire.ResponseItem) => number
+  readonly fixed: (sent: { readonly instructions: string | undefined; readonly tools: readonly ToolDef[] }) => number
+} {
+  const count = boundedCounter()
+  return {
+    item: (item) => PER_MESSAGE + textTokens(item, count),
+    fixed: ({ instructions, tools }) => (instructions === undefined ? 0 : PER_MESSAGE + textTokens({ role: "system", content: instructions }, count)) + textTokens(tools, count),
   }
 }
 

@@ -27,7 +27,7 @@ export function chainRefusal(read: Exclude<ChainRead, { readonly kind: "found" }
 export function historyTooLarge(maxBytes: number, param: "previous_response_id" | "input"): GatewayError {
   return {
     _tag: "InvalidRequest",
-    message: `The conversation rebuilt from stored responses and items with this input is over this gateway's limit of ${maxBytes} bytes (responses.maxHistoryBytes). truncation "auto" is not supported, so nothing is dropped to fit: send a shorter input or start a new conversation.`,
+    message: `The conversation rebuilt from stored responses and items with this input is over this gateway's limit of ${maxBytes} bytes (responses.maxHistoryBytes). Nothing is dropped to fit this limit (truncation "auto" fits the model's context window, not this bound): send a shorter input or start a new conversation.`,
     param,
     code: "context_length_exceeded",
   }

@@ -80,7 +80,7 @@ describe("decodeResponsesRequest", () => {
     [{ model: "m", input: "x", background: true }, "background"],
     [{ model: "m", input: "x", conversation: "conv_1" }, "conversation"],
     [{ model: "m", input: "x", prompt: { id: "pmpt_1" } }, "prompt"],
-    [{ model: "m", input: "x", truncation: "auto" }, "truncation"],
+    [{ model: "m", input: "x", truncation: "middle" }, "truncation"],
     [{ model: "m", input: "x", top_logprobs: 2 }, "top_logprobs"],
     [{ model: "m", input: "x", include: ["message.output_text.logprobs"] }, "include"],
     [{ model: "m", input: "x", stream_options: { include_obfuscation: true } }, "stream_options.include_obfuscation"],
@@ -101,6 +101,20 @@ describe("decodeResponsesRequest", () => {
   it("accepts null for refused features, background false, and drops max_tool_calls", () => {
     const call = ok({ model: "m", input: "x", background: false, conversation: null, prompt: null, max_tool_calls: 3, truncation: "disabled", top_logprobs: 0 })
     expect(call.opts).toEqual({ model: "m" })
+  })
+
+  it("accepts truncation auto and disabled, carries it on the call and echoes it; absent or null is disabled", () => {
+    for (const truncation of ["auto", "disabled"] as const) {
+      const call = ok({ model: "m", input: "x", truncation })
+      expect(call.truncation).toBe(truncation)
+      expect(call.echo.truncation).toBe(truncation)
+      // Not a generation option: no backend receives it.
+      expect(call.opts).toEqual({ model: "m" })
+    }
+    for (const body of [{ model: "m", input: "x" }, { model: "m", input: "x", truncation: null }]) {
+      expect(ok(body).truncation).toBe("disabled")
+      expect(ok(body).echo.truncation).toBe("disabled")
+    }
   })
 
   it("reads an assistant history echoed back with output fields (id, status, annotations, phase)", () => {

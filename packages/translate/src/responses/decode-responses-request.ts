@@ -82,7 +82,7 @@ function decodeTools(raw: readonly unknown[]): Outcome<readonly Wire.ResponsesFu
 }
 
 function checkRestrictedValues(request: Wire.ResponsesRequest): GatewayError | undefined {
-  for (const field of ["background", "top_logprobs", "truncation"] as const) {
+  for (const field of ["background", "top_logprobs"] as const) {
     const value = request[field]
     if (value === undefined || value === null) continue
     const disposition = responsesFieldDisposition(field)
@@ -159,7 +159,7 @@ function toResponsesCall(
     text,
     tool_choice: request.tool_choice === undefined ? "auto" : toolChoiceToResponses(toolChoiceFromResponses(request.tool_choice)),
     tools: tools.map(toolToResponses),
-    truncation: "disabled",
+    truncation: request.truncation ?? "disabled",
     metadata: request.metadata ?? {},
     safety_identifier: stringOrNull(passthrough["safety_identifier"]),
     prompt_cache_key: stringOrNull(passthrough["prompt_cache_key"]),
@@ -176,6 +176,7 @@ function toResponsesCall(
     stream: request.stream === true,
     store: request.store ?? true,
     previousResponseId: request.previous_response_id ?? undefined,
+    truncation: request.truncation ?? "disabled",
     reasoningOutput: summary === null ? "text" : "summary",
     echo: echoed,
   }

@@ -35,7 +35,7 @@ export const responsesRequestFieldDispositions = {
   top_logprobs: supported("only 0: logprobs are not returned on /v1/responses", [0], "top_logprobs is not supported by this gateway on /v1/responses: logprobs are not returned."),
   metadata: supported("GenerateOpts.metadata, echoed on the response"),
   user: supported("GenerateOpts.user"),
-  truncation: supported("only disabled: a too-long input is a 400, never silently cut", ["disabled"], "truncation: \"auto\" is not supported by this gateway: input is never truncated."),
+  truncation: supported("auto drops the oldest turns to fit the model's configured contextWindow before any backend is called (responses/truncate-conversation.ts); disabled (default) sends the conversation whole"),
   include: supported("message.output_text.logprobs is refused; the other values ask for data the gateway's items never carry (hosted-tool results, encrypted reasoning, image urls the client sent)"),
   max_tool_calls: ignored("limits built-in (hosted) tool calls only, and hosted tools are refused"),
   safety_identifier: passthrough("provider-side abuse detection", nullableString),

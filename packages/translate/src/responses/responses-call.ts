@@ -16,6 +16,8 @@ export interface ResponsesCall {
   /** Default true, as in OpenAI. */
   readonly store: boolean
   readonly previousResponseId: string | undefined
+  /** `auto`: the caller fits the conversation to the model's context window (truncate-conversation.ts) before calling it. */
+  readonly truncation: "auto" | "disabled"
   /** How reasoning text is sent: as a summary when the client asked for one (`reasoning.summary`), else as raw `reasoning_text`. */
   readonly reasoningOutput: "summary" | "text"
   /** The request fields the Response object echoes. */

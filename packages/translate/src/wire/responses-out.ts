@@ -100,7 +100,7 @@ export interface ResponseEcho {
   readonly text: { readonly format: TextFormat; readonly verbosity?: NonNullable<TextParam["verbosity"]> }
   readonly tool_choice: ToolChoiceOut
   readonly tools: readonly FunctionToolOut[]
-  readonly truncation: "disabled"
+  readonly truncation: "auto" | "disabled"
   /** Left out when unset: the spec types it as a string, not null. */
   readonly user?: string
   readonly metadata: Readonly<Record<string, string>>
