@@ -75,7 +75,7 @@ function echoResponses(bounds: ResponsesDeps["bounds"], items: StoreTable = memo
   const models = echo.models
   const gateway: Gateway = {
     ...echo,
-    models: { ...models, chat: (call, meta) => (sent.push(call), models.chat(call, meta)), chatStream: (call, meta) => (sent.push(call), models.chatStream(call, meta)) },
+    models: { ...models, chat: (call, meta) => (sent.push(call), models.chat(call, meta)), openChatStream: (call, meta) => (sent.push(call), models.openChatStream(call, meta)) },
   }
   const heads = memoryTable()
   const deps: ResponsesDeps = { store: createResponseStore(memoryTable(), items, heads), bounds, window }
