@@ -9,7 +9,7 @@ import type { AnswerHeaders, CallDeps, CallMeta, CallSink, ModelsServiceOptions 
 import { streamedChunks, type OpenedChatStream } from "./call/opened-stream.ts"
 import { newOutputCounter, recordChatAnswer, recordEmbedAnswer } from "./call/record-answer.ts"
 import { resolveChat, resolveEmbedding } from "./call/resolve-call.ts"
-import { runAttempts } from "./call/run-attempts.ts"
+import { runAttempts, type AttemptPlan } from "./call/run-attempts.ts"
 import { StreamTally } from "./call/stream-tally.ts"
 import { SYSTEM_CLOCK } from "./routing/system-clock.ts"
 
@@ -56,18 +56,12 @@ export function createModelsService(registry: BackendRegistry, recorder: CallSin
     async chat(call, meta) {
       const { route, chain } = resolveChat(deps, { registry, call, meta, stream: false })
       const admitted = await admitCall(deps, chatRequest(call, meta, { logical: route.logicalName, stream: false }))
-      try {
-        const answered = await runAttempts(deps, {
-          admitted,
-          chain: chain.chain,
-          open: (attempt) => attempt.deployment.backend.generate(chain.callFor(attempt), { signal: meta.signal }),
-          answered: (answer) => recordChatAnswer(deps, answer, admitted.admissions),
-        })
-        answered.release()
-        return { route: answered.route, result: answered.value, headers: answered.headers }
-      } finally {
-        admitted.admissions.settle()
-      }
+      return answerCall(deps, {
+        admitted,
+        chain: chain.chain,
+        open: (attempt) => attempt.deployment.backend.generate(chain.callFor(attempt), { signal: meta.signal }),
+        answered: (answer) => recordChatAnswer(deps, answer, admitted.admissions),
+      })
     },
 
     async openChatStream(call, meta) {
@@ -80,18 +74,12 @@ export function createModelsService(registry: BackendRegistry, recorder: CallSin
       const { route, chain } = resolveEmbedding(deps, { registry, call, meta, stream: false })
       const estimate = (limits: NonNullable<ModelsServiceOptions["limits"]>) => ({ prompt: limits.estimateEmbed(call), completion: 0 })
       const admitted = await admitCall(deps, { meta, names: { requested: call.opts.model, logical: route.logicalName }, stream: false, estimate })
-      try {
-        const answered = await runAttempts(deps, {
-          admitted,
-          chain,
-          open: (attempt) => attempt.deployment.backend.embed({ ...call, opts: { ...call.opts, model: attempt.deployment.upstreamModel } }, { signal: meta.signal }),
-          answered: (answer) => recordEmbedAnswer(deps, answer, admitted.admissions),
-        })
-        answered.release()
-        return { route: answered.route, result: answered.value, headers: answered.headers }
-      } finally {
-        admitted.admissions.settle()
-      }
+      return answerCall(deps, {
+        admitted,
+        chain,
+        open: (attempt) => attempt.deployment.backend.embed({ ...call, opts: { ...call.opts, model: attempt.deployment.upstreamModel } }, { signal: meta.signal }),
+        answered: (answer) => recordEmbedAnswer(deps, answer, admitted.admissions),
+      })
     },
 
     recordRejection(meta, model, error, stream) {
@@ -122,6 +110,17 @@ export function createModelsService(registry: BackendRegistry, recorder: CallSin
 
 function chatRequest(call: ChatCall, meta: CallMeta, model: { readonly logical: string; readonly stream: boolean }) {
   return { meta, names: { requested: call.opts.model, logical: model.logical }, stream: model.stream, estimate: (limits: NonNullable<ModelsServiceOptions["limits"]>) => limits.estimateChat(call) }
+}
+
+/** A call answered whole (not streamed): its attempts, the answering deployment released, and its admissions settled once, whatever happened. */
+async function answerCall<B extends { readonly name: string }, R>(deps: CallDeps, plan: AttemptPlan<B, R>): Promise<AnsweredCall<B, R>> {
+  try {
+    const answered = await runAttempts(deps, plan)
+    answered.release()
+    return { route: answered.route, result: answered.value, headers: answered.headers }
+  } finally {
+    plan.admitted.admissions.settle()
+  }
 }
 
 /**
