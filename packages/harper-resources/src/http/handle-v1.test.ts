@@ -76,6 +76,14 @@ describe("handleV1", () => {
     expect(unsupported).toMatchObject({ ok: false, error: { _tag: "UnsupportedMediaType", contentType: "text/plain" } })
   })
 
+  it("refuses a body over the gateway's limit that came without Content-Length (chunked), with a 413 naming the limit", async () => {
+    const moved: HarperRequest = { ...request(root), headers: { get: () => "application/octet-stream", set: () => undefined, delete: () => undefined }, gatewayContentType: "application/json", gatewayMaxBodyBytes: 16 }
+    const over = await readJsonBody(moved, Promise.resolve(Buffer.from('{"input":"0123456789"}')))
+    expect(over).toEqual({ ok: false, error: { _tag: "PayloadTooLarge", limitBytes: 16 } })
+    const within = await readJsonBody(moved, Promise.resolve(Buffer.from('{"input":"01"}')))
+    expect(within).toEqual({ ok: true, body: { input: "01" } })
+  })
+
   it("turns a BigInt Harper's own parser made into the same digits, never a value JSON.stringify throws on", async () => {
     const harperParsed = await readJsonBody({ ...request(root), headers: { get: () => "application/json", set: () => undefined, delete: () => undefined } }, Promise.resolve({ a: [123456789012345678901n] }))
     expect(harperParsed.ok && JSON.stringify(harperParsed.body)).toBe('{"a":[123456789012345678901]}')

@@ -60,6 +60,8 @@ export async function readJsonBody(request: HarperRequest, data: unknown): Promi
   try {
     const body: unknown = await data
     if (!(body instanceof Uint8Array)) return { ok: true, body: bigIntsAsText(body) }
+    const limit = request.gatewayMaxBodyBytes
+    if (limit !== undefined && body.byteLength > limit) return { ok: false, error: { _tag: "PayloadTooLarge", limitBytes: limit } }
     const parsed = parseRequestJson(body)
     return parsed.ok ? { ok: true, body: parsed.value } : { ok: false, error: parsed.error }
   } catch (error) {

@@ -32,6 +32,8 @@ export interface HarperRequest {
    * absent), moved aside so that Harper hands the body over as bytes for the gateway to parse.
    */
   gatewayContentType?: string | null
+  /** Set with gatewayContentType: the gateway's body limit, checked again on the bytes (a chunked body has no Content-Length to refuse up front). */
+  gatewayMaxBodyBytes?: number
 }
 
 export const HarperUser = Schema.Struct({

@@ -47,7 +47,7 @@ export async function guardV1<R extends ResponseLike>(
     const { status, body, headers } = toOpenAIError({ _tag: "PayloadTooLarge", limitBytes: maxBodyBytes })
     return { status, headers: { "Content-Type": "application/json", connection: "close", ...headers }, body: JSON.stringify(body) }
   }
-  if (request.method === "POST" && route.methods.includes("POST")) takeBodyAsBytes(request)
+  if (request.method === "POST" && route.methods.includes("POST")) takeBodyAsBytes(request, maxBodyBytes)
   const authorization = request.headers.get("authorization")
   if (authorization != null) {
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization)
@@ -74,8 +74,9 @@ export async function guardV1<R extends ResponseLike>(
  * hands over the bytes, which readJsonBody parses (parseRequestJson). The client's own
  * Content-Type is kept for readJsonBody to check.
  */
-function takeBodyAsBytes(request: HarperRequest): void {
+function takeBodyAsBytes(request: HarperRequest, maxBodyBytes: number): void {
   request.gatewayContentType = request.headers.get("content-type") ?? null
+  request.gatewayMaxBodyBytes = maxBodyBytes
   request.headers.set("content-type", "application/octet-stream")
 }
 

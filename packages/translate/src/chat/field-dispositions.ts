@@ -12,7 +12,8 @@
  * - rejected: a 400 naming the field unless its value is null, because honouring it
  *   would need a response shape the gateway does not return.
  * Keys that are not OpenAI fields at all are provider extensions (vLLM's `top_k`,
- * …) and are passed through like `passthrough` fields, untyped.
+ * …): kept untyped for the model's forwarding policy, which forwards them only when
+ * `extraFields` lists them and otherwise refuses them with a 400.
  * A test checks this table against the official spec so a new field cannot slip by.
  */
 import { Schema } from "effect"

@@ -35,7 +35,7 @@ export const facadeOptionRows = {
 /**
  * The first option a backend cannot honour, as the 400 a client gets (undefined when all
  * can be): a refused field set to a non-neutral value, or a passthrough field (an
- * OpenAI-compatible extension) the backend does not take.
+ * OpenAI-compatible extension) set to anything but null that the backend does not take.
  */
 export function refusedBackendOption(backend: string, table: BackendFieldDispositions, passthroughFields: ReadonlySet<string>, opts: GenerateOpts): GatewayError | undefined {
   for (const [field, disposition] of Object.entries(table)) {
@@ -44,7 +44,9 @@ export function refusedBackendOption(backend: string, table: BackendFieldDisposi
     if (value === undefined || value === null || disposition.neutral(value)) continue
     return unsupportedByProvider(disposition.param, `The ${backend} backend does not support '${disposition.param}': ${disposition.note}.`)
   }
-  for (const key of Object.keys(opts.passthrough ?? {})) {
+  for (const [key, value] of Object.entries(opts.passthrough ?? {})) {
+    // A null asks for what omitting the field gives: nothing to refuse (and nothing a backend sends).
+    if (value === null) continue
     if (!passthroughFields.has(key)) return unsupportedByProvider(key, `The ${backend} backend does not support '${key}'.`)
   }
   return undefined
