@@ -1,8 +1,18 @@
 import type { ChatCall, EmbedCall, EmbedResult, GenerateChunk, GenerateResult } from "@harper-gateway/translate"
+import type { UpstreamHeaders } from "./backends/upstream-headers.ts"
 
 /** What a backend gets beside the call: the caller's cancellation. */
 export interface BackendContext {
   readonly signal: AbortSignal
+}
+
+/**
+ * What an HTTP backend's answer carries beside its body: the upstream's answer headers the
+ * allow-list kept (backends/upstream-headers.ts), when there are any. A stream's come on
+ * its first chunk (they are known when it opens).
+ */
+export interface UpstreamAnswered {
+  readonly upstreamHeaders?: UpstreamHeaders
 }
 
 /**
@@ -12,11 +22,11 @@ export interface BackendContext {
 export interface GenerativeBackend {
   /** The backend family, recorded in `hdb_model_calls.backend`. */
   readonly name: string
-  generate(call: ChatCall, context: BackendContext): Promise<GenerateResult>
-  generateStream(call: ChatCall, context: BackendContext): AsyncIterable<GenerateChunk>
+  generate(call: ChatCall, context: BackendContext): Promise<GenerateResult & UpstreamAnswered>
+  generateStream(call: ChatCall, context: BackendContext): AsyncIterable<GenerateChunk & UpstreamAnswered>
 }
 
 export interface EmbeddingBackend {
   readonly name: string
-  embed(call: EmbedCall, context: BackendContext): Promise<EmbedResult>
+  embed(call: EmbedCall, context: BackendContext): Promise<EmbedResult & UpstreamAnswered>
 }

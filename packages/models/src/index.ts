@@ -5,7 +5,8 @@
  * a `Limiter`, both supplied by the caller.
  */
 export { DeploymentEntry, ModelEntry, ModelsConfig, RoutingConfig } from "./model-config.ts"
-export type { BackendContext, EmbeddingBackend, GenerativeBackend } from "./backend.ts"
+export type { BackendContext, EmbeddingBackend, GenerativeBackend, UpstreamAnswered } from "./backend.ts"
+export type { UpstreamHeaders } from "./backends/upstream-headers.ts"
 export { advertisedAliases, createBackendRegistry } from "./backend-registry.ts"
 export { contextWindowOf } from "./context-window.ts"
 export type { BackendRegistry, ListedModel, ModelKind, ModelRoute, ModelRouting, RegistryEntry } from "./backend-registry.ts"

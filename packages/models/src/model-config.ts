@@ -44,6 +44,8 @@ const backendFields = {
   timeouts: Schema.optionalKey(Timeouts),
   /** Whether an upstream's OpenAI-shaped error message reaches clients (redacted). Default true. */
   exposeUpstreamErrors: Schema.optionalKey(Schema.Boolean),
+  /** Whether the upstream's `openai-organization` answer header reaches clients. Default false: it names the operator's organization. */
+  exposeUpstreamOrganization: Schema.optionalKey(Schema.Boolean),
   limits: Schema.optionalKey(ResponseLimits),
   /** Echo backend: default embedding size. */
   dimensions: Schema.optionalKey(PositiveInt),

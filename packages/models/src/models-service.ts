@@ -1,5 +1,6 @@
 import { toConversation, type ChatCall, type EmbedCall, type EmbedResult, type GatewayError, type GenerateChunk, type GenerateInput, type GenerateOpts, type GenerateResult } from "@harper-gateway/translate"
-import type { EmbeddingBackend, GenerativeBackend } from "./backend.ts"
+import type { EmbeddingBackend, GenerativeBackend, UpstreamAnswered } from "./backend.ts"
+import { withUpstreamHeaders, type UpstreamHeaders } from "./backends/upstream-headers.ts"
 import type { BackendRegistry, ListedModel, ModelRoute } from "./backend-registry.ts"
 import { AccountedStream } from "./call/accounted-stream.ts"
 import { admitCall, refuseCall, type AdmittedCall } from "./call/admit-call.ts"
@@ -113,11 +114,11 @@ function chatRequest(call: ChatCall, meta: CallMeta, model: { readonly logical: 
 }
 
 /** A call answered whole (not streamed): its attempts, the answering deployment released, and its admissions settled once, whatever happened. */
-async function answerCall<B extends { readonly name: string }, R>(deps: CallDeps, plan: AttemptPlan<B, R>): Promise<AnsweredCall<B, R>> {
+async function answerCall<B extends { readonly name: string }, R extends UpstreamAnswered>(deps: CallDeps, plan: AttemptPlan<B, R>): Promise<AnsweredCall<B, R>> {
   try {
     const answered = await runAttempts(deps, plan)
     answered.release()
-    return { route: answered.route, result: answered.value, headers: answered.headers }
+    return { route: answered.route, result: answered.value, headers: withUpstreamHeaders(answered.headers, answered.value.upstreamHeaders) }
   } finally {
     plan.admitted.admissions.settle()
   }
@@ -140,14 +141,24 @@ async function openAccountedStream(deps: CallDeps, opening: { readonly admitted:
   const { value, subject, route, headers, release } = opened
   const rest = new AccountedStream(deps, value.iterator, { subject, route, admissions: admitted.admissions, tally: new StreamTally(subject, newOutputCounter(deps)), release })
   rest.begin(value.first)
-  return { route, first: value.first, rest, headers }
+  return { route, first: value.first, rest, headers: withUpstreamHeaders(headers, value.upstreamHeaders) }
+}
+
+/** An opened attempt of a stream: its first step (without the upstream's headers it carried) and the rest. */
+interface FirstChunk {
+  readonly iterator: AsyncIterator<GenerateChunk>
+  readonly first: IteratorResult<GenerateChunk>
+  readonly upstreamHeaders: UpstreamHeaders | undefined
 }
 
 /** One attempt of a stream: opened and its first chunk awaited; a failure before it may be retried. */
-async function firstChunkOf(chunks: AsyncIterable<GenerateChunk>): Promise<{ readonly iterator: AsyncIterator<GenerateChunk>; readonly first: IteratorResult<GenerateChunk> }> {
+async function firstChunkOf(chunks: AsyncIterable<GenerateChunk & UpstreamAnswered>): Promise<FirstChunk> {
   const iterator = chunks[Symbol.asyncIterator]()
   try {
-    return { iterator, first: await iterator.next() }
+    const first = await iterator.next()
+    if (first.done === true) return { iterator, first, upstreamHeaders: undefined }
+    const { upstreamHeaders, ...chunk } = first.value
+    return { iterator, first: { done: false, value: chunk }, upstreamHeaders }
   } catch (error) {
     await iterator.return?.().catch(() => undefined)
     throw error

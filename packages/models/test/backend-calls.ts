@@ -9,6 +9,7 @@ export const testUpstreamOptions = (baseUrl: string, apiKey: string | undefined)
   timeouts: DEFAULT_TIMEOUTS,
   ...DEFAULT_RESPONSE_LIMITS,
   exposeUpstreamErrors: true,
+  exposeUpstreamOrganization: false,
 })
 
 /** A call's context that is never aborted. */

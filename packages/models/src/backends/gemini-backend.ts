@@ -19,7 +19,7 @@ import {
   type GenerateResult,
   type Outcome,
 } from "@harper-gateway/translate"
-import type { BackendContext, EmbeddingBackend, GenerativeBackend } from "../backend.ts"
+import type { BackendContext, EmbeddingBackend, GenerativeBackend, UpstreamAnswered } from "../backend.ts"
 import { textDigest, textHasher, type ThoughtSignatureStore } from "./thought-signature-store.ts"
 import { createUpstreamHttp, reducerDecode, SSE_FRAMING } from "./upstream-http.ts"
 import { apiKeyHeader, type UpstreamOptions } from "./upstream-options.ts"
@@ -103,19 +103,21 @@ export function createGeminiBackend(options: GeminiBackendOptions): GenerativeBa
       )
       yield* http.postStream(context, version + geminiGeneratePath(call.opts.model, true), encoded, SSE_FRAMING, decode)
     },
-    async embed(call: EmbedCall, context: BackendContext): Promise<EmbedResult> {
+    async embed(call: EmbedCall, context: BackendContext): Promise<EmbedResult & UpstreamAnswered> {
       // Gemini takes at most 100 inputs a batch, OpenAI clients send up to 2,048: consecutive batches, in order.
       const batches = valueOrThrow(encodeEmbedBatches(call))
       const now = options.now ?? Date.now
       // One deadline for the call, not one per batch: 21 batches must not take 21 times `totalMs`.
       const until = now() + options.timeouts.totalMs
-      const results: EmbedResult[] = []
+      const results: (EmbedResult & UpstreamAnswered)[] = []
       for (const { request, count } of batches) {
         if (now() >= until) throw new GatewayFailure({ _tag: "UpstreamTimeout", phase: "total", shouldRetry: false })
         // Gemini answers floats; a base64 client gets them encoded by the gateway's response encoder.
         results.push(await http.postJson(context, version + request.path, request.body, options.maxEmbeddingsResponseBytes, (answer) => fromEmbedResponse(answer, count)))
       }
-      return joinEmbedResults(results)
+      // The last batch's answer headers: its rate limits are the latest.
+      const upstreamHeaders = results.at(-1)?.upstreamHeaders
+      return upstreamHeaders === undefined ? joinEmbedResults(results) : { ...joinEmbedResults(results), upstreamHeaders }
     },
   }
 }

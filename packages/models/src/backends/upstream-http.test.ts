@@ -2,28 +2,44 @@ import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { GatewayFailure } from "@harper-gateway/translate"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { UpstreamAnswerFailure } from "./upstream-answer-failure.ts"
 import { createUpstreamHttp, SSE_FRAMING } from "./upstream-http.ts"
+
+// OpenAI's documented answer headers (API reference "Debugging requests"; "Rate limits" guide), and a proxy's own.
+const OPENAI_HEADERS = {
+  "openai-organization": "user-abc123",
+  "openai-processing-ms": "151",
+  "openai-version": "2020-10-01",
+  "x-request-id": "req_9f2c1e7a0b",
+  "x-ratelimit-remaining-requests": "59",
+  "x-ratelimit-reset-tokens": "6m0s",
+  via: "1.1 internal-proxy.corp.example",
+}
+const KEPT = { "openai-processing-ms": "151", "openai-version": "2020-10-01", "x-upstream-request-id": "req_9f2c1e7a0b", "x-ratelimit-remaining-requests": "59", "x-ratelimit-reset-tokens": "6m0s" }
 
 let server: Server
 let requests = 0
 let baseUrl = ""
 beforeAll(async () => {
-  server = createServer((_req, res) => {
+  server = createServer((req, res) => {
     requests++
-    res.writeHead(200, { "content-type": "application/json" }).end("{}")
+    if (req.url === "/limited") res.writeHead(429, { ...OPENAI_HEADERS, "content-type": "application/json" }).end('{"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded"}}')
+    else if (req.url === "/stream") res.writeHead(200, { ...OPENAI_HEADERS, "content-type": "text/event-stream" }).end("data: one\n\ndata: two\n\n")
+    else res.writeHead(200, { ...(req.url === "/headers" ? OPENAI_HEADERS : {}), "content-type": "application/json" }).end("{}")
   })
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 })
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
 
-const http = () =>
+const http = (options: { readonly exposeUpstreamOrganization?: boolean } = {}) =>
   createUpstreamHttp({
+    ...options,
     baseUrl,
     headers: {},
     timeouts: { connectMs: 5_000, firstByteMs: 5_000, idleMs: 5_000, bodyMs: 5_000, totalMs: 10_000 },
     maxErrorBytes: 1_000,
-    errorOf: () => ({ _tag: "UpstreamError" }),
+    errorOf: (answer) => (answer.status === 429 ? { _tag: "RateLimited" } : { _tag: "UpstreamError" }),
     errorStatusOf: () => undefined,
   })
 const context = () => ({ signal: new AbortController().signal })
@@ -33,7 +49,7 @@ describe("a body the gateway cannot serialise", () => {
   it("is the gateway's own internal failure, before any upstream request (never an upstream's, so never retried or counted toward a cooldown)", async () => {
     const before = requests
     const failure = await http()
-      .postJson(context(), "/x", { parameters: { maximum: 2n ** 60n } }, 1_000, (answer) => ({ ok: true, value: answer }))
+      .postJson(context(), "/x", { parameters: { maximum: 2n ** 60n } }, 1_000, (answer) => ({ ok: true, value: { answer } }))
       .catch((error: unknown) => error)
     expect(reasonOf(failure)).toMatchObject({ _tag: "Internal" })
     const streamed = await (async () => {
@@ -46,7 +62,35 @@ describe("a body the gateway cannot serialise", () => {
 
   it("a body that serialises is sent", async () => {
     const before = requests
-    expect(await http().postJson(context(), "/x", { n: 1 }, 1_000, (answer) => ({ ok: true, value: answer }))).toEqual({})
+    expect(await http().postJson(context(), "/x", { n: 1 }, 1_000, (answer) => ({ ok: true, value: { answer } }))).toEqual({ answer: {} })
     expect(requests).toBe(before + 1)
+  })
+})
+
+describe("the upstream's answer headers", () => {
+  const asIs = (answer: unknown) => ({ ok: true as const, value: { answer } })
+
+  it("a JSON answer carries the ones the allow-list keeps; openai-organization only when the config opts in", async () => {
+    expect(await http().postJson(context(), "/headers", {}, 1_000, asIs)).toEqual({ answer: {}, upstreamHeaders: KEPT })
+    expect(await http({ exposeUpstreamOrganization: true }).postJson(context(), "/headers", {}, 1_000, asIs)).toEqual({ answer: {}, upstreamHeaders: { ...KEPT, "openai-organization": "user-abc123" } })
+  })
+
+  it("a stream carries them on its first chunk only", async () => {
+    const chunks = []
+    for await (const chunk of http().postStream(context(), "/stream", {}, SSE_FRAMING, (payload) => (payload === undefined ? [] : [{ deltaContent: payload }]))) chunks.push(chunk)
+    expect(chunks).toEqual([{ deltaContent: "one", upstreamHeaders: KEPT }, { deltaContent: "two" }])
+  })
+
+  it("an error answer's failure carries them, for the client's error", async () => {
+    const failure = await http()
+      .postJson(context(), "/limited", {}, 1_000, asIs)
+      .catch((error: unknown) => error)
+    expect(reasonOf(failure)).toEqual({ _tag: "RateLimited" })
+    expect(UpstreamAnswerFailure.headersOf(failure)).toEqual(KEPT)
+    const streamed = await (async () => {
+      for await (const _chunk of http().postStream(context(), "/limited", {}, SSE_FRAMING, () => [])) return "chunk"
+      return "done"
+    })().catch((error: unknown) => error)
+    expect(UpstreamAnswerFailure.headersOf(streamed)).toEqual(KEPT)
   })
 })

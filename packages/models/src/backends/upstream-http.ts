@@ -1,10 +1,12 @@
 import { createNdjsonDecoder, createSseDecoder, describeThrown, GatewayFailure, upstreamErrorDetail, type GatewayError, type GenerateChunk, type Outcome, type StreamDecoderOutput } from "@harper-gateway/translate"
 import { Agent, request, type Dispatcher } from "undici"
-import type { BackendContext } from "../backend.ts"
+import type { BackendContext, UpstreamAnswered } from "../backend.ts"
 import { startDeadline, type CallDeadline } from "./call-deadline.ts"
 import { carriesContent } from "./chunk-progress.ts"
 import { readAnswer, readBounded } from "./read-bounded.ts"
+import { UpstreamAnswerFailure } from "./upstream-answer-failure.ts"
 import { upstreamFailure } from "./upstream-failure.ts"
+import { keptUpstreamHeaders, type UpstreamHeaders } from "./upstream-headers.ts"
 
 export interface UpstreamTimeouts {
   readonly connectMs: number
@@ -39,6 +41,8 @@ export interface UpstreamHttpOptions {
    * answer: such a body is mapped by `errorOf` with that status.
    */
   readonly errorStatusOf: (answer: unknown) => number | undefined
+  /** Whether the upstream's `openai-organization` reaches clients (default false: it names the operator's organization). */
+  readonly exposeUpstreamOrganization?: boolean
 }
 
 /**
@@ -47,15 +51,17 @@ export interface UpstreamHttpOptions {
  * total one; for streams, a content clock that only content resets; for non-streamed
  * answers, a body deadline), bounded reads,
  * and error answers mapped by the protocol's mapper with the body kept for the operator.
+ * The answer's headers go through the allow-list (upstream-headers.ts): the kept ones come
+ * with the answer (a stream's on its first chunk) or with its failure (UpstreamAnswerFailure).
  */
 export interface UpstreamHttp {
   /** A non-streamed call: POSTs `body` to `path` and maps the JSON answer (read up to `limit` bytes). */
-  postJson<T>(context: BackendContext, path: string, body: unknown, limit: number, map: (answer: unknown) => Outcome<T>): Promise<T>
+  postJson<T extends object>(context: BackendContext, path: string, body: unknown, limit: number, map: (answer: unknown) => Outcome<T>): Promise<T & UpstreamAnswered>
   /**
    * A streamed call: POSTs `body` to `path` and yields what `decode` makes of each frame's
    * payload (`undefined` once, at the end). `framing` is how the upstream cuts its answer.
    */
-  postStream(context: BackendContext, path: string, body: unknown, framing: StreamFraming, decode: (payload: string | undefined) => Iterable<GenerateChunk>): AsyncIterable<GenerateChunk>
+  postStream(context: BackendContext, path: string, body: unknown, framing: StreamFraming, decode: (payload: string | undefined) => Iterable<GenerateChunk>): AsyncIterable<GenerateChunk & UpstreamAnswered>
 }
 
 /** `sse`: payloads are the `data:` of server-sent events; `ndjson`: one JSON value per line. */
@@ -117,8 +123,15 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
   })
   const base = options.baseUrl.replace(/\/+$/, "")
   const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json", ...options.headers }
+  const headerPolicy = { exposeOrganization: options.exposeUpstreamOrganization ?? false }
 
-  async function post(path: string, body: unknown, deadline: CallDeadline, accept?: string): Promise<Dispatcher.ResponseData> {
+  /** The answer and its headers as the allow-list keeps them. */
+  interface Answer {
+    readonly response: Dispatcher.ResponseData
+    readonly kept: UpstreamHeaders
+  }
+
+  async function post(path: string, body: unknown, deadline: CallDeadline, accept?: string): Promise<Answer> {
     const response = await request(`${base}${path}`, {
       method: "POST",
       headers: accept === undefined ? headers : { ...headers, accept },
@@ -127,11 +140,12 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
       dispatcher: agent,
     })
     deadline.headersArrived()
+    const answer = { response, kept: keptUpstreamHeaders(response.headers, headerPolicy) }
     if (response.statusCode >= 400) {
       const { bytes } = await readBounded(response.body, options.maxErrorBytes)
-      throw errorAnswer(response, response.statusCode, bytes.toString("utf8"))
+      throw new UpstreamAnswerFailure(errorAnswer(response, response.statusCode, bytes.toString("utf8")), answer.kept)
     }
-    return response
+    return answer
   }
 
   /** An error answer as the protocol's mapper reads it with `status`; the body, as sent, goes to the operator. */
@@ -143,8 +157,10 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
   return {
     async postJson(context, path, body, limit, map) {
       const deadline = startDeadline(context.signal, { totalMs: timeouts.totalMs, bodyMs: timeouts.bodyMs })
+      let kept: UpstreamHeaders | undefined
       try {
-        const response = await post(path, body, deadline)
+        const { response, kept: answerHeaders } = await post(path, body, deadline)
+        kept = answerHeaders
         const bytes = await readAnswer(response.body, limit)
         const text = bytes.toString("utf8")
         let parsed: unknown
@@ -158,10 +174,10 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
         if (impliedStatus !== undefined) throw errorAnswer(response, impliedStatus, text.length > options.maxErrorBytes ? text.slice(0, options.maxErrorBytes) : text)
         const outcome = map(parsed)
         if (!outcome.ok) throw new GatewayFailure(outcome.error)
-        return outcome.value
+        return Object.keys(kept).length === 0 ? outcome.value : { ...outcome.value, upstreamHeaders: kept }
       } catch (error) {
         // A fired deadline wins over the abort it caused.
-        throw failureOf(error, deadline, context.signal)
+        throw withKeptHeaders(failureOf(error, deadline, context.signal), UpstreamAnswerFailure.headersOf(error) ?? kept)
       } finally {
         deadline.clear()
       }
@@ -170,22 +186,32 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
     async *postStream(context, path, body, framing, decode) {
       const deadline = startDeadline(context.signal, { totalMs: timeouts.totalMs, content: { firstMs: timeouts.firstByteMs, idleMs: timeouts.idleMs } })
       let response: Dispatcher.ResponseData | undefined
+      // Until the first chunk is out: the answer's kept headers, which it carries.
+      let unsent: UpstreamHeaders | undefined
+      const withHeaders = (chunk: GenerateChunk): GenerateChunk & UpstreamAnswered => {
+        const headers = unsent
+        unsent = undefined
+        return headers === undefined || Object.keys(headers).length === 0 ? chunk : { ...chunk, upstreamHeaders: headers }
+      }
       try {
-        response = await post(path, body, deadline, framing.accept)
+        const answer = await post(path, body, deadline, framing.accept)
+        response = answer.response
+        unsent = answer.kept
         const frames = framing.decoder()
         for await (const bytes of response.body) {
           for (const payload of frames.push(bytes)) {
             for (const chunk of decode(payload)) {
               // Only content is progress: pings, comments and chunks that carry nothing are not.
               if (carriesContent(chunk)) deadline.progress()
-              yield chunk
+              yield withHeaders(chunk)
             }
           }
         }
-        for (const payload of frames.end()) yield* decode(payload)
-        yield* decode(undefined)
+        for (const payload of frames.end()) for (const chunk of decode(payload)) yield withHeaders(chunk)
+        for (const chunk of decode(undefined)) yield withHeaders(chunk)
       } catch (error) {
-        throw failureOf(error, deadline, context.signal)
+        // Before the first chunk the failure is the client's HTTP error, which still gets them.
+        throw withKeptHeaders(failureOf(error, deadline, context.signal), UpstreamAnswerFailure.headersOf(error) ?? unsent)
       } finally {
         deadline.clear()
         // Stops reading and closes the upstream connection if we leave early (client gone, error).
@@ -200,6 +226,11 @@ function failureOf(error: unknown, deadline: CallDeadline, client: AbortSignal):
   if (expired !== undefined && !client.aborted) return new GatewayFailure(expired)
   const failure = upstreamFailure(error, client)
   return failure.detail === undefined && GatewayFailure.detailOf(error) !== undefined ? new GatewayFailure(failure.reason, GatewayFailure.detailOf(error)) : failure
+}
+
+/** A failure with the kept headers of the answer it came after, if one had arrived. */
+function withKeptHeaders(failure: GatewayFailure, kept: UpstreamHeaders | undefined): GatewayFailure {
+  return kept === undefined || Object.keys(kept).length === 0 ? failure : new UpstreamAnswerFailure(failure, kept)
 }
 
 function single(value: string | string[] | undefined): string | undefined {

@@ -12,11 +12,12 @@ describe("a config entry's transport options", () => {
       maxEmbeddingsResponseBytes: 202_375_168,
       maxErrorBytes: 65_536,
       exposeUpstreamErrors: true,
+      exposeUpstreamOrganization: false,
     })
   })
 
   it("takes each value the entry sets, one by one", () => {
-    const entry: ModelEntry = { backend: "openai", baseUrl: "https://up.example/v1", apiKey: "k", timeouts: { idleMs: 5, bodyMs: 9 }, limits: { maxResponseBytes: 7, maxErrorBytes: 3 }, exposeUpstreamErrors: false }
+    const entry: ModelEntry = { backend: "openai", baseUrl: "https://up.example/v1", apiKey: "k", timeouts: { idleMs: 5, bodyMs: 9 }, limits: { maxResponseBytes: 7, maxErrorBytes: 3 }, exposeUpstreamErrors: false, exposeUpstreamOrganization: true }
     expect(upstreamOptionsOf(entry, "https://default.example")).toEqual({
       baseUrl: "https://up.example/v1",
       apiKey: "k",
@@ -25,6 +26,7 @@ describe("a config entry's transport options", () => {
       maxEmbeddingsResponseBytes: 7,
       maxErrorBytes: 3,
       exposeUpstreamErrors: false,
+      exposeUpstreamOrganization: true,
     })
   })
 })

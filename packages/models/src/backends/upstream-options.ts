@@ -25,6 +25,8 @@ export interface UpstreamOptions {
   readonly maxErrorBytes: number
   /** Whether an upstream's error message reaches clients (redacted). */
   readonly exposeUpstreamErrors: boolean
+  /** Whether the upstream's `openai-organization` answer header reaches clients (it names the operator's organization). */
+  readonly exposeUpstreamOrganization: boolean
 }
 
 /** A config entry's transport options, each unset (or empty baseUrl) filled with its default. */
@@ -43,6 +45,7 @@ export function upstreamOptionsOf(entry: ModelEntry, defaultBaseUrl: string): Up
     maxEmbeddingsResponseBytes: entry.limits?.maxResponseBytes ?? DEFAULT_RESPONSE_LIMITS.maxEmbeddingsResponseBytes,
     maxErrorBytes: entry.limits?.maxErrorBytes ?? DEFAULT_RESPONSE_LIMITS.maxErrorBytes,
     exposeUpstreamErrors: entry.exposeUpstreamErrors ?? true,
+    exposeUpstreamOrganization: entry.exposeUpstreamOrganization ?? false,
   }
 }
 

@@ -1,4 +1,6 @@
 import type { ModelRoute } from "../backend-registry.ts"
+import { UpstreamAnswerFailure } from "../backends/upstream-answer-failure.ts"
+import { withUpstreamHeaders, type UpstreamHeaders } from "../backends/upstream-headers.ts"
 import { settledUsage } from "../accounting/settled-usage.ts"
 import { attemptBudget } from "../routing/attempt-budget.ts"
 import { ATTEMPTS_HEADER, attemptsHeader, type AttemptReport } from "../routing/attempts-header.ts"
@@ -38,13 +40,15 @@ export interface Answered<B, V> extends AttemptAnswer<B, V> {
 /**
  * Runs a call's attempts over its chain (routing/route-call.ts), each attempt journalled
  * before its backend is called and its row written when it ends. A call that got no
- * answer throws a CallFailure with its headers. The admissions are settled by the caller.
+ * answer throws a CallFailure with its headers (and the kept upstream headers of its last
+ * attempt's error answer). The admissions are settled by the caller.
  */
 export async function runAttempts<B extends { readonly name: string }, V>(deps: CallDeps, plan: AttemptPlan<B, V>): Promise<Answered<B, V>> {
   const { admitted, chain } = plan
   const { call } = admitted
   let attempts: string | undefined
   let lastDetail: string | undefined
+  let lastUpstream: UpstreamHeaders | undefined
   const headers = (): AnswerHeaders => (attempts === undefined ? admitted.headers : { ...admitted.headers, [ATTEMPTS_HEADER]: attempts })
   const outcome = await routeCall<B, AttemptAnswer<B, V>, ChainLink<B>>(
     chain,
@@ -52,6 +56,8 @@ export async function runAttempts<B extends { readonly name: string }, V>(deps: 
       const tried = await tryAttempt(deps, { plan, attempt })
       // A failure's detail (kept for the call's failure); a fallback refusal has none and keeps the last one.
       if (tried.detail !== undefined) lastDetail = tried.detail ?? undefined
+      // The error the client gets is the last attempt's: so are the upstream's headers it carries.
+      lastUpstream = tried.upstreamHeaders
       return tried.outcome
     },
     {
@@ -66,13 +72,15 @@ export async function runAttempts<B extends { readonly name: string }, V>(deps: 
   if (outcome.ok) return { ...outcome.value, headers: headers(), release: outcome.release }
   // Nothing was tried (a chain without deployments): the call still has its row.
   if (outcome.attempts === 0) recordRow(deps, { subject: callRow(call), outcome: "error", error: outcome.reason }, admitted.admissions)
-  throw new CallFailure(outcome.reason, headers(), outcome.attempts === 0 ? undefined : lastDetail)
+  throw new CallFailure(outcome.reason, withUpstreamHeaders(headers(), lastUpstream), outcome.attempts === 0 ? undefined : lastDetail)
 }
 
 interface Tried<B, V> {
   readonly outcome: AttemptOutcome<AttemptAnswer<B, V>>
   /** The operator's account of a failed attempt (null: none). */
   readonly detail?: string | null
+  /** A failed attempt's upstream headers, when its upstream answered (e.g. a 429's x-ratelimit-*). */
+  readonly upstreamHeaders?: UpstreamHeaders
 }
 
 /** One attempt: the fallback model's own limits, the started line, the backend, and the row of a failure. */
@@ -104,6 +112,7 @@ async function tryAttempt<B extends { readonly name: string }, V>(deps: CallDeps
     }
     // An upstream that refused or failed bills nothing for the attempt.
     const record = (last: boolean) => recordRow(deps, { subject, route, outcome: "error", error: reason, facts: { errorDetail }, lastAttempt: last }, admissions)
-    return { outcome: { ok: false, reason, record }, detail: errorDetail }
+    const upstreamHeaders = UpstreamAnswerFailure.headersOf(error)
+    return { outcome: { ok: false, reason, record }, detail: errorDetail, ...(upstreamHeaders === undefined ? {} : { upstreamHeaders }) }
   }
 }
