@@ -7,6 +7,8 @@ import { fromMessagesResponse } from "../anthropic/from-messages-response.ts"
 import { decodeAnthropicStreamEvent, initialAnthropicStreamState } from "../anthropic/stream-decoder.ts"
 import type { StreamDecoderOutput } from "../chat/stream-decoder.ts"
 import { collectChunk, collectedResult, initialCollectState } from "../chat/collect-generate-result.ts"
+import { fromChatCompletion } from "../chat/from-chat-completion.ts"
+import { decodeStreamEvent, initialStreamDecoderState } from "../chat/stream-decoder.ts"
 import { fromGenerateResponse } from "../gemini/from-generate-response.ts"
 import { decodeGeminiStreamEvent, initialGeminiStreamState } from "../gemini/stream-decoder.ts"
 import type { GenerateChunk, GenerateResult } from "../model/types.ts"
@@ -60,6 +62,8 @@ const fixtureText = (path: string) => readFileSync(new URL(`../../test/fixtures/
 const fixtureLines = (path: string) => fixtureText(path).split("\n").filter((line) => line.trim() !== "")
 const anthropicStream = (lines: readonly string[]) =>
   runReducer(initialAnthropicStreamState(), decodeAnthropicStreamEvent, [...lines.map((data) => ({ type: "event" as const, data })), { type: "end" as const }])
+const chatStream = (lines: readonly string[]) =>
+  runReducer(initialStreamDecoderState(), decodeStreamEvent, [...lines.map((data) => ({ type: "data" as const, data })), { type: "end" as const }])
 const geminiStream = (lines: readonly string[]) =>
   runReducer(initialGeminiStreamState(), decodeGeminiStreamEvent, [...lines.map((data) => ({ type: "data" as const, data })), { type: "end" as const }])
 
@@ -76,6 +80,21 @@ describe("Responses output order: the non-streamed Response keeps the upstream's
     const whole = valueOf(fromGenerateResponse(JSON.parse(fixtureText("gemini/thoughts-between-calls.json"))))
     expect(order(nonStreamed(whole).output)).toEqual(["reasoning@0", "function_call@1", "reasoning@2", "function_call@3"])
     expectSameOrder(whole, chunksOf(geminiStream(fixtureLines("gemini/thoughts-between-calls.chunks.txt"))))
+  })
+
+  it("OpenAI-compatible content parts keep their order (Magistral thinking parts), streamed a part per delta or not", () => {
+    // test/fixtures/mistral/magistral-thinking.* (see test/fixtures/README.md): thinking, then text, the default order (two answers, different texts).
+    const magistral = nonStreamed(valueOf(fromChatCompletion(JSON.parse(fixtureText("mistral/magistral-thinking.json")))))
+    expect(order(magistral.output)).toEqual(["reasoning@0", "message@1"])
+    expect(streamed(chunksOf(chatStream(fixtureLines("mistral/magistral-thinking.chunks.txt")))).added).toEqual(order(magistral.output))
+    // The same part shapes with text before and after the thinking.
+    const body = JSON.parse(fixtureText("mistral/magistral-thinking.json"))
+    const [thinking, text] = body.choices[0].message.content
+    body.choices[0].message.content = [{ type: "text", text: "First: " }, thinking, text]
+    const whole = valueOf(fromChatCompletion(body))
+    expect(order(nonStreamed(whole).output)).toEqual(["message@0", "reasoning@1", "message@2"])
+    const delta = (content: unknown, finish: string | null) => JSON.stringify({ id: body.id, object: "chat.completion.chunk", created: body.created, model: body.model, choices: [{ index: 0, delta: { content }, finish_reason: finish }] })
+    expectSameOrder(whole, chunksOf(chatStream([delta("First: ", null), delta([thinking], null), delta(text.text, null), delta("", "stop")])))
   })
 
   it("an answer in the default order keeps today's Response: reasoning, the message, then function calls", () => {
