@@ -1,5 +1,6 @@
 import { Result, Schema } from "effect"
-import type { GenerateResult, ThinkingBlock, ToolCall } from "../model/types.ts"
+import { sequenceOf, withRun } from "../model/output-sequence.ts"
+import type { GenerateResult, OutputRun, ThinkingBlock, ToolCall } from "../model/types.ts"
 import { fail, succeed, type Outcome } from "../outcome.ts"
 import { fallbackModel } from "./fallback-model.ts"
 import { stopReasonFromAnthropic } from "./map-stop-reason.ts"
@@ -23,7 +24,8 @@ const isToolUse = Schema.is(ToolUseBlockIn)
  * alone is the content and any text is kept apart as an unknown part, repair
  * `text_beside_structured_output`), tool_use blocks as tool calls (arguments as JSON text),
  * thinking as reasoning with the signed blocks kept, other block types kept as
- * unknownParts (a `fallback` block's `to` model is the answer's model); the stop reason normalised with the raw one beside it, usage with
+ * unknownParts (a `fallback` block's `to` model is the answer's model); the blocks' order kept (sequence:
+ * thinking between tool_use blocks, as the stream sends it); the stop reason normalised with the raw one beside it, usage with
  * cache reads and writes. Content is null only when the model answered with tool
  * calls alone (as OpenAI sends it).
  */
@@ -40,24 +42,32 @@ export function fromMessagesResponse(body: unknown, options: AnthropicDecodeOpti
   let structuredJson = ""
   let apart = false
   let answeredBy: string | undefined
+  let runs: readonly OutputRun[] = []
   for (const block of message.content) {
     if (isText(block)) {
       // Beside the forced tool, text is no part of the JSON answer: kept as the block it came as (see docs/backends/anthropic.md).
       if (structured) {
         apart = true
         unknownParts.push({ type: "text", text: block.text })
-      } else text += block.text
+      } else {
+        text += block.text
+        runs = withRun(runs, { kind: "content", chars: block.text.length })
+      }
       // Citations (documents, web search) have no internal field: kept as Anthropic sent them, as the stream's citations_delta are.
       unknownParts.push(...(block.citations ?? []))
     }
     else if (isThinking(block)) {
       reasoning = (reasoning ?? "") + block.thinking
+      runs = withRun(runs, { kind: "reasoning", chars: block.thinking.length })
       thinkingBlocks.push({ type: "thinking", thinking: block.thinking, signature: block.signature ?? "" })
     } else if (isRedacted(block)) thinkingBlocks.push({ type: "redacted_thinking", data: block.data })
     else if (isToolUse(block)) {
       const args = JSON.stringify(block.input ?? {})
       if (structured && block.name === options.structuredOutputTool) structuredJson += args
-      else toolCalls.push({ id: block.id, name: block.name, arguments: args })
+      else {
+        runs = withRun(runs, { kind: "toolCall", position: toolCalls.length })
+        toolCalls.push({ id: block.id, name: block.name, arguments: args })
+      }
     } else {
       answeredBy = fallbackModel(block) ?? answeredBy
       unknownParts.push(block)
@@ -77,6 +87,9 @@ export function fromMessagesResponse(body: unknown, options: AnthropicDecodeOpti
   if (reasoning !== undefined) result.reasoning = reasoning
   if (thinkingBlocks.length > 0) result.thinkingBlocks = thinkingBlocks
   if (unknownParts.length > 0) result.unknownParts = unknownParts
+  // The structured-output tool's JSON is the whole content: the text runs no longer describe it.
+  const sequence = structured ? undefined : sequenceOf(runs)
+  if (sequence !== undefined) result.sequence = sequence
   if (message.id != null && message.id !== "") result.id = message.id
   else repaired.push("id_missing")
   if (answeredBy !== undefined) result.model = answeredBy

@@ -1,4 +1,6 @@
-import type { ThinkingBlock, FinishReason, GenerateChoiceResult, GenerateChunk, GenerateResult, Logprobs, Repair, TokenUsage, ToolCall, UrlCitation } from "../model/types.ts"
+import { answeringModel } from "../model/answering-model.ts"
+import { sequenceOf, withRun } from "../model/output-sequence.ts"
+import type { ThinkingBlock, FinishReason, GenerateChoiceResult, GenerateChunk, GenerateResult, Logprobs, OutputRun, Repair, TokenUsage, ToolCall, UrlCitation } from "../model/types.ts"
 import { concatLogprobs } from "./map-logprobs.ts"
 import { streamLimits } from "./stream-limits.ts"
 import { addToolCallFragment, finishToolCalls, initialToolCallAccumulator, toolCallPosition, type ToolCallAccumulator, type ToolCallEvent } from "./tool-call-accumulator.ts"
@@ -7,7 +9,8 @@ import { addToolCallFragment, finishToolCalls, initialToolCallAccumulator, toolC
  * Folds a stream of GenerateChunks into the GenerateResult a non-streamed call would
  * have returned: per choice (by index), content, reasoning and refusal concatenated,
  * tool calls joined by the one accumulator rule (tool-call-accumulator.ts), logprobs
- * and citations concatenated, the first finish reason; the last usage, the upstream
+ * and citations concatenated, the first finish reason, the order the pieces came in
+ * (sequence, read in each chunk as the Responses stream reads it); the last usage, the upstream
  * identity, every repair and the extension fields. Content is null, as OpenAI sends
  * it, when a choice said nothing but tool calls or a refusal. Used to answer a
  * non-streamed request from a streaming-only backend, and by the tests that prove
@@ -26,6 +29,7 @@ interface CollectChoice {
   readonly logprobs: Logprobs | undefined
   readonly annotations: readonly UrlCitation[]
   readonly unknownParts: readonly Readonly<Record<string, unknown>>[]
+  readonly runs: readonly OutputRun[]
 }
 
 export interface CollectState {
@@ -67,6 +71,7 @@ function newChoice(index: number): CollectChoice {
     logprobs: undefined,
     annotations: [],
     unknownParts: [],
+    runs: [],
   }
 }
 
@@ -93,6 +98,7 @@ export function collectChunk(state: CollectState, chunk: GenerateChunk): Collect
   let choice = known ?? newChoice(index)
   if (chunk.deltaContent !== undefined) choice = { ...choice, content: choice.content + chunk.deltaContent }
   if (chunk.deltaReasoning !== undefined) choice = { ...choice, reasoning: (choice.reasoning ?? "") + chunk.deltaReasoning }
+  choice = { ...choice, runs: textRuns(choice.runs, chunk) }
   if (chunk.thinkingBlocks !== undefined) choice = { ...choice, thinkingBlocks: [...choice.thinkingBlocks, ...chunk.thinkingBlocks] }
   if (chunk.deltaRefusal !== undefined) choice = { ...choice, refusal: (choice.refusal ?? "") + chunk.deltaRefusal }
   if (chunk.logprobs !== undefined) choice = { ...choice, logprobs: concatLogprobs(choice.logprobs, chunk.logprobs) }
@@ -101,7 +107,7 @@ export function collectChunk(state: CollectState, chunk: GenerateChunk): Collect
   for (const delta of chunk.deltaToolCalls ?? []) {
     const step = addToolCallFragment(choice.accumulator, { index: delta.index, id: delta.id, name: delta.name, arguments: delta.argumentsDelta })
     if (!step.ok) return { ...next, failure: step.detail }
-    choice = { ...choice, accumulator: step.accumulator, toolCalls: applyEvents(choice.toolCalls, step.events) }
+    choice = { ...choice, accumulator: step.accumulator, toolCalls: applyEvents(choice.toolCalls, step.events), runs: callRuns(choice.runs, step.events) }
     const position = delta.signature === undefined ? undefined : toolCallPosition(choice.accumulator, delta.index)
     const call = position === undefined ? undefined : choice.toolCalls[position]
     if (position !== undefined && call !== undefined && delta.signature !== undefined) {
@@ -112,11 +118,22 @@ export function collectChunk(state: CollectState, chunk: GenerateChunk): Collect
   if (chunk.finishReason !== undefined && choice.finishReason === undefined) {
     const step = finishToolCalls(choice.accumulator)
     if (!step.ok) return { ...next, failure: step.detail }
-    choice = { ...choice, accumulator: step.accumulator, toolCalls: applyEvents(choice.toolCalls, step.events), finishReason: chunk.finishReason, rawFinishReason: chunk.rawFinishReason }
+    choice = { ...choice, accumulator: step.accumulator, toolCalls: applyEvents(choice.toolCalls, step.events), runs: callRuns(choice.runs, step.events), finishReason: chunk.finishReason, rawFinishReason: chunk.rawFinishReason }
     if (step.standInIds > 0) next = { ...next, repaired: [...new Set([...next.repaired, "tool_call_id_missing"])] }
   }
   const updated = choice
   return { ...next, choices: known === undefined ? [...next.choices, updated] : next.choices.map((c) => (c.index === index ? updated : c)) }
+}
+
+/** A chunk's text in the order the Responses stream reads it: reasoning, content, refusal (its tool calls after). */
+function textRuns(runs: readonly OutputRun[], chunk: GenerateChunk): readonly OutputRun[] {
+  let next = withRun(runs, { kind: "reasoning", chars: chunk.deltaReasoning?.length ?? 0 })
+  next = withRun(next, { kind: "content", chars: chunk.deltaContent?.length ?? 0 })
+  return withRun(next, { kind: "refusal", chars: chunk.deltaRefusal?.length ?? 0 })
+}
+
+function callRuns(runs: readonly OutputRun[], events: readonly ToolCallEvent[]): readonly OutputRun[] {
+  return events.reduce((next, event) => (event.type === "start" ? withRun(next, { kind: "toolCall", position: event.position }) : next), runs)
 }
 
 function applyEvents(calls: readonly ToolCall[], events: readonly ToolCallEvent[]): readonly ToolCall[] {
@@ -141,8 +158,7 @@ function collectIdentity(state: CollectState, chunk: GenerateChunk): CollectStat
     ...state,
     identity: {
       id: known.id ?? chunk.id,
-      // The last model named answered: a provider that hands the answer to another model mid-stream names it then (Anthropic's fallback block).
-      model: chunk.model ?? known.model,
+      model: answeringModel(known.model, chunk),
       created: known.created ?? chunk.created,
       systemFingerprint: known.systemFingerprint ?? chunk.systemFingerprint,
       serviceTier: known.serviceTier ?? chunk.serviceTier,
@@ -192,5 +208,7 @@ function choiceResult(choice: CollectChoice): GenerateChoiceResult | undefined {
   if (choice.logprobs !== undefined) result.logprobs = choice.logprobs
   if (choice.annotations.length > 0) result.annotations = choice.annotations
   if (choice.unknownParts.length > 0) result.unknownParts = choice.unknownParts
+  const sequence = sequenceOf(choice.runs)
+  if (sequence !== undefined) result.sequence = sequence
   return result
 }

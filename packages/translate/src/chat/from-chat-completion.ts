@@ -6,6 +6,7 @@ import { annotationsFromOpenAI } from "./map-annotations.ts"
 import { finishReasonFromOpenAI } from "./map-finish-reason.ts"
 import { logprobsFromOpenAI } from "./map-logprobs.ts"
 import { usageFromGroq, usageFromOpenAI } from "./map-usage.ts"
+import { sequenceOf } from "../model/output-sequence.ts"
 import { readContentParts } from "./read-content-parts.ts"
 import { readCreated } from "./read-created.ts"
 import { readToolArguments } from "./read-tool-arguments.ts"
@@ -84,6 +85,9 @@ function readChoice(choice: CompletionChoice, repaired: Set<Repair>): GenerateCh
   // `reasoning_content: ""` beside `reasoning: "…"` must not hide the text.
   const reasoning = [message.reasoning_content, message.reasoning, content.reasoning].find((text) => text != null && text !== "")
   if (reasoning != null) out.reasoning = reasoning
+  // The parts' order (Magistral's thinking parts between text parts), when the reasoning is theirs.
+  const sequence = reasoning === content.reasoning ? sequenceOf(content.runs) : undefined
+  if (sequence !== undefined) out.sequence = sequence
   if (choice.logprobs != null) out.logprobs = logprobsFromOpenAI(choice.logprobs)
   if (message.annotations != null && message.annotations.length > 0) {
     const { citations, invalid } = annotationsFromOpenAI(message.annotations)

@@ -51,7 +51,11 @@ function readBack(bytes: Uint8Array, cuts: readonly number[]): GenerateResult | 
   for (let i = 0; i + 1 < points.length; i++) for (const event of sse.push(bytes.slice(points[i], points[i + 1]))) feed(event.data)
   for (const event of sse.end()) feed(event.data)
   feed(undefined)
-  return collectedResult(collected)
+  const result = collectedResult(collected)
+  if (result === undefined) return undefined
+  // The pieces come in an arbitrary interleaving, which the fold records (sequence); a chat answer has no order across kinds to compare.
+  const { sequence: _order, additionalChoices, ...unordered } = result
+  return additionalChoices === undefined ? unordered : { ...unordered, additionalChoices: additionalChoices.map(({ sequence: _each, ...choice }) => choice) }
 }
 
 /**

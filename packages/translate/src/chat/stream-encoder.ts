@@ -1,4 +1,5 @@
 import type { GatewayError } from "../errors/gateway-error.ts"
+import { answeringModel } from "../model/answering-model.ts"
 import type { GenerateChunk, TokenUsage } from "../model/types.ts"
 import type { ChatCompletionChunkOut, ChunkChoiceOut, ChunkDeltaOut, ToolCallDeltaOut } from "../wire/chat-chunk-out.ts"
 import type { FinishReasonOut, LogprobsOut } from "../wire/chat-completion-out.ts"
@@ -18,7 +19,9 @@ import { addToolCallFragment, finishToolCalls, initialToolCallAccumulator, type 
  * LangChain, the AI SDK), per choice (n > 1, by index): the first chunk of a choice
  * carries `role: "assistant"` (with `content: null` when it has nothing else: content
  * stays null until text comes, and a choice that said nothing ends with `""`, as the
- * non-streamed answer has it); `id`, `created` and `model` never change; each tool call
+ * non-streamed answer has it); `id` and `created` never change, and `model` is the model
+ * answering (answeringModel: from the chunk where a provider names a substitute, e.g.
+ * Anthropic's fallback block, every later chunk, the usage chunk too, says it); each tool call
  * is announced once as `{index, id, type: "function", function: {name, arguments: ""}}`
  * and its arguments follow as fragments under the same `index` (indices 0..n-1 in
  * order of starting; the accumulator rule of tool-call-accumulator.ts); exactly one
@@ -110,6 +113,8 @@ type MutableDelta = { -readonly [K in keyof ChunkDeltaOut]: ChunkDeltaOut[K] }
 
 function encodeChunk(initial: StreamEncoderState, chunk: GenerateChunk): Step {
   let state = initial
+  const model = answeringModel(state.identity.model, chunk)
+  if (model !== state.identity.model) state = { ...state, identity: { ...state.identity, model } }
   if (chunk.usage !== undefined) state = { ...state, usage: chunk.usage, unsolicitedUsagePending: !state.includeUsage && chunk.usageUnsolicited === true }
   if (chunk.systemFingerprint !== undefined && state.systemFingerprint === undefined) state = { ...state, systemFingerprint: chunk.systemFingerprint }
   if (chunk.serviceTier !== undefined && state.serviceTier === undefined) state = { ...state, serviceTier: chunk.serviceTier }

@@ -1,5 +1,6 @@
 import { Result, Schema } from "effect"
-import type { GenerateChoiceResult, GenerateResult, ToolCall } from "../model/types.ts"
+import { sequenceOf, withRun } from "../model/output-sequence.ts"
+import type { GenerateChoiceResult, GenerateResult, OutputRun, ToolCall } from "../model/types.ts"
 import { fail, succeed, type Outcome } from "../outcome.ts"
 import { finishReasonFromGemini } from "./map-finish-reason.ts"
 import { usageFromGemini } from "./map-usage.ts"
@@ -29,7 +30,8 @@ export function geminiToolCallId(prefix: string, candidateIndex: number, positio
  * candidate by index (candidateCount > 1), text parts joined as the content, `thought`
  * parts as reasoning, functionCall parts as tool calls (arguments as JSON text, the
  * part's thoughtSignature kept on the call, a text part's as `textSignature`, ids from the prefix where Gemini gives none),
- * other parts kept as unknownParts; the finish reason normalised with the raw one
+ * other parts kept as unknownParts; the parts' order kept (sequence: thought parts between
+ * functionCall parts, as the stream sends them); the finish reason normalised with the raw one
  * beside it. A prompt blocked before any candidate is a `content_filter` finish with
  * the block reason as the raw one.
  */
@@ -66,8 +68,10 @@ function readCandidate(candidate: GeminiCandidate, repaired: string[], idAt: (po
   const toolCalls: ToolCall[] = []
   const unknownParts: Readonly<Record<string, unknown>>[] = []
   let textSignature: string | undefined
+  let runs: readonly OutputRun[] = []
   for (const part of candidate.content?.parts ?? []) {
     if (isText(part)) {
+      runs = withRun(runs, { kind: part.thought === true ? "reasoning" : "content", chars: part.text.length })
       if (part.thought === true) reasoning = (reasoning ?? "") + part.text
       else {
         text += part.text
@@ -77,6 +81,7 @@ function readCandidate(candidate: GeminiCandidate, repaired: string[], idAt: (po
       const call = part.functionCall
       const id = call.id != null && call.id !== "" ? call.id : idAt(toolCalls.length)
       const signed = part.thoughtSignature == null ? {} : { signature: part.thoughtSignature }
+      runs = withRun(runs, { kind: "toolCall", position: toolCalls.length })
       toolCalls.push({ id, name: call.name ?? "", arguments: JSON.stringify(call.args ?? {}), ...signed })
     } else unknownParts.push(part)
   }
@@ -89,5 +94,7 @@ function readCandidate(candidate: GeminiCandidate, repaired: string[], idAt: (po
   if (reasoning !== undefined) out.reasoning = reasoning
   if (unknownParts.length > 0) out.unknownParts = unknownParts
   if (textSignature !== undefined) out.textSignature = textSignature
+  const sequence = sequenceOf(runs)
+  if (sequence !== undefined) out.sequence = sequence
   return out
 }

@@ -14,7 +14,8 @@ import { FunctionCallPartIn, GeminiGenerateResponse, GeminiStreamError, TextPart
  * The Gemini stream reducer: the `data:` payloads of `streamGenerateContent?alt=sse`
  * (each a whole GenerateContentResponse holding the next parts) in, GenerateChunks out.
  * Text is content, `thought` parts reasoning, function calls tool calls by the one
- * accumulator rule, with their thoughtSignature. Calls whose arguments stream
+ * accumulator rule, with their thoughtSignature; a response whose parts change kind
+ * (thought, text, call) gives a chunk per run, in the parts' order. Calls whose arguments stream
  * (`partialArgs` by JSON path, `willContinue`) are assembled and emitted whole when an
  * empty functionCall, another call or the finish closes them, within the stream
  * limits; an empty functionCall that says `willContinue` closes nothing. Usage is cumulative in every event; the last one counts. The stream has no
@@ -114,7 +115,7 @@ function decodeResponse(initial: GeminiStreamState, response: GeminiGenerateResp
     const step = decodeCandidate(state, candidate.index ?? position, candidate)
     if (!step.ok) return failed(state, invalidStream(step.detail))
     state = step.state
-    if (step.chunk !== undefined) outputs.push(step.chunk)
+    outputs.push(...step.chunks)
   }
   const [first, ...rest] = outputs
   const merged = first === undefined ? base : { ...base, ...first }
@@ -122,7 +123,33 @@ function decodeResponse(initial: GeminiStreamState, response: GeminiGenerateResp
   return [state, all.map((chunk) => ({ type: "chunk", chunk }))]
 }
 
-type CandidateStep = { readonly ok: true; readonly state: GeminiStreamState; readonly chunk: GenerateChunk | undefined } | { readonly ok: false; readonly detail: string }
+type CandidateStep = { readonly ok: true; readonly state: GeminiStreamState; readonly chunks: readonly GenerateChunk[] } | { readonly ok: false; readonly detail: string }
+
+/** A run of one kind of a candidate's parts: a chunk of its own, so parts of several kinds in one response keep their order. */
+type PartRun = { readonly kind: "reasoning" | "content"; readonly text: string } | { readonly kind: "calls"; readonly deltas: readonly ToolCallDelta[] }
+
+function withPartRun(runs: readonly PartRun[], run: PartRun): readonly PartRun[] {
+  if (run.kind === "calls" ? run.deltas.length === 0 : run.text === "") return runs
+  const last = runs[runs.length - 1]
+  if (last?.kind === "calls" && run.kind === "calls") return [...runs.slice(0, -1), { kind: "calls", deltas: [...last.deltas, ...run.deltas] }]
+  if (last !== undefined && last.kind !== "calls" && last.kind === run.kind) return [...runs.slice(0, -1), { kind: run.kind, text: last.text + run.text }]
+  return [...runs, run]
+}
+
+function partRunChunk(run: PartRun): Mutable<GenerateChunk> {
+  switch (run.kind) {
+    case "reasoning":
+      return { deltaReasoning: run.text }
+    case "content":
+      return { deltaContent: run.text }
+    case "calls":
+      return { deltaToolCalls: run.deltas }
+    default: {
+      const unreachable: never = run
+      return unreachable
+    }
+  }
+}
 
 function decodeCandidate(state: GeminiStreamState, index: number, candidate: GeminiCandidate): CandidateStep {
   let choice = state.choices.find((c) => c.index === index)
@@ -130,21 +157,16 @@ function decodeCandidate(state: GeminiStreamState, index: number, candidate: Gem
     if (state.choices.length >= MAX_CANDIDATES || !Number.isInteger(index) || index < 0) return { ok: false, detail: `unexpected candidate index ${index}` }
     choice = { index, finished: false, toolCalls: initialToolCallAccumulator(state.limits), callCount: 0, open: undefined }
   }
-  if (choice.finished) return { ok: true, state, chunk: undefined }
-  const out: Mutable<GenerateChunk> = index === 0 ? {} : { choiceIndex: index }
-  const deltas: ToolCallDelta[] = []
-  let content = ""
-  let reasoning = ""
+  if (choice.finished) return { ok: true, state, chunks: [] }
+  const out: Mutable<GenerateChunk> = {}
+  let runs: readonly PartRun[] = []
   const unknownParts: Readonly<Record<string, unknown>>[] = []
   let textSignature: string | undefined
   for (const part of candidate.content?.parts ?? []) {
     if (isText(part)) {
-      if (part.thought === true) reasoning += part.text
-      else {
-        content += part.text
-        // Gemini 3 signs text too (often on a last part with empty text): sent back with the text next turn.
-        if (part.thoughtSignature != null && part.thoughtSignature !== "") textSignature = part.thoughtSignature
-      }
+      runs = withPartRun(runs, { kind: part.thought === true ? "reasoning" : "content", text: part.text })
+      // Gemini 3 signs text too (often on a last part with empty text): sent back with the text next turn.
+      if (part.thought !== true && part.thoughtSignature != null && part.thoughtSignature !== "") textSignature = part.thoughtSignature
       continue
     }
     if (!isFunctionCall(part)) {
@@ -161,7 +183,7 @@ function decodeCandidate(state: GeminiStreamState, index: number, candidate: Gem
       const closed = closeCall(choice, state.toolCallIdPrefix)
       if (!closed.ok) return closed
       choice = closed.choice
-      deltas.push(...closed.deltas)
+      runs = withPartRun(runs, { kind: "calls", deltas: closed.deltas })
     }
     if (name !== "" && call.willContinue === true) {
       choice = { ...choice, open: { name, id: call.id ?? undefined, signature: part.thoughtSignature ?? undefined, args: call.args == null ? {} : toJsonObject(call.args), chars: 0 } }
@@ -169,7 +191,7 @@ function decodeCandidate(state: GeminiStreamState, index: number, candidate: Gem
       const emitted = emitCall(choice, state.toolCallIdPrefix, { name, id: call.id ?? undefined, signature: part.thoughtSignature ?? undefined, args: call.args == null ? {} : toJsonObject(call.args), chars: 0 })
       if (!emitted.ok) return emitted
       choice = emitted.choice
-      deltas.push(...emitted.deltas)
+      runs = withPartRun(runs, { kind: "calls", deltas: emitted.deltas })
     } else if (partial.length > 0) {
       if (choice.open === undefined) return { ok: false, detail: "function call arguments without an open call" }
       let open: OpenCall = choice.open
@@ -183,8 +205,6 @@ function decodeCandidate(state: GeminiStreamState, index: number, candidate: Gem
       choice = { ...choice, open }
     }
   }
-  if (content !== "") out.deltaContent = content
-  if (reasoning !== "") out.deltaReasoning = reasoning
   if (unknownParts.length > 0) out.unknownParts = unknownParts
   if (textSignature !== undefined) out.textSignature = textSignature
   const raw = candidate.finishReason ?? ""
@@ -192,19 +212,21 @@ function decodeCandidate(state: GeminiStreamState, index: number, candidate: Gem
     const closed = closeCall(choice, state.toolCallIdPrefix)
     if (!closed.ok) return closed
     choice = closed.choice
-    deltas.push(...closed.deltas)
+    runs = withPartRun(runs, { kind: "calls", deltas: closed.deltas })
     const finish = finishToolCalls(choice.toolCalls)
     if (!finish.ok) return finish
-    deltas.push(...toolCallDeltas(finish.events))
+    runs = withPartRun(runs, { kind: "calls", deltas: toolCallDeltas(finish.events) })
     choice = { ...choice, toolCalls: finish.accumulator, finished: true }
     out.finishReason = finishReasonFromGemini(raw, choice.callCount > 0)
     out.rawFinishReason = raw
   }
-  if (deltas.length > 0) out.deltaToolCalls = deltas
   const updated = choice
   const choices = state.choices.some((c) => c.index === index) ? state.choices.map((c) => (c.index === index ? updated : c)) : [...state.choices, updated]
-  const meaningful = Object.keys(out).some((key) => key !== "choiceIndex")
-  return { ok: true, state: { ...state, choices }, chunk: meaningful ? out : undefined }
+  // The runs in order, the rest (unknown parts, signature, finish) on the last chunk.
+  const pieces = runs.map(partRunChunk)
+  const last = pieces.pop()
+  const chunks = Object.keys(out).length > 0 || last !== undefined ? [...pieces, { ...last, ...out }] : pieces
+  return { ok: true, state: { ...state, choices }, chunks: index === 0 ? chunks : chunks.map((chunk) => ({ choiceIndex: index, ...chunk })) }
 }
 
 type CallStep = { readonly ok: true; readonly choice: GeminiChoice; readonly deltas: readonly ToolCallDelta[] } | { readonly ok: false; readonly detail: string }

@@ -285,7 +285,19 @@ export interface GenerateChoiceResult {
   readonly unknownParts?: readonly Readonly<Record<string, unknown>>[]
   /** Gemini 3's `thoughtSignature` on a text part (the last one given): to be sent back with the text on the next turn. */
   readonly textSignature?: string
+  /**
+   * The order the upstream gave the answer in, when it is not reasoning, content, refusal, tool
+   * calls (Anthropic thinking blocks between tool_use blocks, Gemini thought parts between
+   * functionCall parts): runs over the fields above, read by `outputSequence` alone. Absent in
+   * that default order.
+   */
+  readonly sequence?: readonly OutputRun[]
 }
+
+/** One run of an answer in the upstream's order: so many characters of a text field, or the tool call at a position of `toolCalls`. */
+export type OutputRun =
+  | { readonly kind: "reasoning" | "content" | "refusal"; readonly chars: number }
+  | { readonly kind: "toolCall"; readonly position: number }
 
 export interface GenerateResult extends UpstreamIdentity, GenerateChoiceResult {
   readonly usage?: TokenUsage

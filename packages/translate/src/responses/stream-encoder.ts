@@ -2,6 +2,7 @@ import type { GatewayError } from "../errors/gateway-error.ts"
 import { toOpenAIError } from "../errors/to-openai-error.ts"
 import { streamLimits, type StreamLimits } from "../chat/stream-limits.ts"
 import { addToolCallFragment, finishToolCalls, initialToolCallAccumulator, type ToolCallAccumulator, type ToolCallEvent } from "../chat/tool-call-accumulator.ts"
+import { answeringModel } from "../model/answering-model.ts"
 import type { FinishReason, GenerateChunk, TokenUsage, UrlCitation } from "../model/types.ts"
 import type {
   FunctionCallItemOut,
@@ -31,7 +32,9 @@ import { responseObject } from "./to-response.ts"
  * item and opens the next (a message switches parts between text and refusal the same
  * way). Function calls follow the one accumulator rule (tool-call-accumulator.ts); each
  * stays open until the finish, so fragments of parallel calls may interleave.
- * Only choice 0 is read (the Responses API has no `n`). Memory: the text the final
+ * Only choice 0 is read (the Responses API has no `n`). The Response's `model` is the model
+ * answering (answeringModel): a substitute the provider names mid-stream is in every
+ * snapshot after it, the final one included. Memory: the text the final
  * Response must carry, bounded by `maxOutputChars`, and the accumulator's bounds.
  */
 export type ResponsesStreamEvent =
@@ -208,6 +211,9 @@ function start(out: Emitter): void {
 }
 
 function chunk(out: Emitter, chunk: GenerateChunk): void {
+  // The model answering (a substitute the provider names mid-stream) is the one every later snapshot names.
+  const model = answeringModel(out.state.identity.model, chunk)
+  if (model !== out.state.identity.model) out.set({ identity: { ...out.state.identity, model } })
   if ((chunk.choiceIndex ?? 0) !== 0) return
   if (chunk.usage !== undefined) out.set({ usage: chunk.usage })
   if (chunk.serviceTier !== undefined && out.state.serviceTier === undefined) out.set({ serviceTier: chunk.serviceTier })

@@ -1,4 +1,5 @@
 import { serviceTierToOpenAI } from "../chat/map-service-tier.ts"
+import { outputSequence, type OutputSegment } from "../model/output-sequence.ts"
 import type { GenerateResult } from "../model/types.ts"
 import type { MessageContentOut, OutputItemOut, ResponseEcho, ResponseOut } from "../wire/responses-out.ts"
 import { statusFromFinishReason } from "./map-response-status.ts"
@@ -8,9 +9,12 @@ import type { ResponsesCall } from "./responses-call.ts"
 
 /**
  * A finished generation as the spec's Response object (the non-streamed answer, and
- * what the stream's last event carries). Output order is the order a stream sends:
- * reasoning, then the message (text part, then refusal part), then function calls.
- * A generation that said nothing and called nothing still gets an (empty) message.
+ * what the stream's last event carries). Output order is the upstream's (outputSequence),
+ * items cut as a stream cuts them: a run of reasoning is a reasoning item, a run of text
+ * and refusal one message (a part per run), each tool call a function_call item; by
+ * default reasoning, then the message (text part, then refusal part), then function calls.
+ * Citations go on the first text part. A generation that said nothing and called nothing
+ * still gets an (empty) message.
  */
 export function toResponse(
   result: GenerateResult,
@@ -18,28 +22,50 @@ export function toResponse(
   identity: ResponseIdentity,
   completedAt: number,
 ): ResponseOut {
+  const annotations = (result.annotations ?? []).map((c) => ({ type: "url_citation" as const, url: c.url, title: c.title, start_index: c.startIndex, end_index: c.endIndex }))
   const output: OutputItemOut[] = []
   const next = (kind: "msg" | "fc" | "rs") => outputItemId(identity.id, kind, output.length)
-  if (result.reasoning !== undefined && result.reasoning !== "") {
-    const text = result.reasoning
-    output.push(
-      call.reasoningOutput === "summary"
-        ? { id: next("rs"), type: "reasoning", status: "completed", summary: [{ type: "summary_text", text }] }
-        : { id: next("rs"), type: "reasoning", status: "completed", summary: [], content: [{ type: "reasoning_text", text }] },
-    )
+  let message: { readonly id: string; readonly parts: MessageContentOut[] } | undefined
+  let cited = false
+  const closeMessage = () => {
+    if (message !== undefined) output.push({ id: message.id, type: "message", status: "completed", role: "assistant", content: message.parts })
+    message = undefined
   }
-  const content: MessageContentOut[] = []
-  const annotations = (result.annotations ?? []).map((c) => ({ type: "url_citation" as const, url: c.url, title: c.title, start_index: c.startIndex, end_index: c.endIndex }))
-  if ((result.content !== null && result.content !== "") || annotations.length > 0) content.push({ type: "output_text", text: result.content ?? "", annotations, logprobs: [] })
-  if (result.refusal !== undefined && result.refusal !== "") content.push({ type: "refusal", refusal: result.refusal })
-  const calls = result.toolCalls ?? []
-  if (content.length > 0 || (output.length === 0 && calls.length === 0)) {
-    const parts: readonly MessageContentOut[] = content.length > 0 ? content : [{ type: "output_text", text: "", annotations: [], logprobs: [] }]
-    output.push({ id: next("msg"), type: "message", status: "completed", role: "assistant", content: parts })
+  const part = (piece: MessageContentOut) => {
+    message ??= { id: next("msg"), parts: [] }
+    message.parts.push(piece)
   }
-  for (const toolCall of calls) {
-    output.push({ id: next("fc"), type: "function_call", status: "completed", call_id: toolCall.id, name: toolCall.name, arguments: toolCall.arguments })
+  for (const segment of withCitedText(outputSequence(result), annotations.length > 0)) {
+    switch (segment.kind) {
+      case "reasoning": {
+        closeMessage()
+        const text = segment.text
+        output.push(
+          call.reasoningOutput === "summary"
+            ? { id: next("rs"), type: "reasoning", status: "completed", summary: [{ type: "summary_text", text }] }
+            : { id: next("rs"), type: "reasoning", status: "completed", summary: [], content: [{ type: "reasoning_text", text }] },
+        )
+        break
+      }
+      case "content":
+        part({ type: "output_text", text: segment.text, annotations: cited ? [] : annotations, logprobs: [] })
+        cited = true
+        break
+      case "refusal":
+        part({ type: "refusal", refusal: segment.text })
+        break
+      case "toolCall":
+        closeMessage()
+        output.push({ id: next("fc"), type: "function_call", status: "completed", call_id: segment.call.id, name: segment.call.name, arguments: segment.call.arguments })
+        break
+      default: {
+        const unreachable: never = segment
+        return unreachable
+      }
+    }
   }
+  closeMessage()
+  if (output.length === 0) output.push({ id: next("msg"), type: "message", status: "completed", role: "assistant", content: [{ type: "output_text", text: "", annotations: [], logprobs: [] }] })
   return responseObject(call.echo, identity, {
     ...statusFromFinishReason(result.finishReason),
     completedAt,
@@ -77,4 +103,12 @@ export function responseObject(echo: ResponseEcho, identity: ResponseIdentity, s
   }
   const tier = serviceTierToOpenAI(state.serviceTier)
   return tier === undefined ? base : { ...base, service_tier: tier }
+}
+
+/** Citations need a text part to sit on: without text, an empty one where the text would be (after the reasoning that leads). */
+function withCitedText(segments: readonly OutputSegment[], cited: boolean): readonly OutputSegment[] {
+  if (!cited || segments.some((segment) => segment.kind === "content")) return segments
+  const at = segments.findIndex((segment) => segment.kind !== "reasoning")
+  const place = at === -1 ? segments.length : at
+  return [...segments.slice(0, place), { kind: "content", text: "" }, ...segments.slice(place)]
 }
