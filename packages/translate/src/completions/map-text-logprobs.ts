@@ -11,12 +11,20 @@ export function textLogprobsFromOpenAI(wire: TextLogprobsWire): TextLogprobs {
   }
 }
 
-/** TextLogprobs as the gateway sends them: the spec's four lists, those the upstream gave. */
+/**
+ * TextLogprobs as the gateway sends them: the spec's four lists, those the upstream gave,
+ * spec-valid. The spec has no null in them, but OpenAI (and vLLM) send one for an echoed
+ * prompt's first token, which has no logprob: that position is left out of all four lists
+ * (the others keep their `text_offset`, so they still point into the text), and a position
+ * without alternatives gets `{}`.
+ */
 export function textLogprobsToOpenAI(logprobs: TextLogprobs): TextLogprobsOut {
+  const kept = (position: number) => logprobs.tokenLogprobs?.[position] !== null
+  const tokenLogprobs = logprobs.tokenLogprobs?.filter((logprob) => logprob !== null)
   return {
-    ...(logprobs.tokens === undefined ? {} : { tokens: logprobs.tokens }),
-    ...(logprobs.tokenLogprobs === undefined ? {} : { token_logprobs: logprobs.tokenLogprobs }),
-    ...(logprobs.topLogprobs === undefined ? {} : { top_logprobs: logprobs.topLogprobs }),
-    ...(logprobs.textOffset === undefined ? {} : { text_offset: logprobs.textOffset }),
+    ...(logprobs.tokens === undefined ? {} : { tokens: logprobs.tokens.filter((_token, position) => kept(position)) }),
+    ...(tokenLogprobs === undefined ? {} : { token_logprobs: tokenLogprobs }),
+    ...(logprobs.topLogprobs === undefined ? {} : { top_logprobs: logprobs.topLogprobs.filter((_top, position) => kept(position)).map((top) => top ?? {}) }),
+    ...(logprobs.textOffset === undefined ? {} : { text_offset: logprobs.textOffset.filter((_offset, position) => kept(position)) }),
   }
 }

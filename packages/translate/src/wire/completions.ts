@@ -86,11 +86,11 @@ export const CompletionResponse = compiled(Schema.Struct({
 }))
 export type CompletionResponse = typeof CompletionResponse.Type
 
-/** `choices[].logprobs` as the gateway sends it. */
+/** `choices[].logprobs` as the gateway sends it: the spec's lists, with no null in them. */
 export interface TextLogprobsOut {
   readonly tokens?: readonly string[]
-  readonly token_logprobs?: readonly (number | null)[]
-  readonly top_logprobs?: readonly (Readonly<Record<string, number>> | null)[]
+  readonly token_logprobs?: readonly number[]
+  readonly top_logprobs?: readonly Readonly<Record<string, number>>[]
   readonly text_offset?: readonly number[]
 }
 
