@@ -142,6 +142,7 @@ describe("POST /v1/completions through Harper", () => {
     const response = await post({ model: "instruct", prompt: "Say this is a test", suffix: " indeed.", echo: true, logprobs: 1, max_tokens: 7, temperature: 0 }, `Bearer ${key}`)
     const answer: unknown = await response.json()
     expect(response.status, JSON.stringify(answer)).toBe(200)
+    expect(response.headers.get("x-gateway-attempts")).toBe("instruct/0=200")
     expect(validAnswer(answer)).toEqual([])
     expect(answer).toMatchObject({ object: "text_completion", model: "gpt-3.5-turbo-instruct", choices: [{ text: "Say this is a test", index: 0, logprobs: { tokens: [" this"], token_logprobs: [-3.2], top_logprobs: [{ " this": -3.2 }], text_offset: [3] }, finish_reason: "stop" }], usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 } })
     expect(received.map((r) => [r.path, r.body])).toEqual([["/v1/completions", { model: "gpt-3.5-turbo-instruct", prompt: "Say this is a test", suffix: " indeed.", echo: true, logprobs: 1, max_tokens: 7, temperature: 0, stream: false }]])
