@@ -1,20 +1,16 @@
 /**
  * Legacy text completions (`POST /v1/completions`) against a real Harper, with a local
- * OpenAI-compatible upstream on 127.0.0.1 serving `/v1/completions` (as vLLM, llama.cpp
- * and Ollama's OpenAI API do). Its answers are OpenAI's own documented examples: the
- * "No streaming" and "Streaming" examples of the spec's paths./completions (x-oaiMeta),
- * the logprobs object as CreateCompletionResponse describes it, and the include_usage
- * chunk (`choices: []`) that ChatCompletionStreamOptions documents.
+ * OpenAI-compatible upstream on 127.0.0.1 serving `/v1/completions` (completions-upstream.ts:
+ * OpenAI's own documented examples).
  */
 import { mkdtempSync, rmSync } from "node:fs"
-import { createServer } from "node:http"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Schema } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { listenOnLoopback } from "../../models/test/listen-loopback.ts"
 import { specValidator } from "../../translate/test/openapi-validator.ts"
 import { startHarper, type HarperInstance } from "../dev/harper-process.ts"
+import { startCompletionsUpstream, type CompletionsUpstream, type ReceivedCompletion } from "./completions-upstream.ts"
 
 const admin = { username: "admin", password: "completions-pw-for-tests" }
 const basic = `Basic ${Buffer.from(`${admin.username}:${admin.password}`).toString("base64")}`
@@ -22,59 +18,14 @@ const validAnswer = specValidator("CreateCompletionResponse")
 const validChunk = specValidator("CreateCompletionStreamChunk")
 const validError = specValidator("ErrorResponse")
 
-const specAnswer = {
-  id: "cmpl-uqkvlQyYK7bGYrRHQ0eXlWi7",
-  object: "text_completion",
-  created: 1589478378,
-  model: "gpt-3.5-turbo-instruct",
-  system_fingerprint: "fp_44709d6fcb",
-  choices: [{ text: "\n\nThis is indeed a test", index: 0, logprobs: null, finish_reason: "length" }],
-  usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 },
-}
-/** `logprobs: 1, echo: true`: the echoed prompt's first token has no logprob, as OpenAI sends it (the gateway leaves that position out: the spec's lists take no null). */
-const logprobsAnswer = {
-  ...specAnswer,
-  choices: [{ text: "Say this is a test", index: 0, logprobs: { tokens: ["Say", " this"], token_logprobs: [null, -3.2], top_logprobs: [null, { " this": -3.2 }], text_offset: [0, 3] }, finish_reason: "stop" }],
-}
-const streamChunk = (text: string, finish: string | null) => ({
-  id: "cmpl-7iA7iJjj8V2zOkCGvWF2hAkDWBQZe",
-  object: "text_completion",
-  created: 1690759702,
-  choices: [{ text, index: 0, logprobs: null, finish_reason: finish }],
-  model: "gpt-3.5-turbo-instruct",
-  system_fingerprint: "fp_44709d6fcb",
-})
-const usageChunk = { id: "cmpl-7iA7iJjj8V2zOkCGvWF2hAkDWBQZe", object: "text_completion", created: 1690759702, model: "gpt-3.5-turbo-instruct", choices: [], usage: { prompt_tokens: 5, completion_tokens: 3, total_tokens: 8 } }
-
 let root: string
 let harper: HarperInstance
-let upstream: { readonly url: string; close(): Promise<void> }
-const received: { readonly path: string; readonly body: Record<string, unknown> }[] = []
+let upstream: CompletionsUpstream
+const received: ReceivedCompletion[] = []
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), "harper-gateway-completions-"))
-  upstream = await listenOnLoopback(
-    createServer((request, response) => {
-      let text = ""
-      request.on("data", (data: Buffer) => (text += data.toString()))
-      request.on("end", () => {
-        const body: Record<string, unknown> = JSON.parse(text)
-        received.push({ path: request.url ?? "", body })
-        if (request.url !== "/v1/completions") {
-          response.writeHead(404).end()
-          return
-        }
-        if (body["stream"] === true) {
-          response.writeHead(200, { "content-type": "text/event-stream" })
-          const chunks = [streamChunk("This", null), streamChunk(" is", null), streamChunk(" a", "length"), usageChunk]
-          response.end(`${chunks.map((chunk) => `data: ${JSON.stringify(chunk)}\n\n`).join("")}data: [DONE]\n\n`)
-          return
-        }
-        response.writeHead(200, { "content-type": "application/json" })
-        response.end(JSON.stringify(body["logprobs"] === undefined ? specAnswer : logprobsAnswer))
-      })
-    }),
-  )
+  upstream = await startCompletionsUpstream(received)
   harper = await startHarper({
     root,
     admin,
