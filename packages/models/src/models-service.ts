@@ -31,7 +31,8 @@ export interface AnsweredCall<B, R> {
  * any attempt; a call's attempts share its `callId`. A call that gets no answer throws a
  * CallFailure (call/call-failure.ts) with its answer's headers. `generate`,
  * `generateStream` and `embed` have Harper 5's `scope.models` signatures; the gateway's
- * resources use `chat`, `openChatStream` and `embedCall`, which take validated wire calls.
+ * resources use `chat`, `openChatStream`, `completion`, `openCompletionStream` and
+ * `embedCall`, which take validated wire calls.
  */
 export interface ModelsService {
   chat(call: ChatCall, meta: CallMeta): Promise<AnsweredCall<GenerativeBackend, GenerateResult>>
