@@ -69,8 +69,8 @@ async function rowsFor(keyId: string, count: number): Promise<Record<string, unk
   }
 }
 
-async function newKey(tenant: string): Promise<{ readonly id: string; readonly key: string }> {
-  const response = await fetch(`${harper.url}/gateway/keys`, { method: "POST", headers: { authorization: basic, "content-type": "application/json" }, body: JSON.stringify({ user: admin.username, tenant }) })
+async function newKey(tenant: string, models?: readonly string[]): Promise<{ readonly id: string; readonly key: string }> {
+  const response = await fetch(`${harper.url}/gateway/keys`, { method: "POST", headers: { authorization: basic, "content-type": "application/json" }, body: JSON.stringify({ user: admin.username, tenant, ...(models === undefined ? {} : { models }) }) })
   expect(response.status).toBe(201)
   const created: unknown = await response.json()
   if (typeof created !== "object" || created === null || !("id" in created) || !("key" in created) || typeof created.id !== "string" || typeof created.key !== "string") throw new Error("no key")
@@ -174,6 +174,28 @@ describe("POST /v1/completions through Harper", () => {
     const refused: unknown = await large.json()
     expect(large.status, JSON.stringify(refused)).toBe(429)
     expect(refused).toMatchObject({ error: { type: "rate_limit_error" } })
+  })
+
+  it("streams for a client sending Accept: text/event-stream (Harper's connect path) as for any other", async () => {
+    const response = await fetch(`${harper.url}/v1/completions`, {
+      method: "POST",
+      headers: { authorization: basic, "content-type": "application/json", accept: "text/event-stream" },
+      body: JSON.stringify({ model: "instruct", prompt: "Say this is a test", stream: true }),
+    })
+    expect(response.status).toBe(200)
+    const data = sseData(await response.text())
+    expect(data.at(-1)).toBe("[DONE]")
+    expect(data.slice(0, -1).map((line) => choicesOf(JSON.parse(line)).map((c) => c.text).join("")).join("")).toBe("This is a")
+  })
+
+  it("keeps a key to its allowed models, and a missing key out, as chat does", async () => {
+    const { key } = await newKey("completions-allow-list", ["claude"])
+    const refused = await post({ model: "instruct", prompt: "Say this is a test" }, `Bearer ${key}`)
+    expect(refused.status).toBe(403)
+    expect(await refused.json()).toMatchObject({ error: { type: "permission_error" } })
+    const anonymous = await fetch(`${harper.url}/v1/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "instruct", prompt: "x" }) })
+    expect(anonymous.status).toBe(401)
+    expect(await anonymous.json()).toMatchObject({ error: { type: "authentication_error" } })
   })
 
   it("answers 405 for a wrong method on the route", async () => {
