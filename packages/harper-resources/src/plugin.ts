@@ -21,6 +21,7 @@ import { readGatewayConfig } from "./config/gateway-config.ts"
 import { isTable, quarantineRow, recordReader, toKeyRecord, type TableLike } from "./harper-tables.ts"
 import type { RowStore } from "./accounting/store-rows.ts"
 import { chatCompletions } from "./http/chat-completions.ts"
+import { completions } from "./http/completions.ts"
 import { embeddings } from "./http/embeddings.ts"
 import type { Gateway, ResponseHeaderHook } from "./http/gateway.ts"
 import { gatewayKeys } from "./http/gateway-keys-endpoint.ts"
@@ -35,7 +36,7 @@ import { createResponseStore, isStoreTable } from "./responses/response-store.ts
 import { jsonResponse, type HarperResponse } from "./http/respond.ts"
 import { DEFAULT_MAX_BODY_BYTES, guardV1, type ResponseLike } from "./http/v1-guard.ts"
 import { gatewayLimits } from "./http/limits-endpoint.ts"
-import { estimateChatTokens, estimateEmbedTokens, outputTokenCounter } from "./limits/estimate-tokens.ts"
+import { estimateChatTokens, estimateCompletionTokens, estimateEmbedTokens, outputTokenCounter } from "./limits/estimate-tokens.ts"
 import { toLimitRule, type LimitRule } from "./limits/limit-rule.ts"
 import { createClusterSync } from "./limits/cluster-sync.ts"
 import { createLimiter, SLOT_COUNT } from "./limits/limiter.ts"
@@ -201,6 +202,7 @@ export function handleApplication(scope: PluginScope): void {
       limiter,
       estimateChat: (call) => estimateChatTokens(call, defaultCompletionTokens),
       estimateEmbed: estimateEmbedTokens,
+      estimateCompletion: (call) => estimateCompletionTokens(call, defaultCompletionTokens),
       countOutput: outputTokenCounter,
     },
     price: (logicalModel, upstreamModel, tokens, at) => callCostUsd(tokens, upstreamModel, logicalModel === null ? undefined : prices.get(logicalModel), at),
@@ -227,6 +229,14 @@ export function handleApplication(scope: PluginScope): void {
       post: (_target, data, request) => chatCompletions(gateway, request, data),
       // An exact `Accept: text/event-stream` makes Harper call connect() with the body in request.data.
       connect: (_target, _incoming, request) => chatCompletions(gateway, request, request.data),
+    }),
+    REST_ONLY,
+  )
+  scope.resources.set(
+    "v1/completions",
+    resource("Completions", {
+      post: (_target, data, request) => completions(gateway, request, data),
+      connect: (_target, _incoming, request) => completions(gateway, request, request.data),
     }),
     REST_ONLY,
   )

@@ -1,4 +1,4 @@
-import type { ChatCall, EmbedCall, EmbedResult, GenerateChunk, GenerateResult } from "@harper-gateway/translate"
+import type { ChatCall, CompletionCall, EmbedCall, EmbedResult, GenerateChunk, GenerateResult } from "@harper-gateway/translate"
 import type { UpstreamHeaders } from "./backends/upstream-headers.ts"
 
 /** What a backend gets beside the call: the caller's cancellation. */
@@ -24,6 +24,18 @@ export interface GenerativeBackend {
   readonly name: string
   generate(call: ChatCall, context: BackendContext): Promise<GenerateResult & UpstreamAnswered>
   generateStream(call: ChatCall, context: BackendContext): AsyncIterable<GenerateChunk & UpstreamAnswered>
+  /** Legacy text completions (`/v1/completions`), on backends whose upstream has them; absent: refused with UnsupportedEndpoint. */
+  readonly completions?: CompletionBackend
+}
+
+/**
+ * Text completions: the answer as a GenerateResult (choice text in `content`, logprobs in
+ * `textLogprobs`), the stream as GenerateChunks, so a completion is accounted as a chat
+ * call is. `call.model` is the upstream model id.
+ */
+export interface CompletionBackend {
+  complete(call: CompletionCall, context: BackendContext): Promise<GenerateResult & UpstreamAnswered>
+  completeStream(call: CompletionCall, context: BackendContext): AsyncIterable<GenerateChunk & UpstreamAnswered>
 }
 
 export interface EmbeddingBackend {

@@ -25,11 +25,24 @@ export function forwardedFields(
   passthrough: Readonly<Record<string, unknown>>,
   extraFields: ReadonlySet<string>,
   logicalModel: string,
-): { readonly ok: true; readonly fields: Readonly<Record<string, unknown>> } | { readonly ok: false; readonly error: GatewayError } {
+): Forwarded {
+  return forwardBy(passthrough, { logicalModel, forwards: (field) => (dispositionOf(field)?.kind === "passthrough" && !OPT_IN_OFFICIAL_FIELDS.has(field)) || extraFields.has(field) })
+}
+
+/**
+ * The same rule for a request type that has no passed-through official fields (text
+ * completions forward all of theirs): only what the model's `extraFields` lists goes up.
+ */
+export function forwardedExtensions(passthrough: Readonly<Record<string, unknown>>, extraFields: ReadonlySet<string>, logicalModel: string): Forwarded {
+  return forwardBy(passthrough, { logicalModel, forwards: (field) => extraFields.has(field) })
+}
+
+type Forwarded = { readonly ok: true; readonly fields: Readonly<Record<string, unknown>> } | { readonly ok: false; readonly error: GatewayError }
+
+function forwardBy(passthrough: Readonly<Record<string, unknown>>, policy: { readonly logicalModel: string; readonly forwards: (field: string) => boolean }): Forwarded {
   const fields: Record<string, unknown> = {}
   for (const [field, value] of Object.entries(passthrough)) {
-    const official = dispositionOf(field)?.kind === "passthrough" && !OPT_IN_OFFICIAL_FIELDS.has(field)
-    if (official || extraFields.has(field)) {
+    if (policy.forwards(field)) {
       Object.defineProperty(fields, field, { value, enumerable: true, writable: true, configurable: true })
       continue
     }
@@ -37,7 +50,7 @@ export function forwardedFields(
     return {
       ok: false,
       error: invalidRequest(
-        `Parameter '${field}' is not forwarded to the model ${JSON.stringify(logicalModel)} by this gateway's configuration.`,
+        `Parameter '${field}' is not forwarded to the model ${JSON.stringify(policy.logicalModel)} by this gateway's configuration.`,
         field,
         "unsupported_parameter",
       ),

@@ -68,7 +68,7 @@ function setup(models: Record<string, ModelSpec>, limiter?: Limiter, price: (tok
     {
       routingClock: { now: () => 0, random: () => 0, sleep: async (ms) => void sleeps.push(ms) },
       price: (_logical, _upstream, tokens) => price(tokens),
-      ...(limiter === undefined ? {} : { limits: { limiter, estimateChat: () => ({ prompt: 1, completion: 1 }), estimateEmbed: () => 1 } }),
+      ...(limiter === undefined ? {} : { limits: { limiter, estimateChat: () => ({ prompt: 1, completion: 1 }), estimateEmbed: () => 1, estimateCompletion: () => ({ prompt: 1, completion: 1 }) } }),
     },
   )
   return { service, rows, journalled, sleeps }

@@ -48,6 +48,7 @@ function setup(backend: GenerativeBackend, chatEstimate: { prompt: number; compl
       limiter,
       estimateChat: () => chatEstimate,
       estimateEmbed: () => 3,
+      estimateCompletion: () => chatEstimate,
       // One token per character: what was streamed is visible in the counts.
       countOutput: () => {
         let chars = 0

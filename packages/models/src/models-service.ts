@@ -1,17 +1,19 @@
-import { toConversation, type ChatCall, type EmbedCall, type EmbedResult, type GatewayError, type GenerateChunk, type GenerateInput, type GenerateOpts, type GenerateResult } from "@harper-gateway/translate"
+import { toConversation, type ChatCall, type CompletionCall, type EmbedCall, type EmbedResult, type GatewayError, type GenerateChunk, type GenerateInput, type GenerateOpts, type GenerateResult } from "@harper-gateway/translate"
 import type { EmbeddingBackend, GenerativeBackend, UpstreamAnswered } from "./backend.ts"
 import { withUpstreamHeaders, type UpstreamHeaders } from "./backends/upstream-headers.ts"
 import type { BackendRegistry, ListedModel, ModelRoute } from "./backend-registry.ts"
 import { AccountedStream } from "./call/accounted-stream.ts"
 import { admitCall, refuseCall, type AdmittedCall } from "./call/admit-call.ts"
-import type { ChatChain } from "./call/call-chain.ts"
+import type { ChainLink } from "./call/call-chain.ts"
 import { newCall } from "./call/call-subject.ts"
+import { completionsOf } from "./call/completion-chain.ts"
 import type { AnswerHeaders, CallDeps, CallMeta, CallSink, ModelsServiceOptions } from "./call/call-types.ts"
 import { streamedChunks, type OpenedChatStream } from "./call/opened-stream.ts"
 import { newOutputCounter, recordChatAnswer, recordEmbedAnswer } from "./call/record-answer.ts"
-import { resolveChat, resolveEmbedding } from "./call/resolve-call.ts"
+import { resolveChat, resolveCompletion, resolveEmbedding } from "./call/resolve-call.ts"
 import { runAttempts, type AttemptPlan } from "./call/run-attempts.ts"
 import { StreamTally } from "./call/stream-tally.ts"
+import type { Attempt } from "./routing/route-call.ts"
 import { SYSTEM_CLOCK } from "./routing/system-clock.ts"
 
 export type { AnswerHeaders, BilledTokens, CallEstimate, CallMeta, CallSink, ModelsServiceOptions } from "./call/call-types.ts"
@@ -30,13 +32,17 @@ export interface AnsweredCall<B, R> {
  * any attempt; a call's attempts share its `callId`. A call that gets no answer throws a
  * CallFailure (call/call-failure.ts) with its answer's headers. `generate`,
  * `generateStream` and `embed` have Harper 5's `scope.models` signatures; the gateway's
- * resources use `chat`, `openChatStream` and `embedCall`, which take validated wire calls.
+ * resources use `chat`, `openChatStream`, `completion`, `openCompletionStream` and
+ * `embedCall`, which take validated wire calls.
  */
 export interface ModelsService {
   chat(call: ChatCall, meta: CallMeta): Promise<AnsweredCall<GenerativeBackend, GenerateResult>>
   /** Resolves once the answering attempt sent its first chunk; the stream's row is written when its reader ends it. */
   openChatStream(call: ChatCall, meta: CallMeta): Promise<OpenedChatStream>
   embedCall(call: EmbedCall, meta: CallMeta): Promise<AnsweredCall<EmbeddingBackend, EmbedResult>>
+  /** A legacy text completion (`/v1/completions`): accounted, limited and routed as chat; a model without them is refused (UnsupportedEndpoint). */
+  completion(call: CompletionCall, meta: CallMeta): Promise<AnsweredCall<GenerativeBackend, GenerateResult>>
+  openCompletionStream(call: CompletionCall, meta: CallMeta): Promise<OpenedChatStream>
   /** Records a call refused before any backend ran (bad input after authentication, unknown model). */
   recordRejection(meta: CallMeta, model: string | null, error: GatewayError, stream: boolean): void
   models(): readonly ListedModel[]
@@ -68,7 +74,24 @@ export function createModelsService(registry: BackendRegistry, recorder: CallSin
     async openChatStream(call, meta) {
       const { route, chain } = resolveChat(deps, { registry, call, meta, stream: true })
       const admitted = await admitCall(deps, chatRequest(call, meta, { logical: route.logicalName, stream: true }))
-      return openAccountedStream(deps, { admitted, chain, signal: meta.signal })
+      return openAccountedStream(deps, { admitted, chain: chain.chain, open: (attempt) => attempt.deployment.backend.generateStream(chain.callFor(attempt), { signal: meta.signal }) })
+    },
+
+    async completion(call, meta) {
+      const { route, chain } = resolveCompletion(deps, { registry, call, meta, stream: false })
+      const admitted = await admitCall(deps, completionRequest(call, meta, { logical: route.logicalName, stream: false }))
+      return answerCall(deps, {
+        admitted,
+        chain: chain.chain,
+        open: (attempt) => completionsOf(attempt).complete(chain.callFor(attempt), { signal: meta.signal }),
+        answered: (answer) => recordChatAnswer(deps, answer, admitted.admissions),
+      })
+    },
+
+    async openCompletionStream(call, meta) {
+      const { route, chain } = resolveCompletion(deps, { registry, call, meta, stream: true })
+      const admitted = await admitCall(deps, completionRequest(call, meta, { logical: route.logicalName, stream: true }))
+      return openAccountedStream(deps, { admitted, chain: chain.chain, open: (attempt) => completionsOf(attempt).completeStream(chain.callFor(attempt), { signal: meta.signal }) })
     },
 
     async embedCall(call, meta) {
@@ -113,6 +136,10 @@ function chatRequest(call: ChatCall, meta: CallMeta, model: { readonly logical: 
   return { meta, names: { requested: call.opts.model, logical: model.logical }, stream: model.stream, estimate: (limits: NonNullable<ModelsServiceOptions["limits"]>) => limits.estimateChat(call) }
 }
 
+function completionRequest(call: CompletionCall, meta: CallMeta, model: { readonly logical: string; readonly stream: boolean }) {
+  return { meta, names: { requested: call.model, logical: model.logical }, stream: model.stream, estimate: (limits: NonNullable<ModelsServiceOptions["limits"]>) => limits.estimateCompletion(call) }
+}
+
 /** A call answered whole (not streamed): its attempts, the answering deployment released, and its admissions settled once, whatever happened. */
 async function answerCall<B extends { readonly name: string }, R extends UpstreamAnswered>(deps: CallDeps, plan: AttemptPlan<B, R>): Promise<AnsweredCall<B, R>> {
   try {
@@ -129,11 +156,11 @@ async function answerCall<B extends { readonly name: string }, R extends Upstrea
  * reaches the client; the answering attempt's rest is read through an AccountedStream,
  * which writes its row and settles the call when it ends.
  */
-async function openAccountedStream(deps: CallDeps, opening: { readonly admitted: AdmittedCall; readonly chain: ChatChain; readonly signal: AbortSignal }): Promise<OpenedChatStream> {
-  const { admitted, chain, signal } = opening
+async function openAccountedStream(deps: CallDeps, opening: StreamOpening): Promise<OpenedChatStream> {
+  const { admitted, chain, open } = opening
   let opened
   try {
-    opened = await runAttempts(deps, { admitted, chain: chain.chain, open: (attempt) => firstChunkOf(attempt.deployment.backend.generateStream(chain.callFor(attempt), { signal })) })
+    opened = await runAttempts(deps, { admitted, chain, open: (attempt) => firstChunkOf(open(attempt)) })
   } catch (error) {
     admitted.admissions.settle()
     throw error
@@ -149,6 +176,13 @@ interface FirstChunk {
   readonly iterator: AsyncIterator<GenerateChunk>
   readonly first: IteratorResult<GenerateChunk>
   readonly upstreamHeaders: UpstreamHeaders | undefined
+}
+
+/** A stream's chain, and how one attempt of it is opened (a chat or a text completion stream). */
+interface StreamOpening {
+  readonly admitted: AdmittedCall
+  readonly chain: readonly ChainLink<GenerativeBackend>[]
+  readonly open: (attempt: Attempt<GenerativeBackend, ChainLink<GenerativeBackend>>) => AsyncIterable<GenerateChunk & UpstreamAnswered>
 }
 
 /** One attempt of a stream: opened and its first chunk awaited; a failure before it may be retried. */

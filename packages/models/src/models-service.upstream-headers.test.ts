@@ -65,7 +65,7 @@ function service(options: { readonly limiter?: Limiter; readonly exposeOrganizat
   const backend = createOpenAIBackend({ ...testUpstreamOptions(upstream.url(), "sk-test"), exposeUpstreamOrganization: options.exposeOrganization ?? false })
   const route: ModelRoute<typeof backend> = { kind: "generative", logicalName: "chat", upstreamModel: options.model ?? "gpt-4o", backend, extraFields: new Set() }
   const registry = createBackendRegistry(new Map([["chat", route]]), new Map([["chat", { ...route, kind: "embedding" as const }]]), { generative: new Map(), embedding: new Map() })
-  const limits: ModelsServiceOptions["limits"] = options.limiter === undefined ? undefined : { limiter: options.limiter, estimateChat: () => ({ prompt: 1, completion: 1 }), estimateEmbed: () => 1 }
+  const limits: ModelsServiceOptions["limits"] = options.limiter === undefined ? undefined : { limiter: options.limiter, estimateChat: () => ({ prompt: 1, completion: 1 }), estimateCompletion: () => ({ prompt: 1, completion: 1 }), estimateEmbed: () => 1 }
   const clock = { now: () => 0, random: () => 0, sleep: async () => undefined }
   return createModelsService(registry, { started: () => undefined, record: () => undefined }, { routingClock: clock, ...(limits === undefined ? {} : { limits }) })
 }

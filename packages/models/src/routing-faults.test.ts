@@ -55,7 +55,7 @@ function setup(models: Record<string, ModelSpec>, opts: { limiter?: Limiter; sin
   const service = createModelsService(registry, opts.sink ?? { started: () => undefined, record: (row) => void rows.push(row) }, {
     routingClock: { now: () => clock.t, random: () => 0, sleep: async () => undefined },
     price: (_l, _u, tokens) => tokens.promptTokens * 0.001 + tokens.completionTokens * 0.002,
-    ...(opts.limiter === undefined ? {} : { limits: { limiter: opts.limiter, estimateChat: () => ({ prompt: 1, completion: 1 }), estimateEmbed: () => 1 } }),
+    ...(opts.limiter === undefined ? {} : { limits: { limiter: opts.limiter, estimateChat: () => ({ prompt: 1, completion: 1 }), estimateEmbed: () => 1, estimateCompletion: () => ({ prompt: 1, completion: 1 }) } }),
   })
   return { service, rows }
 }

@@ -13,6 +13,7 @@ export const gatewayError: fc.Arbitrary<GatewayError> = fc.oneof(
   fc.record({ _tag: fc.constant("PermissionDenied" as const), message }, { requiredKeys: ["_tag"] }),
   fc.record({ _tag: fc.constant("NotFound" as const), method: fc.constantFrom("GET", "POST"), path: fc.string() }),
   fc.record({ _tag: fc.constant("MethodNotAllowed" as const), method: fc.string(), path: fc.string(), allowed: fc.array(fc.constantFrom("GET", "POST"), { minLength: 1 }) }),
+  fc.record({ _tag: fc.constant("UnsupportedEndpoint" as const), endpoint: fc.constantFrom("/v1/completions"), model: fc.string() }),
   fc.record({ _tag: fc.constant("ModelNotFound" as const), model: fc.option(fc.string(), { nil: null }) }),
   fc.record({ _tag: fc.constant("Conflict" as const), message }),
   fc.record({ _tag: fc.constant("PayloadTooLarge" as const), limitBytes: fc.nat() }),

@@ -24,6 +24,14 @@ export type SpecSchemaName =
   | "ResponseStreamEvent"
   | "ResponseItemList"
   | "ItemResource"
+  | "CreateCompletionRequest"
+  | "CreateCompletionResponse"
+  /**
+   * CreateCompletionResponse as a stream chunk: the spec says chunks share the answer's
+   * shape, and its own streaming example (paths./completions, x-oaiMeta) sends
+   * `"finish_reason": null` before a choice ends, which the schema's enum leaves out.
+   */
+  | "CreateCompletionStreamChunk"
 
 let validators: Map<SpecSchemaName, ValidateFunction> | undefined
 
@@ -71,8 +79,32 @@ function load(): Map<SpecSchemaName, ValidateFunction> {
     "ResponseStreamEvent",
     "ResponseItemList",
     "ItemResource",
+    "CreateCompletionRequest",
+    "CreateCompletionResponse",
   ]
-  return new Map(names.map((name) => [name, ajv.compile({ $ref: `openai#/components/schemas/${name}` })]))
+  const compiledByName = new Map<SpecSchemaName, ValidateFunction>(names.map((name) => [name, ajv.compile({ $ref: `openai#/components/schemas/${name}` })]))
+  compiledByName.set("CreateCompletionStreamChunk", ajv.compile(completionChunkSchema(schemas)))
+  return compiledByName
+}
+
+/** The answer's schema with `choices[].finish_reason` also null (see CreateCompletionStreamChunk). */
+function completionChunkSchema(schemas: unknown): Record<string, unknown> {
+  const answer: unknown = isRecord(schemas) ? structuredClone(schemas["CreateCompletionResponse"]) : undefined
+  const choices = isRecord(answer) && isRecord(answer["properties"]) ? answer["properties"]["choices"] : undefined
+  const items = isRecord(choices) ? choices["items"] : undefined
+  const properties = isRecord(items) ? items["properties"] : undefined
+  if (!isRecord(answer) || !isRecord(properties)) throw new Error("CreateCompletionResponse has no choices[].properties")
+  properties["finish_reason"] = { anyOf: [properties["finish_reason"], { type: "null" }] }
+  const schema = inSpec(answer)
+  if (!isRecord(schema)) throw new Error("CreateCompletionResponse is not a schema object")
+  return schema
+}
+
+/** A schema taken out of the spec, its `#/components/...` references pointed back into it. */
+function inSpec(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(inSpec)
+  if (!isRecord(node)) return node
+  return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, key === "$ref" && typeof value === "string" && value.startsWith("#/") ? `openai${value}` : inSpec(value)]))
 }
 
 function normalise(node: unknown): unknown {

@@ -66,10 +66,11 @@ describe("guardV1 paths", () => {
     }
     expect(await guardV1(request("/v1/responses/resp_1/input_items/x", undefined, "GET"), () => ({ status: 200 }))).toMatchObject({ status: 404 })
     expect(await guardV1(request("/v1/responses/resp_1", undefined, "POST"), () => ({ status: 405, body: "x" }))).toMatchObject({ status: 405, headers: { allow: "GET, DELETE" } })
+    expect(await guardV1(request("/v1/completions", undefined, "GET"), () => ({ status: 404, body: "x" }))).toMatchObject({ status: 405, headers: { allow: "POST" } })
   })
 
   it("passes the gateway's own routes to Harper", async () => {
-    for (const [pathname, method] of [["/v1/chat/completions", "POST"], ["/v1/embeddings/", "POST"], ["/v1/models", "GET"], ["/v1/models/org/model-1", "GET"], ["/v1/gateway/usage", "GET"]] as const) {
+    for (const [pathname, method] of [["/v1/chat/completions", "POST"], ["/v1/completions", "POST"], ["/v1/embeddings/", "POST"], ["/v1/models", "GET"], ["/v1/models/org/model-1", "GET"], ["/v1/gateway/usage", "GET"]] as const) {
       let reached = false
       await guardV1(request(pathname, undefined, method), () => {
         reached = true

@@ -8,6 +8,7 @@ export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
 /** Routes the gateway serves, and their methods (for a 405 rather than Harper's bare 404). */
 const V1_ROUTES: readonly { readonly pattern: RegExp; readonly methods: readonly string[] }[] = [
   { pattern: /^\/v1\/chat\/completions\/?$/, methods: ["POST"] },
+  { pattern: /^\/v1\/completions\/?$/, methods: ["POST"] },
   { pattern: /^\/v1\/embeddings\/?$/, methods: ["POST"] },
   { pattern: /^\/v1\/models(?:\/.*)?$/, methods: ["GET"] },
   { pattern: /^\/v1\/gateway\/usage\/?$/, methods: ["GET"] },

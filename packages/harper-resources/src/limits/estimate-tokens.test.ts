@@ -1,13 +1,29 @@
-import type { ChatCall } from "@harper-gateway/translate"
+import type { ChatCall, CompletionCall } from "@harper-gateway/translate"
 import { describe, expect, it } from "vitest"
 import { countTokens } from "gpt-tokenizer"
-import { estimateChatTokens, estimateEmbedTokens, outputTokenCounter, responsesTokenCounter } from "./estimate-tokens.ts"
+import { estimateChatTokens, estimateCompletionTokens, estimateEmbedTokens, outputTokenCounter, responsesTokenCounter } from "./estimate-tokens.ts"
 
 const chat = (content: string, opts: Partial<ChatCall["opts"]> = {}): ChatCall => ({
   input: { messages: [{ role: "user", content }] },
   opts: { model: "m", ...opts },
   stream: false,
   includeUsage: false,
+})
+
+const completion = (fields: CompletionCall["fields"]): CompletionCall => ({ model: "m", fields, stream: false, includeUsage: false })
+
+describe("text completion estimates", () => {
+  it("counts every prompt form and the suffix, and OpenAI's default max_tokens of 16 when none is asked", () => {
+    // "Hello world" is 2 tokens in o200k_base; a token array counts its ids; no prompt is the one <|endoftext|>.
+    expect(estimateCompletionTokens(completion({ prompt: "Hello world" }), 1_024)).toEqual({ prompt: 2, completion: 16, interruptedCompletion: 16 })
+    expect(estimateCompletionTokens(completion({ prompt: [1212, 318, 257], suffix: "Hello world" }), 1_024)).toEqual({ prompt: 5, completion: 16, interruptedCompletion: 16 })
+    expect(estimateCompletionTokens(completion({ prompt: null }), 1_024)).toEqual({ prompt: 1, completion: 16, interruptedCompletion: 16 })
+  })
+
+  it("asks for max_tokens for each of max(n, best_of) choices of every prompt; a crash bills at most the default per choice", () => {
+    expect(estimateCompletionTokens(completion({ prompt: ["Hello world", "Hello world"], n: 2, best_of: 3, max_tokens: 2_000 }), 1_024)).toEqual({ prompt: 4, completion: 2 * 3 * 2_000, interruptedCompletion: 2 * 3 * 1_024 })
+    expect(estimateCompletionTokens(completion({ prompt: [[1, 2], [3]], max_tokens: 5 }), 1_024)).toEqual({ prompt: 3, completion: 10, interruptedCompletion: 10 })
+  })
 })
 
 describe("token estimates", () => {

@@ -1,4 +1,4 @@
-import type { ChatCall, EmbedCall, ResponsesWire, ToolDef } from "@harper-gateway/translate"
+import type { ChatCall, CompletionCall, EmbedCall, ResponsesWire, ToolDef } from "@harper-gateway/translate"
 import { countTokens } from "gpt-tokenizer"
 
 /** OpenAI's per-message framing (role and separators), as in its cookbook's counting recipe. */
@@ -45,6 +45,35 @@ export function estimateChatTokens(call: ChatCall, defaultCompletionTokens: numb
   // A call cut by a crash is billed what it likely used, never more than the default per choice:
   // max_tokens is any integer the client likes, and would make the row a fortune (or unstorable).
   return { prompt, completion, interruptedCompletion: choices * Math.min(asked, defaultCompletionTokens) }
+}
+
+/** OpenAI's documented default `max_tokens` for `/v1/completions` (CreateCompletionRequest). */
+const TEXT_COMPLETION_DEFAULT_MAX_TOKENS = 16
+
+/**
+ * The tokens a text completion may use, before it runs: every prompt (a string counted
+ * with the tokenizer, a token array by its length, no prompt as the one `<|endoftext|>`
+ * token) and the suffix; the completion is `max_tokens` (OpenAI's default 16 when
+ * absent) for each of the `max(n, best_of)` choices generated per prompt. A call cut by
+ * a crash is billed as estimateChatTokens bills one: at most `defaultCompletionTokens` a choice.
+ */
+export function estimateCompletionTokens(call: CompletionCall, defaultCompletionTokens: number): { readonly prompt: number; readonly completion: number; readonly interruptedCompletion: number } {
+  const count = boundedCounter()
+  const prompts = promptList(call.fields.prompt)
+  const prompt = prompts.reduce((sum: number, item) => sum + (typeof item === "string" ? count(item) : item.length), 0) + (call.fields.suffix == null ? 0 : count(call.fields.suffix))
+  const choices = prompts.length * Math.max(call.fields.n ?? 1, call.fields.best_of ?? 1)
+  const asked = call.fields.max_tokens ?? TEXT_COMPLETION_DEFAULT_MAX_TOKENS
+  return { prompt, completion: choices * asked, interruptedCompletion: choices * Math.min(asked, defaultCompletionTokens) }
+}
+
+/** The prompts one by one: a flat array of numbers is one tokenised prompt; none is the document separator (one token). */
+function promptList(prompt: CompletionCall["fields"]["prompt"]): readonly (string | readonly number[])[] {
+  if (prompt === null) return [[0]]
+  if (typeof prompt === "string") return [prompt]
+  if (prompt.length === 0) return []
+  const [first] = prompt
+  if (typeof first === "number") return [prompt.filter((token) => typeof token === "number")]
+  return prompt.filter((item) => typeof item !== "number")
 }
 
 /**

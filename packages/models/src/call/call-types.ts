@@ -1,4 +1,4 @@
-import type { ChatCall, EmbedCall } from "@harper-gateway/translate"
+import type { ChatCall, CompletionCall, EmbedCall } from "@harper-gateway/translate"
 import type { ModelCallRecord } from "../accounting/model-call-record.ts"
 import type { OutputCounter } from "../accounting/output-counter.ts"
 import type { Limiter } from "../admission.ts"
@@ -55,6 +55,8 @@ export interface CallLimits {
   /** Prompt and completion tokens a chat call may use, before it runs (its admission). */
   readonly estimateChat: (call: ChatCall) => CallEstimate
   readonly estimateEmbed: (call: EmbedCall) => number
+  /** The same for a text completion (`/v1/completions`). */
+  readonly estimateCompletion: (call: CompletionCall) => CallEstimate
   /** Counts a call's output for its completion estimate when the upstream reported none (default: 4 characters a token). */
   readonly countOutput?: () => OutputCounter
 }

@@ -21,6 +21,7 @@ export function failureSource(error: GatewayError, tenant: string | null): strin
     case "PermissionDenied":
     case "NotFound":
     case "MethodNotAllowed":
+    case "UnsupportedEndpoint":
     case "Conflict":
     case "PayloadTooLarge":
     case "RateLimited":

@@ -25,6 +25,7 @@ export function withoutRetry(reason: GatewayError): GatewayError {
     case "PermissionDenied":
     case "NotFound":
     case "MethodNotAllowed":
+    case "UnsupportedEndpoint":
     case "PayloadTooLarge":
     case "QuotaExhausted":
     case "Cancelled":

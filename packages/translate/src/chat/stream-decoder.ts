@@ -319,7 +319,7 @@ function decodeEnd(initial: StreamDecoderState): Step {
 }
 
 /** In-stream error frames carry no HTTP status; derive one from the code or type, as the AI SDK does. */
-function errorFrameToReason(frame: StreamErrorFrame, exposeMessage: boolean): GatewayError {
+export function errorFrameToReason(frame: StreamErrorFrame, exposeMessage: boolean): GatewayError {
   return fromUpstreamError({ status: openAIErrorStatus(frame.error), body: JSON.stringify(frame), header: () => undefined }, 0, { exposeMessage })
 }
 

@@ -20,6 +20,8 @@ export type GatewayError =
   | { readonly _tag: "PermissionDenied"; readonly message?: string }
   | { readonly _tag: "NotFound"; readonly method: string; readonly path: string }
   | { readonly _tag: "MethodNotAllowed"; readonly method: string; readonly path: string; readonly allowed: readonly string[] }
+  /** The model exists, but no backend serving it has this endpoint (legacy `/v1/completions` on Anthropic): the client's 400, never retried. */
+  | { readonly _tag: "UnsupportedEndpoint"; readonly endpoint: string; readonly model: string }
   | { readonly _tag: "ModelNotFound"; readonly model: string | null; readonly shouldRetry?: boolean }
   | { readonly _tag: "Conflict"; readonly message: string; readonly shouldRetry?: boolean }
   | { readonly _tag: "PayloadTooLarge"; readonly limitBytes: number }
@@ -71,6 +73,7 @@ export function isRetryable(error: GatewayError): boolean {
     case "PermissionDenied":
     case "NotFound":
     case "MethodNotAllowed":
+    case "UnsupportedEndpoint":
     case "ModelNotFound":
     case "PayloadTooLarge":
     case "QuotaExhausted":
@@ -103,6 +106,7 @@ const gatewayErrorTags: ReadonlySet<string> = new Set<GatewayErrorTag>([
   "PermissionDenied",
   "NotFound",
   "MethodNotAllowed",
+  "UnsupportedEndpoint",
   "ModelNotFound",
   "Conflict",
   "PayloadTooLarge",

@@ -46,6 +46,16 @@ describe("toOpenAIError", () => {
     expect(toOpenAIError({ _tag: "RateLimited", retryAfterMs: 1500 }).headers).toEqual({ "retry-after": "2", "retry-after-ms": "1500" })
   })
 
+  it("refuses an endpoint a model's backend lacks with a 400 naming the endpoint and the model, never retryable", () => {
+    const error = { _tag: "UnsupportedEndpoint" as const, endpoint: "/v1/completions", model: "claude" }
+    expect(toOpenAIError(error)).toEqual({
+      status: 400,
+      headers: {},
+      body: { error: { message: 'The model "claude" does not support the /v1/completions endpoint.', type: "invalid_request_error", code: "unsupported_endpoint", param: "model" } },
+    })
+    expect(isRetryable(error)).toBe(false)
+  })
+
   it("tells quota exhaustion from rate limiting so clients stop retrying", () => {
     const quota = toOpenAIError({ _tag: "QuotaExhausted" })
     expect(quota).toMatchObject({ status: 429, body: { error: { type: "insufficient_quota", code: "insufficient_quota" } } })

@@ -58,6 +58,14 @@ function envelope(error: GatewayError): OpenAIErrorResponse {
         null,
         { allow: error.allowed.join(", ") },
       )
+    case "UnsupportedEndpoint":
+      return make(
+        400,
+        `The model ${JSON.stringify(error.model)} does not support the ${error.endpoint} endpoint.`,
+        "invalid_request_error",
+        "unsupported_endpoint",
+        "model",
+      )
     case "ModelNotFound":
       return make(
         404,

@@ -249,6 +249,18 @@ export interface Logprobs {
   readonly refusal: readonly TokenLogprob[] | null
 }
 
+/**
+ * Legacy text completions' `choices[].logprobs` (`/v1/completions`, `logprobs: k`): the
+ * tokens, each one's log probability (null for an echoed prompt's first token, as OpenAI
+ * sends it), the k most likely at each position, and each token's character offset.
+ */
+export interface TextLogprobs {
+  readonly tokens?: readonly string[]
+  readonly tokenLogprobs?: readonly (number | null)[]
+  readonly topLogprobs?: readonly (Readonly<Record<string, number>> | null)[]
+  readonly textOffset?: readonly number[]
+}
+
 /** A URL citation (OpenAI `message.annotations[]`, web search). */
 export interface UrlCitation {
   readonly type: "url_citation"
@@ -280,6 +292,8 @@ export interface GenerateChoiceResult {
   /** The reasoning as signed blocks, in order, when the provider signs it (see ThinkingBlock). */
   readonly thinkingBlocks?: readonly ThinkingBlock[]
   readonly logprobs?: Logprobs
+  /** A text completion's logprobs (see TextLogprobs); chat's are `logprobs`. */
+  readonly textLogprobs?: TextLogprobs
   readonly annotations?: readonly UrlCitation[]
   /** Content parts of a type the gateway does not know, kept as the upstream sent them. */
   readonly unknownParts?: readonly Readonly<Record<string, unknown>>[]
@@ -334,6 +348,8 @@ export interface GenerateChunk extends UpstreamIdentity {
   /** Reasoning blocks completed with this chunk (their text also came as deltaReasoning). */
   readonly thinkingBlocks?: readonly ThinkingBlock[]
   readonly logprobs?: Logprobs
+  /** A text completion's logprobs for this chunk's tokens (see TextLogprobs). */
+  readonly textLogprobs?: TextLogprobs
   readonly annotations?: readonly UrlCitation[]
   readonly unknownParts?: readonly Readonly<Record<string, unknown>>[]
   /** A text part's signature (see GenerateChoiceResult.textSignature) that came with this chunk. */
