@@ -16,7 +16,6 @@ const asEmbeddings = Schema.decodeUnknownSync(Wire.EmbeddingsResponse)
 const asModelList = Schema.decodeUnknownSync(Wire.ModelList)
 const asModel = Schema.decodeUnknownSync(Wire.ModelObject)
 const asKey = Schema.decodeUnknownSync(Schema.Struct({ id: Schema.String, key: Schema.String }))
-const asRows = Schema.decodeUnknownSync(Schema.Array(Schema.Record(Schema.String, Schema.Unknown)))
 
 let fx: GatewayFixture
 let key: string

@@ -108,7 +108,7 @@ describe("the deployment pool", () => {
 
   it("a deployment cooling for one tenant is skipped for that tenant only", () => {
     const pool = createDeploymentPool([deployment("a"), deployment("b")], { strategy: "weighted-random", cooldown })
-    const [a, b] = pool.deployments
+    const [, b] = pool.deployments
     for (const t of [0, 1]) pool.pick(t, scope([b!]), () => 0)!.failed(t, "tenant-b")
     expect(pool.pick(2, scope([], "tenant-b"), () => 0)!.deployment.label).toBe("b")
     expect(pool.pick(2, scope([], "tenant-a"), () => 0)!.deployment.label).toBe("a")
