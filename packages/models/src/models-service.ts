@@ -13,7 +13,7 @@ import { runAttempts, type AttemptPlan } from "./call/run-attempts.ts"
 import { StreamTally } from "./call/stream-tally.ts"
 import { SYSTEM_CLOCK } from "./routing/system-clock.ts"
 
-export type { AnswerHeaders, BilledTokens, CallEstimate, CallMeta, CallSink, ModelsServiceOptions } from "./call/call-types.ts"
+export type { AnswerHeaders, BilledTokens, CallMeta, CallSink, ModelsServiceOptions } from "./call/call-types.ts"
 export type { OpenedChatStream } from "./call/opened-stream.ts"
 
 /** An answered call: the route that answered (a retry or a fallback may have), the result, and the answer's headers. */
@@ -130,13 +130,10 @@ async function answerCall<B extends { readonly name: string }, R>(deps: CallDeps
  */
 async function openAccountedStream(deps: CallDeps, opening: { readonly admitted: AdmittedCall; readonly chain: ChatChain; readonly signal: AbortSignal }): Promise<OpenedChatStream> {
   const { admitted, chain, signal } = opening
-  let opened
-  try {
-    opened = await runAttempts(deps, { admitted, chain: chain.chain, open: (attempt) => firstChunkOf(attempt.deployment.backend.generateStream(chain.callFor(attempt), { signal })) })
-  } catch (error) {
+  const opened = await runAttempts(deps, { admitted, chain: chain.chain, open: (attempt) => firstChunkOf(attempt.deployment.backend.generateStream(chain.callFor(attempt), { signal })) }).catch((error: unknown) => {
     admitted.admissions.settle()
     throw error
-  }
+  })
   const { value, subject, route, headers, release } = opened
   const rest = new AccountedStream(deps, value.iterator, { subject, route, admissions: admitted.admissions, tally: new StreamTally(subject, newOutputCounter(deps)), release })
   rest.begin(value.first)

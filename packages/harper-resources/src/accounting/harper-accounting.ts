@@ -11,7 +11,7 @@ import { createRollupWriter } from "./rollup-writer.ts"
 import { markRollupsStart } from "./rollup-starts.ts"
 import type { RowStore } from "./store-rows.ts"
 
-export interface AccountingTables {
+interface AccountingTables {
   readonly calls: TableLike
   readonly rollups: TableLike
   readonly rollupStarts: TableLike

@@ -11,7 +11,7 @@ export interface HarperHeaders {
   delete(name: string): void
 }
 
-export interface NodeResponseLike {
+interface NodeResponseLike {
   once(event: "close", listener: () => void): unknown
   readonly writableFinished: boolean
 }
@@ -34,7 +34,7 @@ export interface HarperRequest {
   gatewayContentType?: string | null
 }
 
-export const HarperUser = Schema.Struct({
+const HarperUser = Schema.Struct({
   username: Schema.String,
   active: Schema.optionalKey(Schema.Boolean),
   role: Schema.optionalKey(
@@ -46,7 +46,6 @@ export const HarperUser = Schema.Struct({
     ),
   ),
 })
-export type HarperUser = typeof HarperUser.Type
 export const isHarperUser = Schema.is(HarperUser)
 
 /** The request's query parameters (Harper's request carries the raw `url`, path and query). */

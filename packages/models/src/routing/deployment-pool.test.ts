@@ -13,7 +13,7 @@ describe("weighted random choice", () => {
       fc.property(fc.array(fc.integer({ min: 1, max: 100 }), { minLength: 1, maxLength: 6 }), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), (weights, r) => {
         const ds = weights.map((w, i) => deployment(String(i), w))
         const chosen = weightedChoice(ds, () => r)
-        const index = ds.findIndex((d) => d === chosen)
+        const index = chosen === undefined ? -1 : ds.indexOf(chosen)
         const total = weights.reduce((a, b) => a + b, 0)
         const start = weights.slice(0, index).reduce((a, b) => a + b, 0)
         // The chosen one's share of [0, total) holds the point r·total.
