@@ -14,7 +14,7 @@ import { newIdentity, sseBody } from "../../harper-resources/src/http/chat-compl
 import { recordedDir } from "../../translate/test/shared-dir.ts"
 
 const lines = readFileSync(join(recordedDir, "openai-text.chunks.txt"), "utf8").split("\n").filter((l) => l.trim() !== "")
-const payload = Buffer.from(lines.map((l) => `data: ${l}\n\n`).join("") + "data: [DONE]\n\n")
+const payload = Buffer.from(`${lines.map((l) => `data: ${l}\n\n`).join("")}data: [DONE]\n\n`)
 const upstream = await listenOnLoopback(
   createServer((req, res) => {
     req.resume()

@@ -13,7 +13,7 @@ interface Row {
   outcome: Outcome
 }
 
-export interface ScenarioOptions {
+interface ScenarioOptions {
   /** The provider cannot do this: registered as skipped, shown as `cannot: reason`. */
   readonly cannot?: string | undefined
   readonly ranOn?: string | undefined

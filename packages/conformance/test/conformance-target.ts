@@ -24,7 +24,7 @@ export type SentImage = { readonly mediaType: string; readonly data: string } | 
  * values (undefined when missing, which fails the scenario), or null when the protocol
  * has no such field.
  */
-export interface SentJsonSchema {
+interface SentJsonSchema {
   readonly schema: unknown
   readonly name: unknown
   readonly strict: unknown
@@ -54,7 +54,7 @@ export interface EmbeddingBackend {
   readonly maxInputsPerUpstreamRequest: number
 }
 
-export type EmbeddingTarget =
+type EmbeddingTarget =
   | ({ readonly on: "self" } & EmbeddingBackend)
   /** No embeddings API: the embedding scenarios run on the openai backend, and the table says so. */
   | { readonly on: "openai"; readonly reason: string }
@@ -62,7 +62,7 @@ export type EmbeddingTarget =
   | { readonly on: "cannot"; readonly reason: string }
 
 /** Texts and usage of the provider's recordings the upstream replays, read from the recording files. */
-export interface RecordedExpectations {
+interface RecordedExpectations {
   /** The non-streamed recording's text. */
   readonly text: string
   /** The streamed recording's text (another generation). */

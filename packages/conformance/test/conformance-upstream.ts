@@ -168,7 +168,7 @@ export interface UpstreamContext {
 }
 
 /** The OpenAI chat body as an answer request. */
-export function openAIAnswerRequest(body: Record<string, unknown>): AnswerRequest {
+function openAIAnswerRequest(body: Record<string, unknown>): AnswerRequest {
   const messages: unknown[] = Array.isArray(body["messages"]) ? body["messages"] : []
   const last = messages.at(-1)
   const tools = (Array.isArray(body["tools"]) ? body["tools"] : []).flatMap((tool: unknown) =>
@@ -201,7 +201,7 @@ function textOf(content: unknown): string {
   return String(content)
 }
 
-export function answerFor(request: AnswerRequest, weatherArgs: string): Answer {
+function answerFor(request: AnswerRequest, weatherArgs: string): Answer {
   const { tools, toolChoice: choice } = request
   const lastIsToolResult = request.lastToolResult !== undefined
   if (tools.length > 0 && choice !== "none" && (!lastIsToolResult || choice === "required")) {
@@ -249,7 +249,7 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** A value that satisfies a JSON Schema of the kinds clients generate (objects, enums, arrays, primitives). */
-export function instanceOf(schema: unknown, root: unknown = schema): Json {
+function instanceOf(schema: unknown, root: unknown = schema): Json {
   if (!isRecord(schema)) return null
   if (typeof schema["$ref"] === "string") {
     const path = schema["$ref"].replace(/^#\//, "").split("/")

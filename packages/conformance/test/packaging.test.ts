@@ -47,7 +47,7 @@ function readmeBlocks(heading: string, language: string): string[] {
   const next = readme.indexOf(`\n${level} `, start + heading.length + 1)
   const section = readme.slice(start, next < 0 ? undefined : next)
   // A block inside a list item is indented: its lines lose that indentation.
-  return [...section.matchAll(new RegExp("^( *)```" + language + "\\n([\\s\\S]*?)^\\1```", "gm"))].map(([, indent = "", body = ""]) =>
+  return [...section.matchAll(new RegExp(`^( *)\`\`\`${language}\\n([\\s\\S]*?)^\\1\`\`\``, "gm"))].map(([, indent = "", body = ""]) =>
     body
       .split("\n")
       .map((line) => (line.startsWith(indent) ? line.slice(indent.length) : line))

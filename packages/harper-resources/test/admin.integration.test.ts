@@ -190,7 +190,7 @@ async function seedRows(tenant: string, count: number, days: number, now: number
         completionTokens: 5 + (i % 5),
         totalTokens: 15 + (i % 7) + (i % 5),
         cost_usd: 0.0001 * (i % 13),
-        lastAttempt: i % 4 === 0 ? false : true,
+        lastAttempt: i % 4 !== 0,
       }
     })
     const response = await fetch(harper.operationsUrl, { method: "POST", headers: { authorization: basic, "content-type": "application/json" }, body: JSON.stringify({ operation: "insert", database: "gateway", table: "hdb_model_calls", records }) })

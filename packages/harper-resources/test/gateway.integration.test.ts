@@ -16,7 +16,6 @@ const asEmbeddings = Schema.decodeUnknownSync(Wire.EmbeddingsResponse)
 const asModelList = Schema.decodeUnknownSync(Wire.ModelList)
 const asModel = Schema.decodeUnknownSync(Wire.ModelObject)
 const asKey = Schema.decodeUnknownSync(Schema.Struct({ id: Schema.String, key: Schema.String }))
-const asRows = Schema.decodeUnknownSync(Schema.Array(Schema.Record(Schema.String, Schema.Unknown)))
 
 let fx: GatewayFixture
 let key: string
@@ -197,7 +196,7 @@ describe("the gateway in a real Harper, against a replaying upstream", () => {
 
   it("authenticates: 401s for missing, malformed and wrong credentials, 403 without permission, Basic, JWT, keys and roles work", async () => {
     const ask = (authorization: string | null) => post("/v1/chat/completions", { model: "echo", messages: [{ role: "user", content: "hi" }] }, authorization)
-    for (const authorization of [null, "Bearer sk-nope", "Basic " + Buffer.from("admin:wrong").toString("base64"), "Token abc", "Bearer eyJhbGciOiJIUzI1NiJ9.e30.bad"]) {
+    for (const authorization of [null, "Bearer sk-nope", `Basic ${Buffer.from("admin:wrong").toString("base64")}`, "Token abc", "Bearer eyJhbGciOiJIUzI1NiJ9.e30.bad"]) {
       const response = await ask(authorization)
       expect(response.status, String(authorization)).toBe(401)
       const body: unknown = await response.json()
@@ -213,8 +212,8 @@ describe("the gateway in a real Harper, against a replaying upstream", () => {
     await fx.operation({ operation: "add_role", role: "outsider", permission: { super_user: false } })
     await fx.operation({ operation: "add_user", role: "gateway_user", username: "alice", password: "alice-pw", active: true })
     await fx.operation({ operation: "add_user", role: "outsider", username: "mallory", password: "mallory-pw", active: true })
-    expect((await ask("Basic " + Buffer.from("alice:alice-pw").toString("base64"))).status).toBe(200)
-    const denied = await ask("Basic " + Buffer.from("mallory:mallory-pw").toString("base64"))
+    expect((await ask(`Basic ${Buffer.from("alice:alice-pw").toString("base64")}`)).status).toBe(200)
+    const denied = await ask(`Basic ${Buffer.from("mallory:mallory-pw").toString("base64")}`)
     expect(denied.status).toBe(403)
     expect(asError(await denied.json()).error.type).toBe("permission_error")
   })

@@ -40,7 +40,7 @@ export interface RecordedRequest {
 }
 
 /** What an attacker's or a broken upstream puts in error bodies: hosts, addresses and credentials of every shape. */
-export const HOSTILE_TEXT =
+const HOSTILE_TEXT =
   "backend vllm-3.gpu.internal (10.20.30.40, fd00::7) refused Authorization: Basic YWRtaW46aHVudGVyMg== " +
   "via http://svc:p4ssw0rd@proxy.corp.example:3128 using AKIAIOSFODNN7EXAMPLE and ghp_0123456789abcdefghij0123456789abcd password=hunter2"
 

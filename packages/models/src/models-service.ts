@@ -16,7 +16,7 @@ import { StreamTally } from "./call/stream-tally.ts"
 import type { Attempt } from "./routing/route-call.ts"
 import { SYSTEM_CLOCK } from "./routing/system-clock.ts"
 
-export type { AnswerHeaders, BilledTokens, CallEstimate, CallMeta, CallSink, ModelsServiceOptions } from "./call/call-types.ts"
+export type { AnswerHeaders, BilledTokens, CallMeta, CallSink, ModelsServiceOptions } from "./call/call-types.ts"
 export type { OpenedChatStream } from "./call/opened-stream.ts"
 
 /** An answered call: the route that answered (a retry or a fallback may have), the result, and the answer's headers. */
@@ -158,13 +158,10 @@ async function answerCall<B extends { readonly name: string }, R extends Upstrea
  */
 async function openAccountedStream(deps: CallDeps, opening: StreamOpening): Promise<OpenedChatStream> {
   const { admitted, chain, open } = opening
-  let opened
-  try {
-    opened = await runAttempts(deps, { admitted, chain, open: (attempt) => firstChunkOf(open(attempt)) })
-  } catch (error) {
+  const opened = await runAttempts(deps, { admitted, chain, open: (attempt) => firstChunkOf(open(attempt)) }).catch((error: unknown) => {
     admitted.admissions.settle()
     throw error
-  }
+  })
   const { value, subject, route, headers, release } = opened
   const rest = new AccountedStream(deps, value.iterator, { subject, route, admissions: admitted.admissions, tally: new StreamTally(subject, newOutputCounter(deps)), release })
   rest.begin(value.first)

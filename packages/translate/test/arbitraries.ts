@@ -9,7 +9,7 @@ const nonEmptyText = fc.string({ minLength: 1, maxLength: 40, unit: "grapheme" }
 const identifier = fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_-]{0,20}$/)
 const count = fc.nat({ max: 1_000_000 })
 
-export const textPart: fc.Arbitrary<Model.TextPart> = fc.record({ type: fc.constant("text" as const), text })
+const textPart: fc.Arbitrary<Model.TextPart> = fc.record({ type: fc.constant("text" as const), text })
 
 const imagePart: fc.Arbitrary<Model.ImagePart> = fc.oneof(
   fc.record({ type: fc.constant("image" as const), url: fc.webUrl() }),
@@ -26,7 +26,7 @@ const filePart: fc.Arbitrary<Model.FilePart> = fc.record(
 )
 const userPart: fc.Arbitrary<Model.UserContentPart> = fc.oneof(textPart, imagePart, audioPart, filePart)
 
-export const jsonArguments: fc.Arbitrary<string> = fc.oneof(
+const jsonArguments: fc.Arbitrary<string> = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }).map((value) => JSON.stringify({ value })),
   fc.dictionary(identifier, fc.oneof(fc.string(), fc.integer(), fc.boolean())).map((o) => JSON.stringify(o)),
   fc.constant("{}"),
@@ -34,7 +34,7 @@ export const jsonArguments: fc.Arbitrary<string> = fc.oneof(
 
 export const toolCall: fc.Arbitrary<Model.ToolCall> = fc.record({ id: identifier, name: identifier, arguments: jsonArguments })
 
-export const message: fc.Arbitrary<Model.Message> = fc.oneof(
+const message: fc.Arbitrary<Model.Message> = fc.oneof(
   fc.record(
     { role: fc.constantFrom("system" as const, "developer" as const), content: fc.oneof(text, fc.array(textPart, { minLength: 1, maxLength: 3 })), name: identifier },
     { requiredKeys: ["role", "content"] },
@@ -63,7 +63,7 @@ export const message: fc.Arbitrary<Model.Message> = fc.oneof(
 const wireJsonValue = (maxDepth: number) => fc.jsonValue({ maxDepth }).map((value): unknown => JSON.parse(JSON.stringify(value)))
 const jsonObject = fc.dictionary(identifier, wireJsonValue(2), { maxKeys: 4 })
 
-export const toolDef: fc.Arbitrary<Model.ToolDef> = fc.record(
+const toolDef: fc.Arbitrary<Model.ToolDef> = fc.record(
   { name: identifier, description: text, parameters: jsonObject, strict: fc.option(fc.boolean(), { nil: null }) },
   { requiredKeys: ["name"] },
 )
@@ -155,7 +155,7 @@ const tokenLogprob: fc.Arbitrary<Model.TokenLogprob> = fc.record({
   bytes: tokenBytes,
   topLogprobs: fc.array(fc.record({ token: text, logprob, bytes: tokenBytes }), { maxLength: 3 }),
 })
-export const logprobs: fc.Arbitrary<Model.Logprobs> = fc.record({
+const logprobs: fc.Arbitrary<Model.Logprobs> = fc.record({
   content: fc.option(fc.array(tokenLogprob, { maxLength: 4 }), { nil: null }),
   refusal: fc.option(fc.array(tokenLogprob, { maxLength: 2 }), { nil: null }),
 })
@@ -223,7 +223,7 @@ export const generateResult: fc.Arbitrary<Model.GenerateResult> = fc
  * finish reasons (an unknown one as `stop`), so that is the raw value read back; the
  * usage read back carries its raw wire object, which `withoutRawUsage` strips.
  */
-export function afterWire<T extends Model.GenerateChoiceResult>(choice: T): T {
+function afterWire<T extends Model.GenerateChoiceResult>(choice: T): T {
   const spec: Record<Model.FinishReason, "stop" | "length" | "tool_calls" | "content_filter"> = {
     stop: "stop",
     length: "length",

@@ -45,7 +45,7 @@ export function specValidator(name: SpecSchemaName): (value: unknown) => readonl
   }
 }
 
-export function specSchemas(): Record<string, unknown> {
+function specSchemas(): Record<string, unknown> {
   return loadSpec().components.schemas
 }
 

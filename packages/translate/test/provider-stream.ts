@@ -28,7 +28,7 @@ export function fold(outputs: readonly StreamDecoderOutput[]): GenerateResult {
 }
 
 /** The value of an outcome the test expects to succeed. */
-export function valueOf<T>(outcome: Outcome<T>): T {
+export function successOf<T>(outcome: Outcome<T>): T {
   if (!outcome.ok) throw new Error(JSON.stringify(outcome.error))
   return outcome.value
 }

@@ -3,7 +3,7 @@ import { join, resolve } from "node:path"
 import { sharedDir } from "./shared-dir.ts"
 
 /** Real recordings of native provider APIs (shared/fixtures/recorded/<provider>/, see its README). */
-export const recordedProviderDir = (provider: "anthropic" | "gemini"): string => resolve(sharedDir, "fixtures", "recorded", provider)
+const recordedProviderDir = (provider: "anthropic" | "gemini"): string => resolve(sharedDir, "fixtures", "recorded", provider)
 
 /** A recorded non-streamed body, as the upstream wrote it. */
 export function recordedBody(provider: "anthropic" | "gemini", name: string): string {

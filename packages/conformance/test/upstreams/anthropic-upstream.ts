@@ -103,7 +103,7 @@ function invalidRequest(body: Record<string, unknown>): string | undefined {
 }
 
 /** A Messages API body as the protocol-neutral request that decides the answer. */
-export function anthropicAnswerRequest(body: Record<string, unknown>): AnswerRequest {
+function anthropicAnswerRequest(body: Record<string, unknown>): AnswerRequest {
   const messages: unknown[] = Array.isArray(body["messages"]) ? body["messages"] : []
   const tools = (Array.isArray(body["tools"]) ? body["tools"] : []).flatMap((tool: unknown) =>
     isRecord(tool) && typeof tool["name"] === "string" ? [{ name: tool["name"], parameters: tool["input_schema"] ?? {} }] : [],

@@ -64,15 +64,20 @@ function generate(body: Record<string, unknown>, res: ServerResponse, context: U
   const unsigned = unsignedReplayedCall(body)
   if (unsigned !== undefined) {
     const message = `Function call is missing a thought_signature in functionCall parts. This is required for tools to work correctly, and missing thought_signature may lead to degraded model performance. Additional data, function call \`${unsigned}\``
-    return json(res, 400, JSON.stringify({ error: { code: 400, message, status: "INVALID_ARGUMENT" } }))
+    json(res, 400, JSON.stringify({ error: { code: 400, message, status: "INVALID_ARGUMENT" } }))
+    return
   }
   const answer = context.answerFor(geminiAnswerRequest(body))
   const recordedText = readFileSync(join(dir, streamed ? "google-text.chunks.txt" : "google-text.json"), "utf8")
   if (answer.recorded) {
-    if (!streamed) return json(res, 200, recordedText)
+    if (!streamed) {
+      json(res, 200, recordedText)
+      return
+    }
     res.writeHead(200, { "content-type": "text/event-stream" })
     for (const line of lines(recordedText)) res.write(`data: ${line}\r\n\r\n`)
-    return void res.end()
+    res.end()
+    return
   }
   const toolCallPart = JSON.parse(readFileSync(join(dir, "google-tool-call.json"), "utf8")).candidates[0].content.parts[0]
   const calls = answer.toolCalls.map((call, index) => {
@@ -84,7 +89,8 @@ function generate(body: Record<string, unknown>, res: ServerResponse, context: U
   if (!streamed) {
     const envelope = JSON.parse(recordedText)
     const parts = calls.length > 0 ? calls : [{ text: answer.content }]
-    return json(res, 200, JSON.stringify({ ...envelope, candidates: [{ content: { parts, role: "model" }, finishReason: "STOP", index: 0 }] }))
+    json(res, 200, JSON.stringify({ ...envelope, candidates: [{ content: { parts, role: "model" }, finishReason: "STOP", index: 0 }] }))
+    return
   }
   const recorded = lines(recordedText).map((line) => JSON.parse(line))
   const base = recorded[0] ?? {}
@@ -98,7 +104,7 @@ function generate(body: Record<string, unknown>, res: ServerResponse, context: U
 }
 
 /** A Gemini request as the protocol-neutral answer request. */
-export function geminiAnswerRequest(body: Record<string, unknown>): AnswerRequest {
+function geminiAnswerRequest(body: Record<string, unknown>): AnswerRequest {
   const contents = records(body["contents"])
   const tools = records(body["tools"]).flatMap((tool) =>
     records(tool["functionDeclarations"]).flatMap((declaration) => (typeof declaration["name"] === "string" ? [{ name: declaration["name"], parameters: declaration["parameters"] ?? declaration["parametersJsonSchema"] ?? {} }] : [])),

@@ -91,7 +91,7 @@ export const ollamaUpstream: ProtocolUpstream = {
 }
 
 /** An Ollama `/api/chat` body as the protocol-neutral request that decides the answer. */
-export function ollamaAnswerRequest(body: Record<string, unknown>): AnswerRequest {
+function ollamaAnswerRequest(body: Record<string, unknown>): AnswerRequest {
   const messages = (Array.isArray(body["messages"]) ? body["messages"] : []).filter(isRecord)
   const last = messages.at(-1)
   const tools = (Array.isArray(body["tools"]) ? body["tools"] : []).flatMap((tool: unknown) =>

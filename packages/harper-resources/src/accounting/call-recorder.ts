@@ -3,7 +3,7 @@ import { readSegment, type Journal } from "./journal.ts"
 import type { ModelCallRecord } from "@harper-gateway/models"
 import { storeRows, type RowStore } from "./store-rows.ts"
 
-export const DEFAULT_MAX_BUFFERED_ROWS = 20_000
+const DEFAULT_MAX_BUFFERED_ROWS = 20_000
 
 export interface CallRecorderOptions {
   /** The table, and where a row it cannot take is set aside (see store-rows.ts). */

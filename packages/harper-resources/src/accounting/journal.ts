@@ -70,7 +70,7 @@ export function claimLeftovers(directory: string, runId: string, worker: string)
     if (entry.name.startsWith(ownClaim)) {
       claimed.push(from)
     } else if (entry.name.startsWith(`${runId}.`)) {
-      continue // a live writer of this run, or another worker's claim
+      // a live writer of this run, or another worker's claim: left alone
     } else if (entry.isDirectory()) {
       const to = claimFolder()
       if (renameQuietly(from, to)) claimed.push(to)
@@ -145,7 +145,7 @@ export function readSegment(path: string): ModelCallRecord[] {
   return rows
 }
 
-export function removeQuietly(path: string): void {
+function removeQuietly(path: string): void {
   try {
     unlinkSync(path)
   } catch {

@@ -10,7 +10,7 @@ export interface KeyCacheOptions {
   readonly ttlMs: number
 }
 
-export const DEFAULT_KEY_CACHE: KeyCacheOptions = { maxKeys: 10_000, maxMisses: 1_000, ttlMs: 5_000 }
+const DEFAULT_KEY_CACHE: KeyCacheOptions = { maxKeys: 10_000, maxMisses: 1_000, ttlMs: 5_000 }
 
 export interface KeyCache {
   find(id: string): Promise<GatewayKeyRecord | undefined>

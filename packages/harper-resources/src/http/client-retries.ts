@@ -1,6 +1,6 @@
 import type { HarperHeaders } from "./harper-request.ts"
 
-export const CLIENT_RETRY_HEADER = "x-stainless-retry-count"
+const CLIENT_RETRY_HEADER = "x-stainless-retry-count"
 
 /**
  * How many times the client already sent this request: the OpenAI SDKs' (Stainless)

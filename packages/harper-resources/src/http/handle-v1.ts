@@ -36,7 +36,11 @@ export async function handleV1(
   }
   for (const hook of gateway.headerHooks) Object.assign(response.headers, hook(auth.principal, endpoint))
   if (!Object.keys(response.headers).some(isCallHeader) && gateway.limitHeaders !== undefined) {
-    Object.assign(response.headers, await gateway.limitHeaders(auth.principal).catch((error: unknown) => (gateway.logError("gateway limit headers failed", error), {})))
+    Object.assign(response.headers, await gateway.limitHeaders(auth.principal).catch((error: unknown) => {
+        gateway.logError("gateway limit headers failed", error)
+        return {}
+      }),
+    )
   }
   return response
 }

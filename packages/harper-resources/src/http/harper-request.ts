@@ -11,7 +11,7 @@ export interface HarperHeaders {
   delete(name: string): void
 }
 
-export interface NodeResponseLike {
+interface NodeResponseLike {
   once(event: "close", listener: () => void): unknown
   readonly writableFinished: boolean
 }
@@ -36,7 +36,7 @@ export interface HarperRequest {
   gatewayMaxBodyBytes?: number
 }
 
-export const HarperUser = Schema.Struct({
+const HarperUser = Schema.Struct({
   username: Schema.String,
   active: Schema.optionalKey(Schema.Boolean),
   role: Schema.optionalKey(
@@ -48,7 +48,6 @@ export const HarperUser = Schema.Struct({
     ),
   ),
 })
-export type HarperUser = typeof HarperUser.Type
 export const isHarperUser = Schema.is(HarperUser)
 
 /** The request's query parameters (Harper's request carries the raw `url`, path and query). */

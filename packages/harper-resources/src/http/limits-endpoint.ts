@@ -20,7 +20,7 @@ export interface LimitsDependencies {
 }
 
 /** `limits.maxRules`' default: far more owners than one node serves, and a few MB of rules per thread. */
-export const DEFAULT_MAX_RULES = 10_000
+const DEFAULT_MAX_RULES = 10_000
 
 /**
  * /gateway/limits, for super users only (Basic or a Harper JWT):

@@ -17,6 +17,7 @@ describe("a stored name", () => {
   it("accepts exactly the well-formed strings without controls within the cap (property)", () => {
     fc.assert(
       fc.property(fc.string({ unit: "binary", maxLength: MAX_NAME_LENGTH + 8 }), (value) => {
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: the property's own statement of "no control characters"
         const expected = value.length >= 1 && value.length <= MAX_NAME_LENGTH && value.isWellFormed() && !/[\u0000-\u001f\u007f]/.test(value)
         expect(accepts(value)).toBe(expected)
       }),

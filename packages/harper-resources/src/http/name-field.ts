@@ -8,6 +8,7 @@ import { Schema } from "effect"
 export const MAX_NAME_LENGTH = 64
 
 /** C0 controls (NUL included) and DEL: never part of a name, and unsafe in logs and ids. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
 const CONTROL = /[\u0000-\u001f\u007f]/
 
 /**

@@ -87,8 +87,8 @@ function routeOf(pathname: string): (typeof V1_ROUTES)[number] | undefined {
 
 /** `/V1/models`, `//v1/models`, `/v1%2Fmodels`, `/%76%31/x`: what a client or attacker may send for /v1. */
 function isV1Spelling(pathname: string): boolean {
-  const decoded = pathname.replace(/%[0-9a-f]{2}/gi, (escape) => String.fromCharCode(Number.parseInt(escape.slice(1), 16)))
-  return /^\/v1(?:\/|$)/i.test(decoded.replace(/[\/\\]+/g, "/"))
+  const decoded = pathname.replace(/%[0-9a-f]{2}/gi, (encoded) => String.fromCharCode(Number.parseInt(encoded.slice(1), 16)))
+  return /^\/v1(?:\/|$)/i.test(decoded.replace(/[/\\]+/g, "/"))
 }
 
 function openAIError(status: number, request: HarperRequest) {

@@ -56,7 +56,7 @@ export interface LimitRule {
   readonly budgetResetAt: number | null
 }
 
-export const DEFAULT_WINDOW_SECONDS = 60
+const DEFAULT_WINDOW_SECONDS = 60
 
 /**
  * `tenant:<name>` or `key:<id>`, plus `|model:<model>`, each name percent-encoded so no

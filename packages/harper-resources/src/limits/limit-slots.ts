@@ -7,8 +7,8 @@ import type { LimitRule } from "./limit-rule.ts"
 import type { WindowCounter } from "./window-counter.ts"
 
 /** This node's requests and tokens in the current window (packed `window id << 32 | count`). */
-export const REQUESTS = 0
-export const TOKENS = 1
+const REQUESTS = 0
+const TOKENS = 1
 /** This node's calls in flight (concurrency limits are per node). */
 export const CONCURRENT = 2
 /** Which budget period BASE_SPEND and OWN_SPEND hold: its start + 1 (0 = never loaded), or LOCKED. */
@@ -26,7 +26,7 @@ export const REMOTE_SPEND = 9
 export const SLOT_COUNT = 12
 
 export const LOCKED = -1n
-export const NANO = 1e9
+const NANO = 1e9
 
 export const toNano = (usd: number): bigint => BigInt(Math.round(usd * NANO))
 export const fromNano = (nano: bigint): number => Number(nano) / NANO

@@ -1,4 +1,4 @@
-import { NO_ADMISSION, type Admission, type Caller, type Limiter } from "@harper-gateway/models"
+import { NO_ADMISSION, type Limiter } from "@harper-gateway/models"
 import { GatewayFailure, type GatewayError } from "@harper-gateway/translate"
 import { currentPeriod } from "./budget-period.ts"
 import { ruleApplies, type LimitRule } from "./limit-rule.ts"

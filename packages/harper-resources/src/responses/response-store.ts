@@ -34,7 +34,7 @@ export interface StoredResponse {
 }
 
 /** A stored response as read back (its chain's figures are kept apart: see `chain`). */
-export type StoredRow = Omit<StoredResponse, "depth" | "historyBytes">
+type StoredRow = Omit<StoredResponse, "depth" | "historyBytes">
 
 /** What one request may rebuild from storage: at most `maxDepth` responses, `maxBytes` of items. */
 export interface ChainBounds {
@@ -69,7 +69,7 @@ export function itemsBytes(items: readonly unknown[], stopAbove: number = Number
 }
 
 /** Referenced items as read: by id, with the bytes counted (each reference once), or past the budget. */
-export type ItemsRead = { readonly kind: "found"; readonly items: ReadonlyMap<string, unknown>; readonly bytes: number } | { readonly kind: "too_large" }
+type ItemsRead = { readonly kind: "found"; readonly items: ReadonlyMap<string, unknown>; readonly bytes: number } | { readonly kind: "too_large" }
 
 const ResponseRow = Schema.Struct({
   id: Schema.String,
@@ -125,7 +125,7 @@ function storedSize(value: unknown): number | undefined {
  * share a key (`1:B:msg:x` is ("B", "msg:x"), `5:B:msg:x` is ("B:msg", "x")). Item ids
  * are the client's to choose, so a bare id would let one tenant take an id from all.
  */
-export function itemKey(tenant: string, id: string): string {
+function itemKey(tenant: string, id: string): string {
   return `${tenant.length}:${tenant}:${id}`
 }
 

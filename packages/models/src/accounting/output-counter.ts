@@ -15,7 +15,11 @@ const CHARS_PER_TOKEN = 4
 
 export function charOutputCounter(): OutputCounter {
   let chars = 0
-  return { add: (text) => void (chars += text.length), tokens: () => Math.ceil(chars / CHARS_PER_TOKEN) }
+  return {
+    add: (text) => {
+      chars += text.length
+    },
+    tokens: () => Math.ceil(chars / CHARS_PER_TOKEN) }
 }
 
 /** A stream chunk's output (every choice's): text, reasoning, refusal, tool names and arguments. */

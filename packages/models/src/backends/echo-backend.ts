@@ -14,7 +14,7 @@ import { hashedEmbedding } from "./hashed-embedding.ts"
  * hashed-embedding.ts). Nothing here is a model: it exists so the gateway, its
  * clients and its tests run without a provider.
  */
-export const ECHO_DEFAULT_DIMENSIONS = 256
+const ECHO_DEFAULT_DIMENSIONS = 256
 
 export function createEchoBackend(defaultDimensions: number = ECHO_DEFAULT_DIMENSIONS): GenerativeBackend & EmbeddingBackend {
   return {

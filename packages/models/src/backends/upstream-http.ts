@@ -20,7 +20,7 @@ export interface UpstreamTimeouts {
 }
 
 /** An upstream's error answer, as a protocol's error mapper reads it. */
-export interface UpstreamErrorAnswer {
+interface UpstreamErrorAnswer {
   readonly status: number
   readonly body: string
   readonly header: (name: string) => string | undefined

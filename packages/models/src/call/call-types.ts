@@ -50,7 +50,7 @@ export interface CallEstimate {
 export type PriceOf = (logicalModel: string | null, upstreamModel: string, tokens: BilledTokens, at: Date) => number | null
 
 /** Rate limits and budgets, with the estimates their token rules need. */
-export interface CallLimits {
+interface CallLimits {
   readonly limiter: Limiter
   /** Prompt and completion tokens a chat call may use, before it runs (its admission). */
   readonly estimateChat: (call: ChatCall) => CallEstimate

@@ -66,7 +66,9 @@ export async function runAttempts<B extends { readonly name: string }, V>(deps: 
       // The requested model's budget covers its fallbacks too.
       maxAttempts: attemptBudget(chain[0]?.maxAttempts ?? 1, call.meta.clientRetries ?? 0),
       tenant: call.meta.tenant,
-      onReport: (reports: readonly AttemptReport[]) => void (attempts = attemptsHeader(reports)),
+      onReport: (reports: readonly AttemptReport[]) => {
+        attempts = attemptsHeader(reports)
+      },
     },
   )
   if (outcome.ok) return { ...outcome.value, headers: headers(), release: outcome.release }

@@ -13,7 +13,7 @@ describe("weighted random choice", () => {
       fc.property(fc.array(fc.integer({ min: 1, max: 100 }), { minLength: 1, maxLength: 6 }), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), (weights, r) => {
         const ds = weights.map((w, i) => deployment(String(i), w))
         const chosen = weightedChoice(ds, () => r)
-        const index = ds.findIndex((d) => d === chosen)
+        const index = chosen === undefined ? -1 : ds.indexOf(chosen)
         const total = weights.reduce((a, b) => a + b, 0)
         const start = weights.slice(0, index).reduce((a, b) => a + b, 0)
         // The chosen one's share of [0, total) holds the point r·total.
@@ -108,7 +108,7 @@ describe("the deployment pool", () => {
 
   it("a deployment cooling for one tenant is skipped for that tenant only", () => {
     const pool = createDeploymentPool([deployment("a"), deployment("b")], { strategy: "weighted-random", cooldown })
-    const [a, b] = pool.deployments
+    const [, b] = pool.deployments
     for (const t of [0, 1]) pool.pick(t, scope([b!]), () => 0)!.failed(t, "tenant-b")
     expect(pool.pick(2, scope([], "tenant-b"), () => 0)!.deployment.label).toBe("b")
     expect(pool.pick(2, scope([], "tenant-a"), () => 0)!.deployment.label).toBe("a")

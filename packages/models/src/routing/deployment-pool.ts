@@ -1,6 +1,6 @@
 import { cooldownSlotCount, createCooldown, type Cooldown, type CooldownPolicy } from "./cooldown.ts"
 
-export type DeploymentStrategy = "weighted-random" | "least-outstanding"
+type DeploymentStrategy = "weighted-random" | "least-outstanding"
 
 /** One way to serve a logical model: its own backend (key, region, host) and upstream id. */
 export interface Deployment<B> {
@@ -12,13 +12,13 @@ export interface Deployment<B> {
 }
 
 /** Which deployments a pick may take: not those the call excluded, nor those cooling for everyone or for its tenant. */
-export interface PickScope<B> {
+interface PickScope<B> {
   readonly excluded: ReadonlySet<Deployment<B>>
   readonly tenant: string | null
 }
 
 /** A deployment taken for one attempt: say how it went, and release it when the call is over. */
-export interface Lease<B> {
+interface Lease<B> {
   readonly deployment: Deployment<B>
   succeeded(): void
   /** A failure that says the deployment is unwell, charged to `tenant` (null: anyone's): it counts toward the cooldown. */

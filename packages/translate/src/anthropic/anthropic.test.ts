@@ -8,7 +8,7 @@ import { toChatCompletion } from "../chat/to-chat-completion.ts"
 import type { GenerateResult } from "../model/types.ts"
 import { fromMessagesResponse } from "./from-messages-response.ts"
 import { decodeAnthropicStreamEvent, initialAnthropicStreamState, type AnthropicStreamEvent } from "./stream-decoder.ts"
-import { fold, runReducer, valueOf } from "../../test/provider-stream.ts"
+import { fold, runReducer, successOf } from "../../test/provider-stream.ts"
 
 const identity = { id: "chatcmpl-1", created: 1_700_000_000, model: "claude" }
 const validateCompletion = specValidator("CreateChatCompletionResponse")
@@ -20,7 +20,7 @@ function decodeStream(lines: readonly string[], options: { structuredOutputTool?
 }
 
 function decoded(name: string, options: { structuredOutputTool?: string } = {}): GenerateResult {
-  return valueOf(fromMessagesResponse(recordedJson("anthropic", name), options))
+  return successOf(fromMessagesResponse(recordedJson("anthropic", name), options))
 }
 
 describe("Anthropic non-streamed answers (real recordings)", () => {

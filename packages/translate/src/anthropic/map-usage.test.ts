@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { MAX_TOKEN_COUNT } from "../model/token-count.ts"
-import { valueOf } from "../../test/provider-stream.ts"
+import { successOf } from "../../test/provider-stream.ts"
 import { fromMessagesResponse } from "./from-messages-response.ts"
 import { usageFromAnthropic } from "./map-usage.ts"
 
@@ -10,7 +10,7 @@ const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../.
 
 describe("usageFromAnthropic: output_tokens_details.thinking_tokens", () => {
   it("reads thinking_tokens as the reasoning tokens, inside the completion count (documented fixture)", () => {
-    const usage = valueOf(fromMessagesResponse(fixture("usage-thinking-tokens.json"))).usage
+    const usage = successOf(fromMessagesResponse(fixture("usage-thinking-tokens.json"))).usage
     expect(usage).toMatchObject({ promptTokens: 20, completionTokens: 60, totalTokens: 80, reasoningTokens: 45 })
     expect(usage?.untrusted).toBeUndefined()
   })

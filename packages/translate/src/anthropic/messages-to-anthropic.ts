@@ -1,4 +1,3 @@
-import type { GatewayError } from "../errors/gateway-error.ts"
 import type { AssistantMessage, CacheControl, Message, TextPart, UserContentPart } from "../model/types.ts"
 import { fail, succeed, type Outcome } from "../outcome.ts"
 import type { AnthropicAssistantBlock, AnthropicMessage, AnthropicTextBlock, AnthropicUserBlock } from "./wire.ts"

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { fold, runReducer, valueOf } from "../../test/provider-stream.ts"
+import { fold, runReducer, successOf } from "../../test/provider-stream.ts"
 import { fromMessagesResponse } from "./from-messages-response.ts"
 import { decodeAnthropicStreamEvent, initialAnthropicStreamState, type AnthropicStreamEvent } from "./stream-decoder.ts"
 
@@ -106,7 +106,7 @@ describe("Anthropic structured output laws", () => {
         const textBlock = { type: "text", text }
         const toolBlock = { type: "tool_use", id: "t1", name: "json", input }
         const body = { id: "m1", model: "c", content: before ? [textBlock, toolBlock] : [toolBlock, textBlock], stop_reason: "tool_use" }
-        const whole = valueOf(fromMessagesResponse(body, { structuredOutputTool: "json" }))
+        const whole = successOf(fromMessagesResponse(body, { structuredOutputTool: "json" }))
         const start = (index: number, block: unknown) => JSON.stringify({ type: "content_block_start", index, content_block: block })
         const textEvents = (index: number) => [start(index, { type: "text", text: "" }), JSON.stringify({ type: "content_block_delta", index, delta: { type: "text_delta", text } }), JSON.stringify({ type: "content_block_stop", index })]
         const toolEvents = (index: number) => [start(index, { ...toolBlock, input: {} }), JSON.stringify({ type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: JSON.stringify(input) } }), JSON.stringify({ type: "content_block_stop", index })]

@@ -65,7 +65,6 @@ export interface AnthropicMessagesRequest {
 }
 
 const OptionalNullableString = Schema.optionalKey(Schema.NullOr(Schema.String))
-const OptionalNullableNumber = Schema.optionalKey(Schema.NullOr(Schema.Number))
 const Rest = [Schema.Record(Schema.String, Schema.Unknown)] as const
 const AnyRecord = Schema.Record(Schema.String, Schema.Unknown)
 

@@ -34,6 +34,7 @@ const CONTENT_KEY = '"content":"'
 const MAX_LEARNED_LINE = 8 * 1024
 const MAX_CANDIDATES = 4
 /** Raw control characters make JSON.parse throw; such a line is left to it. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
 const CONTROL = /[\u0000-\u001f]/
 
 /**
@@ -101,7 +102,7 @@ export function readChunkLine(template: ChunkLineTemplate, line: string): unknow
   const textStart = template.prefix.length
   const textEnd = line.indexOf('"', textStart)
   if (textEnd === -1) return undefined
-  let text = line.slice(textStart, textEnd)
+  const text = line.slice(textStart, textEnd)
   if (text.includes("\\")) {
     const escapedEnd = closingQuote(line, textStart)
     if (escapedEnd === undefined) return undefined

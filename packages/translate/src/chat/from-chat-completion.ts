@@ -59,7 +59,7 @@ export function fromChatCompletion(body: unknown): Outcome<GenerateResult> {
 function readChoice(choice: CompletionChoice, repaired: Set<Repair>): GenerateChoiceResult {
   const message = choice.message
   const content = readContentParts(message.content)
-  content.repaired.forEach((repair) => repaired.add(repair))
+  for (const repair of content.repaired) repaired.add(repair)
   const toolCalls: ToolCall[] = []
   for (const call of message.tool_calls ?? []) {
     const args = readToolArguments(call.function.arguments)

@@ -52,7 +52,7 @@ describe("the stream decoder (upstream OpenAI-compatible chunks -> internal chun
       const args = new Map<number, string>()
       const names = new Map<number, string>()
       let finish: string | undefined
-      let usage: RecordedChunk["usage"] = undefined
+      let usage: RecordedChunk["usage"]
       let contentLines = 0
       for (const chunk of recorded) {
         for (const choice of chunk.choices ?? []) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest"
 import { specValidator } from "../../test/openapi-validator.ts"
 import { recordedJson, recordedStreamLines } from "../../test/recorded-provider.ts"
-import { fold, runReducer, valueOf } from "../../test/provider-stream.ts"
+import { fold, runReducer, successOf } from "../../test/provider-stream.ts"
 import { encodeMessagesRequest } from "../anthropic/encode-messages-request.ts"
 import { fromMessagesResponse } from "../anthropic/from-messages-response.ts"
 import { decodeAnthropicStreamEvent, initialAnthropicStreamState, type AnthropicStreamEvent } from "../anthropic/stream-decoder.ts"
@@ -22,7 +22,7 @@ const recordedSignature = "Er4BCkYICxgCKkCoxqLHLrx4mFL9Ox7/aHKht87WDzXfvZ7qbZKSn
 
 describe("thinking_blocks (LiteLLM-compatible extension)", () => {
   it("goes out on the non-streamed assistant message, valid against the official spec", () => {
-    const result = valueOf(fromMessagesResponse(recordedJson("anthropic", "anthropic-clear-thinking.1")))
+    const result = successOf(fromMessagesResponse(recordedJson("anthropic", "anthropic-clear-thinking.1")))
     const wire = JSON.parse(JSON.stringify(toChatCompletion(result, identity)))
     expect(specValidator("CreateChatCompletionResponse")(wire)).toEqual([])
     expect(wire.choices[0].message.thinking_blocks).toEqual([{ type: "thinking", thinking: "925 divided by 5 = 185", signature: recordedSignature }])
@@ -30,7 +30,7 @@ describe("thinking_blocks (LiteLLM-compatible extension)", () => {
   })
 
   it("is absent when the answer had no signed reasoning", () => {
-    const result = valueOf(fromMessagesResponse(recordedJson("anthropic", "anthropic-text")))
+    const result = successOf(fromMessagesResponse(recordedJson("anthropic", "anthropic-text")))
     const wire = JSON.parse(JSON.stringify(toChatCompletion(result, identity)))
     expect(wire.choices[0].message).not.toHaveProperty("thinking_blocks")
   })
@@ -58,7 +58,7 @@ describe("thinking_blocks (LiteLLM-compatible extension)", () => {
   })
 
   it("comes back in on the assistant message and reaches Anthropic unaltered, before the tool use", () => {
-    const result = valueOf(fromMessagesResponse(recordedJson("anthropic", "anthropic-clear-thinking.1")))
+    const result = successOf(fromMessagesResponse(recordedJson("anthropic", "anthropic-clear-thinking.1")))
     const answer = JSON.parse(JSON.stringify(toChatCompletion(result, identity))).choices[0].message
     const body = {
       model: "claude",
@@ -70,9 +70,9 @@ describe("thinking_blocks (LiteLLM-compatible extension)", () => {
       ],
       tools: [{ type: "function", function: { name: "calc", parameters: { type: "object" } } }],
     }
-    const call = valueOf(decodeChatRequest(body))
+    const call = successOf(decodeChatRequest(body))
     expect(call.input.messages[1]).toMatchObject({ role: "assistant", thinkingBlocks: [{ type: "thinking", thinking: "925 divided by 5 = 185", signature: recordedSignature }] })
-    const encoded = valueOf(encodeMessagesRequest(call, { defaultMaxTokens: 4096 }))
+    const encoded = successOf(encodeMessagesRequest(call, { defaultMaxTokens: 4096 }))
     expect(encoded.body.messages[1]).toEqual({
       role: "assistant",
       content: [
@@ -83,7 +83,7 @@ describe("thinking_blocks (LiteLLM-compatible extension)", () => {
   })
 
   it("accepts redacted blocks back, and the reasoning_content a client echoes (its signed form is thinking_blocks)", () => {
-    const call = valueOf(
+    const call = successOf(
       decodeChatRequest({
         model: "m",
         messages: [

@@ -34,7 +34,8 @@ function embedResult(ordered: readonly (readonly number[] | string)[], sent: Vec
   return {
     // Validated above, so decoding cannot fail; an empty vector would only stand for a bug.
     get vectors() {
-      return (vectors ??= ordered.map((embedding) => (typeof embedding === "string" ? (base64ToFloat32(embedding) ?? new Float32Array()) : Float32Array.from(embedding))))
+      vectors ??= ordered.map((embedding) => (typeof embedding === "string" ? (base64ToFloat32(embedding) ?? new Float32Array()) : Float32Array.from(embedding)))
+      return vectors
     },
     ...(sent === undefined ? {} : { asSent: sent }),
     ...(usage === undefined ? {} : { usage }),

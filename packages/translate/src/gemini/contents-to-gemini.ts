@@ -1,4 +1,3 @@
-import type { GatewayError } from "../errors/gateway-error.ts"
 import type { AssistantMessage, Message, TextPart, UserContentPart } from "../model/types.ts"
 import { fail, succeed, type Outcome } from "../outcome.ts"
 import type { GeminiContent, GeminiPart } from "./wire.ts"

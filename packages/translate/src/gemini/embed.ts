@@ -77,7 +77,8 @@ export function joinEmbedResults(results: readonly EmbedResult[]): EmbedResult {
   let floats: readonly Float32Array[] | undefined
   return {
     get vectors() {
-      return (floats ??= vectors.map((values) => Float32Array.from(values)))
+      floats ??= vectors.map((values) => Float32Array.from(values))
+      return floats
     },
     asSent: { encoding: "float", vectors },
     ...(tokens.kind === "absent" ? {} : { usage: embeddingUsage(tokens, { batches: results.map((result) => result.usage?.raw ?? null) }) }),
@@ -119,7 +120,8 @@ export function fromEmbedResponse(body: unknown, expectedCount: number): Outcome
   let floats: readonly Float32Array[] | undefined
   return succeed({
     get vectors() {
-      return (floats ??= vectors.map((values) => Float32Array.from(values)))
+      floats ??= vectors.map((values) => Float32Array.from(values))
+      return floats
     },
     asSent: { encoding: "float", vectors },
     ...(usage === undefined || tokens.kind === "absent" ? {} : { usage: embeddingUsage(tokens, usage) }),

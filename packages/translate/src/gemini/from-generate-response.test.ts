@@ -1,13 +1,13 @@
 import { readFileSync } from "node:fs"
 import { describe, expect, it } from "vitest"
-import { valueOf } from "../../test/provider-stream.ts"
+import { successOf } from "../../test/provider-stream.ts"
 import { fromGenerateResponse } from "./from-generate-response.ts"
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../../test/fixtures/gemini/${name}`, import.meta.url), "utf8"))
 
 describe("fromGenerateResponse: Gemini 3 thoughtSignature on text parts", () => {
   it("keeps a text part's signature as the answer's textSignature", () => {
-    const result = valueOf(fromGenerateResponse(fixture("text-thought-signature.json")))
+    const result = successOf(fromGenerateResponse(fixture("text-thought-signature.json")))
     expect(result.content).toBe("The capital of France is Paris.")
     expect(result.textSignature).toBe("c2lnLXRleHQtMQ==")
   })
@@ -16,8 +16,8 @@ describe("fromGenerateResponse: Gemini 3 thoughtSignature on text parts", () => 
     const body = {
       candidates: [{ content: { role: "model", parts: [{ text: "a", thought: true, thoughtSignature: "t" }, { text: "b", thoughtSignature: "s1" }, { text: "c", thoughtSignature: "s2" }, { text: "", thoughtSignature: "" }] }, finishReason: "STOP" }],
     }
-    expect(valueOf(fromGenerateResponse(body)).textSignature).toBe("s2")
+    expect(successOf(fromGenerateResponse(body)).textSignature).toBe("s2")
     const unsigned = { candidates: [{ content: { role: "model", parts: [{ text: "a", thought: true, thoughtSignature: "t" }, { text: "b" }] }, finishReason: "STOP" }] }
-    expect(valueOf(fromGenerateResponse(unsigned)).textSignature).toBeUndefined()
+    expect(successOf(fromGenerateResponse(unsigned)).textSignature).toBeUndefined()
   })
 })

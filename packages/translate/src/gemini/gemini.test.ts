@@ -15,7 +15,7 @@ import { encodeGenerateRequest, geminiGeneratePath } from "./encode-generate-req
 import { fromGeminiError } from "./from-gemini-error.ts"
 import { fromGenerateResponse } from "./from-generate-response.ts"
 import { decodeGeminiStreamEvent, initialGeminiStreamState } from "./stream-decoder.ts"
-import { fold, runReducer, valueOf } from "../../test/provider-stream.ts"
+import { fold, runReducer, successOf } from "../../test/provider-stream.ts"
 
 const identity = { id: "chatcmpl-1", created: 1_700_000_000, model: "gemini" }
 const validateCompletion = specValidator("CreateChatCompletionResponse")
@@ -25,7 +25,7 @@ function decodeStream(lines: readonly string[], end = true): StreamDecoderOutput
 }
 
 function decoded(body: unknown): GenerateResult {
-  return valueOf(fromGenerateResponse(body))
+  return successOf(fromGenerateResponse(body))
 }
 
 describe("Gemini non-streamed answers (real recordings)", () => {
@@ -79,10 +79,10 @@ describe("Gemini non-streamed answers (real recordings)", () => {
   })
 
   it("names calls Gemini gave no id with the caller's prefix, so ids differ between calls; a later candidate's calls carry its index", () => {
-    const recorded = valueOf(fromGenerateResponse(recordedJson("gemini", "google-tool-call"), { toolCallIdPrefix: "call_k3Xq_" }))
+    const recorded = successOf(fromGenerateResponse(recordedJson("gemini", "google-tool-call"), { toolCallIdPrefix: "call_k3Xq_" }))
     expect(recorded.toolCalls?.[0]?.id).toBe("call_k3Xq_0")
     const call = (name: string) => ({ functionCall: { name, args: {} } })
-    const two = valueOf(
+    const two = successOf(
       fromGenerateResponse(
         { candidates: [{ content: { parts: [call("a"), call("b")] }, finishReason: "STOP", index: 0 }, { content: { parts: [call("c"), { functionCall: { name: "d", args: {}, id: "given" } }] }, finishReason: "STOP", index: 1 }], responseId: "r", modelVersion: "m" },
         { toolCallIdPrefix: "p_" },
@@ -306,14 +306,14 @@ describe("Gemini embeddings and errors", () => {
   })
 
   it("reads the prompt token count when an embedding answer carries usageMetadata (Vertex documents it on EmbedContentResponse), none otherwise", () => {
-    const counted = valueOf(fromEmbedResponse({ embedding: { values: [0.5] }, usageMetadata: { promptTokenCount: 7 } }, 1))
+    const counted = successOf(fromEmbedResponse({ embedding: { values: [0.5] }, usageMetadata: { promptTokenCount: 7 } }, 1))
     expect(counted.usage).toMatchObject({ promptTokens: 7, embeddingTokens: 7, totalTokens: 7 })
-    expect(valueOf(fromEmbedResponse({ embedding: { values: [0.5] } }, 1)).usage).toBeUndefined()
+    expect(successOf(fromEmbedResponse({ embedding: { values: [0.5] } }, 1)).usage).toBeUndefined()
   })
 
   it("splits a call into batchEmbedContents requests of at most 100 inputs (Gemini's limit), and joins the answers in order", () => {
     const input = Array.from({ length: 205 }, (_, i) => `text ${i}`)
-    const batches = valueOf(encodeEmbedBatches({ input, opts: { model: "gemini-embedding-001", dimensions: 2 }, encodingFormat: "float" }))
+    const batches = successOf(encodeEmbedBatches({ input, opts: { model: "gemini-embedding-001", dimensions: 2 }, encodingFormat: "float" }))
     expect(batches.map((batch) => [batch.request.method, batch.count])).toEqual([
       ["batchEmbedContents", 100],
       ["batchEmbedContents", 100],
@@ -321,7 +321,7 @@ describe("Gemini embeddings and errors", () => {
     ])
     const last = batches[2]?.request
     expect(last?.method === "batchEmbedContents" && last.body.requests.map((r) => r.content.parts[0]?.text)).toEqual(input.slice(200))
-    const answer = (from: number, count: number) => valueOf(fromEmbedResponse({ embeddings: Array.from({ length: count }, (_, i) => ({ values: [from + i, 0.5] })) }, count))
+    const answer = (from: number, count: number) => successOf(fromEmbedResponse({ embeddings: Array.from({ length: count }, (_, i) => ({ values: [from + i, 0.5] })) }, count))
     const joined = joinEmbedResults([answer(0, 100), answer(100, 100), answer(200, 5)])
     expect(joined.vectors.map((vector) => vector[0])).toEqual(input.map((_, i) => i))
     expect(joined.asSent).toEqual({ encoding: "float", vectors: input.map((_, i) => [i, 0.5]) })
@@ -332,9 +332,9 @@ describe("Gemini embeddings and errors", () => {
   })
 
   it("joined usage is the sum when every part reports it", () => {
-    const part = (tokens: number) => valueOf(fromEmbedResponse({ embedding: { values: [1] }, usageMetadata: { promptTokenCount: tokens } }, 1))
+    const part = (tokens: number) => successOf(fromEmbedResponse({ embedding: { values: [1] }, usageMetadata: { promptTokenCount: tokens } }, 1))
     expect(joinEmbedResults([part(3), part(4)]).usage).toMatchObject({ promptTokens: 7, embeddingTokens: 7, totalTokens: 7 })
-    expect(joinEmbedResults([part(3), valueOf(fromEmbedResponse({ embedding: { values: [1] } }, 1))]).usage).toBeUndefined()
+    expect(joinEmbedResults([part(3), successOf(fromEmbedResponse({ embedding: { values: [1] } }, 1))]).usage).toBeUndefined()
   })
 
   it("the recorded 429 is a rate limit that waits the RetryInfo delay", () => {

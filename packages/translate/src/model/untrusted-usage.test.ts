@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { fold, runReducer, valueOf } from "../../test/provider-stream.ts"
+import { fold, runReducer, successOf } from "../../test/provider-stream.ts"
 import { specValidator } from "../../test/openapi-validator.ts"
 import { fromMessagesResponse } from "../anthropic/from-messages-response.ts"
 import { decodeAnthropicStreamEvent, initialAnthropicStreamState, type AnthropicStreamEvent } from "../anthropic/stream-decoder.ts"
@@ -37,7 +37,7 @@ describe("usage figures no count can be, at every protocol's edge", () => {
   it("OpenAI chat: a bad prompt figure is left out, named, kept raw; the total it came with too; the client gets integers", () => {
     for (const bad of BAD) {
       const body = json(`{"id":"c","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":${bad},"completion_tokens":3,"total_tokens":${bad}}}`)
-      const usage = valueOf(fromChatCompletion(body)).usage
+      const usage = successOf(fromChatCompletion(body)).usage
       expectUntrusted(usage, ["promptTokens", "totalTokens"], bad)
       expect(usage?.completionTokens).toBe(3)
       expect(usage?.raw?.["prompt_tokens"]).toEqual(json(bad))
@@ -63,7 +63,7 @@ describe("usage figures no count can be, at every protocol's edge", () => {
   it("Anthropic: a bad input figure makes the prompt (input + cache parts) and total untrusted", () => {
     for (const bad of BAD) {
       const body = json(`{"id":"msg","type":"message","role":"assistant","model":"claude","content":[{"type":"text","text":"hi"}],"stop_reason":"end_turn","usage":{"input_tokens":${bad},"output_tokens":5,"cache_read_input_tokens":2}}`)
-      const usage = valueOf(fromMessagesResponse(body)).usage
+      const usage = successOf(fromMessagesResponse(body)).usage
       expectUntrusted(usage, ["promptTokens", "totalTokens"], bad)
       expect([usage?.completionTokens, usage?.cachedTokens]).toEqual([5, 2])
       expect(usage?.raw?.["input_tokens"]).toEqual(json(bad))
@@ -72,7 +72,7 @@ describe("usage figures no count can be, at every protocol's edge", () => {
 
   it("Anthropic: parts that are each counts but sum past the column are untrusted", () => {
     const body = { id: "msg", content: [{ type: "text", text: "hi" }], stop_reason: "end_turn", usage: { input_tokens: 2_000_000_000, cache_read_input_tokens: 2_000_000_000, output_tokens: 1 } }
-    expectUntrusted(valueOf(fromMessagesResponse(body)).usage, ["promptTokens", "totalTokens"], "sum")
+    expectUntrusted(successOf(fromMessagesResponse(body)).usage, ["promptTokens", "totalTokens"], "sum")
   })
 
   it("Anthropic stream whose usage fields are strings: the events still count (finish reason kept), the counts are untrusted", () => {
@@ -96,7 +96,7 @@ describe("usage figures no count can be, at every protocol's edge", () => {
   it("Gemini: a bad candidates figure makes the completion (candidates + thoughts) and total untrusted", () => {
     for (const bad of BAD) {
       const body = json(`{"candidates":[{"content":{"parts":[{"text":"hi"}]},"finishReason":"STOP"}],"usageMetadata":{"promptTokenCount":4,"candidatesTokenCount":${bad},"thoughtsTokenCount":2,"totalTokenCount":99}}`)
-      const usage = valueOf(fromGenerateResponse(body)).usage
+      const usage = successOf(fromGenerateResponse(body)).usage
       expectUntrusted(usage, ["completionTokens", "totalTokens"], bad)
       expect([usage?.promptTokens, usage?.reasoningTokens]).toEqual([4, 2])
     }
@@ -105,7 +105,7 @@ describe("usage figures no count can be, at every protocol's edge", () => {
   it("Ollama chat: a bad prompt_eval_count is untrusted, the answer is still read", () => {
     for (const bad of BAD) {
       const body = json(`{"model":"llama","created_at":"2024-01-01T00:00:00Z","message":{"role":"assistant","content":"hi"},"done":true,"done_reason":"stop","prompt_eval_count":${bad},"eval_count":3}`)
-      const usage = valueOf(fromOllamaChatResponse(body)).usage
+      const usage = successOf(fromOllamaChatResponse(body)).usage
       expectUntrusted(usage, ["promptTokens"], bad)
       expect(usage?.completionTokens).toBe(3)
       expect(usage?.totalTokens).toBeUndefined()
@@ -116,7 +116,7 @@ describe("usage figures no count can be, at every protocol's edge", () => {
   it("OpenAI embeddings: a bad prompt_tokens is untrusted and the client is sent integers", () => {
     for (const bad of BAD) {
       const body = json(`{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.5]}],"model":"e","usage":{"prompt_tokens":${bad},"total_tokens":${bad}}}`)
-      const usage = valueOf(fromEmbeddingsResponse(body, 1)).usage
+      const usage = successOf(fromEmbeddingsResponse(body, 1)).usage
       expectUntrusted(usage, ["promptTokens", "embeddingTokens", "totalTokens"], bad)
       expect(usage?.raw?.["prompt_tokens"]).toEqual(json(bad))
       const sent = usageToEmbeddingsUsage(usage)
@@ -126,11 +126,11 @@ describe("usage figures no count can be, at every protocol's edge", () => {
 
   it("Ollama and Gemini embeddings: a bad count is untrusted, and a batch of untrusted usage stays untrusted when joined", () => {
     for (const bad of BAD) {
-      const ollama = valueOf(fromOllamaEmbedResponse(json(`{"model":"e","embeddings":[[0.5]],"prompt_eval_count":${bad}}`), 1)).usage
+      const ollama = successOf(fromOllamaEmbedResponse(json(`{"model":"e","embeddings":[[0.5]],"prompt_eval_count":${bad}}`), 1)).usage
       expectUntrusted(ollama, ["promptTokens", "embeddingTokens", "totalTokens"], bad)
-      const gemini = valueOf(fromEmbedResponse(json(`{"embedding":{"values":[0.5]},"usageMetadata":{"promptTokenCount":${bad}}}`), 1))
+      const gemini = successOf(fromEmbedResponse(json(`{"embedding":{"values":[0.5]},"usageMetadata":{"promptTokenCount":${bad}}}`), 1))
       expectUntrusted(gemini.usage, ["promptTokens", "embeddingTokens", "totalTokens"], bad)
-      const good = valueOf(fromEmbedResponse({ embedding: { values: [0.5] }, usageMetadata: { promptTokenCount: 3 } }, 1))
+      const good = successOf(fromEmbedResponse({ embedding: { values: [0.5] }, usageMetadata: { promptTokenCount: 3 } }, 1))
       expectUntrusted(joinEmbedResults([good, gemini]).usage, ["promptTokens", "embeddingTokens", "totalTokens"], bad)
     }
   })
@@ -147,6 +147,6 @@ describe("usage figures no count can be, at every protocol's edge", () => {
 
   it("trusted figures carry no untrusted list", () => {
     const body = { id: "c", object: "chat.completion", created: 1, model: "m", choices: [{ index: 0, message: { role: "assistant", content: "hi" }, finish_reason: "stop" }], usage: { prompt_tokens: 2_147_483_647, completion_tokens: 0, total_tokens: 2_147_483_647 } }
-    expect(valueOf(fromChatCompletion(body)).usage).toEqual({ promptTokens: 2_147_483_647, completionTokens: 0, totalTokens: 2_147_483_647, raw: body.usage })
+    expect(successOf(fromChatCompletion(body)).usage).toEqual({ promptTokens: 2_147_483_647, completionTokens: 0, totalTokens: 2_147_483_647, raw: body.usage })
   })
 })

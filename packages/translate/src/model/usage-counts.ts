@@ -31,7 +31,7 @@ export function usageCounts(): UsageCounts {
         return
       default: {
         const unreachable: never = reading
-        return unreachable
+        throw new Error(`unknown token reading ${JSON.stringify(unreachable)}`)
       }
     }
   }

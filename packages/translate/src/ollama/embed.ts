@@ -49,7 +49,8 @@ export function fromOllamaEmbedResponse(body: unknown, expectedCount: number, di
   let floats: readonly Float32Array[] | undefined
   return succeed({
     get vectors() {
-      return (floats ??= vectors.map((values) => Float32Array.from(values)))
+      floats ??= vectors.map((values) => Float32Array.from(values))
+      return floats
     },
     asSent: { encoding: "float", vectors },
     ...(usage === undefined ? {} : { usage }),

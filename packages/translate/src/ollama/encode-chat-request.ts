@@ -1,5 +1,4 @@
 import type { ChatCall } from "../chat/chat-call.ts"
-import type { GatewayError } from "../errors/gateway-error.ts"
 import type { Message, ReasoningEffort, ResponseFormat, TextPart } from "../model/types.ts"
 import { fail, succeed, type Outcome } from "../outcome.ts"
 import { refusedOllamaOption } from "./field-dispositions.ts"

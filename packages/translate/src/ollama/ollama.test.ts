@@ -13,7 +13,7 @@ import { encodeOllamaEmbedRequest, fromOllamaEmbedResponse } from "./embed.ts"
 import { fromOllamaChatResponse } from "./from-chat-response.ts"
 import { createNdjsonDecoder } from "./ndjson-lines.ts"
 import { decodeOllamaStreamEvent, initialOllamaStreamState } from "./stream-decoder.ts"
-import { fold, runReducer, valueOf } from "../../test/provider-stream.ts"
+import { fold, runReducer, successOf } from "../../test/provider-stream.ts"
 
 const fixture = (name: string) => readFileSync(new URL(`../../test/fixtures/ollama/${name}`, import.meta.url), "utf8")
 const json = (name: string): unknown => JSON.parse(fixture(name))
@@ -26,7 +26,7 @@ function decodeStream(input: readonly string[], end = true): StreamDecoderOutput
 }
 
 function decoded(body: unknown): GenerateResult {
-  return valueOf(fromOllamaChatResponse(body))
+  return successOf(fromOllamaChatResponse(body))
 }
 
 describe("Ollama answers (documented fixtures)", () => {

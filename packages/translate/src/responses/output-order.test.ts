@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { fold, runReducer, valueOf } from "../../test/provider-stream.ts"
+import { runReducer, successOf } from "../../test/provider-stream.ts"
 import { specValidator } from "../../test/openapi-validator.ts"
 import { fromMessagesResponse } from "../anthropic/from-messages-response.ts"
 import { decodeAnthropicStreamEvent, initialAnthropicStreamState } from "../anthropic/stream-decoder.ts"
@@ -70,28 +70,28 @@ const geminiStream = (lines: readonly string[]) =>
 describe("Responses output order: the non-streamed Response keeps the upstream's order, as the stream does", () => {
   it("Anthropic thinking blocks between tool_use blocks (interleaved thinking) stay between them", () => {
     // test/fixtures/anthropic/interleaved-thinking-tools.* (see the folder's README for the pages they follow).
-    const whole = valueOf(fromMessagesResponse(JSON.parse(fixtureText("anthropic/interleaved-thinking-tools.json"))))
+    const whole = successOf(fromMessagesResponse(JSON.parse(fixtureText("anthropic/interleaved-thinking-tools.json"))))
     expect(order(nonStreamed(whole).output)).toEqual(["reasoning@0", "function_call@1", "reasoning@2", "function_call@3"])
     expectSameOrder(whole, chunksOf(anthropicStream(fixtureLines("anthropic/interleaved-thinking-tools.chunks.txt"))))
   })
 
   it("Gemini thought parts between functionCall parts stay between them", () => {
     // test/fixtures/gemini/thoughts-between-calls.* (see the folder's README).
-    const whole = valueOf(fromGenerateResponse(JSON.parse(fixtureText("gemini/thoughts-between-calls.json"))))
+    const whole = successOf(fromGenerateResponse(JSON.parse(fixtureText("gemini/thoughts-between-calls.json"))))
     expect(order(nonStreamed(whole).output)).toEqual(["reasoning@0", "function_call@1", "reasoning@2", "function_call@3"])
     expectSameOrder(whole, chunksOf(geminiStream(fixtureLines("gemini/thoughts-between-calls.chunks.txt"))))
   })
 
   it("OpenAI-compatible content parts keep their order (Magistral thinking parts), streamed a part per delta or not", () => {
     // test/fixtures/mistral/magistral-thinking.* (see test/fixtures/README.md): thinking, then text, the default order (two answers, different texts).
-    const magistral = nonStreamed(valueOf(fromChatCompletion(JSON.parse(fixtureText("mistral/magistral-thinking.json")))))
+    const magistral = nonStreamed(successOf(fromChatCompletion(JSON.parse(fixtureText("mistral/magistral-thinking.json")))))
     expect(order(magistral.output)).toEqual(["reasoning@0", "message@1"])
     expect(streamed(chunksOf(chatStream(fixtureLines("mistral/magistral-thinking.chunks.txt")))).added).toEqual(order(magistral.output))
     // The same part shapes with text before and after the thinking.
     const body = JSON.parse(fixtureText("mistral/magistral-thinking.json"))
     const [thinking, text] = body.choices[0].message.content
     body.choices[0].message.content = [{ type: "text", text: "First: " }, thinking, text]
-    const whole = valueOf(fromChatCompletion(body))
+    const whole = successOf(fromChatCompletion(body))
     expect(order(nonStreamed(whole).output)).toEqual(["message@0", "reasoning@1", "message@2"])
     const delta = (content: unknown, finish: string | null) => JSON.stringify({ id: body.id, object: "chat.completion.chunk", created: body.created, model: body.model, choices: [{ index: 0, delta: { content }, finish_reason: finish }] })
     expectSameOrder(whole, chunksOf(chatStream([delta("First: ", null), delta([thinking], null), delta(text.text, null), delta("", "stop")])))
@@ -132,7 +132,7 @@ describe("Responses output order: the non-streamed Response keeps the upstream's
           JSON.stringify({ type: "message_delta", delta: { stop_reason: stop }, usage: { output_tokens: 2 } }),
           JSON.stringify({ type: "message_stop" }),
         ]
-        expectSameOrder(valueOf(fromMessagesResponse(body)), chunksOf(anthropicStream(lines)))
+        expectSameOrder(successOf(fromMessagesResponse(body)), chunksOf(anthropicStream(lines)))
       }),
       { numRuns: 200 },
     )
@@ -149,7 +149,7 @@ describe("Responses output order: the non-streamed Response keeps the upstream's
           modelVersion: "gemini-x",
         })
         const lines = parts.map((part, i) => JSON.stringify(response([part], i === parts.length - 1)))
-        expectSameOrder(valueOf(fromGenerateResponse(response(parts, true))), chunksOf(geminiStream(lines)))
+        expectSameOrder(successOf(fromGenerateResponse(response(parts, true))), chunksOf(geminiStream(lines)))
       }),
       { numRuns: 200 },
     )

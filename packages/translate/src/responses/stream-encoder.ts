@@ -230,13 +230,13 @@ function chunk(out: Emitter, chunk: GenerateChunk): void {
     const step = addToolCallFragment(out.state.toolCalls, { index: delta.index, id: delta.id, name: delta.name, arguments: delta.argumentsDelta })
     if (!step.ok) throw new Broken(step.detail)
     out.set({ toolCalls: step.accumulator })
-    step.events.forEach((e) => toolCallEvent(out, e))
+    for (const event of step.events) toolCallEvent(out, event)
   }
   if (chunk.finishReason !== undefined) {
     const step = finishToolCalls(out.state.toolCalls)
     if (!step.ok) throw new Broken(step.detail)
     out.set({ toolCalls: step.accumulator })
-    step.events.forEach((e) => toolCallEvent(out, e))
+    for (const event of step.events) toolCallEvent(out, event)
     closeFlowing(out)
     for (const call of out.state.calls) closeCall(out, call)
     if (out.state.done.length === 0) {
