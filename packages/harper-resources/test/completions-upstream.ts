@@ -19,7 +19,7 @@ export interface CompletionsUpstream {
   close(): Promise<void>
 }
 
-export const specAnswer = {
+const specAnswer = {
   id: "cmpl-uqkvlQyYK7bGYrRHQ0eXlWi7",
   object: "text_completion",
   created: 1589478378,
@@ -29,11 +29,11 @@ export const specAnswer = {
   usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 },
 }
 /** `logprobs: 1, echo: true`: the echoed prompt's first token has no logprob, as OpenAI sends it (the gateway leaves that position out: the spec's lists take no null). */
-export const logprobsAnswer = {
+const logprobsAnswer = {
   ...specAnswer,
   choices: [{ text: "Say this is a test", index: 0, logprobs: { tokens: ["Say", " this"], token_logprobs: [null, -3.2], top_logprobs: [null, { " this": -3.2 }], text_offset: [0, 3] }, finish_reason: "stop" }],
 }
-export const streamChunk = (text: string, finish: string | null) => ({
+const streamChunk = (text: string, finish: string | null) => ({
   id: "cmpl-7iA7iJjj8V2zOkCGvWF2hAkDWBQZe",
   object: "text_completion",
   created: 1690759702,
@@ -41,7 +41,7 @@ export const streamChunk = (text: string, finish: string | null) => ({
   model: "gpt-3.5-turbo-instruct",
   system_fingerprint: "fp_44709d6fcb",
 })
-export const usageChunk = { id: "cmpl-7iA7iJjj8V2zOkCGvWF2hAkDWBQZe", object: "text_completion", created: 1690759702, model: "gpt-3.5-turbo-instruct", choices: [], usage: { prompt_tokens: 5, completion_tokens: 3, total_tokens: 8 } }
+const usageChunk = { id: "cmpl-7iA7iJjj8V2zOkCGvWF2hAkDWBQZe", object: "text_completion", created: 1690759702, model: "gpt-3.5-turbo-instruct", choices: [], usage: { prompt_tokens: 5, completion_tokens: 3, total_tokens: 8 } }
 
 /** Listens on a free loopback port; each request's path and JSON body is pushed to `received`. */
 export function startCompletionsUpstream(received: ReceivedCompletion[]): Promise<CompletionsUpstream> {

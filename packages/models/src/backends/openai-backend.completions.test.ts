@@ -34,7 +34,7 @@ const upstream = localUpstream((request, res) => {
   }
   if (request.body["stream"] === true) {
     res.writeHead(200, { "content-type": "text/event-stream" })
-    res.end(streamed.map((chunk) => `data: ${JSON.stringify(chunk)}\n\n`).join("") + "data: [DONE]\n\n")
+    res.end(`${streamed.map((chunk) => `data: ${JSON.stringify(chunk)}\n\n`).join("")}data: [DONE]\n\n`)
     return
   }
   if (request.body["model"] === "refuses") {

@@ -12,11 +12,11 @@ export interface UpstreamHeaderPolicy {
   readonly exposeOrganization: boolean
 }
 
-export const UPSTREAM_REQUEST_ID_HEADER = "x-upstream-request-id"
+const UPSTREAM_REQUEST_ID_HEADER = "x-upstream-request-id"
 const RATE_LIMIT_PREFIX = "x-ratelimit-"
 const UPSTREAM_RATE_LIMIT_PREFIX = "x-upstream-ratelimit-"
 /** Longer values are dropped, not cut: a cut id or count would be wrong. */
-export const MAX_UPSTREAM_HEADER_LENGTH = 256
+const MAX_UPSTREAM_HEADER_LENGTH = 256
 /** OpenAI sends six; a bound so an upstream cannot make every answer carry hundreds. */
 const MAX_RATE_LIMIT_HEADERS = 16
 // `x-ratelimit-` and a short name of OpenAI's form (`limit-requests`, `reset-tokens`, ...).
