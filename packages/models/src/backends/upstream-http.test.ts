@@ -50,3 +50,22 @@ describe("a body the gateway cannot serialise", () => {
     expect(requests).toBe(before + 1)
   })
 })
+
+describe("an answer read from its bytes", () => {
+  it("is the reader's value when it gives one, the answer never parsed", async () => {
+    const seen: string[] = []
+    const value = await http().postJson(context(), "/x", { n: 1 }, 1_000, {
+      read: (bytes) => {
+        seen.push(new TextDecoder().decode(bytes))
+        return "read"
+      },
+      map: () => ({ ok: true, value: "mapped" }),
+    })
+    expect([value, seen]).toEqual(["read", ["{}"]])
+  })
+
+  it("is parsed and mapped as usual when the reader leaves it", async () => {
+    const value = await http().postJson(context(), "/x", { n: 1 }, 1_000, { read: () => undefined, map: (answer) => ({ ok: true, value: answer }) })
+    expect(value).toEqual({})
+  })
+})

@@ -49,13 +49,30 @@ export interface UpstreamHttpOptions {
  * and error answers mapped by the protocol's mapper with the body kept for the operator.
  */
 export interface UpstreamHttp {
-  /** A non-streamed call: POSTs `body` to `path` and maps the JSON answer (read up to `limit` bytes). */
-  postJson<T>(context: BackendContext, path: string, body: unknown, limit: number, map: (answer: unknown) => Outcome<T>): Promise<T>
+  /**
+   * A non-streamed call: POSTs `body` to `path` and maps the JSON answer (read up to
+   * `limit` bytes). With a `read`, the answer's bytes go to it first; what it leaves
+   * (undefined) is parsed and mapped as usual.
+   */
+  postJson<T>(context: BackendContext, path: string, body: unknown, limit: number, answer: AnswerMap<T> | AnswerReader<T>): Promise<T>
   /**
    * A streamed call: POSTs `body` to `path` and yields what `decode` makes of each frame's
    * payload (`undefined` once, at the end). `framing` is how the upstream cuts its answer.
    */
   postStream(context: BackendContext, path: string, body: unknown, framing: StreamFraming, decode: (payload: string | undefined) => Iterable<GenerateChunk>): AsyncIterable<GenerateChunk>
+}
+
+/** The parsed JSON answer to the call's value, or the failure it is. */
+export type AnswerMap<T> = (answer: unknown) => Outcome<T>
+
+/**
+ * An answer read from its bytes where that is cheaper than parsing it whole (the
+ * embeddings' vectors). `read` takes only what it can answer for in full; anything else it
+ * leaves to `map`, so errors (not JSON, an error object, a bad shape) stay `map`'s.
+ */
+export interface AnswerReader<T> {
+  readonly read: (bytes: Uint8Array) => T | undefined
+  readonly map: AnswerMap<T>
 }
 
 /** `sse`: payloads are the `data:` of server-sent events; `ndjson`: one JSON value per line. */
@@ -141,11 +158,14 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
   }
 
   return {
-    async postJson(context, path, body, limit, map) {
+    async postJson(context, path, body, limit, answer) {
+      const { read, map } = typeof answer === "function" ? { read: undefined, map: answer } : answer
       const deadline = startDeadline(context.signal, { totalMs: timeouts.totalMs, bodyMs: timeouts.bodyMs })
       try {
         const response = await post(path, body, deadline)
         const bytes = await readAnswer(response.body, limit)
+        const value = read?.(bytes)
+        if (value !== undefined) return value
         const text = bytes.toString("utf8")
         let parsed: unknown
         try {
