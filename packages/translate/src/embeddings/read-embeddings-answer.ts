@@ -6,6 +6,7 @@ import { usageFromEmbeddingsUsage } from "./map-embeddings-usage.ts"
 
 const decode = Schema.decodeUnknownResult(EmbeddingsResponse)
 const utf8 = new TextDecoder()
+const encoder = new TextEncoder()
 
 /**
  * An upstream's OpenAI embeddings answer read from its bytes, without turning every
@@ -20,7 +21,9 @@ const utf8 = new TextDecoder()
  * escapes in keys or vectors, duplicate keys in an item, mixed encodings): the caller then
  * reads the answer the usual way, so such a body gets exactly today's answer or error.
  */
-export function readEmbeddingsAnswer(bytes: Uint8Array, expectedCount: number): EmbedResult | undefined {
+export function readEmbeddingsAnswer(answer: Uint8Array, expectedCount: number): EmbedResult | undefined {
+  // A plain view: a Node Buffer's own subarray costs several times more.
+  const bytes = new Uint8Array(answer.buffer, answer.byteOffset, answer.byteLength)
   const top = readTop(bytes)
   if (top === undefined || top.items.length !== expectedCount) return undefined
   const ordered: (Item | undefined)[] = new Array(expectedCount)
@@ -148,7 +151,7 @@ function readTop(bytes: Uint8Array): Top | undefined {
     i = skipSpace(bytes, keyEnd)
     if (bytes[i] !== COLON) return undefined
     i = skipSpace(bytes, i + 1)
-    if (isKey(bytes, start, keyEnd, "data")) {
+    if (isKey(bytes.subarray(start, keyEnd), "data")) {
       if (items !== undefined) return undefined
       const data = readData(bytes, i)
       if (data === undefined) return undefined
@@ -205,12 +208,12 @@ function readItem(bytes: Uint8Array, at: number): { readonly item: Item; readonl
     i = skipSpace(bytes, keyEnd)
     if (bytes[i] !== COLON) return undefined
     i = skipSpace(bytes, i + 1)
-    if (isKey(bytes, start, keyEnd, "index")) {
+    if (isKey(bytes.subarray(start, keyEnd), "index")) {
       const end = numberEnd(bytes, i)
       if (index !== undefined || end < 0) return undefined
       index = Number(utf8.decode(bytes.subarray(i, end)))
       i = end
-    } else if (isKey(bytes, start, keyEnd, "embedding")) {
+    } else if (isKey(bytes.subarray(start, keyEnd), "embedding")) {
       const read = embedding === undefined ? readEmbedding(bytes, i) : undefined
       if (read === undefined) return undefined
       embedding = read.embedding
@@ -220,7 +223,7 @@ function readItem(bytes: Uint8Array, at: number): { readonly item: Item; readonl
       // `object` is a string when present; other members are anything JSON.
       const checked = end < 0 ? undefined : parsedOr(bytes.subarray(i, end))
       if (checked === undefined) return undefined
-      if (isKey(bytes, start, keyEnd, "object")) {
+      if (isKey(bytes.subarray(start, keyEnd), "object")) {
         if (object || typeof checked.value !== "string") return undefined
         object = true
       }
@@ -259,64 +262,96 @@ function readEmbedding(bytes: Uint8Array, at: number): { readonly embedding: Emb
 }
 
 /**
- * A JSON array of numbers as `JSON.stringify(JSON.parse(text))` writes it: the bytes
- * themselves when every number is already printed as JS prints it and nothing is
- * spaced; otherwise a compact copy, a number printed otherwise (`1e-05`, `1.50`, `-0`,
- * `1e400`) written as JS writes its value (`0.00001`, `1.5`, `0`, `null`).
+ * A JSON array of numbers as `JSON.stringify(JSON.parse(text))` writes it, read in one
+ * pass: the bytes themselves while every number is printed as JS prints it and nothing
+ * is spaced; from the first difference on, a compact copy, a number printed otherwise
+ * (`1e-05`, `1.50`, `-0`, `1e400`) printed by JS (`0.00001`, `1.5`, `0`, `null`). When
+ * most are (17 digits, say), the array is parsed and printed by JS whole instead.
  */
 function readFloats(bytes: Uint8Array, at: number): { readonly json: Uint8Array; readonly end: number } | undefined {
+  // A number array has no other `]`: its end, so a copy can be sized and a parse bounded.
+  const close = bytes.indexOf(CLOSE_BRACKET, at)
+  if (close < 0) return undefined
+  const size = close + 1 - at
   let out: Uint8Array | undefined
-  let written = 0
-  // Copies what was read verbatim so far, the first time the text must change.
-  const diverge = (upTo: number): Uint8Array => {
-    const copy = new Uint8Array(Math.max(16, (upTo - at) * 2))
-    copy.set(bytes.subarray(at, upTo))
-    written = upTo - at
-    return copy
-  }
-  const write = (target: Uint8Array, text: Uint8Array): Uint8Array => {
-    let into = target
-    if (written + text.length > into.length) {
-      into = new Uint8Array((written + text.length) * 2)
-      into.set(target.subarray(0, written))
-    }
-    into.set(text, written)
-    written += text.length
-    return into
-  }
+  let length = 0
+  let numbers = 0
+  let others = 0
   let i = at + 1
-  let first = true
   for (;;) {
     let next = skipSpace(bytes, i)
-    if (next !== i) out ??= diverge(i)
-    i = next
-    if (first && bytes[i] === CLOSE_BRACKET) break
-    const end = numberEnd(bytes, i)
-    if (end < 0) return undefined
-    const token = bytes.subarray(i, end)
-    if (!printedAsJs(bytes, i, end)) out = write(out ?? diverge(i), textBytes(JSON.stringify(Number(utf8.decode(token)))))
-    else if (out !== undefined) out = write(out, token)
-    next = skipSpace(bytes, end)
-    if (next !== end) out ??= diverge(end)
-    i = next
-    first = false
-    const separator = bytes[i]
-    if (separator === COMMA) {
-      if (out !== undefined) out = write(out, bytes.subarray(i, i + 1))
-      i++
-      continue
+    if (next !== i && out === undefined) {
+      out = copyStart(bytes.subarray(at, i), size)
+      length = i - at
     }
-    if (separator !== CLOSE_BRACKET) return undefined
-    break
+    i = next
+    if (numbers > 0 || bytes[i] !== CLOSE_BRACKET) {
+      const end = numberEnd(bytes, i)
+      if (end < 0) return undefined
+      numbers++
+      if (!printedAsJs(bytes, i, end)) {
+        others++
+        if (others > 8 && others * 8 > numbers) return parsedWhole(bytes, at, close)
+        if (out === undefined) {
+          out = copyStart(bytes.subarray(at, i), size)
+          length = i - at
+        }
+        // Room for this number printed and for the rest copied.
+        out = grown(out, length + LONGEST_NUMBER + close + 1 - end)
+        length = printInto(out, length, bytes.subarray(i, end))
+      } else if (out !== undefined) {
+        for (let k = i; k < end; k++) out[length++] = bytes[k] ?? 0
+      }
+      next = skipSpace(bytes, end)
+      if (next !== end && out === undefined) {
+        out = copyStart(bytes.subarray(at, end), size)
+        length = end - at
+      }
+      i = next
+    }
+    const separator = bytes[i]
+    if (separator !== COMMA && separator !== CLOSE_BRACKET) return undefined
+    if (out !== undefined) out[length++] = separator
+    i++
+    if (separator === CLOSE_BRACKET) break
   }
-  const end = i + 1
-  if (out === undefined) return { json: bytes.subarray(at, end), end }
-  out = write(out, bytes.subarray(i, end))
-  return { json: out.subarray(0, written), end }
+  if (i !== close + 1) return undefined
+  return { json: out === undefined ? bytes.subarray(at, i) : out.subarray(0, length), end: i }
 }
 
-const encoder = new TextEncoder()
-const textBytes = (text: string): Uint8Array => encoder.encode(text)
+/** JS prints a number in at most 24 characters (`-2.2250738585072014e-308`). */
+const LONGEST_NUMBER = 24
+
+/** A buffer of `size` bytes starting with `verbatim`: what was as JS prints it before the first difference. */
+function copyStart(verbatim: Uint8Array, size: number): Uint8Array {
+  const out = new Uint8Array(size)
+  out.set(verbatim)
+  return out
+}
+
+function grown(out: Uint8Array, needed: number): Uint8Array {
+  if (needed <= out.length) return out
+  const bigger = new Uint8Array(needed * 2)
+  bigger.set(out)
+  return bigger
+}
+
+/** The JSON number `token` as JS prints its value, written at `length`; the new length. */
+function printInto(out: Uint8Array, length: number, token: Uint8Array): number {
+  let text = ""
+  for (const byte of token) text += String.fromCharCode(byte)
+  const printed = JSON.stringify(Number(text))
+  let at = length
+  for (let k = 0; k < printed.length; k++) out[at++] = printed.charCodeAt(k)
+  return at
+}
+
+/** The number array `bytes[at, close]` parsed and printed by JS; undefined unless it is one. */
+function parsedWhole(bytes: Uint8Array, at: number, close: number): { readonly json: Uint8Array; readonly end: number } | undefined {
+  const parsed = parsedOr(bytes.subarray(at, close + 1))
+  if (parsed === undefined || !Array.isArray(parsed.value) || !parsed.value.every((value) => typeof value === "number")) return undefined
+  return { json: encoder.encode(JSON.stringify(parsed.value)), end: close + 1 }
+}
 
 /**
  * Whether the JSON number `bytes[start, end)` is exactly what JS prints for its value,
@@ -403,9 +438,10 @@ function plainKeyEnd(bytes: Uint8Array, at: number): number {
   }
 }
 
-function isKey(bytes: Uint8Array, start: number, end: number, name: string): boolean {
-  if (end - start !== name.length + 2) return false
-  for (let i = 0; i < name.length; i++) if (bytes[start + 1 + i] !== name.charCodeAt(i)) return false
+/** Whether the quoted key `key` (no escapes) is `name`. */
+function isKey(key: Uint8Array, name: string): boolean {
+  if (key.length !== name.length + 2) return false
+  for (let i = 0; i < name.length; i++) if (key[1 + i] !== name.charCodeAt(i)) return false
   return true
 }
 
