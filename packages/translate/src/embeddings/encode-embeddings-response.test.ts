@@ -8,11 +8,11 @@ const base64Vector = fc.array(fc.float({ noNaN: true }), { maxLength: 8 }).map((
 const floats = fc.array(fc.double({ noNaN: true, noDefaultInfinity: true }), { maxLength: 4 })
 /** An embedding already written as JSON, as the byte reader keeps it: a number array or a quoted base64 string. */
 const written: fc.Arbitrary<EmbeddingJson> = fc.oneof(floats, base64Vector).map((value) => ({ json: new TextEncoder().encode(JSON.stringify(value)) }))
-const embedding = fc.oneof(base64Vector, floats, fc.string(), fc.constant('AAAA"\\\n'), written)
+const embedding = fc.oneof(base64Vector, floats, fc.string({ unit: "binary" }), fc.constant('AAAA"\\\n'), written)
 const response: fc.Arbitrary<EmbeddingsResponseOut> = fc.record({
   object: fc.constant("list" as const),
   data: fc.array(fc.record({ object: fc.constant("embedding" as const), index: fc.oneof(fc.nat(), fc.constant(-0), fc.double()), embedding }), { maxLength: 5 }),
-  model: fc.string(),
+  model: fc.string({ unit: "binary" }),
   usage: fc.record({ prompt_tokens: fc.nat(), total_tokens: fc.nat() }),
 })
 

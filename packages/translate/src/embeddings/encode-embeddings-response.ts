@@ -3,6 +3,9 @@ import { isFloat32Base64 } from "./float32-base64.ts"
 
 const encoder = new TextEncoder()
 
+/** A piece of the answer: bytes, or text known to be ASCII (so its length is known before it is encoded, in place). */
+type Piece = Uint8Array | { readonly ascii: string }
+
 /**
  * The embeddings response as JSON bytes, byte for byte what `JSON.stringify` gives (an
  * `EmbeddingJson` counting as the value its text holds). Vectors already written as JSON
@@ -12,21 +15,20 @@ const encoder = new TextEncoder()
  * vectors of 1,536).
  */
 export function encodeEmbeddingsResponse(response: EmbeddingsResponseOut): Uint8Array {
-  const pieces: Uint8Array[] = []
-  let text = `{"object":"list","data":[`
+  const pieces: Piece[] = [{ ascii: `{"object":"list","data":[` }]
   response.data.forEach((item, at) => {
     const separator = at === 0 ? "" : ","
     const { embedding } = item
     if (isEmbeddingJson(embedding)) {
-      pieces.push(encoder.encode(`${text}${separator}{"object":"embedding","index":${JSON.stringify(item.index)},"embedding":`), embedding.json)
-      text = "}"
+      // JSON.stringify of a number is ASCII.
+      pieces.push({ ascii: `${separator}{"object":"embedding","index":${JSON.stringify(item.index)},"embedding":` }, embedding.json, { ascii: "}" })
     } else if (typeof embedding === "string" && isFloat32Base64(embedding) && Number.isInteger(item.index)) {
-      text += `${separator}{"object":"embedding","index":${item.index},"embedding":"${embedding}"}`
+      pieces.push({ ascii: `${separator}{"object":"embedding","index":${item.index},"embedding":"${embedding}"}` })
     } else {
-      text += `${separator}${JSON.stringify(item)}`
+      pieces.push(encoder.encode(`${separator}${JSON.stringify(item)}`))
     }
   })
-  pieces.push(encoder.encode(`${text}],"model":${JSON.stringify(response.model)},"usage":${JSON.stringify(response.usage)}}`))
+  pieces.push(encoder.encode(`],"model":${JSON.stringify(response.model)},"usage":${JSON.stringify(response.usage)}}`))
   return concatenated(pieces)
 }
 
@@ -34,14 +36,20 @@ function isEmbeddingJson(embedding: readonly number[] | string | EmbeddingJson):
   return typeof embedding === "object" && "json" in embedding
 }
 
-function concatenated(pieces: readonly Uint8Array[]): Uint8Array {
+function concatenated(pieces: readonly Piece[]): Uint8Array {
   let length = 0
-  for (const piece of pieces) length += piece.length
+  for (const piece of pieces) length += piece instanceof Uint8Array ? piece.length : piece.ascii.length
   const out = new Uint8Array(length)
   let at = 0
   for (const piece of pieces) {
-    out.set(piece, at)
-    at += piece.length
+    if (piece instanceof Uint8Array) {
+      out.set(piece, at)
+      at += piece.length
+    } else {
+      // ASCII: as many bytes as characters, written in place.
+      encoder.encodeInto(piece.ascii, out.subarray(at))
+      at += piece.ascii.length
+    }
   }
   return out
 }

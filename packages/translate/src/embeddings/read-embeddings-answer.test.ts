@@ -59,7 +59,7 @@ const anyDouble = fc.double({ noNaN: true, noDefaultInfinity: true })
 const floatVector = fc.array(fc.oneof(float32, anyDouble, fc.constantFrom(0, -0, 1e-7, 0.000001, 1e21, 123456789012345680000)).chain((value) => numberText(value).map((number) => ({ number }))), { maxLength: 12 })
 const base64Vector = fc.array(float32, { maxLength: 12 }).map((values) => float32ToBase64(Float32Array.from(values)))
 const vectorOf = (encoding: Encoding): fc.Arbitrary<Json> => (encoding === "float" ? floatVector : base64Vector)
-const extra: fc.Arbitrary<Json> = fc.oneof(fc.string(), fc.constant(null), fc.boolean(), fc.array(fc.string(), { maxLength: 3 }), fc.constant({ members: [["nested", [{ number: "1" }, "x"]]] }))
+const extra: fc.Arbitrary<Json> = fc.oneof(fc.string({ unit: "binary" }), fc.constant(null), fc.boolean(), fc.array(fc.string(), { maxLength: 3 }), fc.constant({ members: [["nested", [{ number: "1" }, "x"]]] }))
 
 /**
  * OpenAI's `CreateEmbeddingResponse` as its API reference documents it (`object: "list"`,
@@ -75,7 +75,7 @@ const answer = (encoding: Encoding) =>
       fc.record({
         items: fc.shuffledSubarray(vectors.map((embedding, index) => ({ embedding, index })), { minLength: vectors.length }),
         itemExtra: fc.option(extra, { nil: undefined }),
-        model: fc.option(fc.string(), { nil: undefined }),
+        model: fc.option(fc.string({ unit: "binary" }), { nil: undefined }),
         usage: fc.option(fc.oneof(fc.constant(null), fc.record({ prompt_tokens: fc.oneof(fc.nat(), fc.constant(-1), fc.constant(1.5)), total_tokens: fc.nat() })), { nil: undefined }),
         extra: fc.option(extra, { nil: undefined }),
         space: fc.constantFrom("", " ", "\n  ", "\t"),

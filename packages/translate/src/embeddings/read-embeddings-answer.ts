@@ -13,7 +13,7 @@ const encoder = new TextEncoder()
  * vector into JS numbers: each embedding is checked where it lies (a JSON number array
  * or a base64 string of whole float32s) and kept as the JSON text the client gets when it
  * asked the upstream's encoding (`asSentJson`): the very bytes when they already are what
- * `JSON.stringify` would write, else a compact copy. Everything but `data` (object, model,
+ * `JSON.stringify` would write, else a copy written so (readFloats). Everything but `data` (object, model,
  * usage, extra fields) is parsed by `JSON.parse` and decoded by the same schema and usage
  * mapper as `fromEmbeddingsResponse`.
  *
@@ -76,14 +76,14 @@ function embedResult(encoding: "float" | "base64", items: readonly Item[], rest:
   }
 }
 
-function vectorOf(encoding: "float" | "base64", json: Uint8Array): Float32Array {
+function vectorOf(encoding: "float" | "base64", source: Uint8Array): Float32Array {
   switch (encoding) {
     case "float": {
-      const values: unknown = JSON.parse(utf8.decode(json))
+      const values: unknown = JSON.parse(utf8.decode(source))
       return Array.isArray(values) ? Float32Array.from(values, Number) : new Float32Array()
     }
     case "base64":
-      return base64ToFloat32(utf8.decode(json.subarray(1, json.length - 1))) ?? new Float32Array()
+      return base64ToFloat32(utf8.decode(source.subarray(1, source.length - 1))) ?? new Float32Array()
     default: {
       const never: never = encoding
       return never
