@@ -42,6 +42,7 @@ export * from "./embeddings/encode-embeddings-request.ts"
 export * from "./embeddings/to-embeddings-response.ts"
 export * from "./embeddings/encode-embeddings-response.ts"
 export * from "./embeddings/from-embeddings-response.ts"
+export * from "./embeddings/read-embeddings-answer.ts"
 export * from "./embeddings/map-embeddings-usage.ts"
 export * from "./embeddings/float32-base64.ts"
 

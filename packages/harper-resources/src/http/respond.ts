@@ -8,15 +8,16 @@ import { toOpenAIError, type GatewayError } from "@harper-gateway/translate"
 export interface HarperResponse {
   readonly status: number
   readonly headers: Record<string, string>
-  readonly body: string | AsyncIterable<string>
+  /** Bytes are sent as they are too (Harper sets their Content-Length). */
+  readonly body: string | Uint8Array | AsyncIterable<string>
 }
 
 export function jsonResponse(status: number, value: unknown, headers: Readonly<Record<string, string>> = {}): HarperResponse {
   return jsonTextResponse(status, JSON.stringify(value), headers)
 }
 
-/** JSON already written (the embeddings answer has its own writer). */
-export function jsonTextResponse(status: number, json: string, headers: Readonly<Record<string, string>> = {}): HarperResponse {
+/** JSON already written, as text or as UTF-8 bytes (the embeddings answer has its own writer). */
+export function jsonTextResponse(status: number, json: string | Uint8Array, headers: Readonly<Record<string, string>> = {}): HarperResponse {
   return { status, headers: { "Content-Type": "application/json", ...headers }, body: json }
 }
 

@@ -1,9 +1,12 @@
+import { readFileSync } from "node:fs"
+import { join } from "node:path"
 import type { ServerResponse } from "node:http"
-import type { ChatCall } from "@harper-gateway/translate"
+import type { ChatCall, EmbedCall } from "@harper-gateway/translate"
 import { describe, expect, it } from "vitest"
 import { callContext, collectChunks, failureOf, testUpstreamOptions } from "../../test/backend-calls.ts"
 import { errorBody } from "../../test/error-bodies.ts"
 import { localUpstream } from "../../test/local-upstream.ts"
+import { recordedDir } from "../../../translate/test/shared-dir.ts"
 import { createOpenAIBackend, type OpenAIBackendOptions } from "./openai-backend.ts"
 import { DEFAULT_TIMEOUTS } from "./upstream-options.ts"
 
@@ -90,6 +93,19 @@ const upstream = localUpstream((request, res) => {
         `data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...extra })}\n\n`
       return res.end(`${chunk({ role: "assistant", content: "" }, null)}${chunk({ content: "Hi" }, null)}${chunk({ content: "" }, "stop", { usage })}data: [DONE]\n\n`)
     }
+    case "embed-recorded":
+      // OpenAI's recorded /v1/embeddings answer, as it printed it (spaced, floats).
+      res.writeHead(200, { "content-type": "application/json" })
+      return res.end(readFileSync(join(recordedDir, "openai-embedding.json"), "utf8"))
+    case "embed-error-200":
+      res.writeHead(200, { "content-type": "application/json" })
+      return res.end(errorBody("openai-rate-limit"))
+    case "embed-not-json":
+      res.writeHead(200, { "content-type": "application/json" })
+      return res.end('{"object":"list","data":[{"index":0,"embedding":[0.5,')
+    case "embed-wrong-count":
+      res.writeHead(200, { "content-type": "application/json" })
+      return res.end('{"object":"list","data":[{"index":0,"embedding":[0.5]}]}')
     case "leaky-error":
       res.writeHead(400, { "content-type": "application/json" })
       return res.end(JSON.stringify({ error: { message: "backend vllm-3.gpu.internal (10.2.3.4) said: Authorization: Basic YWRtaW46aHVudGVyMg== is invalid", type: "invalid_request_error" } }))
@@ -133,6 +149,34 @@ describe("the openai backend: what works directly works through it", () => {
     expect(withUsage.map((chunk) => [chunk.usageUnsolicited, chunk.finishReason, chunk.usage?.extensions])).toEqual([
       [true, "stop", { prompt_cache_hit_tokens: 0, prompt_cache_miss_tokens: 13 }],
     ])
+  })
+})
+
+describe("the openai backend's embeddings, read from the answer's bytes", () => {
+  const embedCall = (model: string, input: string[]): EmbedCall => ({ input, opts: { model }, encodingFormat: "float" })
+
+  it("keeps the recorded OpenAI answer's vectors as JSON text, and still gives float32 vectors and usage", async () => {
+    const result = await backend().embed(embedCall("embed-recorded", ["a", "b"]), callContext())
+    expect(result.asSentJson?.encoding).toBe("float")
+    expect(new TextDecoder().decode(result.asSentJson?.vectors[0])).toBe("[0.0057293195,-0.012727811,0.020042092,-0.013437585,0.022833068]")
+    expect(result.vectors[1]?.[0]).toBeCloseTo(-0.037104916, 8)
+    expect(result.usage).toMatchObject({ promptTokens: 12, totalTokens: 12 })
+    expect(result.model).toBe("text-embedding-3-small")
+  })
+
+  it("answers what it cannot read as before: an error object as the provider's error, a cut answer as not JSON, a wrong count as invalid", async () => {
+    expect((await failureOf(backend().embed(embedCall("embed-error-200", ["a"]), callContext()))).reason).toMatchObject({ _tag: "RateLimited" })
+    expect((await failureOf(backend().embed(embedCall("embed-not-json", ["a"]), callContext()))).reason).toEqual({
+      _tag: "UpstreamError",
+      code: "invalid_upstream_response",
+      detail: "the upstream's answer is not JSON",
+    })
+    expect((await failureOf(backend().embed(embedCall("embed-wrong-count", ["a", "b"]), callContext()))).reason).toEqual({ _tag: "UpstreamError", code: "invalid_upstream_response" })
+  })
+
+  it("refuses an embeddings answer past its read limit, as any answer", async () => {
+    const { reason } = await failureOf(backend({ maxEmbeddingsResponseBytes: 100 }).embed(embedCall("embed-recorded", ["a", "b"]), callContext()))
+    expect(reason).toMatchObject({ _tag: "UpstreamError", code: "upstream_response_too_large" })
   })
 })
 

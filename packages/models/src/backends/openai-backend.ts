@@ -12,6 +12,7 @@ import {
   initialCompletionStreamState,
   initialStreamDecoderState,
   openAIErrorBodyStatus,
+  readEmbeddingsAnswer,
   type ChatCall,
   type CompletionCall,
   type EmbedCall,
@@ -51,7 +52,12 @@ export function createOpenAIBackend(options: OpenAIBackendOptions): GenerativeBa
     embed(call: EmbedCall, context: BackendContext): Promise<EmbedResult> {
       // The client's own encoding: a float client gets the upstream's numbers as printed (asking for
       // base64 would widen its `0.1` to 0.10000000149011612), a base64 client its text untouched.
-      return http.postJson(context, "/embeddings", encodeEmbeddingsRequest(call), options.maxEmbeddingsResponseBytes, (body) => fromEmbeddingsResponse(body, embedInputCount(call.input)))
+      // Read from the bytes: the vectors are checked where they lie and copied, not parsed and re-printed.
+      const count = embedInputCount(call.input)
+      return http.postJson(context, "/embeddings", encodeEmbeddingsRequest(call), options.maxEmbeddingsResponseBytes, {
+        read: (bytes) => readEmbeddingsAnswer(bytes, count),
+        map: (body) => fromEmbeddingsResponse(body, count),
+      })
     },
   }
 }

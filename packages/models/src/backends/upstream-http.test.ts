@@ -94,3 +94,22 @@ describe("the upstream's answer headers", () => {
     expect(UpstreamAnswerFailure.headersOf(streamed)).toEqual(KEPT)
   })
 })
+
+describe("an answer read from its bytes", () => {
+  it("is the reader's value when it gives one, the answer never parsed", async () => {
+    const seen: string[] = []
+    const value = await http().postJson(context(), "/x", { n: 1 }, 1_000, {
+      read: (bytes) => {
+        seen.push(new TextDecoder().decode(bytes))
+        return { v: "read" }
+      },
+      map: () => ({ ok: true, value: { v: "mapped" } }),
+    })
+    expect([value, seen]).toEqual([{ v: "read" }, ["{}"]])
+  })
+
+  it("is parsed and mapped as usual when the reader leaves it", async () => {
+    const value = await http().postJson(context(), "/x", { n: 1 }, 1_000, { read: () => undefined, map: (answer) => ({ ok: true, value: { answer } }) })
+    expect(value).toEqual({ answer: {} })
+  })
+})

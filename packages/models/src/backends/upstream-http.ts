@@ -55,13 +55,30 @@ export interface UpstreamHttpOptions {
  * with the answer (a stream's on its first chunk) or with its failure (UpstreamAnswerFailure).
  */
 export interface UpstreamHttp {
-  /** A non-streamed call: POSTs `body` to `path` and maps the JSON answer (read up to `limit` bytes). */
-  postJson<T extends object>(context: BackendContext, path: string, body: unknown, limit: number, map: (answer: unknown) => Outcome<T>): Promise<T & UpstreamAnswered>
+  /**
+   * A non-streamed call: POSTs `body` to `path` and maps the JSON answer (read up to
+   * `limit` bytes). With a `read`, the answer's bytes go to it first; what it leaves
+   * (undefined) is parsed and mapped as usual.
+   */
+  postJson<T extends object>(context: BackendContext, path: string, body: unknown, limit: number, answer: AnswerMap<T> | AnswerReader<T>): Promise<T & UpstreamAnswered>
   /**
    * A streamed call: POSTs `body` to `path` and yields what `decode` makes of each frame's
    * payload (`undefined` once, at the end). `framing` is how the upstream cuts its answer.
    */
   postStream(context: BackendContext, path: string, body: unknown, framing: StreamFraming, decode: (payload: string | undefined) => Iterable<GenerateChunk>): AsyncIterable<GenerateChunk & UpstreamAnswered>
+}
+
+/** The parsed JSON answer to the call's value, or the failure it is. */
+export type AnswerMap<T> = (answer: unknown) => Outcome<T>
+
+/**
+ * An answer read from its bytes where that is cheaper than parsing it whole (the
+ * embeddings' vectors). `read` takes only what it can answer for in full; anything else it
+ * leaves to `map`, so errors (not JSON, an error object, a bad shape) stay `map`'s.
+ */
+export interface AnswerReader<T> {
+  readonly read: (bytes: Uint8Array) => T | undefined
+  readonly map: AnswerMap<T>
 }
 
 /** `sse`: payloads are the `data:` of server-sent events; `ndjson`: one JSON value per line. */
@@ -155,13 +172,16 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
   }
 
   return {
-    async postJson(context, path, body, limit, map) {
+    async postJson(context, path, body, limit, answer) {
+      const { read, map } = typeof answer === "function" ? { read: undefined, map: answer } : answer
       const deadline = startDeadline(context.signal, { totalMs: timeouts.totalMs, bodyMs: timeouts.bodyMs })
       let kept: UpstreamHeaders | undefined
       try {
         const { response, kept: answerHeaders } = await post(path, body, deadline)
         kept = answerHeaders
         const bytes = await readAnswer(response.body, limit)
+        const value = read?.(bytes)
+        if (value !== undefined) return withAnswerHeaders(value, kept)
         const text = bytes.toString("utf8")
         let parsed: unknown
         try {
@@ -174,7 +194,7 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
         if (impliedStatus !== undefined) throw errorAnswer(response, impliedStatus, text.length > options.maxErrorBytes ? text.slice(0, options.maxErrorBytes) : text)
         const outcome = map(parsed)
         if (!outcome.ok) throw new GatewayFailure(outcome.error)
-        return Object.keys(kept).length === 0 ? outcome.value : { ...outcome.value, upstreamHeaders: kept }
+        return withAnswerHeaders(outcome.value, kept)
       } catch (error) {
         // A fired deadline wins over the abort it caused.
         throw withKeptHeaders(failureOf(error, deadline, context.signal), UpstreamAnswerFailure.headersOf(error) ?? kept)
@@ -226,6 +246,11 @@ function failureOf(error: unknown, deadline: CallDeadline, client: AbortSignal):
   if (expired !== undefined && !client.aborted) return new GatewayFailure(expired)
   const failure = upstreamFailure(error, client)
   return failure.detail === undefined && GatewayFailure.detailOf(error) !== undefined ? new GatewayFailure(failure.reason, GatewayFailure.detailOf(error)) : failure
+}
+
+/** An answer with the kept headers of the upstream's answer, when any were kept. */
+function withAnswerHeaders<T extends object>(value: T, kept: UpstreamHeaders): T & UpstreamAnswered {
+  return Object.keys(kept).length === 0 ? value : { ...value, upstreamHeaders: kept }
 }
 
 /** A failure with the kept headers of the answer it came after, if one had arrived. */

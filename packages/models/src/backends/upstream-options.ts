@@ -7,7 +7,7 @@ export const DEFAULT_RESPONSE_LIMITS = {
   maxChatResponseBytes: 16 * 1024 * 1024,
   // The largest legal answer, 2,048 inputs of 3,072 dimensions, as float JSON (the client's encoding is
   // asked for): up to ~32 bytes a number where the upstream prints doubles and indents (base64 needs 43 MiB).
-  // Held once as bytes, once parsed; a float client's own answer is as large whatever the upstream sends.
+  // Held as bytes (and parsed too when read the usual way); a float client's own answer is as large whatever the upstream sends.
   maxEmbeddingsResponseBytes: 2048 * 3072 * 32 + 1024 * 1024,
   maxErrorBytes: 64 * 1024,
 } as const

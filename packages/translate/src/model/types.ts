@@ -391,6 +391,16 @@ export interface EmbedResult {
    * upstream's `0.1` into `0.10000000149011612`, and re-encoding base64 is wasted work).
    */
   readonly asSent?: VectorsAsSent
+  /**
+   * The vectors as the JSON text a client of that encoding gets, in input order (a number
+   * array, or a quoted base64 string): written as they are, never parsed into numbers.
+   */
+  readonly asSentJson?: VectorsAsJson
+}
+
+export interface VectorsAsJson {
+  readonly encoding: "float" | "base64"
+  readonly vectors: readonly Uint8Array[]
 }
 
 export type VectorsAsSent =

@@ -39,9 +39,14 @@ export const EmbeddingsResponse = compiled(Schema.Struct({
 }))
 export type EmbeddingsResponse = typeof EmbeddingsResponse.Type
 
+/** An embedding already written as JSON (the upstream's own text): `encodeEmbeddingsResponse` copies it, `JSON.stringify` cannot. */
+export interface EmbeddingJson {
+  readonly json: Uint8Array
+}
+
 export interface EmbeddingsResponseOut {
   readonly object: "list"
-  readonly data: readonly { readonly object: "embedding"; readonly index: number; readonly embedding: readonly number[] | string }[]
+  readonly data: readonly { readonly object: "embedding"; readonly index: number; readonly embedding: readonly number[] | string | EmbeddingJson }[]
   readonly model: string
   readonly usage: { readonly prompt_tokens: number; readonly total_tokens: number }
 }
