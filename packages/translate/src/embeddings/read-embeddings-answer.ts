@@ -68,7 +68,8 @@ function embedResult(encoding: "float" | "base64", items: readonly Item[], rest:
   return {
     // Checked above, so decoding cannot fail; an empty vector would only stand for a bug.
     get vectors() {
-      return (vectors ??= items.map((item) => vectorOf(encoding, item.source)))
+      if (vectors === undefined) vectors = items.map((item) => vectorOf(encoding, item.source))
+      return vectors
     },
     asSentJson,
     ...(rest.usage === undefined ? {} : { usage: rest.usage }),
