@@ -5,7 +5,7 @@
  * a `Limiter`, both supplied by the caller.
  */
 export { DeploymentEntry, ModelEntry, ModelsConfig, RoutingConfig } from "./model-config.ts"
-export type { BackendContext, EmbeddingBackend, GenerativeBackend } from "./backend.ts"
+export type { BackendContext, ChunkBatch, EmbeddingBackend, GenerativeBackend } from "./backend.ts"
 export { advertisedAliases, createBackendRegistry } from "./backend-registry.ts"
 export { contextWindowOf } from "./context-window.ts"
 export type { BackendRegistry, ListedModel, ModelKind, ModelRoute, ModelRouting, RegistryEntry } from "./backend-registry.ts"
@@ -16,7 +16,7 @@ export { cooldownSlotCount, DEFAULT_COOLDOWN, type CooldownSlots } from "./routi
 export { createModelsService } from "./models-service.ts"
 export type { AnsweredCall, AnswerHeaders, BilledTokens, CallMeta, CallSink, ModelsService, ModelsServiceOptions, OpenedChatStream } from "./models-service.ts"
 export { CallFailure } from "./call/call-failure.ts"
-export { streamedChunks } from "./call/opened-stream.ts"
+export { firstModelOf, streamedChunks } from "./call/opened-stream.ts"
 export { NO_ADMISSION } from "./admission.ts"
 export type { Admission, Caller, Limiter } from "./admission.ts"
 export { forwardedFields } from "./forwarding-policy.ts"

@@ -1,5 +1,5 @@
 import { toConversation, type ChatCall, type EmbedCall, type EmbedResult, type GatewayError, type GenerateChunk, type GenerateInput, type GenerateOpts, type GenerateResult } from "@harper-gateway/translate"
-import type { EmbeddingBackend, GenerativeBackend } from "./backend.ts"
+import type { ChunkBatch, EmbeddingBackend, GenerativeBackend } from "./backend.ts"
 import type { BackendRegistry, ListedModel, ModelRoute } from "./backend-registry.ts"
 import { AccountedStream } from "./call/accounted-stream.ts"
 import { admitCall, refuseCall, type AdmittedCall } from "./call/admit-call.ts"
@@ -33,7 +33,7 @@ export interface AnsweredCall<B, R> {
  */
 export interface ModelsService {
   chat(call: ChatCall, meta: CallMeta): Promise<AnsweredCall<GenerativeBackend, GenerateResult>>
-  /** Resolves once the answering attempt sent its first chunk; the stream's row is written when its reader ends it. */
+  /** Resolves once the answering attempt sent its first batch of chunks; the stream's row is written when its reader ends it. */
   openChatStream(call: ChatCall, meta: CallMeta): Promise<OpenedChatStream>
   embedCall(call: EmbedCall, meta: CallMeta): Promise<AnsweredCall<EmbeddingBackend, EmbedResult>>
   /** Records a call refused before any backend ran (bad input after authentication, unknown model). */
@@ -143,8 +143,8 @@ async function openAccountedStream(deps: CallDeps, opening: { readonly admitted:
   return { route, first: value.first, rest, headers }
 }
 
-/** One attempt of a stream: opened and its first chunk awaited; a failure before it may be retried. */
-async function firstChunkOf(chunks: AsyncIterable<GenerateChunk>): Promise<{ readonly iterator: AsyncIterator<GenerateChunk>; readonly first: IteratorResult<GenerateChunk> }> {
+/** One attempt of a stream: opened and its first batch awaited; a failure before it may be retried. */
+async function firstChunkOf(chunks: AsyncIterable<ChunkBatch>): Promise<{ readonly iterator: AsyncIterator<ChunkBatch>; readonly first: IteratorResult<ChunkBatch> }> {
   const iterator = chunks[Symbol.asyncIterator]()
   try {
     return { iterator, first: await iterator.next() }

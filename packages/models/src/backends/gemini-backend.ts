@@ -19,7 +19,7 @@ import {
   type GenerateResult,
   type Outcome,
 } from "@harper-gateway/translate"
-import type { BackendContext, EmbeddingBackend, GenerativeBackend } from "../backend.ts"
+import type { BackendContext, ChunkBatch, EmbeddingBackend, GenerativeBackend } from "../backend.ts"
 import { textDigest, textHasher, type ThoughtSignatureStore } from "./thought-signature-store.ts"
 import { createUpstreamHttp, reducerDecode, SSE_FRAMING } from "./upstream-http.ts"
 import { apiKeyHeader, type UpstreamOptions } from "./upstream-options.ts"
@@ -74,7 +74,7 @@ export function createGeminiBackend(options: GeminiBackendOptions): GenerativeBa
       return result
     },
     // A generator, so a refused request fails on the first read like any stream failure.
-    async *generateStream(call: ChatCall, context: BackendContext): AsyncIterable<GenerateChunk> {
+    async *generateStream(call: ChatCall, context: BackendContext): AsyncIterable<ChunkBatch> {
       const encoded = body(call)
       // Choice 0's text, hashed as it streams (nothing held), for a text signature kept at its finish.
       const text = textHasher()

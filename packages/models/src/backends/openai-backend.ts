@@ -14,7 +14,7 @@ import {
   type GenerateChunk,
   type GenerateResult,
 } from "@harper-gateway/translate"
-import type { BackendContext, EmbeddingBackend, GenerativeBackend } from "../backend.ts"
+import type { BackendContext, ChunkBatch, EmbeddingBackend, GenerativeBackend } from "../backend.ts"
 import { createUpstreamHttp, reducerDecode, SSE_FRAMING } from "./upstream-http.ts"
 import { apiKeyHeader, type UpstreamOptions } from "./upstream-options.ts"
 
@@ -37,7 +37,7 @@ export function createOpenAIBackend(options: OpenAIBackendOptions): GenerativeBa
     generate(call: ChatCall, context: BackendContext): Promise<GenerateResult> {
       return http.postJson(context, "/chat/completions", encodeChatRequest({ ...call, stream: false, includeUsage: false }), options.maxChatResponseBytes, fromChatCompletion)
     },
-    generateStream(call: ChatCall, context: BackendContext): AsyncIterable<GenerateChunk> {
+    generateStream(call: ChatCall, context: BackendContext): AsyncIterable<ChunkBatch> {
       const decode = reducerDecode(initialStreamDecoderState(undefined, { exposeMessage: options.exposeUpstreamErrors }), (state, data) => decodeStreamEvent(state, data === undefined ? { type: "end" } : { type: "data", data }))
       return http.postStream(context, "/chat/completions", encodeChatRequest({ ...call, stream: true, includeUsage: true }), SSE_FRAMING, decode)
     },

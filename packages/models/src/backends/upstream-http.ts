@@ -1,6 +1,6 @@
 import { createNdjsonDecoder, createSseDecoder, describeThrown, GatewayFailure, upstreamErrorDetail, type GatewayError, type GenerateChunk, type Outcome, type StreamDecoderOutput } from "@harper-gateway/translate"
 import { Agent, request, type Dispatcher } from "undici"
-import type { BackendContext } from "../backend.ts"
+import type { BackendContext, ChunkBatch } from "../backend.ts"
 import { startDeadline, type CallDeadline } from "./call-deadline.ts"
 import { carriesContent } from "./chunk-progress.ts"
 import { readAnswer, readBounded } from "./read-bounded.ts"
@@ -52,10 +52,11 @@ export interface UpstreamHttp {
   /** A non-streamed call: POSTs `body` to `path` and maps the JSON answer (read up to `limit` bytes). */
   postJson<T>(context: BackendContext, path: string, body: unknown, limit: number, map: (answer: unknown) => Outcome<T>): Promise<T>
   /**
-   * A streamed call: POSTs `body` to `path` and yields what `decode` makes of each frame's
-   * payload (`undefined` once, at the end). `framing` is how the upstream cuts its answer.
+   * A streamed call: POSTs `body` to `path` and yields, per network read, one batch of what
+   * `decode` makes of the read's frame payloads (`undefined` once, at the end; no empty
+   * batches). `framing` is how the upstream cuts its answer.
    */
-  postStream(context: BackendContext, path: string, body: unknown, framing: StreamFraming, decode: (payload: string | undefined) => Iterable<GenerateChunk>): AsyncIterable<GenerateChunk>
+  postStream(context: BackendContext, path: string, body: unknown, framing: StreamFraming, decode: (payload: string | undefined) => Iterable<GenerateChunk>): AsyncIterable<ChunkBatch>
 }
 
 /** `sse`: payloads are the `data:` of server-sent events; `ndjson`: one JSON value per line. */
@@ -174,16 +175,15 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
         response = await post(path, body, deadline, framing.accept)
         const frames = framing.decoder()
         for await (const bytes of response.body) {
-          for (const payload of frames.push(bytes)) {
-            for (const chunk of decode(payload)) {
-              // Only content is progress: pings, comments and chunks that carry nothing are not.
-              if (carriesContent(chunk)) deadline.progress()
-              yield chunk
-            }
-          }
+          const read = decodedRead(frames.push(bytes), decode)
+          // Only content is progress: pings, comments and chunks that carry nothing are not.
+          if (read.batch.some(carriesContent)) deadline.progress()
+          if (read.batch.length > 0) yield read.batch
+          if (read.failed !== undefined) throw read.failed.error
         }
-        for (const payload of frames.end()) yield* decode(payload)
-        yield* decode(undefined)
+        const last = decodedRead([...frames.end(), undefined], decode)
+        if (last.batch.length > 0) yield last.batch
+        if (last.failed !== undefined) throw last.failed.error
       } catch (error) {
         throw failureOf(error, deadline, context.signal)
       } finally {
@@ -193,6 +193,23 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
       }
     },
   }
+}
+
+/** What one network read decoded into: its chunks, and the failure that stopped it (thrown after those chunks are given). */
+interface DecodedRead {
+  readonly batch: GenerateChunk[]
+  readonly failed?: { readonly error: unknown }
+}
+
+/** Decodes one read's payloads (`undefined` is the end) into one batch; a decode failure keeps the chunks before it, as a per-chunk stream would have given them. */
+function decodedRead(payloads: Iterable<string | undefined>, decode: (payload: string | undefined) => Iterable<GenerateChunk>): DecodedRead {
+  const batch: GenerateChunk[] = []
+  try {
+    for (const payload of payloads) for (const chunk of decode(payload)) batch.push(chunk)
+  } catch (error) {
+    return { batch, failed: { error } }
+  }
+  return { batch }
 }
 
 function failureOf(error: unknown, deadline: CallDeadline, client: AbortSignal): GatewayFailure {
