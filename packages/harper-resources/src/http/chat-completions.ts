@@ -12,7 +12,6 @@ import {
   type ChatCall,
   type CompletionIdentity,
   type GatewayError,
-  type GenerateChunk,
   type StreamEncoderEvent,
   type StreamEncoderOutput,
 } from "@harper-gateway/translate"

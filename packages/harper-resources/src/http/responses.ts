@@ -15,7 +15,6 @@ import {
   type Conversation,
   type Outcome,
   type GatewayError,
-  type GenerateChunk,
   type ResponseIdentity,
   type ResponsesCall,
   type ResponsesHistory,

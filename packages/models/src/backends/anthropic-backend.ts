@@ -11,7 +11,6 @@ import {
   type ChatCall,
   type EmbedCall,
   type EmbedResult,
-  type GenerateChunk,
   type GenerateResult,
   type ThinkingBlock,
 } from "@harper-gateway/translate"

@@ -1,4 +1,4 @@
-import type { ChatCall, EmbedCall, EmbedResult, GenerateChunk, GenerateResult, Message, ToolCall } from "@harper-gateway/translate"
+import type { ChatCall, EmbedCall, EmbedResult, GenerateResult, Message, ToolCall } from "@harper-gateway/translate"
 import { embedInputList, GatewayFailure, invalidRequest } from "@harper-gateway/translate"
 import type { BackendContext, ChunkBatch, EmbeddingBackend, GenerativeBackend } from "../backend.ts"
 import { hashedEmbedding } from "./hashed-embedding.ts"

@@ -15,7 +15,6 @@ import {
   type EmbedCall,
   type EmbedResult,
   type GeminiRequestOptions,
-  type GenerateChunk,
   type GenerateResult,
   type Outcome,
 } from "@harper-gateway/translate"

@@ -13,7 +13,6 @@ import {
   type ChatCall,
   type EmbedCall,
   type EmbedResult,
-  type GenerateChunk,
   type GenerateResult,
   type OllamaModelConfig,
   type Outcome,

@@ -11,7 +11,6 @@ import {
   type ChatCall,
   type EmbedCall,
   type EmbedResult,
-  type GenerateChunk,
   type GenerateResult,
 } from "@harper-gateway/translate"
 import type { BackendContext, ChunkBatch, EmbeddingBackend, GenerativeBackend } from "../backend.ts"
