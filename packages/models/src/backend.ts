@@ -1,6 +1,12 @@
 import type { ChatCall, CompletionCall, EmbedCall, EmbedResult, GenerateChunk, GenerateResult } from "@harper-gateway/translate"
 import type { UpstreamHeaders } from "./backends/upstream-headers.ts"
 
+/**
+ * The chunks of one upstream network read, in order, never empty. A stream travels as
+ * batches so each layer (decode, tally, encode) takes one step per read, not per event.
+ */
+export type ChunkBatch = readonly GenerateChunk[]
+
 /** What a backend gets beside the call: the caller's cancellation. */
 export interface BackendContext {
   readonly signal: AbortSignal
@@ -9,11 +15,14 @@ export interface BackendContext {
 /**
  * What an HTTP backend's answer carries beside its body: the upstream's answer headers the
  * allow-list kept (backends/upstream-headers.ts), when there are any. A stream's come on
- * its first chunk (they are known when it opens).
+ * the first chunk of its first batch (they are known when it opens).
  */
 export interface UpstreamAnswered {
   readonly upstreamHeaders?: UpstreamHeaders
 }
+
+/** A batch of a backend's stream: its first chunk of the first batch may carry the upstream's headers. */
+export type AnsweredBatch = readonly (GenerateChunk & UpstreamAnswered)[]
 
 /**
  * A model backend. Calls carry the upstream model id in `opts.model` (the facade has
@@ -23,19 +32,20 @@ export interface GenerativeBackend {
   /** The backend family, recorded in `hdb_model_calls.backend`. */
   readonly name: string
   generate(call: ChatCall, context: BackendContext): Promise<GenerateResult & UpstreamAnswered>
-  generateStream(call: ChatCall, context: BackendContext): AsyncIterable<GenerateChunk & UpstreamAnswered>
+  /** The answer's chunks as batches (see ChunkBatch); a failure mid-stream rejects the `next` after the last batch it could still give. */
+  generateStream(call: ChatCall, context: BackendContext): AsyncIterable<AnsweredBatch>
   /** Legacy text completions (`/v1/completions`), on backends whose upstream has them; absent: refused with UnsupportedEndpoint. */
   readonly completions?: CompletionBackend
 }
 
 /**
  * Text completions: the answer as a GenerateResult (choice text in `content`, logprobs in
- * `textLogprobs`), the stream as GenerateChunks, so a completion is accounted as a chat
- * call is. `call.model` is the upstream model id.
+ * `textLogprobs`), the stream as batches of GenerateChunks, so a completion is accounted as
+ * a chat call is. `call.model` is the upstream model id.
  */
 export interface CompletionBackend {
   complete(call: CompletionCall, context: BackendContext): Promise<GenerateResult & UpstreamAnswered>
-  completeStream(call: CompletionCall, context: BackendContext): AsyncIterable<GenerateChunk & UpstreamAnswered>
+  completeStream(call: CompletionCall, context: BackendContext): AsyncIterable<AnsweredBatch>
 }
 
 export interface EmbeddingBackend {

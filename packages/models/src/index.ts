@@ -5,7 +5,7 @@
  * a `Limiter`, both supplied by the caller.
  */
 export { DeploymentEntry, ModelEntry, ModelsConfig, RoutingConfig } from "./model-config.ts"
-export type { BackendContext, EmbeddingBackend, GenerativeBackend, UpstreamAnswered } from "./backend.ts"
+export type { AnsweredBatch, BackendContext, ChunkBatch, EmbeddingBackend, GenerativeBackend, UpstreamAnswered } from "./backend.ts"
 export type { UpstreamHeaders } from "./backends/upstream-headers.ts"
 export { advertisedAliases, createBackendRegistry } from "./backend-registry.ts"
 export { contextWindowOf } from "./context-window.ts"
@@ -17,7 +17,7 @@ export { cooldownSlotCount, DEFAULT_COOLDOWN, type CooldownSlots } from "./routi
 export { createModelsService } from "./models-service.ts"
 export type { AnsweredCall, AnswerHeaders, BilledTokens, CallMeta, CallSink, ModelsService, ModelsServiceOptions, OpenedChatStream } from "./models-service.ts"
 export { CallFailure } from "./call/call-failure.ts"
-export { streamedChunks } from "./call/opened-stream.ts"
+export { firstModelOf, streamedChunks } from "./call/opened-stream.ts"
 export { NO_ADMISSION } from "./admission.ts"
 export type { Admission, Caller, Limiter } from "./admission.ts"
 export { forwardedFields } from "./forwarding-policy.ts"

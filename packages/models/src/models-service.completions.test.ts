@@ -26,9 +26,9 @@ function completionBackend(script: readonly Step[]) {
     },
     async *completeStream(call) {
       next(call)
-      yield { deltaContent: "This", model: "answered-by" }
-      yield { deltaContent: " is", finishReason: "length" }
-      yield { usage: { promptTokens: 5, completionTokens: 2, totalTokens: 7 } }
+      yield [{ deltaContent: "This", model: "answered-by" }]
+      yield [{ deltaContent: " is", finishReason: "length" }]
+      yield [{ usage: { promptTokens: 5, completionTokens: 2, totalTokens: 7 } }]
     },
   }
   const echo = createEchoBackend()

@@ -30,10 +30,10 @@ function fakeBackend(name: string, script: readonly Step[], options: { readonly 
       calls.push(call)
       const step = next()
       if (step !== "ok") throw new GatewayFailure(step)
-      yield { deltaContent: "one", model: `${name}-upstream-answer` }
+      yield [{ deltaContent: "one", model: `${name}-upstream-answer` }]
       if (options.dieAfterFirst === true) throw new GatewayFailure({ _tag: "UpstreamUnavailable" })
-      yield { deltaContent: " two" }
-      yield { finishReason: "stop", usage: { promptTokens: 10, completionTokens: 2, totalTokens: 12 } }
+      yield [{ deltaContent: " two" }]
+      yield [{ finishReason: "stop", usage: { promptTokens: 10, completionTokens: 2, totalTokens: 12 } }]
     },
     async embed() {
       throw new GatewayFailure({ _tag: "Internal" })

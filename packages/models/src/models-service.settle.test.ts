@@ -4,7 +4,7 @@ import { streamedChunks } from "./call/opened-stream.ts"
 import type { ModelCallRecord } from "./accounting/model-call-record.ts"
 import type { Limiter } from "./admission.ts"
 import { createEchoBackend } from "./backends/echo-backend.ts"
-import type { GenerativeBackend } from "./backend.ts"
+import type { ChunkBatch, GenerativeBackend } from "./backend.ts"
 import { createBackendRegistry, type ModelRoute } from "./backend-registry.ts"
 import { createModelsService, type BilledTokens, type CallSink } from "./models-service.ts"
 
@@ -20,9 +20,9 @@ function scripted(pieces: readonly string[], usage?: TokenUsage, answerUsage?: T
     async generate(): Promise<GenerateResult> {
       return { content: pieces.join(""), finishReason: "stop", ...(answerUsage === undefined ? {} : { usage: answerUsage }) }
     },
-    async *generateStream(): AsyncIterable<GenerateChunk> {
-      for (const piece of pieces) yield { deltaContent: piece }
-      yield usage === undefined ? { finishReason: "stop" } : { finishReason: "stop", usage }
+    async *generateStream(): AsyncIterable<ChunkBatch> {
+      for (const piece of pieces) yield [{ deltaContent: piece }]
+      yield [usage === undefined ? { finishReason: "stop" } : { finishReason: "stop", usage }]
     },
   }
 }
@@ -100,10 +100,10 @@ describe("a call without trusted usage is estimated, priced and settled", () => 
   it("a start-of-stream completion count is a floor: a stream left before the final usage is estimated from what was streamed", async () => {
     const floor: GenerativeBackend = {
       ...createEchoBackend(),
-      async *generateStream(): AsyncIterable<GenerateChunk> {
-        yield { usage: { promptTokens: 40 } }
-        for (let i = 0; i < 5; i++) yield { deltaContent: "xxxxxxxxxx" }
-        yield { finishReason: "stop" }
+      async *generateStream(): AsyncIterable<ChunkBatch> {
+        yield [{ usage: { promptTokens: 40 } }]
+        for (let i = 0; i < 5; i++) yield [{ deltaContent: "xxxxxxxxxx" }]
+        yield [{ finishReason: "stop" }]
       },
     }
     const { rows, service } = setup(floor)
@@ -144,7 +144,7 @@ describe("a call the client left before any answer", () => {
     generate: (_call, context) => new Promise((_resolve, reject) => context.signal.addEventListener("abort", () => reject(new Error("aborted")))),
     async *generateStream(_call, context) {
       await new Promise((_resolve, reject) => context.signal.addEventListener("abort", () => reject(new Error("aborted"))))
-      yield { deltaContent: "never" }
+      yield [{ deltaContent: "never" }]
     },
   }
 

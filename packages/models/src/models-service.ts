@@ -1,5 +1,5 @@
 import { toConversation, type ChatCall, type CompletionCall, type EmbedCall, type EmbedResult, type GatewayError, type GenerateChunk, type GenerateInput, type GenerateOpts, type GenerateResult } from "@harper-gateway/translate"
-import type { EmbeddingBackend, GenerativeBackend, UpstreamAnswered } from "./backend.ts"
+import type { AnsweredBatch, ChunkBatch, EmbeddingBackend, GenerativeBackend, UpstreamAnswered } from "./backend.ts"
 import { withUpstreamHeaders, type UpstreamHeaders } from "./backends/upstream-headers.ts"
 import type { BackendRegistry, ListedModel, ModelRoute } from "./backend-registry.ts"
 import { AccountedStream } from "./call/accounted-stream.ts"
@@ -37,7 +37,7 @@ export interface AnsweredCall<B, R> {
  */
 export interface ModelsService {
   chat(call: ChatCall, meta: CallMeta): Promise<AnsweredCall<GenerativeBackend, GenerateResult>>
-  /** Resolves once the answering attempt sent its first chunk; the stream's row is written when its reader ends it. */
+  /** Resolves once the answering attempt sent its first batch of chunks; the stream's row is written when its reader ends it. */
   openChatStream(call: ChatCall, meta: CallMeta): Promise<OpenedChatStream>
   embedCall(call: EmbedCall, meta: CallMeta): Promise<AnsweredCall<EmbeddingBackend, EmbedResult>>
   /** A legacy text completion (`/v1/completions`): accounted, limited and routed as chat; a model without them is refused (UnsupportedEndpoint). */
@@ -170,8 +170,8 @@ async function openAccountedStream(deps: CallDeps, opening: StreamOpening): Prom
 
 /** An opened attempt of a stream: its first step (without the upstream's headers it carried) and the rest. */
 interface FirstChunk {
-  readonly iterator: AsyncIterator<GenerateChunk>
-  readonly first: IteratorResult<GenerateChunk>
+  readonly iterator: AsyncIterator<ChunkBatch>
+  readonly first: IteratorResult<ChunkBatch>
   readonly upstreamHeaders: UpstreamHeaders | undefined
 }
 
@@ -179,17 +179,18 @@ interface FirstChunk {
 interface StreamOpening {
   readonly admitted: AdmittedCall
   readonly chain: readonly ChainLink<GenerativeBackend>[]
-  readonly open: (attempt: Attempt<GenerativeBackend, ChainLink<GenerativeBackend>>) => AsyncIterable<GenerateChunk & UpstreamAnswered>
+  readonly open: (attempt: Attempt<GenerativeBackend, ChainLink<GenerativeBackend>>) => AsyncIterable<AnsweredBatch>
 }
 
-/** One attempt of a stream: opened and its first chunk awaited; a failure before it may be retried. */
-async function firstChunkOf(chunks: AsyncIterable<GenerateChunk & UpstreamAnswered>): Promise<FirstChunk> {
-  const iterator = chunks[Symbol.asyncIterator]()
+/** One attempt of a stream: opened and its first batch awaited; a failure before it may be retried. */
+async function firstChunkOf(batches: AsyncIterable<AnsweredBatch>): Promise<FirstChunk> {
+  const iterator = batches[Symbol.asyncIterator]()
   try {
     const first = await iterator.next()
-    if (first.done === true) return { iterator, first, upstreamHeaders: undefined }
-    const { upstreamHeaders, ...chunk } = first.value
-    return { iterator, first: { done: false, value: chunk }, upstreamHeaders }
+    const [head, ...rest] = first.done === true ? [] : first.value
+    if (first.done === true || head === undefined) return { iterator, first, upstreamHeaders: undefined }
+    const { upstreamHeaders, ...chunk } = head
+    return { iterator, first: { done: false, value: [chunk, ...rest] }, upstreamHeaders }
   } catch (error) {
     await iterator.return?.().catch(() => undefined)
     throw error

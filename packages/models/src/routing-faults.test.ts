@@ -27,7 +27,7 @@ function fakeBackend(name: string, answer: (call: ChatCall) => GatewayError | "o
       calls.push(call)
       const step = await answer(call)
       if (step !== "ok") throw new GatewayFailure(step)
-      yield { deltaContent: "x" } satisfies GenerateChunk
+      yield [{ deltaContent: "x" } satisfies GenerateChunk]
     },
     async embed() {
       throw new GatewayFailure({ _tag: "Internal" })

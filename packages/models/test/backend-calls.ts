@@ -1,5 +1,5 @@
 import { collectChunk, collectedResult, GatewayFailure, initialCollectState, type GenerateChunk, type GenerateResult } from "@harper-gateway/translate"
-import type { BackendContext } from "../src/backend.ts"
+import type { BackendContext, ChunkBatch } from "../src/backend.ts"
 import { DEFAULT_RESPONSE_LIMITS, DEFAULT_TIMEOUTS, type UpstreamOptions } from "../src/backends/upstream-options.ts"
 
 /** Transport options for a backend under test: the defaults, errors exposed. */
@@ -15,17 +15,17 @@ export const testUpstreamOptions = (baseUrl: string, apiKey: string | undefined)
 /** A call's context that is never aborted. */
 export const callContext = (): BackendContext => ({ signal: new AbortController().signal })
 
-/** Every chunk of a stream, in order. */
-export async function collectChunks(stream: AsyncIterable<GenerateChunk>): Promise<GenerateChunk[]> {
+/** Every chunk of a stream of batches, in order. */
+export async function collectChunks(stream: AsyncIterable<ChunkBatch>): Promise<GenerateChunk[]> {
   const chunks: GenerateChunk[] = []
-  for await (const chunk of stream) chunks.push(chunk)
+  for await (const batch of stream) chunks.push(...batch)
   return chunks
 }
 
 /** A stream folded into what the non-streamed call would answer, by translate's one folding rule (tool calls joined by its accumulator). */
-export async function collectResult(stream: AsyncIterable<GenerateChunk>): Promise<GenerateResult> {
+export async function collectResult(stream: AsyncIterable<ChunkBatch>): Promise<GenerateResult> {
   let state = initialCollectState
-  for await (const chunk of stream) state = collectChunk(state, chunk)
+  for await (const batch of stream) for (const chunk of batch) state = collectChunk(state, chunk)
   const result = collectedResult(state)
   if (result === undefined) throw new Error("the stream did not fold into a result (a choice never finished, or the tool-call rule was broken)")
   return result

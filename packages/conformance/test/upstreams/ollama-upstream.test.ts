@@ -90,8 +90,8 @@ describe("the conformance Ollama upstream", () => {
     const controller = new AbortController()
     const seen: GenerateChunk[] = []
     const error: unknown = await (async () => {
-      for await (const chunk of backend().generateStream(call(hello, { model: "slow-text" }, true), { signal: controller.signal })) {
-        seen.push(chunk)
+      for await (const batch of backend().generateStream(call(hello, { model: "slow-text" }, true), { signal: controller.signal })) {
+        seen.push(...batch)
         if (seen.length === 2) controller.abort()
       }
     })().then(

@@ -12,11 +12,10 @@ import {
   type ChatCall,
   type CompletionIdentity,
   type GatewayError,
-  type GenerateChunk,
   type StreamEncoderEvent,
   type StreamEncoderOutput,
 } from "@harper-gateway/translate"
-import type { CallMeta } from "@harper-gateway/models"
+import { firstModelOf, type CallMeta, type ChunkBatch } from "@harper-gateway/models"
 import type { Principal } from "../auth/principal.ts"
 import { abortSignalOf } from "./abort-on-close.ts"
 import { coalescedSse } from "./sse-stream.ts"
@@ -61,7 +60,7 @@ async function complete(gateway: Gateway, call: ChatCall, meta: CallMeta): Promi
  */
 async function stream(gateway: Gateway, call: ChatCall, meta: CallMeta): Promise<HarperResponse> {
   const { route, first, rest, headers } = await gateway.models.openChatStream(call, meta)
-  const identity = newIdentity(first.done === true ? route.upstreamModel : (first.value.model ?? route.upstreamModel))
+  const identity = newIdentity(firstModelOf(first) ?? route.upstreamModel)
   return {
     status: 200,
     headers: { ...headers, "Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no", "x-request-id": identity.id },
@@ -71,8 +70,8 @@ async function stream(gateway: Gateway, call: ChatCall, meta: CallMeta): Promise
 
 /** Chat's SSE bytes: the encoder reducer's outputs, one `data:` event each; an error ends the stream without [DONE]. */
 export function sseBody(
-  first: IteratorResult<GenerateChunk>,
-  iterator: AsyncIterator<GenerateChunk>,
+  first: IteratorResult<ChunkBatch>,
+  iterator: AsyncIterator<ChunkBatch>,
   identity: CompletionIdentity,
   includeUsage: boolean,
 ): AsyncGenerator<string> {

@@ -12,10 +12,9 @@ import {
   type CompletionIdentity,
   type CompletionStreamOutput,
   type GatewayError,
-  type GenerateChunk,
   type StreamEncoderEvent,
 } from "@harper-gateway/translate"
-import type { CallMeta } from "@harper-gateway/models"
+import { firstModelOf, type CallMeta, type ChunkBatch } from "@harper-gateway/models"
 import { abortSignalOf } from "./abort-on-close.ts"
 import { checkModelAllowed, modelOf, streamOf } from "./chat-completions.ts"
 import { clientRetriesOf } from "./client-retries.ts"
@@ -58,7 +57,7 @@ async function complete(gateway: Gateway, call: CompletionCall, meta: CallMeta):
 /** The first chunk is awaited before the 200 is committed, so an early failure is an ordinary HTTP error (as chat's). */
 async function stream(gateway: Gateway, call: CompletionCall, meta: CallMeta): Promise<HarperResponse> {
   const { route, first, rest, headers } = await gateway.models.openCompletionStream(call, meta)
-  const identity = newIdentity(first.done === true ? route.upstreamModel : (first.value.model ?? route.upstreamModel))
+  const identity = newIdentity(firstModelOf(first) ?? route.upstreamModel)
   return {
     status: 200,
     headers: { ...headers, "Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no", "x-request-id": identity.id },
@@ -67,7 +66,7 @@ async function stream(gateway: Gateway, call: CompletionCall, meta: CallMeta): P
 }
 
 /** The SSE bytes of a text completion stream: the encoder reducer's outputs, one `data:` event each; an error ends it without [DONE]. */
-function completionSseBody(first: IteratorResult<GenerateChunk>, rest: AsyncIterator<GenerateChunk>, delivery: { readonly identity: CompletionIdentity; readonly includeUsage: boolean }): AsyncGenerator<string> {
+function completionSseBody(first: IteratorResult<ChunkBatch>, rest: AsyncIterator<ChunkBatch>, delivery: { readonly identity: CompletionIdentity; readonly includeUsage: boolean }): AsyncGenerator<string> {
   let state = initialCompletionStreamEncoderState(delivery.identity, delivery.includeUsage)
   const emit = (event: StreamEncoderEvent): string => {
     const [next, outputs] = encodeCompletionStreamEvent(state, event)

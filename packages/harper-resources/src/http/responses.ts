@@ -15,7 +15,6 @@ import {
   type Conversation,
   type Outcome,
   type GatewayError,
-  type GenerateChunk,
   type ResponseIdentity,
   type ResponsesCall,
   type ResponsesHistory,
@@ -23,7 +22,7 @@ import {
   type ResponsesWire,
 } from "@harper-gateway/translate"
 import type { Principal } from "../auth/principal.ts"
-import type { CallMeta } from "@harper-gateway/models"
+import { firstModelOf, type CallMeta, type ChunkBatch } from "@harper-gateway/models"
 import { itemsToSend, type WindowPolicy } from "../responses/fit-to-window.ts"
 import { inputItemsPage } from "../responses/input-items-page.ts"
 import { chainRefusal, historyTooLarge } from "../responses/history-refusal.ts"
@@ -237,7 +236,7 @@ async function saveOrLog(turn: Turn, response: ResponsesWire.ResponseOut, logErr
 /** As for chat: the first chunk is awaited before the 200 is committed, so early errors stay plain HTTP errors. */
 async function stream(gateway: Gateway, turn: Turn, meta: CallMeta): Promise<HarperResponse> {
   const { route, first, rest, headers } = await gateway.models.openChatStream(turn.chatCall, meta)
-  const identity: ResponseIdentity = { id: turn.id, createdAt: turn.createdAt, model: first.done === true ? route.upstreamModel : (first.value.model ?? route.upstreamModel) }
+  const identity: ResponseIdentity = { id: turn.id, createdAt: turn.createdAt, model: firstModelOf(first) ?? route.upstreamModel }
   return {
     status: 200,
     headers: { ...headers, "Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no", "x-request-id": turn.id },
@@ -246,15 +245,15 @@ async function stream(gateway: Gateway, turn: Turn, meta: CallMeta): Promise<Har
 }
 
 /**
- * The SSE bytes: the Responses reducer's events, coalesced per turn of the event loop as
- * chat's body is (the first leaves at once). The final event carries the whole
+ * The SSE bytes: the Responses reducer's events, one write per upstream read as chat's
+ * body is (the first leaves at once). The final event carries the whole
  * Response; it is stored before that event is sent, so a client that retrieves or
  * continues right after the stream finds it. A client that leaves stops the upstream
  * (and nothing is stored).
  */
 function responsesSseBody(
-  first: IteratorResult<GenerateChunk>,
-  iterator: AsyncIterator<GenerateChunk>,
+  first: IteratorResult<ChunkBatch>,
+  iterator: AsyncIterator<ChunkBatch>,
   identity: ResponseIdentity,
   turn: Turn,
   logError: Gateway["logError"],

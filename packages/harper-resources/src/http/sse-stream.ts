@@ -16,31 +16,24 @@ export interface SseProtocol<T> {
 }
 
 /**
- * The SSE bytes. Events that are ready in the same turn of the event loop (one upstream
- * network read usually carries many) leave in one write, except the first, which leaves
- * at once; nothing waits past the turn, so every event is flushed as soon as the
- * upstream sent it. A client that leaves stops the upstream at once.
+ * The SSE bytes: each batch (the events of one upstream network read) encoded whole and
+ * sent as one write, the first at once; nothing waits for more, so every event leaves as
+ * soon as the upstream sent it. A client that leaves stops the upstream at once.
  */
-export async function* coalescedSse<T>(first: IteratorResult<T>, iterator: AsyncIterator<T>, protocol: SseProtocol<T>): AsyncGenerator<string> {
+export async function* coalescedSse<T>(first: IteratorResult<readonly T[]>, iterator: AsyncIterator<readonly T[]>, protocol: SseProtocol<T>): AsyncGenerator<string> {
+  // Responses' head leaves with the first batch's events.
   let pending = protocol.head?.() ?? ""
   let sentFirst = false
   let tail: string
   try {
-    let step = first
-    while (step.done !== true) {
-      pending += protocol.chunk(step.value)
-      const next = iterator.next()
-      // If the client leaves at the yield below, nobody awaits `next`; its rejection (the upstream being stopped) is expected.
-      next.catch(() => undefined)
-      // The first event leaves at once: time to first byte is what a client feels.
-      if (pending !== "" && (!sentFirst || !(await settlesThisTurn(next)))) {
-        yield pending
-        pending = ""
-        // Node's HTTP response uncorks on the next tick, which waits for this promise chain: let it go out now.
-        if (!sentFirst) await new Promise((resolve) => setImmediate(resolve))
-        sentFirst = true
-      }
-      step = await next
+    for (let step = first; step.done !== true; step = await iterator.next()) {
+      const text = pending + encodedBatch(step.value, protocol)
+      pending = ""
+      if (text === "") continue
+      yield text
+      // Node's HTTP response uncorks on the next tick, which waits for this promise chain: let the first bytes go out now (time to first byte is what a client feels).
+      if (!sentFirst) await new Promise((resolve) => setImmediate(resolve))
+      sentFirst = true
     }
     tail = pending + protocol.end()
   } catch (error) {
@@ -53,19 +46,9 @@ export async function* coalescedSse<T>(first: IteratorResult<T>, iterator: Async
   yield tail
 }
 
-/** Whether a promise settles before the event loop moves on (setImmediate runs after this turn's I/O callbacks). */
-function settlesThisTurn(promise: Promise<unknown>): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = setImmediate(() => resolve(false))
-    promise.then(
-      () => {
-        clearImmediate(timer)
-        resolve(true)
-      },
-      () => {
-        clearImmediate(timer)
-        resolve(true)
-      },
-    )
-  })
+/** One batch's events as one string. */
+function encodedBatch<T>(batch: readonly T[], protocol: SseProtocol<T>): string {
+  let text = ""
+  for (const value of batch) text += protocol.chunk(value)
+  return text
 }

@@ -11,11 +11,10 @@ import {
   type ChatCall,
   type EmbedCall,
   type EmbedResult,
-  type GenerateChunk,
   type GenerateResult,
   type ThinkingBlock,
 } from "@harper-gateway/translate"
-import type { BackendContext, EmbeddingBackend, GenerativeBackend } from "../backend.ts"
+import type { AnsweredBatch, BackendContext, EmbeddingBackend, GenerativeBackend } from "../backend.ts"
 import type { ThinkingBlockStore } from "./thinking-block-store.ts"
 import { createUpstreamHttp, reducerDecode, SSE_FRAMING } from "./upstream-http.ts"
 import { apiKeyHeader, type UpstreamOptions } from "./upstream-options.ts"
@@ -77,7 +76,7 @@ export function createAnthropicBackend(options: AnthropicBackendOptions): Genera
       return result
     },
     // A generator, so a refused field fails the first pull like any upstream error, not the call that made the stream.
-    async *generateStream(call: ChatCall, context: BackendContext): AsyncIterable<GenerateChunk> {
+    async *generateStream(call: ChatCall, context: BackendContext): AsyncIterable<AnsweredBatch> {
       const { body, structuredOutputTool } = encode(call, true)
       // What the store needs once the answer is whole: its calls (position -> id, name) and signed blocks.
       const calls = new Map<number, { id: string; name: string }>()

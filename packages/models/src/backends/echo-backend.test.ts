@@ -19,7 +19,7 @@ describe("the echo backend", () => {
     const result = await echo.generate(call(), context)
     expect(result).toMatchObject({ content: "hello brave new world", finishReason: "stop", usage: { promptTokens: 4, completionTokens: 4 } })
     const chunks: GenerateChunk[] = []
-    for await (const chunk of echo.generateStream(call(), context)) chunks.push(chunk)
+    for await (const batch of echo.generateStream(call(), context)) chunks.push(...batch)
     expect(chunks.filter((c) => c.deltaContent !== undefined).length).toBe(4)
     expect(collectedResult(chunks.reduce(collectChunk, initialCollectState))).toMatchObject({ content: result.content, usage: result.usage })
   })

@@ -1,6 +1,6 @@
-import type { ChatCall, EmbedCall, EmbedResult, GenerateChunk, GenerateResult, Message, ToolCall } from "@harper-gateway/translate"
+import type { ChatCall, EmbedCall, EmbedResult, GenerateResult, Message, ToolCall } from "@harper-gateway/translate"
 import { embedInputList, GatewayFailure, invalidRequest } from "@harper-gateway/translate"
-import type { BackendContext, EmbeddingBackend, GenerativeBackend } from "../backend.ts"
+import type { BackendContext, ChunkBatch, EmbeddingBackend, GenerativeBackend } from "../backend.ts"
 import { hashedEmbedding } from "./hashed-embedding.ts"
 
 /**
@@ -24,22 +24,23 @@ export function createEchoBackend(defaultDimensions: number = ECHO_DEFAULT_DIMEN
       refuseSeveralChoices(call)
       return answer(call)
     },
-    async *generateStream(call: ChatCall, context: BackendContext): AsyncIterable<GenerateChunk> {
+    // One chunk a batch, as a provider that sends one event a read does.
+    async *generateStream(call: ChatCall, context: BackendContext): AsyncIterable<ChunkBatch> {
       refuseSeveralChoices(call)
       const result = answer(call)
-      yield { model: call.opts.model }
+      yield [{ model: call.opts.model }]
       for (const [index, piece] of words(result.content ?? "").entries()) {
         throwIfAborted(context.signal)
-        yield { deltaContent: index === 0 ? piece : ` ${piece}` }
+        yield [{ deltaContent: index === 0 ? piece : ` ${piece}` }]
         await Promise.resolve()
       }
       for (const [index, toolCall] of (result.toolCalls ?? []).entries()) {
-        yield { deltaToolCalls: [{ index, id: toolCall.id, name: toolCall.name }] }
-        for (const fragment of halves(toolCall.arguments)) yield { deltaToolCalls: [{ index, argumentsDelta: fragment }] }
+        yield [{ deltaToolCalls: [{ index, id: toolCall.id, name: toolCall.name }] }]
+        for (const fragment of halves(toolCall.arguments)) yield [{ deltaToolCalls: [{ index, argumentsDelta: fragment }] }]
       }
       throwIfAborted(context.signal)
       const usage = result.usage
-      yield usage === undefined ? { finishReason: result.finishReason } : { finishReason: result.finishReason, usage }
+      yield [usage === undefined ? { finishReason: result.finishReason } : { finishReason: result.finishReason, usage }]
     },
     async embed(call: EmbedCall, context: BackendContext): Promise<EmbedResult> {
       throwIfAborted(context.signal)

@@ -15,11 +15,10 @@ import {
   type EmbedCall,
   type EmbedResult,
   type GeminiRequestOptions,
-  type GenerateChunk,
   type GenerateResult,
   type Outcome,
 } from "@harper-gateway/translate"
-import type { BackendContext, EmbeddingBackend, GenerativeBackend, UpstreamAnswered } from "../backend.ts"
+import type { AnsweredBatch, BackendContext, EmbeddingBackend, GenerativeBackend, UpstreamAnswered } from "../backend.ts"
 import { textDigest, textHasher, type ThoughtSignatureStore } from "./thought-signature-store.ts"
 import { createUpstreamHttp, reducerDecode, SSE_FRAMING } from "./upstream-http.ts"
 import { apiKeyHeader, type UpstreamOptions } from "./upstream-options.ts"
@@ -74,7 +73,7 @@ export function createGeminiBackend(options: GeminiBackendOptions): GenerativeBa
       return result
     },
     // A generator, so a refused request fails on the first read like any stream failure.
-    async *generateStream(call: ChatCall, context: BackendContext): AsyncIterable<GenerateChunk> {
+    async *generateStream(call: ChatCall, context: BackendContext): AsyncIterable<AnsweredBatch> {
       const encoded = body(call)
       // Choice 0's text, hashed as it streams (nothing held), for a text signature kept at its finish.
       const text = textHasher()

@@ -13,12 +13,11 @@ import {
   type ChatCall,
   type EmbedCall,
   type EmbedResult,
-  type GenerateChunk,
   type GenerateResult,
   type OllamaModelConfig,
   type Outcome,
 } from "@harper-gateway/translate"
-import type { BackendContext, EmbeddingBackend, GenerativeBackend } from "../backend.ts"
+import type { AnsweredBatch, BackendContext, EmbeddingBackend, GenerativeBackend } from "../backend.ts"
 import type { OpenAIBackendOptions } from "./openai-backend.ts"
 import { createUpstreamHttp, NDJSON_FRAMING, reducerDecode, type UpstreamHttp } from "./upstream-http.ts"
 import { apiKeyHeader } from "./upstream-options.ts"
@@ -55,7 +54,7 @@ export function createOllamaBackend(options: OllamaBackendOptions): GenerativeBa
       const body = requestOf(encodeOllamaChatRequest({ ...call, stream: false }, options.ollama))
       return http.postJson(context, "/api/chat", body, options.maxChatResponseBytes, fromOllamaChatResponse)
     },
-    generateStream(call: ChatCall, context: BackendContext): AsyncIterable<GenerateChunk> {
+    generateStream(call: ChatCall, context: BackendContext): AsyncIterable<AnsweredBatch> {
       // Refused before the stream starts, so the client gets the 400 and not a stream error.
       const body = requestOf(encodeOllamaChatRequest({ ...call, stream: true }, options.ollama))
       const decode = reducerDecode(initialOllamaStreamState(streamLimits, { exposeMessage: options.exposeUpstreamErrors }), (state, line) => decodeOllamaStreamEvent(state, line === undefined ? { type: "end" } : { type: "line", line }))

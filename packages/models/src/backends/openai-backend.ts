@@ -17,10 +17,9 @@ import {
   type CompletionCall,
   type EmbedCall,
   type EmbedResult,
-  type GenerateChunk,
   type GenerateResult,
 } from "@harper-gateway/translate"
-import type { BackendContext, CompletionBackend, EmbeddingBackend, GenerativeBackend, UpstreamAnswered } from "../backend.ts"
+import type { AnsweredBatch, BackendContext, CompletionBackend, EmbeddingBackend, GenerativeBackend, UpstreamAnswered } from "../backend.ts"
 import { createUpstreamHttp, reducerDecode, SSE_FRAMING, type UpstreamHttp } from "./upstream-http.ts"
 import { apiKeyHeader, type UpstreamOptions } from "./upstream-options.ts"
 
@@ -44,7 +43,7 @@ export function createOpenAIBackend(options: OpenAIBackendOptions): GenerativeBa
     generate(call: ChatCall, context: BackendContext): Promise<GenerateResult> {
       return http.postJson(context, "/chat/completions", encodeChatRequest({ ...call, stream: false, includeUsage: false }), options.maxChatResponseBytes, fromChatCompletion)
     },
-    generateStream(call: ChatCall, context: BackendContext): AsyncIterable<GenerateChunk> {
+    generateStream(call: ChatCall, context: BackendContext): AsyncIterable<AnsweredBatch> {
       const decode = reducerDecode(initialStreamDecoderState(undefined, { exposeMessage: options.exposeUpstreamErrors }), (state, data) => decodeStreamEvent(state, data === undefined ? { type: "end" } : { type: "data", data }))
       return http.postStream(context, "/chat/completions", encodeChatRequest({ ...call, stream: true, includeUsage: true }), SSE_FRAMING, decode)
     },
@@ -68,7 +67,7 @@ function textCompletions(http: UpstreamHttp, options: OpenAIBackendOptions): Com
     complete(call: CompletionCall, context: BackendContext): Promise<GenerateResult & UpstreamAnswered> {
       return http.postJson(context, "/completions", encodeCompletionRequest({ ...call, stream: false }), options.maxChatResponseBytes, fromCompletionResponse)
     },
-    completeStream(call: CompletionCall, context: BackendContext): AsyncIterable<GenerateChunk & UpstreamAnswered> {
+    completeStream(call: CompletionCall, context: BackendContext): AsyncIterable<AnsweredBatch> {
       const decode = reducerDecode(initialCompletionStreamState({ exposeMessage: options.exposeUpstreamErrors }), (state, data) => decodeCompletionStreamEvent(state, data === undefined ? { type: "end" } : { type: "data", data }))
       return http.postStream(context, "/completions", encodeCompletionRequest({ ...call, stream: true }), SSE_FRAMING, decode)
     },

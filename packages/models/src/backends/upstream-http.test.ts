@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
-import { GatewayFailure } from "@harper-gateway/translate"
+import { GatewayFailure, type GenerateChunk } from "@harper-gateway/translate"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { UpstreamAnswerFailure } from "./upstream-answer-failure.ts"
 import { createUpstreamHttp, SSE_FRAMING } from "./upstream-http.ts"
@@ -17,15 +17,31 @@ const OPENAI_HEADERS = {
 }
 const KEPT = { "openai-processing-ms": "151", "openai-version": "2020-10-01", "x-upstream-request-id": "req_9f2c1e7a0b", "x-ratelimit-remaining-requests": "59", "x-ratelimit-reset-tokens": "6m0s" }
 
+/** Streams the server sends, one write a string. */
+const STREAMS: Readonly<Record<string, readonly string[]>> = {
+  "/two-reads": ["data: a\n\ndata: b\n\ndata: c", "\n\ndata: d\n\n"],
+  "/fails-mid-read": ["data: a\n\ndata: bad\n\ndata: never\n\n"],
+}
+
 let server: Server
 let requests = 0
 let baseUrl = ""
 beforeAll(async () => {
   server = createServer((req, res) => {
     requests++
-    if (req.url === "/limited") res.writeHead(429, { ...OPENAI_HEADERS, "content-type": "application/json" }).end('{"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded"}}')
-    else if (req.url === "/stream") res.writeHead(200, { ...OPENAI_HEADERS, "content-type": "text/event-stream" }).end("data: one\n\ndata: two\n\n")
-    else res.writeHead(200, { ...(req.url === "/headers" ? OPENAI_HEADERS : {}), "content-type": "application/json" }).end("{}")
+    if (req.url === "/limited") return void res.writeHead(429, { ...OPENAI_HEADERS, "content-type": "application/json" }).end('{"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded"}}')
+    if (req.url === "/stream") return void res.writeHead(200, { ...OPENAI_HEADERS, "content-type": "text/event-stream" }).end("data: one\n\ndata: two\n\n")
+    const reads = STREAMS[req.url ?? ""]
+    if (reads === undefined) return void res.writeHead(200, { ...(req.url === "/headers" ? OPENAI_HEADERS : {}), "content-type": "application/json" }).end("{}")
+    res.writeHead(200, { "content-type": "text/event-stream" })
+    // Each string is one write, 30 ms apart, so the gateway reads it as its own network read.
+    const send = (index: number): void => {
+      const read = reads[index]
+      if (read === undefined) return void res.end()
+      res.write(read)
+      setTimeout(() => send(index + 1), 30)
+    }
+    send(0)
   })
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
@@ -77,7 +93,7 @@ describe("the upstream's answer headers", () => {
 
   it("a stream carries them on its first chunk only", async () => {
     const chunks = []
-    for await (const chunk of http().postStream(context(), "/stream", {}, SSE_FRAMING, (payload) => (payload === undefined ? [] : [{ deltaContent: payload }]))) chunks.push(chunk)
+    for await (const batch of http().postStream(context(), "/stream", {}, SSE_FRAMING, (payload) => (payload === undefined ? [] : [{ deltaContent: payload }]))) chunks.push(...batch)
     expect(chunks).toEqual([{ deltaContent: "one", upstreamHeaders: KEPT }, { deltaContent: "two" }])
   })
 
@@ -111,5 +127,33 @@ describe("an answer read from its bytes", () => {
   it("is parsed and mapped as usual when the reader leaves it", async () => {
     const value = await http().postJson(context(), "/x", { n: 1 }, 1_000, { read: () => undefined, map: (answer) => ({ ok: true, value: { answer } }) })
     expect(value).toEqual({ answer: {} })
+  })
+})
+
+/** Each payload as one chunk of that text; `bad` is a decode failure, as a protocol's in-stream error is. */
+function decodeText(payload: string | undefined): GenerateChunk[] {
+  if (payload === "bad") throw new GatewayFailure({ _tag: "UpstreamError", code: "stream_error" })
+  return payload === undefined ? [] : [{ deltaContent: payload }]
+}
+
+async function batchesOf(path: string): Promise<{ readonly texts: string[][]; readonly failure?: unknown }> {
+  const texts: string[][] = []
+  try {
+    for await (const batch of http().postStream(context(), path, {}, SSE_FRAMING, decodeText)) texts.push(batch.map((chunk) => chunk.deltaContent ?? ""))
+  } catch (failure) {
+    return { texts, failure }
+  }
+  return { texts }
+}
+
+describe("a stream's batches", () => {
+  it("are one per network read: every event a read completed, in order, and no empty batch for a read that completed none", async () => {
+    expect(await batchesOf("/two-reads")).toEqual({ texts: [["a", "b"], ["c", "d"]] })
+  })
+
+  it("keep the chunks decoded before a failure in the same read, and the failure rejects the next read (nothing after it is given)", async () => {
+    const { texts, failure } = await batchesOf("/fails-mid-read")
+    expect(texts).toEqual([["a"]])
+    expect(reasonOf(failure)).toMatchObject({ _tag: "UpstreamError", code: "stream_error" })
   })
 })

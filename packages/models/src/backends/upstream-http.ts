@@ -1,6 +1,6 @@
 import { createNdjsonDecoder, createSseDecoder, describeThrown, GatewayFailure, upstreamErrorDetail, type GatewayError, type GenerateChunk, type Outcome, type StreamDecoderOutput } from "@harper-gateway/translate"
 import { Agent, request, type Dispatcher } from "undici"
-import type { BackendContext, UpstreamAnswered } from "../backend.ts"
+import type { AnsweredBatch, BackendContext, ChunkBatch, UpstreamAnswered } from "../backend.ts"
 import { startDeadline, type CallDeadline } from "./call-deadline.ts"
 import { carriesContent } from "./chunk-progress.ts"
 import { readAnswer, readBounded } from "./read-bounded.ts"
@@ -52,7 +52,7 @@ export interface UpstreamHttpOptions {
  * answers, a body deadline), bounded reads,
  * and error answers mapped by the protocol's mapper with the body kept for the operator.
  * The answer's headers go through the allow-list (upstream-headers.ts): the kept ones come
- * with the answer (a stream's on its first chunk) or with its failure (UpstreamAnswerFailure).
+ * with the answer (a stream's on the first chunk of its first batch) or with its failure (UpstreamAnswerFailure).
  */
 export interface UpstreamHttp {
   /**
@@ -62,10 +62,11 @@ export interface UpstreamHttp {
    */
   postJson<T extends object>(context: BackendContext, path: string, body: unknown, limit: number, answer: AnswerMap<T> | AnswerReader<T>): Promise<T & UpstreamAnswered>
   /**
-   * A streamed call: POSTs `body` to `path` and yields what `decode` makes of each frame's
-   * payload (`undefined` once, at the end). `framing` is how the upstream cuts its answer.
+   * A streamed call: POSTs `body` to `path` and yields, per network read, one batch of what
+   * `decode` makes of the read's frame payloads (`undefined` once, at the end; no empty
+   * batches). `framing` is how the upstream cuts its answer.
    */
-  postStream(context: BackendContext, path: string, body: unknown, framing: StreamFraming, decode: (payload: string | undefined) => Iterable<GenerateChunk>): AsyncIterable<GenerateChunk & UpstreamAnswered>
+  postStream(context: BackendContext, path: string, body: unknown, framing: StreamFraming, decode: (payload: string | undefined) => Iterable<GenerateChunk>): AsyncIterable<AnsweredBatch>
 }
 
 /** The parsed JSON answer to the call's value, or the failure it is. */
@@ -206,12 +207,13 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
     async *postStream(context, path, body, framing, decode) {
       const deadline = startDeadline(context.signal, { totalMs: timeouts.totalMs, content: { firstMs: timeouts.firstByteMs, idleMs: timeouts.idleMs } })
       let response: Dispatcher.ResponseData | undefined
-      // Until the first chunk is out: the answer's kept headers, which it carries.
+      // Until the first batch is out: the answer's kept headers, which its first chunk carries.
       let unsent: UpstreamHeaders | undefined
-      const withHeaders = (chunk: GenerateChunk): GenerateChunk & UpstreamAnswered => {
+      const withHeaders = (batch: ChunkBatch): AnsweredBatch => {
         const headers = unsent
         unsent = undefined
-        return headers === undefined || Object.keys(headers).length === 0 ? chunk : { ...chunk, upstreamHeaders: headers }
+        const [first, ...rest] = batch
+        return headers === undefined || Object.keys(headers).length === 0 || first === undefined ? batch : [{ ...first, upstreamHeaders: headers }, ...rest]
       }
       try {
         const answer = await post(path, body, deadline, framing.accept)
@@ -219,16 +221,15 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
         unsent = answer.kept
         const frames = framing.decoder()
         for await (const bytes of response.body) {
-          for (const payload of frames.push(bytes)) {
-            for (const chunk of decode(payload)) {
-              // Only content is progress: pings, comments and chunks that carry nothing are not.
-              if (carriesContent(chunk)) deadline.progress()
-              yield withHeaders(chunk)
-            }
-          }
+          const read = decodedRead(frames.push(bytes), decode)
+          // Only content is progress: pings, comments and chunks that carry nothing are not.
+          if (read.batch.some(carriesContent)) deadline.progress()
+          if (read.batch.length > 0) yield withHeaders(read.batch)
+          if (read.failed !== undefined) throw read.failed.error
         }
-        for (const payload of frames.end()) for (const chunk of decode(payload)) yield withHeaders(chunk)
-        for (const chunk of decode(undefined)) yield withHeaders(chunk)
+        const last = decodedRead([...frames.end(), undefined], decode)
+        if (last.batch.length > 0) yield withHeaders(last.batch)
+        if (last.failed !== undefined) throw last.failed.error
       } catch (error) {
         // Before the first chunk the failure is the client's HTTP error, which still gets them.
         throw withKeptHeaders(failureOf(error, deadline, context.signal), UpstreamAnswerFailure.headersOf(error) ?? unsent)
@@ -239,6 +240,23 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
       }
     },
   }
+}
+
+/** What one network read decoded into: its chunks, and the failure that stopped it (thrown after those chunks are given). */
+interface DecodedRead {
+  readonly batch: GenerateChunk[]
+  readonly failed?: { readonly error: unknown }
+}
+
+/** Decodes one read's payloads (`undefined` is the end) into one batch; a decode failure keeps the chunks before it, as a per-chunk stream would have given them. */
+function decodedRead(payloads: Iterable<string | undefined>, decode: (payload: string | undefined) => Iterable<GenerateChunk>): DecodedRead {
+  const batch: GenerateChunk[] = []
+  try {
+    for (const payload of payloads) for (const chunk of decode(payload)) batch.push(chunk)
+  } catch (error) {
+    return { batch, failed: { error } }
+  }
+  return { batch }
 }
 
 function failureOf(error: unknown, deadline: CallDeadline, client: AbortSignal): GatewayFailure {

@@ -1,4 +1,5 @@
-import { GatewayFailure, type GatewayError, type GenerateChunk } from "@harper-gateway/translate"
+import { GatewayFailure, type GatewayError } from "@harper-gateway/translate"
+import type { ChunkBatch } from "../backend.ts"
 import type { CallFacts, ModelCallRecord } from "../accounting/model-call-record.ts"
 import type { CallAdmissions } from "./call-admissions.ts"
 import type { RowRoute } from "./call-row.ts"
@@ -19,18 +20,18 @@ export interface StreamAttempt {
 }
 
 /**
- * The rest of an opened stream: each chunk tallied as it passes, and when the stream ends
+ * The rest of an opened stream: each batch tallied in one step as it passes, and when the stream ends
  * (its end, an upstream failure, or the reader leaving through `return`) its one row
  * written and the call's admissions settled, exactly once. A plain iterator, not a
  * generator: `return` before the first `next` still writes the row.
  */
-export class AccountedStream implements AsyncIterableIterator<GenerateChunk> {
+export class AccountedStream implements AsyncIterableIterator<ChunkBatch> {
   private ended = false
   private readonly deps: CallDeps
-  private readonly upstream: AsyncIterator<GenerateChunk>
+  private readonly upstream: AsyncIterator<ChunkBatch>
   private readonly attempt: StreamAttempt
 
-  constructor(deps: CallDeps, upstream: AsyncIterator<GenerateChunk>, attempt: StreamAttempt) {
+  constructor(deps: CallDeps, upstream: AsyncIterator<ChunkBatch>, attempt: StreamAttempt) {
     this.deps = deps
     this.upstream = upstream
     this.attempt = attempt
@@ -41,26 +42,26 @@ export class AccountedStream implements AsyncIterableIterator<GenerateChunk> {
   }
 
   /** The first step, read while opening: tallied, and the stream's end if it is done. */
-  begin(first: IteratorResult<GenerateChunk>): void {
+  begin(first: IteratorResult<ChunkBatch>): void {
     if (first.done === true) this.end({ outcome: "success" })
-    else this.attempt.tally.observe(first.value)
+    else this.attempt.tally.observeBatch(first.value)
   }
 
-  async next(): Promise<IteratorResult<GenerateChunk>> {
+  async next(): Promise<IteratorResult<ChunkBatch>> {
     if (this.ended) return { done: true, value: undefined }
-    let step: IteratorResult<GenerateChunk>
+    let step: IteratorResult<ChunkBatch>
     try {
       step = await this.upstream.next()
     } catch (error) {
       throw this.failed(error)
     }
     if (step.done === true) this.end({ outcome: "success" })
-    else this.attempt.tally.observe(step.value)
+    else this.attempt.tally.observeBatch(step.value)
     return step
   }
 
   /** The reader left early (client gone): stop the upstream, and bill what was streamed. */
-  async return(): Promise<IteratorResult<GenerateChunk>> {
+  async return(): Promise<IteratorResult<ChunkBatch>> {
     if (!this.ended) {
       await this.upstream.return?.().catch(() => undefined)
       this.end({ outcome: "aborted", error: { _tag: "Cancelled" } })

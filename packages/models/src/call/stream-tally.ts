@@ -29,6 +29,11 @@ export class StreamTally {
     this.output = output
   }
 
+  /** One upstream read's chunks, in order. */
+  observeBatch(batch: readonly GenerateChunk[]): void {
+    for (const chunk of batch) this.observe(chunk)
+  }
+
   observe(chunk: GenerateChunk): void {
     if (chunk.usage !== undefined) this.usage = chunk.usage
     if (chunk.repaired !== undefined) this.repaired.push(...chunk.repaired)
