@@ -52,7 +52,7 @@ const anthropicDir = resolve(sharedDir, "fixtures", "recorded", "anthropic")
 const lines = (path: string) => readFileSync(path, "utf8").split("\n").filter((line) => line.trim() !== "")
 
 /** The recorded streams, framed as the fixtures' README says each provider frames them. */
-const openaiStream = (name: string) => lines(join(recordedDir, name)).map((line) => `data: ${line}\n\n`).join("") + "data: [DONE]\n\n"
+const openaiStream = (name: string) => `${lines(join(recordedDir, name)).map((line) => `data: ${line}\n\n`).join("")}data: [DONE]\n\n`
 const anthropicStream = (name: string) =>
   lines(join(anthropicDir, name))
     .map((line) => `event: ${String(Reflect.get(JSON.parse(line) as object, "type"))}\ndata: ${line}\n\n`)

@@ -70,14 +70,14 @@ export interface UpstreamHttp {
 }
 
 /** The parsed JSON answer to the call's value, or the failure it is. */
-export type AnswerMap<T> = (answer: unknown) => Outcome<T>
+type AnswerMap<T> = (answer: unknown) => Outcome<T>
 
 /**
  * An answer read from its bytes where that is cheaper than parsing it whole (the
  * embeddings' vectors). `read` takes only what it can answer for in full; anything else it
  * leaves to `map`, so errors (not JSON, an error object, a bad shape) stay `map`'s.
  */
-export interface AnswerReader<T> {
+interface AnswerReader<T> {
   readonly read: (bytes: Uint8Array) => T | undefined
   readonly map: AnswerMap<T>
 }
