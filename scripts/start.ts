@@ -27,9 +27,7 @@ interface Credentials {
   password: string
   key?: string
 }
-const credentials: Credentials = existsSync(credentialsPath)
-  ? JSON.parse(readFileSync(credentialsPath, "utf8"))
-  : { username: "admin", password: randomBytes(18).toString("base64url") }
+const credentials: Credentials = existsSync(credentialsPath) ? JSON.parse(readFileSync(credentialsPath, "utf8")) : { username: "admin", password: randomBytes(18).toString("base64url") }
 writeFileSync(credentialsPath, JSON.stringify(credentials, null, 2), { mode: 0o600 })
 
 const upstream = process.env["OPENAI_BASE_URL"]
@@ -57,9 +55,7 @@ const options = {
   gatewayConfig,
   threads: Number(process.env["GATEWAY_THREADS"] ?? 2),
 }
-console.log(
-  `Starting ${nodeCount === 1 ? "Harper" : `${nodeCount} Harper nodes`} with the OpenAI gateway (${upstream ? `openai backend at ${upstream}` : "echo development backend: set OPENAI_BASE_URL for a real one"})…`,
-)
+console.log(`Starting ${nodeCount === 1 ? "Harper" : `${nodeCount} Harper nodes`} with the OpenAI gateway (${upstream ? `openai backend at ${upstream}` : "echo development backend: set OPENAI_BASE_URL for a real one"})…`)
 let nodes: readonly HarperInstance[]
 if (nodeCount === 1) {
   nodes = [await startHarper({ root, ...options })]

@@ -8,13 +8,10 @@ import { Agent, createServer, request } from "node:http"
 const upstream = new URL(process.argv[2] ?? "http://127.0.0.1:1")
 const agent = new Agent({ keepAlive: true, maxSockets: 256 })
 const server = createServer((incoming, outgoing) => {
-  const forward = request(
-    { host: upstream.hostname, port: upstream.port, method: incoming.method, path: incoming.url, headers: { ...incoming.headers, host: upstream.host }, agent },
-    (answer) => {
-      outgoing.writeHead(answer.statusCode ?? 502, answer.headers)
-      answer.pipe(outgoing)
-    },
-  )
+  const forward = request({ host: upstream.hostname, port: upstream.port, method: incoming.method, path: incoming.url, headers: { ...incoming.headers, host: upstream.host }, agent }, (answer) => {
+    outgoing.writeHead(answer.statusCode ?? 502, answer.headers)
+    answer.pipe(outgoing)
+  })
   forward.on("error", () => outgoing.destroy())
   outgoing.on("close", () => forward.destroy())
   incoming.pipe(forward)

@@ -5,12 +5,7 @@ import { fileURLToPath } from "node:url"
  * Runs a bench helper script with this Node and waits for its `ready <port>` line.
  * `onSpawn` gets the child at once, so a caller can stop it however the run ends.
  */
-export async function spawnReady(
-  script: string,
-  args: readonly string[],
-  env: Record<string, string> = {},
-  onSpawn: (child: ChildProcess) => void = () => undefined,
-): Promise<{ port: number; child: ChildProcess }> {
+export async function spawnReady(script: string, args: readonly string[], env: Record<string, string> = {}, onSpawn: (child: ChildProcess) => void = () => undefined): Promise<{ port: number; child: ChildProcess }> {
   const child = spawn(process.execPath, [script, ...args], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ...env } })
   onSpawn(child)
   const port = await new Promise<number>((resolvePort, reject) => {

@@ -11,7 +11,9 @@ import { join } from "node:path"
 
 const recordedDir = process.argv[2] ?? ""
 const completion = Buffer.from(JSON.stringify(JSON.parse(readFileSync(join(recordedDir, "openai-text.json"), "utf8"))))
-const lines = readFileSync(join(recordedDir, "openai-text.chunks.txt"), "utf8").split("\n").filter((l) => l.trim() !== "")
+const lines = readFileSync(join(recordedDir, "openai-text.chunks.txt"), "utf8")
+  .split("\n")
+  .filter((l) => l.trim() !== "")
 const stream = Buffer.from(`${lines.map((l) => `data: ${l}\n\n`).join("")}data: [DONE]\n\n`)
 const vector = Float32Array.from({ length: 1536 }, (_, i) => Math.sin(i) / 40)
 const base64 = Buffer.from(vector.buffer).toString("base64")

@@ -29,7 +29,9 @@ function cpuJiffies(): { total: number; idle: number } {
 
 function git(args: readonly string[], cwd: string): string {
   try {
-    return execFileSync("git", [...args], { cwd, stdio: ["ignore", "pipe", "ignore"] }).toString().trim()
+    return execFileSync("git", [...args], { cwd, stdio: ["ignore", "pipe", "ignore"] })
+      .toString()
+      .trim()
   } catch {
     // Not a git checkout (a packed copy): the facts say so rather than failing the run.
     return ""

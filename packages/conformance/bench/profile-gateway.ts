@@ -85,10 +85,13 @@ async function main(): Promise<void> {
     await harper.stop()
     upstream.child.kill()
   }
-  const files = readdirSync(profileDir).filter((name) => name.endsWith(".cpuprofile")).map((name) => join(profileDir, name))
+  const files = readdirSync(profileDir)
+    .filter((name) => name.endsWith(".cpuprofile"))
+    .map((name) => join(profileDir, name))
   const largest = files.sort((a, b) => statSync(b).size - statSync(a).size)
   for (const file of largest.slice(0, 2)) summarize(file, Number(process.env["PROFILE_TOP"] ?? 40))
-  if (process.env["PROFILE_KEEP"] !== "1") rmSync(root, { recursive: true, force: true }); else console.log("root", root)
+  if (process.env["PROFILE_KEEP"] !== "1") rmSync(root, { recursive: true, force: true })
+  else console.log("root", root)
 }
 
 await main()

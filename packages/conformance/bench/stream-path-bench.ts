@@ -13,7 +13,9 @@ import { listenOnLoopback } from "../../models/test/listen-loopback.ts"
 import { newIdentity, sseBody } from "../../harper-resources/src/http/chat-completions.ts"
 import { recordedDir } from "../../translate/test/shared-dir.ts"
 
-const lines = readFileSync(join(recordedDir, "openai-text.chunks.txt"), "utf8").split("\n").filter((l) => l.trim() !== "")
+const lines = readFileSync(join(recordedDir, "openai-text.chunks.txt"), "utf8")
+  .split("\n")
+  .filter((l) => l.trim() !== "")
 const payload = Buffer.from(`${lines.map((l) => `data: ${l}\n\n`).join("")}data: [DONE]\n\n`)
 const upstream = await listenOnLoopback(
   createServer((req, res) => {
@@ -42,7 +44,7 @@ for (let run = 0; run < 5; run++) {
   const before = process.cpuUsage()
   for (let i = 0; i < streams; i++) await once()
   const used = process.cpuUsage(before)
-  runs.push(((used.user + used.system) / streams / lines.length))
+  runs.push((used.user + used.system) / streams / lines.length)
 }
 runs.sort((a, b) => a - b)
 console.log(`stream path: ${runs[2]?.toFixed(2)} µs CPU per event (median of 5; runs ${runs.map((r) => r.toFixed(2)).join(", ")}), ${lines.length} events a stream, upstream in the same process`)

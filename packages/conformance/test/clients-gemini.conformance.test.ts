@@ -10,8 +10,7 @@ import { runConformanceSuite } from "./conformance-suite.ts"
 import { geminiChatExtractors, geminiEmbeddingExtractors, geminiUpstream } from "./upstreams/gemini-upstream.ts"
 
 const recorded = (file: string) => readFileSync(join(sharedDir, "fixtures", "recorded", "gemini", file), "utf8")
-const textOf = (response: { candidates?: { content?: { parts?: { text?: string; thought?: boolean }[] } }[] }) =>
-  (response.candidates?.[0]?.content?.parts ?? []).map((part) => (part.thought === true ? "" : (part.text ?? ""))).join("")
+const textOf = (response: { candidates?: { content?: { parts?: { text?: string; thought?: boolean }[] } }[] }) => (response.candidates?.[0]?.content?.parts ?? []).map((part) => (part.thought === true ? "" : (part.text ?? ""))).join("")
 const answer = JSON.parse(recorded("google-text.json"))
 const chunks = recorded("google-text.chunks.txt")
   .split("\n")

@@ -27,8 +27,7 @@ const entry = (upstreamUrl: string, model: string) => ({ backend: "ollama", base
 
 runConformanceSuite({
   name: "ollama",
-  description:
-    "The `ollama` backend (Ollama's native `/api/chat` and `/api/embed`), against a local Ollama answering on the envelope, counts and timings of Ollama's documented examples, with the recorded OpenAI texts.",
+  description: "The `ollama` backend (Ollama's native `/api/chat` and `/api/embed`), against a local Ollama answering on the envelope, counts and timings of Ollama's documented examples, with the recorded OpenAI texts.",
   protocols: [ollamaUpstream],
   chatModel: "llama3.2",
   entry,

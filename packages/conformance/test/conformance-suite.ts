@@ -270,7 +270,11 @@ export function runConformanceSuite(target: ConformanceTarget): void {
       expect(final.choices[0]?.finish_reason).toBe("stop")
     })
 
-    for (const [label, toolChoice] of [["auto", "auto"], ["required", "required"], ["named", { type: "function", function: { name: "weather" } }]] as const) {
+    for (const [label, toolChoice] of [
+      ["auto", "auto"],
+      ["required", "required"],
+      ["named", { type: "function", function: { name: "weather" } }],
+    ] as const) {
       scenario("openai", `tools, tool_choice ${label}`, async () => {
         const completion = await openaiClient().chat.completions.create({ model: chatModel, messages: [{ role: "user", content: "Weather in San Francisco?" }], tools: [weatherTool], tool_choice: toolChoice })
         const call = completion.choices[0]?.message.tool_calls?.[0]
@@ -321,14 +325,30 @@ export function runConformanceSuite(target: ConformanceTarget): void {
 
     scenario("openai", "image content part", async () => {
       const image = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
-      const completion = await openaiClient().chat.completions.create({ model: chatModel, messages: [{ role: "user", content: [{ type: "text", text: "What is this?" }, { type: "image_url", image_url: { url: image, detail: "low" } }] }] })
+      const completion = await openaiClient().chat.completions.create({
+        model: chatModel,
+        messages: [
+          {
+            role: "user",
+            content: [
+              { type: "text", text: "What is this?" },
+              { type: "image_url", image_url: { url: image, detail: "low" } },
+            ],
+          },
+        ],
+      })
       expect(completion.choices[0]?.message.content).toBe(expected.text)
       expect(lastRequest((r) => target.extract.imagesSent(r))).toEqual([{ mediaType: "image/png", data: image.slice("data:image/png;base64,".length) }])
     })
 
     embeddingScenario("openai", "embeddings.create, SDK default (base64 on the wire, floats back)", async () => {
       const response = await openaiClient().embeddings.create({ model: EMBEDDING_MODEL, input: ["a", "b"] })
-      expect(response.data.map((d) => d.embedding.slice(0, 2))).toEqual([[0.5, 1 / 3], [1, 2 / 3]].map((v) => v.map(Math.fround)))
+      expect(response.data.map((d) => d.embedding.slice(0, 2))).toEqual(
+        [
+          [0.5, 1 / 3],
+          [1, 2 / 3],
+        ].map((v) => v.map(Math.fround)),
+      )
     })
 
     embeddingScenario("openai", "embeddings.create, explicit float", async () => {
@@ -342,9 +362,18 @@ export function runConformanceSuite(target: ConformanceTarget): void {
     })
 
     embeddingScenario("openai", "embeddings.create with token arrays", async () => {
-      const response = await openaiClient().embeddings.create({ model: EMBEDDING_MODEL, input: [[1, 2, 3], [4, 5]] })
+      const response = await openaiClient().embeddings.create({
+        model: EMBEDDING_MODEL,
+        input: [
+          [1, 2, 3],
+          [4, 5],
+        ],
+      })
       expect(response.data.length).toBe(2)
-      expect(lastRequest((r) => embeddingsOf(r))).toEqual([[1, 2, 3], [4, 5]])
+      expect(lastRequest((r) => embeddingsOf(r))).toEqual([
+        [1, 2, 3],
+        [4, 5],
+      ])
     })
 
     embeddingScenario("openai", "embeddings.create with 2,048 inputs in one call, order kept", async () => {
@@ -365,31 +394,41 @@ export function runConformanceSuite(target: ConformanceTarget): void {
     })
 
     scenario("openai", "400 bad param -> BadRequestError with param", async () => {
-      const error = await openaiClient().chat.completions.create({ model: chatModel, messages: [{ role: "user", content: "x" }], temperature: 9 }).catch((e: unknown) => e)
+      const error = await openaiClient()
+        .chat.completions.create({ model: chatModel, messages: [{ role: "user", content: "x" }], temperature: 9 })
+        .catch((e: unknown) => e)
       expect(error).toBeInstanceOf(OpenAI.BadRequestError)
       expect(error).toMatchObject({ status: 400, type: "invalid_request_error", param: "temperature" })
     })
 
     scenario("openai", "401 no key -> AuthenticationError", async () => {
-      const error = await openaiClient().models.list({ headers: { Authorization: null } }).catch((e: unknown) => e)
+      const error = await openaiClient()
+        .models.list({ headers: { Authorization: null } })
+        .catch((e: unknown) => e)
       expect(error).toBeInstanceOf(OpenAI.AuthenticationError)
       expect(error).toMatchObject({ status: 401, type: "authentication_error" })
     })
 
     scenario("openai", "401 bad key -> AuthenticationError", async () => {
-      const error = await openaiClient("sk-wrong").chat.completions.create({ model: chatModel, messages: [{ role: "user", content: "x" }] }).catch((e: unknown) => e)
+      const error = await openaiClient("sk-wrong")
+        .chat.completions.create({ model: chatModel, messages: [{ role: "user", content: "x" }] })
+        .catch((e: unknown) => e)
       expect(error).toBeInstanceOf(OpenAI.AuthenticationError)
       expect(error).toMatchObject({ status: 401, code: "invalid_api_key" })
     })
 
     scenario("openai", "403 -> PermissionDeniedError", async () => {
-      const error = await openaiClient(deniedKey).chat.completions.create({ model: chatModel, messages: [{ role: "user", content: "x" }] }).catch((e: unknown) => e)
+      const error = await openaiClient(deniedKey)
+        .chat.completions.create({ model: chatModel, messages: [{ role: "user", content: "x" }] })
+        .catch((e: unknown) => e)
       expect(error).toBeInstanceOf(OpenAI.PermissionDeniedError)
       expect(error).toMatchObject({ status: 403, type: "permission_error" })
     })
 
     scenario("openai", "404 unknown model -> NotFoundError model_not_found", async () => {
-      const error = await openaiClient().chat.completions.create({ model: "gpt-9", messages: [{ role: "user", content: "x" }] }).catch((e: unknown) => e)
+      const error = await openaiClient()
+        .chat.completions.create({ model: "gpt-9", messages: [{ role: "user", content: "x" }] })
+        .catch((e: unknown) => e)
       expect(error).toBeInstanceOf(OpenAI.NotFoundError)
       expect(error).toMatchObject({ status: 404, code: "model_not_found", param: "model" })
     })
@@ -397,7 +436,9 @@ export function runConformanceSuite(target: ConformanceTarget): void {
     scenario("openai", "429 -> RateLimitError after retries that honour retry-after", async () => {
       const before = upstream.requests.length
       const started = Date.now()
-      const error = await openaiClient().chat.completions.create({ model: "limited", messages: [{ role: "user", content: "x" }] }).catch((e: unknown) => e)
+      const error = await openaiClient()
+        .chat.completions.create({ model: "limited", messages: [{ role: "user", content: "x" }] })
+        .catch((e: unknown) => e)
       expect(error).toBeInstanceOf(OpenAI.RateLimitError)
       expect(upstream.requests.slice(before).filter((r) => target.extract.isModelCall(r)).length).toBe(3)
       expect(Date.now() - started).toBeGreaterThanOrEqual(2_000) // two waits of retry-after: 1 s
@@ -405,7 +446,9 @@ export function runConformanceSuite(target: ConformanceTarget): void {
 
     scenario("openai", "5xx -> retried, then InternalServerError", async () => {
       const before = upstream.requests.length
-      const error = await openaiClient().chat.completions.create({ model: "broken", messages: [{ role: "user", content: "x" }] }).catch((e: unknown) => e)
+      const error = await openaiClient()
+        .chat.completions.create({ model: "broken", messages: [{ role: "user", content: "x" }] })
+        .catch((e: unknown) => e)
       expect(error).toBeInstanceOf(OpenAI.InternalServerError)
       expect(upstream.requests.slice(before).filter((r) => target.extract.isModelCall(r)).length).toBe(3)
     })
@@ -642,7 +685,12 @@ export function runConformanceSuite(target: ConformanceTarget): void {
       const second = upstream.requests.slice(before).at(-1)
       expect(second && target.extract.turnsSent(second)).toMatchObject([{ role: "user" }, { role: "assistant", toolCalls: ["weather"] }, { role: "tool", text: "18C in San Francisco" }])
       // This SDK version sends function calls back in full (it references assistant text and reasoning, below).
-      const secondInput = JSON.parse(proxy.sent.slice(sentBefore).filter((r) => r.url.endsWith("/v1/responses")).at(-1)?.body ?? "{}").input
+      const secondInput = JSON.parse(
+        proxy.sent
+          .slice(sentBefore)
+          .filter((r) => r.url.endsWith("/v1/responses"))
+          .at(-1)?.body ?? "{}",
+      ).input
       expect(secondInput.map((item: { type?: string }) => item.type)).toEqual([undefined, "function_call", "function_call_output"])
     })
 
@@ -811,13 +859,18 @@ export function runConformanceSuite(target: ConformanceTarget): void {
 
     // The AI SDK retries every 429 (it reads neither x-should-retry nor the error code), as it does against OpenAI itself:
     // each retry is refused at once, at no upstream cost, and the quota message reaches the caller.
-    scenario("ai-sdk openai", "insufficient_quota: retried by the SDK (every 429 is), refused each time, message surfaced", async () => {
-      const spent = await limitedKey("quota-aisdk", { budgetUsd: 0, budgetPeriod: "month" })
-      const model = createOpenAI({ baseURL, apiKey: spent.key, fetch: spent.fetch }).chat(chatModel)
-      const error = await generateText({ model, prompt: "Invent a holiday", maxRetries: 2 }).catch((caught: unknown) => caught)
-      expect(String(error)).toMatch(/Failed after 3 attempts\. Last error: .*You exceeded your current quota/)
-      expect(spent.statuses).toEqual([429, 429, 429])
-    }, { timeout: 30_000 })
+    scenario(
+      "ai-sdk openai",
+      "insufficient_quota: retried by the SDK (every 429 is), refused each time, message surfaced",
+      async () => {
+        const spent = await limitedKey("quota-aisdk", { budgetUsd: 0, budgetPeriod: "month" })
+        const model = createOpenAI({ baseURL, apiKey: spent.key, fetch: spent.fetch }).chat(chatModel)
+        const error = await generateText({ model, prompt: "Invent a holiday", maxRetries: 2 }).catch((caught: unknown) => caught)
+        expect(String(error)).toMatch(/Failed after 3 attempts\. Last error: .*You exceeded your current quota/)
+        expect(spent.statuses).toEqual([429, 429, 429])
+      },
+      { timeout: 30_000 },
+    )
   })
 
   // A `cannot` naming no scenario is a typo that would hide a gap: fail the file. Checked when

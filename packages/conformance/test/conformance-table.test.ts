@@ -52,7 +52,14 @@ describe("openai target's extractors", () => {
     response_format: { type: "json_schema", json_schema: { name: "holiday", strict: true, schema: { type: "object" } } },
     messages: [
       { role: "system", content: "be brief" },
-      { role: "user", content: [{ type: "text", text: "What is this?" }, { type: "image_url", image_url: { url: "data:image/png;base64,AAAA", detail: "low" } }, { type: "image_url", image_url: { url: "https://example.com/a.png" } }] },
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "What is this?" },
+          { type: "image_url", image_url: { url: "data:image/png;base64,AAAA", detail: "low" } },
+          { type: "image_url", image_url: { url: "https://example.com/a.png" } },
+        ],
+      },
       { role: "assistant", content: null, tool_calls: [{ id: "c1", type: "function", function: { name: "weather", arguments: "{}" } }] },
       { role: "tool", tool_call_id: "c1", content: "fog" },
     ],

@@ -41,7 +41,10 @@ export async function startConformanceUpstream(recordedDir: string, protocols: r
   const requests: UpstreamRequest[] = []
   const recording = (name: string) => readFileSync(join(recordedDir, name), "utf8")
   const textCompletion = JSON.parse(recording("openai-text.json"))
-  const textChunks = recording("openai-text.chunks.txt").split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l))
+  const textChunks = recording("openai-text.chunks.txt")
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => JSON.parse(l))
   const deepseekTool = JSON.parse(recording("deepseek-tool-call.json"))
   const recordedWeatherArgs: string = deepseekTool.choices[0].message.tool_calls[0].function.arguments
 
@@ -67,7 +70,11 @@ export async function startConformanceUpstream(recordedDir: string, protocols: r
         return error(res, 500, {}, "The server had an error", null)
       case "slow":
         res.writeHead(200, { "content-type": "text/event-stream" })
-        return writeSlowly(res, textChunks.map((chunk) => `data: ${JSON.stringify(chunk)}\n\n`), "data: [DONE]\n\n")
+        return writeSlowly(
+          res,
+          textChunks.map((chunk) => `data: ${JSON.stringify(chunk)}\n\n`),
+          "data: [DONE]\n\n",
+        )
       case undefined:
         break
       default: {
@@ -83,9 +90,7 @@ export async function startConformanceUpstream(recordedDir: string, protocols: r
       message["content"] = null
       message["tool_calls"] = answer.toolCalls.map((call) => ({ id: call.id, type: "function", function: { name: call.name, arguments: call.arguments } }))
     }
-    const completion = answer.recorded
-      ? textCompletion
-      : { ...textCompletion, choices: [{ index: 0, message, logprobs: null, finish_reason: answer.toolCalls.length > 0 ? "tool_calls" : "stop" }] }
+    const completion = answer.recorded ? textCompletion : { ...textCompletion, choices: [{ index: 0, message, logprobs: null, finish_reason: answer.toolCalls.length > 0 ? "tool_calls" : "stop" }] }
     res.writeHead(200, { "content-type": "application/json" })
     res.end(JSON.stringify(completion))
   })

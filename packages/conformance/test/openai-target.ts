@@ -64,10 +64,7 @@ export const openAIEmbeddings: EmbeddingBackend = {
 }
 
 const recordedCompletion = JSON.parse(readFileSync(join(recordedDir, "openai-text.json"), "utf8"))
-const recordedChunks: { choices: { delta?: { content?: string } }[]; usage?: { prompt_tokens: number; completion_tokens: number } | null }[] = readFileSync(
-  join(recordedDir, "openai-text.chunks.txt"),
-  "utf8",
-)
+const recordedChunks: { choices: { delta?: { content?: string } }[]; usage?: { prompt_tokens: number; completion_tokens: number } | null }[] = readFileSync(join(recordedDir, "openai-text.chunks.txt"), "utf8")
   .split("\n")
   .filter((line) => line.trim() !== "")
   .map((line) => JSON.parse(line))

@@ -106,9 +106,7 @@ describe("the packed file lists", () => {
     const models = await tarList(join(tarballs, MODELS_TARBALL))
     expect(models).toEqual(expect.arrayContaining(["package/dist/index.js", "package/dist/index.d.ts", "package/dist/index.js.map"]))
     const plugin = await tarList(join(tarballs, PLUGIN_TARBALL))
-    expect(plugin).toEqual(
-      expect.arrayContaining(["package/config.yaml", "package/schema.graphql", "package/dist/plugin.js", "package/dist/plugin.d.ts", "package/dist/plugin.js.map"]),
-    )
+    expect(plugin).toEqual(expect.arrayContaining(["package/config.yaml", "package/schema.graphql", "package/dist/plugin.js", "package/dist/plugin.d.ts", "package/dist/plugin.js.map"]))
   })
 
   test("packed manifests name the built files, real versions and a license", async () => {

@@ -26,7 +26,9 @@ function gatewayStream(chunks: readonly GenerateChunk[], includeUsage: boolean):
 function decodedRecording(file: string): GenerateChunk[] {
   let state = initialStreamDecoderState()
   const chunks: GenerateChunk[] = []
-  const lines = readFileSync(join(recordedDir, file), "utf8").split("\n").filter((line) => line.trim() !== "")
+  const lines = readFileSync(join(recordedDir, file), "utf8")
+    .split("\n")
+    .filter((line) => line.trim() !== "")
   for (const event of [...lines.map((data) => ({ type: "data" as const, data })), { type: "data" as const, data: "[DONE]" }, { type: "end" as const }]) {
     const [next, outputs] = decodeStreamEvent(state, event)
     state = next
@@ -47,7 +49,10 @@ describe("the openai SDK's stream helper over the gateway's chunks", () => {
 
   it("reports the usage DeepSeek streams unasked, with its cache split, to a client that did not ask", async () => {
     const completion = await gatewayStream(decodedRecording("deepseek-text.chunks.txt"), false).finalChatCompletion()
-    const recorded = readFileSync(join(recordedDir, "deepseek-text.chunks.txt"), "utf8").split("\n").filter((l) => l.includes('"usage":{')).map((l) => JSON.parse(l).usage)
+    const recorded = readFileSync(join(recordedDir, "deepseek-text.chunks.txt"), "utf8")
+      .split("\n")
+      .filter((l) => l.includes('"usage":{'))
+      .map((l) => JSON.parse(l).usage)
     expect(completion.usage).toEqual(recorded.at(-1))
     expect(completion.usage).toMatchObject({ prompt_cache_hit_tokens: expect.any(Number), prompt_cache_miss_tokens: expect.any(Number) })
   })

@@ -28,25 +28,22 @@ export async function startValidatingProxy(target: string): Promise<ValidatingPr
     for (const problem of specValidator(name)(value)) violations.push(`${where}: ${name} ${problem}`)
   }
   const server = createServer((incoming, outgoing) => {
-    const upstream = httpRequest(
-      { host: targetUrl.hostname, port: targetUrl.port, method: incoming.method, path: incoming.url, headers: incoming.headers },
-      (response) => {
-        outgoing.writeHead(response.statusCode ?? 502, response.headers)
-        const where = `${incoming.method} ${incoming.url} -> ${response.statusCode}`
-        const isSse = /text\/event-stream/.test(String(response.headers["content-type"]))
-        const sse = createSseDecoder()
-        const parts: Buffer[] = []
-        response.on("data", (chunk: Buffer) => {
-          outgoing.write(chunk)
-          if (isSse) for (const event of sse.push(chunk)) validateEvent(event.data, where)
-          else parts.push(chunk)
-        })
-        response.on("end", () => {
-          outgoing.end()
-          if (!isSse) validateBody(incoming.url ?? "", incoming.method ?? "", response.statusCode ?? 0, Buffer.concat(parts).toString("utf8"), where)
-        })
-      },
-    )
+    const upstream = httpRequest({ host: targetUrl.hostname, port: targetUrl.port, method: incoming.method, path: incoming.url, headers: incoming.headers }, (response) => {
+      outgoing.writeHead(response.statusCode ?? 502, response.headers)
+      const where = `${incoming.method} ${incoming.url} -> ${response.statusCode}`
+      const isSse = /text\/event-stream/.test(String(response.headers["content-type"]))
+      const sse = createSseDecoder()
+      const parts: Buffer[] = []
+      response.on("data", (chunk: Buffer) => {
+        outgoing.write(chunk)
+        if (isSse) for (const event of sse.push(chunk)) validateEvent(event.data, where)
+        else parts.push(chunk)
+      })
+      response.on("end", () => {
+        outgoing.end()
+        if (!isSse) validateBody(incoming.url ?? "", incoming.method ?? "", response.statusCode ?? 0, Buffer.concat(parts).toString("utf8"), where)
+      })
+    })
     upstream.on("error", () => outgoing.destroy())
     outgoing.on("close", () => {
       if (!outgoing.writableFinished) upstream.destroy()
@@ -109,9 +106,7 @@ function withFloatEmbeddings(value: unknown): unknown {
   return {
     ...value,
     data: value.data.map((item: unknown) =>
-      typeof item === "object" && item !== null && "embedding" in item && typeof item.embedding === "string"
-        ? { ...item, embedding: Array.from(base64ToFloat32(item.embedding) ?? [Number.NaN]) }
-        : item,
+      typeof item === "object" && item !== null && "embedding" in item && typeof item.embedding === "string" ? { ...item, embedding: Array.from(base64ToFloat32(item.embedding) ?? [Number.NaN]) } : item,
     ),
   }
 }

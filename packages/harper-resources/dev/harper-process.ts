@@ -261,9 +261,11 @@ export async function startCluster(options: ClusterOptions): Promise<HarperClust
   for (let i = 1; i <= count; i++) {
     const host = `127.0.0.${i}`
     // Linux routes all of 127/8 to loopback; elsewhere (macOS) only 127.0.0.1 exists unless aliased.
-    const http = httpPort ?? (await freePort(host).catch((error: unknown) => {
-      throw new Error(`cannot listen on ${host}; on macOS: sudo ifconfig lo0 alias ${host}`, { cause: error })
-    }))
+    const http =
+      httpPort ??
+      (await freePort(host).catch((error: unknown) => {
+        throw new Error(`cannot listen on ${host}; on macOS: sudo ifconfig lo0 alias ${host}`, { cause: error })
+      }))
     specs.push({ host, root: join(resolve(root), `node-${i}`), httpPort: http, operationsPort: operationsPort ?? (await freePort(host)) })
   }
   const keys = await sharedJwtKeys(join(specs[0]?.root ?? root, "hdb", "keys"))
@@ -298,7 +300,11 @@ export async function startCluster(options: ClusterOptions): Promise<HarperClust
       for (const node of nodes) {
         if (node.harper.process.exitCode !== null || node.harper.process.signalCode !== null) continue
         for (;;) {
-          const missing = await unconnectedPeers(node.harper, common.admin, nodes.filter((other) => other !== node).map((other) => other.name))
+          const missing = await unconnectedPeers(
+            node.harper,
+            common.admin,
+            nodes.filter((other) => other !== node).map((other) => other.name),
+          )
           if (missing.length === 0) break
           if (Date.now() > deadline) throw new Error(`node ${node.name} is not connected to ${missing.join(", ")} after ${timeoutMs} ms; see ${node.harper.logPath}`)
           await new Promise((r) => setTimeout(r, 250))
@@ -329,10 +335,8 @@ async function sharedJwtKeys(dir: string): Promise<JwtKeys> {
   // What Harper writes at install when the files are missing: RSA 4096, the private key PKCS#8 encrypted under a random passphrase.
   const passphrase = randomUUID()
   return new Promise((resolveKeys, reject) =>
-    generateKeyPair(
-      "rsa",
-      { modulusLength: 4096, publicKeyEncoding: { type: "spki", format: "pem" }, privateKeyEncoding: { type: "pkcs8", format: "pem", cipher: "aes-256-cbc", passphrase } },
-      (error, publicKey, privateKey) => (error === null ? resolveKeys({ privateKey, publicKey, passphrase }) : reject(error)),
+    generateKeyPair("rsa", { modulusLength: 4096, publicKeyEncoding: { type: "spki", format: "pem" }, privateKeyEncoding: { type: "pkcs8", format: "pem", cipher: "aes-256-cbc", passphrase } }, (error, publicKey, privateKey) =>
+      error === null ? resolveKeys({ privateKey, publicKey, passphrase }) : reject(error),
     ),
   )
 }

@@ -21,7 +21,12 @@ function fakeTable(extra: object = {}): TableLike & { gets: string[] } {
 
 describe("recordReader", () => {
   it("reads from the primary store, synchronously, when the table exposes one", () => {
-    const store = { records: new Map([["ann", { username: "ann" }]]), get(id: string) { return this.records.get(id) } }
+    const store = {
+      records: new Map([["ann", { username: "ann" }]]),
+      get(id: string) {
+        return this.records.get(id)
+      },
+    }
     const table = fakeTable({ primaryStore: store })
     const read = recordReader(table)
     expect(read("ann")).toEqual({ username: "ann" })

@@ -12,11 +12,7 @@ export interface TableLike {
 }
 
 export function isTable(value: unknown): value is TableLike {
-  return (
-    typeof value === "object" || typeof value === "function"
-      ? value !== null && ["put", "get", "search", "setTTLExpiration"].every((method) => typeof Reflect.get(value, method) === "function")
-      : false
-  )
+  return typeof value === "object" || typeof value === "function" ? value !== null && ["put", "get", "search", "setTTLExpiration"].every((method) => typeof Reflect.get(value, method) === "function") : false
 }
 
 /**

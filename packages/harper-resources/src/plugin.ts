@@ -176,9 +176,17 @@ export function handleApplication(scope: PluginScope): void {
   }
   if (!hasDelete(limitsTable)) throw new Error("gateway: the limits table cannot delete rows")
   const limitsDeps = { table: limitsTable, changed: () => void Atomics.add(limitsVersion, 0, 1n), logError, ...(config.limits?.maxRules === undefined ? {} : { maxRules: config.limits.maxRules }) }
-  scope.resources.set("gateway/limits", adminResource("GatewayLimits", (request, pathname, data) => gatewayLimits(request, pathname, data, limitsDeps)), REST_ONLY)
+  scope.resources.set(
+    "gateway/limits",
+    adminResource("GatewayLimits", (request, pathname, data) => gatewayLimits(request, pathname, data, limitsDeps)),
+    REST_ONLY,
+  )
   const keysDeps = { table: keys, findUser, revoked: keyCache.revoked, logError }
-  scope.resources.set("gateway/keys", adminResource("GatewayKeys", (request, pathname, data) => gatewayKeys(request, pathname, data, keysDeps)), REST_ONLY)
+  scope.resources.set(
+    "gateway/keys",
+    adminResource("GatewayKeys", (request, pathname, data) => gatewayKeys(request, pathname, data, keysDeps)),
+    REST_ONLY,
+  )
 }
 
 /** The plugin's config block, `${ENV}` expanded and decoded; what is wrong is logged and stops the plugin. */

@@ -202,40 +202,42 @@ function canRunAsPid1(): boolean {
   return spawnSync("unshare", ["--pid", "--fork", "--mount-proc", "true"], { stdio: "ignore" }).status === 0
 }
 
-it.skipIf(!canRunAsPid1())("stores every journalled row and an interrupted row per call in flight when Harper runs as PID 1 and is killed (kill -9) twice", async () => {
-  const { hang, received } = await hangingUpstream()
-  const root = newRoot()
-  // A flush interval far longer than the test: only the journal holds these rows.
-  const gatewayConfig = { models: { generative: { echo: { backend: "echo" }, hang } }, accounting: { flushIntervalMs: 600_000 } }
-  let expected = 0
-  let inFlightTotal = 0
-  for (const round of [1, 2]) {
-    const harper = await start({ root, admin, gatewayConfig, threads: 2, asPid1: true })
-    const burst = 100
-    const statuses = await Promise.all(
-      Array.from({ length: burst }, (_, i) => chat(harper, "echo", i % 2 === 0, `round ${round} call ${i}`).then(async (response) => (await response.text(), response.status))),
-    )
-    expect(statuses.every((status) => status === 200)).toBe(true)
-    const inFlight = 8
-    const receivedBefore = received()
-    const pending = Array.from({ length: inFlight }, (_, i) => chat(harper, "hang", i % 2 === 0, `round ${round} in flight ${i}`).catch(() => "cut"))
-    const deadline = Date.now() + 30_000
-    while (received() < receivedBefore + inFlight && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
-    expect(received()).toBe(receivedBefore + inFlight)
-    await harper.kill()
-    await Promise.all(pending)
-    expected += burst + inFlight
-    inFlightTotal += inFlight
-  }
-  const last = await start({ root, admin, gatewayConfig, threads: 2, asPid1: true })
-  const count = await waitForRows(last, expected)
-  await new Promise((r) => setTimeout(r, 1_500))
-  const total = await countRows(last)
-  const interrupted = await countRows(last, "WHERE outcome = 'interrupted'")
-  console.log(`Harper as PID 1, kill -9 twice: ${total} rows of ${expected} (first count seen ${count}), ${interrupted} interrupted of ${inFlightTotal}`)
-  expect(total).toBe(expected)
-  expect(interrupted).toBe(inFlightTotal)
-  const byQuery = await sql(last, "SELECT * FROM gateway.hdb_model_calls WHERE backend = 'openai' AND method = 'generate'")
-  expect(byQuery.length).toBe(inFlightTotal / 2)
-  expect(byQuery.every((row) => row["outcome"] === "interrupted" && row["model"] === "hang")).toBe(true)
-}, 300_000)
+it.skipIf(!canRunAsPid1())(
+  "stores every journalled row and an interrupted row per call in flight when Harper runs as PID 1 and is killed (kill -9) twice",
+  async () => {
+    const { hang, received } = await hangingUpstream()
+    const root = newRoot()
+    // A flush interval far longer than the test: only the journal holds these rows.
+    const gatewayConfig = { models: { generative: { echo: { backend: "echo" }, hang } }, accounting: { flushIntervalMs: 600_000 } }
+    let expected = 0
+    let inFlightTotal = 0
+    for (const round of [1, 2]) {
+      const harper = await start({ root, admin, gatewayConfig, threads: 2, asPid1: true })
+      const burst = 100
+      const statuses = await Promise.all(Array.from({ length: burst }, (_, i) => chat(harper, "echo", i % 2 === 0, `round ${round} call ${i}`).then(async (response) => (await response.text(), response.status))))
+      expect(statuses.every((status) => status === 200)).toBe(true)
+      const inFlight = 8
+      const receivedBefore = received()
+      const pending = Array.from({ length: inFlight }, (_, i) => chat(harper, "hang", i % 2 === 0, `round ${round} in flight ${i}`).catch(() => "cut"))
+      const deadline = Date.now() + 30_000
+      while (received() < receivedBefore + inFlight && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+      expect(received()).toBe(receivedBefore + inFlight)
+      await harper.kill()
+      await Promise.all(pending)
+      expected += burst + inFlight
+      inFlightTotal += inFlight
+    }
+    const last = await start({ root, admin, gatewayConfig, threads: 2, asPid1: true })
+    const count = await waitForRows(last, expected)
+    await new Promise((r) => setTimeout(r, 1_500))
+    const total = await countRows(last)
+    const interrupted = await countRows(last, "WHERE outcome = 'interrupted'")
+    console.log(`Harper as PID 1, kill -9 twice: ${total} rows of ${expected} (first count seen ${count}), ${interrupted} interrupted of ${inFlightTotal}`)
+    expect(total).toBe(expected)
+    expect(interrupted).toBe(inFlightTotal)
+    const byQuery = await sql(last, "SELECT * FROM gateway.hdb_model_calls WHERE backend = 'openai' AND method = 'generate'")
+    expect(byQuery.length).toBe(inFlightTotal / 2)
+    expect(byQuery.every((row) => row["outcome"] === "interrupted" && row["model"] === "hang")).toBe(true)
+  },
+  300_000,
+)

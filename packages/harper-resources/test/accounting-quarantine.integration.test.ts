@@ -32,7 +32,9 @@ async function hugeUsageUpstream(): Promise<string> {
     request.resume()
     request.on("end", () => {
       response.writeHead(200, { "content-type": "application/json" })
-      response.end(`{"id":"c1","object":"chat.completion","created":1,"model":"x","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1e20,"completion_tokens":2,"total_tokens":1e20}}`)
+      response.end(
+        `{"id":"c1","object":"chat.completion","created":1,"model":"x","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1e20,"completion_tokens":2,"total_tokens":1e20}}`,
+      )
     })
   })
   const listening = await listenOnLoopback(server)
@@ -67,7 +69,11 @@ it("an upstream reporting prompt_tokens 1e20: the client gets integers, the row 
   }
   for (let i = 0; i < 5; i++) expect((await chat(harper, other, "echo")).status).toBe(200)
   const others = (rows: readonly Record<string, unknown>[]) => rows.filter((row) => row["tenant"] === "other" && row["logicalModel"] === "echo")
-  const rows = await waitFor(harper, "SELECT tenant, logicalModel, promptTokens, completionTokens, tokensEstimated, usageRaw FROM gateway.hdb_model_calls", (seen) => others(seen).length === 5 && seen.some((row) => row["tenant"] === "evil" && row["usageRaw"] != null))
+  const rows = await waitFor(
+    harper,
+    "SELECT tenant, logicalModel, promptTokens, completionTokens, tokensEstimated, usageRaw FROM gateway.hdb_model_calls",
+    (seen) => others(seen).length === 5 && seen.some((row) => row["tenant"] === "evil" && row["usageRaw"] != null),
+  )
   expect(others(rows), JSON.stringify(rows)).toHaveLength(5)
   const [huge] = rows.filter((row) => row["tenant"] === "evil")
   expect(huge?.["promptTokens"] ?? null).not.toBe(1e20)
@@ -91,7 +97,10 @@ it("a journalled row with a token count no Int column holds is quarantined at th
   writeFileSync(join(journalDir, "an-earlier-run.1", "1700000000000-000000.jsonl"), `${rows.map((row) => JSON.stringify(row)).join("\n")}\n`)
   // Batches of 4: the huge row shares its batch with rows of both other tenants.
   const harper = await start({ root, admin, gatewayConfig: { accounting: { flushIntervalMs: 200, maxBatch: 4 } }, threads: 1 })
-  const expected = rows.filter((row) => row.id !== "huge").map((row) => `${row.id} ${row.tenant}`).sort()
+  const expected = rows
+    .filter((row) => row.id !== "huge")
+    .map((row) => `${row.id} ${row.tenant}`)
+    .sort()
   const idsOf = (seen: readonly Record<string, unknown>[]) => seen.map((row) => `${String(row["id"])} ${String(row["tenant"])}`).sort()
   const stored = await waitFor(harper, "SELECT id, tenant FROM gateway.hdb_model_calls", (seen) => JSON.stringify(idsOf(seen)) === JSON.stringify(expected))
   expect(idsOf(stored)).toEqual(expected)

@@ -193,7 +193,11 @@ async function seedRows(tenant: string, count: number, days: number, now: number
         lastAttempt: i % 4 !== 0,
       }
     })
-    const response = await fetch(harper.operationsUrl, { method: "POST", headers: { authorization: basic, "content-type": "application/json" }, body: JSON.stringify({ operation: "insert", database: "gateway", table: "hdb_model_calls", records }) })
+    const response = await fetch(harper.operationsUrl, {
+      method: "POST",
+      headers: { authorization: basic, "content-type": "application/json" },
+      body: JSON.stringify({ operation: "insert", database: "gateway", table: "hdb_model_calls", records }),
+    })
     expect(response.status).toBe(200)
   }
 }
@@ -205,7 +209,11 @@ describe("usage aggregates under load", () => {
     const now = Date.now()
     await seedRows("heavy", ROWS, 20, now)
     // These rows bypassed the writer, like rows stored by an older version: a node whose rollups start now reads them row by row, the worst case.
-    const legacy = await fetch(harper.operationsUrl, { method: "POST", headers: { authorization: basic, "content-type": "application/json" }, body: JSON.stringify({ operation: "upsert", database: "gateway", table: "gateway_usage_rollup_starts", records: [{ id: "upgraded-node", since: now + 1 }] }) })
+    const legacy = await fetch(harper.operationsUrl, {
+      method: "POST",
+      headers: { authorization: basic, "content-type": "application/json" },
+      body: JSON.stringify({ operation: "upsert", database: "gateway", table: "gateway_usage_rollup_starts", records: [{ id: "upgraded-node", since: now + 1 }] }),
+    })
     expect(legacy.status).toBe(200)
     const { key } = await newKey("heavy")
     const ask = () => send("GET", `/v1/gateway/usage?group_by=model&from=${now - 25 * 86_400_000}&to=${now}`, undefined, `Bearer ${key}`)
@@ -218,10 +226,12 @@ describe("usage aggregates under load", () => {
     let peak = before
     const sampler = setInterval(() => (peak = Math.max(peak, rssMb(harper.pid))), 50)
     const started = Date.now()
-    const answers = await Promise.all(Array.from({ length: 16 }, async () => {
-      const response = await ask()
-      return { status: response.status, retryAfter: response.headers.get("retry-after"), body: await response.text() }
-    }))
+    const answers = await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        const response = await ask()
+        return { status: response.status, retryAfter: response.headers.get("retry-after"), body: await response.text() }
+      }),
+    )
     const seconds = (Date.now() - started) / 1_000
     clearInterval(sampler)
     const after = rssMb(harper.pid)
@@ -238,6 +248,10 @@ describe("usage aggregates under load", () => {
     expect(peak - before).toBeLessThan(200)
     // The places are given back: the next aggregate runs.
     expect((await ask()).status).toBe(200)
-    await fetch(harper.operationsUrl, { method: "POST", headers: { authorization: basic, "content-type": "application/json" }, body: JSON.stringify({ operation: "delete", database: "gateway", table: "gateway_usage_rollup_starts", ids: ["upgraded-node"] }) })
+    await fetch(harper.operationsUrl, {
+      method: "POST",
+      headers: { authorization: basic, "content-type": "application/json" },
+      body: JSON.stringify({ operation: "delete", database: "gateway", table: "gateway_usage_rollup_starts", ids: ["upgraded-node"] }),
+    })
   }, 120_000)
 })

@@ -37,9 +37,7 @@ const basicOf = (username: string, password: string) => `Basic ${Buffer.from(`${
 const asKey = Schema.decodeUnknownSync(Schema.Struct({ id: Schema.String, key: Schema.String }))
 const asToken = Schema.decodeUnknownSync(Schema.Struct({ operation_token: Schema.String }))
 const asUsage = Schema.decodeUnknownSync(Schema.Struct({ tenant: Schema.String, data: Schema.Array(Schema.Struct({ id: Schema.String, user: Schema.NullOr(Schema.String) })) }))
-const asResponse = Schema.decodeUnknownSync(
-  Schema.Struct({ id: Schema.String, previous_response_id: Schema.optionalKey(Schema.NullOr(Schema.String)), usage: Schema.Struct({ input_tokens: Schema.Number }) }),
-)
+const asResponse = Schema.decodeUnknownSync(Schema.Struct({ id: Schema.String, previous_response_id: Schema.optionalKey(Schema.NullOr(Schema.String)), usage: Schema.Struct({ input_tokens: Schema.Number }) }))
 const asRows = Schema.decodeUnknownSync(Schema.Array(Schema.Record(Schema.String, Schema.Unknown)))
 
 let root: string
@@ -207,7 +205,10 @@ it("stores one row per call made on A and on B, every row on both nodes, and eit
   expect((await rowsOf(a)).map((row) => row["id"]).sort()).toEqual((await rowsOf(b)).map((row) => row["id"]).sort())
   expect(Date.now() - answeredAt).toBeLessThan(ROW_VISIBILITY_BOUND_MS + 5_000)
 
-  for (const [node, key] of [[a, onB.key], [b, onA.key]] as const) {
+  for (const [node, key] of [
+    [a, onB.key],
+    [b, onA.key],
+  ] as const) {
     const response = await fetch(`${node.harper.url}/v1/gateway/usage?limit=1000`, { headers: { authorization: `Bearer ${key}` } })
     expect(response.status).toBe(200)
     const usage = asUsage(await response.json())

@@ -49,8 +49,7 @@ afterAll(async () => {
   if (root !== undefined) rmSync(root, { recursive: true, force: true })
 }, 60_000)
 
-const post = (body: unknown, authorization = basic) =>
-  fetch(`${harper.url}/v1/completions`, { method: "POST", headers: { authorization, "content-type": "application/json" }, body: typeof body === "string" ? body : JSON.stringify(body) })
+const post = (body: unknown, authorization = basic) => fetch(`${harper.url}/v1/completions`, { method: "POST", headers: { authorization, "content-type": "application/json" }, body: typeof body === "string" ? body : JSON.stringify(body) })
 
 async function sql(query: string): Promise<Record<string, unknown>[]> {
   const response = await fetch(harper.operationsUrl, { method: "POST", headers: { authorization: basic, "content-type": "application/json" }, body: JSON.stringify({ operation: "sql", sql: query }) })
@@ -70,7 +69,11 @@ async function rowsFor(keyId: string, count: number): Promise<Record<string, unk
 }
 
 async function newKey(tenant: string, models?: readonly string[]): Promise<{ readonly id: string; readonly key: string }> {
-  const response = await fetch(`${harper.url}/gateway/keys`, { method: "POST", headers: { authorization: basic, "content-type": "application/json" }, body: JSON.stringify({ user: admin.username, tenant, ...(models === undefined ? {} : { models }) }) })
+  const response = await fetch(`${harper.url}/gateway/keys`, {
+    method: "POST",
+    headers: { authorization: basic, "content-type": "application/json" },
+    body: JSON.stringify({ user: admin.username, tenant, ...(models === undefined ? {} : { models }) }),
+  })
   expect(response.status).toBe(201)
   const created: unknown = await response.json()
   if (typeof created !== "object" || created === null || !("id" in created) || !("key" in created) || typeof created.id !== "string" || typeof created.key !== "string") throw new Error("no key")
@@ -95,7 +98,12 @@ describe("POST /v1/completions through Harper", () => {
     expect(response.status, JSON.stringify(answer)).toBe(200)
     expect(response.headers.get("x-gateway-attempts")).toBe("instruct/0=200")
     expect(validAnswer(answer)).toEqual([])
-    expect(answer).toMatchObject({ object: "text_completion", model: "gpt-3.5-turbo-instruct", choices: [{ text: "Say this is a test", index: 0, logprobs: { tokens: [" this"], token_logprobs: [-3.2], top_logprobs: [{ " this": -3.2 }], text_offset: [3] }, finish_reason: "stop" }], usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 } })
+    expect(answer).toMatchObject({
+      object: "text_completion",
+      model: "gpt-3.5-turbo-instruct",
+      choices: [{ text: "Say this is a test", index: 0, logprobs: { tokens: [" this"], token_logprobs: [-3.2], top_logprobs: [{ " this": -3.2 }], text_offset: [3] }, finish_reason: "stop" }],
+      usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 },
+    })
     expect(received.map((r) => [r.path, r.body])).toEqual([["/v1/completions", { model: "gpt-3.5-turbo-instruct", prompt: "Say this is a test", suffix: " indeed.", echo: true, logprobs: 1, max_tokens: 7, temperature: 0, stream: false }]])
     const rows = await rowsFor(id, 1)
     expect(rows.map((r) => [r["endpoint"], r["logicalModel"], r["upstreamModel"], r["backend"], r["outcome"], r["status"], r["promptTokens"], r["completionTokens"], r["tokensEstimated"], r["stream"]])).toEqual([
@@ -114,12 +122,7 @@ describe("POST /v1/completions through Harper", () => {
       expect(data.at(-1)).toBe("[DONE]")
       const chunks: unknown[] = data.slice(0, -1).map((line) => JSON.parse(line))
       for (const chunk of chunks) expect(validChunk(chunk)).toEqual([])
-      expect(chunks.map((chunk) => choicesOf(chunk).map((c) => [c.text, c.finish_reason]))).toEqual([
-        [["This", null]],
-        [[" is", null]],
-        [[" a", "length"]],
-        ...(includeUsage ? [[]] : []),
-      ])
+      expect(chunks.map((chunk) => choicesOf(chunk).map((c) => [c.text, c.finish_reason]))).toEqual([[["This", null]], [[" is", null]], [[" a", "length"]], ...(includeUsage ? [[]] : [])])
       if (includeUsage) expect(chunks.at(-1)).toMatchObject({ usage: { prompt_tokens: 5, completion_tokens: 3, total_tokens: 8 } })
       // The gateway asks the upstream for usage on every stream, whatever the client asked.
       expect(received[0]?.body).toMatchObject({ stream: true, stream_options: { include_usage: true } })
@@ -165,7 +168,11 @@ describe("POST /v1/completions through Harper", () => {
   })
 
   it("admits a completion on its estimate as chat: OpenAI's default of 16 tokens when max_tokens is absent, a 429 past the tenant's token limit", async () => {
-    const limit = await fetch(`${harper.url}/gateway/limits`, { method: "POST", headers: { authorization: basic, "content-type": "application/json" }, body: JSON.stringify({ tenant: "completions-limited", tokens: 100, windowSeconds: 60 }) })
+    const limit = await fetch(`${harper.url}/gateway/limits`, {
+      method: "POST",
+      headers: { authorization: basic, "content-type": "application/json" },
+      body: JSON.stringify({ tenant: "completions-limited", tokens: 100, windowSeconds: 60 }),
+    })
     expect([200, 201]).toContain(limit.status)
     const { key } = await newKey("completions-limited")
     const small = await post({ model: "instruct", prompt: "Say this is a test" }, `Bearer ${key}`)
@@ -185,7 +192,16 @@ describe("POST /v1/completions through Harper", () => {
     expect(response.status).toBe(200)
     const data = sseData(await response.text())
     expect(data.at(-1)).toBe("[DONE]")
-    expect(data.slice(0, -1).map((line) => choicesOf(JSON.parse(line)).map((c) => c.text).join("")).join("")).toBe("This is a")
+    expect(
+      data
+        .slice(0, -1)
+        .map((line) =>
+          choicesOf(JSON.parse(line))
+            .map((c) => c.text)
+            .join(""),
+        )
+        .join(""),
+    ).toBe("This is a")
   })
 
   it("keeps a key to its allowed models, and a missing key out, as chat does", async () => {

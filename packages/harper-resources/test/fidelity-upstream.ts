@@ -12,7 +12,11 @@ import { readFileSync } from "node:fs"
 import type { ServerResponse } from "node:http"
 
 const translateFixture = (path: string): string => readFileSync(new URL(`../../translate/test/fixtures/${path}`, import.meta.url), "utf8")
-const fixtureLines = (path: string): unknown[] => translateFixture(path).split("\n").filter((line) => line.trim() !== "").map((line) => JSON.parse(line))
+const fixtureLines = (path: string): unknown[] =>
+  translateFixture(path)
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => JSON.parse(line))
 
 export type CannedAnswer =
   | { readonly kind: "json"; readonly status: number; readonly headers?: Readonly<Record<string, string>>; readonly body: unknown }
@@ -28,8 +32,7 @@ const chunk = (delta: object, finish: string | null = null, extra: object = {}) 
   choices: [{ index: 0, delta, finish_reason: finish }],
   ...extra,
 })
-const upstreamError = (status: number, code: string) =>
-  json({ error: { message: `Upstream says ${status}.`, type: status === 401 ? "authentication_error" : "invalid_request_error", param: null, code } }, status)
+const upstreamError = (status: number, code: string) => json({ error: { message: `Upstream says ${status}.`, type: status === 401 ? "authentication_error" : "invalid_request_error", param: null, code } }, status)
 
 /** The float answer the AI SDK's embed case got from its upstream (../shared/research/captures/aisdk-compat-embed.json). */
 export const CAPTURED_EMBEDDING = [0.1, 0.11, 0.12, 0.13]

@@ -70,7 +70,10 @@ async function streamed(model: string, extra: Json = {}): Promise<{ status: numb
   const response = await post("/v1/chat/completions", { model, messages: [{ role: "user", content: "hi" }], stream: true, stream_options: { include_usage: true }, ...extra })
   const text = await response.text()
   if (response.status !== 200) return { status: response.status, chunks: [], errors: [JSON.parse(text)], done: false }
-  const data = text.split("\n\n").filter((frame) => frame.startsWith("data: ")).map((frame) => frame.slice("data: ".length))
+  const data = text
+    .split("\n\n")
+    .filter((frame) => frame.startsWith("data: "))
+    .map((frame) => frame.slice("data: ".length))
   const done = data.at(-1) === "[DONE]"
   const events: unknown[] = data.filter((item) => item !== "[DONE]").map((item) => JSON.parse(item))
   const chunks = events.filter((event) => at(event, "error") === undefined)
@@ -79,8 +82,14 @@ async function streamed(model: string, extra: Json = {}): Promise<{ status: numb
 }
 
 const choicesOf = (chunks: readonly StreamEvent[], index = 0) => chunks.flatMap((c) => c.choices ?? []).filter((c) => c.index === index)
-const contentOf = (chunks: readonly StreamEvent[], index = 0) => choicesOf(chunks, index).map((c) => c.delta.content ?? "").join("")
-const reasoningOf = (chunks: readonly StreamEvent[], index = 0) => choicesOf(chunks, index).map((c) => c.delta.reasoning_content ?? "").join("")
+const contentOf = (chunks: readonly StreamEvent[], index = 0) =>
+  choicesOf(chunks, index)
+    .map((c) => c.delta.content ?? "")
+    .join("")
+const reasoningOf = (chunks: readonly StreamEvent[], index = 0) =>
+  choicesOf(chunks, index)
+    .map((c) => c.delta.reasoning_content ?? "")
+    .join("")
 const finishesOf = (chunks: readonly StreamEvent[], index = 0) => choicesOf(chunks, index).flatMap((c) => (c.finish_reason === null ? [] : [c.finish_reason]))
 const upstreamAnswer = (model: string): unknown => {
   const answer = FIDELITY_ANSWERS[model]?.answer
@@ -90,12 +99,22 @@ const upstreamAnswer = (model: string): unknown => {
 
 describe("fidelity through a real Harper (issue 10 §0)", () => {
   it("accepts every spec-valid request the gateway used to refuse, and echoed response fields (200, spec-valid)", async () => {
-    const history = (assistant: Json) => [{ role: "user", content: "hi" }, { role: "assistant", content: "earlier answer", ...assistant }, { role: "user", content: "again" }]
+    const history = (assistant: Json) => [
+      { role: "user", content: "hi" },
+      { role: "assistant", content: "earlier answer", ...assistant },
+      { role: "user", content: "again" },
+    ]
     const cases: Record<string, Json> = {
       "assistant audio null": { messages: history({ audio: null }) },
       "assistant audio {id}": { messages: history({ audio: { id: "audio_abc123" } }) },
       "function_call null": { messages: history({ function_call: null }) },
-      "role function": { messages: [{ role: "user", content: "hi" }, { role: "assistant", content: null, function_call: { name: "lookup", arguments: "{}" } }, { role: "function", name: "lookup", content: '{"ok":true}' }] },
+      "role function": {
+        messages: [
+          { role: "user", content: "hi" },
+          { role: "assistant", content: null, function_call: { name: "lookup", arguments: "{}" } },
+          { role: "function", name: "lookup", content: '{"ok":true}' },
+        ],
+      },
       "tool_choice allowed_tools": {
         messages: [{ role: "user", content: "hi" }],
         tools: [{ type: "function", function: { name: "lookup", parameters: { type: "object", properties: {} } } }],
@@ -123,7 +142,11 @@ describe("fidelity through a real Harper (issue 10 §0)", () => {
     const missing = await complete("fidelity-missing-identity")
     expect(missing.status).toBe(200)
     expect(validateCompletion(missing.body)).toEqual([])
-    expect(missing.body).toMatchObject({ id: expect.stringMatching(/^chatcmpl-/), model: "fidelity-missing-identity", choices: [{ message: { content: at(upstreamAnswer("fidelity-missing-identity"), "choices", 0, "message", "content") }, finish_reason: "stop" }] })
+    expect(missing.body).toMatchObject({
+      id: expect.stringMatching(/^chatcmpl-/),
+      model: "fidelity-missing-identity",
+      choices: [{ message: { content: at(upstreamAnswer("fidelity-missing-identity"), "choices", 0, "message", "content") }, finish_reason: "stop" }],
+    })
     expect(Math.abs(Number(at(missing.body, "created")) - Date.now() / 1000)).toBeLessThan(600)
 
     const created = await complete("fidelity-created-string")
@@ -146,9 +169,7 @@ describe("fidelity through a real Harper (issue 10 §0)", () => {
     })
     // Each repaired answer says so in its accounting row; an answer that needed nothing says nothing.
     await new Promise((r) => setTimeout(r, 400))
-    const rows = await fx.sql(
-      "SELECT logicalModel, repaired, finishReason FROM gateway.hdb_model_calls WHERE logicalModel IN ('fidelity-missing-identity', 'fidelity-created-string', 'fidelity-tool-call-repairs') AND stream = false",
-    )
+    const rows = await fx.sql("SELECT logicalModel, repaired, finishReason FROM gateway.hdb_model_calls WHERE logicalModel IN ('fidelity-missing-identity', 'fidelity-created-string', 'fidelity-tool-call-repairs') AND stream = false")
     expect(rows.length).toBe(3)
     for (const row of rows) expect([row["logicalModel"], Array.isArray(row["repaired"]) && row["repaired"].length > 0]).toEqual([row["logicalModel"], true])
     const toolRow = rows.find((row) => row["logicalModel"] === "fidelity-tool-call-repairs")
@@ -249,7 +270,10 @@ describe("fidelity through a real Harper (issue 10 §0)", () => {
     const summary = (answer: unknown) => [0, 1].map((i) => [at(answer, "choices", i, "index"), at(answer, "choices", i, "message", "content"), at(answer, "choices", i, "finish_reason")])
     expect(at(two.body, "choices", 2)).toBeUndefined()
     expect(summary(two.body)).toEqual(summary(sent))
-    expect(summary(two.body)).toEqual([[0, "Heads.", "stop"], [1, "Tails.", "stop"]])
+    expect(summary(two.body)).toEqual([
+      [0, "Heads.", "stop"],
+      [1, "Tails.", "stop"],
+    ])
 
     const stream = await streamed("fidelity-n2", { n: 2 })
     expect(stream).toMatchObject({ status: 200, done: true, errors: [] })

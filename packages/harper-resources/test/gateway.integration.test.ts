@@ -46,7 +46,10 @@ function post(path: string, body: unknown, authorization: string | null = `Beare
 }
 
 function sseData(text: string): string[] {
-  return text.split("\n\n").filter((frame) => frame !== "").map((frame) => frame.replace(/^data: /, ""))
+  return text
+    .split("\n\n")
+    .filter((frame) => frame !== "")
+    .map((frame) => frame.replace(/^data: /, ""))
 }
 
 /** What the gateway must send for a recorded upstream stream: translate's reducers over the recording. */
@@ -125,17 +128,26 @@ describe("the gateway in a real Harper, against a replaying upstream", () => {
     const json: unknown = await float.json()
     expect(specValidator("CreateEmbeddingResponse")(json)).toEqual([])
     const body = asEmbeddings(json)
-    expect(body.data.map((d) => [d.index, typeof d.embedding === "string" ? -1 : Math.round(d.embedding[0] ?? -1)])).toEqual([[0, 0], [1, 1], [2, 2]])
+    expect(body.data.map((d) => [d.index, typeof d.embedding === "string" ? -1 : Math.round(d.embedding[0] ?? -1)])).toEqual([
+      [0, 0],
+      [1, 1],
+      [2, 2],
+    ])
     expect(body.usage).toEqual({ prompt_tokens: 6, total_tokens: 6 })
     expect(fx.upstream.requests.at(-1)?.body).toMatchObject({ dimensions: 4, encoding_format: "float" })
     const base64 = asEmbeddings(await (await post("/v1/embeddings", { model: "text-embedding-3-small", input: [[1, 2, 3], [4]], encoding_format: "base64" })).json())
     const second = base64.data[1]?.embedding
-    expect(typeof second === "string" ? Array.from(base64ToFloat32(second) ?? []) : second).toEqual([1, 1.0099999904632568, 1.0199999809265137, 1.0299999713897705, 1.0399999618530273, 1.0499999523162842, 1.059999942779541, 1.0700000524520874])
+    expect(typeof second === "string" ? Array.from(base64ToFloat32(second) ?? []) : second).toEqual([
+      1, 1.0099999904632568, 1.0199999809265137, 1.0299999713897705, 1.0399999618530273, 1.0499999523162842, 1.059999942779541, 1.0700000524520874,
+    ])
     expect(fx.upstream.requests.at(-1)?.body["input"]).toEqual([[1, 2, 3], [4]])
   })
 
   it("ends a stream that fails after its first byte with one error event and no [DONE]", async () => {
-    for (const [model, code] of [["stalls", "upstream_timeout"], ["cuts", "upstream_unavailable"]] as const) {
+    for (const [model, code] of [
+      ["stalls", "upstream_timeout"],
+      ["cuts", "upstream_unavailable"],
+    ] as const) {
       const started = Date.now()
       const response = await post("/v1/chat/completions", { model, stream: true, messages: [{ role: "user", content: "x" }] })
       expect(response.status).toBe(200)
@@ -187,7 +199,12 @@ describe("the gateway in a real Harper, against a replaying upstream", () => {
     const text = await broken.text()
     expect(text).not.toContain("secret")
     expect(validateError(JSON.parse(text))).toEqual([])
-    for (const [method, path] of [["GET", "/v1/chat/completions"], ["POST", "/v1/models"], ["GET", "/v1/nope"], ["DELETE", "/v1/embeddings"]] as const) {
+    for (const [method, path] of [
+      ["GET", "/v1/chat/completions"],
+      ["POST", "/v1/models"],
+      ["GET", "/v1/nope"],
+      ["DELETE", "/v1/embeddings"],
+    ] as const) {
       const response = await fetch(`${fx.harper.url}${path}`, { method, headers: { authorization: `Bearer ${key}` } })
       expect(response.status, `${method} ${path}`).toBeGreaterThanOrEqual(400)
       expect(validateError(await response.json()), `${method} ${path}`).toEqual([])
@@ -284,7 +301,10 @@ describe("the gateway in a real Harper, against a replaying upstream", () => {
     expect(streamed.length).toBe(2)
     for (const row of streamed) expect(row).toMatchObject({ tenant: "acme", user: "admin", backend: "openai", upstreamModel: "openai-text", outcome: "success", promptTokens: 16, completionTokens: 300 })
     const limited = rows.filter((row) => row["logicalModel"] === "limited")
-    expect(limited.map((row) => [row["outcome"], row["status"], row["errorCode"]])).toEqual([["error", 429, "rate_limit_exceeded"], ["error", 429, "rate_limit_exceeded"]])
+    expect(limited.map((row) => [row["outcome"], row["status"], row["errorCode"]])).toEqual([
+      ["error", 429, "rate_limit_exceeded"],
+      ["error", 429, "rate_limit_exceeded"],
+    ])
     const unknownModel = rows.filter((row) => row["logicalModel"] === "gpt-9")
     expect(unknownModel.map((row) => row["outcome"])).toEqual(["rejected"])
     expect(JSON.stringify(rows)).not.toContain(UPSTREAM_KEY)

@@ -44,7 +44,8 @@ beforeAll(async () => {
           return
         }
         response.writeHead(200, { "content-type": "text/event-stream" })
-        const chunk = (delta: Record<string, unknown>, finish: string | null) => `data: ${JSON.stringify({ id: "chatcmpl-n", object: "chat.completion.chunk", created: 1, model: "no-usage", choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`
+        const chunk = (delta: Record<string, unknown>, finish: string | null) =>
+          `data: ${JSON.stringify({ id: "chatcmpl-n", object: "chat.completion.chunk", created: 1, model: "no-usage", choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`
         let stream = chunk({ role: "assistant", content: "" }, null)
         for (let i = 0; i < NO_USAGE_DELTAS; i++) stream += chunk({ content: " word" }, null)
         response.end(`${stream}${chunk({}, "stop")}data: [DONE]\n\n`)
@@ -131,7 +132,9 @@ describe("limits in a real Harper with 2 worker threads", () => {
     const firstFull = Math.floor(started / WINDOW_MS) + 1
     const full = [firstFull, firstFull + 1, firstFull + 2].map((window) => perWindow.get(window) ?? 0)
     const offered = sent / ((until - started) / WINDOW_MS)
-    console.log(`accuracy: limit ${LIMIT}/${WINDOW_MS} ms, ${CLIENTS} clients, offered ${offered.toFixed(0)} per window (${(offered / LIMIT).toFixed(1)}x); admitted in 3 full windows: ${full.join(", ")}; statuses ${JSON.stringify(Object.fromEntries(statuses))}`)
+    console.log(
+      `accuracy: limit ${LIMIT}/${WINDOW_MS} ms, ${CLIENTS} clients, offered ${offered.toFixed(0)} per window (${(offered / LIMIT).toFixed(1)}x); admitted in 3 full windows: ${full.join(", ")}; statuses ${JSON.stringify(Object.fromEntries(statuses))}`,
+    )
     expect(rows.length).toBe(sent)
     for (const admitted of full) expect(Math.abs(admitted - LIMIT)).toBeLessThanOrEqual(LIMIT * 0.02)
     expect(statuses.get(429)).toBeGreaterThan(0)
@@ -195,7 +198,9 @@ describe("limits in a real Harper with 2 worker threads", () => {
     const admitted = statuses.get(200) ?? 0
     const rows = await waitForRows(`tenant = 'budget' AND outcome = 'success'`, admitted)
     const spent = rows.reduce((sum, row) => sum + (typeof row["cost_usd"] === "number" ? row["cost_usd"] : 0), 0)
-    console.log(`budget: $${BUDGET}, $${CALL_COST} a call, ${CLIENTS} clients: ${admitted} calls admitted, $${spent.toFixed(2)} spent (over by $${(spent - BUDGET).toFixed(2)}, at most ${CLIENTS - 1} calls in flight = $${((CLIENTS - 1) * CALL_COST).toFixed(2)})`)
+    console.log(
+      `budget: $${BUDGET}, $${CALL_COST} a call, ${CLIENTS} clients: ${admitted} calls admitted, $${spent.toFixed(2)} spent (over by $${(spent - BUDGET).toFixed(2)}, at most ${CLIENTS - 1} calls in flight = $${((CLIENTS - 1) * CALL_COST).toFixed(2)})`,
+    )
     expect(rows.every((row) => row["keyId"] === id && row["costEstimated"] === false && typeof row["cost_usd"] === "number" && Math.abs(row["cost_usd"] - CALL_COST) < 1e-9)).toBe(true)
     expect(spent).toBeGreaterThanOrEqual(BUDGET - 1e-9)
     expect(spent - BUDGET).toBeLessThan((CLIENTS - 1) * CALL_COST + CALL_COST)

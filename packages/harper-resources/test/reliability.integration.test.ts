@@ -133,11 +133,13 @@ describe("bad input", () => {
   const body = fc.oneof(
     fc.json({ depthSize: "medium" }),
     // a valid request with one field replaced by an arbitrary value
-    fc.tuple(fc.constantFrom(...Object.keys(validChat), "temperature", "tools", "tool_choice", "stream", "n", "stop", "response_format", "max_tokens"), fc.jsonValue()).map(([field, value]) => JSON.stringify({ ...validChat, [field]: value })),
+    fc
+      .tuple(fc.constantFrom(...Object.keys(validChat), "temperature", "tools", "tool_choice", "stream", "n", "stop", "response_format", "max_tokens"), fc.jsonValue())
+      .map(([field, value]) => JSON.stringify({ ...validChat, [field]: value })),
     fc.tuple(fc.constantFrom("model", "input", "dimensions", "encoding_format", "user"), fc.jsonValue()).map(([field, value]) => JSON.stringify({ ...validEmbed, [field]: value })),
-    fc.tuple(fc.nat({ max: 200_000 }), fc.constantFrom("content", "model")).map(([size, where]) =>
-      JSON.stringify(where === "model" ? { ...validChat, model: "m".repeat(size) } : { ...validChat, messages: [{ role: "user", content: "x".repeat(size) }] }),
-    ),
+    fc
+      .tuple(fc.nat({ max: 200_000 }), fc.constantFrom("content", "model"))
+      .map(([size, where]) => JSON.stringify(where === "model" ? { ...validChat, model: "m".repeat(size) } : { ...validChat, messages: [{ role: "user", content: "x".repeat(size) }] })),
     fc.integer({ min: 100, max: 20_000 }).map(deep),
     fc.uint8Array({ minLength: 1, maxLength: 64 }).map((bytes) => Buffer.concat([Buffer.from('{"model":"echo","messages":[{"role":"user","content":"'), Buffer.from(bytes), Buffer.from('"}]}')]).toString("latin1")),
   )
@@ -149,32 +151,36 @@ describe("bad input", () => {
     auth: fc.constantFrom("key", "key", "key", "key", "none", "garbage"),
   })
 
-  it(`answers every generated request with an OpenAI-shaped 4xx (or a 200), never a 5xx, and keeps serving`, async () => {
-    let cases = 0
-    const statuses: Record<string, number> = {}
-    await fc.assert(
-      fc.asyncProperty(request, async ({ method, path, contentType, body: text, auth }) => {
-        cases++
-        const headers: Record<string, string> = {}
-        if (contentType !== "") headers["content-type"] = contentType
-        if (auth === "key") headers["authorization"] = `Bearer ${keyA}`
-        if (auth === "garbage") headers["authorization"] = "Bearer \u00ff\u00fe garbage"
-        const response = await fetch(`${fx.harper.url}${path}`, { method, headers, ...(method === "GET" ? {} : { body: Buffer.from(text, "latin1") }) }).catch((error: unknown) => error)
-        if (!(response instanceof Response)) throw new Error(`no answer for ${method} ${path}: ${String(response)}`)
-        statuses[`${auth}:${response.status}`] = (statuses[`${auth}:${response.status}`] ?? 0) + 1
-        const answer = await response.text()
-        seenBodies.push(answer.slice(0, 2_000))
-        expect(response.status, `${method} ${path} ${contentType} -> ${answer.slice(0, 200)}`).toBeLessThan(500)
-        if (response.status >= 400) {
-          const parsed: unknown = JSON.parse(answer)
-          expect(validateError(parsed), answer.slice(0, 200)).toEqual([])
-        }
-      }),
-      { numRuns: soak ? 10_000 : 300, ...(soak ? {} : { seed: 20261125 }) },
-    )
-    console.log(`bad input: ${cases} generated requests, statuses ${JSON.stringify(statuses)}`)
-    expect((await chat("echo")).status).toBe(200)
-  }, soak ? 1_800_000 : 180_000)
+  it(
+    `answers every generated request with an OpenAI-shaped 4xx (or a 200), never a 5xx, and keeps serving`,
+    async () => {
+      let cases = 0
+      const statuses: Record<string, number> = {}
+      await fc.assert(
+        fc.asyncProperty(request, async ({ method, path, contentType, body: text, auth }) => {
+          cases++
+          const headers: Record<string, string> = {}
+          if (contentType !== "") headers["content-type"] = contentType
+          if (auth === "key") headers["authorization"] = `Bearer ${keyA}`
+          if (auth === "garbage") headers["authorization"] = "Bearer \u00ff\u00fe garbage"
+          const response = await fetch(`${fx.harper.url}${path}`, { method, headers, ...(method === "GET" ? {} : { body: Buffer.from(text, "latin1") }) }).catch((error: unknown) => error)
+          if (!(response instanceof Response)) throw new Error(`no answer for ${method} ${path}: ${String(response)}`)
+          statuses[`${auth}:${response.status}`] = (statuses[`${auth}:${response.status}`] ?? 0) + 1
+          const answer = await response.text()
+          seenBodies.push(answer.slice(0, 2_000))
+          expect(response.status, `${method} ${path} ${contentType} -> ${answer.slice(0, 200)}`).toBeLessThan(500)
+          if (response.status >= 400) {
+            const parsed: unknown = JSON.parse(answer)
+            expect(validateError(parsed), answer.slice(0, 200)).toEqual([])
+          }
+        }),
+        { numRuns: soak ? 10_000 : 300, ...(soak ? {} : { seed: 20261125 }) },
+      )
+      console.log(`bad input: ${cases} generated requests, statuses ${JSON.stringify(statuses)}`)
+      expect((await chat("echo")).status).toBe(200)
+    },
+    soak ? 1_800_000 : 180_000,
+  )
 })
 
 describe("body limit", () => {
@@ -226,7 +232,10 @@ describe("load and accounting integrity", () => {
         const [path, body] =
           kind === "embeddings"
             ? ["/v1/embeddings", { model: "text-embedding-3-small", input: ["a", "b"] }]
-            : ["/v1/chat/completions", { model: kind === "limited" ? "limited" : kind === "unknown-model" ? "nope" : "gpt-4.1-nano", stream: kind === "stream", messages: [{ role: "user", content: "x" }], ...(kind === "bad-param" ? { temperature: 7 } : {}) }]
+            : [
+                "/v1/chat/completions",
+                { model: kind === "limited" ? "limited" : kind === "unknown-model" ? "nope" : "gpt-4.1-nano", stream: kind === "stream", messages: [{ role: "user", content: "x" }], ...(kind === "bad-param" ? { temperature: 7 } : {}) },
+              ]
         const response = await fetch(`${fx.harper.url}${path}`, { method: "POST", headers: { authorization: `Bearer ${keyA}`, "content-type": "application/json" }, body: JSON.stringify(body) })
         const text = await response.text()
         if (kind === "stream") expect(text.endsWith("data: [DONE]\n\n")).toBe(true)
@@ -387,7 +396,11 @@ describe("attacks", () => {
       ["GET", "/v1//models", key, 404],
     ]
     for (const [method, path, headers, status] of cases) {
-      const response = await fetch(`${fx.harper.url}${path}`, { method, headers: { ...headers, "content-type": "application/json" }, ...(method === "POST" ? { body: JSON.stringify({ model: "echo", messages: [{ role: "user", content: "x" }] }) } : {}) })
+      const response = await fetch(`${fx.harper.url}${path}`, {
+        method,
+        headers: { ...headers, "content-type": "application/json" },
+        ...(method === "POST" ? { body: JSON.stringify({ model: "echo", messages: [{ role: "user", content: "x" }] }) } : {}),
+      })
       const answer = await json(response)
       expect([method, path, answer.status]).toEqual([method, path, status])
       expect(validateError(answer.body)).toEqual([])
@@ -406,10 +419,20 @@ describe("attacks", () => {
   })
 
   it("forwards only what a model's policy allows: router fields and paid options from a restricted key are refused and never reach the upstream", async () => {
-    const created = await fetch(`${fx.harper.url}/gateway/keys`, { method: "POST", headers: { authorization: fx.basic, "content-type": "application/json" }, body: JSON.stringify({ user: "carol", tenant: "tenant-r", models: ["gpt-4.1-nano"] }) })
+    const created = await fetch(`${fx.harper.url}/gateway/keys`, {
+      method: "POST",
+      headers: { authorization: fx.basic, "content-type": "application/json" },
+      body: JSON.stringify({ user: "carol", tenant: "tenant-r", models: ["gpt-4.1-nano"] }),
+    })
     const restricted = Schema.decodeUnknownSync(Schema.Struct({ key: Schema.String }))(await created.json()).key
     const send = async (model: string, extra: Record<string, unknown>, stream = false) =>
-      json(await fetch(`${fx.harper.url}/v1/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${restricted}`, "content-type": "application/json" }, body: JSON.stringify({ model, stream, messages: [{ role: "user", content: "x" }], ...extra }) }))
+      json(
+        await fetch(`${fx.harper.url}/v1/chat/completions`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${restricted}`, "content-type": "application/json" },
+          body: JSON.stringify({ model, stream, messages: [{ role: "user", content: "x" }], ...extra }),
+        }),
+      )
     const before = fx.upstream.requests.length
     const refused = [
       { models: ["openai/gpt-4o", "anthropic/claude-opus"] },
@@ -436,7 +459,11 @@ describe("attacks", () => {
     const sent = fx.upstream.requests.at(-1)?.body ?? {}
     expect(["store" in sent, "service_tier" in sent, sent["logit_bias"]]).toEqual([false, false, { "50256": -100 }])
     // A model configured for them forwards them (an unrestricted key, since this one may only use gpt-4.1-nano).
-    const allowed = await fetch(`${fx.harper.url}/v1/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${keyA}`, "content-type": "application/json" }, body: JSON.stringify({ model: "with-extras", messages: [{ role: "user", content: "x" }], top_k: 40, service_tier: "priority" }) })
+    const allowed = await fetch(`${fx.harper.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${keyA}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "with-extras", messages: [{ role: "user", content: "x" }], top_k: 40, service_tier: "priority" }),
+    })
     expect(allowed.status).toBe(200)
     expect(fx.upstream.requests.at(-1)?.body).toMatchObject({ top_k: 40, service_tier: "priority" })
     expect((await send("with-extras", {})).status).toBe(403)
@@ -478,7 +505,10 @@ describe("attacks", () => {
   })
 
   it("ends a stream kept open by comments alone at the idle timeout, and an endless one at the total deadline", async () => {
-    for (const [model, phase] of [["h-keepalive", "the stream stalled"], ["h-deadline", "the request took too long"]] as const) {
+    for (const [model, phase] of [
+      ["h-keepalive", "the stream stalled"],
+      ["h-deadline", "the request took too long"],
+    ] as const) {
       const started = Date.now()
       const answer = await chat(model, keyA, true)
       const elapsed = Date.now() - started

@@ -162,7 +162,9 @@ export async function startReplayUpstream(recordedDir: string): Promise<ReplayUp
     if (req.url === "/v1/embeddings") return embeddings(body, res)
     const name = mode === undefined ? model : model.slice(mode.length + 1)
     if (body["stream"] === true) {
-      const lines = readFileSync(join(recordedDir, `${name}.chunks.txt`), "utf8").split("\n").filter((line) => line.trim() !== "")
+      const lines = readFileSync(join(recordedDir, `${name}.chunks.txt`), "utf8")
+        .split("\n")
+        .filter((line) => line.trim() !== "")
       res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" })
       for (const [index, line] of lines.entries()) {
         if (res.destroyed) return

@@ -125,7 +125,12 @@ describe("POST /v1/responses", () => {
     expect(last?.["type"]).toBe("response.completed")
     const final = asResponse(last?.["response"])
     expect(outputText(final)).toBe(recordedStreamText)
-    expect(events.filter((e) => e["type"] === "response.output_text.delta").map((e) => e["delta"]).join("")).toBe(recordedStreamText)
+    expect(
+      events
+        .filter((e) => e["type"] === "response.output_text.delta")
+        .map((e) => e["delta"])
+        .join(""),
+    ).toBe(recordedStreamText)
     const retrieved = await call("GET", `/v1/responses/${final.id}`)
     expect(retrieved.body).toEqual(last?.["response"])
   })
@@ -242,7 +247,17 @@ describe("conversation state", () => {
       { role: "assistant", tool_calls: [{ id: fc?.["call_id"], function: { name: fc?.["name"], arguments: fc?.["arguments"] } }] },
       { role: "tool", tool_call_id: fc?.["call_id"], content: "20C" },
     ])
-    expectError(await call("POST", "/v1/responses", { model: "echo", input: [{ role: "user", content: "x" }, { type: "item_reference", id: "fc_missing_0" }] }), 404, "input[1].id")
+    expectError(
+      await call("POST", "/v1/responses", {
+        model: "echo",
+        input: [
+          { role: "user", content: "x" },
+          { type: "item_reference", id: "fc_missing_0" },
+        ],
+      }),
+      404,
+      "input[1].id",
+    )
   })
 
   it("keeps each tenant's responses from every other: retrieve, list, continue, reference, cancel and delete are 404 for another tenant", async () => {
@@ -257,7 +272,13 @@ describe("conversation state", () => {
     expect((await call("GET", `/v1/responses/${mine.id}`)).status).toBe(200)
     // Sending an item under the id of another tenant's item does not replace it.
     await create({ model: "echo", input: [{ type: "message", role: "user", id: String(item), content: "overwritten?" }] }, keyB)
-    await create({ model: "gpt-4.1-nano", input: [{ type: "item_reference", id: String(item) }, { role: "user", content: "still mine?" }] })
+    await create({
+      model: "gpt-4.1-nano",
+      input: [
+        { type: "item_reference", id: String(item) },
+        { role: "user", content: "still mine?" },
+      ],
+    })
     expect(fx.upstream.requests.at(-1)?.body["messages"]).toMatchObject([{ role: "assistant", content: [{ type: "text", text: "tenant a's secret" }] }, { role: "user" }])
   })
 })
@@ -270,11 +291,20 @@ describe("item ids per tenant", () => {
     const fromB = await create({ model: "echo", input: text("tenant b's words") }, keyB)
     const listed = await call("GET", `/v1/responses/${fromB.id}/input_items`, undefined, keyB)
     expect(listed.body).toMatchObject({ data: [{ id, content: [{ type: "input_text", text: "tenant b's words" }] }] })
-    const refer = [{ type: "item_reference", id }, { role: "user", content: "and?" }]
+    const refer = [
+      { type: "item_reference", id },
+      { role: "user", content: "and?" },
+    ]
     await create({ model: "gpt-4.1-nano", input: refer }, keyB)
-    expect(fx.upstream.requests.at(-1)?.body["messages"]).toMatchObject([{ role: "user", content: [{ type: "text", text: "tenant b's words" }] }, { role: "user", content: "and?" }])
+    expect(fx.upstream.requests.at(-1)?.body["messages"]).toMatchObject([
+      { role: "user", content: [{ type: "text", text: "tenant b's words" }] },
+      { role: "user", content: "and?" },
+    ])
     await create({ model: "gpt-4.1-nano", input: refer })
-    expect(fx.upstream.requests.at(-1)?.body["messages"]).toMatchObject([{ role: "user", content: [{ type: "text", text: "tenant a's words" }] }, { role: "user", content: "and?" }])
+    expect(fx.upstream.requests.at(-1)?.body["messages"]).toMatchObject([
+      { role: "user", content: [{ type: "text", text: "tenant a's words" }] },
+      { role: "user", content: "and?" },
+    ])
     // Deleting B's response takes B's item only.
     expect((await call("DELETE", `/v1/responses/${fromB.id}`, undefined, keyB)).status).toBe(200)
     expectError(await call("POST", "/v1/responses", { model: "echo", input: refer }, keyB), 404, "input[0].id")

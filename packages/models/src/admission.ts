@@ -34,4 +34,3 @@ export interface Limiter {
 }
 
 export const NO_ADMISSION: Admission = { headers: {}, settle: () => undefined }
-

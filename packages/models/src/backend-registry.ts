@@ -84,10 +84,7 @@ export function createBackendRegistry(
 /** Routes made without routing get theirs here, once, so their deployment's cooldown lives as long as the registry. */
 function withRouting<B>(routes: ReadonlyMap<string, ModelRoute<B>>): ReadonlyMap<string, ModelRoute<B>> {
   return new Map(
-    [...routes].map(([name, route]) => [
-      name,
-      route.routing !== undefined ? route : { ...route, routing: routingOf([{ label: "0", upstreamModel: route.upstreamModel, backend: route.backend, weight: 1 }], undefined, { fallback: [] }) },
-    ]),
+    [...routes].map(([name, route]) => [name, route.routing !== undefined ? route : { ...route, routing: routingOf([{ label: "0", upstreamModel: route.upstreamModel, backend: route.backend, weight: 1 }], undefined, { fallback: [] }) }]),
   )
 }
 

@@ -7,7 +7,16 @@ const decode = Schema.decodeUnknownSync(ModelsConfig)
 
 describe("anthropic entries in the registry", () => {
   it("builds a generative model without baseUrl (Anthropic's public endpoint is the default), with its own options", () => {
-    const models = decode({ generative: { claude: { backend: "anthropic", model: "claude-sonnet-4-5", apiKey: "k", anthropic: { version: "2023-06-01", defaultMaxTokens: 2048, nativeStructuredOutput: true, thinkingBudgets: { low: 4096 }, betas: ["x"], thinkingStore: { maxEntries: 10, ttlMs: 1000 } } } } })
+    const models = decode({
+      generative: {
+        claude: {
+          backend: "anthropic",
+          model: "claude-sonnet-4-5",
+          apiKey: "k",
+          anthropic: { version: "2023-06-01", defaultMaxTokens: 2048, nativeStructuredOutput: true, thinkingBudgets: { low: 4096 }, betas: ["x"], thinkingStore: { maxEntries: 10, ttlMs: 1000 } },
+        },
+      },
+    })
     const { registry, notices } = buildRegistry(models)
     expect(registry.resolveGenerative("claude")?.backend.name).toBe("anthropic")
     expect(notices).toEqual([])

@@ -36,10 +36,7 @@ describe("routing in the models config", () => {
       ["2", "gpt-x", 1, "echo"],
     ])
     expect(route?.routing?.retries.max).toBe(0)
-    expect(notices.filter((n) => n.includes("fallback"))).toEqual([
-      "model 'chat' names itself as a fallback; it is tried once",
-      "model 'chat': fallback 'nope' is not a generative model; it is left out",
-    ])
+    expect(notices.filter((n) => n.includes("fallback"))).toEqual(["model 'chat' names itself as a fallback; it is tried once", "model 'chat': fallback 'nope' is not a generative model; it is left out"])
   })
 
   it("keeps an embedding fallback only to the same upstream model: vectors of two models are not comparable", () => {
@@ -52,9 +49,7 @@ describe("routing in the models config", () => {
     })
     const { registry, notices } = buildRegistry(config)
     expect(registry.resolveEmbedding("vectors")?.routing?.fallback).toEqual(["same-elsewhere"])
-    expect(notices).toContain(
-      "model 'vectors': embedding fallback 'other-model' serves another model (text-embedding-3-large, not text-embedding-3-small), whose vectors would not compare with this one's; it is left out",
-    )
+    expect(notices).toContain("model 'vectors': embedding fallback 'other-model' serves another model (text-embedding-3-large, not text-embedding-3-small), whose vectors would not compare with this one's; it is left out")
   })
 
   it("refuses bad routing values", () => {

@@ -92,9 +92,7 @@ export function buildRegistry(models: ModelsConfig | undefined, options: Registr
       if (other === undefined) return true // reported as unknown below
       const theirs = upstreamModelsOf(name, other)
       if (theirs.every((model) => own.includes(model))) return true
-      notices.push(
-        `model '${logicalName}': embedding fallback '${name}' serves another model (${theirs.join(", ")}, not ${own.join(", ")}), whose vectors would not compare with this one's; it is left out`,
-      )
+      notices.push(`model '${logicalName}': embedding fallback '${name}' serves another model (${theirs.join(", ")}, not ${own.join(", ")}), whose vectors would not compare with this one's; it is left out`)
       return false
     })
   }

@@ -21,11 +21,7 @@ function isDefaultValue(field: string, value: unknown): boolean {
  * naming it: a tenant must not reach a router upstream's `models`, `provider` or
  * `plugins`, or a paid tier, with the operator's key.
  */
-export function forwardedFields(
-  passthrough: Readonly<Record<string, unknown>>,
-  extraFields: ReadonlySet<string>,
-  logicalModel: string,
-): Forwarded {
+export function forwardedFields(passthrough: Readonly<Record<string, unknown>>, extraFields: ReadonlySet<string>, logicalModel: string): Forwarded {
   return forwardBy(passthrough, { logicalModel, forwards: (field) => (dispositionOf(field)?.kind === "passthrough" && !OPT_IN_OFFICIAL_FIELDS.has(field)) || extraFields.has(field) })
 }
 
@@ -49,11 +45,7 @@ function forwardBy(passthrough: Readonly<Record<string, unknown>>, policy: { rea
     if (isDefaultValue(field, value)) continue
     return {
       ok: false,
-      error: invalidRequest(
-        `Parameter '${field}' is not forwarded to the model ${JSON.stringify(policy.logicalModel)} by this gateway's configuration.`,
-        field,
-        "unsupported_parameter",
-      ),
+      error: invalidRequest(`Parameter '${field}' is not forwarded to the model ${JSON.stringify(policy.logicalModel)} by this gateway's configuration.`, field, "unsupported_parameter"),
     }
   }
   return { ok: true, fields }

@@ -41,7 +41,14 @@ function setup(models: Record<string, { readonly backend: GenerativeBackend; rea
   const routes = new Map<string, ModelRoute<GenerativeBackend>>()
   for (const [name, spec] of Object.entries(models)) {
     const deployment = { label: "0", upstreamModel: `${name}-upstream`, backend: spec.backend, weight: 1 }
-    routes.set(name, { kind: "generative", logicalName: name, upstreamModel: deployment.upstreamModel, backend: spec.backend, extraFields: new Set(spec.extraFields ?? []), routing: routingOf([deployment], undefined, { fallback: spec.fallback ?? [] }) })
+    routes.set(name, {
+      kind: "generative",
+      logicalName: name,
+      upstreamModel: deployment.upstreamModel,
+      backend: spec.backend,
+      extraFields: new Set(spec.extraFields ?? []),
+      routing: routingOf([deployment], undefined, { fallback: spec.fallback ?? [] }),
+    })
   }
   const registry = createBackendRegistry(routes, new Map(), { generative: new Map(), embedding: new Map() })
   const service = createModelsService(registry, { started: () => undefined, record: (row) => void rows.push(row) }, { routingClock: { now: () => 0, random: () => 0, sleep: async () => undefined } })

@@ -59,7 +59,14 @@ function setup(models: Record<string, ModelSpec>, limiter?: Limiter, price: (tok
   for (const [name, spec] of Object.entries(models)) {
     const deployments = spec.deployments.map((d) => ({ label: d.label, upstreamModel: `${name}-${d.label}`, backend: d.backend, weight: 1 }))
     const first = deployments[0]!
-    routes.set(name, { kind: "generative", logicalName: name, upstreamModel: first.upstreamModel, backend: first.backend, extraFields: new Set(spec.extraFields ?? []), routing: routingOf(deployments, spec.routing, { fallback: spec.fallback ?? [] }) })
+    routes.set(name, {
+      kind: "generative",
+      logicalName: name,
+      upstreamModel: first.upstreamModel,
+      backend: first.backend,
+      extraFields: new Set(spec.extraFields ?? []),
+      routing: routingOf(deployments, spec.routing, { fallback: spec.fallback ?? [] }),
+    })
   }
   const registry = createBackendRegistry(routes, new Map(), { generative: new Map(), embedding: new Map() })
   const service = createModelsService(
@@ -186,7 +193,13 @@ describe("routing through the models service", () => {
     const bad = fakeBackend("bad", [upstream(500)])
     const good = fakeBackend("good", ["ok"])
     const { service, rows } = setup({
-      m: { deployments: [{ label: "bad", backend: bad.backend }, { label: "good", backend: good.backend }], routing: { cooldown: { failures: 2, cooldownMs: 60_000 } } },
+      m: {
+        deployments: [
+          { label: "bad", backend: bad.backend },
+          { label: "good", backend: good.backend },
+        ],
+        routing: { cooldown: { failures: 2, cooldownMs: 60_000 } },
+      },
     })
     // random() = 0 always draws the first candidate: `bad` until it cools (failures of two tenants).
     for (let i = 0; i < 5; i++) await service.chat(chat("m"), { ...meta(), tenant: `t${i}` })
@@ -199,14 +212,23 @@ describe("routing through the models service", () => {
     const bad = fakeBackend("bad", [upstream(500)])
     const good = fakeBackend("good", ["ok"])
     const { service, rows } = setup({
-      m: { deployments: [{ label: "bad", backend: bad.backend }, { label: "good", backend: good.backend }], routing: { cooldown: { failures: 2, cooldownMs: 60_000 } } },
+      m: {
+        deployments: [
+          { label: "bad", backend: bad.backend },
+          { label: "good", backend: good.backend },
+        ],
+        routing: { cooldown: { failures: 2, cooldownMs: 60_000 } },
+      },
     })
     for (let i = 0; i < 5; i++) await service.chat(chat("m"), { ...meta(), tenant: "only" })
     expect(bad.calls.length).toBe(2)
     const before = rows.length
     await service.chat(chat("m"), { ...meta(), tenant: "other" })
     // random() = 0 draws `bad` first: for another tenant it is not cooling.
-    expect(rows.slice(before).map((r) => [r.deployment, r.outcome])).toEqual([["bad", "error"], ["good", "success"]])
+    expect(rows.slice(before).map((r) => [r.deployment, r.outcome])).toEqual([
+      ["bad", "error"],
+      ["good", "success"],
+    ])
   })
 
   it("single deployment, 5 upstream 500s (default cooldown): the 6th call still reaches the upstream and succeeds when it recovers", async () => {
@@ -231,13 +253,25 @@ describe("routing through the models service", () => {
         return generate(call, opts)
       }
     }
-    const { service, rows } = setup({ m: { deployments: [{ label: "a", backend: a.backend }, { label: "b", backend: b.backend }], routing: { retries: { max: 0 }, cooldown: { failures: 2 } } } })
+    const { service, rows } = setup({
+      m: {
+        deployments: [
+          { label: "a", backend: a.backend },
+          { label: "b", backend: b.backend },
+        ],
+        routing: { retries: { max: 0 }, cooldown: { failures: 2 } },
+      },
+    })
     const poison: ChatCall = { ...chat("m"), input: { messages: [{ role: "user", content: "poison" }] } }
     for (let i = 0; i < 10; i++) await service.chat(poison, { ...meta(), tenant: "attacker" }).catch(() => undefined)
     const before = rows.length
     // random() = 0 draws `a` first whenever it is not cooling: the victim's calls still go there.
     for (let i = 0; i < 3; i++) await service.chat(chat("m"), { ...meta(), tenant: "victim" })
-    expect(rows.slice(before).map((r) => [r.deployment, r.outcome])).toEqual([["a", "success"], ["a", "success"], ["a", "success"]])
+    expect(rows.slice(before).map((r) => [r.deployment, r.outcome])).toEqual([
+      ["a", "success"],
+      ["a", "success"],
+      ["a", "success"],
+    ])
   })
 
   it("spends at most routing.maxAttempts upstream attempts per call (default 3), then says x-should-retry: false", async () => {

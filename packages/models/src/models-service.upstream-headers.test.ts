@@ -35,7 +35,8 @@ const completion = (model: string) => ({
   choices: [{ index: 0, message: { role: "assistant", content: "Hello there" }, logprobs: null, finish_reason: "stop" }],
   usage: { prompt_tokens: 9, completion_tokens: 2, total_tokens: 11 },
 })
-const chunk = (model: string, delta: Record<string, unknown>, finish: string | null) => `data: ${JSON.stringify({ id: "chatcmpl-123", object: "chat.completion.chunk", created: 1694268190, model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })}\n\n`
+const chunk = (model: string, delta: Record<string, unknown>, finish: string | null) =>
+  `data: ${JSON.stringify({ id: "chatcmpl-123", object: "chat.completion.chunk", created: 1694268190, model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })}\n\n`
 
 const upstream = localUpstream((request, res) => {
   const model = String(request.body["model"])
@@ -65,7 +66,8 @@ function service(options: { readonly limiter?: Limiter; readonly exposeOrganizat
   const backend = createOpenAIBackend({ ...testUpstreamOptions(upstream.url(), "sk-test"), exposeUpstreamOrganization: options.exposeOrganization ?? false })
   const route: ModelRoute<typeof backend> = { kind: "generative", logicalName: "chat", upstreamModel: options.model ?? "gpt-4o", backend, extraFields: new Set() }
   const registry = createBackendRegistry(new Map([["chat", route]]), new Map([["chat", { ...route, kind: "embedding" as const }]]), { generative: new Map(), embedding: new Map() })
-  const limits: ModelsServiceOptions["limits"] = options.limiter === undefined ? undefined : { limiter: options.limiter, estimateChat: () => ({ prompt: 1, completion: 1 }), estimateCompletion: () => ({ prompt: 1, completion: 1 }), estimateEmbed: () => 1 }
+  const limits: ModelsServiceOptions["limits"] =
+    options.limiter === undefined ? undefined : { limiter: options.limiter, estimateChat: () => ({ prompt: 1, completion: 1 }), estimateCompletion: () => ({ prompt: 1, completion: 1 }), estimateEmbed: () => 1 }
   const clock = { now: () => 0, random: () => 0, sleep: async () => undefined }
   return createModelsService(registry, { started: () => undefined, record: () => undefined }, { routingClock: clock, ...(limits === undefined ? {} : { limits }) })
 }

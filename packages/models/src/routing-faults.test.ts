@@ -90,10 +90,12 @@ describe("routing under faults a reviewer found", () => {
 
   it("F1c what a fallback spends counts toward its own model's rules and the call's model-independent ones, not the requested model's own rules", async () => {
     const settled: Record<string, unknown[]> = {}
-    const { service } = cheapWithFallback(async (_caller, model, _estimate, modelRulesOnly): Promise<Admission> => ({
-      headers: {},
-      settle: (...args) => void (settled[`${model}${modelRulesOnly === true ? " (own rules)" : ""}`] = args),
-    }))
+    const { service } = cheapWithFallback(
+      async (_caller, model, _estimate, modelRulesOnly): Promise<Admission> => ({
+        headers: {},
+        settle: (...args) => void (settled[`${model}${modelRulesOnly === true ? " (own rules)" : ""}`] = args),
+      }),
+    )
     await service.chat(chat("cheap"), meta())
     // `expensive` answered (15 tokens, $0.02); `cheap` failed with nothing used.
     expect(settled).toEqual({
@@ -108,7 +110,10 @@ describe("routing under faults a reviewer found", () => {
       if (model === "expensive" && modelRulesOnly === true) throw new GatewayFailure({ _tag: "RateLimited", retryAfterMs: 5_000, message: "over the limit for expensive" })
       return { headers: {}, settle: () => undefined }
     })
-    const outcome = await service.chat(chat("cheap"), meta()).then(() => "answered", (e: GatewayFailure) => e.reason._tag)
+    const outcome = await service.chat(chat("cheap"), meta()).then(
+      () => "answered",
+      (e: GatewayFailure) => e.reason._tag,
+    )
     expect(outcome).toBe("RateLimited")
     expect(expensive.calls.length).toBe(0)
     expect(rows.map((r) => [r.logicalModel, r.outcome, r.attempt])).toEqual([
@@ -120,20 +125,37 @@ describe("routing under faults a reviewer found", () => {
   it("F2 a deployment whose key is revoked (upstream 401) is routed around: the other deployment answers every call", async () => {
     const revoked = fakeBackend("revoked", () => upstream(401))
     const good = fakeBackend("good", () => "ok")
-    const { service } = setup({ m: { deployments: [{ label: "revoked", backend: revoked.backend }, { label: "good", backend: good.backend }], routing: { cooldown: { failures: 2 } } } })
+    const { service } = setup({
+      m: {
+        deployments: [
+          { label: "revoked", backend: revoked.backend },
+          { label: "good", backend: good.backend },
+        ],
+        routing: { cooldown: { failures: 2 } },
+      },
+    })
     const outcomes: string[] = []
-    for (let i = 0; i < 4; i++) outcomes.push(await service.chat(chat("m"), meta()).then(() => "ok", (e: GatewayFailure) => e.reason._tag))
+    for (let i = 0; i < 4; i++)
+      outcomes.push(
+        await service.chat(chat("m"), meta()).then(
+          () => "ok",
+          (e: GatewayFailure) => e.reason._tag,
+        ),
+      )
     expect(good.calls.length).toBeGreaterThan(0)
     expect(outcomes).toEqual(["ok", "ok", "ok", "ok"])
   })
 
   it("F3 a call that runs into its total deadline is not retried and does not put the deployment in cooldown for every tenant", async () => {
-        const shared = fakeBackend("shared", (call) => (call.input.messages.some((m) => m.role === "user" && m.content === "poison") ? { _tag: "UpstreamTimeout", phase: "total", shouldRetry: false } : "ok"))
+    const shared = fakeBackend("shared", (call) => (call.input.messages.some((m) => m.role === "user" && m.content === "poison") ? { _tag: "UpstreamTimeout", phase: "total", shouldRetry: false } : "ok"))
     const { service } = setup({ m: { deployments: [{ label: "0", backend: shared.backend }] } }) // default routing: 2 retries, 5 failures / 60 s, 30 s cooldown
     for (let i = 0; i < 2; i++) await service.chat(chat("m", "poison"), meta("attacker")).catch(() => undefined)
     // A call that ran into its own total deadline is not retried and says nothing of the deployment's health.
     expect(shared.calls.length).toBe(2)
-    const victim = await service.chat(chat("m"), meta("victim")).then(() => "ok", (e: GatewayFailure) => `${e.reason._tag} ${"message" in e.reason ? e.reason.message : ""}`)
+    const victim = await service.chat(chat("m"), meta("victim")).then(
+      () => "ok",
+      (e: GatewayFailure) => `${e.reason._tag} ${"message" in e.reason ? e.reason.message : ""}`,
+    )
     expect(victim).toBe("ok")
   })
 
@@ -149,7 +171,10 @@ describe("routing under faults a reviewer found", () => {
     const probe = service.chat(chat("m"), meta("a"))
     await new Promise((r) => setTimeout(r, 10))
     clock.t = 600_000 // ten minutes into a long, healthy generation
-    const other = service.chat(chat("m"), meta("b")).then(() => "ok", (e: GatewayFailure) => e.reason._tag)
+    const other = service.chat(chat("m"), meta("b")).then(
+      () => "ok",
+      (e: GatewayFailure) => e.reason._tag,
+    )
     await new Promise((r) => setTimeout(r, 10))
     // Both calls reached the upstream: the long probe did not hold the deployment.
     expect(slow.calls.length).toBe(3)
@@ -187,7 +212,18 @@ describe("routing under faults a reviewer found", () => {
     }
     const d0 = fakeBackend("d0", () => upstream(500))
     const d1 = fakeBackend("d1", () => (d1Fails ? upstream(500) : "ok"))
-    const { service } = setup({ m: { deployments: [{ label: "d0", backend: d0.backend }, { label: "d1", backend: d1.backend }], routing: { cooldown: { failures: 1, cooldownMs: 1_000 } } } }, { sink, clock })
+    const { service } = setup(
+      {
+        m: {
+          deployments: [
+            { label: "d0", backend: d0.backend },
+            { label: "d1", backend: d1.backend },
+          ],
+          routing: { cooldown: { failures: 1, cooldownMs: 1_000 } },
+        },
+      },
+      { sink, clock },
+    )
     await service.chat(chat("m"), meta()).catch(() => undefined) // both deployments cool
     clock.t = 1_000
     d1Fails = false
@@ -195,7 +231,10 @@ describe("routing under faults a reviewer found", () => {
     await service.chat(chat("m"), meta()).catch(() => undefined) // d0's probe fails; d1's probe is leased, then d0's row throws
     sinkThrows = false
     clock.t = 1_000_000 // long after any cooldown
-    const later = await service.chat(chat("m"), meta()).then(() => "ok", (e: GatewayFailure) => e.reason._tag)
+    const later = await service.chat(chat("m"), meta()).then(
+      () => "ok",
+      (e: GatewayFailure) => e.reason._tag,
+    )
     expect(d1.calls.length).toBeGreaterThan(1)
     expect(later).toBe("ok")
   })

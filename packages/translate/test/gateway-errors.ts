@@ -23,9 +23,7 @@ export const gatewayError: fc.Arbitrary<GatewayError> = fc.oneof(
   fc.record({ _tag: fc.constant("ContentFiltered" as const), message }, { requiredKeys: ["_tag"] }),
   fc.record({ _tag: fc.constant("UpstreamError" as const), upstreamStatus: fc.integer({ min: 400, max: 599 }), code: fc.string(), detail: fc.string() }, { requiredKeys: ["_tag"] }),
   fc.record({ _tag: fc.constant("UpstreamTimeout" as const), phase: fc.constantFrom("connect" as const, "first_byte" as const, "idle" as const, "body" as const, "total" as const) }),
-  fc.record({ _tag: fc.constant("UpstreamUnavailable" as const), retryAfterMs: optional(ms) }).map(({ _tag, retryAfterMs }): GatewayError =>
-    retryAfterMs === undefined ? { _tag } : { _tag, retryAfterMs },
-  ),
+  fc.record({ _tag: fc.constant("UpstreamUnavailable" as const), retryAfterMs: optional(ms) }).map(({ _tag, retryAfterMs }): GatewayError => (retryAfterMs === undefined ? { _tag } : { _tag, retryAfterMs })),
   fc.constant({ _tag: "Cancelled" as const }),
   fc.record({ _tag: fc.constant("Unavailable" as const), detail: fc.string() }, { requiredKeys: ["_tag"] }),
   fc.record({ _tag: fc.constant("Internal" as const), detail: fc.string() }, { requiredKeys: ["_tag"] }),

@@ -113,9 +113,7 @@ function normalise(node: unknown): unknown {
   const out: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(node)) {
     if (key === "discriminator" || key === "nullable" || key.startsWith("x-")) continue
-    out[key] = key === "properties" && isRecord(value)
-      ? Object.fromEntries(Object.entries(value).map(([name, schema]) => [name, normalise(schema)]))
-      : normalise(value)
+    out[key] = key === "properties" && isRecord(value) ? Object.fromEntries(Object.entries(value).map(([name, schema]) => [name, normalise(schema)])) : normalise(value)
   }
   return node["nullable"] === true ? { anyOf: [out, { type: "null" }] } : out
 }

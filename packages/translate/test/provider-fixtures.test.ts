@@ -118,10 +118,17 @@ const expectations: Record<string, Expectation> = {
   },
   "legacy/function-call.chunks.txt": {
     result: { toolCalls: [{ name: "get_current_weather", arguments: '{\n  "location": "Boston, MA"\n}' }], finishReason: "tool_calls", rawFinishReason: "function_call" },
-    client: { choices: { 0: { finish: ["tool_calls"], toolCalls: [
-          { index: 0, id: expect.any(String), type: "function", function: { name: "get_current_weather", arguments: "" } },
-          { index: 0, function: { arguments: '{\n  "location": "Boston, MA"\n}' } },
-        ] } } },
+    client: {
+      choices: {
+        0: {
+          finish: ["tool_calls"],
+          toolCalls: [
+            { index: 0, id: expect.any(String), type: "function", function: { name: "get_current_weather", arguments: "" } },
+            { index: 0, function: { arguments: '{\n  "location": "Boston, MA"\n}' } },
+          ],
+        },
+      },
+    },
   },
   "legacy/function-call.json": {
     result: { content: null, toolCalls: [{ name: "get_current_weather", arguments: '{\n  "location": "Boston, MA"\n}' }], finishReason: "tool_calls" },
@@ -141,7 +148,12 @@ const expectations: Record<string, Expectation> = {
   },
   "openai/n2.json": {
     result: { content: "Heads.", additionalChoices: [{ index: 1, content: "Tails.", finishReason: "stop" }] },
-    client: { choices: [{ index: 0, message: { content: "Heads." } }, { index: 1, message: { content: "Tails." } }] },
+    client: {
+      choices: [
+        { index: 0, message: { content: "Heads." } },
+        { index: 1, message: { content: "Tails." } },
+      ],
+    },
   },
   "openai/n2.chunks.txt": {
     result: { content: "Heads.", finishReason: "stop", additionalChoices: [{ index: 1, content: "Tails.", finishReason: "length" }] },

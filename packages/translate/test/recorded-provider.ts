@@ -16,5 +16,7 @@ export function recordedJson(provider: "anthropic" | "gemini", name: string): un
 
 /** The `data:` payloads of a recorded stream, in order. */
 export function recordedStreamLines(provider: "anthropic" | "gemini", name: string): string[] {
-  return readFileSync(join(recordedProviderDir(provider), `${name}.chunks.txt`), "utf8").split("\n").filter((line) => line.trim() !== "")
+  return readFileSync(join(recordedProviderDir(provider), `${name}.chunks.txt`), "utf8")
+    .split("\n")
+    .filter((line) => line.trim() !== "")
 }

@@ -6,7 +6,9 @@ import { recordedDir } from "./shared-dir.ts"
 
 /** The `data:` payloads of a recorded provider stream (`<name>.chunks.txt`), in order. */
 export function recordedLines(name: string): string[] {
-  return readFileSync(join(recordedDir, `${name}.chunks.txt`), "utf8").split("\n").filter((line) => line.trim() !== "")
+  return readFileSync(join(recordedDir, `${name}.chunks.txt`), "utf8")
+    .split("\n")
+    .filter((line) => line.trim() !== "")
 }
 
 /** A recorded stream through the upstream reducer, `[DONE]` included: the internal chunks a backend yields. */

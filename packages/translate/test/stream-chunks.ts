@@ -12,10 +12,7 @@ import { splits } from "./arbitraries.ts"
  * (n > 1) interleaved with each other; usage and identity sometimes separately.
  */
 export function streamedAs(result: GenerateResult): fc.Arbitrary<GenerateChunk[]> {
-  const choices: { index: number; choice: GenerateChoiceResult }[] = [
-    { index: 0, choice: result },
-    ...(result.additionalChoices ?? []).map((choice) => ({ index: choice.index, choice })),
-  ]
+  const choices: { index: number; choice: GenerateChoiceResult }[] = [{ index: 0, choice: result }, ...(result.additionalChoices ?? []).map((choice) => ({ index: choice.index, choice }))]
   return fc
     .record({
       perChoice: fc.tuple(...choices.map(({ index, choice }) => choiceChunks(index, choice))),
@@ -83,9 +80,7 @@ function choiceChunks(index: number, choice: GenerateChoiceResult): fc.Arbitrary
       }
       if (Object.keys(extras).length > 0) body.splice(extrasAt % (body.length + 1), 0, extras)
       const merged = mergeNeighbours(body, merges)
-      const finish: GenerateChunk = choice.rawFinishReason === undefined
-        ? { finishReason: choice.finishReason }
-        : { finishReason: choice.finishReason, rawFinishReason: choice.rawFinishReason }
+      const finish: GenerateChunk = choice.rawFinishReason === undefined ? { finishReason: choice.finishReason } : { finishReason: choice.finishReason, rawFinishReason: choice.rawFinishReason }
       return [...merged, finish].map((chunk) => ({ ...tag, ...chunk }))
     })
 }

@@ -48,7 +48,9 @@ describe("the Anthropic conformance upstream, read by the Anthropic backend", ()
       const final = await anthropic.generate(chat(followUp, { reasoningEffort: "low" }), callContext())
       expect(final.content).toContain("Based on the tool: sunny")
       // Another instance (another node) has no blocks: the API's refusal comes through as a 400.
-      const elsewhere = await backend().generate(chat(followUp, { reasoningEffort: "low" }), callContext()).catch((error: unknown) => GatewayFailure.reasonOf(error))
+      const elsewhere = await backend()
+        .generate(chat(followUp, { reasoningEffort: "low" }), callContext())
+        .catch((error: unknown) => GatewayFailure.reasonOf(error))
       expect(elsewhere).toMatchObject({ _tag: "InvalidRequest" })
     }
   })
@@ -56,7 +58,10 @@ describe("the Anthropic conformance upstream, read by the Anthropic backend", ()
   it("gives schema-shaped JSON through the forced tool and through the native format", async () => {
     const schema = { type: "object", properties: { city: { type: "string" } }, required: ["city"] }
     for (const native of [false, true]) {
-      const result = await backend(native).generate({ input: { messages: [{ role: "user", content: "a city" }] }, opts: { model: "m", responseFormat: { type: "json_schema", name: "c", schema } }, stream: false, includeUsage: false }, callContext())
+      const result = await backend(native).generate(
+        { input: { messages: [{ role: "user", content: "a city" }] }, opts: { model: "m", responseFormat: { type: "json_schema", name: "c", schema } }, stream: false, includeUsage: false },
+        callContext(),
+      )
       expect(JSON.parse(result.content ?? "")).toEqual({ city: "San Francisco" })
     }
   })

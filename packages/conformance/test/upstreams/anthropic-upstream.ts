@@ -35,7 +35,9 @@ function load(recordedDir: string): Recordings {
   const thinkingContent = isRecord(thinking) && Array.isArray(thinking["content"]) ? thinking["content"] : []
   const recordings: Recordings = {
     text: JSON.parse(read("anthropic-text.json")),
-    textLines: read("anthropic-text.chunks.txt").split("\n").filter((line) => line.trim() !== ""),
+    textLines: read("anthropic-text.chunks.txt")
+      .split("\n")
+      .filter((line) => line.trim() !== ""),
     thinkingBlock: jsonOf(thinkingContent[0]),
   }
   loaded.set(recordedDir, recordings)
@@ -97,7 +99,8 @@ function invalidRequest(body: Record<string, unknown>): string | undefined {
     const first = blocks[0]
     const startsWithThinking = isRecord(first) && (first["type"] === "thinking" || first["type"] === "redacted_thinking")
     // The API's own words (extended thinking with tool use).
-    if (callsTools && !startsWithThinking) return `messages.${i}.content.0.type: Expected \`thinking\` or \`redacted_thinking\`, but found \`${isRecord(first) ? String(first["type"]) : "nothing"}\`. When \`thinking\` is enabled, a final \`assistant\` message must start with a thinking block.`
+    if (callsTools && !startsWithThinking)
+      return `messages.${i}.content.0.type: Expected \`thinking\` or \`redacted_thinking\`, but found \`${isRecord(first) ? String(first["type"]) : "nothing"}\`. When \`thinking\` is enabled, a final \`assistant\` message must start with a thinking block.`
   }
   return undefined
 }
@@ -105,12 +108,9 @@ function invalidRequest(body: Record<string, unknown>): string | undefined {
 /** A Messages API body as the protocol-neutral request that decides the answer. */
 function anthropicAnswerRequest(body: Record<string, unknown>): AnswerRequest {
   const messages: unknown[] = Array.isArray(body["messages"]) ? body["messages"] : []
-  const tools = (Array.isArray(body["tools"]) ? body["tools"] : []).flatMap((tool: unknown) =>
-    isRecord(tool) && typeof tool["name"] === "string" ? [{ name: tool["name"], parameters: tool["input_schema"] ?? {} }] : [],
-  )
+  const tools = (Array.isArray(body["tools"]) ? body["tools"] : []).flatMap((tool: unknown) => (isRecord(tool) && typeof tool["name"] === "string" ? [{ name: tool["name"], parameters: tool["input_schema"] ?? {} }] : []))
   const choice = isRecord(body["tool_choice"]) ? body["tool_choice"] : undefined
-  const toolChoice: AnswerRequest["toolChoice"] =
-    choice?.["type"] === "tool" && typeof choice["name"] === "string" ? { name: choice["name"] } : choice?.["type"] === "any" ? "required" : choice?.["type"] === "none" ? "none" : "auto"
+  const toolChoice: AnswerRequest["toolChoice"] = choice?.["type"] === "tool" && typeof choice["name"] === "string" ? { name: choice["name"] } : choice?.["type"] === "any" ? "required" : choice?.["type"] === "none" ? "none" : "auto"
   const format = isRecord(body["output_config"]) && isRecord(body["output_config"]["format"]) ? body["output_config"]["format"] : undefined
   const last = messages.at(-1)
   const lastBlocks: unknown[] = isRecord(last) && last["role"] === "user" && Array.isArray(last["content"]) ? last["content"] : []
@@ -186,11 +186,9 @@ function jsonOf(value: unknown): Json {
   return value === undefined ? null : JSON.parse(JSON.stringify(value))
 }
 
-
 const messagesOf = (request: UpstreamRequest): unknown[] => (Array.isArray(request.body["messages"]) ? request.body["messages"] : [])
 const blocksOf = (content: unknown): unknown[] => (Array.isArray(content) ? content : typeof content === "string" ? [{ type: "text", text: content }] : [])
-const textsOf = (blocks: readonly unknown[]): string =>
-  blocks.flatMap((block) => (isRecord(block) && block["type"] === "text" && typeof block["text"] === "string" ? [block["text"]] : [])).join("\n")
+const textsOf = (blocks: readonly unknown[]): string => blocks.flatMap((block) => (isRecord(block) && block["type"] === "text" && typeof block["text"] === "string" ? [block["text"]] : [])).join("\n")
 
 /** The turns of a Messages API request: `system` first, each tool_result block a `tool` turn, the rest of a user turn a `user` turn. */
 function turnsOf(request: UpstreamRequest): SentTurn[] {

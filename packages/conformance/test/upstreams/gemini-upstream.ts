@@ -177,7 +177,6 @@ function json(res: ServerResponse, status: number, body: string, headers: Readon
   res.end(body)
 }
 
-
 const contentsOf = (request: UpstreamRequest): Record<string, unknown>[] => records(request.body["contents"])
 
 function turnsOf(request: UpstreamRequest): SentTurn[] {

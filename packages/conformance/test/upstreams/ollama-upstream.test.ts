@@ -47,7 +47,14 @@ describe("the conformance Ollama upstream", () => {
     expect(whole.toolCalls?.map((toolCall) => [toolCall.name, JSON.parse(toolCall.arguments)])).toEqual([["weather", JSON.parse(recordedWeatherArgs)]])
     const chunks = await collectChunks(backend().generateStream(call({ ...hello, tools: [weather] }, {}, true), callContext()))
     expect(chunks.at(-1)?.finishReason).toBe("tool_calls")
-    expect(JSON.parse(chunks.flatMap((chunk) => chunk.deltaToolCalls ?? []).map((delta) => delta.argumentsDelta ?? "").join(""))).toEqual(JSON.parse(recordedWeatherArgs))
+    expect(
+      JSON.parse(
+        chunks
+          .flatMap((chunk) => chunk.deltaToolCalls ?? [])
+          .map((delta) => delta.argumentsDelta ?? "")
+          .join(""),
+      ),
+    ).toEqual(JSON.parse(recordedWeatherArgs))
   })
 
   it("echoes a tool result, and answers a JSON schema with an instance of it", async () => {

@@ -7,7 +7,13 @@ const T = Date.parse("2026-11-27T00:00:00Z")
 
 describe("planning an aggregate", () => {
   it("reads whole hours from the rollups and the partial hours at the ends from rows", () => {
-    expect(planAggregate({ from: T + 10, to: T + 3 * H + 5 }, 0)).toEqual({ rows: [{ from: T + 10, to: T + H - 1 }, { from: T + 3 * H, to: T + 3 * H + 5 }], hours: { from: T + H, to: T + 2 * H } })
+    expect(planAggregate({ from: T + 10, to: T + 3 * H + 5 }, 0)).toEqual({
+      rows: [
+        { from: T + 10, to: T + H - 1 },
+        { from: T + 3 * H, to: T + 3 * H + 5 },
+      ],
+      hours: { from: T + H, to: T + 2 * H },
+    })
     expect(planAggregate({ from: T, to: T + 2 * H - 1 }, 0)).toEqual({ rows: [], hours: { from: T, to: T + H } })
   })
   it("reads rows before the rollups start, and all rows for a range under an hour", () => {

@@ -10,13 +10,9 @@ const row = (minutes: number, fields: Record<string, unknown>) => ({ time: H + m
 
 describe("aggregateUsage", () => {
   const sample = () =>
-    rows(
-      row(0, {}),
-      row(30, { logicalModel: "m2", cost_usd: 0.002 }),
-      row(70, { outcome: "error", promptTokens: null, completionTokens: null, totalTokens: null, cost_usd: null }),
-      row(24 * 60 + 5, { keyId: null }),
-      { time: "not a number" },
-    )
+    rows(row(0, {}), row(30, { logicalModel: "m2", cost_usd: 0.002 }), row(70, { outcome: "error", promptTokens: null, completionTokens: null, totalTokens: null, cost_usd: null }), row(24 * 60 + 5, { keyId: null }), {
+      time: "not a number",
+    })
 
   it("groups by hour and by day, counting calls, errors, tokens and cost", async () => {
     expect(await aggregateUsage(sample(), "hour")).toEqual([
@@ -53,9 +49,7 @@ describe("aggregateUsage", () => {
         // A row written before routing: a call.
         row(3, {}),
       )
-    expect(await aggregateUsage(attempts(), "hour")).toEqual([
-      { group: "2026-11-27T10:00:00.000Z", calls: 3, errors: 1, prompt_tokens: 43, completion_tokens: 20, total_tokens: 63, cost_usd: 0.0025 },
-    ])
+    expect(await aggregateUsage(attempts(), "hour")).toEqual([{ group: "2026-11-27T10:00:00.000Z", calls: 3, errors: 1, prompt_tokens: 43, completion_tokens: 20, total_tokens: 63, cost_usd: 0.0025 }])
     expect((await aggregateUsage(attempts(), "model")).map((b) => [b.group, b.calls, b.errors, b.total_tokens])).toEqual([
       ["m1", 2, 1, 48],
       ["m2", 1, 0, 15],

@@ -42,22 +42,29 @@ const row = fc.record({
 describe("aggregates from rollups", () => {
   it("answer what folding every row of the range answers, for any range and rollup start (property)", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(row, { maxLength: 80 }), fc.integer({ min: 0, max: 30 * H }), fc.integer({ min: 0, max: 30 * H }), fc.integer({ min: -H, max: 30 * H }), fc.constantFrom("hour", "day", "model", "key"), async (rows, a, length, since, grouping) => {
-        const calls = memoryTable()
-        const rollups = memoryTable()
-        const records = rows.map((r, i) => ({ id: `r${i}`, ...r })) as unknown as ModelCallRecord[]
-        await createRollupWriter({ calls, rollups, writer: { node: "n", thread: "1" } })(records)
-        const range = { from: T + a, to: T + a + length }
-        const inSpan = (span: { from: number; to: number }) => records.filter((r) => r.tenant === "a" && r.time >= span.from && r.time <= span.to)
-        const answer = await aggregateWithRollups(
-          {
-            rows: (span) => each(inSpan(span)),
-            rollups: (hours) => each([...rollups.rows.values()].filter((r) => Reflect.get(r, "tenant") === "a" && Number(Reflect.get(r, "hour")) >= hours.from && Number(Reflect.get(r, "hour")) <= hours.to)),
-          },
-          { range, grouping, rollupsSince: T + since },
-        )
-        expect(answer).toEqual(await aggregateUsage(each(inSpan(range)), grouping))
-      }),
+      fc.asyncProperty(
+        fc.array(row, { maxLength: 80 }),
+        fc.integer({ min: 0, max: 30 * H }),
+        fc.integer({ min: 0, max: 30 * H }),
+        fc.integer({ min: -H, max: 30 * H }),
+        fc.constantFrom("hour", "day", "model", "key"),
+        async (rows, a, length, since, grouping) => {
+          const calls = memoryTable()
+          const rollups = memoryTable()
+          const records = rows.map((r, i) => ({ id: `r${i}`, ...r })) as unknown as ModelCallRecord[]
+          await createRollupWriter({ calls, rollups, writer: { node: "n", thread: "1" } })(records)
+          const range = { from: T + a, to: T + a + length }
+          const inSpan = (span: { from: number; to: number }) => records.filter((r) => r.tenant === "a" && r.time >= span.from && r.time <= span.to)
+          const answer = await aggregateWithRollups(
+            {
+              rows: (span) => each(inSpan(span)),
+              rollups: (hours) => each([...rollups.rows.values()].filter((r) => Reflect.get(r, "tenant") === "a" && Number(Reflect.get(r, "hour")) >= hours.from && Number(Reflect.get(r, "hour")) <= hours.to)),
+            },
+            { range, grouping, rollupsSince: T + since },
+          )
+          expect(answer).toEqual(await aggregateUsage(each(inSpan(range)), grouping))
+        },
+      ),
       { numRuns: 200 },
     )
   })

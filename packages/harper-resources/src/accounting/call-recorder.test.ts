@@ -37,9 +37,16 @@ const journalledIds = (dir: string) => segmentsIn(dir).flatMap((name) => readSeg
 /** What the next start stores from this journal folder: one row per call, by id. */
 async function replayedByNextRun(dir: string): Promise<Map<string, ModelCallRecord>> {
   const stored = new Map<string, ModelCallRecord>()
-  await replayLeftovers({ directory: dir, runId: "next-run", worker: "1", store: writing(async (rows) => {
-    for (const row of rows) stored.set(row.id, row)
-  }), maxBatch: 500, isStored: async (id) => stored.has(id) })
+  await replayLeftovers({
+    directory: dir,
+    runId: "next-run",
+    worker: "1",
+    store: writing(async (rows) => {
+      for (const row of rows) stored.set(row.id, row)
+    }),
+    maxBatch: 500,
+    isStored: async (id) => stored.has(id),
+  })
   return stored
 }
 
@@ -109,9 +116,15 @@ describe("the call recorder", () => {
   it("never turns a stored call back into interrupted when its started line outlives its final row's segment", async () => {
     const dir = tempDir()
     const table = new Map<string, ModelCallRecord>()
-    const recorder = createCallRecorder({ store: writing(async (rows) => {
-      for (const row of rows) table.set(row.id, row)
-    }), flushIntervalMs: 60_000, maxBatch: 500, onError: () => undefined, journal: openJournal(dir, "run", "1") })
+    const recorder = createCallRecorder({
+      store: writing(async (rows) => {
+        for (const row of rows) table.set(row.id, row)
+      }),
+      flushIntervalMs: 60_000,
+      maxBatch: 500,
+      onError: () => undefined,
+      journal: openJournal(dir, "run", "1"),
+    })
     recorder.started(startedRow("short"))
     recorder.started(startedRow("long")) // keeps the first segment while it runs
     await recorder.flush()
@@ -119,9 +132,16 @@ describe("the call recorder", () => {
     await recorder.flush()
     expect(table.get("short")?.outcome).toBe("success")
     // the process dies while "long" is in flight; the next start replays into the same table
-    await replayLeftovers({ directory: dir, runId: "next-run", worker: "1", store: writing(async (rows) => {
-      for (const row of rows) table.set(row.id, row)
-    }), maxBatch: 500, isStored: async (id) => table.has(id) })
+    await replayLeftovers({
+      directory: dir,
+      runId: "next-run",
+      worker: "1",
+      store: writing(async (rows) => {
+        for (const row of rows) table.set(row.id, row)
+      }),
+      maxBatch: 500,
+      isStored: async (id) => table.has(id),
+    })
     expect([...table.values()].map((r) => [r.id, r.outcome]).sort()).toEqual([
       ["long", "interrupted"],
       ["short", "success"],

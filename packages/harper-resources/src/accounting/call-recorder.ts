@@ -134,7 +134,11 @@ export function createCallRecorder(options: CallRecorderOptions): CallRecorder {
     // (a started line could overwrite the final row of a call that ended meanwhile).
     if (failure === undefined && replayCovered) {
       for (const segment of covered) {
-        const replayed = await storeRows(options.store, readSegment(segment.path).filter((row) => row.outcome !== "interrupted"), options.maxBatch)
+        const replayed = await storeRows(
+          options.store,
+          readSegment(segment.path).filter((row) => row.outcome !== "interrupted"),
+          options.maxBatch,
+        )
         if (replayed.kept.length === 0) continue
         failure = { error: replayed.error }
         break

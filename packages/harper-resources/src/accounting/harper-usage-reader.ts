@@ -22,7 +22,13 @@ export function createUsageReader(tables: UsageTables): UsageReader {
       aggregateWithRollups(
         {
           rows: (span) => calls.search({ conditions: inRange(tenant, span) }),
-          rollups: (hours) => rollups.search({ conditions: [{ attribute: "tenant", value: tenant }, { attribute: "hour", comparator: "between", value: [hours.from, hours.to] }] }),
+          rollups: (hours) =>
+            rollups.search({
+              conditions: [
+                { attribute: "tenant", value: tenant },
+                { attribute: "hour", comparator: "between", value: [hours.from, hours.to] },
+              ],
+            }),
         },
         { range, grouping, rollupsSince: await rollupsSince(rollupStarts) },
       ),

@@ -65,7 +65,11 @@ describe("the journal", () => {
     writeFileSync(join(dir, "old.1", "1-000000.jsonl"), [started("same"), done("same"), started("later"), started("never")].join("\n"))
     writeFileSync(join(dir, "old.1", "2-000001.jsonl"), [done("later")].join("\n"))
     const [folder] = claimLeftovers(dir, "new", "1")
-    expect(readClaimed(folder ?? "").map((r) => [r.id, r.outcome]).sort()).toEqual([
+    expect(
+      readClaimed(folder ?? "")
+        .map((r) => [r.id, r.outcome])
+        .sort(),
+    ).toEqual([
       ["later", "success"],
       ["never", "interrupted"],
       ["same", "success"],

@@ -96,7 +96,9 @@ export function claimLeftovers(directory: string, runId: string, worker: string)
 export function* claimedRows(folder: string): Generator<readonly ModelCallRecord[]> {
   let names: string[]
   try {
-    names = readdirSync(folder).filter((name) => name.endsWith(".jsonl")).sort()
+    names = readdirSync(folder)
+      .filter((name) => name.endsWith(".jsonl"))
+      .sort()
   } catch {
     return
   }

@@ -72,7 +72,9 @@ describe("the rollup writer", () => {
     const calls = memoryTable()
     const rollups = memoryTable()
     const write = createRollupWriter({ calls: contextOf(calls), rollups: contextOf(rollups), writer: { node: "n", thread: "1" } })
-    const rows = asRecords(Array.from({ length: 50 }, (_, i) => ({ time: T + i * H, tenant: i % 2 === 0 ? "a" : "b", outcome: "success", logicalModel: "m1", keyId: null, promptTokens: 1, completionTokens: 1, totalTokens: 2, cost_usd: 0.5, lastAttempt: true })))
+    const rows = asRecords(
+      Array.from({ length: 50 }, (_, i) => ({ time: T + i * H, tenant: i % 2 === 0 ? "a" : "b", outcome: "success", logicalModel: "m1", keyId: null, promptTokens: 1, completionTokens: 1, totalTokens: 2, cost_usd: 0.5, lastAttempt: true })),
+    )
     await write(rows)
     expect(calls.rows.size).toBe(50)
     expect(rollups.rows.size).toBeGreaterThan(1)

@@ -3,18 +3,7 @@ import type { ModelCallRecord } from "@harper-gateway/models"
 type NumberColumn = { [K in keyof ModelCallRecord]-?: Extract<ModelCallRecord[K], number> extends never ? never : K }[keyof ModelCallRecord]
 
 /** hdb_model_calls' `Int` columns (schema.graphql): Harper refuses there anything but a 32-bit integer. */
-export const INT_COLUMNS: readonly NumberColumn[] = [
-  "promptTokens",
-  "completionTokens",
-  "totalTokens",
-  "cachedTokens",
-  "reasoningTokens",
-  "status",
-  "prompt_tokens",
-  "completion_tokens",
-  "embedding_tokens",
-  "attempt",
-]
+export const INT_COLUMNS: readonly NumberColumn[] = ["promptTokens", "completionTokens", "totalTokens", "cachedTokens", "reasoningTokens", "status", "prompt_tokens", "completion_tokens", "embedding_tokens", "attempt"]
 /** Its `Float` columns: Harper takes any number, but a non-finite one would poison every sum over them (and the journal turns it into null). */
 export const FLOAT_COLUMNS: readonly NumberColumn[] = ["time", "latencyMs", "ttftMs", "latency_ms", "cost_usd"]
 

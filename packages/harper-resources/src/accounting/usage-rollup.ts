@@ -68,7 +68,9 @@ function negated(t: UsageTotals): UsageTotals {
  * parts' values can spell another's.
  */
 export function rollupId(delta: Pick<RollupDelta, "tenant" | "cell">, writer: RollupWriterName): string {
-  return createHash("sha256").update(JSON.stringify([delta.tenant, delta.cell.hour, delta.cell.model, delta.cell.keyId, writer.node, writer.thread])).digest("base64url")
+  return createHash("sha256")
+    .update(JSON.stringify([delta.tenant, delta.cell.hour, delta.cell.model, delta.cell.keyId, writer.node, writer.thread]))
+    .digest("base64url")
 }
 
 export function toRollupRow(delta: RollupDelta, writer: RollupWriterName) {

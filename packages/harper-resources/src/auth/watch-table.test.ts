@@ -19,15 +19,33 @@ describe("watching a table", () => {
       },
     }
     const seen: string[] = []
-    expect(await watchTable(table, (id) => seen.push(id), () => undefined)).toBe(true)
+    expect(
+      await watchTable(
+        table,
+        (id) => seen.push(id),
+        () => undefined,
+      ),
+    ).toBe(true)
     expect(seen).toEqual(["k1", "k2"])
     expect(request).toMatchObject({ omitCurrent: true })
   })
   it("says so when the table cannot be subscribed to, and logs a failed subscription", async () => {
-    expect(await watchTable(base, () => undefined, () => undefined)).toBe(false)
+    expect(
+      await watchTable(
+        base,
+        () => undefined,
+        () => undefined,
+      ),
+    ).toBe(false)
     const logged: string[] = []
     const failing = { ...base, subscribe: async () => Promise.reject(new Error("no audit log")) }
-    expect(await watchTable(failing, () => undefined, (message) => logged.push(message))).toBe(false)
+    expect(
+      await watchTable(
+        failing,
+        () => undefined,
+        (message) => logged.push(message),
+      ),
+    ).toBe(false)
     expect(logged).toHaveLength(1)
   })
 })

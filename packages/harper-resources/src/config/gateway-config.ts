@@ -3,7 +3,6 @@ import { Result, Schema, SchemaIssue } from "effect"
 
 const PositiveInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
 
-
 export const GatewayConfig = Schema.Struct({
   models: Schema.optionalKey(ModelsConfig),
   accounting: Schema.optionalKey(

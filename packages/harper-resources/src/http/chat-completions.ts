@@ -69,12 +69,7 @@ async function stream(gateway: Gateway, call: ChatCall, meta: CallMeta): Promise
 }
 
 /** Chat's SSE bytes: the encoder reducer's outputs, one `data:` event each; an error ends the stream without [DONE]. */
-export function sseBody(
-  first: IteratorResult<ChunkBatch>,
-  iterator: AsyncIterator<ChunkBatch>,
-  identity: CompletionIdentity,
-  includeUsage: boolean,
-): AsyncGenerator<string> {
+export function sseBody(first: IteratorResult<ChunkBatch>, iterator: AsyncIterator<ChunkBatch>, identity: CompletionIdentity, includeUsage: boolean): AsyncGenerator<string> {
   let state = initialStreamEncoderState(identity, includeUsage)
   const encodeChunk = createChunkSseEncoder()
   const emit = (event: StreamEncoderEvent): string => {

@@ -13,12 +13,7 @@ import { errorResponse, type HarperResponse } from "./respond.ts"
  * failed call carries (CallFailure). An answer that reached no model's limits gets the
  * caller's own `x-ratelimit-*`.
  */
-export async function handleV1(
-  gateway: Pick<Gateway, "auth" | "headerHooks" | "logError" | "limitHeaders">,
-  request: HarperRequest,
-  endpoint: string,
-  handler: (principal: Principal) => Promise<HarperResponse>,
-): Promise<HarperResponse> {
+export async function handleV1(gateway: Pick<Gateway, "auth" | "headerHooks" | "logError" | "limitHeaders">, request: HarperRequest, endpoint: string, handler: (principal: Principal) => Promise<HarperResponse>): Promise<HarperResponse> {
   const auth = await authenticate(request, gateway.auth.settings, gateway.auth.deps).catch((error: unknown): { ok: false; error: GatewayError } => {
     gateway.logError("gateway authentication failed", error)
     // A store that cannot answer is a 503 the client may retry, never a 401 that says its key is wrong.
@@ -36,7 +31,9 @@ export async function handleV1(
   }
   for (const hook of gateway.headerHooks) Object.assign(response.headers, hook(auth.principal, endpoint))
   if (!Object.keys(response.headers).some(isCallHeader) && gateway.limitHeaders !== undefined) {
-    Object.assign(response.headers, await gateway.limitHeaders(auth.principal).catch((error: unknown) => {
+    Object.assign(
+      response.headers,
+      await gateway.limitHeaders(auth.principal).catch((error: unknown) => {
         gateway.logError("gateway limit headers failed", error)
         return {}
       }),

@@ -242,4 +242,3 @@ describe("POST /v1/responses", () => {
     })
   })
 })
-

@@ -251,13 +251,7 @@ async function stream(gateway: Gateway, turn: Turn, meta: CallMeta): Promise<Har
  * continues right after the stream finds it. A client that leaves stops the upstream
  * (and nothing is stored).
  */
-function responsesSseBody(
-  first: IteratorResult<ChunkBatch>,
-  iterator: AsyncIterator<ChunkBatch>,
-  identity: ResponseIdentity,
-  turn: Turn,
-  logError: Gateway["logError"],
-): AsyncGenerator<string> {
+function responsesSseBody(first: IteratorResult<ChunkBatch>, iterator: AsyncIterator<ChunkBatch>, identity: ResponseIdentity, turn: Turn, logError: Gateway["logError"]): AsyncGenerator<string> {
   let state = initialResponsesStreamState(identity, turn.call)
   let final: ResponsesWire.ResponseOut | undefined
   const emit = (event: ResponsesStreamEvent): string => {

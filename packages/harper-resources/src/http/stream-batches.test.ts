@@ -49,10 +49,16 @@ import { sseBody } from "./chat-completions.ts"
 import { createResponse, DEFAULT_MAX_CHAIN_DEPTH, DEFAULT_MAX_HISTORY_BYTES } from "./responses.ts"
 
 const anthropicDir = resolve(sharedDir, "fixtures", "recorded", "anthropic")
-const lines = (path: string) => readFileSync(path, "utf8").split("\n").filter((line) => line.trim() !== "")
+const lines = (path: string) =>
+  readFileSync(path, "utf8")
+    .split("\n")
+    .filter((line) => line.trim() !== "")
 
 /** The recorded streams, framed as the fixtures' README says each provider frames them. */
-const openaiStream = (name: string) => `${lines(join(recordedDir, name)).map((line) => `data: ${line}\n\n`).join("")}data: [DONE]\n\n`
+const openaiStream = (name: string) =>
+  `${lines(join(recordedDir, name))
+    .map((line) => `data: ${line}\n\n`)
+    .join("")}data: [DONE]\n\n`
 const anthropicStream = (name: string) =>
   lines(join(anthropicDir, name))
     .map((line) => `event: ${String(Reflect.get(JSON.parse(line) as object, "type"))}\ndata: ${line}\n\n`)
@@ -182,7 +188,11 @@ async function gatewayResponses(dialect: Dialect): Promise<{ readonly bytes: Cli
     headerHooks: [],
     logError: () => undefined,
   }
-  const deps = { store: createResponseStore(memoryTable(), memoryTable(), memoryTable()), bounds: { maxDepth: DEFAULT_MAX_CHAIN_DEPTH, maxBytes: DEFAULT_MAX_HISTORY_BYTES }, window: { contextWindowOf: () => undefined, defaultOutputTokens: 1_024 } }
+  const deps = {
+    store: createResponseStore(memoryTable(), memoryTable(), memoryTable()),
+    bounds: { maxDepth: DEFAULT_MAX_CHAIN_DEPTH, maxBytes: DEFAULT_MAX_HISTORY_BYTES },
+    window: { contextWindowOf: () => undefined, defaultOutputTokens: 1_024 },
+  }
   const answer = await createResponse(gateway, deps, request, responsesBody(dialect))
   if (answer.status !== 200 || typeof answer.body === "string" || answer.body instanceof Uint8Array) return { bytes: { refused: String(answer.status) } }
   const sse = await joined(answer.body)

@@ -55,7 +55,13 @@ describe("guardV1 paths", () => {
   })
 
   it("passes the Responses routes to Harper with their methods, and refuses others", async () => {
-    const routes = [["/v1/responses", "POST"], ["/v1/responses/resp_1", "GET"], ["/v1/responses/resp_1", "DELETE"], ["/v1/responses/resp_1/input_items", "GET"], ["/v1/responses/resp_1/cancel", "POST"]] as const
+    const routes = [
+      ["/v1/responses", "POST"],
+      ["/v1/responses/resp_1", "GET"],
+      ["/v1/responses/resp_1", "DELETE"],
+      ["/v1/responses/resp_1/input_items", "GET"],
+      ["/v1/responses/resp_1/cancel", "POST"],
+    ] as const
     for (const [pathname, method] of routes) {
       let reached = false
       await guardV1(request(pathname, undefined, method), () => {
@@ -70,7 +76,14 @@ describe("guardV1 paths", () => {
   })
 
   it("passes the gateway's own routes to Harper", async () => {
-    for (const [pathname, method] of [["/v1/chat/completions", "POST"], ["/v1/completions", "POST"], ["/v1/embeddings/", "POST"], ["/v1/models", "GET"], ["/v1/models/org/model-1", "GET"], ["/v1/gateway/usage", "GET"]] as const) {
+    for (const [pathname, method] of [
+      ["/v1/chat/completions", "POST"],
+      ["/v1/completions", "POST"],
+      ["/v1/embeddings/", "POST"],
+      ["/v1/models", "GET"],
+      ["/v1/models/org/model-1", "GET"],
+      ["/v1/gateway/usage", "GET"],
+    ] as const) {
       let reached = false
       await guardV1(request(pathname, undefined, method), () => {
         reached = true
@@ -86,10 +99,14 @@ describe("guardV1 body limit", () => {
     const big = request("/v1/chat/completions")
     big.headers.set("content-length", String(2_000_000))
     let reached = false
-    const response = await guardV1(big, () => {
-      reached = true
-      return { status: 200 }
-    }, 1_000_000)
+    const response = await guardV1(
+      big,
+      () => {
+        reached = true
+        return { status: 200 }
+      },
+      1_000_000,
+    )
     expect(reached).toBe(false)
     expect(response).toMatchObject({ status: 413, body: expect.stringContaining('"code":"request_too_large"') })
   })

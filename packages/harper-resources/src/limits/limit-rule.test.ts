@@ -16,7 +16,13 @@ describe("limit settings", () => {
 
 describe("limit rule ids", () => {
   const name = fc.string({ minLength: 1, maxLength: 12 }).filter((value) => value.isWellFormed())
-  const target = fc.record({ owner: fc.oneof(name.map((tenant) => ({ tenant })), name.map((keyId) => ({ keyId }))), model: fc.option(name, { nil: null }) })
+  const target = fc.record({
+    owner: fc.oneof(
+      name.map((tenant) => ({ tenant })),
+      name.map((keyId) => ({ keyId })),
+    ),
+    model: fc.option(name, { nil: null }),
+  })
   it("name different owners or models differently, whatever the names spell (property)", () => {
     fc.assert(
       fc.property(target, target, (a, b) => {

@@ -146,10 +146,7 @@ describe("limiter", () => {
   })
 
   it("settles a rule written for the model with what the call spent on that model, and a model-independent rule with all it spent (a call that fell back)", async () => {
-    const { limiter } = setup([
-      rule({ id: "tenant:acme", tokens: 1_000, budgetUsd: 10 }),
-      rule({ id: "tenant:acme|model:cheap", model: "cheap", tokens: 1_000, budgetUsd: 10 }),
-    ])
+    const { limiter } = setup([rule({ id: "tenant:acme", tokens: 1_000, budgetUsd: 10 }), rule({ id: "tenant:acme|model:cheap", model: "cheap", tokens: 1_000, budgetUsd: 10 })])
     const admitted = await limiter.admit(caller, "cheap", () => 100)
     // 300 tokens and $3 in all, of which 0 tokens and nothing on `cheap` itself (its fallback answered).
     admitted.settle(300, 3, { tokens: 0, costUsd: null })

@@ -6,7 +6,12 @@ describe("rule cache", () => {
     let loads = 0
     let version = 0n
     let now = 0
-    const rules = createRuleCache(async () => (loads++, []), () => version, 5_000, () => now)
+    const rules = createRuleCache(
+      async () => (loads++, []),
+      () => version,
+      5_000,
+      () => now,
+    )
     await Promise.all([rules(), rules()])
     await rules()
     expect(loads).toBe(1)

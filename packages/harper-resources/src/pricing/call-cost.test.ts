@@ -4,7 +4,14 @@ import { describe, expect, it } from "vitest"
 import { callCostUsd, createTablePricer } from "./call-cost.ts"
 
 const at = new Date("2025-06-01T00:00:00Z")
-const tokens = (promptTokens: number, completionTokens: number, cachedTokens = 0, reasoningTokens = 0, cacheWriteTokens = 0, cacheWrite1hTokens = 0) => ({ promptTokens, completionTokens, cachedTokens, reasoningTokens, cacheWriteTokens, cacheWrite1hTokens })
+const tokens = (promptTokens: number, completionTokens: number, cachedTokens = 0, reasoningTokens = 0, cacheWriteTokens = 0, cacheWrite1hTokens = 0) => ({
+  promptTokens,
+  completionTokens,
+  cachedTokens,
+  reasoningTokens,
+  cacheWriteTokens,
+  cacheWrite1hTokens,
+})
 
 describe("callCostUsd", () => {
   it("prices known models from the package's table (gpt-4o-mini: $0.15 in, $0.60 out, $0.075 cached per million)", () => {

@@ -27,10 +27,7 @@ export function callCostUsd(tokens: BilledTokens, upstreamModel: string, overrid
     const reasoning = Math.min(tokens.reasoningTokens, tokens.completionTokens)
     const output = override.outputPerMTok ?? 0
     return (
-      ((tokens.promptTokens - cached) * override.inputPerMTok +
-        cached * (override.cachedInputPerMTok ?? override.inputPerMTok) +
-        (tokens.completionTokens - reasoning) * output +
-        reasoning * (override.reasoningPerMTok ?? output)) /
+      ((tokens.promptTokens - cached) * override.inputPerMTok + cached * (override.cachedInputPerMTok ?? override.inputPerMTok) + (tokens.completionTokens - reasoning) * output + reasoning * (override.reasoningPerMTok ?? output)) /
       1_000_000
     )
   }

@@ -31,7 +31,14 @@ describe("a page of input items", () => {
   })
 
   it("refuses a bad limit, order or cursor, naming the parameter", () => {
-    for (const [query, param] of [["limit=0", "limit"], ["limit=101", "limit"], ["limit=2.5", "limit"], ["limit=x", "limit"], ["order=up", "order"], ["after=nope", "after"]]) {
+    for (const [query, param] of [
+      ["limit=0", "limit"],
+      ["limit=101", "limit"],
+      ["limit=2.5", "limit"],
+      ["limit=x", "limit"],
+      ["order=up", "order"],
+      ["after=nope", "after"],
+    ]) {
       expect(page(3, query ?? "")).toMatchObject({ ok: false, error: { _tag: "InvalidRequest", param } })
     }
   })

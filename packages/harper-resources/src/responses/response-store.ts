@@ -48,11 +48,7 @@ export interface ChainBounds {
  * missing or another tenant's, the chain holds `maxDepth` responses already (a new turn
  * would pass it), or its items are over `maxBytes`.
  */
-export type ChainRead =
-  | { readonly kind: "found"; readonly items: readonly unknown[]; readonly depth: number; readonly bytes: number }
-  | { readonly kind: "missing" }
-  | { readonly kind: "too_deep" }
-  | { readonly kind: "too_large" }
+export type ChainRead = { readonly kind: "found"; readonly items: readonly unknown[]; readonly depth: number; readonly bytes: number } | { readonly kind: "missing" } | { readonly kind: "too_deep" } | { readonly kind: "too_large" }
 
 /**
  * The size of items as the history bound counts it (jsonBytes of each, summed), once for

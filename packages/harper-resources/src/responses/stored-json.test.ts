@@ -10,7 +10,10 @@ const MARK = "$gatewayBigInteger"
 
 /** Keys a client might send that look like the store's own marker, or its escape. */
 const lookalikeKey = fc.constantFrom("$gatewayBigInteger", "$$gatewayBigInteger", "$$$gatewayBigInteger", "gatewayBigInteger", "$gatewaybiginteger", "rawJSON", "__proto__")
-const bigInteger = fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }).filter((n) => n > 2n ** 53n || n < -(2n ** 53n)).map((n) => JSON.rawJSON(n.toString()))
+const bigInteger = fc
+  .bigInt({ min: -(10n ** 30n), max: 10n ** 30n })
+  .filter((n) => n > 2n ** 53n || n < -(2n ** 53n))
+  .map((n) => JSON.rawJSON(n.toString()))
 const { value: jsonWithBigIntegers } = fc.letrec<{ value: unknown }>((tie) => ({
   value: fc.oneof(
     { depthSize: "small" },

@@ -13,7 +13,12 @@ describe("output counter", () => {
     const counter = charOutputCounter()
     countChunk(counter, { deltaContent: "aaaa" })
     countChunk(counter, { choiceIndex: 1, deltaReasoning: "bbbb", deltaRefusal: "cccc" })
-    countChunk(counter, { deltaToolCalls: [{ index: 0, id: "call_1", name: "dddd" }, { index: 0, argumentsDelta: "eeee" }] })
+    countChunk(counter, {
+      deltaToolCalls: [
+        { index: 0, id: "call_1", name: "dddd" },
+        { index: 0, argumentsDelta: "eeee" },
+      ],
+    })
     countChunk(counter, { finishReason: "stop", usage: { promptTokens: 1000 } })
     expect(counter.tokens()).toBe(5)
   })

@@ -19,7 +19,8 @@ export function charOutputCounter(): OutputCounter {
     add: (text) => {
       chars += text.length
     },
-    tokens: () => Math.ceil(chars / CHARS_PER_TOKEN) }
+    tokens: () => Math.ceil(chars / CHARS_PER_TOKEN),
+  }
 }
 
 /** A stream chunk's output (every choice's): text, reasoning, refusal, tool names and arguments. */

@@ -126,7 +126,13 @@ const calcTool = [{ name: "calc", parameters: { type: "object", properties: { x:
 
 describe("the Anthropic backend", () => {
   it("posts to /v1/messages with the key, the version header, the system prompt apart and the default max_tokens", async () => {
-    const result = await backend({ version: "2099-01-01" }).generate(call("text", [{ role: "system", content: "be brief" }, { role: "user", content: "hi" }]), callContext())
+    const result = await backend({ version: "2099-01-01" }).generate(
+      call("text", [
+        { role: "system", content: "be brief" },
+        { role: "user", content: "hi" },
+      ]),
+      callContext(),
+    )
     expect(result.content).toBe("Hello! I'm doing well, thanks for asking. How are you doing today? Is there anything I can help you with?")
     expect(result.usage).toMatchObject({ promptTokens: 12, completionTokens: 29, totalTokens: 41 })
     const sent = lastReceived()
@@ -146,13 +152,27 @@ describe("the Anthropic backend", () => {
 
   it("sends multi-turn images (base64 and URL) and PDF documents as Anthropic blocks", async () => {
     const messages: Message[] = [
-      { role: "user", content: [{ type: "text", text: "what is this?" }, { type: "image", url: "data:image/png;base64,iVBORw0KGgo=" }, { type: "image", url: "https://example.com/cat.jpg" }] },
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "what is this?" },
+          { type: "image", url: "data:image/png;base64,iVBORw0KGgo=" },
+          { type: "image", url: "https://example.com/cat.jpg" },
+        ],
+      },
       { role: "assistant", content: "a cat" },
       { role: "user", content: [{ type: "file", filename: "paper.pdf", fileData: "data:application/pdf;base64,JVBERi0x" }] },
     ]
     await backend().generate(call("text", messages), callContext())
     expect(lastReceived().body["messages"]).toEqual([
-      { role: "user", content: [{ type: "text", text: "what is this?" }, { type: "image", source: { type: "base64", media_type: "image/png", data: "iVBORw0KGgo=" } }, { type: "image", source: { type: "url", url: "https://example.com/cat.jpg" } }] },
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "what is this?" },
+          { type: "image", source: { type: "base64", media_type: "image/png", data: "iVBORw0KGgo=" } },
+          { type: "image", source: { type: "url", url: "https://example.com/cat.jpg" } },
+        ],
+      },
       { role: "assistant", content: [{ type: "text", text: "a cat" }] },
       { role: "user", content: [{ type: "document", source: { type: "base64", media_type: "application/pdf", data: "JVBERi0x" }, title: "paper.pdf" }] },
     ])
@@ -163,13 +183,27 @@ describe("the Anthropic backend", () => {
       model: "text",
       messages: [
         { role: "system", content: [{ type: "text", text: "long rules", cache_control: { type: "ephemeral", ttl: "1h" } }] },
-        { role: "user", content: [{ type: "text", text: "long document", cache_control: { type: "ephemeral" } }, { type: "text", text: "question" }] },
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "long document", cache_control: { type: "ephemeral" } },
+            { type: "text", text: "question" },
+          ],
+        },
       ],
     })
     if (!decoded.ok) throw new Error(JSON.stringify(decoded.error))
     await backend().generate(decoded.value, callContext())
     expect(lastReceived().body["system"]).toEqual([{ type: "text", text: "long rules", cache_control: { type: "ephemeral", ttl: "1h" } }])
-    expect(lastReceived().body["messages"]).toEqual([{ role: "user", content: [{ type: "text", text: "long document", cache_control: { type: "ephemeral" } }, { type: "text", text: "question" }] }])
+    expect(lastReceived().body["messages"]).toEqual([
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "long document", cache_control: { type: "ephemeral" } },
+          { type: "text", text: "question" },
+        ],
+      },
+    ])
   })
 
   it("maps tool_choice auto/any/none/named and parallel_tool_calls=false", async () => {

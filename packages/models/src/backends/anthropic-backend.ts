@@ -87,7 +87,11 @@ export function createAnthropicBackend(options: AnthropicBackendOptions): Genera
         (chunk) => {
           for (const delta of chunk.deltaToolCalls ?? []) if (delta.id !== undefined && delta.name !== undefined) calls.set(delta.index, { id: delta.id, name: delta.name })
           blocks.push(...(chunk.thinkingBlocks ?? []))
-          if (chunk.finishReason !== undefined) options.thinkingStore.remember([...calls.entries()].sort(([a], [b]) => a - b).map(([, c]) => c), blocks)
+          if (chunk.finishReason !== undefined)
+            options.thinkingStore.remember(
+              [...calls.entries()].sort(([a], [b]) => a - b).map(([, c]) => c),
+              blocks,
+            )
         },
       )
       yield* http.postStream(context, "/v1/messages", body, SSE_FRAMING, decode)

@@ -42,9 +42,11 @@ describe("the echo backend", () => {
     }
     const expected = { _tag: "InvalidRequest", param: "n" }
     expect(await refusal(() => echo.generate(call({}, { n: 2 }), context))).toMatchObject(expected)
-    expect(await refusal(async () => {
-      for await (const _ of echo.generateStream(call({}, { n: 3 }), context)) void _
-    })).toMatchObject(expected)
+    expect(
+      await refusal(async () => {
+        for await (const _ of echo.generateStream(call({}, { n: 3 }), context)) void _
+      }),
+    ).toMatchObject(expected)
     expect((await echo.generate(call({}, { n: 1 }), context)).content).toBe("hello brave new world")
   })
 

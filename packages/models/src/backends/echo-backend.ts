@@ -96,7 +96,10 @@ function textOf(message: Message): string {
   const content = message.content
   if (content === null) return ""
   if (typeof content === "string") return content
-  return content.map((part) => (part.type === "text" ? part.text : "")).join(" ").trim()
+  return content
+    .map((part) => (part.type === "text" ? part.text : ""))
+    .join(" ")
+    .trim()
 }
 
 function words(text: string): string[] {

@@ -67,7 +67,13 @@ const first = (): ReceivedRequest => {
 describe("Gemini backend: generateContent", () => {
   it("posts to /v1beta/models/{model}:generateContent with the key in x-goog-api-key only, and reads the recorded answer", async () => {
     answers = [{ status: 200, json: recordedBody("gemini", "google-text") }]
-    const result = await backend().generate(chat("gemini-3-pro-preview", [{ role: "system", content: "Be brief." }, { role: "user", content: "How many r's in strawberry?" }]), callContext())
+    const result = await backend().generate(
+      chat("gemini-3-pro-preview", [
+        { role: "system", content: "Be brief." },
+        { role: "user", content: "How many r's in strawberry?" },
+      ]),
+      callContext(),
+    )
     expect(first().method).toBe("POST")
     expect(first().path).toBe("/v1beta/models/gemini-3-pro-preview:generateContent")
     expect(first().headers["x-goog-api-key"]).toBe("AIza-test-key")
@@ -79,7 +85,17 @@ describe("Gemini backend: generateContent", () => {
   })
 
   it("a blocked prompt (documented promptFeedback, no candidates) is a content_filter finish", async () => {
-    answers = [{ status: 200, json: JSON.stringify({ promptFeedback: { blockReason: "SAFETY", safetyRatings: [{ category: "HARM_CATEGORY_DANGEROUS_CONTENT", probability: "HIGH" }] }, usageMetadata: { promptTokenCount: 7, totalTokenCount: 7 }, modelVersion: "gemini-2.5-flash", responseId: "b1" }) }]
+    answers = [
+      {
+        status: 200,
+        json: JSON.stringify({
+          promptFeedback: { blockReason: "SAFETY", safetyRatings: [{ category: "HARM_CATEGORY_DANGEROUS_CONTENT", probability: "HIGH" }] },
+          usageMetadata: { promptTokenCount: 7, totalTokenCount: 7 },
+          modelVersion: "gemini-2.5-flash",
+          responseId: "b1",
+        }),
+      },
+    ]
     const result = await backend().generate(chat("gemini-2.5-flash", [{ role: "user", content: "…" }]), callContext())
     expect(result).toMatchObject({ content: "", finishReason: "content_filter", rawFinishReason: "SAFETY", usage: { promptTokens: 7 } })
   })
@@ -199,10 +215,7 @@ describe("Gemini backend: thought signatures across turns", () => {
     ]
     await gemini.generate(chat("gemini-3.1-pro-preview", history), callContext())
     const recordedSignature = JSON.parse(recordedStreamLines("gemini", "google-stream-tool-call-arguments")[0] ?? "{}").candidates[0].content.parts[0].thoughtSignature
-    expect(replayedCalls(first().body)).toEqual([
-      { functionCall: { name: "getWeather", args: { location: "Boston" } }, thoughtSignature: recordedSignature },
-      { functionCall: { name: "getWeather", args: { location: "San Francisco" } } },
-    ])
+    expect(replayedCalls(first().body)).toEqual([{ functionCall: { name: "getWeather", args: { location: "Boston" } }, thoughtSignature: recordedSignature }, { functionCall: { name: "getWeather", args: { location: "San Francisco" } } }])
   })
 
   it("keeps Gemini 3's signature on a text part (recorded google-text, streamed and not) and puts it back on the replayed text", async () => {
@@ -280,7 +293,10 @@ describe("Gemini backend: embeddings (documented answers)", () => {
     })
     const result = await backend().embed({ input, encodingFormat: "float", opts: { model: "gemini-embedding-001" } }, callContext())
     expect(seen.map((request) => request.path)).toEqual(Array.from({ length: batches }, () => "/v1beta/models/gemini-embedding-001:batchEmbedContents"))
-    expect(seen.map((request) => (typeof request.body === "object" && request.body !== null && "requests" in request.body && Array.isArray(request.body.requests) ? request.body.requests.length : 0))).toEqual([...Array.from({ length: 20 }, () => 100), 48])
+    expect(seen.map((request) => (typeof request.body === "object" && request.body !== null && "requests" in request.body && Array.isArray(request.body.requests) ? request.body.requests.length : 0))).toEqual([
+      ...Array.from({ length: 20 }, () => 100),
+      48,
+    ])
     expect(result.vectors.map((vector) => vector[0])).toEqual(input.map((_, i) => i))
   })
 

@@ -84,8 +84,7 @@ const upstream = localUpstream((request, res) => {
 })
 const { received } = upstream
 
-const backend = (overrides: Partial<OllamaBackendOptions> = {}) =>
-  createOllamaBackend({ ...testUpstreamOptions(upstream.url(), undefined), ollama: {}, ...overrides })
+const backend = (overrides: Partial<OllamaBackendOptions> = {}) => createOllamaBackend({ ...testUpstreamOptions(upstream.url(), undefined), ollama: {}, ...overrides })
 const chat = (model: string, stream: boolean, extra: Partial<ChatCall["input"]> = {}, opts: Partial<ChatCall["opts"]> = {}): ChatCall => ({
   input: { messages: [{ role: "user", content: "What is the weather in Tokyo?" }], ...extra },
   opts: { model, ...opts },
@@ -168,7 +167,22 @@ describe("the ollama backend (documented examples)", () => {
 
   it("sends a base64 image as Ollama's images beside the text", async () => {
     await backend().generate(
-      { input: { messages: [{ role: "user", content: [{ type: "text", text: "What is in this picture?" }, { type: "image", url: "data:image/png;base64,iVBORw0KGgo=" }] }] }, opts: { model: "llama3.2" }, stream: false, includeUsage: false },
+      {
+        input: {
+          messages: [
+            {
+              role: "user",
+              content: [
+                { type: "text", text: "What is in this picture?" },
+                { type: "image", url: "data:image/png;base64,iVBORw0KGgo=" },
+              ],
+            },
+          ],
+        },
+        opts: { model: "llama3.2" },
+        stream: false,
+        includeUsage: false,
+      },
       callContext(),
     )
     expect(lastRequest().body["messages"]).toEqual([{ role: "user", content: "What is in this picture?", images: ["iVBORw0KGgo="] }])

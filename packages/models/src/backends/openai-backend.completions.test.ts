@@ -79,7 +79,14 @@ describe("the openai backend's text completions", () => {
 
   it("is the only backend with text completions: Anthropic, Gemini, Ollama's native API and echo have none", () => {
     const options = testUpstreamOptions(upstream.url(), "k")
-    const anthropic = createAnthropicBackend({ ...options, version: ANTHROPIC_DEFAULTS.version, betas: [], request: { defaultMaxTokens: 1 }, thinkingStore: createThinkingBlockStore({ ...DEFAULT_THINKING_STORE, now: Date.now }), now: Date.now })
+    const anthropic = createAnthropicBackend({
+      ...options,
+      version: ANTHROPIC_DEFAULTS.version,
+      betas: [],
+      request: { defaultMaxTokens: 1 },
+      thinkingStore: createThinkingBlockStore({ ...DEFAULT_THINKING_STORE, now: Date.now }),
+      now: Date.now,
+    })
     const gemini = createGeminiBackend({ ...options, apiVersion: "v1beta", request: {}, signatures: createThoughtSignatureStore({ maxEntries: 1, maxChars: 1, ttlMs: 1 }) })
     for (const backend of [anthropic, gemini, createOllamaBackend({ ...options, ollama: {} }), createEchoBackend()]) expect(backend.completions).toBeUndefined()
   })

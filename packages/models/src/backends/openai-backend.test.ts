@@ -45,10 +45,7 @@ const upstream = localUpstream((request, res) => {
     }
     case "drip-forever": {
       res.writeHead(200, { "content-type": "text/event-stream" })
-      const timer = setInterval(
-        () => res.write(`data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model, choices: [{ index: 0, delta: { content: "x" }, finish_reason: null }] })}\n\n`),
-        50,
-      )
+      const timer = setInterval(() => res.write(`data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model, choices: [{ index: 0, delta: { content: "x" }, finish_reason: null }] })}\n\n`), 50)
       res.on("close", () => clearInterval(timer))
       return
     }
@@ -115,8 +112,7 @@ const upstream = localUpstream((request, res) => {
   }
 })
 
-const backend = (overrides: Partial<OpenAIBackendOptions> = {}) =>
-  createOpenAIBackend({ ...testUpstreamOptions(upstream.url(), "sk-test"), ...overrides })
+const backend = (overrides: Partial<OpenAIBackendOptions> = {}) => createOpenAIBackend({ ...testUpstreamOptions(upstream.url(), "sk-test"), ...overrides })
 const call = (model: string, stream = false): ChatCall => ({ input: { messages: [{ role: "user", content: "x" }] }, opts: { model }, stream, includeUsage: false })
 const drain = async (model: string, options: Partial<OpenAIBackendOptions>) => {
   const started = Date.now()
@@ -146,9 +142,7 @@ describe("the openai backend: what works directly works through it", () => {
   it("reads usage streamed on the finish chunk as unsolicited, with the provider's fields for the client", async () => {
     const chunks = await collectChunks(backend().generateStream(call("deepseek-stream", true), callContext()))
     const withUsage = chunks.filter((chunk) => chunk.usage !== undefined)
-    expect(withUsage.map((chunk) => [chunk.usageUnsolicited, chunk.finishReason, chunk.usage?.extensions])).toEqual([
-      [true, "stop", { prompt_cache_hit_tokens: 0, prompt_cache_miss_tokens: 13 }],
-    ])
+    expect(withUsage.map((chunk) => [chunk.usageUnsolicited, chunk.finishReason, chunk.usage?.extensions])).toEqual([[true, "stop", { prompt_cache_hit_tokens: 0, prompt_cache_miss_tokens: 13 }]])
   })
 })
 

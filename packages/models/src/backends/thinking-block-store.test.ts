@@ -22,7 +22,10 @@ const followUp = (calls: readonly { id: string; name: string }[]): Message[] => 
 describe("the thinking-block store", () => {
   it("gives the turn that called the tools its blocks back, and leaves every other message alone", () => {
     const { store: s } = store()
-    const calls = [{ id: "toolu_a", name: "weather" }, { id: "toolu_b", name: "weather" }]
+    const calls = [
+      { id: "toolu_a", name: "weather" },
+      { id: "toolu_b", name: "weather" },
+    ]
     s.remember(calls, [block("think")])
     const restored = s.restore(followUp(calls))
     expect(restored[1]).toMatchObject({ role: "assistant", thinkingBlocks: [block("think")] })
@@ -35,7 +38,14 @@ describe("the thinking-block store", () => {
     const own: Message[] = [{ role: "assistant", content: null, toolCalls: [{ id: "toolu_a", name: "weather", arguments: "{}" }], thinkingBlocks: [block("client")] }]
     expect(s.restore(own)).toEqual(own)
     expect(s.restore(followUp([{ id: "toolu_a", name: "other_tool" }]))[1]).not.toHaveProperty("thinkingBlocks")
-    expect(s.restore(followUp([{ id: "toolu_a", name: "weather" }, { id: "toolu_x", name: "weather" }]))[1]).not.toHaveProperty("thinkingBlocks")
+    expect(
+      s.restore(
+        followUp([
+          { id: "toolu_a", name: "weather" },
+          { id: "toolu_x", name: "weather" },
+        ]),
+      )[1],
+    ).not.toHaveProperty("thinkingBlocks")
   })
 
   it("forgets an answer after its TTL, and a recall renews it", () => {

@@ -81,7 +81,15 @@ describe("thought-signature store: Gemini 3 text signatures (keyed by the text's
     signatures.rememberText(textDigest("Paris."), "sig")
     const [asString] = signatures.resign([{ role: "assistant", content: "Paris." }])
     expect(asString).toEqual({ role: "assistant", content: "Paris.", textSignature: "sig" })
-    const [asParts] = signatures.resign([{ role: "assistant", content: [{ type: "text", text: "Par" }, { type: "text", text: "is." }] }])
+    const [asParts] = signatures.resign([
+      {
+        role: "assistant",
+        content: [
+          { type: "text", text: "Par" },
+          { type: "text", text: "is." },
+        ],
+      },
+    ])
     expect(asParts).toMatchObject({ textSignature: "sig" })
   })
 

@@ -46,7 +46,7 @@ describe("keptUpstreamHeaders", () => {
     expect(keptUpstreamHeaders({ "openai-organization": "user-abc123" }, closedOrg)).toEqual({})
   })
 
-  it("keeps Anthropic's request-id (API docs \"Errors\": every answer has one) as x-upstream-request-id", () => {
+  it('keeps Anthropic\'s request-id (API docs "Errors": every answer has one) as x-upstream-request-id', () => {
     expect(keptUpstreamHeaders({ "request-id": "req_018EeWyXxfu5pfWkrYcMdjWG", "anthropic-organization-id": "org-uuid" }, openOrg)).toEqual({
       "x-upstream-request-id": "req_018EeWyXxfu5pfWkrYcMdjWG",
     })

@@ -148,7 +148,12 @@ async function batchesOf(path: string): Promise<{ readonly texts: string[][]; re
 
 describe("a stream's batches", () => {
   it("are one per network read: every event a read completed, in order, and no empty batch for a read that completed none", async () => {
-    expect(await batchesOf("/two-reads")).toEqual({ texts: [["a", "b"], ["c", "d"]] })
+    expect(await batchesOf("/two-reads")).toEqual({
+      texts: [
+        ["a", "b"],
+        ["c", "d"],
+      ],
+    })
   })
 
   it("keep the chunks decoded before a failure in the same read, and the failure rejects the next read (nothing after it is given)", async () => {

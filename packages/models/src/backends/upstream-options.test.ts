@@ -17,7 +17,15 @@ describe("a config entry's transport options", () => {
   })
 
   it("takes each value the entry sets, one by one", () => {
-    const entry: ModelEntry = { backend: "openai", baseUrl: "https://up.example/v1", apiKey: "k", timeouts: { idleMs: 5, bodyMs: 9 }, limits: { maxResponseBytes: 7, maxErrorBytes: 3 }, exposeUpstreamErrors: false, exposeUpstreamOrganization: true }
+    const entry: ModelEntry = {
+      backend: "openai",
+      baseUrl: "https://up.example/v1",
+      apiKey: "k",
+      timeouts: { idleMs: 5, bodyMs: 9 },
+      limits: { maxResponseBytes: 7, maxErrorBytes: 3 },
+      exposeUpstreamErrors: false,
+      exposeUpstreamOrganization: true,
+    }
     expect(upstreamOptionsOf(entry, "https://default.example")).toEqual({
       baseUrl: "https://up.example/v1",
       apiKey: "k",

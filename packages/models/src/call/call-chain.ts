@@ -43,7 +43,11 @@ export interface ChatChain {
  * is the client's 400), then its fallbacks whose policy accepts the call's fields (the
  * others are left out).
  */
-export function chatChain(call: ChatCall, route: ModelRoute<GenerativeBackend>, resolve: (name: string) => ModelRoute<GenerativeBackend> | undefined): { readonly ok: true; readonly value: ChatChain } | { readonly ok: false; readonly error: GatewayError } {
+export function chatChain(
+  call: ChatCall,
+  route: ModelRoute<GenerativeBackend>,
+  resolve: (name: string) => ModelRoute<GenerativeBackend> | undefined,
+): { readonly ok: true; readonly value: ChatChain } | { readonly ok: false; readonly error: GatewayError } {
   const primary = forwardedTo(call, route)
   if (!primary.ok) return primary
   const calls = new Map<ModelRoute<GenerativeBackend>, ChatCall>([[route, primary.call]])

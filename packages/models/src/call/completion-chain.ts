@@ -20,7 +20,11 @@ export interface CompletionChain {
  * attempt, no retry, no cooldown) and its policy forwards the call's extension fields;
  * then its fallbacks that pass the same two tests (the others are left out).
  */
-export function completionChain(call: CompletionCall, route: ModelRoute<GenerativeBackend>, resolve: (name: string) => ModelRoute<GenerativeBackend> | undefined): { readonly ok: true; readonly value: CompletionChain } | { readonly ok: false; readonly error: GatewayError } {
+export function completionChain(
+  call: CompletionCall,
+  route: ModelRoute<GenerativeBackend>,
+  resolve: (name: string) => ModelRoute<GenerativeBackend> | undefined,
+): { readonly ok: true; readonly value: CompletionChain } | { readonly ok: false; readonly error: GatewayError } {
   const primary = forwardedTo(call, route)
   if (!primary.ok) return primary
   const calls = new Map<ModelRoute<GenerativeBackend>, CompletionCall>([[route, primary.call]])

@@ -29,7 +29,11 @@ export function resolveCompletion(deps: CallDeps, resolving: Resolving<Completio
 
 type ChainOutcome<K> = { readonly ok: true; readonly value: K } | { readonly ok: false; readonly error: GatewayError }
 
-function resolveGenerative<C, K>(deps: CallDeps, resolving: Resolving<C>, plan: { readonly requested: string; readonly chainFor: (route: ModelRoute<GenerativeBackend>) => ChainOutcome<K> }): { readonly route: ModelRoute<GenerativeBackend>; readonly chain: K } {
+function resolveGenerative<C, K>(
+  deps: CallDeps,
+  resolving: Resolving<C>,
+  plan: { readonly requested: string; readonly chainFor: (route: ModelRoute<GenerativeBackend>) => ChainOutcome<K> },
+): { readonly route: ModelRoute<GenerativeBackend>; readonly chain: K } {
   const { registry, meta, stream } = resolving
   const { requested } = plan
   const route = registry.resolveGenerative(requested)

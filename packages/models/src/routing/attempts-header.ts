@@ -16,7 +16,5 @@ export const ATTEMPTS_HEADER = "x-gateway-attempts"
  * Names are percent-encoded, so a comma or `=` in a configured name cannot break the list.
  */
 export function attemptsHeader(reports: readonly AttemptReport[]): string {
-  return reports
-    .map((r) => `${encodeURIComponent(r.logicalModel)}/${encodeURIComponent(r.deployment)}=${r.status}${r.code === null ? "" : `:${encodeURIComponent(r.code)}`}`)
-    .join(", ")
+  return reports.map((r) => `${encodeURIComponent(r.logicalModel)}/${encodeURIComponent(r.deployment)}=${r.status}${r.code === null ? "" : `:${encodeURIComponent(r.code)}`}`).join(", ")
 }

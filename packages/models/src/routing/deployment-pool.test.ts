@@ -27,7 +27,7 @@ describe("weighted random choice", () => {
     const ds = [deployment("a", 3), deployment("b", 1)]
     let seed = 1
     // A fixed LCG: the same draws on every run.
-    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31)
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31
     let a = 0
     for (let i = 0; i < 8_000; i++) if (weightedChoice(ds, random)?.label === "a") a++
     expect(a / 8_000).toBeGreaterThan(0.72)
@@ -84,7 +84,15 @@ describe("the deployment pool", () => {
       lease.failed(t, null)
       lease.release()
     }
-    for (const [d, t] of [[b, 1], [b, 2], [a, 3], [a, 4], [c, 5], [c, 6]] as const) fail(d!, t)
+    for (const [d, t] of [
+      [b, 1],
+      [b, 2],
+      [a, 3],
+      [a, 4],
+      [c, 5],
+      [c, 6],
+    ] as const)
+      fail(d!, t)
     expect(pool.canPick(7, NONE)).toBe(false)
     expect(pool.forcedFailedAt(NONE)).toBe(2)
     const forced = pool.force(7, NONE)!

@@ -71,7 +71,10 @@ export function createDeploymentPool<B>(deployments: readonly Deployment<B>[], o
         return weightedChoice(candidates, random)
       case "least-outstanding": {
         const fewest = Math.min(...candidates.map((d) => of(d).outstanding))
-        return weightedChoice(candidates.filter((d) => of(d).outstanding === fewest), random)
+        return weightedChoice(
+          candidates.filter((d) => of(d).outstanding === fewest),
+          random,
+        )
       }
       default: {
         const unreachable: never = strategy

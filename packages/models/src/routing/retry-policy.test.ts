@@ -2,8 +2,7 @@ import { fromUpstreamError, type GatewayError } from "@harper-gateway/translate"
 import { describe, expect, it } from "vitest"
 import { DEFAULT_RETRIES, failureClass, retryDelayMs } from "./retry-policy.ts"
 
-const upstream = (status: number, body = "{}", headers: Record<string, string> = {}): GatewayError =>
-  fromUpstreamError({ status, body, header: (name) => headers[name] }, 0)
+const upstream = (status: number, body = "{}", headers: Record<string, string> = {}): GatewayError => fromUpstreamError({ status, body, header: (name) => headers[name] }, 0)
 const NO_FALLBACK_ON = { contextLengthExceeded: false, contentFilter: false }
 
 describe("which failures are retried", () => {

@@ -24,7 +24,13 @@ function fakeClock(random = () => 0.5) {
 const NEVER_COOL = { enabled: false, failures: 1, windowMs: 1, cooldownMs: 1, tenantSlots: 0 }
 function model(name: string, labels: readonly string[] = ["0"], overrides: Partial<RoutedModel<string>> = {}, cooldown = NEVER_COOL): RoutedModel<string> {
   const deployments: Deployment<string>[] = labels.map((label) => ({ label, upstreamModel: `${name}-${label}`, backend: `${name}/${label}`, weight: 1 }))
-  return { logicalName: name, pool: createDeploymentPool(deployments, { strategy: "weighted-random", cooldown }), retries: { ...DEFAULT_RETRIES, baseDelayMs: 100, maxDelayMs: 1_000 }, fallbackOn: { contextLengthExceeded: false, contentFilter: false }, ...overrides }
+  return {
+    logicalName: name,
+    pool: createDeploymentPool(deployments, { strategy: "weighted-random", cooldown }),
+    retries: { ...DEFAULT_RETRIES, baseDelayMs: 100, maxDelayMs: 1_000 },
+    fallbackOn: { contextLengthExceeded: false, contentFilter: false },
+    ...overrides,
+  }
 }
 
 const upstream = (status: number, headers: Record<string, string> = {}, body = "{}"): GatewayError => fromUpstreamError({ status, body, header: (name) => headers[name] }, 0)
@@ -83,7 +89,12 @@ describe("retries", () => {
     // Ceilings 100, 200, 300 (400 capped): draws 0.5, 0.25, 0.99 of them.
     expect(sleeps).toEqual([50, 50, 297])
     expect(calls.length).toBe(4)
-    expect(rows.map((r) => [r.number, r.last])).toEqual([[1, false], [2, false], [3, false], [4, true]])
+    expect(rows.map((r) => [r.number, r.last])).toEqual([
+      [1, false],
+      [2, false],
+      [3, false],
+      [4, true],
+    ])
   })
 
   it("does not retry 400 or insufficient_quota", async () => {
@@ -135,7 +146,12 @@ describe("fallback", () => {
     const routed = await routeCall(chain, run, { clock, signal: signal(), ...OPEN, onReport: (r) => reports.push([...r]) })
     expect(routed).toMatchObject({ ok: true, value: "answer from c/0", attempt: { number: 4 } })
     expect(calls).toEqual(["a/0", "a/0", "b/0", "c/0"])
-    expect(rows.map((r) => [r.number, r.backend, r.last])).toEqual([[1, "a/0", false], [2, "a/0", false], [3, "b/0", false], [4, "c/0", true]])
+    expect(rows.map((r) => [r.number, r.backend, r.last])).toEqual([
+      [1, "a/0", false],
+      [2, "a/0", false],
+      [3, "b/0", false],
+      [4, "c/0", true],
+    ])
     expect(reports.at(-1)).toEqual([
       { logicalModel: "a", deployment: "0", status: 502, code: "upstream_error" },
       { logicalModel: "a", deployment: "0", status: 502, code: "upstream_error" },

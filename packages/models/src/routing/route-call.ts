@@ -68,11 +68,7 @@ export interface RouteOptions {
  * gets the attempts so far after each one. The caller calls `release` when a successful
  * call is over (a stream's end), so "least outstanding" counts streams in flight.
  */
-export async function routeCall<B, R, M extends RoutedModel<B> = RoutedModel<B>>(
-  chain: readonly M[],
-  run: (attempt: Attempt<B, M>) => Promise<AttemptOutcome<R>>,
-  options: RouteOptions,
-): Promise<RoutedCall<B, R, M>> {
+export async function routeCall<B, R, M extends RoutedModel<B> = RoutedModel<B>>(chain: readonly M[], run: (attempt: Attempt<B, M>) => Promise<AttemptOutcome<R>>, options: RouteOptions): Promise<RoutedCall<B, R, M>> {
   const { clock, signal } = options
   const budget = Math.max(1, options.maxAttempts)
   const reports: AttemptReport[] = []

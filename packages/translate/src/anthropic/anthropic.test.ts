@@ -120,12 +120,9 @@ describe("Anthropic non-streamed answers (real recordings)", () => {
     expect(fromMessagesResponse({ choices: [] }).ok).toBe(false)
   })
 
-  it.each(["anthropic-text", "anthropic-clear-thinking.1", "anthropic-tool-no-args", "anthropic-json-tool.1", "anthropic-refusal", "anthropic-json-output-format.1"])(
-    "%s re-encoded for OpenAI clients is a valid chat completion",
-    (name) => {
-      expect(validateCompletion(toChatCompletion(decoded(name), identity))).toEqual([])
-    },
-  )
+  it.each(["anthropic-text", "anthropic-clear-thinking.1", "anthropic-tool-no-args", "anthropic-json-tool.1", "anthropic-refusal", "anthropic-json-output-format.1"])("%s re-encoded for OpenAI clients is a valid chat completion", (name) => {
+    expect(validateCompletion(toChatCompletion(decoded(name), identity))).toEqual([])
+  })
 })
 
 describe("Anthropic streams (real recordings)", () => {
@@ -331,4 +328,3 @@ describe("Anthropic laws", () => {
     )
   })
 })
-

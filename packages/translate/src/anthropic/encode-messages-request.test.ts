@@ -28,11 +28,20 @@ const weather: ToolDef = { name: "weather", description: "Weather in a city", pa
 
 describe("Anthropic request encoder", () => {
   it("moves system and developer messages to system, and takes the default max_tokens the API requires", () => {
-    const { body } = encoded(call([{ role: "system", content: "Be brief." }, { role: "developer", content: [{ type: "text", text: "Use French." }] }, { role: "user", content: "Hi" }]))
+    const { body } = encoded(
+      call([
+        { role: "system", content: "Be brief." },
+        { role: "developer", content: [{ type: "text", text: "Use French." }] },
+        { role: "user", content: "Hi" },
+      ]),
+    )
     expect(body).toEqual({
       model: "claude-sonnet-4-5",
       max_tokens: 4096,
-      system: [{ type: "text", text: "Be brief." }, { type: "text", text: "Use French." }],
+      system: [
+        { type: "text", text: "Be brief." },
+        { type: "text", text: "Use French." },
+      ],
       messages: [{ role: "user", content: [{ type: "text", text: "Hi" }] }],
     })
   })
@@ -132,7 +141,10 @@ describe("Anthropic request encoder", () => {
     const assistant: AssistantMessage = {
       role: "assistant",
       content: "Checking both.",
-      thinkingBlocks: [{ type: "thinking", thinking: "Two cities.", signature: "sig==" }, { type: "redacted_thinking", data: "opaque" }],
+      thinkingBlocks: [
+        { type: "thinking", thinking: "Two cities.", signature: "sig==" },
+        { type: "redacted_thinking", data: "opaque" },
+      ],
       toolCalls: [
         { id: "toolu_1", name: "weather", arguments: '{"city":"Paris"}' },
         { id: "toolu_2", name: "weather", arguments: '{"city":"Rome"}' },
@@ -179,7 +191,10 @@ describe("Anthropic request encoder", () => {
     ["auto", { type: "auto" }],
     ["required", { type: "any" }],
     ["none", { type: "none" }],
-    [{ type: "function", name: "weather" }, { type: "tool", name: "weather" }],
+    [
+      { type: "function", name: "weather" },
+      { type: "tool", name: "weather" },
+    ],
   ] as const)("maps tool_choice %j", (choice, expected) => {
     expect(encoded(call([{ role: "user", content: "Hi" }], { toolChoice: choice }, [weather])).body.tool_choice).toEqual(expected)
   })
@@ -211,7 +226,9 @@ describe("Anthropic request encoder", () => {
     expect(forced.body.tool_choice).toEqual({ type: "tool", name: "json" })
     expect(forced.body.output_config).toBeUndefined()
     // json_object has no schema: always a forced tool with an open object.
-    expect(encoded(call([{ role: "user", content: "Hi" }], { responseFormat: { type: "json_object" } }), { ...options, nativeStructuredOutput: true }).body.tools).toEqual([{ name: "json", description: "Respond with a JSON object.", input_schema: { type: "object" } }])
+    expect(encoded(call([{ role: "user", content: "Hi" }], { responseFormat: { type: "json_object" } }), { ...options, nativeStructuredOutput: true }).body.tools).toEqual([
+      { name: "json", description: "Respond with a JSON object.", input_schema: { type: "object" } },
+    ])
     expect(refusal(call([{ role: "user", content: "Hi" }], { ...format, toolChoice: "required" }, [weather]))).toMatchObject({ param: "response_format" })
   })
 
@@ -234,10 +251,29 @@ describe("Anthropic request encoder", () => {
   })
 
   it("refuses content the Messages API cannot take, naming where it is", () => {
-    expect(refusal(call([{ role: "user", content: [{ type: "text", text: "a" }, { type: "audio", data: "AAAA", format: "wav" }] }]))).toMatchObject({ param: "messages[0].content[1]" })
+    expect(
+      refusal(
+        call([
+          {
+            role: "user",
+            content: [
+              { type: "text", text: "a" },
+              { type: "audio", data: "AAAA", format: "wav" },
+            ],
+          },
+        ]),
+      ),
+    ).toMatchObject({ param: "messages[0].content[1]" })
     expect(refusal(call([{ role: "user", content: [{ type: "file", fileId: "file-1" }] }]))).toMatchObject({ param: "messages[0].content[0].file.file_id" })
     expect(refusal(call([{ role: "user", content: [{ type: "image", url: "ftp://x/y.png" }] }]))).toMatchObject({ param: "messages[0].content[0].image_url.url" })
-    expect(refusal(call([{ role: "user", content: "a" }, { role: "assistant", content: null, toolCalls: [{ id: "t", name: "f", arguments: "[1]" }] }]))).toMatchObject({
+    expect(
+      refusal(
+        call([
+          { role: "user", content: "a" },
+          { role: "assistant", content: null, toolCalls: [{ id: "t", name: "f", arguments: "[1]" }] },
+        ]),
+      ),
+    ).toMatchObject({
       param: "messages[1].tool_calls[0].function.arguments",
     })
   })

@@ -127,4 +127,3 @@ function structuredSchema(format: ResponseFormat): { readonly schema: Readonly<R
     }
   }
 }
-

@@ -21,7 +21,10 @@ describe("Anthropic errors", () => {
   })
 
   it("rate limits, prompt too long and invalid requests map by status and message", () => {
-    expect(fromAnthropicError({ status: 429, body: body("rate_limit_error", "Number of request tokens has exceeded your per-minute rate limit"), header: headers({ "retry-after": "2" }) }, 0)).toMatchObject({ _tag: "RateLimited", retryAfterMs: 2000 })
+    expect(fromAnthropicError({ status: 429, body: body("rate_limit_error", "Number of request tokens has exceeded your per-minute rate limit"), header: headers({ "retry-after": "2" }) }, 0)).toMatchObject({
+      _tag: "RateLimited",
+      retryAfterMs: 2000,
+    })
     expect(fromAnthropicError({ status: 400, body: body("invalid_request_error", "prompt is too long: 200010 tokens > 200000 maximum"), header: headers({}) }, 0)).toMatchObject({ _tag: "ContextLengthExceeded", param: "messages" })
     expect(fromAnthropicError({ status: 400, body: body("invalid_request_error", "max_tokens: Field required"), header: headers({}) }, 0)).toMatchObject({ _tag: "InvalidRequest", message: "max_tokens: Field required" })
     expect(fromAnthropicError({ status: 401, body: body("authentication_error", "invalid x-api-key"), header: headers({}) }, 0)).toMatchObject({ _tag: "UpstreamError", code: "upstream_authentication_failed" })

@@ -17,7 +17,15 @@ describe("fromMessagesResponse: structured output through the forced tool", () =
   })
 
   it("text after the tool is kept apart too", () => {
-    const body = { id: "m", model: "c", content: [{ type: "tool_use", id: "t", name: "json", input: { a: 1 } }, { type: "text", text: "Done." }], stop_reason: "tool_use" }
+    const body = {
+      id: "m",
+      model: "c",
+      content: [
+        { type: "tool_use", id: "t", name: "json", input: { a: 1 } },
+        { type: "text", text: "Done." },
+      ],
+      stop_reason: "tool_use",
+    }
     const result = successOf(fromMessagesResponse(body, { structuredOutputTool: "json" }))
     expect(result.content).toBe('{"a":1}')
     expect(result.unknownParts).toEqual([{ type: "text", text: "Done." }])

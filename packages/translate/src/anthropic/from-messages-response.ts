@@ -55,8 +55,7 @@ export function fromMessagesResponse(body: unknown, options: AnthropicDecodeOpti
       }
       // Citations (documents, web search) have no internal field: kept as Anthropic sent them, as the stream's citations_delta are.
       unknownParts.push(...(block.citations ?? []))
-    }
-    else if (isThinking(block)) {
+    } else if (isThinking(block)) {
       reasoning = (reasoning ?? "") + block.thinking
       runs = withRun(runs, { kind: "reasoning", chars: block.thinking.length })
       thinkingBlocks.push({ type: "thinking", thinking: block.thinking, signature: block.signature ?? "" })

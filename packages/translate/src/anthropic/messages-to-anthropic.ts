@@ -143,4 +143,3 @@ function assistantToAnthropic(message: AssistantMessage, i: number): Outcome<Ant
   }
   return succeed(blocks)
 }
-

@@ -83,7 +83,11 @@ describe("Anthropic stream decoder: structured output through the forced tool", 
       ...Array.from({ length: 5 }, () => JSON.stringify({ type: "content_block_delta", index: 0, delta: { type: "text_delta", text: big } })),
     ]
     const limits = { ...initialAnthropicStreamState().limits, maxArgumentCharsPerStream: 2500 }
-    const outputs = runReducer(initialAnthropicStreamState({ structuredOutputTool: "json", limits }), decodeAnthropicStreamEvent, lines.map((data) => ({ type: "event" as const, data })))
+    const outputs = runReducer(
+      initialAnthropicStreamState({ structuredOutputTool: "json", limits }),
+      decodeAnthropicStreamEvent,
+      lines.map((data) => ({ type: "event" as const, data })),
+    )
     expect(outputs.at(-1)).toMatchObject({ type: "error", error: { code: "invalid_upstream_stream" } })
   })
 })
@@ -109,7 +113,11 @@ describe("Anthropic structured output laws", () => {
         const whole = successOf(fromMessagesResponse(body, { structuredOutputTool: "json" }))
         const start = (index: number, block: unknown) => JSON.stringify({ type: "content_block_start", index, content_block: block })
         const textEvents = (index: number) => [start(index, { type: "text", text: "" }), JSON.stringify({ type: "content_block_delta", index, delta: { type: "text_delta", text } }), JSON.stringify({ type: "content_block_stop", index })]
-        const toolEvents = (index: number) => [start(index, { ...toolBlock, input: {} }), JSON.stringify({ type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: JSON.stringify(input) } }), JSON.stringify({ type: "content_block_stop", index })]
+        const toolEvents = (index: number) => [
+          start(index, { ...toolBlock, input: {} }),
+          JSON.stringify({ type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: JSON.stringify(input) } }),
+          JSON.stringify({ type: "content_block_stop", index }),
+        ]
         const lines = [
           JSON.stringify({ type: "message_start", message: { id: "m1", model: "c" } }),
           ...(before ? [...textEvents(0), ...toolEvents(1)] : [...toolEvents(0), ...textEvents(1)]),

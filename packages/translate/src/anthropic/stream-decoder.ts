@@ -42,9 +42,7 @@ import {
  * event types are skipped, as Anthropic asks; an `error` event ends the stream with
  * its reason; a stream cut before message_stop is an error, never a silent stop.
  */
-export type AnthropicStreamEvent =
-  | { readonly type: "event"; readonly event?: string | undefined; readonly data: string }
-  | { readonly type: "end" }
+export type AnthropicStreamEvent = { readonly type: "event"; readonly event?: string | undefined; readonly data: string } | { readonly type: "end" }
 
 type OpenBlock =
   | { readonly kind: "text" }
@@ -81,9 +79,7 @@ export interface AnthropicStreamState {
   readonly exposeMessage: boolean
 }
 
-export function initialAnthropicStreamState(
-  options: { readonly structuredOutputTool?: string; readonly limits?: StreamLimits; readonly nowMs?: number; readonly exposeMessage?: boolean } = {},
-): AnthropicStreamState {
+export function initialAnthropicStreamState(options: { readonly structuredOutputTool?: string; readonly limits?: StreamLimits; readonly nowMs?: number; readonly exposeMessage?: boolean } = {}): AnthropicStreamState {
   const limits = options.limits ?? streamLimits
   return {
     limits,

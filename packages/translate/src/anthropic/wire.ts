@@ -13,9 +13,7 @@ export const ANTHROPIC_VERSION = "2023-06-01"
 /** A prompt-caching breakpoint on a block (Messages API `cache_control`). */
 export type AnthropicCacheControl = { readonly type: "ephemeral"; readonly ttl?: "5m" | "1h" }
 export type AnthropicTextBlock = { readonly type: "text"; readonly text: string; readonly cache_control?: AnthropicCacheControl }
-export type AnthropicImageSource =
-  | { readonly type: "base64"; readonly media_type: string; readonly data: string }
-  | { readonly type: "url"; readonly url: string }
+export type AnthropicImageSource = { readonly type: "base64"; readonly media_type: string; readonly data: string } | { readonly type: "url"; readonly url: string }
 export type AnthropicImageBlock = { readonly type: "image"; readonly source: AnthropicImageSource; readonly cache_control?: AnthropicCacheControl }
 export type AnthropicDocumentBlock = {
   readonly type: "document"
@@ -31,9 +29,7 @@ export type AnthropicRedactedThinkingBlock = { readonly type: "redacted_thinking
 export type AnthropicUserBlock = AnthropicTextBlock | AnthropicImageBlock | AnthropicDocumentBlock | AnthropicToolResultBlock
 export type AnthropicAssistantBlock = AnthropicTextBlock | AnthropicToolUseBlock | AnthropicThinkingBlock | AnthropicRedactedThinkingBlock
 
-export type AnthropicMessage =
-  | { readonly role: "user"; readonly content: readonly AnthropicUserBlock[] }
-  | { readonly role: "assistant"; readonly content: readonly AnthropicAssistantBlock[] }
+export type AnthropicMessage = { readonly role: "user"; readonly content: readonly AnthropicUserBlock[] } | { readonly role: "assistant"; readonly content: readonly AnthropicAssistantBlock[] }
 
 export interface AnthropicTool {
   readonly name: string

@@ -15,7 +15,13 @@ function streams(): [string, string[]][] {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name)
       if (entry.isDirectory()) walk(path)
-      else if (entry.name.endsWith(".chunks.txt")) found.push([path, readFileSync(path, "utf8").split("\n").filter((line) => line.trim() !== "")])
+      else if (entry.name.endsWith(".chunks.txt"))
+        found.push([
+          path,
+          readFileSync(path, "utf8")
+            .split("\n")
+            .filter((line) => line.trim() !== ""),
+        ])
     }
   }
   walk(recordedDir)
@@ -32,7 +38,9 @@ const asParsed = (line: string): string | undefined => {
   }
 }
 
-const openaiLines = readFileSync(join(recordedDir, "openai-text.chunks.txt"), "utf8").split("\n").filter((line) => line.trim() !== "")
+const openaiLines = readFileSync(join(recordedDir, "openai-text.chunks.txt"), "utf8")
+  .split("\n")
+  .filter((line) => line.trim() !== "")
 const [, secondLine = ""] = openaiLines
 const secondValue: unknown = JSON.parse(secondLine)
 

@@ -15,7 +15,7 @@ const otherChoice = fc.oneof(
   fc.record({ delta: fc.record({ content: text }), index: fc.constant(0), logprobs: fc.constant(null), finish_reason: fc.constant(null) }),
   fc.record({ index: fc.constant(0), delta: fc.record({ content: fc.constant(null) }), logprobs: fc.constant(null), finish_reason: fc.constant(null) }),
 )
-const extensions = fc.dictionary(fc.constantFrom("obfuscation", "__proto__", "x_groq", "id", "prompt_filter_results", "é\"\\"), fc.oneof(scalar, fc.jsonValue({ maxDepth: 2 }), fc.constant(undefined)), { maxKeys: 3 })
+const extensions = fc.dictionary(fc.constantFrom("obfuscation", "__proto__", "x_groq", "id", "prompt_filter_results", 'é"\\'), fc.oneof(scalar, fc.jsonValue({ maxDepth: 2 }), fc.constant(undefined)), { maxKeys: 3 })
 /** Chunks as the stream encoder builds them (extensions first), and some it never builds. */
 const chunk = fc
   .record({

@@ -64,8 +64,7 @@ function identityTemplate(chunk: object, keys: readonly string[], idAt: number):
   return {
     head: `${[...before, ""].join(",")}"choices":[{"index":0,"delta":{"content":`,
     tail: `},"logprobs":null,"finish_reason":null}]${after.map((field) => `,${field}`).join("")}`,
-    fits: (other, otherKeys, otherIdAt) =>
-      otherKeys.length - otherIdAt === identityKeys.length && identityKeys.every((key, i) => otherKeys[otherIdAt + i] === key && (i === choicesAt || Reflect.get(other, key) === values[i])),
+    fits: (other, otherKeys, otherIdAt) => otherKeys.length - otherIdAt === identityKeys.length && identityKeys.every((key, i) => otherKeys[otherIdAt + i] === key && (i === choicesAt || Reflect.get(other, key) === values[i])),
   }
 }
 

@@ -150,8 +150,7 @@ function applyEvents(calls: readonly ToolCall[], events: readonly ToolCallEvent[
 }
 
 function collectIdentity(state: CollectState, chunk: GenerateChunk): CollectState {
-  const carriesIdentity =
-    chunk.id !== undefined || chunk.model !== undefined || chunk.created !== undefined || chunk.systemFingerprint !== undefined || chunk.serviceTier !== undefined
+  const carriesIdentity = chunk.id !== undefined || chunk.model !== undefined || chunk.created !== undefined || chunk.systemFingerprint !== undefined || chunk.serviceTier !== undefined
   if (!carriesIdentity) return state
   const known = state.identity
   return {

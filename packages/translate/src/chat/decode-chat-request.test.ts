@@ -144,7 +144,13 @@ describe("decodeChatRequest", () => {
       model: "m",
       messages: [
         { role: "system", content: [{ type: "text", text: "be brief" }] },
-        { role: "user", content: [{ type: "text", text: "hi" }, { type: "image_url", image_url: { url: "https://x.test/a.png" } }] },
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "hi" },
+            { type: "image_url", image_url: { url: "https://x.test/a.png" } },
+          ],
+        },
         { role: "assistant", content: "hello", refusal: null, annotations: [], parsed: { a: 1 } },
         { role: "user", content: "again" },
       ],
@@ -153,11 +159,20 @@ describe("decodeChatRequest", () => {
     if (!outcome.ok) throw new Error(JSON.stringify(outcome.error))
     expect(outcome.value.input.messages).toEqual([
       { role: "system", content: [{ type: "text", text: "be brief" }] },
-      { role: "user", content: [{ type: "text", text: "hi" }, { type: "image", url: "https://x.test/a.png" }] },
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "hi" },
+          { type: "image", url: "https://x.test/a.png" },
+        ],
+      },
       { role: "assistant", content: "hello", refusal: null },
       { role: "user", content: "again" },
     ])
-    const ignored = Object.entries(nestedFieldDispositions).filter(([, d]) => d.kind === "ignored").map(([path]) => path).sort()
+    const ignored = Object.entries(nestedFieldDispositions)
+      .filter(([, d]) => d.kind === "ignored")
+      .map(([path]) => path)
+      .sort()
     expect(ignored).toEqual(["messages[].annotations", "messages[].parsed", "messages[].reasoning_content"])
     expect(chatRequestFieldDispositions.n.kind).toBe("supported")
   })

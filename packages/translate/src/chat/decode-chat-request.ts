@@ -79,11 +79,7 @@ function checkRestrictedValues(request: Wire.ChatRequest): GatewayError | undefi
     }
   }
   if (request.stream_options?.include_obfuscation === true) {
-    return invalidRequest(
-      "stream_options.include_obfuscation is not supported: the gateway re-encodes chunks and adds no obfuscation padding.",
-      "stream_options.include_obfuscation",
-      "unsupported_value",
-    )
+    return invalidRequest("stream_options.include_obfuscation is not supported: the gateway re-encodes chunks and adds no obfuscation padding.", "stream_options.include_obfuscation", "unsupported_value")
   }
   return undefined
 }
@@ -133,8 +129,7 @@ function toChatCall(request: Wire.ChatRequest, passthrough: Record<string, unkno
   if (Object.keys(passthrough).length > 0) opts.passthrough = passthrough
 
   const messages = messagesFromOpenAI(request.messages)
-  const input: Model.Conversation =
-    request.tools === undefined ? { messages } : { messages, tools: request.tools.map(toolFromOpenAI) }
+  const input: Model.Conversation = request.tools === undefined ? { messages } : { messages, tools: request.tools.map(toolFromOpenAI) }
   return {
     input,
     opts: { ...opts, model: request.model },

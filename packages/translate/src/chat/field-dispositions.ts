@@ -25,13 +25,9 @@ const nullableString = Schema.NullOr(Schema.String)
 
 export const chatRequestFieldDispositions = {
   model: supported("routed to a configured logical model or a backend's advertised model"),
-  messages: supported(
-    "all roles (system, developer, user, assistant, tool, and the deprecated function) and parts (text, image_url, input_audio, file, refusal); nested fields in nestedFieldDispositions",
-  ),
+  messages: supported("all roles (system, developer, user, assistant, tool, and the deprecated function) and parts (text, image_url, input_audio, file, refusal); nested fields in nestedFieldDispositions"),
   stream: supported("server-sent events, decided by this field only"),
-  stream_options: supported(
-    "include_usage adds the usage chunk; include_obfuscation:true is refused because the gateway re-encodes chunks and adds no padding",
-  ),
+  stream_options: supported("include_usage adds the usage chunk; include_obfuscation:true is refused because the gateway re-encodes chunks and adds no padding"),
   temperature: supported("GenerateOpts.temperature"),
   top_p: supported("GenerateOpts.topP"),
   n: supported("GenerateOpts.n: every choice mapped by index; a backend that cannot give several refuses n > 1 with a 400 naming n"),

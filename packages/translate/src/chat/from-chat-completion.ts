@@ -29,9 +29,7 @@ export function fromChatCompletion(body: unknown): Outcome<GenerateResult> {
   if (Result.isFailure(decoded)) return fail({ _tag: "UpstreamError", code: "invalid_upstream_response" })
   const completion = decoded.success
   const repaired = new Set<Repair>()
-  const choices = completion.choices
-    .map((choice, position) => ({ index: choice.index ?? position, choice }))
-    .sort((a, b) => a.index - b.index)
+  const choices = completion.choices.map((choice, position) => ({ index: choice.index ?? position, choice })).sort((a, b) => a.index - b.index)
   const first = choices[0]
   if (first === undefined) return fail({ _tag: "UpstreamError", code: "invalid_upstream_response" })
 

@@ -11,10 +11,7 @@ const isChunk = Schema.is(ChatCompletionChunk)
 const anyLeaf = fc.oneof(fc.string({ maxLength: 6 }), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constant([]), fc.constant({}), fc.constant({ a: 1 }))
 const delta = fc.oneof(
   anyLeaf,
-  fc.record(
-    { role: anyLeaf, content: fc.oneof(anyLeaf, fc.constant([{ type: "text", text: "x" }])), refusal: anyLeaf, reasoning: anyLeaf, tool_calls: fc.oneof(anyLeaf, fc.constant([{ index: 0 }])) },
-    { requiredKeys: [] },
-  ),
+  fc.record({ role: anyLeaf, content: fc.oneof(anyLeaf, fc.constant([{ type: "text", text: "x" }])), refusal: anyLeaf, reasoning: anyLeaf, tool_calls: fc.oneof(anyLeaf, fc.constant([{ index: 0 }])) }, { requiredKeys: [] }),
 )
 const choice = fc.oneof(anyLeaf, fc.record({ index: anyLeaf, delta, finish_reason: anyLeaf, logprobs: fc.oneof(anyLeaf, fc.constant({ content: [] })), extra: anyLeaf }, { requiredKeys: [] }))
 const chunk = fc.record(

@@ -25,10 +25,7 @@ export function messageFromOpenAI(message: Exclude<Wire.ChatMessage, Wire.Functi
     case "developer":
       return withName({ role: message.role, content: textContentFromOpenAI(message.content) }, message.name)
     case "user":
-      return withName(
-        { role: "user", content: typeof message.content === "string" ? message.content : message.content.map(userPartFromOpenAI) },
-        message.name,
-      )
+      return withName({ role: "user", content: typeof message.content === "string" ? message.content : message.content.map(userPartFromOpenAI) }, message.name)
     case "assistant":
       return assistantFromOpenAI(message, legacyCallId)
     case "tool":
@@ -79,10 +76,7 @@ export function userPartFromOpenAI(part: Wire.UserContentPart): Model.UserConten
     case "text":
       return textPartFromOpenAI(part)
     case "image_url":
-      return withCacheControl(
-        part.image_url.detail === undefined ? { type: "image", url: part.image_url.url } : { type: "image", url: part.image_url.url, detail: part.image_url.detail },
-        part.cache_control,
-      )
+      return withCacheControl(part.image_url.detail === undefined ? { type: "image", url: part.image_url.url } : { type: "image", url: part.image_url.url, detail: part.image_url.detail }, part.cache_control)
     case "input_audio":
       return { type: "audio", data: part.input_audio.data, format: part.input_audio.format }
     case "file": {

@@ -28,10 +28,7 @@ export function messageToOpenAI(message: Model.Message, encoding: PartEncoding):
     case "developer":
       return withName({ role: message.role, content: textContentToOpenAI(message.content, encoding) }, message.name)
     case "user":
-      return withName(
-        { role: "user", content: typeof message.content === "string" ? message.content : message.content.map((part) => userPartToOpenAI(part, encoding)) },
-        message.name,
-      )
+      return withName({ role: "user", content: typeof message.content === "string" ? message.content : message.content.map((part) => userPartToOpenAI(part, encoding)) }, message.name)
     case "assistant": {
       const content = message.content === null || typeof message.content === "string" ? message.content : message.content.map((part) => assistantPartToOpenAI(part, encoding))
       let out: Wire.AssistantMessage = { role: "assistant", content }
@@ -64,11 +61,7 @@ export function userPartToOpenAI(part: Model.UserContentPart, encoding: PartEnco
     case "text":
       return withCacheControl({ type: "text", text: part.text }, part.cacheControl, encoding)
     case "image":
-      return withCacheControl(
-        part.detail === undefined ? { type: "image_url", image_url: { url: part.url } } : { type: "image_url", image_url: { url: part.url, detail: part.detail } },
-        part.cacheControl,
-        encoding,
-      )
+      return withCacheControl(part.detail === undefined ? { type: "image_url", image_url: { url: part.url } } : { type: "image_url", image_url: { url: part.url, detail: part.detail } }, part.cacheControl, encoding)
     case "audio":
       return { type: "input_audio", input_audio: { data: part.data, format: part.format } }
     case "file": {

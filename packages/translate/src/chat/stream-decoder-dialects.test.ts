@@ -44,7 +44,22 @@ describe("stream dialects (issue 10 §0, §1, §4, §5)", () => {
     const result = collect([
       { id: "a", created: 1, model: "magistral", choices: [{ index: 0, delta: { role: "assistant", content: [{ type: "thinking", thinking: [{ type: "text", text: "Let me " }] }] } }] },
       { id: "a", created: 1, model: "magistral", choices: [{ index: 0, delta: { content: [{ type: "thinking", thinking: [{ type: "text", text: "think." }] }] } }] },
-      { id: "a", created: 1, model: "magistral", choices: [{ index: 0, delta: { content: [{ type: "text", text: "42" }, { type: "hologram", x: 1 }] } }] },
+      {
+        id: "a",
+        created: 1,
+        model: "magistral",
+        choices: [
+          {
+            index: 0,
+            delta: {
+              content: [
+                { type: "text", text: "42" },
+                { type: "hologram", x: 1 },
+              ],
+            },
+          },
+        ],
+      },
       { id: "a", created: 1, model: "magistral", choices: [{ index: 0, delta: { content: "" }, finish_reason: "stop" }] },
     ])
     expect(result).toMatchObject({ reasoning: "Let me think.", content: "42", unknownParts: [{ type: "hologram", x: 1 }], repaired: ["unknown_content_part"] })
@@ -93,8 +108,24 @@ describe("stream dialects (issue 10 §0, §1, §4, §5)", () => {
 
   it("keeps reasoning when reasoning_content is empty beside reasoning, and every choice of n > 1", () => {
     const result = collect([
-      { id: "a", created: 1, model: "m", choices: [{ index: 0, delta: { reasoning_content: "", reasoning: "hmm" } }, { index: 1, delta: { content: "B" } }] },
-      { id: "a", created: 1, model: "m", choices: [{ index: 0, delta: { content: "A" }, finish_reason: "end_turn" }, { index: 1, delta: {}, finish_reason: "length" }] },
+      {
+        id: "a",
+        created: 1,
+        model: "m",
+        choices: [
+          { index: 0, delta: { reasoning_content: "", reasoning: "hmm" } },
+          { index: 1, delta: { content: "B" } },
+        ],
+      },
+      {
+        id: "a",
+        created: 1,
+        model: "m",
+        choices: [
+          { index: 0, delta: { content: "A" }, finish_reason: "end_turn" },
+          { index: 1, delta: {}, finish_reason: "length" },
+        ],
+      },
     ])
     expect(result).toMatchObject({ reasoning: "hmm", content: "A", finishReason: "stop", rawFinishReason: "end_turn", additionalChoices: [{ index: 1, content: "B", finishReason: "length" }] })
   })
@@ -128,11 +159,7 @@ describe("mid-stream error frames", () => {
       const sent = outputs.find((o) => o.type === "error")
       shown.push(sent?.type === "error" ? toOpenAIError(sent.error).body.error.message : "")
     }
-    expect(shown).toEqual([
-      "The server had an error while processing your request. Sorry about that!",
-      "Rate limit reached for gpt-4o in organization org-1 on tokens per min.",
-      "Overloaded at [host] ([ip])",
-    ])
+    expect(shown).toEqual(["The server had an error while processing your request. Sorry about that!", "Rate limit reached for gpt-4o in organization org-1 on tokens per min.", "Overloaded at [host] ([ip])"])
   })
 
   it("take a numeric HTTP code as their status (OpenRouter's documented error object, mid-stream)", () => {

@@ -44,7 +44,9 @@ describe("the stream decoder (upstream OpenAI-compatible chunks -> internal chun
 
   for (const file of recordings) {
     it(`replays ${file}: nothing dropped, text and tool arguments exact, finish reason and usage kept, re-encoding valid`, () => {
-      const lines = readFileSync(join(recordedDir, file), "utf8").split("\n").filter((line) => line.trim() !== "")
+      const lines = readFileSync(join(recordedDir, file), "utf8")
+        .split("\n")
+        .filter((line) => line.trim() !== "")
       const recorded: RecordedChunk[] = lines.map((line) => JSON.parse(line))
       // What the recording says, read independently of the decoder.
       let text = ""
@@ -56,7 +58,10 @@ describe("the stream decoder (upstream OpenAI-compatible chunks -> internal chun
       let contentLines = 0
       for (const chunk of recorded) {
         for (const choice of chunk.choices ?? []) {
-          if (choice.delta?.content) { text += choice.delta.content; contentLines++ }
+          if (choice.delta?.content) {
+            text += choice.delta.content
+            contentLines++
+          }
           if (choice.delta?.reasoning_content) reasoning += choice.delta.reasoning_content
           for (const call of choice.delta?.tool_calls ?? []) {
             args.set(call.index, (args.get(call.index) ?? "") + (call.function?.arguments ?? ""))
@@ -116,10 +121,7 @@ describe("the stream decoder (upstream OpenAI-compatible chunks -> internal chun
   }
 
   it("turns an in-stream error frame into its reason", () => {
-    const outputs = decodeAll([
-      '{"id":"x","choices":[{"index":0,"delta":{"content":"a"}}]}',
-      '{"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded"}}',
-    ])
+    const outputs = decodeAll(['{"id":"x","choices":[{"index":0,"delta":{"content":"a"}}]}', '{"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded"}}'])
     expect(outputs.at(-1)).toEqual({ type: "error", error: { _tag: "RateLimited", message: "Rate limit reached" } })
     expect(decodeAll(['{"error":{"message":"You exceeded your quota","code":"insufficient_quota"}}']).at(-1)).toMatchObject({
       error: { _tag: "QuotaExhausted" },

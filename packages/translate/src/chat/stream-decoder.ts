@@ -15,15 +15,7 @@ import { readCreated } from "./read-created.ts"
 import { readToolArguments } from "./read-tool-arguments.ts"
 import { readUpstreamExtensions } from "./read-upstream-extensions.ts"
 import { streamLimits, type StreamLimits } from "./stream-limits.ts"
-import {
-  addToolCallFragment,
-  finishToolCalls,
-  hasToolCalls,
-  initialToolCallAccumulator,
-  type ToolCallAccumulator,
-  type ToolCallEvent,
-  type ToolCallFragment,
-} from "./tool-call-accumulator.ts"
+import { addToolCallFragment, finishToolCalls, hasToolCalls, initialToolCallAccumulator, type ToolCallAccumulator, type ToolCallEvent, type ToolCallFragment } from "./tool-call-accumulator.ts"
 
 /**
  * The backend-side stream reducer: the `data:` payloads of an OpenAI-compatible
@@ -43,9 +35,7 @@ export type StreamDecoderEvent =
   | { readonly type: "json"; readonly value: unknown }
   | { readonly type: "end" }
 
-export type StreamDecoderOutput =
-  | { readonly type: "chunk"; readonly chunk: GenerateChunk }
-  | { readonly type: "error"; readonly error: GatewayError }
+export type StreamDecoderOutput = { readonly type: "chunk"; readonly chunk: GenerateChunk } | { readonly type: "error"; readonly error: GatewayError }
 
 interface DecoderChoice {
   readonly index: number
@@ -171,9 +161,7 @@ function decodeChunk(initial: StreamDecoderState, chunk: ChatCompletionChunk): S
   return all.length === 0 ? [state, NOTHING] : [state, all.map((c) => ({ type: "chunk", chunk: c }))]
 }
 
-type ChoiceStep =
-  | { readonly ok: true; readonly state: StreamDecoderState; readonly chunk: GenerateChunk | undefined }
-  | { readonly ok: false; readonly detail: string }
+type ChoiceStep = { readonly ok: true; readonly state: StreamDecoderState; readonly chunk: GenerateChunk | undefined } | { readonly ok: false; readonly detail: string }
 
 function decodeChoice(state: StreamDecoderState, choice: ChunkChoice, repairs: Repair[]): ChoiceStep {
   const index = choice.index ?? 0
@@ -258,9 +246,7 @@ function fragmentOf(index: number | undefined, id: string | undefined, name: str
   return { index, id, name, arguments: text.text }
 }
 
-type FinishStep =
-  | { readonly ok: true; readonly choice: DecoderChoice; readonly deltas: readonly ToolCallDelta[] }
-  | { readonly ok: false; readonly detail: string }
+type FinishStep = { readonly ok: true; readonly choice: DecoderChoice; readonly deltas: readonly ToolCallDelta[] } | { readonly ok: false; readonly detail: string }
 
 function finishChoice(choice: DecoderChoice, repairs: Repair[]): FinishStep {
   const step = finishToolCalls(choice.toolCalls)

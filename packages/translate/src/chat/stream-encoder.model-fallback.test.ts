@@ -23,7 +23,9 @@ const SUBSTITUTE = "claude-sonnet-4-5-20250929"
  * the substitute's text.
  */
 function fallbackChunks(): GenerateChunk[] {
-  const lines = readFileSync(new URL("../../test/fixtures/anthropic/model-fallback-mid-stream.chunks.txt", import.meta.url), "utf8").split("\n").filter((line) => line.trim() !== "")
+  const lines = readFileSync(new URL("../../test/fixtures/anthropic/model-fallback-mid-stream.chunks.txt", import.meta.url), "utf8")
+    .split("\n")
+    .filter((line) => line.trim() !== "")
   return runReducer(initialAnthropicStreamState(), decodeAnthropicStreamEvent, [...lines.map((data) => ({ type: "event" as const, data })), { type: "end" as const }]).map((output) => {
     if (output.type === "error") throw new Error(JSON.stringify(output.error))
     return output.chunk

@@ -28,9 +28,7 @@ function encodeAll(chunks: readonly GenerateChunk[], includeUsage: boolean): Str
 }
 
 function sseBytes(outputs: readonly StreamEncoderOutput[]): Uint8Array {
-  const text = outputs
-    .map((o) => (o.type === "chunk" ? encodeSseData(o.chunk) : o.type === "done" ? SSE_DONE : encodeSseData({ error: o.error })))
-    .join("")
+  const text = outputs.map((o) => (o.type === "chunk" ? encodeSseData(o.chunk) : o.type === "done" ? SSE_DONE : encodeSseData({ error: o.error }))).join("")
   return new TextEncoder().encode(text)
 }
 
@@ -83,32 +81,33 @@ function sdkAccumulatedContent(sent: readonly ChatCompletionChunkOut[]): Readonl
 function withoutToolCallIndexes(bytes: Uint8Array): Uint8Array | undefined {
   const lastIndex = new Map<number, number>()
   let sequential = true
-  const frames = new TextDecoder().decode(bytes).split("\n\n").map((frame) => {
-    if (!frame.startsWith("data: {")) return frame
-    const chunk: unknown = JSON.parse(frame.slice("data: ".length))
-    const choices: unknown = typeof chunk === "object" && chunk !== null ? Reflect.get(chunk, "choices") : undefined
-    for (const choice of Array.isArray(choices) ? choices : []) {
-      const delta: unknown = typeof choice === "object" && choice !== null ? Reflect.get(choice, "delta") : undefined
-      const calls: unknown = typeof delta === "object" && delta !== null ? Reflect.get(delta, "tool_calls") : undefined
-      const choiceIndex = Number(Reflect.get(choice, "index"))
-      for (const call of Array.isArray(calls) ? calls : []) {
-        const index = Number(Reflect.get(call, "index"))
-        if (index < (lastIndex.get(choiceIndex) ?? 0)) sequential = false
-        lastIndex.set(choiceIndex, index)
-        Reflect.deleteProperty(call, "index")
+  const frames = new TextDecoder()
+    .decode(bytes)
+    .split("\n\n")
+    .map((frame) => {
+      if (!frame.startsWith("data: {")) return frame
+      const chunk: unknown = JSON.parse(frame.slice("data: ".length))
+      const choices: unknown = typeof chunk === "object" && chunk !== null ? Reflect.get(chunk, "choices") : undefined
+      for (const choice of Array.isArray(choices) ? choices : []) {
+        const delta: unknown = typeof choice === "object" && choice !== null ? Reflect.get(choice, "delta") : undefined
+        const calls: unknown = typeof delta === "object" && delta !== null ? Reflect.get(delta, "tool_calls") : undefined
+        const choiceIndex = Number(Reflect.get(choice, "index"))
+        for (const call of Array.isArray(calls) ? calls : []) {
+          const index = Number(Reflect.get(call, "index"))
+          if (index < (lastIndex.get(choiceIndex) ?? 0)) sequential = false
+          lastIndex.set(choiceIndex, index)
+          Reflect.deleteProperty(call, "index")
+        }
       }
-    }
-    return `data: ${JSON.stringify(chunk)}`
-  })
+      return `data: ${JSON.stringify(chunk)}`
+    })
   return sequential ? new TextEncoder().encode(frames.join("\n\n")) : undefined
 }
 
 describe("the stream encoder (internal chunks -> OpenAI chunks)", () => {
   it("folds back to the result it was made from, over SSE split anywhere, and agrees with the non-streamed answer", () => {
     let unindexedWithCalls = 0
-    const scenario = generateResult.chain((result) =>
-      fc.record({ result: fc.constant(result), chunks: streamedAs(result), includeUsage: fc.boolean(), cuts: fc.array(fc.nat(), { maxLength: 8 }) }),
-    )
+    const scenario = generateResult.chain((result) => fc.record({ result: fc.constant(result), chunks: streamedAs(result), includeUsage: fc.boolean(), cuts: fc.array(fc.nat(), { maxLength: 8 }) }))
     fc.assert(
       fc.property(scenario, ({ result, chunks, includeUsage, cuts }) => {
         const outputs = encodeAll(chunks, includeUsage)

@@ -34,15 +34,9 @@ import { addToolCallFragment, finishToolCalls, initialToolCallAccumulator, type 
  * the next chunk sent. A stream that ends without a finish reason ends in an error,
  * never in an invented `stop`.
  */
-export type StreamEncoderEvent =
-  | { readonly type: "chunk"; readonly chunk: GenerateChunk }
-  | { readonly type: "end" }
-  | { readonly type: "error"; readonly error: GatewayError }
+export type StreamEncoderEvent = { readonly type: "chunk"; readonly chunk: GenerateChunk } | { readonly type: "end" } | { readonly type: "error"; readonly error: GatewayError }
 
-export type StreamEncoderOutput =
-  | { readonly type: "chunk"; readonly chunk: ChatCompletionChunkOut }
-  | { readonly type: "error"; readonly error: GatewayError }
-  | { readonly type: "done" }
+export type StreamEncoderOutput = { readonly type: "chunk"; readonly chunk: ChatCompletionChunkOut } | { readonly type: "error"; readonly error: GatewayError } | { readonly type: "done" }
 
 interface EncoderChoice {
   readonly index: number
@@ -70,11 +64,7 @@ export interface StreamEncoderState {
 
 const MAX_CHOICES = 128
 
-export function initialStreamEncoderState(
-  identity: CompletionIdentity,
-  includeUsage: boolean,
-  limits: StreamLimits = streamLimits,
-): StreamEncoderState {
+export function initialStreamEncoderState(identity: CompletionIdentity, includeUsage: boolean, limits: StreamLimits = streamLimits): StreamEncoderState {
   return {
     identity,
     includeUsage,
@@ -201,9 +191,7 @@ function saidAfter(said: EncoderChoice["said"], chunk: GenerateChunk): EncoderCh
 }
 
 function toWireFragment(event: ToolCallEvent): ToolCallDeltaOut {
-  return event.type === "start"
-    ? { index: event.position, id: event.id, type: "function", function: { name: event.name, arguments: "" } }
-    : { index: event.position, function: { arguments: event.text } }
+  return event.type === "start" ? { index: event.position, id: event.id, type: "function", function: { name: event.name, arguments: "" } } : { index: event.position, function: { arguments: event.text } }
 }
 
 function encodeEnd(initial: StreamEncoderState): Step {
@@ -244,14 +232,7 @@ function protocolError(state: StreamEncoderState, detail: string): Step {
 }
 
 function hasContent(delta: ChunkDeltaOut): boolean {
-  return (
-    delta.content !== undefined ||
-    delta.reasoning_content !== undefined ||
-    delta.thinking_blocks !== undefined ||
-    delta.refusal !== undefined ||
-    delta.tool_calls !== undefined ||
-    delta.annotations !== undefined
-  )
+  return delta.content !== undefined || delta.reasoning_content !== undefined || delta.thinking_blocks !== undefined || delta.refusal !== undefined || delta.tool_calls !== undefined || delta.annotations !== undefined
 }
 
 function nonEmpty(text: string | undefined): text is string {

@@ -27,10 +27,7 @@ describe("toChatCompletion / fromChatCompletion", () => {
   })
 
   it("sends content null for a tool-call-only answer, refusal and logprobs null otherwise", () => {
-    const wire = toChatCompletion(
-      { content: null, toolCalls: [{ id: "c1", name: "f", arguments: "{}" }], finishReason: "tool_calls", rawFinishReason: "tool_calls" },
-      identity,
-    )
+    const wire = toChatCompletion({ content: null, toolCalls: [{ id: "c1", name: "f", arguments: "{}" }], finishReason: "tool_calls", rawFinishReason: "tool_calls" }, identity)
     expect(wire.choices[0]?.message).toEqual({
       role: "assistant",
       content: null,
@@ -48,8 +45,9 @@ describe("toChatCompletion / fromChatCompletion", () => {
 
   it("reads every recorded provider completion", () => {
     for (const name of ["openai-text", "deepseek-text", "deepseek-reasoning", "deepseek-tool-call", "xai-text", "xai-tool-call"]) {
-      const body: { choices: { message: { content: string | null; tool_calls?: { function: { arguments: string } }[] }; finish_reason: string }[]; usage: { prompt_tokens: number; completion_tokens: number } } =
-        JSON.parse(readFileSync(join(recordedDir, `${name}.json`), "utf8"))
+      const body: { choices: { message: { content: string | null; tool_calls?: { function: { arguments: string } }[] }; finish_reason: string }[]; usage: { prompt_tokens: number; completion_tokens: number } } = JSON.parse(
+        readFileSync(join(recordedDir, `${name}.json`), "utf8"),
+      )
       const outcome = fromChatCompletion(body)
       if (!outcome.ok) throw new Error(`${name}: ${JSON.stringify(outcome.error)}`)
       const choice = body.choices[0]

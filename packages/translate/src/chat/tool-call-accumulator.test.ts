@@ -1,16 +1,7 @@
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { streamLimits, type StreamLimits } from "./stream-limits.ts"
-import {
-  addToolCallFragment,
-  finishToolCalls,
-  hasToolCalls,
-  initialToolCallAccumulator,
-  toolCallPosition,
-  type ToolCallAccumulator,
-  type ToolCallEvent,
-  type ToolCallFragment,
-} from "./tool-call-accumulator.ts"
+import { addToolCallFragment, finishToolCalls, hasToolCalls, initialToolCallAccumulator, toolCallPosition, type ToolCallAccumulator, type ToolCallEvent, type ToolCallFragment } from "./tool-call-accumulator.ts"
 
 interface JoinedCall {
   readonly id: string
@@ -110,12 +101,7 @@ describe("the tool-call accumulator", () => {
 
   it("without an index, starts a new call at a new id and continues the last one otherwise", () => {
     // Some OpenAI-compatible servers (older vLLM, LiteLLM proxies) send no index.
-    const calls = callsOf([
-      { id: "call_1", name: "a", arguments: "{" },
-      { arguments: "}" },
-      { id: "call_2", name: "b", arguments: "[" },
-      { id: "call_2", arguments: "]" },
-    ])
+    const calls = callsOf([{ id: "call_1", name: "a", arguments: "{" }, { arguments: "}" }, { id: "call_2", name: "b", arguments: "[" }, { id: "call_2", arguments: "]" }])
     expect(calls).toEqual([
       { id: "call_1", name: "a", arguments: "{}" },
       { id: "call_2", name: "b", arguments: "[]" },
@@ -196,8 +182,24 @@ describe("the tool-call accumulator", () => {
     })
 
     it("refuses a call's arguments past maxArgumentCharsPerCall, counting what is held", () => {
-      expect(refusalOf([{ index: 0, name: "f", arguments: "12345" }, { index: 0, id: "call_0", arguments: "67890" }], small)).toBeUndefined()
-      expect(refusalOf([{ index: 0, name: "f", arguments: "12345" }, { index: 0, arguments: "678901" }], small)).toBe("tool call arguments exceed the per-call limit")
+      expect(
+        refusalOf(
+          [
+            { index: 0, name: "f", arguments: "12345" },
+            { index: 0, id: "call_0", arguments: "67890" },
+          ],
+          small,
+        ),
+      ).toBeUndefined()
+      expect(
+        refusalOf(
+          [
+            { index: 0, name: "f", arguments: "12345" },
+            { index: 0, arguments: "678901" },
+          ],
+          small,
+        ),
+      ).toBe("tool call arguments exceed the per-call limit")
     })
 
     it("refuses the stream's arguments past maxArgumentCharsPerStream", () => {

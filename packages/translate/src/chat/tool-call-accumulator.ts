@@ -19,9 +19,7 @@ export interface ToolCallFragment {
   readonly arguments?: string | undefined
 }
 
-export type ToolCallEvent =
-  | { readonly type: "start"; readonly position: number; readonly id: string; readonly name: string }
-  | { readonly type: "arguments"; readonly position: number; readonly text: string }
+export type ToolCallEvent = { readonly type: "start"; readonly position: number; readonly id: string; readonly name: string } | { readonly type: "arguments"; readonly position: number; readonly text: string }
 
 interface Slot {
   readonly sourceIndex: number
@@ -40,9 +38,7 @@ export interface ToolCallAccumulator {
   readonly chars: number
 }
 
-export type ToolCallStep =
-  | { readonly ok: true; readonly accumulator: ToolCallAccumulator; readonly events: readonly ToolCallEvent[]; readonly standInIds: number }
-  | { readonly ok: false; readonly detail: string }
+export type ToolCallStep = { readonly ok: true; readonly accumulator: ToolCallAccumulator; readonly events: readonly ToolCallEvent[]; readonly standInIds: number } | { readonly ok: false; readonly detail: string }
 
 export function initialToolCallAccumulator(limits: StreamLimits): ToolCallAccumulator {
   return { limits, slots: [], started: 0, chars: 0 }

@@ -54,7 +54,16 @@ describe("fromCompletionResponse", () => {
   it("puts n > 1 choices in index order whatever order they came in", () => {
     const choice = (index: number) => ({ text: `t${index}`, index, logprobs: null, finish_reason: "stop" })
     const read = fromCompletionResponse({ ...specAnswer, choices: [choice(2), choice(0), choice(1)] })
-    expect(read).toMatchObject({ ok: true, value: { content: "t0", additionalChoices: [{ index: 1, content: "t1" }, { index: 2, content: "t2" }] } })
+    expect(read).toMatchObject({
+      ok: true,
+      value: {
+        content: "t0",
+        additionalChoices: [
+          { index: 1, content: "t1" },
+          { index: 2, content: "t2" },
+        ],
+      },
+    })
   })
 
   it("names what it repaired: a missing id, model, created and finish reason", () => {
@@ -69,7 +78,20 @@ describe("fromCompletionResponse", () => {
     if (read.ok) expect(read.value.usage?.promptTokens).toBeUndefined()
   })
 
-  it.each([[{ choices: "x" }], [{ choices: [] }], [{ choices: [{ text: 1 }] }], [{ choices: [{ text: "a", index: 0 }, { text: "b", index: 0 }] }], ["text"]])("refuses %j as an invalid upstream answer", (body) => {
+  it.each([
+    [{ choices: "x" }],
+    [{ choices: [] }],
+    [{ choices: [{ text: 1 }] }],
+    [
+      {
+        choices: [
+          { text: "a", index: 0 },
+          { text: "b", index: 0 },
+        ],
+      },
+    ],
+    ["text"],
+  ])("refuses %j as an invalid upstream answer", (body) => {
     expect(fromCompletionResponse(body)).toMatchObject({ ok: false, error: { _tag: "UpstreamError", code: "invalid_upstream_response" } })
   })
 })

@@ -33,7 +33,10 @@ export function fromCompletionResponse(body: unknown): Outcome<GenerateResult> {
   if (created.created === undefined) repairs.push("created_missing")
   if (response.id == null || response.id === "") repairs.push("id_missing")
   if (response.model == null || response.model === "") repairs.push("model_missing")
-  const additional = [...choices].filter(([index]) => index !== 0).sort(([a], [b]) => a - b).map(([index, choice]) => ({ ...choice, index }))
+  const additional = [...choices]
+    .filter(([index]) => index !== 0)
+    .sort(([a], [b]) => a - b)
+    .map(([index, choice]) => ({ ...choice, index }))
   const repaired = [...new Set(repairs)]
   return succeed({
     ...first,

@@ -45,7 +45,10 @@ describe("decodeCompletionStreamEvent", () => {
   })
 
   it("finishes a [DONE] without a finish reason as stop, and says so", () => {
-    expect(run([JSON.stringify(chunk("This", null)), "[DONE]", undefined]).slice(1)).toEqual([{ type: "chunk", chunk: { finishReason: "stop" } }, { type: "chunk", chunk: { repaired: ["finish_reason_missing"] } }])
+    expect(run([JSON.stringify(chunk("This", null)), "[DONE]", undefined]).slice(1)).toEqual([
+      { type: "chunk", chunk: { finishReason: "stop" } },
+      { type: "chunk", chunk: { repaired: ["finish_reason_missing"] } },
+    ])
   })
 
   it("drops output after a choice's finish, and names the repair", () => {

@@ -21,10 +21,7 @@ export interface CompletionStreamEncoderState {
   readonly phase: "streaming" | "closed"
 }
 
-export type CompletionStreamOutput =
-  | { readonly type: "chunk"; readonly chunk: CompletionResponseOut }
-  | { readonly type: "error"; readonly error: GatewayError }
-  | { readonly type: "done" }
+export type CompletionStreamOutput = { readonly type: "chunk"; readonly chunk: CompletionResponseOut } | { readonly type: "error"; readonly error: GatewayError } | { readonly type: "done" }
 
 type Step = readonly [CompletionStreamEncoderState, readonly CompletionStreamOutput[]]
 

@@ -89,11 +89,28 @@ describe("embeddings", () => {
   })
 
   it("puts an upstream's out-of-order data back in input order and checks the count", () => {
-    const wire = { object: "list", data: [{ index: 1, embedding: [2] }, { index: 0, embedding: [1] }], model: "m" }
+    const wire = {
+      object: "list",
+      data: [
+        { index: 1, embedding: [2] },
+        { index: 0, embedding: [1] },
+      ],
+      model: "m",
+    }
     const back = fromEmbeddingsResponse(wire, 2)
     expect(back.ok && asArrays(back.value.vectors)).toEqual([[1], [2]])
     expect(fromEmbeddingsResponse(wire, 3).ok).toBe(false)
-    expect(fromEmbeddingsResponse({ data: [{ index: 0, embedding: [1] }, { index: 0, embedding: [1] }] }, 2).ok).toBe(false)
+    expect(
+      fromEmbeddingsResponse(
+        {
+          data: [
+            { index: 0, embedding: [1] },
+            { index: 0, embedding: [1] },
+          ],
+        },
+        2,
+      ).ok,
+    ).toBe(false)
   })
 
   it("reads the recorded OpenAI embeddings response", () => {

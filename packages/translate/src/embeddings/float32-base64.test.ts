@@ -12,9 +12,12 @@ describe("isFloat32Base64", () => {
   it("agrees with the pattern's definition on any text made of base64-like characters", () => {
     const alphabet = "ABCabcxyz0189+/=-_ \n.*\u00e9"
     const text = fc.array(fc.constantFrom(...alphabet), { maxLength: 40 }).map((chars) => chars.join(""))
-    fc.assert(fc.property(text, (candidate) => {
+    fc.assert(
+      fc.property(text, (candidate) => {
         expect(isFloat32Base64(candidate)).toBe(definition(candidate))
-      }), { numRuns: 20_000 })
+      }),
+      { numRuns: 20_000 },
+    )
   })
 
   it("agrees with it on real vectors with one character changed", () => {

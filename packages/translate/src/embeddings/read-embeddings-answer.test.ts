@@ -56,7 +56,10 @@ function write(value: Json, space: string): string {
 
 const float32 = fc.float({ noNaN: true, noDefaultInfinity: true })
 const anyDouble = fc.double({ noNaN: true, noDefaultInfinity: true })
-const floatVector = fc.array(fc.oneof(float32, anyDouble, fc.constantFrom(0, -0, 1e-7, 0.000001, 1e21, 123456789012345680000)).chain((value) => numberText(value).map((number) => ({ number }))), { maxLength: 12 })
+const floatVector = fc.array(
+  fc.oneof(float32, anyDouble, fc.constantFrom(0, -0, 1e-7, 0.000001, 1e21, 123456789012345680000)).chain((value) => numberText(value).map((number) => ({ number }))),
+  { maxLength: 12 },
+)
 const base64Vector = fc.array(float32, { maxLength: 12 }).map((values) => float32ToBase64(Float32Array.from(values)))
 const vectorOf = (encoding: Encoding): fc.Arbitrary<Json> => (encoding === "float" ? floatVector : base64Vector)
 const extra: fc.Arbitrary<Json> = fc.oneof(fc.string({ unit: "binary" }), fc.constant(null), fc.boolean(), fc.array(fc.string(), { maxLength: 3 }), fc.constant({ members: [["nested", [{ number: "1" }, "x"]]] }))
@@ -73,7 +76,10 @@ const answer = (encoding: Encoding) =>
     .array(vectorOf(encoding), { minLength: 1, maxLength: 6 })
     .chain((vectors) =>
       fc.record({
-        items: fc.shuffledSubarray(vectors.map((embedding, index) => ({ embedding, index })), { minLength: vectors.length }),
+        items: fc.shuffledSubarray(
+          vectors.map((embedding, index) => ({ embedding, index })),
+          { minLength: vectors.length },
+        ),
         itemExtra: fc.option(extra, { nil: undefined }),
         model: fc.option(fc.string({ unit: "binary" }), { nil: undefined }),
         usage: fc.option(fc.oneof(fc.constant(null), fc.record({ prompt_tokens: fc.oneof(fc.nat(), fc.constant(-1), fc.constant(1.5)), total_tokens: fc.nat() })), { nil: undefined }),
@@ -86,7 +92,17 @@ const answer = (encoding: Encoding) =>
       const data: Json[] = items.map(({ embedding, index }) => ({
         members: [["object", "embedding"], ["index", { number: String(index) }], ["embedding", embedding], ...(itemExtra === undefined ? [] : [["logprobs", itemExtra] as const])],
       }))
-      const usageJson: Json | undefined = usage === undefined ? undefined : usage === null ? null : { members: [["prompt_tokens", { number: String(usage.prompt_tokens) }], ["total_tokens", { number: String(usage.total_tokens) }]] }
+      const usageJson: Json | undefined =
+        usage === undefined
+          ? undefined
+          : usage === null
+            ? null
+            : {
+                members: [
+                  ["prompt_tokens", { number: String(usage.prompt_tokens) }],
+                  ["total_tokens", { number: String(usage.total_tokens) }],
+                ],
+              }
       const members: (readonly [string, Json])[] = [
         ["object", "list"],
         ["data", data],
@@ -100,28 +116,34 @@ const answer = (encoding: Encoding) =>
 describe("readEmbeddingsAnswer", () => {
   it("gives a same-encoding client byte for byte what parsing the whole answer gave, however the server printed it", () => {
     fc.assert(
-      fc.property(fc.constantFrom<Encoding>("float", "base64").chain((encoding) => answer(encoding).map((sent) => ({ ...sent, encoding }))), ({ text, count, encoding }) => {
-        const before = parsedWhole(text, count, encoding)
-        expect(before).not.toBe("refused")
-        expect(readFromBytes(text, count, encoding)).toBe(before)
-        if (encoding === "float") expect(validateResponse(JSON.parse(before))).toEqual([])
-      }),
+      fc.property(
+        fc.constantFrom<Encoding>("float", "base64").chain((encoding) => answer(encoding).map((sent) => ({ ...sent, encoding }))),
+        ({ text, count, encoding }) => {
+          const before = parsedWhole(text, count, encoding)
+          expect(before).not.toBe("refused")
+          expect(readFromBytes(text, count, encoding)).toBe(before)
+          if (encoding === "float") expect(validateResponse(JSON.parse(before))).toEqual([])
+        },
+      ),
       { numRuns: 3_000 },
     )
   })
 
   it("converts as before for a client of the other encoding, and gives the same float32 vectors, usage and model", () => {
     fc.assert(
-      fc.property(fc.constantFrom<Encoding>("float", "base64").chain((encoding) => answer(encoding).map((sent) => ({ ...sent, encoding }))), ({ text, count, encoding }) => {
-        const other = encoding === "float" ? "base64" : "float"
-        expect(readFromBytes(text, count, other)).toBe(parsedWhole(text, count, other))
-        const parsed = fromEmbeddingsResponse(JSON.parse(text), count)
-        const read = readEmbeddingsAnswer(bytesOf(text), count)
-        if (!parsed.ok || read === undefined) throw new Error("both read the answer")
-        expect(read.vectors.map((vector) => Array.from(vector))).toEqual(parsed.value.vectors.map((vector) => Array.from(vector)))
-        expect(read.usage).toEqual(parsed.value.usage)
-        expect(read.model).toEqual(parsed.value.model)
-      }),
+      fc.property(
+        fc.constantFrom<Encoding>("float", "base64").chain((encoding) => answer(encoding).map((sent) => ({ ...sent, encoding }))),
+        ({ text, count, encoding }) => {
+          const other = encoding === "float" ? "base64" : "float"
+          expect(readFromBytes(text, count, other)).toBe(parsedWhole(text, count, other))
+          const parsed = fromEmbeddingsResponse(JSON.parse(text), count)
+          const read = readEmbeddingsAnswer(bytesOf(text), count)
+          if (!parsed.ok || read === undefined) throw new Error("both read the answer")
+          expect(read.vectors.map((vector) => Array.from(vector))).toEqual(parsed.value.vectors.map((vector) => Array.from(vector)))
+          expect(read.usage).toEqual(parsed.value.usage)
+          expect(read.model).toEqual(parsed.value.model)
+        },
+      ),
       { numRuns: 1_000 },
     )
   })

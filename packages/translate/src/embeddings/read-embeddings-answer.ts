@@ -34,7 +34,11 @@ export function readEmbeddingsAnswer(answer: Uint8Array, expectedCount: number):
   }
   const rest = restOf(bytes, top.members)
   if (rest === undefined) return undefined
-  return embedResult(encoding, ordered.filter((item) => item !== undefined), rest)
+  return embedResult(
+    encoding,
+    ordered.filter((item) => item !== undefined),
+    rest,
+  )
 }
 
 interface Item {

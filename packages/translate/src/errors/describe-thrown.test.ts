@@ -22,18 +22,24 @@ describe("describeThrown", () => {
   it("never throws, and never says [object Object], whatever is thrown", () => {
     const cyclic: Record<string, unknown> = {}
     cyclic["self"] = cyclic
-    const hostile = { toJSON: () => { throw new Error("no") } }
+    const hostile = {
+      toJSON: () => {
+        throw new Error("no")
+      },
+    }
     for (const value of [cyclic, hostile, {}, Object.create(null), new Map([[1, 2]]), () => 1]) {
       const text = describeThrown(value)
       expect(text).not.toContain("[object Object]")
       expect(text.length).toBeGreaterThan(0)
     }
-    fc.assert(fc.property(fc.anything({ withBigInt: true, withMap: true, withSet: true, withNullPrototype: true }), (value) => {
-      const text = describeThrown(value)
-      expect(typeof text).toBe("string")
-      expect(text).not.toBe("[object Object]")
-      expect(text.length).toBeLessThanOrEqual(MAX_THROWN_CHARS + 40)
-    }))
+    fc.assert(
+      fc.property(fc.anything({ withBigInt: true, withMap: true, withSet: true, withNullPrototype: true }), (value) => {
+        const text = describeThrown(value)
+        expect(typeof text).toBe("string")
+        expect(text).not.toBe("[object Object]")
+        expect(text.length).toBeLessThanOrEqual(MAX_THROWN_CHARS + 40)
+      }),
+    )
   })
 
   it("gives an Error's stack when asked, within the same bound, with its cause", () => {

@@ -73,7 +73,7 @@ describe("fromUpstreamError", () => {
   it("never lets HTML, text, stack traces, hosts, addresses or credentials from an error body reach the client; the detail keeps them for the operator, credentials removed", () => {
     const hostile = [
       "<html><body>502 Bad Gateway at internal-lb-7.corp.example (10.1.2.3)</body></html>",
-      "Traceback (most recent call last):\n  File \"/srv/app/main.py\", line 12\nKeyError: Authorization: Basic YWRtaW46aHVudGVyMg==",
+      'Traceback (most recent call last):\n  File "/srv/app/main.py", line 12\nKeyError: Authorization: Basic YWRtaW46aHVudGVyMg==',
       JSON.stringify({ error: { message: "connect to postgres://app:hunter2@db.internal:5432 failed; token ghp_0123456789abcdefghij0123456789abcd; AKIAIOSFODNN7EXAMPLE" } }),
       JSON.stringify({ error: { message: "Error: boom\n    at handler (/srv/app/index.js:3:9)" } }),
       JSON.stringify({ message: "upstream 192.168.10.4:8080 and fd00::7 are down" }),

@@ -90,13 +90,7 @@ export function isRetryable(error: GatewayError): boolean {
 
 /** Narrow an unknown thrown value to a GatewayError (backends throw them as values). */
 export function isGatewayError(value: unknown): value is GatewayError {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    "_tag" in value &&
-    typeof value._tag === "string" &&
-    gatewayErrorTags.has(value._tag)
-  )
+  return typeof value === "object" && value !== null && "_tag" in value && typeof value._tag === "string" && gatewayErrorTags.has(value._tag)
 }
 
 const gatewayErrorTags: ReadonlySet<string> = new Set<GatewayErrorTag>([

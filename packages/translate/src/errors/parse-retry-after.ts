@@ -3,10 +3,7 @@
  * seconds or an HTTP date (hence the injected clock). Returns milliseconds, or
  * undefined when there is no usable hint.
  */
-export function parseRetryAfter(
-  header: (name: string) => string | null | undefined,
-  nowMs: number,
-): number | undefined {
+export function parseRetryAfter(header: (name: string) => string | null | undefined, nowMs: number): number | undefined {
   const ms = header("retry-after-ms")
   if (ms != null && ms.trim() !== "") {
     const value = Number(ms)

@@ -33,9 +33,7 @@ const PUBLIC_HOST_SUFFIXES: readonly string[] = [
  * the private ones (`.internal`, `.local`, `.svc`…). A fixed list, so a JSON path such as
  * `response_format.type` is never mistaken for a host.
  */
-const TLDS =
-  "com|net|org|io|ai|dev|app|cloud|co|us|uk|de|fr|nl|eu|cn|jp|in|info|biz|tech|sh|me|xyz|site|online|" +
-  "internal|local|localdomain|lan|corp|home|intra|intranet|private|svc|cluster|example|test|invalid|localhost|arpa|priv"
+const TLDS = "com|net|org|io|ai|dev|app|cloud|co|us|uk|de|fr|nl|eu|cn|jp|in|info|biz|tech|sh|me|xyz|site|online|" + "internal|local|localdomain|lan|corp|home|intra|intranet|private|svc|cluster|example|test|invalid|localhost|arpa|priv"
 
 const URL_PATTERN = /\b[a-z][a-z0-9+.-]{0,30}:\/\/[^\s"'<>)\]]{1,2048}/gi
 const HOST_PATTERN = new RegExp(`\\b(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.){1,8}(?:${TLDS})\\b(?::\\d{1,5})?`, "gi")

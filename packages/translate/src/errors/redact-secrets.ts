@@ -20,10 +20,7 @@ const SECRET_PATTERNS: readonly (readonly [RegExp, string])[] = [
   [/\bxox[abposr]-[A-Za-z0-9-]{8,512}/g, REDACTED],
   [/\beyJ[A-Za-z0-9_-]{5,4096}\.[A-Za-z0-9_-]{5,8192}\.[A-Za-z0-9_-]{0,4096}/g, REDACTED],
   // password=…, "secret": "…", aws_secret_access_key = …
-  [
-    /\b([A-Za-z0-9_-]{0,40}(?:password|passwd|pwd|secret|token|[_-]key|api[_-]?key|apikey|access[_-]?key|credentials?|private[_-]?key|session[_-]?key)["']?\s{0,8}[:=]\s{0,8})(["']?)[^\s"',;&}]{1,512}\2/gi,
-    `$1$2${REDACTED}$2`,
-  ],
+  [/\b([A-Za-z0-9_-]{0,40}(?:password|passwd|pwd|secret|token|[_-]key|api[_-]?key|apikey|access[_-]?key|credentials?|private[_-]?key|session[_-]?key)["']?\s{0,8}[:=]\s{0,8})(["']?)[^\s"',;&}]{1,512}\2/gi, `$1$2${REDACTED}$2`],
 ]
 
 /**

@@ -67,7 +67,10 @@ describe("toOpenAIError", () => {
     fc.assert(
       fc.property(fc.string(), (text) => {
         const detail = `at Object.<anonymous> (/srv/secret.ts:1:1) ${text}`
-        for (const error of [{ _tag: "Internal" as const, detail }, { _tag: "UpstreamError" as const, detail, code: "x" }]) {
+        for (const error of [
+          { _tag: "Internal" as const, detail },
+          { _tag: "UpstreamError" as const, detail, code: "x" },
+        ]) {
           expect(JSON.stringify(toOpenAIError(error))).not.toContain("secret.ts")
         }
       }),

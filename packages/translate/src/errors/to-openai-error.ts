@@ -36,13 +36,7 @@ function envelope(error: GatewayError): OpenAIErrorResponse {
     case "InvalidRequest":
       return make(error.status ?? 400, error.message, "invalid_request_error", error.code ?? null, error.param ?? null)
     case "UnsupportedMediaType":
-      return make(
-        415,
-        `Unsupported Content-Type ${error.contentType === null ? "(none)" : JSON.stringify(error.contentType)}: send application/json.`,
-        "invalid_request_error",
-        "unsupported_media_type",
-        null,
-      )
+      return make(415, `Unsupported Content-Type ${error.contentType === null ? "(none)" : JSON.stringify(error.contentType)}: send application/json.`, "invalid_request_error", "unsupported_media_type", null)
     case "Authentication":
       return make(401, authenticationMessage(error.kind), "authentication_error", "invalid_api_key", null)
     case "PermissionDenied":
@@ -50,28 +44,13 @@ function envelope(error: GatewayError): OpenAIErrorResponse {
     case "NotFound":
       return make(404, `Invalid URL (${error.method} ${error.path})`, "invalid_request_error", "not_found", null)
     case "MethodNotAllowed":
-      return make(
-        405,
-        `Method ${error.method} is not allowed on ${error.path}; use ${error.allowed.join(" or ")}.`,
-        "invalid_request_error",
-        "method_not_allowed",
-        null,
-        { allow: error.allowed.join(", ") },
-      )
+      return make(405, `Method ${error.method} is not allowed on ${error.path}; use ${error.allowed.join(" or ")}.`, "invalid_request_error", "method_not_allowed", null, { allow: error.allowed.join(", ") })
     case "UnsupportedEndpoint":
-      return make(
-        400,
-        `The model ${JSON.stringify(error.model)} does not support the ${error.endpoint} endpoint.`,
-        "invalid_request_error",
-        "unsupported_endpoint",
-        "model",
-      )
+      return make(400, `The model ${JSON.stringify(error.model)} does not support the ${error.endpoint} endpoint.`, "invalid_request_error", "unsupported_endpoint", "model")
     case "ModelNotFound":
       return make(
         404,
-        error.model === null
-          ? "The model does not exist or you do not have access to it."
-          : `The model ${JSON.stringify(error.model)} does not exist or you do not have access to it.`,
+        error.model === null ? "The model does not exist or you do not have access to it." : `The model ${JSON.stringify(error.model)} does not exist or you do not have access to it.`,
         "invalid_request_error",
         "model_not_found",
         "model",
@@ -81,14 +60,7 @@ function envelope(error: GatewayError): OpenAIErrorResponse {
     case "PayloadTooLarge":
       return make(413, `Request body exceeds the limit of ${error.limitBytes} bytes.`, "invalid_request_error", "request_too_large", null)
     case "RateLimited":
-      return make(
-        429,
-        error.message ?? "Rate limit reached. Please retry after the delay given in the retry-after header.",
-        "rate_limit_error",
-        "rate_limit_exceeded",
-        null,
-        retryAfterHeaders(error.retryAfterMs),
-      )
+      return make(429, error.message ?? "Rate limit reached. Please retry after the delay given in the retry-after header.", "rate_limit_error", "rate_limit_exceeded", null, retryAfterHeaders(error.retryAfterMs))
     case "QuotaExhausted":
       // insufficient_quota stops LangChain and the OpenAI SDK from retrying pointlessly.
       return make(429, error.message ?? "You exceeded your current quota.", "insufficient_quota", "insufficient_quota", null, {
@@ -99,35 +71,15 @@ function envelope(error: GatewayError): OpenAIErrorResponse {
     case "ContentFiltered":
       return make(400, error.message ?? "The request was rejected by the content filter.", "invalid_request_error", "content_filter", null)
     case "UpstreamError":
-      return make(
-        502,
-        error.message ?? (error.shouldRetry === false ? "The model provider refused the gateway's request." : "The model provider returned an error. Please retry."),
-        "server_error",
-        error.code ?? "upstream_error",
-        null,
-      )
+      return make(502, error.message ?? (error.shouldRetry === false ? "The model provider refused the gateway's request." : "The model provider returned an error. Please retry."), "server_error", error.code ?? "upstream_error", null)
     case "UpstreamTimeout":
       return make(504, `The model provider did not respond in time (${timeoutPhase(error.phase)}).`, "server_error", "upstream_timeout", null)
     case "UpstreamUnavailable":
-      return make(
-        503,
-        error.message ?? "The model provider is unavailable. Please retry after the delay given in the retry-after header.",
-        "server_error",
-        "upstream_unavailable",
-        null,
-        retryAfterHeaders(error.retryAfterMs),
-      )
+      return make(503, error.message ?? "The model provider is unavailable. Please retry after the delay given in the retry-after header.", "server_error", "upstream_unavailable", null, retryAfterHeaders(error.retryAfterMs))
     case "Cancelled":
       return make(499, "The request was cancelled by the client.", "invalid_request_error", "cancelled", null)
     case "Unavailable":
-      return make(
-        503,
-        "The gateway is temporarily unavailable. Please retry after the delay given in the retry-after header.",
-        "server_error",
-        "service_unavailable",
-        null,
-        retryAfterHeaders(undefined),
-      )
+      return make(503, "The gateway is temporarily unavailable. Please retry after the delay given in the retry-after header.", "server_error", "service_unavailable", null, retryAfterHeaders(undefined))
     case "Internal":
       return make(500, "The gateway had an internal error. Please retry.", "server_error", "internal_error", null)
     default: {
@@ -136,14 +88,7 @@ function envelope(error: GatewayError): OpenAIErrorResponse {
     }
   }
 
-  function make(
-    status: ErrorStatus,
-    message: string,
-    type: string,
-    code: string | null,
-    param: string | null,
-    headers: Record<string, string> = {},
-  ): OpenAIErrorResponse {
+  function make(status: ErrorStatus, message: string, type: string, code: string | null, param: string | null, headers: Record<string, string> = {}): OpenAIErrorResponse {
     // An upstream may send an empty message; a client always gets a sentence.
     const text = message.trim() === "" ? `The request failed with HTTP status ${status}.` : message
     return { status, body: { error: { message: text, type, code, param } }, headers }

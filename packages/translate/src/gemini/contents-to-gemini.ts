@@ -137,4 +137,3 @@ function assistantToGemini(message: AssistantMessage, i: number, unsignedSignatu
   }
   return succeed(parts)
 }
-

@@ -75,10 +75,7 @@ export function encodeGenerateRequest(call: ChatCall, options: GeminiRequestOpti
     }
   }
   if (opts.reasoningEffort !== undefined) {
-    config.thinkingConfig =
-      opts.reasoningEffort === "none"
-        ? { thinkingBudget: 0 }
-        : { thinkingBudget: options.thinkingBudgets?.[opts.reasoningEffort] ?? defaultGeminiThinkingBudgets[opts.reasoningEffort], includeThoughts: true }
+    config.thinkingConfig = opts.reasoningEffort === "none" ? { thinkingBudget: 0 } : { thinkingBudget: options.thinkingBudgets?.[opts.reasoningEffort] ?? defaultGeminiThinkingBudgets[opts.reasoningEffort], includeThoughts: true }
   }
   if (Object.keys(config).length > 0) body.generationConfig = config
   if (input.tools !== undefined && input.tools.length > 0) {
@@ -138,4 +135,3 @@ function structuredOutput(format: ResponseFormat): { readonly schema?: Readonly<
     }
   }
 }
-

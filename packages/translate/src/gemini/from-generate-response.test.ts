@@ -14,7 +14,20 @@ describe("fromGenerateResponse: Gemini 3 thoughtSignature on text parts", () => 
 
   it("of several signed text parts the last signature is kept; thought parts' and empty ones are not the text's", () => {
     const body = {
-      candidates: [{ content: { role: "model", parts: [{ text: "a", thought: true, thoughtSignature: "t" }, { text: "b", thoughtSignature: "s1" }, { text: "c", thoughtSignature: "s2" }, { text: "", thoughtSignature: "" }] }, finishReason: "STOP" }],
+      candidates: [
+        {
+          content: {
+            role: "model",
+            parts: [
+              { text: "a", thought: true, thoughtSignature: "t" },
+              { text: "b", thoughtSignature: "s1" },
+              { text: "c", thoughtSignature: "s2" },
+              { text: "", thoughtSignature: "" },
+            ],
+          },
+          finishReason: "STOP",
+        },
+      ],
     }
     expect(successOf(fromGenerateResponse(body)).textSignature).toBe("s2")
     const unsigned = { candidates: [{ content: { role: "model", parts: [{ text: "a", thought: true, thoughtSignature: "t" }, { text: "b" }] }, finishReason: "STOP" }] }

@@ -84,7 +84,14 @@ describe("Gemini non-streamed answers (real recordings)", () => {
     const call = (name: string) => ({ functionCall: { name, args: {} } })
     const two = successOf(
       fromGenerateResponse(
-        { candidates: [{ content: { parts: [call("a"), call("b")] }, finishReason: "STOP", index: 0 }, { content: { parts: [call("c"), { functionCall: { name: "d", args: {}, id: "given" } }] }, finishReason: "STOP", index: 1 }], responseId: "r", modelVersion: "m" },
+        {
+          candidates: [
+            { content: { parts: [call("a"), call("b")] }, finishReason: "STOP", index: 0 },
+            { content: { parts: [call("c"), { functionCall: { name: "d", args: {}, id: "given" } }] }, finishReason: "STOP", index: 1 },
+          ],
+          responseId: "r",
+          modelVersion: "m",
+        },
         { toolCallIdPrefix: "p_" },
       ),
     )
@@ -194,12 +201,30 @@ describe("Gemini request encoder", () => {
       call(
         [
           { role: "system", content: "Be brief." },
-          { role: "user", content: [{ type: "text", text: "Weather?" }, { type: "image", url: "data:image/png;base64,iVBO" }] },
+          {
+            role: "user",
+            content: [
+              { type: "text", text: "Weather?" },
+              { type: "image", url: "data:image/png;base64,iVBO" },
+            ],
+          },
           { role: "assistant", content: null, toolCalls: [{ id: "call_0", name: "weather", arguments: '{"city":"Paris"}', signature: "sig" }] },
           { role: "tool", toolCallId: "call_0", content: '{"temp":18}' },
           { role: "tool", toolCallId: "call_0", content: "sunny" },
         ],
-        { temperature: 0.2, topP: 0.9, maxCompletionTokens: 100, stop: "END", n: 2, seed: 3, presencePenalty: 0.1, frequencyPenalty: 0.2, passthrough: { top_k: 5 }, toolChoice: { type: "function", name: "weather" }, reasoningEffort: "low" },
+        {
+          temperature: 0.2,
+          topP: 0.9,
+          maxCompletionTokens: 100,
+          stop: "END",
+          n: 2,
+          seed: 3,
+          presencePenalty: 0.1,
+          frequencyPenalty: 0.2,
+          passthrough: { top_k: 5 },
+          toolChoice: { type: "function", name: "weather" },
+          reasoningEffort: "low",
+        },
         [weather],
       ),
     )
@@ -250,14 +275,31 @@ describe("Gemini request encoder", () => {
     const paris = { id: "call_0", name: "weather", arguments: '{"city":"Paris"}' }
     const rome = { id: "call_1", name: "weather", arguments: '{"city":"Rome"}' }
     const calls = [paris, rome]
-    const unsigned = encodeGenerateRequest(call([{ role: "user", content: "x" }, { role: "assistant", content: null, toolCalls: calls }]), { unsignedToolCallSignature: GEMINI_SKIP_SIGNATURE_VALIDATOR })
+    const unsigned = encodeGenerateRequest(
+      call([
+        { role: "user", content: "x" },
+        { role: "assistant", content: null, toolCalls: calls },
+      ]),
+      { unsignedToolCallSignature: GEMINI_SKIP_SIGNATURE_VALIDATOR },
+    )
     expect(unsigned.ok && unsigned.value.contents[1]?.parts).toEqual([
       { functionCall: { name: "weather", args: { city: "Paris" } }, thoughtSignature: "skip_thought_signature_validator" },
       { functionCall: { name: "weather", args: { city: "Rome" } } },
     ])
-    const signed = encodeGenerateRequest(call([{ role: "user", content: "x" }, { role: "assistant", content: null, toolCalls: [{ ...paris, signature: "real" }, rome] }]), { unsignedToolCallSignature: GEMINI_SKIP_SIGNATURE_VALIDATOR })
+    const signed = encodeGenerateRequest(
+      call([
+        { role: "user", content: "x" },
+        { role: "assistant", content: null, toolCalls: [{ ...paris, signature: "real" }, rome] },
+      ]),
+      { unsignedToolCallSignature: GEMINI_SKIP_SIGNATURE_VALIDATOR },
+    )
     expect(signed.ok && signed.value.contents[1]?.parts.map((part) => ("thoughtSignature" in part ? part.thoughtSignature : undefined))).toEqual(["real", undefined])
-    const plain = encodeGenerateRequest(call([{ role: "user", content: "x" }, { role: "assistant", content: null, toolCalls: calls }]))
+    const plain = encodeGenerateRequest(
+      call([
+        { role: "user", content: "x" },
+        { role: "assistant", content: null, toolCalls: calls },
+      ]),
+    )
     expect(plain.ok && plain.value.contents[1]?.parts.some((part) => "thoughtSignature" in part)).toBe(false)
   })
 
@@ -271,12 +313,24 @@ describe("Gemini request encoder", () => {
   it("an assistant turn encoded and echoed back decodes to the same text and tool calls (signatures included)", () => {
     const turn = fc.record({
       text: fc.string({ minLength: 1, maxLength: 20 }),
-      calls: fc.array(fc.record({ name: fc.stringMatching(/^[a-z]{1,8}$/), args: fc.dictionary(fc.stringMatching(/^[a-z]{1,6}$/), fc.oneof(fc.string(), fc.integer()), { maxKeys: 3 }), signature: fc.option(fc.base64String({ minLength: 4, maxLength: 12 }), { nil: undefined }) }), { maxLength: 3 }),
+      calls: fc.array(
+        fc.record({
+          name: fc.stringMatching(/^[a-z]{1,8}$/),
+          args: fc.dictionary(fc.stringMatching(/^[a-z]{1,6}$/), fc.oneof(fc.string(), fc.integer()), { maxKeys: 3 }),
+          signature: fc.option(fc.base64String({ minLength: 4, maxLength: 12 }), { nil: undefined }),
+        }),
+        { maxLength: 3 },
+      ),
     })
     fc.assert(
       fc.property(turn, ({ text, calls }) => {
         const toolCalls = calls.map((c, i) => ({ id: `call_${i}`, name: c.name, arguments: JSON.stringify(c.args), ...(c.signature === undefined ? {} : { signature: c.signature }) }))
-        const outcome = encodeGenerateRequest(call([{ role: "user", content: "go" }, { role: "assistant", content: text, ...(toolCalls.length > 0 ? { toolCalls } : {}) }]))
+        const outcome = encodeGenerateRequest(
+          call([
+            { role: "user", content: "go" },
+            { role: "assistant", content: text, ...(toolCalls.length > 0 ? { toolCalls } : {}) },
+          ]),
+        )
         if (!outcome.ok) throw new Error("refused")
         const echoed = decoded({ candidates: [{ content: outcome.value.contents[1], finishReason: "STOP" }], responseId: "r", modelVersion: "m" })
         expect(echoed.content ?? "").toBe(text)
@@ -297,7 +351,13 @@ describe("Gemini embeddings and errors", () => {
     const many = encodeEmbedRequest({ input: ["a", "b"], opts: { model: "text-embedding-004" }, encodingFormat: "float" })
     expect(many.ok && many.value.method).toBe("batchEmbedContents")
     const result = fromEmbedResponse({ embeddings: [{ values: [0.1, 0.2] }, { values: [0.3, 0.4] }] }, embedInputCount(["a", "b"]))
-    expect(result.ok && result.value.asSent).toEqual({ encoding: "float", vectors: [[0.1, 0.2], [0.3, 0.4]] })
+    expect(result.ok && result.value.asSent).toEqual({
+      encoding: "float",
+      vectors: [
+        [0.1, 0.2],
+        [0.3, 0.4],
+      ],
+    })
     expect(result.ok && Array.from(result.value.vectors[1] ?? [])).toEqual([Math.fround(0.3), Math.fround(0.4)])
     expect(fromEmbedResponse({ embedding: { values: [1, 2] } }, 1).ok).toBe(true)
     expect(fromEmbedResponse({ embeddings: [{ values: [1] }] }, 2).ok).toBe(false)

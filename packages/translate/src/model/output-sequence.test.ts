@@ -10,7 +10,10 @@ const run: fc.Arbitrary<OutputRun> = fc.oneof(
 
 describe("outputSequence", () => {
   it("without a sequence: reasoning, content, refusal, then the calls in order (empty text left out)", () => {
-    const calls = [{ id: "a", name: "f", arguments: "{}" }, { id: "b", name: "g", arguments: "{}" }]
+    const calls = [
+      { id: "a", name: "f", arguments: "{}" },
+      { id: "b", name: "g", arguments: "{}" },
+    ]
     expect(outputSequence({ content: "t", reasoning: "r", refusal: "", toolCalls: calls, finishReason: "tool_calls" })).toEqual([
       { kind: "reasoning", text: "r" },
       { kind: "content", text: "t" },
@@ -43,27 +46,52 @@ describe("outputSequence", () => {
 describe("withRun and sequenceOf", () => {
   it("join text of one kind, skip empty text and repeated calls", () => {
     let runs: readonly OutputRun[] = []
-    for (const next of [{ kind: "reasoning", chars: 2 }, { kind: "reasoning", chars: 3 }, { kind: "content", chars: 0 }, { kind: "toolCall", position: 0 }, { kind: "toolCall", position: 0 }] as const) runs = withRun(runs, next)
-    expect(runs).toEqual([{ kind: "reasoning", chars: 5 }, { kind: "toolCall", position: 0 }])
+    for (const next of [
+      { kind: "reasoning", chars: 2 },
+      { kind: "reasoning", chars: 3 },
+      { kind: "content", chars: 0 },
+      { kind: "toolCall", position: 0 },
+      { kind: "toolCall", position: 0 },
+    ] as const)
+      runs = withRun(runs, next)
+    expect(runs).toEqual([
+      { kind: "reasoning", chars: 5 },
+      { kind: "toolCall", position: 0 },
+    ])
   })
 
   it("say nothing for the default order, and give the runs back for any other", () => {
-    expect(sequenceOf([{ kind: "reasoning", chars: 1 }, { kind: "content", chars: 1 }, { kind: "refusal", chars: 1 }, { kind: "toolCall", position: 0 }, { kind: "toolCall", position: 1 }])).toBeUndefined()
+    expect(
+      sequenceOf([
+        { kind: "reasoning", chars: 1 },
+        { kind: "content", chars: 1 },
+        { kind: "refusal", chars: 1 },
+        { kind: "toolCall", position: 0 },
+        { kind: "toolCall", position: 1 },
+      ]),
+    ).toBeUndefined()
     expect(sequenceOf([])).toBeUndefined()
-    const interleaved: OutputRun[] = [{ kind: "reasoning", chars: 1 }, { kind: "toolCall", position: 0 }, { kind: "reasoning", chars: 1 }]
+    const interleaved: OutputRun[] = [
+      { kind: "reasoning", chars: 1 },
+      { kind: "toolCall", position: 0 },
+      { kind: "reasoning", chars: 1 },
+    ]
     expect(sequenceOf(interleaved)).toBe(interleaved)
-    const swapped: OutputRun[] = [{ kind: "toolCall", position: 1 }, { kind: "toolCall", position: 0 }]
+    const swapped: OutputRun[] = [
+      { kind: "toolCall", position: 1 },
+      { kind: "toolCall", position: 0 },
+    ]
     expect(sequenceOf(swapped)).toBe(swapped)
-    const textAfterCall: OutputRun[] = [{ kind: "toolCall", position: 0 }, { kind: "content", chars: 2 }]
+    const textAfterCall: OutputRun[] = [
+      { kind: "toolCall", position: 0 },
+      { kind: "content", chars: 2 },
+    ]
     expect(sequenceOf(textAfterCall)).toBe(textAfterCall)
   })
 
   it("recorded with withRun and kept by sequenceOf, any order of pieces reads back as it came", () => {
     type Piece = { readonly kind: "reasoning" | "content" | "refusal"; readonly text: string } | { readonly kind: "toolCall" }
-    const piece: fc.Arbitrary<Piece> = fc.oneof(
-      fc.record({ kind: fc.constantFrom("reasoning" as const, "content" as const, "refusal" as const), text: fc.string({ maxLength: 4 }) }),
-      fc.constant({ kind: "toolCall" as const }),
-    )
+    const piece: fc.Arbitrary<Piece> = fc.oneof(fc.record({ kind: fc.constantFrom("reasoning" as const, "content" as const, "refusal" as const), text: fc.string({ maxLength: 4 }) }), fc.constant({ kind: "toolCall" as const }))
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 10 }), (pieces) => {
         const fields = { reasoning: "", content: "", refusal: "" }

@@ -1,9 +1,7 @@
 import type { GenerateChoiceResult, OutputRun, ToolCall } from "./types.ts"
 
 /** A piece of an answer, in the order the upstream gave it. */
-export type OutputSegment =
-  | { readonly kind: "reasoning" | "content" | "refusal"; readonly text: string }
-  | { readonly kind: "toolCall"; readonly call: ToolCall }
+export type OutputSegment = { readonly kind: "reasoning" | "content" | "refusal"; readonly text: string } | { readonly kind: "toolCall"; readonly call: ToolCall }
 
 type TextKind = "reasoning" | "content" | "refusal"
 const TEXT_KINDS: readonly TextKind[] = ["reasoning", "content", "refusal"]

@@ -6,7 +6,10 @@ describe("toConversation", () => {
     expect(toConversation("hi")).toEqual({ messages: [{ role: "user", content: "hi" }] })
     expect(toConversation([{ role: "user", content: "a" }])).toEqual({ messages: [{ role: "user", content: "a" }] })
     expect(toConversation({ system: "be brief", messages: [{ role: "user", content: "a" }], tools: [{ name: "f" }] })).toEqual({
-      messages: [{ role: "system", content: "be brief" }, { role: "user", content: "a" }],
+      messages: [
+        { role: "system", content: "be brief" },
+        { role: "user", content: "a" },
+      ],
       tools: [{ name: "f" }],
     })
   })

@@ -4,9 +4,11 @@ import { MAX_TOKEN_COUNT, readTokenCount, tokenTotal } from "./token-count.ts"
 
 describe("the token-count rule every usage mapper reads with", () => {
   it("trusts non-negative integers up to Harper's Int column (2^31-1), and nothing else", () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: 2_147_483_647 }), (n) => {
-      expect(readTokenCount(n)).toEqual({ kind: "count", value: n })
-    }))
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2_147_483_647 }), (n) => {
+        expect(readTokenCount(n)).toEqual({ kind: "count", value: n })
+      }),
+    )
     expect(MAX_TOKEN_COUNT).toBe(2_147_483_647)
   })
 
@@ -14,9 +16,11 @@ describe("the token-count rule every usage mapper reads with", () => {
     for (const value of [2_147_483_648, 1e20, 1e300, -5, -0.5, 3.7, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN, "12", "", true, {}, [], [3]]) {
       expect(readTokenCount(value), String(value)).toEqual({ kind: "untrusted" })
     }
-    fc.assert(fc.property(fc.oneof(fc.double({ noInteger: true }), fc.integer({ max: -1 }), fc.double({ min: 2_147_483_648, noNaN: true })), (value) => {
-      expect(readTokenCount(value)).toEqual({ kind: "untrusted" })
-    }))
+    fc.assert(
+      fc.property(fc.oneof(fc.double({ noInteger: true }), fc.integer({ max: -1 }), fc.double({ min: 2_147_483_648, noNaN: true })), (value) => {
+        expect(readTokenCount(value)).toEqual({ kind: "untrusted" })
+      }),
+    )
   })
 
   it("reads null and a missing key as absent (not reported), never as untrusted", () => {

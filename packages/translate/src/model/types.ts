@@ -42,9 +42,7 @@ export type AssistantContentPart = TextPart | RefusalPart
  * send it back unaltered: the provider checks the signature, and refuses a tool-use
  * continuation whose thinking was dropped. Redacted blocks carry only opaque data.
  */
-export type ThinkingBlock =
-  | { readonly type: "thinking"; readonly thinking: string; readonly signature: string }
-  | { readonly type: "redacted_thinking"; readonly data: string }
+export type ThinkingBlock = { readonly type: "thinking"; readonly thinking: string; readonly signature: string } | { readonly type: "redacted_thinking"; readonly data: string }
 
 export interface ToolCall {
   readonly id: string
@@ -309,9 +307,7 @@ export interface GenerateChoiceResult {
 }
 
 /** One run of an answer in the upstream's order: so many characters of a text field, or the tool call at a position of `toolCalls`. */
-export type OutputRun =
-  | { readonly kind: "reasoning" | "content" | "refusal"; readonly chars: number }
-  | { readonly kind: "toolCall"; readonly position: number }
+export type OutputRun = { readonly kind: "reasoning" | "content" | "refusal"; readonly chars: number } | { readonly kind: "toolCall"; readonly position: number }
 
 export interface GenerateResult extends UpstreamIdentity, GenerateChoiceResult {
   readonly usage?: TokenUsage
@@ -403,6 +399,4 @@ export interface VectorsAsJson {
   readonly vectors: readonly Uint8Array[]
 }
 
-export type VectorsAsSent =
-  | { readonly encoding: "float"; readonly vectors: readonly (readonly number[])[] }
-  | { readonly encoding: "base64"; readonly vectors: readonly string[] }
+export type VectorsAsSent = { readonly encoding: "float"; readonly vectors: readonly (readonly number[])[] } | { readonly encoding: "base64"; readonly vectors: readonly string[] }

@@ -36,14 +36,18 @@ function expectUntrusted(usage: TokenUsage | undefined, fields: readonly string[
 describe("usage figures no count can be, at every protocol's edge", () => {
   it("OpenAI chat: a bad prompt figure is left out, named, kept raw; the total it came with too; the client gets integers", () => {
     for (const bad of BAD) {
-      const body = json(`{"id":"c","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":${bad},"completion_tokens":3,"total_tokens":${bad}}}`)
+      const body = json(
+        `{"id":"c","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":${bad},"completion_tokens":3,"total_tokens":${bad}}}`,
+      )
       const usage = successOf(fromChatCompletion(body)).usage
       expectUntrusted(usage, ["promptTokens", "totalTokens"], bad)
       expect(usage?.completionTokens).toBe(3)
       expect(usage?.raw?.["prompt_tokens"]).toEqual(json(bad))
       const sent = usageToOpenAI(usage ?? {})
       for (const value of [sent.prompt_tokens, sent.completion_tokens, sent.total_tokens]) expect(Number.isSafeInteger(value) && value >= 0, bad).toBe(true)
-      expect(validateCompletion({ id: "c", object: "chat.completion", created: 1, model: "m", choices: [{ index: 0, message: { role: "assistant", content: "hi", refusal: null }, finish_reason: "stop", logprobs: null }], usage: sent })).toEqual([])
+      expect(
+        validateCompletion({ id: "c", object: "chat.completion", created: 1, model: "m", choices: [{ index: 0, message: { role: "assistant", content: "hi", refusal: null }, finish_reason: "stop", logprobs: null }], usage: sent }),
+      ).toEqual([])
     }
   })
 
@@ -120,7 +124,10 @@ describe("usage figures no count can be, at every protocol's edge", () => {
       expectUntrusted(usage, ["promptTokens", "embeddingTokens", "totalTokens"], bad)
       expect(usage?.raw?.["prompt_tokens"]).toEqual(json(bad))
       const sent = usageToEmbeddingsUsage(usage)
-      expect([sent.prompt_tokens, sent.total_tokens].every((value) => Number.isSafeInteger(value) && value >= 0), bad).toBe(true)
+      expect(
+        [sent.prompt_tokens, sent.total_tokens].every((value) => Number.isSafeInteger(value) && value >= 0),
+        bad,
+      ).toBe(true)
     }
   })
 
@@ -146,7 +153,14 @@ describe("usage figures no count can be, at every protocol's edge", () => {
   })
 
   it("trusted figures carry no untrusted list", () => {
-    const body = { id: "c", object: "chat.completion", created: 1, model: "m", choices: [{ index: 0, message: { role: "assistant", content: "hi" }, finish_reason: "stop" }], usage: { prompt_tokens: 2_147_483_647, completion_tokens: 0, total_tokens: 2_147_483_647 } }
+    const body = {
+      id: "c",
+      object: "chat.completion",
+      created: 1,
+      model: "m",
+      choices: [{ index: 0, message: { role: "assistant", content: "hi" }, finish_reason: "stop" }],
+      usage: { prompt_tokens: 2_147_483_647, completion_tokens: 0, total_tokens: 2_147_483_647 },
+    }
     expect(successOf(fromChatCompletion(body)).usage).toEqual({ promptTokens: 2_147_483_647, completionTokens: 0, totalTokens: 2_147_483_647, raw: body.usage })
   })
 })

@@ -177,4 +177,3 @@ function messagesToOllama(messages: readonly Message[]): Outcome<OllamaMessage[]
 function texts(content: string | readonly TextPart[]): string {
   return typeof content === "string" ? content : content.map((part) => part.text).join("")
 }
-

@@ -53,7 +53,10 @@ describe("the NDJSON line splitter", () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(line, fc.constantFrom("\n", "\r\n", "\n\n"))), fc.integer({ min: 1, max: 9 }), fc.boolean(), (lines, piece, lastNewline) => {
         const text = lines.map(([l, end]) => l + end).join("") + (lastNewline ? "" : "tail")
-        const expected = text.split("\n").map((l) => l.replace(/\r$/, "")).filter((l) => l.trim() !== "")
+        const expected = text
+          .split("\n")
+          .map((l) => l.replace(/\r$/, ""))
+          .filter((l) => l.trim() !== "")
         const out = feed(createNdjsonDecoder(), encoder.encode(text), piece)
         expect(out.error).toBeUndefined()
         expect(out.lines).toEqual(expected)

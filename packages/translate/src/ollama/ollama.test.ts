@@ -17,7 +17,10 @@ import { fold, runReducer, successOf } from "../../test/provider-stream.ts"
 
 const fixture = (name: string) => readFileSync(new URL(`../../test/fixtures/ollama/${name}`, import.meta.url), "utf8")
 const json = (name: string): unknown => JSON.parse(fixture(name))
-const lines = (name: string) => fixture(name).split("\n").filter((line) => line.trim() !== "")
+const lines = (name: string) =>
+  fixture(name)
+    .split("\n")
+    .filter((line) => line.trim() !== "")
 const identity = { id: "chatcmpl-1", created: 1_700_000_000, model: "llama" }
 const validateCompletion = specValidator("CreateChatCompletionResponse")
 
@@ -117,7 +120,13 @@ describe("Ollama laws", () => {
           ...calls.map((call) => ({ ...base, message: { role: "assistant", content: "", tool_calls: [{ function: call }] }, done: false })),
           { ...base, message: { role: "assistant", content: "" }, done: true, done_reason: reason, ...counts },
         ].map((line) => JSON.stringify(line))
-        const whole = { ...base, message: { role: "assistant", content: content.join(""), ...(thinking.length > 0 ? { thinking: thinking.join("") } : {}), ...(calls.length > 0 ? { tool_calls: calls.map((call) => ({ function: call })) } : {}) }, done: true, done_reason: reason, ...counts }
+        const whole = {
+          ...base,
+          message: { role: "assistant", content: content.join(""), ...(thinking.length > 0 ? { thinking: thinking.join("") } : {}), ...(calls.length > 0 ? { tool_calls: calls.map((call) => ({ function: call })) } : {}) },
+          done: true,
+          done_reason: reason,
+          ...counts,
+        }
         expect(fold(decodeStream(stream))).toEqual(decoded(whole))
       }),
     )
@@ -127,7 +136,12 @@ describe("Ollama laws", () => {
     fc.assert(
       fc.property(answer, ({ content, calls }) => {
         const toolCalls = calls.map((call, i) => ({ id: `call_${i}`, name: call.name, arguments: JSON.stringify(call.arguments) }))
-        const outcome = encodeOllamaChatRequest(chat([{ role: "user", content: "go" }, { role: "assistant", content: content.join(""), ...(toolCalls.length > 0 ? { toolCalls } : {}) }]))
+        const outcome = encodeOllamaChatRequest(
+          chat([
+            { role: "user", content: "go" },
+            { role: "assistant", content: content.join(""), ...(toolCalls.length > 0 ? { toolCalls } : {}) },
+          ]),
+        )
         if (!outcome.ok) throw new Error("refused")
         const echoed = decoded({ model: "m", created_at: "2025-01-01T00:00:00Z", message: outcome.value.messages[1], done: true, done_reason: "stop" })
         expect(echoed.content ?? "").toBe(content.join(""))
@@ -166,7 +180,16 @@ describe("Ollama request encoder", () => {
     const schema = { type: "object", properties: { age: { type: "integer" } } }
     const outcome = encodeOllamaChatRequest(
       chat(
-        [{ role: "system", content: "Be brief." }, { role: "user", content: [{ type: "text", text: "What is this?" }, { type: "image", url: "data:image/png;base64,iVBORw0KGgo=" }] }],
+        [
+          { role: "system", content: "Be brief." },
+          {
+            role: "user",
+            content: [
+              { type: "text", text: "What is this?" },
+              { type: "image", url: "data:image/png;base64,iVBORw0KGgo=" },
+            ],
+          },
+        ],
         { temperature: 0, topP: 0.9, maxTokens: 100, stop: "END", seed: 101, presencePenalty: 1.5, frequencyPenalty: 1, passthrough: { top_k: 20 }, responseFormat: { type: "json_schema", name: "age", schema }, reasoningEffort: "high" },
         undefined,
         true,

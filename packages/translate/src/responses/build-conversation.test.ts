@@ -16,11 +16,17 @@ describe("buildResponsesConversation", () => {
         instructions: "sys",
         tools: [{ type: "function", name: "f", parameters: {}, strict: false }],
         input: [
-          { role: "user", content: [{ type: "input_text", text: "q" }, { type: "input_image", image_url: "data:image/png;base64,AA", detail: "low" }] },
+          {
+            role: "user",
+            content: [
+              { type: "input_text", text: "q" },
+              { type: "input_image", image_url: "data:image/png;base64,AA", detail: "low" },
+            ],
+          },
           { type: "reasoning", id: "rs_1", summary: [] },
           { type: "message", role: "assistant", id: "msg_1", status: "completed", content: [{ type: "output_text", text: "let me", annotations: [] }] },
           { type: "function_call", call_id: "c1", name: "f", arguments: "{}" },
-          { type: "function_call", call_id: "c2", name: "f", arguments: "{\"a\":1}" },
+          { type: "function_call", call_id: "c2", name: "f", arguments: '{"a":1}' },
           { type: "function_call_output", call_id: "c1", output: "one" },
           { type: "function_call_output", call_id: "c2", output: [{ type: "input_text", text: "two" }] },
         ],
@@ -31,13 +37,19 @@ describe("buildResponsesConversation", () => {
       value: {
         messages: [
           { role: "system", content: "sys" },
-          { role: "user", content: [{ type: "text", text: "q" }, { type: "image", url: "data:image/png;base64,AA", detail: "low" }] },
+          {
+            role: "user",
+            content: [
+              { type: "text", text: "q" },
+              { type: "image", url: "data:image/png;base64,AA", detail: "low" },
+            ],
+          },
           {
             role: "assistant",
             content: [{ type: "text", text: "let me" }],
             toolCalls: [
               { id: "c1", name: "f", arguments: "{}" },
-              { id: "c2", name: "f", arguments: "{\"a\":1}" },
+              { id: "c2", name: "f", arguments: '{"a":1}' },
             ],
           },
           { role: "tool", toolCallId: "c1", content: "one" },
@@ -50,7 +62,12 @@ describe("buildResponsesConversation", () => {
 
   it("resolves item references from the injected store and puts the previous chain first", () => {
     const stored: ResponseItem = { type: "function_call", call_id: "c9", name: "f", arguments: "{}", id: "fc_9", status: "completed" }
-    const request = call({ input: [{ type: "item_reference", id: "fc_9" }, { type: "function_call_output", call_id: "c9", output: "ok" }] })
+    const request = call({
+      input: [
+        { type: "item_reference", id: "fc_9" },
+        { type: "function_call_output", call_id: "c9", output: "ok" },
+      ],
+    })
     expect(referencedItemIds(request.input)).toEqual(["fc_9"])
     const outcome = buildResponsesConversation(request, {
       previousItems: [{ role: "user", content: "earlier" }],

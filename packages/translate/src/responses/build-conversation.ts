@@ -52,10 +52,7 @@ export function resolveItemReferences(input: readonly Wire.InputItem[], referenc
  * right before them, as chat's `tool_calls` do; function outputs become tool
  * messages; reasoning items are dropped (chat has no field that carries them back).
  */
-export function buildResponsesConversation(
-  call: Pick<ResponsesCall, "input" | "instructions" | "tools">,
-  history: ResponsesHistory = {},
-): Outcome<Model.Conversation> {
+export function buildResponsesConversation(call: Pick<ResponsesCall, "input" | "instructions" | "tools">, history: ResponsesHistory = {}): Outcome<Model.Conversation> {
   const resolved = resolveItemReferences(call.input, history.referenced ?? new Map())
   if (!resolved.ok) return resolved
   const messages: Model.Message[] = []

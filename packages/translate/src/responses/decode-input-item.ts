@@ -41,13 +41,7 @@ export function decodeInputItem(raw: unknown, path: readonly PropertyKey[]): Out
       return fail(invalidRequest(`Missing required parameter: '${where}.${missing}'.`, `${where}.${missing}`, "missing_required_parameter"))
     }
     default:
-      return fail(
-        invalidRequest(
-          `Input items of type ${JSON.stringify(kind)} are not supported by this gateway; supported types: ${Wire.inputItemTypes.join(", ")}.`,
-          `${where}.type`,
-          "unsupported_value",
-        ),
-      )
+      return fail(invalidRequest(`Input items of type ${JSON.stringify(kind)} are not supported by this gateway; supported types: ${Wire.inputItemTypes.join(", ")}.`, `${where}.type`, "unsupported_value"))
   }
 }
 

@@ -63,11 +63,7 @@ describe("decodeResponsesRequest", () => {
       stream: true,
       input: [{ type: "item_reference", id: "msg_1" }, { id: "fc_2" }, { type: "function_call_output", call_id: "c", output: "42" }],
     })
-    expect(call.input).toEqual([
-      { type: "item_reference", id: "msg_1" },
-      { id: "fc_2" },
-      { type: "function_call_output", call_id: "c", output: "42" },
-    ])
+    expect(call.input).toEqual([{ type: "item_reference", id: "msg_1" }, { id: "fc_2" }, { type: "function_call_output", call_id: "c", output: "42" }])
     expect(call.previousResponseId).toBe("resp_1")
     expect(call.store).toBe(false)
     expect(call.stream).toBe(true)
@@ -75,7 +71,17 @@ describe("decodeResponsesRequest", () => {
 
   it.each([
     [{ model: "m", input: "x", tools: [{ type: "web_search" }] }, "tools[0].type"],
-    [{ model: "m", input: "x", tools: [{ type: "function", name: "f" }, { type: "mcp", server_label: "s" }] }, "tools[1].type"],
+    [
+      {
+        model: "m",
+        input: "x",
+        tools: [
+          { type: "function", name: "f" },
+          { type: "mcp", server_label: "s" },
+        ],
+      },
+      "tools[1].type",
+    ],
     [{ model: "m", input: "x", tools: [{ type: "code_interpreter", container: { type: "auto" } }] }, "tools[0].type"],
     [{ model: "m", input: "x", background: true }, "background"],
     [{ model: "m", input: "x", conversation: "conv_1" }, "conversation"],
@@ -88,7 +94,16 @@ describe("decodeResponsesRequest", () => {
     [{ model: "m", input: "x", tool_choice: { type: "function", name: "nope" }, tools: [{ type: "function", name: "f" }] }, "tool_choice.name"],
     [{ model: "m", input: [{ type: "web_search_call", id: "ws", status: "completed" }] }, "input[0].type"],
     [{ model: "m", input: [{ role: "user", content: [{ type: "input_text" }] }] }, "input[0].content[0].text"],
-    [{ model: "m", input: [{ role: "user", content: "x" }, { type: "function_call", name: "f", arguments: "{}" }] }, "input[1].call_id"],
+    [
+      {
+        model: "m",
+        input: [
+          { role: "user", content: "x" },
+          { type: "function_call", name: "f", arguments: "{}" },
+        ],
+      },
+      "input[1].call_id",
+    ],
     [{ model: "m", input: [{ role: "user", content: "x", extra: 1 }] }, "input[0].extra"],
     [{ model: "m", input: "x", temperature: 3 }, "temperature"],
     [{ input: "x" }, "model"],
@@ -111,7 +126,10 @@ describe("decodeResponsesRequest", () => {
       // Not a generation option: no backend receives it.
       expect(call.opts).toEqual({ model: "m" })
     }
-    for (const body of [{ model: "m", input: "x" }, { model: "m", input: "x", truncation: null }]) {
+    for (const body of [
+      { model: "m", input: "x" },
+      { model: "m", input: "x", truncation: null },
+    ]) {
       expect(ok(body).truncation).toBe("disabled")
       expect(ok(body).echo.truncation).toBe("disabled")
     }
@@ -123,7 +141,13 @@ describe("decodeResponsesRequest", () => {
       input: [
         { id: "msg_1", type: "message", role: "assistant", status: "completed", phase: "final_answer", content: [{ type: "output_text", text: "hi", annotations: [], logprobs: [] }] },
         { type: "reasoning", id: "rs_1", summary: [{ type: "summary_text", text: "t" }], encrypted_content: null },
-        { role: "user", content: [{ type: "input_text", text: "look" }, { type: "input_image", image_url: "https://x/y.png", detail: "auto" }] },
+        {
+          role: "user",
+          content: [
+            { type: "input_text", text: "look" },
+            { type: "input_image", image_url: "https://x/y.png", detail: "auto" },
+          ],
+        },
       ],
     })
     expect(call.input).toHaveLength(3)

@@ -66,9 +66,7 @@ function decodeTools(raw: readonly unknown[]): Outcome<readonly Wire.ResponsesFu
       const hosted = typeof type === "string" && hostedToolTypes.has(type)
       return fail(
         invalidRequest(
-          hosted
-            ? `The hosted tool ${JSON.stringify(type)} is not supported by this gateway; only function tools are (tools[${index}]).`
-            : `Only function tools are supported; tools[${index}] has type ${JSON.stringify(type)}.`,
+          hosted ? `The hosted tool ${JSON.stringify(type)} is not supported by this gateway; only function tools are (tools[${index}]).` : `Only function tools are supported; tools[${index}] has type ${JSON.stringify(type)}.`,
           `tools[${index}].type`,
           "unsupported_value",
         ),
@@ -90,11 +88,7 @@ function checkRestrictedValues(request: Wire.ResponsesRequest): GatewayError | u
     if (!disposition.only.includes(value)) return invalidRequest(disposition.onlyMessage ?? `Unsupported value for '${field}'.`, field, "unsupported_value")
   }
   if (request.stream_options?.include_obfuscation === true) {
-    return invalidRequest(
-      "stream_options.include_obfuscation is not supported: the gateway re-encodes events and adds no obfuscation padding.",
-      "stream_options.include_obfuscation",
-      "unsupported_value",
-    )
+    return invalidRequest("stream_options.include_obfuscation is not supported: the gateway re-encodes events and adds no obfuscation padding.", "stream_options.include_obfuscation", "unsupported_value")
   }
   if (request.include?.includes("message.output_text.logprobs") === true) {
     return invalidRequest("include: message.output_text.logprobs is not supported by this gateway: logprobs are not returned on /v1/responses.", "include", "unsupported_value")
@@ -121,12 +115,7 @@ function checkToolChoice(choice: Wire.ResponsesToolChoice | undefined, tools: re
 
 type MutableOpts = { -readonly [K in keyof Model.GenerateOpts]: Model.GenerateOpts[K] }
 
-function toResponsesCall(
-  request: Wire.ResponsesRequest,
-  input: readonly Wire.InputItem[],
-  wireTools: readonly Wire.ResponsesFunctionTool[],
-  extra: Record<string, unknown>,
-): ResponsesCall {
+function toResponsesCall(request: Wire.ResponsesRequest, input: readonly Wire.InputItem[], wireTools: readonly Wire.ResponsesFunctionTool[], extra: Record<string, unknown>): ResponsesCall {
   const opts: MutableOpts = {}
   const passthrough: Record<string, unknown> = { ...extra }
   if (request.temperature != null) opts.temperature = request.temperature
@@ -144,8 +133,7 @@ function toResponsesCall(
 
   const tools = wireTools.map(toolFromResponses)
   const summary = request.reasoning?.summary ?? request.reasoning?.generate_summary ?? null
-  const text: ResponseEcho["text"] =
-    request.text?.verbosity != null ? { format: request.text.format ?? { type: "text" }, verbosity: request.text.verbosity } : { format: request.text?.format ?? { type: "text" } }
+  const text: ResponseEcho["text"] = request.text?.verbosity != null ? { format: request.text.format ?? { type: "text" }, verbosity: request.text.verbosity } : { format: request.text?.format ?? { type: "text" } }
   const stringOrNull = (value: unknown): string | null => (typeof value === "string" ? value : null)
   const echo: ResponseEcho = {
     instructions: request.instructions ?? null,

@@ -59,13 +59,13 @@ function expectSameOrder(whole: GenerateResult, chunks: readonly GenerateChunk[]
 const parsedArguments = (item: OutputItemOut): unknown => (item.type === "function_call" ? { ...item, arguments: JSON.parse(item.arguments) } : item)
 
 const fixtureText = (path: string) => readFileSync(new URL(`../../test/fixtures/${path}`, import.meta.url), "utf8")
-const fixtureLines = (path: string) => fixtureText(path).split("\n").filter((line) => line.trim() !== "")
-const anthropicStream = (lines: readonly string[]) =>
-  runReducer(initialAnthropicStreamState(), decodeAnthropicStreamEvent, [...lines.map((data) => ({ type: "event" as const, data })), { type: "end" as const }])
-const chatStream = (lines: readonly string[]) =>
-  runReducer(initialStreamDecoderState(), decodeStreamEvent, [...lines.map((data) => ({ type: "data" as const, data })), { type: "end" as const }])
-const geminiStream = (lines: readonly string[]) =>
-  runReducer(initialGeminiStreamState(), decodeGeminiStreamEvent, [...lines.map((data) => ({ type: "data" as const, data })), { type: "end" as const }])
+const fixtureLines = (path: string) =>
+  fixtureText(path)
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+const anthropicStream = (lines: readonly string[]) => runReducer(initialAnthropicStreamState(), decodeAnthropicStreamEvent, [...lines.map((data) => ({ type: "event" as const, data })), { type: "end" as const }])
+const chatStream = (lines: readonly string[]) => runReducer(initialStreamDecoderState(), decodeStreamEvent, [...lines.map((data) => ({ type: "data" as const, data })), { type: "end" as const }])
+const geminiStream = (lines: readonly string[]) => runReducer(initialGeminiStreamState(), decodeGeminiStreamEvent, [...lines.map((data) => ({ type: "data" as const, data })), { type: "end" as const }])
 
 describe("Responses output order: the non-streamed Response keeps the upstream's order, as the stream does", () => {
   it("Anthropic thinking blocks between tool_use blocks (interleaved thinking) stay between them", () => {
@@ -100,7 +100,12 @@ describe("Responses output order: the non-streamed Response keeps the upstream's
   it("an answer in the default order keeps today's Response: reasoning, the message, then function calls", () => {
     const whole: GenerateResult = { reasoning: "r", content: "t", refusal: "no", toolCalls: [{ id: "c1", name: "f", arguments: "{}" }], finishReason: "tool_calls" }
     expect(order(nonStreamed(whole).output)).toEqual(["reasoning@0", "message@1", "function_call@2"])
-    expect(nonStreamed(whole).output[1]).toMatchObject({ content: [{ type: "output_text", text: "t" }, { type: "refusal", refusal: "no" }] })
+    expect(nonStreamed(whole).output[1]).toMatchObject({
+      content: [
+        { type: "output_text", text: "t" },
+        { type: "refusal", refusal: "no" },
+      ],
+    })
   })
 
   type Block = { readonly type: "thinking"; readonly text: string } | { readonly type: "text"; readonly text: string } | { readonly type: "tool_use"; readonly args: { readonly n: number } }
@@ -185,7 +190,13 @@ describe("Responses output order: the non-streamed Response keeps the upstream's
       content: "xy",
       toolCalls: [{ id: "c1", name: "f", arguments: "{}" }],
       finishReason: "tool_calls",
-      sequence: [{ kind: "toolCall", position: 0 }, { kind: "reasoning", chars: 2 }, { kind: "toolCall", position: 0 }, { kind: "toolCall", position: 7 }, { kind: "content", chars: 99 }],
+      sequence: [
+        { kind: "toolCall", position: 0 },
+        { kind: "reasoning", chars: 2 },
+        { kind: "toolCall", position: 0 },
+        { kind: "toolCall", position: 7 },
+        { kind: "content", chars: 99 },
+      ],
     }
     const output = nonStreamed(whole).output
     expect(validResponse(nonStreamed(whole))).toEqual([])

@@ -25,7 +25,10 @@ const parses = (line: string): boolean => {
   }
 }
 /** The recording of parallel-tool-call-wrapper has truncated lifecycle lines (response.created and response.completed lack their closing brace): skipped, and checked to be the only ones. */
-const events = (name: string) => lines(name).filter(parses).map((line) => Schema.decodeUnknownSync(ResponseEventIn)(JSON.parse(line)))
+const events = (name: string) =>
+  lines(name)
+    .filter(parses)
+    .map((line) => Schema.decodeUnknownSync(ResponseEventIn)(JSON.parse(line)))
 
 describe("recorded Responses traffic", () => {
   it("has the five recordings the README lists", () => {
@@ -45,7 +48,11 @@ describe("recorded Responses traffic", () => {
   })
 
   it("only the two truncated lifecycle lines of one recording are not JSON", () => {
-    const broken = names.flatMap((name) => lines(name).filter((line) => !parses(line)).map((line) => `${name}:${line.slice(0, 30)}`))
+    const broken = names.flatMap((name) =>
+      lines(name)
+        .filter((line) => !parses(line))
+        .map((line) => `${name}:${line.slice(0, 30)}`),
+    )
     expect(broken).toEqual(['parallel-tool-call-wrapper.1:{"type":"response.created","re', 'parallel-tool-call-wrapper.1:{"type":"response.completed","'])
   })
 

@@ -22,8 +22,7 @@ const callFor = (summary: boolean) => {
   return outcome.value
 }
 
-const events = (outputs: readonly ResponsesStreamOutput[]): ResponseStreamEventOut[] =>
-  outputs.flatMap((output) => (output.type === "event" ? [output.event] : []))
+const events = (outputs: readonly ResponsesStreamOutput[]): ResponseStreamEventOut[] => outputs.flatMap((output) => (output.type === "event" ? [output.event] : []))
 
 describe("the /v1/responses stream reducer", () => {
   it("sends a text answer exactly in OpenAI's order, numbered from 0, framed as event + data", () => {
@@ -67,7 +66,7 @@ describe("the /v1/responses stream reducer", () => {
   it("streams function calls with arguments deltas, then .done, and an incomplete response for length", () => {
     const sent = events(
       encodeResponsesStream(identity, callFor(false), [
-        { type: "chunk", chunk: { deltaToolCalls: [{ index: 0, id: "call_1", name: "f", argumentsDelta: "{\"a\"" }] } },
+        { type: "chunk", chunk: { deltaToolCalls: [{ index: 0, id: "call_1", name: "f", argumentsDelta: '{"a"' }] } },
         { type: "chunk", chunk: { deltaToolCalls: [{ index: 0, argumentsDelta: ":1}" }] } },
         { type: "chunk", chunk: { finishReason: "length" } },
         { type: "end", completedAt: 5 },
@@ -84,12 +83,17 @@ describe("the /v1/responses stream reducer", () => {
       "response.incomplete",
     ])
     for (const event of sent) expect(validEvent(event)).toEqual([])
-    expect(sent[5]).toMatchObject({ item_id: "fc_abc_0", name: "f", arguments: "{\"a\":1}" })
+    expect(sent[5]).toMatchObject({ item_id: "fc_abc_0", name: "f", arguments: '{"a":1}' })
     expect(sent[7]).toMatchObject({ response: { status: "incomplete", incomplete_details: { reason: "max_output_tokens" }, completed_at: null } })
   })
 
   it("ends a stream that broke off in error + response.failed, never in an invented completion", () => {
-    const sent = events(encodeResponsesStream(identity, callFor(false), [{ type: "chunk", chunk: { deltaContent: "x" } }, { type: "end", completedAt: 5 }]))
+    const sent = events(
+      encodeResponsesStream(identity, callFor(false), [
+        { type: "chunk", chunk: { deltaContent: "x" } },
+        { type: "end", completedAt: 5 },
+      ]),
+    )
     expect(sent.slice(-2).map((e) => e.type)).toEqual(["error", "response.failed"])
     for (const event of sent) expect(validEvent(event)).toEqual([])
     expect(sent[sent.length - 1]).toMatchObject({ response: { status: "failed", error: { code: "server_error" } } })
@@ -102,32 +106,30 @@ describe("the /v1/responses stream reducer", () => {
   })
 
   it("folding the events gives the non-streamed Response, and every event and Response is spec-valid", () => {
-    const result: fc.Arbitrary<GenerateResult> = fc.record({
-      reasoning: fc.option(fc.string({ minLength: 1, maxLength: 30 }), { nil: undefined }),
-      content: fc.option(fc.string({ minLength: 1, maxLength: 30 }), { nil: null }),
-      refusal: fc.option(fc.string({ minLength: 1, maxLength: 20 }), { nil: undefined }),
-      toolCalls: fc.uniqueArray(toolCall, { maxLength: 3, selector: (call) => call.id }),
-      finishReason: fc.constantFrom("stop" as const, "length" as const, "tool_calls" as const, "content_filter" as const, "other" as const),
-      usage: fc.option(usage, { nil: undefined }),
-      summary: fc.boolean(),
-    }).map(({ summary: _summary, reasoning, refusal, usage: used, ...rest }) => ({
-      ...rest,
-      ...(reasoning === undefined ? {} : { reasoning }),
-      ...(refusal === undefined ? {} : { refusal }),
-      ...(used === undefined ? {} : { usage: used }),
-    }))
-    const pieces = (text: string | undefined | null, cut: number): string[] =>
-      text == null ? [] : cut <= 0 || cut >= text.length ? [text] : [text.slice(0, cut), text.slice(cut)]
+    const result: fc.Arbitrary<GenerateResult> = fc
+      .record({
+        reasoning: fc.option(fc.string({ minLength: 1, maxLength: 30 }), { nil: undefined }),
+        content: fc.option(fc.string({ minLength: 1, maxLength: 30 }), { nil: null }),
+        refusal: fc.option(fc.string({ minLength: 1, maxLength: 20 }), { nil: undefined }),
+        toolCalls: fc.uniqueArray(toolCall, { maxLength: 3, selector: (call) => call.id }),
+        finishReason: fc.constantFrom("stop" as const, "length" as const, "tool_calls" as const, "content_filter" as const, "other" as const),
+        usage: fc.option(usage, { nil: undefined }),
+        summary: fc.boolean(),
+      })
+      .map(({ summary: _summary, reasoning, refusal, usage: used, ...rest }) => ({
+        ...rest,
+        ...(reasoning === undefined ? {} : { reasoning }),
+        ...(refusal === undefined ? {} : { refusal }),
+        ...(used === undefined ? {} : { usage: used }),
+      }))
+    const pieces = (text: string | undefined | null, cut: number): string[] => (text == null ? [] : cut <= 0 || cut >= text.length ? [text] : [text.slice(0, cut), text.slice(cut)])
     fc.assert(
       fc.property(result, fc.nat({ max: 20 }), fc.boolean(), (generated, cut, summary) => {
         const chunks: GenerateChunk[] = [
           ...pieces(generated.reasoning, cut).map((deltaReasoning) => ({ deltaReasoning })),
           ...pieces(generated.content, cut).map((deltaContent) => ({ deltaContent })),
           ...pieces(generated.refusal, cut).map((deltaRefusal) => ({ deltaRefusal })),
-          ...(generated.toolCalls ?? []).flatMap((call, index) => [
-            { deltaToolCalls: [{ index, id: call.id, name: call.name }] },
-            ...pieces(call.arguments, cut).map((argumentsDelta) => ({ deltaToolCalls: [{ index, argumentsDelta }] })),
-          ]),
+          ...(generated.toolCalls ?? []).flatMap((call, index) => [{ deltaToolCalls: [{ index, id: call.id, name: call.name }] }, ...pieces(call.arguments, cut).map((argumentsDelta) => ({ deltaToolCalls: [{ index, argumentsDelta }] }))]),
           { finishReason: generated.finishReason, ...(generated.usage === undefined ? {} : { usage: generated.usage }) },
         ]
         const call = callFor(summary)

@@ -4,16 +4,7 @@ import { streamLimits, type StreamLimits } from "../chat/stream-limits.ts"
 import { addToolCallFragment, finishToolCalls, initialToolCallAccumulator, type ToolCallAccumulator, type ToolCallEvent } from "../chat/tool-call-accumulator.ts"
 import { answeringModel } from "../model/answering-model.ts"
 import type { FinishReason, GenerateChunk, TokenUsage, UrlCitation } from "../model/types.ts"
-import type {
-  FunctionCallItemOut,
-  MessageContentOut,
-  OutputItemOut,
-
-  ResponseErrorCodeOut,
-  ResponseOut,
-  ResponseStreamEventOut,
-  UrlCitationAnnotationOut,
-} from "../wire/responses-out.ts"
+import type { FunctionCallItemOut, MessageContentOut, OutputItemOut, ResponseErrorCodeOut, ResponseOut, ResponseStreamEventOut, UrlCitationAnnotationOut } from "../wire/responses-out.ts"
 import { statusFromFinishReason } from "./map-response-status.ts"
 import { usageToResponses } from "./map-responses-usage.ts"
 import { outputItemId, type ResponseIdentity } from "./response-identity.ts"
@@ -93,11 +84,7 @@ export interface ResponsesStreamState {
   readonly chars: number
 }
 
-export function initialResponsesStreamState(
-  identity: ResponseIdentity,
-  call: Pick<ResponsesCall, "echo" | "reasoningOutput">,
-  limits: ResponsesStreamLimits = responsesStreamLimits,
-): ResponsesStreamState {
+export function initialResponsesStreamState(identity: ResponseIdentity, call: Pick<ResponsesCall, "echo" | "reasoningOutput">, limits: ResponsesStreamLimits = responsesStreamLimits): ResponsesStreamState {
   return {
     identity,
     call,
@@ -176,11 +163,7 @@ export function encodeResponsesStreamEvent(state: ResponsesStreamState, event: R
 }
 
 /** Every event of a whole stream at once (the non-incremental form, for tests and buffered callers). */
-export function encodeResponsesStream(
-  identity: ResponseIdentity,
-  call: Pick<ResponsesCall, "echo" | "reasoningOutput">,
-  events: Iterable<ResponsesStreamEvent>,
-): ResponsesStreamOutput[] {
+export function encodeResponsesStream(identity: ResponseIdentity, call: Pick<ResponsesCall, "echo" | "reasoningOutput">, events: Iterable<ResponsesStreamEvent>): ResponsesStreamOutput[] {
   let state = initialResponsesStreamState(identity, call)
   const outputs: ResponsesStreamOutput[] = []
   for (const event of events) {
@@ -422,4 +405,3 @@ function nonEmpty(text: string | undefined): text is string {
 export function encodeResponseEventSse(event: ResponseStreamEventOut): string {
   return `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`
 }
-

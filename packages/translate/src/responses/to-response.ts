@@ -16,12 +16,7 @@ import type { ResponsesCall } from "./responses-call.ts"
  * Citations go on the first text part. A generation that said nothing and called nothing
  * still gets an (empty) message.
  */
-export function toResponse(
-  result: GenerateResult,
-  call: Pick<ResponsesCall, "echo" | "reasoningOutput">,
-  identity: ResponseIdentity,
-  completedAt: number,
-): ResponseOut {
+export function toResponse(result: GenerateResult, call: Pick<ResponsesCall, "echo" | "reasoningOutput">, identity: ResponseIdentity, completedAt: number): ResponseOut {
   const annotations = (result.annotations ?? []).map((c) => ({ type: "url_citation" as const, url: c.url, title: c.title, start_index: c.startIndex, end_index: c.endIndex }))
   const output: OutputItemOut[] = []
   const next = (kind: "msg" | "fc" | "rs") => outputItemId(identity.id, kind, output.length)

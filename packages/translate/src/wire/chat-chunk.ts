@@ -38,9 +38,7 @@ export const ChunkDelta = Schema.Struct({
   reasoning: OptionalNullableString,
   tool_calls: Schema.optionalKey(Schema.NullOr(Schema.Array(ToolCallChunk))),
   /** Deprecated legacy streaming of one function call: read as tool call 0. */
-  function_call: Schema.optionalKey(
-    Schema.NullOr(Schema.Struct({ name: OptionalNullableString, arguments: Schema.optionalKey(Schema.NullOr(UpstreamArguments)) })),
-  ),
+  function_call: Schema.optionalKey(Schema.NullOr(Schema.Struct({ name: OptionalNullableString, arguments: Schema.optionalKey(Schema.NullOr(UpstreamArguments)) }))),
   annotations: Schema.optionalKey(Schema.NullOr(Schema.Array(Schema.Unknown))),
 })
 export type ChunkDelta = typeof ChunkDelta.Type
@@ -60,31 +58,35 @@ export type ChunkChoice = typeof ChunkChoice.Type
  * some servers send chunks without `choices`, `created` as a string, or usage only
  * under Groq's `x_groq.usage`. Unknown top-level keys are kept (extensions).
  */
-export const ChatCompletionChunk = compiled(Schema.StructWithRest(
-  Schema.Struct({
-    id: OptionalNullableString,
-    created: Schema.optionalKey(Schema.NullOr(UpstreamCreated)),
-    model: OptionalNullableString,
-    choices: Schema.optionalKey(Schema.NullOr(Schema.Array(ChunkChoice))),
-    usage: Schema.optionalKey(Schema.NullOr(Usage)),
-    system_fingerprint: OptionalNullableString,
-    service_tier: OptionalNullableString,
-    x_groq: Schema.optionalKey(Schema.NullOr(Schema.StructWithRest(Schema.Struct({ usage: Schema.optionalKey(Schema.NullOr(GroqUsage)) }), Rest))),
-  }),
-  Rest,
-))
+export const ChatCompletionChunk = compiled(
+  Schema.StructWithRest(
+    Schema.Struct({
+      id: OptionalNullableString,
+      created: Schema.optionalKey(Schema.NullOr(UpstreamCreated)),
+      model: OptionalNullableString,
+      choices: Schema.optionalKey(Schema.NullOr(Schema.Array(ChunkChoice))),
+      usage: Schema.optionalKey(Schema.NullOr(Usage)),
+      system_fingerprint: OptionalNullableString,
+      service_tier: OptionalNullableString,
+      x_groq: Schema.optionalKey(Schema.NullOr(Schema.StructWithRest(Schema.Struct({ usage: Schema.optionalKey(Schema.NullOr(GroqUsage)) }), Rest))),
+    }),
+    Rest,
+  ),
+)
 export type ChatCompletionChunk = typeof ChatCompletionChunk.Type
 
 /** A mid-stream error frame: `data: {"error": {...}}`. */
-export const StreamErrorFrame = compiled(Schema.Struct({
-  error: Schema.Union([
-    Schema.String,
-    Schema.Struct({
-      message: Schema.optionalKey(Schema.NullOr(Schema.String)),
-      type: Schema.optionalKey(Schema.NullOr(Schema.String)),
-      code: Schema.optionalKey(Schema.NullOr(Schema.Union([Schema.String, Schema.Number]))),
-      param: Schema.optionalKey(Schema.NullOr(Schema.String)),
-    }),
-  ]),
-}))
+export const StreamErrorFrame = compiled(
+  Schema.Struct({
+    error: Schema.Union([
+      Schema.String,
+      Schema.Struct({
+        message: Schema.optionalKey(Schema.NullOr(Schema.String)),
+        type: Schema.optionalKey(Schema.NullOr(Schema.String)),
+        code: Schema.optionalKey(Schema.NullOr(Schema.Union([Schema.String, Schema.Number]))),
+        param: Schema.optionalKey(Schema.NullOr(Schema.String)),
+      }),
+    ]),
+  }),
+)
 export type StreamErrorFrame = typeof StreamErrorFrame.Type

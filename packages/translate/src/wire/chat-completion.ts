@@ -99,19 +99,21 @@ export const modelledResponseKeys: ReadonlySet<string> = new Set([
  * providers differ (missing identity, `created` as a string, content parts, tool calls
  * without ids, object arguments), so every answer a client would accept decodes.
  */
-export const ChatCompletion = compiled(Schema.StructWithRest(
-  Schema.Struct({
-    id: OptionalNullableString,
-    object: OptionalNullableString,
-    created: Schema.optionalKey(Schema.NullOr(UpstreamCreated)),
-    model: OptionalNullableString,
-    choices: Schema.Array(CompletionChoice),
-    usage: Schema.optionalKey(Schema.NullOr(Usage)),
-    system_fingerprint: OptionalNullableString,
-    service_tier: OptionalNullableString,
-    /** Groq: usage (and timings) under `x_groq.usage`, sometimes only there. */
-    x_groq: Schema.optionalKey(Schema.NullOr(Schema.StructWithRest(Schema.Struct({ usage: Schema.optionalKey(Schema.NullOr(GroqUsage)) }), Rest))),
-  }),
-  Rest,
-))
+export const ChatCompletion = compiled(
+  Schema.StructWithRest(
+    Schema.Struct({
+      id: OptionalNullableString,
+      object: OptionalNullableString,
+      created: Schema.optionalKey(Schema.NullOr(UpstreamCreated)),
+      model: OptionalNullableString,
+      choices: Schema.Array(CompletionChoice),
+      usage: Schema.optionalKey(Schema.NullOr(Usage)),
+      system_fingerprint: OptionalNullableString,
+      service_tier: OptionalNullableString,
+      /** Groq: usage (and timings) under `x_groq.usage`, sometimes only there. */
+      x_groq: Schema.optionalKey(Schema.NullOr(Schema.StructWithRest(Schema.Struct({ usage: Schema.optionalKey(Schema.NullOr(GroqUsage)) }), Rest))),
+    }),
+    Rest,
+  ),
+)
 export type ChatCompletion = typeof ChatCompletion.Type

@@ -176,11 +176,9 @@ export const AllowedToolsChoice = Schema.Struct({
   }),
 })
 
-export const ToolChoice = Schema.Union([
-  Schema.Literals(["none", "auto", "required"]),
-  Schema.Struct({ type: Schema.Literal("function"), function: Schema.Struct({ name: Schema.String }) }),
-  AllowedToolsChoice,
-]).annotate({ expected: '"none", "auto", "required", {"type":"function",…} or {"type":"allowed_tools",…}' })
+export const ToolChoice = Schema.Union([Schema.Literals(["none", "auto", "required"]), Schema.Struct({ type: Schema.Literal("function"), function: Schema.Struct({ name: Schema.String }) }), AllowedToolsChoice]).annotate({
+  expected: '"none", "auto", "required", {"type":"function",…} or {"type":"allowed_tools",…}',
+})
 export type ToolChoice = typeof ToolChoice.Type
 
 export const ResponseFormat = Schema.Union([

@@ -76,14 +76,16 @@ export type TextCompletionChoice = typeof TextCompletionChoice.Type
  * (the spec says they share the shape): identity optional (repaired when missing), other
  * keys read past, usage counts read as sent for the usage mapper to judge.
  */
-export const CompletionResponse = compiled(Schema.Struct({
-  id: nullable(Schema.String),
-  created: nullable(Schema.Union([Schema.Number, Schema.String])),
-  model: nullable(Schema.String),
-  system_fingerprint: nullable(Schema.String),
-  choices: Schema.Array(TextCompletionChoice),
-  usage: nullable(Usage),
-}))
+export const CompletionResponse = compiled(
+  Schema.Struct({
+    id: nullable(Schema.String),
+    created: nullable(Schema.Union([Schema.Number, Schema.String])),
+    model: nullable(Schema.String),
+    system_fingerprint: nullable(Schema.String),
+    choices: Schema.Array(TextCompletionChoice),
+    usage: nullable(Usage),
+  }),
+)
 export type CompletionResponse = typeof CompletionResponse.Type
 
 /** `choices[].logprobs` as the gateway sends it: the spec's lists, with no null in them. */

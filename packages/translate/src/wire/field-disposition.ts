@@ -17,8 +17,7 @@ export type FieldDisposition =
   | { readonly kind: "ignored"; readonly note: string }
   | { readonly kind: "rejected"; readonly note: string }
 
-export const supported = (note: string, only?: readonly unknown[], onlyMessage?: string): FieldDisposition =>
-  only === undefined || onlyMessage === undefined ? { kind: "supported", note } : { kind: "supported", note, only, onlyMessage }
+export const supported = (note: string, only?: readonly unknown[], onlyMessage?: string): FieldDisposition => (only === undefined || onlyMessage === undefined ? { kind: "supported", note } : { kind: "supported", note, only, onlyMessage })
 export const passthrough = (note: string, schema: Schema.ConstraintDecoder<unknown>): FieldDisposition => ({ kind: "passthrough", note, schema })
 export const rejected = (note: string): FieldDisposition => ({ kind: "rejected", note })
 export const ignored = (note: string): FieldDisposition => ({ kind: "ignored", note })

@@ -28,7 +28,15 @@ const chat: Json = {
       ],
       name: "me",
     },
-    { role: "assistant", content: [{ type: "text", text: "ok" }, { type: "refusal", refusal: "no" }], tool_calls: [{ id: "call_1", type: "function", function: { name: "f", arguments: "{}" } }], refusal: null },
+    {
+      role: "assistant",
+      content: [
+        { type: "text", text: "ok" },
+        { type: "refusal", refusal: "no" },
+      ],
+      tool_calls: [{ id: "call_1", type: "function", function: { name: "f", arguments: "{}" } }],
+      refusal: null,
+    },
     { role: "tool", tool_call_id: "call_1", content: "done" },
     { role: "assistant", content: null, function_call: { name: "f", arguments: "{}" } },
     { role: "function", name: "f", content: "done" },
@@ -58,7 +66,15 @@ const chat: Json = {
 const responses: Json = {
   model: "gpt-4.1",
   input: [
-    { type: "message", role: "user", content: [{ type: "input_text", text: "hi" }, { type: "input_image", image_url: "https://example.com/a.png", detail: "low" }, { type: "input_file", file_id: "file_1", filename: "a.pdf" }] },
+    {
+      type: "message",
+      role: "user",
+      content: [
+        { type: "input_text", text: "hi" },
+        { type: "input_image", image_url: "https://example.com/a.png", detail: "low" },
+        { type: "input_file", file_id: "file_1", filename: "a.pdf" },
+      ],
+    },
     { role: "assistant", content: [{ type: "output_text", text: "ok", annotations: [] }] },
     { type: "function_call", call_id: "call_1", name: "f", arguments: "{}", id: "fc_1", status: "completed" },
     { type: "function_call_output", call_id: "call_1", output: "done" },

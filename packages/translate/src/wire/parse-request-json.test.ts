@@ -69,7 +69,9 @@ describe("parseRequestJson", () => {
         : typeof value === "object" && value !== null
           ? "raw" in value && typeof value.raw === "string" && Object.keys(value).length === 1
             ? value.raw
-            : `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}:${write(v)}`).join(",")}}`
+            : `{${Object.entries(value)
+                .map(([k, v]) => `${JSON.stringify(k)}:${write(v)}`)
+                .join(",")}}`
           : JSON.stringify(value)
     fc.assert(
       fc.property(tree, (value) => {

@@ -34,9 +34,7 @@ const integerText = /^-?\d+$/
 export function parseJsonLossless(text: string): unknown {
   // A reviver makes JSON.parse several times slower; an integer beyond 2^53 has at least 16 digits, at the start or after `[`, `,` or `:`.
   if (!/(?:^|[[,:])\s*-?\d{16}/.test(text)) return JSON.parse(text)
-  return JSON.parse(text, (_key, value, context) =>
-    typeof value === "number" && !Number.isSafeInteger(value) && context.source !== undefined && integerText.test(context.source) ? JSON.rawJSON(context.source) : value,
-  )
+  return JSON.parse(text, (_key, value, context) => (typeof value === "number" && !Number.isSafeInteger(value) && context.source !== undefined && integerText.test(context.source) ? JSON.rawJSON(context.source) : value))
 }
 
 /**

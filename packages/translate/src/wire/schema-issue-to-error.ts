@@ -29,11 +29,7 @@ export function schemaIssueToError(issue: SchemaIssue.Issue, prefix: ReadonlyArr
   const param = formatParamPath(path)
   const detail = shortDetail(first?.message ?? "Invalid value")
   const message =
-    detail === "Missing key"
-      ? `Missing required parameter: '${param ?? "body"}'.`
-      : detail === "Expected no excess property"
-        ? `Unrecognized parameter: '${param ?? "body"}'.`
-        : `Invalid value for '${param ?? "body"}': ${detail}.`
+    detail === "Missing key" ? `Missing required parameter: '${param ?? "body"}'.` : detail === "Expected no excess property" ? `Unrecognized parameter: '${param ?? "body"}'.` : `Invalid value for '${param ?? "body"}': ${detail}.`
   return { _tag: "InvalidRequest", message, param, code: detail === "Missing key" ? "missing_required_parameter" : "invalid_value" }
 }
 

@@ -21,11 +21,7 @@ const strict = { errors: "all", onExcessProperty: "error" } as const
  * that are not the protocol's fields are provider extensions, kept for the forwarding
  * policy to allow or refuse. `fromEntries` keeps a key named `__proto__` as data.
  */
-export function splitRequestFields(
-  body: object,
-  modelledFields: ReadonlySet<string>,
-  dispositionOf: (field: string) => FieldDisposition | undefined,
-): Outcome<SplitRequestFields> {
+export function splitRequestFields(body: object, modelledFields: ReadonlySet<string>, dispositionOf: (field: string) => FieldDisposition | undefined): Outcome<SplitRequestFields> {
   const modelled: Array<[string, unknown]> = []
   const passthrough: Array<[string, unknown]> = []
   for (const [field, value] of Object.entries(body)) {

@@ -4,10 +4,7 @@ import { Schema } from "effect"
 const Count = Schema.optionalKey(Schema.Unknown)
 const Rest = [Schema.Record(Schema.String, Schema.Unknown)] as const
 
-export const PromptTokensDetails = Schema.StructWithRest(
-  Schema.Struct({ cached_tokens: Count, audio_tokens: Count, text_tokens: Count, image_tokens: Count, cache_write_tokens: Count }),
-  Rest,
-)
+export const PromptTokensDetails = Schema.StructWithRest(Schema.Struct({ cached_tokens: Count, audio_tokens: Count, text_tokens: Count, image_tokens: Count, cache_write_tokens: Count }), Rest)
 export const CompletionTokensDetails = Schema.StructWithRest(
   Schema.Struct({
     reasoning_tokens: Count,
