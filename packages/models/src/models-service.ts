@@ -1,6 +1,6 @@
 import { toConversation, type ChatCall, type CompletionCall, type EmbedCall, type EmbedResult, type GatewayError, type GenerateChunk, type GenerateInput, type GenerateOpts, type GenerateResult } from "@harper-gateway/translate"
-import type { AnsweredBatch, ChunkBatch, EmbeddingBackend, GenerativeBackend, UpstreamAnswered } from "./backend.ts"
-import { withUpstreamHeaders, type UpstreamHeaders } from "./backends/upstream-headers.ts"
+import type { AnsweredBatch, EmbeddingBackend, GenerativeBackend, UpstreamAnswered } from "./backend.ts"
+import { withUpstreamHeaders } from "./backends/upstream-headers.ts"
 import type { BackendRegistry, ListedModel, ModelRoute } from "./backend-registry.ts"
 import { AccountedStream } from "./call/accounted-stream.ts"
 import { admitCall, refuseCall, type AdmittedCall } from "./call/admit-call.ts"
@@ -8,6 +8,7 @@ import type { ChainLink } from "./call/call-chain.ts"
 import { newCall } from "./call/call-subject.ts"
 import { completionsOf } from "./call/completion-chain.ts"
 import type { AnswerHeaders, CallDeps, CallMeta, CallSink, ModelsServiceOptions } from "./call/call-types.ts"
+import { firstBatchOf } from "./call/first-batch.ts"
 import { streamedChunks, type OpenedChatStream } from "./call/opened-stream.ts"
 import { newOutputCounter, recordChatAnswer, recordEmbedAnswer } from "./call/record-answer.ts"
 import { resolveChat, resolveCompletion, resolveEmbedding } from "./call/resolve-call.ts"
@@ -158,7 +159,7 @@ async function answerCall<B extends { readonly name: string }, R extends Upstrea
  */
 async function openAccountedStream(deps: CallDeps, opening: StreamOpening): Promise<OpenedChatStream> {
   const { admitted, chain, open } = opening
-  const opened = await runAttempts(deps, { admitted, chain, open: (attempt) => firstChunkOf(open(attempt)) }).catch((error: unknown) => {
+  const opened = await runAttempts(deps, { admitted, chain, open: (attempt) => firstBatchOf(open(attempt)) }).catch((error: unknown) => {
     admitted.admissions.settle()
     throw error
   })
@@ -168,33 +169,11 @@ async function openAccountedStream(deps: CallDeps, opening: StreamOpening): Prom
   return { route, first: value.first, rest, headers: withUpstreamHeaders(headers, value.upstreamHeaders) }
 }
 
-/** An opened attempt of a stream: its first step (without the upstream's headers it carried) and the rest. */
-interface FirstChunk {
-  readonly iterator: AsyncIterator<ChunkBatch>
-  readonly first: IteratorResult<ChunkBatch>
-  readonly upstreamHeaders: UpstreamHeaders | undefined
-}
-
 /** A stream's chain, and how one attempt of it is opened (a chat or a text completion stream). */
 interface StreamOpening {
   readonly admitted: AdmittedCall
   readonly chain: readonly ChainLink<GenerativeBackend>[]
   readonly open: (attempt: Attempt<GenerativeBackend, ChainLink<GenerativeBackend>>) => AsyncIterable<AnsweredBatch>
-}
-
-/** One attempt of a stream: opened and its first batch awaited; a failure before it may be retried. */
-async function firstChunkOf(batches: AsyncIterable<AnsweredBatch>): Promise<FirstChunk> {
-  const iterator = batches[Symbol.asyncIterator]()
-  try {
-    const first = await iterator.next()
-    const [head, ...rest] = first.done === true ? [] : first.value
-    if (first.done === true || head === undefined) return { iterator, first, upstreamHeaders: undefined }
-    const { upstreamHeaders, ...chunk } = head
-    return { iterator, first: { done: false, value: [chunk, ...rest] }, upstreamHeaders }
-  } catch (error) {
-    await iterator.return?.().catch(() => undefined)
-    throw error
-  }
 }
 
 function toChatCall(input: GenerateInput, opts: GenerateOpts, stream: boolean): ChatCall {
