@@ -17,14 +17,26 @@ export interface MachineFacts {
   readonly loadAverage1m: number
   /** The share of all cores busy during a quiet second before the run (other processes than the bench's). */
   readonly busyBeforeShare: number
+  /** The share of all cores' time the hypervisor gave to other guests during the run (/proc/stat steal): a VM's neighbours, invisible to `top`. */
+  readonly stealShare?: number
 }
 
-/** /proc/stat's first line: total and idle jiffies of all cores. */
-function cpuJiffies(): { total: number; idle: number } {
+/** /proc/stat's first line: total, idle and stolen jiffies of all cores. */
+function cpuJiffies(): { total: number; idle: number; steal: number } {
   const fields = (readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "").trim().split(/\s+/).slice(1).map(Number)
-  const total = fields.reduce((sum, value) => sum + value, 0)
-  // idle + iowait
-  return { total, idle: (fields[3] ?? 0) + (fields[4] ?? 0) }
+  // user nice system idle iowait irq softirq steal (guest time is already in user)
+  const total = fields.slice(0, 8).reduce((sum, value) => sum + value, 0)
+  return { total, idle: (fields[3] ?? 0) + (fields[4] ?? 0), steal: fields[7] ?? 0 }
+}
+
+/** Starts counting the run's stolen time; the function it gives is the share stolen since. */
+export function stealMeter(): () => number {
+  const start = cpuJiffies()
+  return () => {
+    const now = cpuJiffies()
+    const total = now.total - start.total
+    return total > 0 ? (now.steal - start.steal) / total : Number.NaN
+  }
 }
 
 function git(args: readonly string[], cwd: string): string {
@@ -59,5 +71,9 @@ export async function machineFacts(repository: string, quietMs = 1_000): Promise
 export function describeMachine(facts: MachineFacts): string {
   const busy = `${(facts.busyBeforeShare * 100).toFixed(0)}% busy in a quiet second before the run, load average ${facts.loadAverage1m.toFixed(2)}`
   const warning = facts.busyBeforeShare > 0.1 ? " (**other processes were running: these figures are not comparable with a quiet run**)" : ""
-  return `Commit ${facts.commit}${facts.dirty ? " with uncommitted changes" : ""}, on ${facts.cores} × ${facts.cpuModel}, ${facts.memoryGb.toFixed(0)} GB; the machine was ${busy}${warning}.`
+  const steal =
+    facts.stealShare === undefined
+      ? ""
+      : ` During the run the hypervisor took ${(facts.stealShare * 100).toFixed(1)}% of the cores' time for other guests${facts.stealShare > 0.02 ? " (**a busy host: absolute figures run slower than on a quiet one; compare the ratios**)" : ""}.`
+  return `Commit ${facts.commit}${facts.dirty ? " with uncommitted changes" : ""}, on ${facts.cores} × ${facts.cpuModel}, ${facts.memoryGb.toFixed(0)} GB; the machine was ${busy}${warning}.${steal}`
 }

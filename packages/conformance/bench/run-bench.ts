@@ -22,7 +22,7 @@ import { fileURLToPath } from "node:url"
 import { startHarper } from "../../harper-resources/dev/harper-process.ts"
 import { recordedDir } from "../../translate/test/shared-dir.ts"
 import { runLoadClient, spawnReady } from "./bench-processes.ts"
-import { describeMachine, machineFacts, type MachineFacts } from "./machine-facts.ts"
+import { describeMachine, machineFacts, stealMeter, type MachineFacts } from "./machine-facts.ts"
 
 const here = dirname(fileURLToPath(import.meta.url))
 const smoke = process.argv.includes("--smoke")
@@ -123,8 +123,9 @@ function median(values: readonly number[]): number {
 
 async function main(): Promise<void> {
   // Sampled before anything of ours runs: whether the machine was the bench's alone.
-  const facts = await machineFacts(resolve(here, "..", "..", ".."))
-  console.log(describeMachine(facts))
+  const before = await machineFacts(resolve(here, "..", "..", ".."))
+  console.log(describeMachine(before))
+  const stolen = stealMeter()
   const root = mkdtempSync(join(tmpdir(), "harper-gateway-bench-"))
   const services: Service[] = []
   try {
@@ -225,6 +226,7 @@ async function main(): Promise<void> {
     const rssAfter = rssMb(gateway.pid)
     const longStreamsResult = { streams: longStreams, completed: long.requests - long.errors - long.incomplete, rssBefore, rssPeak: long.peakRssMb, rssAfter, seconds: 0 }
 
+    const facts = { ...before, stealShare: stolen() }
     const report = renderReport(results, longStreamsResult, facts)
     console.log(report.text)
     if (!smoke) {
