@@ -34,6 +34,29 @@ describe("recordReader", () => {
     expect(table.gets).toEqual([])
   })
 
+  it("reads the latest committed record when asked for a fresh read: the thread's shared read snapshot is reset first", () => {
+    // lmdb keeps a thread's read snapshot until a timer renews it, so a user another thread
+    // has just dropped can still be read from it; the user lookup must not be.
+    const steps: string[] = []
+    const store = {
+      committed: new Map([["ann", { username: "ann" }]]),
+      snapshot: new Map([["ann", { username: "ann" }]]),
+      resetReadTxn() {
+        steps.push("reset")
+        this.snapshot = new Map(this.committed)
+      },
+      get(id: string) {
+        steps.push("get")
+        return this.snapshot.get(id)
+      },
+    }
+    const read = recordReader(fakeTable({ primaryStore: store }), { fresh: true })
+    store.committed.delete("ann")
+    expect(read("ann")).toBeUndefined()
+    expect(steps).toEqual(["reset", "get"])
+    expect(recordReader(fakeTable({ primaryStore: store }))("ann")).toBeUndefined()
+  })
+
   it("falls back to the table's get without a primary store", async () => {
     const table = fakeTable()
     expect(await recordReader(table)("ann")).toEqual({ via: "get", id: "ann" })

@@ -19,12 +19,21 @@ export function isTable(value: unknown): value is TableLike {
  * Reads a record by id straight from the table's primary store (lmdb, synchronous):
  * Harper's `get` wraps the same read in a Resource and a transaction, which on the
  * per-call user lookup cost about 3% of a call's CPU. The store is a documented static of
- * Harper's tables (`Table.primaryStore`); where it is missing, `get` is used.
+ * Harper's tables (`Table.primaryStore`); where it is missing, `get` is used. `fresh`
+ * reads the latest commit rather than the thread's current read snapshot.
  */
-export function recordReader(table: TableLike): (id: string) => unknown {
+export function recordReader(table: TableLike, options: { readonly fresh?: boolean } = {}): (id: string) => unknown {
   const store: unknown = Reflect.get(table, "primaryStore")
   const get: unknown = typeof store === "object" && store !== null ? Reflect.get(store, "get") : undefined
-  return typeof get === "function" ? (id) => Reflect.apply(get, store, [id]) : (id) => table.get(id)
+  if (typeof get !== "function") return (id) => table.get(id)
+  const reset: unknown = options.fresh === true && typeof store === "object" && store !== null ? Reflect.get(store, "resetReadTxn") : undefined
+  if (typeof reset !== "function") return (id) => Reflect.apply(get, store, [id])
+  // lmdb keeps a thread's read snapshot until a timer renews it: a record another thread has
+  // just deleted (a dropped user) could still be read from it. Reset, then read what is committed.
+  return (id) => {
+    Reflect.apply(reset, store, [])
+    return Reflect.apply(get, store, [id])
+  }
 }
 
 /**

@@ -74,7 +74,7 @@ export function handleApplication(scope: PluginScope): void {
   const keyCache = createKeyCache(async (id) => toKeyRecord(await keys.get(id)))
   // A key revoked on another thread or node is forgotten here as soon as its row's change arrives.
   void watchTable(keys, keyCache.forget, logError)
-  const findUser = createFindUser({ readUser: recordReader(systemTable("hdb_user")), getUser: harperGetUser() })
+  const findUser = createFindUser({ readUser: recordReader(systemTable("hdb_user"), { fresh: true }), getUser: harperGetUser() })
 
   const limitsTable = gatewayTable("gateway_limits")
   const shared = sharedCounters(calls, (message) => scope.logger.warn(message))
