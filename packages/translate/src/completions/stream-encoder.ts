@@ -12,12 +12,17 @@ import { textLogprobsToOpenAI } from "./map-text-logprobs.ts"
  * chunks out (the shape of a whole answer, as the spec says), each with the gateway's
  * identity; `finish_reason` null until a choice ends, as OpenAI's streaming example has it.
  * With `include_usage`, the usage goes out last in a chunk with no choices, before `[DONE]`.
+ * Usage the upstream sends unasked (GenerateChunk.usageUnsolicited) reaches a client that
+ * did not ask, once, as it would directly: on the chunk it came with, else the next one
+ * sent, else a last chunk with no choices (chat's rule).
  * An error ends the stream without `[DONE]`.
  */
 export interface CompletionStreamEncoderState {
   readonly identity: CompletionIdentity
   readonly includeUsage: boolean
   readonly usage?: TokenUsage
+  /** Usage the upstream sent unasked that a client who did not ask has not been sent yet. */
+  readonly unsolicitedUsagePending?: boolean
   readonly phase: "streaming" | "closed"
 }
 
@@ -33,12 +38,16 @@ export function encodeCompletionStreamEvent(state: CompletionStreamEncoderState,
   if (state.phase === "closed") return [state, []]
   switch (event.type) {
     case "chunk": {
-      const next = event.chunk.usage === undefined ? state : { ...state, usage: event.chunk.usage }
+      const next = event.chunk.usage === undefined ? state : { ...state, usage: event.chunk.usage, unsolicitedUsagePending: !state.includeUsage && event.chunk.usageUnsolicited === true }
       const choice = choiceOf(event.chunk)
-      return [next, choice === undefined ? [] : [{ type: "chunk", chunk: chunkOf(state.identity, [choice], event.chunk.systemFingerprint) }]]
+      if (choice === undefined) return [next, []]
+      const chunk = chunkOf(state.identity, [choice], event.chunk.systemFingerprint)
+      if (next.unsolicitedUsagePending !== true || next.usage === undefined) return [next, [{ type: "chunk", chunk }]]
+      return [{ ...next, unsolicitedUsagePending: false }, [{ type: "chunk", chunk: { ...chunk, usage: usageToOpenAI(next.usage) } }]]
     }
     case "end": {
-      const usage = state.includeUsage && state.usage !== undefined ? [{ type: "chunk" as const, chunk: { ...chunkOf(state.identity, []), usage: usageToOpenAI(state.usage) } }] : []
+      const owed = state.usage !== undefined && (state.includeUsage || state.unsolicitedUsagePending === true)
+      const usage = owed && state.usage !== undefined ? [{ type: "chunk" as const, chunk: { ...chunkOf(state.identity, []), usage: usageToOpenAI(state.usage) } }] : []
       return [{ ...state, phase: "closed" }, [...usage, { type: "done" }]]
     }
     case "error":
