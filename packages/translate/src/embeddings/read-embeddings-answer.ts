@@ -141,42 +141,48 @@ function skipSpace(bytes: Uint8Array, at: number): number {
   return i
 }
 
-/** The top-level object: its `data` items read, every other member's span kept. Undefined unless it is one object and nothing after it. */
-function readTop(bytes: Uint8Array): Top | undefined {
-  let i = skipSpace(bytes, 0)
-  if (bytes[i] !== OPEN_BRACE) return undefined
-  i = skipSpace(bytes, i + 1)
-  const members: Span[] = []
-  let items: Item[] | undefined
-  if (bytes[i] === CLOSE_BRACE) return undefined
+/**
+ * Walks one JSON object's members from its `{` at `at`: `member` reads each value (from its
+ * first byte) and gives where it ends, or -1 to refuse it. Where the object ends, or -1
+ * (not an object, empty, a key with escapes, or a member refused).
+ */
+function objectEnd(bytes: Uint8Array, at: number, member: (key: Uint8Array, keyStart: number, valueAt: number) => number): number {
+  if (bytes[at] !== OPEN_BRACE) return -1
+  let i = skipSpace(bytes, at + 1)
+  if (bytes[i] === CLOSE_BRACE) return -1
   for (;;) {
     const start = i
     const keyEnd = plainKeyEnd(bytes, i)
-    if (keyEnd < 0) return undefined
+    if (keyEnd < 0) return -1
     i = skipSpace(bytes, keyEnd)
-    if (bytes[i] !== COLON) return undefined
-    i = skipSpace(bytes, i + 1)
-    if (isKey(bytes.subarray(start, keyEnd), "data")) {
-      if (items !== undefined) return undefined
-      const data = readData(bytes, i)
-      if (data === undefined) return undefined
-      items = data.items
-      i = data.end
-    } else {
-      const end = valueEnd(bytes, i)
-      if (end < 0) return undefined
-      members.push({ start, end })
-      i = end
-    }
-    i = skipSpace(bytes, i)
+    if (bytes[i] !== COLON) return -1
+    const end = member(bytes.subarray(start, keyEnd), start, skipSpace(bytes, i + 1))
+    if (end < 0) return -1
+    i = skipSpace(bytes, end)
     if (bytes[i] === COMMA) {
       i = skipSpace(bytes, i + 1)
       continue
     }
-    if (bytes[i] !== CLOSE_BRACE) return undefined
-    break
+    return bytes[i] === CLOSE_BRACE ? i + 1 : -1
   }
-  if (skipSpace(bytes, i + 1) !== bytes.length || items === undefined) return undefined
+}
+
+/** The top-level object: its `data` items read, every other member's span kept. Undefined unless it is one object and nothing after it. */
+function readTop(bytes: Uint8Array): Top | undefined {
+  const members: Span[] = []
+  let items: Item[] | undefined
+  const end = objectEnd(bytes, skipSpace(bytes, 0), (key, keyStart, at) => {
+    if (isKey(key, "data")) {
+      const data = items === undefined ? readData(bytes, at) : undefined
+      if (data === undefined) return -1
+      items = data.items
+      return data.end
+    }
+    const valueAt = valueEnd(bytes, at)
+    if (valueAt >= 0) members.push({ start: keyStart, end: valueAt })
+    return valueAt
+  })
+  if (end < 0 || skipSpace(bytes, end) !== bytes.length || items === undefined) return undefined
   return { items, members }
 }
 
@@ -200,48 +206,34 @@ function readData(bytes: Uint8Array, at: number): { readonly items: Item[]; read
 
 /** `{"object": "embedding", "index": n, "embedding": …}` in any order, with extra members checked as JSON. */
 function readItem(bytes: Uint8Array, at: number): { readonly item: Item; readonly end: number } | undefined {
-  if (bytes[at] !== OPEN_BRACE) return undefined
-  let i = skipSpace(bytes, at + 1)
   let index: number | undefined
   let embedding: Embedding | undefined
   let object = false
-  if (bytes[i] === CLOSE_BRACE) return undefined
-  for (;;) {
-    const start = i
-    const keyEnd = plainKeyEnd(bytes, i)
-    if (keyEnd < 0) return undefined
-    i = skipSpace(bytes, keyEnd)
-    if (bytes[i] !== COLON) return undefined
-    i = skipSpace(bytes, i + 1)
-    if (isKey(bytes.subarray(start, keyEnd), "index")) {
-      const end = numberEnd(bytes, i)
-      if (index !== undefined || end < 0) return undefined
-      index = Number(utf8.decode(bytes.subarray(i, end)))
-      i = end
-    } else if (isKey(bytes.subarray(start, keyEnd), "embedding")) {
-      const read = embedding === undefined ? readEmbedding(bytes, i) : undefined
-      if (read === undefined) return undefined
+  const end = objectEnd(bytes, at, (key, _keyStart, valueAt) => {
+    if (isKey(key, "index")) {
+      const numberAt = numberEnd(bytes, valueAt)
+      if (index !== undefined || numberAt < 0) return -1
+      index = Number(utf8.decode(bytes.subarray(valueAt, numberAt)))
+      return numberAt
+    }
+    if (isKey(key, "embedding")) {
+      const read = embedding === undefined ? readEmbedding(bytes, valueAt) : undefined
+      if (read === undefined) return -1
       embedding = read.embedding
-      i = read.end
-    } else {
-      const end = valueEnd(bytes, i)
-      // `object` is a string when present; other members are anything JSON.
-      const checked = end < 0 ? undefined : parsedOr(bytes.subarray(i, end))
-      if (checked === undefined) return undefined
-      if (isKey(bytes.subarray(start, keyEnd), "object")) {
-        if (object || typeof checked.value !== "string") return undefined
-        object = true
-      }
-      i = end
+      return read.end
     }
-    i = skipSpace(bytes, i)
-    if (bytes[i] === COMMA) {
-      i = skipSpace(bytes, i + 1)
-      continue
+    const memberEnd = valueEnd(bytes, valueAt)
+    // `object` is a string when present; other members are anything JSON.
+    const checked = memberEnd < 0 ? undefined : parsedOr(bytes.subarray(valueAt, memberEnd))
+    if (checked === undefined) return -1
+    if (isKey(key, "object")) {
+      if (object || typeof checked.value !== "string") return -1
+      object = true
     }
-    if (bytes[i] !== CLOSE_BRACE || index === undefined || embedding === undefined) return undefined
-    return { item: { index, ...embedding }, end: i + 1 }
-  }
+    return memberEnd
+  })
+  if (end < 0 || index === undefined || embedding === undefined) return undefined
+  return { item: { index, ...embedding }, end }
 }
 
 function parsedOr(json: Uint8Array): { readonly value: unknown } | undefined {
