@@ -24,6 +24,8 @@ const STREAMS: Readonly<Record<string, readonly string[]>> = {
 }
 
 let server: Server
+/** Called by the reader for each batch it took; set by the server for its write in flight. */
+let batchTaken: () => void = () => undefined
 let requests = 0
 let baseUrl = ""
 beforeAll(async () => {
@@ -34,12 +36,13 @@ beforeAll(async () => {
     const reads = STREAMS[req.url ?? ""]
     if (reads === undefined) return void res.writeHead(200, { ...(req.url === "/headers" ? OPENAI_HEADERS : {}), "content-type": "application/json" }).end("{}")
     res.writeHead(200, { "content-type": "text/event-stream" })
-    // Each string is one write, 30 ms apart, so the gateway reads it as its own network read.
+    // Each string is one write, and the next waits until the reader has taken this one's
+    // batch: each is its own network read however slow the machine (no timing to race).
     const send = (index: number): void => {
       const read = reads[index]
       if (read === undefined) return void res.end()
       res.write(read)
-      setTimeout(() => send(index + 1), 30)
+      void new Promise<void>((resolve) => (batchTaken = resolve)).then(() => send(index + 1))
     }
     send(0)
   })
@@ -139,7 +142,10 @@ function decodeText(payload: string | undefined): GenerateChunk[] {
 async function batchesOf(path: string): Promise<{ readonly texts: string[][]; readonly failure?: unknown }> {
   const texts: string[][] = []
   try {
-    for await (const batch of http().postStream(context(), path, {}, SSE_FRAMING, decodeText)) texts.push(batch.map((chunk) => chunk.deltaContent ?? ""))
+    for await (const batch of http().postStream(context(), path, {}, SSE_FRAMING, decodeText)) {
+      texts.push(batch.map((chunk) => chunk.deltaContent ?? ""))
+      batchTaken()
+    }
   } catch (failure) {
     return { texts, failure }
   }
